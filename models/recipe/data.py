@@ -1,0 +1,82 @@
+"""Held-out evaluation sets (JSONL {question, answer, family, difficulty}) and the training stream.
+
+Training never sees a held-out problem: the stream skips any problem whose canonical expression
+(arithmetic) or question text (word problems) is in the held-out sets, and Game of 24 test puzzles
+(ranks 901-1000) are excluded from the training pool in tasks.Game24Pool.
+"""
+import argparse
+import json
+import os
+import random
+
+import tasks
+import vocab
+
+EVAL_SEED = 1234
+ARITH_PER_LEVEL = 100   # 2..6 operations -> 500 problems
+WORD_COUNT = 300
+
+
+def eval_sets():
+    rng = random.Random(EVAL_SEED)
+    arith = [tasks.arithmetic_problem(rng, n) for n in range(2, 7) for _ in range(ARITH_PER_LEVEL)]
+    word = [tasks.word_problem(rng) for _ in range(WORD_COUNT)]
+    game = []
+    for numbers in tasks.game24_test_puzzles():
+        p = tasks.game24_problem(rng, numbers)
+        game.append(p)
+    return {"arithmetic": arith, "word": word, "game24": game}
+
+
+def public(problem):
+    """The record shipped in the eval files (the tree stays internal)."""
+    out = {k: problem[k] for k in ("question", "answer", "family", "difficulty")}
+    if "numbers" in problem:
+        out["numbers"] = problem["numbers"]
+    return out
+
+
+def write_eval_sets(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for family, problems in eval_sets().items():
+        with open(os.path.join(out_dir, family + ".jsonl"), "w", encoding="utf-8") as f:
+            for p in problems:
+                f.write(json.dumps(public(p), ensure_ascii=False) + "\n")
+
+
+def read_eval_set(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class TrainingStream:
+    """Endless (prompt_ids, target_ids) pairs; loss is taken on target_ids only."""
+
+    def __init__(self, seed, max_len):
+        self.rng = random.Random(seed)
+        self.sampler = tasks.Sampler()
+        self.max_len = max_len
+        held = eval_sets()
+        self.held_exprs = {tasks.render(p["tree"]) for p in held["arithmetic"]}
+        self.held_questions = {p["question"] for p in held["word"]}
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            question, chain = self.sampler.sample(self.rng)
+            if question in self.held_questions or chain.split("\n", 1)[0] in self.held_exprs:
+                continue
+            p = vocab.encode(vocab.prompt(question))
+            t = vocab.encode(chain) + [vocab.EOS]
+            if len(p) + len(t) <= self.max_len:
+                return p, t
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description="Write the held-out evaluation sets.")
+    ap.add_argument("--out", required=True, help="folder for arithmetic.jsonl, word.jsonl, game24.jsonl")
+    args = ap.parse_args()
+    write_eval_sets(args.out)
+    print("wrote held-out sets to", args.out)

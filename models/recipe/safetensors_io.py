@@ -1,0 +1,41 @@
+"""The safetensors format (8-byte little-endian header size, JSON header, raw little-endian data),
+written by hand because the `safetensors` wheel is not installable here. fp32 only: all the recipe needs."""
+import json
+import struct
+
+import numpy as np
+import torch
+
+
+def save(tensors, path):
+    header, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        arr = tensors[name].detach().cpu().float().contiguous().numpy().astype("<f4")
+        blob = arr.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    header["__metadata__"] = {"format": "pt"}
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)  # data starts 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for blob in blobs:
+            f.write(blob)
+
+
+def load(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        raw = f.read()
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] != "F32":
+            raise ValueError("only F32 tensors are supported, %s is %s" % (name, meta["dtype"]))
+        start, end = meta["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(raw[start:end], dtype="<f4").reshape(meta["shape"]).copy())
+    return out
