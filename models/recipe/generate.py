@@ -64,7 +64,8 @@ def generate(model, prompt_ids, temperature=0.8, top_p=0.95, max_new=400, greedy
         cur_pos = cur_pos[:, -1:] + 1
         mask = torch.cat([mask, torch.ones((mask.shape[0], 1), dtype=mask.dtype, device=device)], dim=1)
         if done:
-            keep = torch.tensor([r for r in range(len(toks)) if r not in set(done)], dtype=torch.long, device=device)
+            finished = set(done)
+            keep = torch.tensor([r for r in range(len(toks)) if r not in finished], dtype=torch.long, device=device)
             if keep.numel() == 0:
                 break
             alive, cur_ids, cur_pos, mask = alive[keep], cur_ids[keep], cur_pos[keep], mask[keep]

@@ -91,13 +91,16 @@ class Attention(nn.Module):
         k = torch.cat([past_k.to(k.dtype), k], dim=2)
         v = torch.cat([past_v.to(v.dtype), v], dim=2)
         present_k, present_v = k, v
+        # Grouped-query attention without copying K/V: the query heads that share a KV head are
+        # stacked along the sequence axis (head h uses KV head h // groups, as in transformers).
         groups = c.num_attention_heads // c.num_key_value_heads
+        q = q.reshape(b, c.num_key_value_heads, groups * s, hd)
         if groups > 1:
-            k = k.repeat_interleave(groups, dim=1)
-            v = v.repeat_interleave(groups, dim=1)
+            bias = bias.repeat(1, 1, groups, 1)
         scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(hd) + bias.to(q.dtype)
         probs = torch.softmax(scores.float(), dim=-1).to(v.dtype)
-        out = torch.matmul(probs, v).transpose(1, 2).reshape(b, s, c.num_attention_heads * hd)
+        out = torch.matmul(probs, v).reshape(b, c.num_attention_heads, s, hd)
+        out = out.transpose(1, 2).reshape(b, s, c.num_attention_heads * hd)
         return self.o_proj(out), present_k, present_v
 
 

@@ -1,0 +1,26 @@
+package dev.reason.cli;
+
+/** The process exit codes, documented in the README and in {@code reason --help}. */
+final class ExitCodes {
+    static final int ANSWERED = 0;
+    static final int INTERNAL_ERROR = 1;
+    static final int USAGE = 2;
+    static final int MODEL = 3;
+    static final int DEVICE = 4;
+    static final int BAD_QUESTION = 5;
+    static final int NO_ANSWER = 6;
+    static final int INTERRUPTED = 130;
+
+    static final String HELP = "%nExit codes:%n"
+            + "  0    answered%n"
+            + "  1    internal error (REASON_DEBUG=1 prints the stack trace)%n"
+            + "  2    bad option or budget%n"
+            + "  3    model directory missing or unusable%n"
+            + "  4    device unavailable (e.g. --device cuda without a GPU engine)%n"
+            + "  5    question empty or longer than the model's context%n"
+            + "  6    no chain produced an answer within the budget%n"
+            + "  130  interrupted (Ctrl-C); the best answer so far is still printed%n";
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,197 @@
+package dev.reason.cli;
+
+import dev.reason.model.ModelDirectory;
+import dev.reason.model.ModelException;
+import dev.reason.runtime.DeviceException;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.Engines;
+import dev.reason.runtime.Generator;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.search.Budget;
+import dev.reason.search.Clock;
+import dev.reason.search.Search;
+import dev.reason.search.SearchResult;
+import dev.reason.search.StopReason;
+import dev.reason.search.StopRule;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
+@Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        subcommands = {ThroughputCommand.class},
+        description = {"Answers a question with a local language model by spending a compute budget on parallel",
+                "chain-of-thought samples, voting on their answers, and stopping when the vote is decided."},
+        footer = ExitCodes.HELP)
+public final class Main implements Callable<Integer> {
+    @Parameters(arity = "0..*", paramLabel = "QUESTION", description = "The question (quote it, or pass it as several words).")
+    List<String> question;
+
+    @Option(names = "--budget", paramLabel = "SPEC", converter = BudgetConverter.class,
+            description = "Compute to spend: 30s, 2m, 500ms, 4000tok, 16x (samples), combined with commas "
+                    + "(30s,4000tok); the first limit reached stops the search. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "60s,32x")
+    Budget budget;
+
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
+            description = "Where to run the model (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")
+    Float temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass (default: from generation_config.json).")
+    Float topP;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K likeliest tokens, 0 = off (default: from generation_config.json).")
+    Integer topK;
+
+    @Option(names = "--min-p", paramLabel = "P", description = "Drop tokens below P times the likeliest one (default: from generation_config.json).")
+    Float minP;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
+    Integer maxTokens;
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "16",
+            description = "Chains decoded together (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Random seed; the same seed reproduces a run on CPU (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--stop", paramLabel = "RULE", defaultValue = "ac-beta",
+            description = "When the vote is decided: none, decided (the rest of the sample budget cannot change the leader), "
+                    + "ac-beta (P(leader beats runner-up) >= 0.95 under a Beta posterior). Default: ${DEFAULT-VALUE}.")
+    String stop;
+
+    @Option(names = "--show-chains", description = "Print every chain's text.")
+    boolean showChains;
+
+    @Option(names = "--json", description = "Print one JSON object with the answer, the vote, every chain and the costs.")
+    boolean json;
+
+    @Option(names = "--quiet", description = "Print only the answer.")
+    boolean quiet;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    final PrintStream out;
+    final PrintStream err;
+    private final AtomicBoolean interrupted = new AtomicBoolean();
+
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args, System.out, System.err, true);
+        } catch (Throwable t) { // an Error (e.g. a native library that failed to load) still gets one line
+            code = Errors.report(new RuntimeException(t.toString(), t), System.err);
+        }
+        System.exit(code);
+    }
+
+    /** Runs the CLI; {@code handleSignals} installs the Ctrl-C handler (not in tests). */
+    static int run(String[] args, PrintStream out, PrintStream err, boolean handleSignals) {
+        Main main = new Main(out, err);
+        if (handleSignals) {
+            Interrupts.install(main.interrupted);
+        }
+        CommandLine cli = new CommandLine(main);
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("reason: " + e.getMessage() + " (see reason --help)");
+            return ExitCodes.USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, c, p) -> Errors.report(e, err));
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        String q = question == null ? "" : String.join(" ", question).strip();
+        if (q.isEmpty()) {
+            err.println("reason: the question is empty: pass it as an argument, e.g. reason \"What is 12*7-5?\"");
+            return ExitCodes.BAD_QUESTION;
+        }
+        StopRule rule = StopRules.parse(stop);
+        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+            int[] prompt = model.promptIds(q);
+            var gen = model.generation();
+            int maxNew = maxTokens != null ? maxTokens : gen.maxNewTokens();
+            int context = model.config().maxPositions();
+            if (prompt.length + 1 > context) {
+                err.printf("reason: the question is %d tokens with its prompt, over the model's context of %d:"
+                        + " shorten it%n", prompt.length, context);
+                return ExitCodes.BAD_QUESTION;
+            }
+            maxNew = Math.min(maxNew, context - prompt.length);
+            SamplingParams sampling = new SamplingParams(
+                    temperature != null ? temperature : gen.temperature(),
+                    topP != null ? topP : gen.topP(),
+                    topK != null ? topK : gen.topK(),
+                    minP != null ? minP : gen.minP());
+            int[] eos = model.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+            Generator.Params params = new Generator.Params(sampling, parallel, maxNew, seed, eos, 5, true);
+            try (Engine engine = Engines.open(model, device, modelOptions.threads, quiet || json ? s -> { } : err::println)) {
+                Progress progress = new Progress(err, !quiet && !json && System.console() != null);
+                Search search = new Search(engine, model.tokenizer()::piece, params, budget, rule, Clock.SYSTEM);
+                SearchResult result = search.run(prompt, interrupted::get, progress::show);
+                progress.clear();
+                ResultPrinter printer = new ResultPrinter(out);
+                if (json) {
+                    printer.json(q, result, sampling, params);
+                } else if (quiet) {
+                    out.println(result.answer() == null ? "" : result.answer());
+                } else {
+                    printer.text(result, showChains);
+                }
+                if (result.stopReason() == StopReason.INTERRUPTED) {
+                    return ExitCodes.INTERRUPTED;
+                }
+                return result.answer() == null ? ExitCodes.NO_ANSWER : ExitCodes.ANSWERED;
+            }
+        } catch (ModelException e) {
+            err.println("reason: " + e.getMessage());
+            return ExitCodes.MODEL;
+        } catch (DeviceException e) {
+            err.println("reason: " + e.getMessage());
+            return ExitCodes.DEVICE;
+        } catch (IllegalArgumentException e) {
+            err.println("reason: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+    }
+
+    /** picocli reads --budget through Budget.parse, so a bad spec is a usage error with Budget's own message. */
+    static final class BudgetConverter implements CommandLine.ITypeConverter<Budget> {
+        @Override
+        public Budget convert(String value) {
+            try {
+                return Budget.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"reason " + (v == null ? "dev" : v) + " (Java " + System.getProperty("java.version") + ")"};
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.reason.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.reason.runtime.Generator;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.search.SearchResult;
+import dev.reason.search.VoteTally;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The answer first, then what backs it: the vote, the alternatives, and what the search cost. */
+final class ResultPrinter {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final PrintStream out;
+
+    ResultPrinter(PrintStream out) {
+        this.out = out;
+    }
+
+    void text(SearchResult r, boolean showChains) {
+        out.println(r.answer() == null ? "(no answer)" : r.answer());
+        if (r.answer() != null) {
+            out.printf(Locale.ROOT, "confidence: %d/%d votes (%.0f%%), %s posterior %.3f%n", r.leaderVotes(), r.votes(),
+                    100.0 * r.leaderVotes() / Math.max(1, r.votes()), r.rule(), r.confidence());
+        }
+        List<String> others = new ArrayList<>();
+        for (VoteTally.Candidate c : r.ranking().subList(Math.min(1, r.ranking().size()), Math.min(4, r.ranking().size()))) {
+            others.add(c.answer() + " (" + c.votes() + "/" + r.votes() + ")");
+        }
+        if (!others.isEmpty()) {
+            out.println("runner-up: " + String.join(", ", others));
+        }
+        long finished = r.chains().stream().filter(c -> !c.finish().equals("unfinished")).count();
+        out.printf(Locale.ROOT, "chains: %d (%d finished), tokens: %,d, %.2f s, %.0f tok/s%n",
+                r.chainsStarted(), finished, r.tokens(), r.seconds(), r.tokensPerSecond());
+        out.println("device: " + r.device());
+        out.println("stopped: " + r.stopReason().description() + " (budget " + r.budget() + ", rule " + r.rule() + ")");
+        if (showChains) {
+            for (SearchResult.ChainReport c : r.chains()) {
+                out.printf(Locale.ROOT, "%n--- chain %d: answer %s, %d tokens, mean logprob %.3f, %s%n%s%n", c.index(),
+                        c.answer() == null ? "-" : c.answer(), c.tokens(), c.meanLogprob(), c.finish(), c.text().strip());
+            }
+        }
+    }
+
+    void json(String question, SearchResult r, SamplingParams sampling, Generator.Params params) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("question", question);
+        o.put("answer", r.answer());
+        o.put("votes", r.leaderVotes());
+        o.put("voted_chains", r.votes());
+        o.put("vote_share", r.votes() == 0 ? 0.0 : (double) r.leaderVotes() / r.votes());
+        o.put("confidence", r.confidence());
+        o.put("stop_rule", r.rule());
+        o.put("stop_reason", r.stopReason().name().toLowerCase(Locale.ROOT));
+        o.put("stop_description", r.stopReason().description());
+        List<Map<String, Object>> ranking = new ArrayList<>();
+        for (VoteTally.Candidate c : r.ranking()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("answer", c.answer());
+            m.put("votes", c.votes());
+            m.put("logprob_sum", c.logprobSum());
+            ranking.add(m);
+        }
+        o.put("ranking", ranking);
+        o.put("chains_started", r.chainsStarted());
+        o.put("tokens", r.tokens());
+        o.put("seconds", r.seconds());
+        o.put("tokens_per_second", r.tokensPerSecond());
+        o.put("device", r.device());
+        o.put("budget", r.budget());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("temperature", sampling.temperature());
+        s.put("top_p", sampling.topP());
+        s.put("top_k", sampling.topK());
+        s.put("min_p", sampling.minP());
+        s.put("max_tokens", params.maxNewTokens());
+        s.put("parallel", params.parallel());
+        s.put("seed", params.seed());
+        o.put("sampling", s);
+        List<Map<String, Object>> chains = new ArrayList<>();
+        for (SearchResult.ChainReport c : r.chains()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", c.index());
+            m.put("answer", c.answer());
+            m.put("tokens", c.tokens());
+            m.put("mean_logprob", c.meanLogprob());
+            m.put("min_logprob", c.minLogprob());
+            m.put("finish", c.finish());
+            m.put("seconds", c.seconds());
+            m.put("text", c.text());
+            chains.add(m);
+        }
+        o.put("chains", chains);
+        try {
+            out.println(JSON.writeValueAsString(o));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the result as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.reason.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.Chain;
+import dev.reason.runtime.DeviceException;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.Engines;
+import dev.reason.runtime.Generator;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code reason throughput}: decode and prefill tokens/s of the real decode loop per device and batch size,
+ * optionally side by side with the recipe's PyTorch KV-cache sampling loop on the same weights.
+ */
+@Command(name = "throughput", mixinStandardHelpOptions = true,
+        description = "Measures decode and prefill tokens/s per device and number of parallel chains.")
+final class ThroughputCommand implements Callable<Integer> {
+    @Option(names = "--device", split = ",", defaultValue = "cpu", paramLabel = "cpu,cuda",
+            description = "Devices to measure; a missing one is reported, not fatal (default: ${DEFAULT-VALUE}).")
+    List<String> devices;
+
+    @Option(names = "--parallel", split = ",", defaultValue = "1,4,16,64", paramLabel = "N,N,...",
+            description = "Parallel chain counts (default: ${DEFAULT-VALUE}).")
+    List<Integer> parallel;
+
+    @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
+    int promptLen;
+
+    @Option(names = "--gen-len", defaultValue = "256", description = "Tokens generated per chain (default: ${DEFAULT-VALUE}).")
+    int genLen;
+
+    @Option(names = "--compare-torch", description = "Also time models/recipe/generate.py (PyTorch, same weights and threads).")
+    boolean compareTorch;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for --compare-torch (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Also write the table as CSV.")
+    Path csv;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @ParentCommand
+    Main parent;
+
+    record Row(String device, int parallel, double decodeTps, double prefillTps, double backendShare, Double torchTps) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream out = parent.out;
+        List<Row> rows = new ArrayList<>();
+        Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
+        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+            int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?"), promptLen);
+            for (String device : devices) {
+                Engine engine;
+                try {
+                    engine = Engines.open(model, device, modelOptions.threads, s -> { });
+                } catch (DeviceException e) {
+                    out.println(device + ": not measured (" + e.getMessage() + ")");
+                    continue;
+                }
+                try (engine) {
+                    measure(engine, prompt, 1, 8); // warm-up: first runs pay for allocation and code loading
+                    for (int p : parallel) {
+                        Generator.Stats s = measure(engine, prompt, p, genLen);
+                        rows.add(new Row(device, p, s.tokens() / (s.decodeNanos() / 1e9),
+                                prompt.length / (s.prefillNanos() / 1e9), (double) s.backendNanos() / s.decodeNanos(),
+                                torch.get(p)));
+                    }
+                }
+            }
+        }
+        print(out, rows);
+        if (csv != null) {
+            writeCsv(rows);
+        }
+        return ExitCodes.ANSWERED;
+    }
+
+    /** The real decode loop with every chain running to exactly genLen tokens. */
+    private Generator.Stats measure(Engine engine, int[] prompt, int p, int tokens) {
+        Generator.Params params = new Generator.Params(
+                new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5, false);
+        int[] started = {0};
+        return new Generator(engine, i -> "", params).run(prompt, new Generator.Listener() {
+            @Override
+            public boolean mayStartChain() {
+                return started[0]++ < p;
+            }
+
+            @Override
+            public boolean stopNow(int active) {
+                return false;
+            }
+
+            @Override
+            public void onTokens(int count) {
+            }
+
+            @Override
+            public void onChainFinished(Chain chain) {
+            }
+        });
+    }
+
+    static int[] promptOfLength(int[] base, int length) {
+        int[] out = new int[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = base[i % base.length];
+        }
+        return out;
+    }
+
+    private Map<Integer, Double> torchBaseline(PrintStream out) throws IOException {
+        Path script = ModelOptions.home().resolve("models/recipe/generate.py");
+        List<String> cmd = List.of(python, script.toString(), "--onnx-dir", modelOptions.modelDir().toString(),
+                "--throughput", parallel.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("1"),
+                "--prompt-len", String.valueOf(promptLen), "--gen-len", String.valueOf(genLen),
+                "--threads", String.valueOf(modelOptions.threads));
+        Map<Integer, Double> result = new HashMap<>();
+        Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        ObjectMapper json = new ObjectMapper();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("{")) {
+                    JsonNode n = json.readTree(line);
+                    result.put(n.get("parallel").asInt(), n.get("tokens_per_s").asDouble());
+                }
+            }
+        }
+        try {
+            if (proc.waitFor() != 0 || result.isEmpty()) {
+                out.println("pytorch: not measured (" + String.join(" ", cmd) + " failed: is torch installed for " + python + "?)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return result;
+    }
+
+    private void print(PrintStream out, List<Row> rows) {
+        out.printf(Locale.ROOT, "prompt %d tokens, %d generated per chain, %d threads%n", promptLen, genLen, modelOptions.threads);
+        out.println("| device | parallel | decode tok/s | prefill tok/s | time in backend | pytorch tok/s | vs pytorch |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|");
+        for (Row r : rows) {
+            out.printf(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.1f%% | %s | %s |%n", r.device(), r.parallel(), r.decodeTps(),
+                    r.prefillTps(), 100 * r.backendShare(), r.torchTps() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.torchTps()),
+                    r.torchTps() == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.decodeTps() / r.torchTps()));
+        }
+    }
+
+    private void writeCsv(List<Row> rows) throws IOException {
+        StringBuilder sb = new StringBuilder("device,parallel,decode_tps,prefill_tps,backend_share,torch_tps\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "%s,%d,%.1f,%.1f,%.4f,%s%n", r.device(), r.parallel(), r.decodeTps(),
+                    r.prefillTps(), r.backendShare(), r.torchTps() == null ? "" : String.format(Locale.ROOT, "%.1f", r.torchTps())));
+        }
+        Files.writeString(csv, sb.toString());
+    }
+}

@@ -1,0 +1,124 @@
+package dev.reason.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A Hugging Face / Optimum style model directory: {@code config.json}, {@code generation_config.json},
+ * {@code tokenizer.json}, the chat template and {@code model.onnx}. Opening it checks what can be checked
+ * without loading weights, so that a broken directory fails with one clear line.
+ */
+public final class ModelDirectory implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path path;
+    private final ModelConfig config;
+    private final GenerationConfig generation;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate chatTemplate;
+
+    private ModelDirectory(Path path, ModelConfig config, GenerationConfig generation, Tokenizer tokenizer,
+                           ChatTemplate chatTemplate) {
+        this.path = path;
+        this.config = config;
+        this.generation = generation;
+        this.tokenizer = tokenizer;
+        this.chatTemplate = chatTemplate;
+    }
+
+    public static ModelDirectory open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelException("model directory " + dir + " does not exist: pass --model DIR with a"
+                    + " Hugging Face ONNX export (config.json, tokenizer.json, model.onnx)");
+        }
+        for (String f : new String[] {"config.json", "tokenizer.json", "model.onnx"}) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new ModelException("model directory " + dir + " has no " + f
+                        + ": export the model with its tokenizer in the Optimum layout");
+            }
+        }
+        ModelConfig config = ModelConfig.fromJson(readJson(dir.resolve("config.json")));
+        Path genFile = dir.resolve("generation_config.json");
+        GenerationConfig generation = Files.isRegularFile(genFile)
+                ? GenerationConfig.fromJson(readJson(genFile)) : GenerationConfig.DEFAULT;
+        JsonNode tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
+                ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
+        String template = readTemplate(dir, tokConfig);
+        Tokenizer tokenizer = new Tokenizer(dir.resolve("tokenizer.json"), config.vocabSize());
+        ChatTemplate chat = new ChatTemplate(template, tokenText(tokConfig, "bos_token"), tokenText(tokConfig, "eos_token"));
+        return new ModelDirectory(dir, config, generation, tokenizer, chat);
+    }
+
+    private static String readTemplate(Path dir, JsonNode tokConfig) {
+        Path file = dir.resolve("chat_template.jinja");
+        try {
+            if (Files.isRegularFile(file)) {
+                return Files.readString(file);
+            }
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + file + ": " + e.getMessage());
+        }
+        if (tokConfig.path("chat_template").isTextual()) {
+            return tokConfig.get("chat_template").asText();
+        }
+        // A base model without a template: the question itself is the prompt.
+        return "{{ bos_token }}{% for m in messages %}{{ m['content'] }}\n{% endfor %}";
+    }
+
+    private static String tokenText(JsonNode tokConfig, String field) {
+        JsonNode n = tokConfig.path(field);
+        return n.isTextual() ? n.asText() : n.path("content").asText("");
+    }
+
+    static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ModelException(file + " is not valid JSON (" + e.getMessage().lines().findFirst().orElse("")
+                    + "): restore the file from the model's export");
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Path onnxFile() {
+        return path.resolve("model.onnx");
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public GenerationConfig generation() {
+        return generation;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** Token ids of the prompt for a question, ready for prefill. */
+    public int[] promptIds(String question) {
+        return tokenizer.encode(chatTemplate.prompt(question));
+    }
+
+    public String prompt(String question) {
+        return chatTemplate.prompt(question);
+    }
+
+    /** End-of-sequence ids: from generation_config.json when it names them, else config.json. */
+    public java.util.List<Integer> eosTokenIds() {
+        return generation.eosTokenIds().isEmpty() ? config.eosTokenIds() : generation.eosTokenIds();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

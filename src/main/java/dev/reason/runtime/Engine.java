@@ -1,0 +1,22 @@
+package dev.reason.runtime;
+
+/**
+ * Runs a decoder on one device. The two implementations are the CPU engine (ONNX Runtime) and the
+ * CUDA engine (the project's own kernels); everything above this interface is device-agnostic.
+ */
+public interface Engine extends AutoCloseable {
+    /** "cpu", "cuda". */
+    String device();
+
+    /** One line for users: device, backend, precision, threads. */
+    String description();
+
+    /**
+     * Prefills the prompt once and returns a batch of {@code slots} decode rows whose chains all
+     * start from that prompt's KV cache (copied, never recomputed).
+     */
+    DecodeBatch start(int[] prompt, int slots, int maxNewTokens);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,13 @@
+package dev.reason.runtime;
+
+/** Why a chain stopped growing. */
+public enum FinishReason {
+    /** The model emitted an end-of-sequence token. */
+    EOS,
+    /** The chain wrote its final-answer line ({@code #### ...}). */
+    ANSWER_LINE,
+    /** The per-chain token limit. */
+    MAX_TOKENS,
+    /** Still running when the search stopped (budget, decision or Ctrl-C). */
+    UNFINISHED
+}

@@ -1,0 +1,241 @@
+package dev.reason.runtime;
+
+import dev.reason.sampling.ChainSeeds;
+import dev.reason.sampling.Sampler;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * The decode loop: many chains of one prompt decoded together, with continuous refill.
+ *
+ * <p>Each round samples one token for every active chain (a new chain samples from the prompt's logits),
+ * retires chains that ended, then runs one batched decode step. A slot freed by a finished chain takes a new
+ * chain in the next round, as long as the listener allows more. Chain {@code i} always draws from the random
+ * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run.
+ */
+public final class Generator {
+    /** Marks a chain's final-answer line; the chain ends when that line does. */
+    public static final String ANSWER_MARK = "####";
+
+    private final Engine engine;
+    private final IntFunction<String> piece;
+    private final Params params;
+
+    /**
+     * @param parallel     chains decoded together (the batch's slots)
+     * @param maxNewTokens per-chain token limit
+     * @param eosIds       tokens that end a chain
+     * @param topLogprobs  how many of each step's largest log-probabilities to keep per token
+     * @param stopAtAnswer end a chain when its final-answer line is complete (off only for timing runs)
+     */
+    public record Params(SamplingParams sampling, int parallel, int maxNewTokens, long seed, int[] eosIds,
+                         int topLogprobs, boolean stopAtAnswer) {
+        public Params {
+            if (parallel < 1) {
+                throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
+            }
+            if (maxNewTokens < 1) {
+                throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxNewTokens);
+            }
+        }
+    }
+
+    /** What the decode loop asks of the search that drives it. */
+    public interface Listener {
+        /** Whether another chain may start now (samples, time and tokens left). */
+        boolean mayStartChain();
+
+        /** Called before every round (also when none is left): true ends the search now, with {@code active} chains unfinished. */
+        boolean stopNow(int active);
+
+        /** After each round of sampling, with the number of tokens just generated. */
+        void onTokens(int count);
+
+        void onChainFinished(Chain chain);
+
+        /** Chains still running when the search stopped; they may still hold a usable answer. */
+        default void onUnfinished(List<Chain> chains) {
+        }
+    }
+
+    /** Counters of one run, for throughput reports. */
+    public record Stats(long tokens, int chainsStarted, int steps, long prefillNanos, long decodeNanos,
+                        long backendNanos) {
+    }
+
+    /**
+     * @param piece the text of one token (to see a chain's answer line while it is being written)
+     */
+    public Generator(Engine engine, IntFunction<String> piece, Params params) {
+        this.engine = engine;
+        this.piece = piece;
+        this.params = params;
+    }
+
+    /** Runs until the listener stops it or no chain is left; returns the run's counters. */
+    public Stats run(int[] prompt, Listener listener) {
+        long t0 = System.nanoTime();
+        int slots = params.parallel();
+        try (DecodeBatch batch = engine.start(prompt, slots, params.maxNewTokens())) {
+            long prefill = System.nanoTime() - t0;
+            long prefillBackend = batch.backendNanos();
+            float[] promptLogits = batch.promptLogits();
+            int vocab = batch.vocabSize();
+            Sampler sampler = new Sampler(params.sampling(), params.topLogprobs());
+            Running[] running = new Running[slots];
+            int[] tokens = new int[slots];
+            boolean[] active = new boolean[slots];
+            float[] stepLogits = null;
+            int nextChain = 0;
+            long generated = 0;
+            int steps = 0;
+            while (true) {
+                for (int s = 0; s < slots; s++) {
+                    if (running[s] == null && listener.mayStartChain()) {
+                        batch.startChain(s);
+                        running[s] = new Running(nextChain, ChainSeeds.forChain(params.seed(), nextChain));
+                        nextChain++;
+                    }
+                }
+                int count = 0;
+                for (Running r : running) {
+                    count += r == null ? 0 : 1;
+                }
+                if (listener.stopNow(count) || count == 0) {
+                    List<Chain> unfinished = new ArrayList<>();
+                    for (Running r : running) {
+                        if (r != null) {
+                            unfinished.add(r.toChain(FinishReason.UNFINISHED));
+                        }
+                    }
+                    listener.onUnfinished(unfinished);
+                    break;
+                }
+                for (int s = 0; s < slots; s++) {
+                    Running r = running[s];
+                    active[s] = false;
+                    if (r == null) {
+                        continue;
+                    }
+                    TokenChoice choice = r.tokens.isEmpty()
+                            ? sampler.sample(promptLogits, 0, vocab, r.random)
+                            : sampler.sample(stepLogits, s * vocab, vocab, r.random);
+                    FinishReason end = r.append(choice);
+                    if (end != null) {
+                        listener.onChainFinished(r.toChain(end));
+                        running[s] = null;
+                    } else {
+                        tokens[s] = choice.token();
+                        active[s] = true;
+                    }
+                }
+                generated += count;
+                listener.onTokens(count);
+                boolean any = false;
+                for (boolean a : active) {
+                    any |= a;
+                }
+                if (any) {
+                    stepLogits = batch.step(tokens, active);
+                    steps++;
+                }
+            }
+            long backend = batch.backendNanos() - prefillBackend;
+            return new Stats(generated, nextChain, steps, prefill, System.nanoTime() - t0 - prefill, backend);
+        }
+    }
+
+    /** A chain being decoded. */
+    private final class Running {
+        final int index;
+        final SplittableRandom random;
+        final long started = System.nanoTime();
+        final IntList tokens = new IntList();
+        final FloatList logprobs = new FloatList();
+        final List<float[]> top = new ArrayList<>();
+        final StringBuilder text = new StringBuilder();
+        int answerAt = -1;
+
+        Running(int index, SplittableRandom random) {
+            this.index = index;
+            this.random = random;
+        }
+
+        /** Adds a token; returns why the chain ends with it, or null if it goes on. */
+        FinishReason append(TokenChoice c) {
+            for (int eos : params.eosIds()) {
+                if (c.token() == eos) {
+                    return FinishReason.EOS;
+                }
+            }
+            tokens.add(c.token());
+            logprobs.add(c.logprob());
+            top.add(c.topLogprobs());
+            int before = text.length();
+            text.append(piece.apply(c.token()));
+            if (!params.stopAtAnswer()) {
+                return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;
+            }
+            if (answerAt < 0) {
+                int from = Math.max(0, before - ANSWER_MARK.length());
+                int at = text.indexOf(ANSWER_MARK, from);
+                answerAt = at;
+            }
+            if (answerAt >= 0 && text.indexOf("\n", answerAt) >= 0) {
+                return FinishReason.ANSWER_LINE;
+            }
+            return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;
+        }
+
+        Chain toChain(FinishReason finish) {
+            return new Chain(index, tokens.toArray(), text.toString(), logprobs.toArray(), List.copyOf(top), finish,
+                    (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** Growable int array without boxing. */
+    private static final class IntList {
+        int[] a = new int[64];
+        int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        int size() {
+            return n;
+        }
+
+        boolean isEmpty() {
+            return n == 0;
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+    }
+
+    private static final class FloatList {
+        float[] a = new float[64];
+        int n;
+
+        void add(float v) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        float[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package dev.reason.runtime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.reason.model.ModelConfig;
+import dev.reason.model.ModelDirectory;
+import dev.reason.model.ModelException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The CPU engine: the model's own {@code model.onnx} run by ONNX Runtime, with the KV cache fed back. */
+public final class OrtEngine implements Engine {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ModelConfig config;
+    private final int threads;
+    private final boolean hasPositionIds;
+
+    private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, boolean hasPositionIds) {
+        this.env = env;
+        this.session = session;
+        this.config = config;
+        this.threads = threads;
+        this.hasPositionIds = hasPositionIds;
+    }
+
+    /** Loads {@code model.onnx} and checks its inputs and outputs against {@code config.json}. */
+    public static OrtEngine load(ModelDirectory model, int threads) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(model.onnxFile().toString(), options);
+        } catch (OrtException e) {
+            throw new ModelException(model.onnxFile() + " cannot be loaded by ONNX Runtime ("
+                    + e.getMessage().lines().findFirst().orElse("") + "): re-export the model");
+        }
+        try {
+            boolean positions = checkIo(session, model.config());
+            return new OrtEngine(env, session, model.config(), threads, positions);
+        } catch (OrtException e) {
+            throw new ModelException("cannot read the inputs of " + model.onnxFile() + ": " + e.getMessage());
+        } catch (ModelException e) {
+            closeQuietly(session);
+            throw e;
+        }
+    }
+
+    private static boolean checkIo(OrtSession session, ModelConfig c) throws OrtException {
+        Map<String, NodeInfo> in = session.getInputInfo();
+        Map<String, NodeInfo> out = session.getOutputInfo();
+        for (String name : new String[] {"input_ids", "attention_mask"}) {
+            if (!in.containsKey(name)) {
+                throw new ModelException("model.onnx has no input \"" + name + "\": export it with the Optimum"
+                        + " decoder layout (input_ids, attention_mask, past_key_values.*)");
+            }
+        }
+        if (!out.containsKey("logits")) {
+            throw new ModelException("model.onnx has no output \"logits\": export it with the Optimum decoder layout");
+        }
+        for (int i = 0; i < c.numLayers(); i++) {
+            for (String kv : new String[] {"key", "value"}) {
+                String pastName = "past_key_values." + i + "." + kv;
+                NodeInfo past = in.get(pastName);
+                if (past == null || !out.containsKey("present." + i + "." + kv)) {
+                    throw new ModelException("model.onnx has no " + pastName + " / present." + i + "." + kv
+                            + " for layer " + i + " of the " + c.numLayers() + " in config.json: export it with"
+                            + " past key values (Optimum's text-generation-with-past task)");
+                }
+                TensorInfo t = (TensorInfo) past.getInfo();
+                long[] shape = t.getShape();
+                if (t.type != OnnxJavaType.FLOAT || shape.length != 4
+                        || (shape[1] > 0 && shape[1] != c.numKvHeads()) || (shape[3] > 0 && shape[3] != c.headDim())) {
+                    throw new ModelException(pastName + " in model.onnx is " + t.type + " " + java.util.Arrays.toString(shape)
+                            + " but config.json says float [batch, " + c.numKvHeads() + ", past, " + c.headDim()
+                            + "]: the files do not belong together");
+                }
+            }
+        }
+        if (in.size() != 2 + 2 * c.numLayers() + (in.containsKey("position_ids") ? 1 : 0)) {
+            throw new ModelException("model.onnx has " + in.size() + " inputs, config.json implies "
+                    + (3 + 2 * c.numLayers()) + ": the files do not belong together");
+        }
+        return in.containsKey("position_ids");
+    }
+
+    @Override
+    public String device() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "cpu (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", fp32, " + threads + " threads)";
+    }
+
+    @Override
+    public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+        try {
+            return new Batch(prompt, slots, maxNewTokens);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException ignored) {
+            // closing a session that failed half-way; nothing left to release
+        }
+    }
+
+    static FloatBuffer floats(long n) {
+        return ByteBuffer.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    static LongBuffer longs(long n) {
+        return ByteBuffer.allocateDirect(Math.toIntExact(n * 8)).order(ByteOrder.nativeOrder()).asLongBuffer();
+    }
+
+    /** A view of the first {@code n} elements, as ONNX Runtime wants a buffer exactly the tensor's size. */
+    static FloatBuffer head(FloatBuffer b, long n) {
+        return b.duplicate().position(0).limit(Math.toIntExact(n)).slice();
+    }
+
+    static LongBuffer head(LongBuffer b, long n) {
+        return b.duplicate().position(0).limit(Math.toIntExact(n)).slice();
+    }
+
+    /**
+     * Cache layout: per layer, key and value as [slots, kvHeads, length, headDim] in direct buffers, used
+     * in place as ONNX Runtime inputs and written in place as its pinned outputs (ping-pong between two
+     * buffers), so a decode step allocates nothing large. Column c of a slot holds a token of its chain
+     * when c is inside the prompt or at/after the slot's own start column; other columns are masked.
+     */
+    private final class Batch implements DecodeBatch {
+        private final int slots;
+        private final int promptLen;
+        private final int slack;
+        private int capacity;
+        private final int kvHeads = config.numKvHeads();
+        private final int headDim = config.headDim();
+        private final int layers = config.numLayers();
+        private final int vocab;
+        private final float[][] promptKv; // [layer*2 + kv] -> [kvHeads, promptLen, headDim]
+        private final float[] promptLogits;
+        private FloatBuffer[] cache; // [layer*2 + kv]
+        private FloatBuffer[] spare;
+        private int length;          // cache columns in use
+        private final int[] start;   // per slot: first column of its own tokens
+        private final int[] position;
+        private final LongBuffer ids;
+        private final LongBuffer positions;
+        private LongBuffer mask;
+        private final FloatBuffer logitsBuffer;
+        private final float[] logits;
+        private final OnnxTensor idsTensor;
+        private final OnnxTensor positionsTensor;
+        private final OnnxTensor logitsTensor;
+        private long backendNanos;
+
+        Batch(int[] prompt, int slots, int maxNewTokens) throws OrtException {
+            this.slots = slots;
+            this.promptLen = prompt.length;
+            this.vocab = config.vocabSize();
+            this.slack = Math.max(64, maxNewTokens / 2);
+            this.capacity = promptLen + maxNewTokens + slack;
+            long perTensor = (long) slots * kvHeads * capacity * headDim;
+            cache = new FloatBuffer[2 * layers];
+            spare = new FloatBuffer[2 * layers];
+            for (int i = 0; i < 2 * layers; i++) {
+                cache[i] = floats(perTensor);
+                spare[i] = floats(perTensor);
+            }
+            start = new int[slots];
+            position = new int[slots];
+            ids = longs(slots);
+            positions = longs(slots);
+            mask = longs((long) slots * (capacity + 1));
+            logitsBuffer = floats((long) slots * vocab);
+            logits = new float[slots * vocab];
+            idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
+            positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
+            logitsTensor = OnnxTensor.createTensor(env, logitsBuffer, new long[] {slots, 1, vocab});
+            promptKv = new float[2 * layers][];
+            promptLogits = prefill(prompt);
+            length = promptLen;
+        }
+
+        /** Runs the prompt alone (batch 1, empty past) and keeps its KV rows for every chain. */
+        private float[] prefill(int[] prompt) throws OrtException {
+            int p = prompt.length;
+            Map<String, OnnxTensor> in = new HashMap<>();
+            LongBuffer pid = longs(p);
+            LongBuffer pmask = longs(p);
+            LongBuffer ppos = longs(p);
+            for (int i = 0; i < p; i++) {
+                pid.put(i, prompt[i]);
+                pmask.put(i, 1);
+                ppos.put(i, i);
+            }
+            try {
+                in.put("input_ids", OnnxTensor.createTensor(env, pid, new long[] {1, p}));
+                in.put("attention_mask", OnnxTensor.createTensor(env, pmask, new long[] {1, p}));
+                if (hasPositionIds) {
+                    in.put("position_ids", OnnxTensor.createTensor(env, ppos, new long[] {1, p}));
+                }
+                FloatBuffer empty = floats(0);
+                for (int l = 0; l < layers; l++) {
+                    in.put("past_key_values." + l + ".key", OnnxTensor.createTensor(env, empty, new long[] {1, kvHeads, 0, headDim}));
+                    in.put("past_key_values." + l + ".value", OnnxTensor.createTensor(env, empty, new long[] {1, kvHeads, 0, headDim}));
+                }
+                long t0 = System.nanoTime();
+                try (OrtSession.Result r = session.run(in)) {
+                    backendNanos += System.nanoTime() - t0;
+                    for (int l = 0; l < layers; l++) {
+                        promptKv[2 * l] = copy((OnnxTensor) r.get("present." + l + ".key").orElseThrow());
+                        promptKv[2 * l + 1] = copy((OnnxTensor) r.get("present." + l + ".value").orElseThrow());
+                    }
+                    FloatBuffer all = ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer();
+                    float[] last = new float[vocab];
+                    all.position((p - 1) * vocab);
+                    all.get(last);
+                    return last;
+                }
+            } finally {
+                in.values().forEach(OnnxTensor::close);
+            }
+        }
+
+        private float[] copy(OnnxTensor t) {
+            FloatBuffer b = t.getFloatBuffer();
+            float[] a = new float[b.remaining()];
+            b.get(a);
+            return a;
+        }
+
+        @Override
+        public int slots() {
+            return slots;
+        }
+
+        @Override
+        public int vocabSize() {
+            return vocab;
+        }
+
+        @Override
+        public float[] promptLogits() {
+            return promptLogits.clone();
+        }
+
+        @Override
+        public void startChain(int slot) {
+            for (int i = 0; i < 2 * layers; i++) {
+                FloatBuffer dst = cache[i];
+                float[] src = promptKv[i];
+                for (int h = 0; h < kvHeads; h++) {
+                    dst.put(((slot * kvHeads + h) * length) * headDim, src, h * promptLen * headDim, promptLen * headDim);
+                }
+            }
+            start[slot] = length;
+            position[slot] = promptLen;
+        }
+
+        @Override
+        public float[] step(int[] tokens, boolean[] active) {
+            if (length + 1 > capacity) {
+                compact();
+            }
+            int total = length + 1;
+            for (int s = 0; s < slots; s++) {
+                ids.put(s, active[s] ? tokens[s] : 0);
+                positions.put(s, position[s]);
+                int row = s * total;
+                for (int c = 0; c < total; c++) {
+                    mask.put(row + c, c < promptLen || c >= start[s] ? 1L : 0L);
+                }
+            }
+            Map<String, OnnxTensor> in = new HashMap<>();
+            Map<String, OnnxTensor> out = new HashMap<>();
+            try {
+                in.put("input_ids", idsTensor);
+                if (hasPositionIds) {
+                    in.put("position_ids", positionsTensor);
+                }
+                in.put("attention_mask", OnnxTensor.createTensor(env, head(mask, (long) slots * total), new long[] {slots, total}));
+                long[] pastShape = {slots, kvHeads, length, headDim};
+                long[] presentShape = {slots, kvHeads, total, headDim};
+                long pastSize = (long) slots * kvHeads * length * headDim;
+                long presentSize = (long) slots * kvHeads * total * headDim;
+                for (int l = 0; l < layers; l++) {
+                    for (int kv = 0; kv < 2; kv++) {
+                        String suffix = l + (kv == 0 ? ".key" : ".value");
+                        in.put("past_key_values." + suffix, OnnxTensor.createTensor(env, head(cache[2 * l + kv], pastSize), pastShape));
+                        out.put("present." + suffix, OnnxTensor.createTensor(env, head(spare[2 * l + kv], presentSize), presentShape));
+                    }
+                }
+                out.put("logits", logitsTensor);
+                long t0 = System.nanoTime();
+                session.run(in, out).close();
+                backendNanos += System.nanoTime() - t0;
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed in a decode step: " + e.getMessage(), e);
+            } finally {
+                in.forEach((k, v) -> {
+                    if (v != idsTensor && v != positionsTensor) {
+                        v.close();
+                    }
+                });
+                out.forEach((k, v) -> {
+                    if (v != logitsTensor) {
+                        v.close();
+                    }
+                });
+            }
+            FloatBuffer[] t = cache;
+            cache = spare;
+            spare = t;
+            length = total;
+            for (int s = 0; s < slots; s++) {
+                position[s]++;
+            }
+            logitsBuffer.get(0, logits);
+            return logits;
+        }
+
+        /**
+         * Squeezes out the columns no slot needs (those of finished chains) so the cache never outgrows its
+         * buffers: each slot keeps the prompt and its own tokens, right-aligned so new tokens still append.
+         * Chains longer than the batch was sized for get larger buffers instead.
+         */
+        private void compact() {
+            int own = 0;
+            for (int s = 0; s < slots; s++) {
+                own = Math.max(own, length - start[s]);
+            }
+            int newLength = promptLen + own;
+            boolean grow = newLength + 1 > capacity;
+            if (grow) {
+                capacity = newLength + 1 + slack;
+                mask = longs((long) slots * (capacity + 1));
+            }
+            long perTensor = (long) slots * kvHeads * capacity * headDim;
+            for (int i = 0; i < 2 * layers; i++) {
+                FloatBuffer src = cache[i];
+                FloatBuffer dst = grow ? floats(perTensor) : spare[i];
+                for (int s = 0; s < slots; s++) {
+                    int mine = length - start[s];
+                    for (int h = 0; h < kvHeads; h++) {
+                        int from = (s * kvHeads + h) * length * headDim;
+                        int to = (s * kvHeads + h) * newLength * headDim;
+                        dst.put(to, src, from, promptLen * headDim);
+                        dst.put(to + (newLength - mine) * headDim, src, from + start[s] * headDim, mine * headDim);
+                    }
+                }
+                spare[i] = grow ? floats(perTensor) : src;
+                cache[i] = dst;
+            }
+            for (int s = 0; s < slots; s++) {
+                start[s] = newLength - (length - start[s]);
+            }
+            length = newLength;
+        }
+
+        @Override
+        public long backendNanos() {
+            return backendNanos;
+        }
+
+        @Override
+        public void close() {
+            idsTensor.close();
+            positionsTensor.close();
+            logitsTensor.close();
+        }
+    }
+}

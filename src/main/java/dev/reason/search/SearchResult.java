@@ -1,0 +1,38 @@
+package dev.reason.search;
+
+import dev.reason.runtime.Chain;
+
+import java.util.List;
+
+/**
+ * What a search found and what it cost; printed by the CLI as text or JSON.
+ *
+ * @param answer      the vote's leader, or null when no chain produced an answer
+ * @param confidence  the stopping rule's probability that the leader is the majority answer
+ * @param active      chains still decoding (progress snapshots only)
+ * @param stopReason  null while the search is running
+ * @param backendSeconds time inside the engine's backend calls (ONNX Runtime's run, CUDA kernels)
+ */
+public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int votes, double confidence,
+                           String rule, List<ChainReport> chains, int chainsStarted, int active, long tokens,
+                           double seconds, String device, StopReason stopReason, String budget,
+                           double backendSeconds) {
+
+    /** Votes for the leader. */
+    public int leaderVotes() {
+        return ranking.isEmpty() ? 0 : ranking.get(0).votes();
+    }
+
+    public double tokensPerSecond() {
+        return seconds > 0 ? tokens / seconds : 0;
+    }
+
+    /** One chain as reported: its answer and the numbers needed to judge it. */
+    public record ChainReport(int index, String answer, int tokens, double meanLogprob, double sumLogprob,
+                              double minLogprob, String finish, double seconds, String text) {
+        static ChainReport of(Chain c, String answer) {
+            return new ChainReport(c.index(), answer, c.tokenCount(), c.meanLogprob(), c.sumLogprob(),
+                    c.minLogprob(), c.finish().name().toLowerCase(java.util.Locale.ROOT), c.seconds(), c.text());
+        }
+    }
+}

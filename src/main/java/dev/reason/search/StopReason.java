@@ -1,0 +1,21 @@
+package dev.reason.search;
+
+/** Why a search stopped; {@link #description()} is the short phrase shown to users. */
+public enum StopReason {
+    SAMPLES("sample budget reached"),
+    TOKENS("token budget reached"),
+    TIME("time budget reached"),
+    DECIDED("vote decided"),
+    INTERRUPTED("interrupted"),
+    NO_MORE_CHAINS("no more chains to run");
+
+    private final String description;
+
+    StopReason(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.reason.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line: every bad input gives one line naming the problem, a distinct exit code, no stack trace. */
+class CliTest {
+    static final Path MODEL = Path.of("models", "reason-mini");
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run reason(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertOneLineError(Run r, int code, String mentions) {
+        assertEquals(code, r.code(), r.err());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals(1, lines.length, "one line expected, got: " + r.err());
+        assertTrue(lines[0].startsWith("reason: "), lines[0]);
+        assertTrue(lines[0].contains(mentions), lines[0] + " should mention " + mentions);
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void emptyOrBlankQuestion() {
+        assertOneLineError(reason("--model", MODEL.toString()), ExitCodes.BAD_QUESTION, "question is empty");
+        assertOneLineError(reason("--model", MODEL.toString(), "   "), ExitCodes.BAD_QUESTION, "question is empty");
+    }
+
+    @Test
+    void questionLongerThanTheContext() {
+        String longQuestion = "What is " + "1 + ".repeat(400) + "1?";
+        assertOneLineError(reason("--model", MODEL.toString(), longQuestion), ExitCodes.BAD_QUESTION, "context");
+    }
+
+    @Test
+    void missingModelDirectory(@TempDir Path tmp) {
+        assertOneLineError(reason("--model", tmp.resolve("nope").toString(), "What is 1+1?"), ExitCodes.MODEL, "does not exist");
+    }
+
+    @Test
+    void modelDirectoryWithoutOnnx(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Files.delete(dir.resolve("model.onnx"));
+        assertOneLineError(reason("--model", dir.toString(), "What is 1+1?"), ExitCodes.MODEL, "model.onnx");
+    }
+
+    @Test
+    void corruptConfig(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Files.writeString(dir.resolve("config.json"), "{ \"hidden_size\": 192,");
+        assertOneLineError(reason("--model", dir.toString(), "What is 1+1?"), ExitCodes.MODEL, "config.json");
+    }
+
+    @Test
+    void truncatedOnnxFile(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        byte[] bytes = Files.readAllBytes(dir.resolve("model.onnx"));
+        Files.write(dir.resolve("model.onnx"), java.util.Arrays.copyOf(bytes, bytes.length / 3));
+        assertOneLineError(reason("--model", dir.toString(), "What is 1+1?"), ExitCodes.MODEL, "model.onnx");
+    }
+
+    @Test
+    void configThatDoesNotMatchTheOnnx(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        String config = Files.readString(dir.resolve("config.json")).replace("\"num_hidden_layers\": 5", "\"num_hidden_layers\": 7");
+        Files.writeString(dir.resolve("config.json"), config);
+        assertOneLineError(reason("--model", dir.toString(), "What is 1+1?"), ExitCodes.MODEL, "layer");
+    }
+
+    @Test
+    void badBudgets() {
+        assertOneLineError(reason("--budget", "30q", "What is 1+1?"), ExitCodes.USAGE, "30q");
+        assertOneLineError(reason("--budget", "0s", "What is 1+1?"), ExitCodes.USAGE, "--budget");
+        assertOneLineError(reason("--budget", "-5x", "What is 1+1?"), ExitCodes.USAGE, "--budget");
+        assertOneLineError(reason("--budget", "", "What is 1+1?"), ExitCodes.USAGE, "--budget");
+    }
+
+    @Test
+    void badSamplingOptions() {
+        assertOneLineError(reason("--model", MODEL.toString(), "--top-p", "1.5", "What is 1+1?"), ExitCodes.USAGE, "--top-p");
+        assertOneLineError(reason("--model", MODEL.toString(), "--parallel", "0", "What is 1+1?"), ExitCodes.USAGE, "--parallel");
+        assertOneLineError(reason("--stop", "sometimes", "What is 1+1?"), ExitCodes.USAGE, "--stop");
+    }
+
+    @Test
+    void cudaWithoutAGpuEngine() {
+        assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda", "What is 1+1?"), ExitCodes.DEVICE, "--device cuda");
+    }
+
+    @Test
+    void unknownOption() {
+        assertOneLineError(reason("--frobnicate", "What is 1+1?"), ExitCodes.USAGE, "--frobnicate");
+    }
+
+    @Test
+    void answersWithJsonAndTheSameSeedReproducesTheRun() throws IOException {
+        String[] args = {"--model", MODEL.toString(), "--budget", "8x", "--parallel", "4", "--seed", "7", "--json",
+                "What is 12 * 7 - 5?"};
+        Run a = reason(args);
+        Run b = reason(args);
+        assertTrue(a.code() == ExitCodes.ANSWERED || a.code() == ExitCodes.NO_ANSWER, a.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var ja = json.readTree(a.out());
+        var jb = json.readTree(b.out());
+        assertEquals(ja.get("answer"), jb.get("answer"));
+        assertEquals(ja.get("chains").size(), jb.get("chains").size());
+        for (int i = 0; i < ja.get("chains").size(); i++) {
+            assertEquals(ja.get("chains").get(i).get("text"), jb.get("chains").get(i).get("text"));
+            assertEquals(ja.get("chains").get(i).get("mean_logprob"), jb.get("chains").get(i).get("mean_logprob"));
+        }
+        assertTrue(ja.get("chains_started").asInt() <= 8);
+        assertTrue(ja.has("stop_reason") && ja.has("tokens_per_second") && ja.has("ranking"));
+    }
+
+    private static Path copyModel(Path tmp) throws IOException {
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(MODEL)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f)) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+        }
+        return dir;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.reason.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelDirectoryTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void readsTheShippedModel() {
+        try (ModelDirectory m = ModelDirectory.open(Path.of("models", "reason-mini"))) {
+            ModelConfig c = m.config();
+            assertEquals("llama", c.modelType());
+            assertEquals(c.hiddenSize() / c.numHeads(), c.headDim());
+            assertTrue(c.numKvHeads() < c.numHeads(), "the shipped model uses grouped-query attention");
+            assertEquals(List.of(2), m.eosTokenIds());
+            // the chat template renders what the recipe trained on
+            assertEquals("<s><|user|>What is 2+2?\n<|assistant|>", m.prompt("  What is 2+2?  "));
+            int[] ids = m.promptIds("What is 2+2?");
+            assertEquals(1, ids[0]);
+            assertEquals(5, ids[ids.length - 1]);
+            assertEquals("What is 2+2?", m.tokenizer().decode(java.util.Arrays.copyOfRange(ids, 2, ids.length - 2), ids.length - 4));
+            assertTrue(m.generation().temperature() > 0);
+        }
+    }
+
+    @Test
+    void readsBothRopeThetaForms() throws Exception {
+        String base = "{\"vocab_size\": 151936, \"hidden_size\": 896, \"intermediate_size\": 4864,"
+                + " \"num_hidden_layers\": 24, \"num_attention_heads\": 14, \"num_key_value_heads\": 2,"
+                + " \"model_type\": \"qwen2\", \"eos_token_id\": [151645, 151643], ";
+        ModelConfig old = ModelConfig.fromJson(JSON.readTree(base + "\"rope_theta\": 1000000.0}"));
+        ModelConfig newer = ModelConfig.fromJson(JSON.readTree(base + "\"rope_parameters\": {\"rope_theta\": 1000000.0, \"rope_type\": \"default\"}}"));
+        assertEquals(1e6, old.ropeTheta());
+        assertEquals(1e6, newer.ropeTheta());
+        assertEquals(64, old.headDim());
+        assertTrue(old.qkvBias(), "Qwen2 has q/k/v biases");
+        assertEquals(List.of(151645, 151643), old.eosTokenIds());
+    }
+
+    @Test
+    void configWithoutArchitectureFieldsIsRejectedClearly() throws Exception {
+        ModelException e = assertThrows(ModelException.class,
+                () -> ModelConfig.fromJson(JSON.readTree("{\"model_type\": \"bert\"}")));
+        assertTrue(e.getMessage().contains("hidden_size"), e.getMessage());
+    }
+
+    @Test
+    void chatTemplateRaisesForUnsupportedRoles() {
+        ChatTemplate t = new ChatTemplate("{% for m in messages %}{% if m['role'] != 'user' %}"
+                + "{{ raise_exception('only user messages') }}{% endif %}{{ m['content'] }}{% endfor %}", "<s>", "</s>");
+        assertEquals("hi", t.prompt("hi"));
+        ChatTemplate bad = new ChatTemplate("{{ raise_exception('no chat here') }}", "<s>", "</s>");
+        ModelException e = assertThrows(ModelException.class, () -> bad.prompt("hi"));
+        assertTrue(e.getMessage().contains("no chat here"), e.getMessage());
+    }
+
+    @Test
+    void generationDefaultsWhenFieldsAreMissing() throws Exception {
+        GenerationConfig g = GenerationConfig.fromJson(JSON.readTree("{\"do_sample\": false}"));
+        assertEquals(0f, g.temperature(), "greedy models sample at temperature 0");
+        assertEquals(GenerationConfig.DEFAULT.maxNewTokens(), g.maxNewTokens());
+    }
+}

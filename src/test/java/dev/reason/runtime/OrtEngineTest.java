@@ -1,0 +1,192 @@
+package dev.reason.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CPU engine against PyTorch (reference logits written by the recipe's export) and against itself:
+ * KV-cache decoding vs full forwards, batched rows vs single chains, refilled and compacted slots vs fresh ones.
+ */
+class OrtEngineTest {
+    private static int[] ids;
+    private static int prefill;
+    private static float[][] torchFull;
+    private static float[][] torchSteps;
+    private static OrtEngine engine;
+
+    @BeforeAll
+    static void load() throws IOException {
+        JsonNode ref = new ObjectMapper().readTree(ShippedModel.DIR.resolve("reference_logits.json").toFile());
+        ids = ints(ref.get("input_ids"));
+        prefill = ref.get("prefill").asInt();
+        torchFull = matrix(ref.get("full_logits"));
+        torchSteps = matrix(ref.get("step_logits"));
+        engine = ShippedModel.engine();
+    }
+
+    private static int[] ints(JsonNode n) {
+        int[] a = new int[n.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = n.get(i).asInt();
+        }
+        return a;
+    }
+
+    private static float[][] matrix(JsonNode n) {
+        float[][] m = new float[n.size()][];
+        for (int i = 0; i < m.length; i++) {
+            JsonNode row = n.get(i);
+            m[i] = new float[row.size()];
+            for (int j = 0; j < m[i].length; j++) {
+                m[i][j] = (float) row.get(j).asDouble();
+            }
+        }
+        return m;
+    }
+
+    private static float maxAbsDiff(float[] a, int offset, float[] b) {
+        float m = 0;
+        for (int i = 0; i < b.length; i++) {
+            m = Math.max(m, Math.abs(a[offset + i] - b[i]));
+        }
+        return m;
+    }
+
+    /** Last-position logits of a full forward over ids[0, n). */
+    private static float[] fullForward(int[] seq, int n) {
+        try (DecodeBatch b = engine.start(Arrays.copyOf(seq, n), 1, 8)) {
+            return b.promptLogits();
+        }
+    }
+
+    @Test
+    void tokenizerAgreesWithTheRecipe() {
+        String text = ShippedModel.model().prompt("What is 47 + 38 * 2 - 19?")
+                + "047+038*002-019\n038*002=076, 047+076-019\n";
+        assertArrayEquals(ids, ShippedModel.model().tokenizer().encode(text));
+    }
+
+    @Test
+    void fullForwardMatchesPyTorch() {
+        for (int n = prefill; n <= ids.length; n += 3) {
+            float d = maxAbsDiff(fullForward(ids, n), 0, torchFull[n - 1]);
+            assertTrue(d <= 1e-4, "prefix " + n + ": max |onnx - torch| = " + d);
+        }
+    }
+
+    @Test
+    void cachedDecodingMatchesPyTorchAndFullForward() {
+        try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 1, 64)) {
+            b.startChain(0);
+            assertTrue(maxAbsDiff(b.promptLogits(), 0, torchFull[prefill - 1]) <= 1e-4);
+            for (int i = prefill; i < ids.length; i++) {
+                float[] step = b.step(new int[] {ids[i]}, new boolean[] {true});
+                float vsTorch = maxAbsDiff(step, 0, torchSteps[i - prefill]);
+                float vsTorchFull = maxAbsDiff(step, 0, torchFull[i]);
+                float vsFull = maxAbsDiff(step, 0, fullForward(ids, i + 1));
+                assertTrue(vsTorch <= 1e-4 && vsTorchFull <= 1e-4 && vsFull <= 1e-4,
+                        "position " + i + ": vs torch step " + vsTorch + ", vs torch full " + vsTorchFull
+                                + ", vs onnx full " + vsFull);
+            }
+        }
+    }
+
+    @Test
+    void batchedRowsEqualSingleChains() {
+        int vocab = ShippedModel.model().config().vocabSize();
+        int[] prompt = Arrays.copyOf(ids, prefill);
+        int slots = 4;
+        int steps = 12;
+        // each slot feeds a different token sequence
+        int[][] feed = new int[slots][steps];
+        for (int s = 0; s < slots; s++) {
+            for (int t = 0; t < steps; t++) {
+                feed[s][t] = 6 + (s * 31 + t * 7) % 90;
+            }
+        }
+        float[][][] batched = new float[slots][steps][];
+        try (DecodeBatch b = engine.start(prompt, slots, 64)) {
+            for (int s = 0; s < slots; s++) {
+                b.startChain(s);
+            }
+            boolean[] active = {true, true, true, true};
+            for (int t = 0; t < steps; t++) {
+                int[] tok = new int[slots];
+                for (int s = 0; s < slots; s++) {
+                    tok[s] = feed[s][t];
+                }
+                float[] out = b.step(tok, active);
+                for (int s = 0; s < slots; s++) {
+                    batched[s][t] = Arrays.copyOfRange(out, s * vocab, (s + 1) * vocab);
+                }
+            }
+        }
+        for (int s = 0; s < slots; s++) {
+            try (DecodeBatch b = engine.start(prompt, 1, 64)) {
+                b.startChain(0);
+                for (int t = 0; t < steps; t++) {
+                    float[] out = b.step(new int[] {feed[s][t]}, new boolean[] {true});
+                    float d = maxAbsDiff(out, 0, batched[s][t]);
+                    assertTrue(d <= 1e-4, "slot " + s + " step " + t + ": " + d);
+                }
+            }
+        }
+    }
+
+    @Test
+    void refilledAndCompactedSlotsEqualFreshChains() {
+        // capacity = prompt + 10 + 64 columns; chains of at most 10 tokens: 150 steps compact the cache twice
+        checkRefills(10, 7);
+    }
+
+    @Test
+    void chainsLongerThanTheBatchWasSizedForGrowTheCache() {
+        // slot 1 keeps one chain for all 150 steps, far past the 8 tokens the batch was sized for
+        checkRefills(8, Integer.MAX_VALUE);
+    }
+
+    /** Slot 0 restarts every 10 steps and is compared with a fresh chain; slot 1 restarts every period steps. */
+    private static void checkRefills(int maxNew, int slot1Period) {
+        int vocab = ShippedModel.model().config().vocabSize();
+        int[] prompt = Arrays.copyOf(ids, prefill);
+        int[] seq = new int[40];
+        for (int i = 0; i < seq.length; i++) {
+            seq[i] = 6 + (i * 13) % 90;
+        }
+        float[][] fresh = new float[seq.length][];
+        try (DecodeBatch b = engine.start(prompt, 1, 64)) {
+            b.startChain(0);
+            for (int t = 0; t < seq.length; t++) {
+                fresh[t] = b.step(new int[] {seq[t]}, new boolean[] {true}).clone();
+            }
+        }
+        try (DecodeBatch b = engine.start(prompt, 2, maxNew)) {
+            b.startChain(0);
+            b.startChain(1);
+            int t0 = 0;
+            for (int step = 0; step < 150; step++) {
+                if (step % 10 == 0 && step > 0) {
+                    b.startChain(0);
+                    t0 = 0;
+                }
+                if (step % slot1Period == 0 && step > 0) {
+                    b.startChain(1);
+                }
+                float[] out = b.step(new int[] {seq[t0], 7 + step % 80}, new boolean[] {true, true});
+                assertEquals(2 * vocab, out.length);
+                float d = maxAbsDiff(out, 0, fresh[t0]);
+                assertTrue(d <= 1e-4, "step " + step + " (chain position " + t0 + "): " + d);
+                t0++;
+            }
+        }
+    }
+}

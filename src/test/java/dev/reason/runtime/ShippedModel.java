@@ -1,0 +1,29 @@
+package dev.reason.runtime;
+
+import dev.reason.model.ModelDirectory;
+
+import java.nio.file.Path;
+
+/** The shipped model, opened once for the engine tests (the suite runs from the repository root). */
+final class ShippedModel {
+    static final Path DIR = Path.of("models", "reason-mini");
+    private static ModelDirectory model;
+    private static OrtEngine engine;
+
+    private ShippedModel() {
+    }
+
+    static synchronized ModelDirectory model() {
+        if (model == null) {
+            model = ModelDirectory.open(DIR);
+        }
+        return model;
+    }
+
+    static synchronized OrtEngine engine() {
+        if (engine == null) {
+            engine = OrtEngine.load(model(), Runtime.getRuntime().availableProcessors());
+        }
+        return engine;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.reason.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class SamplingParamsTest {
+
+    private static String message(float temperature, float topP, int topK, float minP) {
+        return assertThrows(IllegalArgumentException.class,
+                () -> new SamplingParams(temperature, topP, topK, minP)).getMessage();
+    }
+
+    @Test
+    void greedyIsTemperatureZeroWithoutFilters() {
+        SamplingParams g = SamplingParams.greedy();
+        assertTrue(g.isGreedy());
+        assertEquals(new SamplingParams(0f, 1f, 0, 0f), g);
+        assertFalse(new SamplingParams(0.7f, 0.95f, 40, 0.05f).isGreedy());
+    }
+
+    @Test
+    void acceptsBoundaryValues() {
+        new SamplingParams(0f, 1f, 0, 0f);
+        new SamplingParams(1e-6f, Float.MIN_VALUE, Integer.MAX_VALUE, 0.999f);
+    }
+
+    @Test
+    void rejectsBadTemperature() {
+        assertEquals("--temperature must be finite and >= 0, got -0.5", message(-0.5f, 1f, 0, 0f));
+        assertEquals("--temperature must be finite and >= 0, got NaN", message(Float.NaN, 1f, 0, 0f));
+        assertEquals("--temperature must be finite and >= 0, got Infinity",
+                message(Float.POSITIVE_INFINITY, 1f, 0, 0f));
+    }
+
+    @Test
+    void rejectsBadTopP() {
+        assertEquals("--top-p must be in (0, 1], got 1.5", message(1f, 1.5f, 0, 0f));
+        assertEquals("--top-p must be in (0, 1], got 0.0", message(1f, 0f, 0, 0f));
+        assertEquals("--top-p must be in (0, 1], got NaN", message(1f, Float.NaN, 0, 0f));
+    }
+
+    @Test
+    void rejectsBadTopK() {
+        assertEquals("--top-k must be >= 0 (0 = off), got -1", message(1f, 1f, -1, 0f));
+    }
+
+    @Test
+    void rejectsBadMinP() {
+        assertEquals("--min-p must be in [0, 1), got 1.0", message(1f, 1f, 0, 1f));
+        assertEquals("--min-p must be in [0, 1), got -0.1", message(1f, 1f, 0, -0.1f));
+        assertEquals("--min-p must be in [0, 1), got NaN", message(1f, 1f, 0, Float.NaN));
+    }
+}

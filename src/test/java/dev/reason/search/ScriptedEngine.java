@@ -1,0 +1,106 @@
+package dev.reason.search;
+
+import dev.reason.runtime.DecodeBatch;
+import dev.reason.runtime.Engine;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A model-free engine: chain i (in start order) writes the text {@code scripts.get(i % size)} one character per
+ * token, then the end token 0. Every script starts with the same character, since the prompt's logits (the first
+ * token of every chain) are computed once per search. Its logits put all mass on the scripted character, so any sampler reproduces it.
+ * Each decode step advances the fake clock, so time budgets can be tested exactly.
+ */
+final class ScriptedEngine implements Engine {
+    static final int VOCAB = 128;
+    static final int EOS = 0;
+
+    private final List<String> scripts;
+    private final FakeClock clock;
+    private final Duration perStep;
+    int steps;
+
+    ScriptedEngine(List<String> scripts, FakeClock clock, Duration perStep) {
+        this.scripts = scripts;
+        this.clock = clock;
+        this.perStep = perStep;
+    }
+
+    static String piece(int id) {
+        return id == EOS ? "" : String.valueOf((char) id);
+    }
+
+    @Override
+    public String device() {
+        return "fake";
+    }
+
+    @Override
+    public String description() {
+        return "fake (scripted)";
+    }
+
+    @Override
+    public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+        return new DecodeBatch() {
+            final String[] text = new String[slots];
+            final int[] at = new int[slots];
+            final float[] logits = new float[slots * VOCAB];
+            int started;
+
+            @Override
+            public int slots() {
+                return slots;
+            }
+
+            @Override
+            public int vocabSize() {
+                return VOCAB;
+            }
+
+            @Override
+            public float[] promptLogits() {
+                float[] l = new float[VOCAB];
+                java.util.Arrays.fill(l, -100f);
+                l[scripts.get(0).charAt(0)] = 100f;
+                return l;
+            }
+
+            @Override
+            public void startChain(int slot) {
+                text[slot] = scripts.get(started % scripts.size());
+                at[slot] = 1;
+                started++;
+            }
+
+            @Override
+            public float[] step(int[] tokens, boolean[] active) {
+                clock.advance(perStep);
+                steps++;
+                java.util.Arrays.fill(logits, -100f);
+                for (int s = 0; s < slots; s++) {
+                    if (active[s]) {
+                        int next = at[s] < text[s].length() ? text[s].charAt(at[s]) : EOS;
+                        logits[s * VOCAB + next] = 100f;
+                        at[s]++;
+                    }
+                }
+                return logits;
+            }
+
+            @Override
+            public long backendNanos() {
+                return 0;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+    }
+}

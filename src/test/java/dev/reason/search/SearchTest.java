@@ -1,0 +1,128 @@
+package dev.reason.search;
+
+import dev.reason.runtime.Generator;
+import dev.reason.sampling.SamplingParams;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The search controller over a scripted engine: votes, budgets, stopping rules and anytime answers. */
+class SearchTest {
+    private static final int[] PROMPT = {1, 2, 3};
+
+    private static SearchResult search(List<String> scripts, String budget, StopRule rule, int parallel,
+                                       FakeClock clock, java.util.function.BooleanSupplier interrupted) {
+        ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
+        Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
+                new int[] {ScriptedEngine.EOS}, 3, true);
+        return new Search(engine, ScriptedEngine::piece, params, Budget.parse(budget), rule, clock)
+                .run(PROMPT, interrupted, r -> { });
+    }
+
+    private static SearchResult search(List<String> scripts, String budget, StopRule rule, int parallel) {
+        return search(scripts, budget, rule, parallel, new FakeClock(), () -> false);
+    }
+
+    @Test
+    void majorityOfTheSampleBudgetWins() {
+        SearchResult r = search(List.of("s 1+1=2\n#### 2\n", "s 1+1=3\n#### 3\n", "s #### 2\n"), "6x", StopRule.none(), 4);
+        assertEquals("2", r.answer());
+        assertEquals(4, r.leaderVotes());
+        assertEquals(6, r.votes());
+        assertEquals(6, r.chainsStarted());
+        assertEquals(StopReason.SAMPLES, r.stopReason());
+        assertEquals("3", r.ranking().get(1).answer());
+    }
+
+    @Test
+    void chainsEndAtTheirAnswerLine() {
+        SearchResult r = search(List.of("s #### 5\nthen more text that is never generated"), "2x", StopRule.none(), 2);
+        assertEquals("5", r.answer());
+        for (SearchResult.ChainReport c : r.chains()) {
+            assertEquals("answer_line", c.finish());
+            assertEquals("s #### 5\n".length(), c.tokens());
+        }
+    }
+
+    @Test
+    void acBetaStopsAUnanimousVoteEarly() {
+        SearchResult r = search(List.of("s #### 9\n"), "64x", new AcBeta(0.95, 3), 2);
+        // 4-0 is the first unanimous tally with P = 0.96875 >= 0.95
+        assertEquals(StopReason.DECIDED, r.stopReason());
+        assertEquals(4, r.votes());
+        assertTrue(r.chainsStarted() < 64);
+        assertEquals(0.96875, r.confidence(), 1e-12);
+    }
+
+    @Test
+    void decidedStopsWhenTheRestCannotOvertakeTheLeader() {
+        SearchResult r = search(List.of("s #### 1\n"), "5x", StopRule.decided(), 1);
+        // after 3 votes for "1", the 2 chains left cannot overtake it
+        assertEquals(StopReason.DECIDED, r.stopReason());
+        assertEquals(3, r.votes());
+    }
+
+    @Test
+    void tokenBudgetIsNeverExceeded() {
+        SearchResult r = search(List.of("s a long chain of thought\n#### 4\n"), "50tok", StopRule.none(), 4);
+        assertEquals(StopReason.TOKENS, r.stopReason());
+        assertTrue(r.tokens() <= 50, "tokens " + r.tokens());
+        assertTrue(r.tokens() > 50 - 4, "the budget is spent up to the last full step, got " + r.tokens());
+    }
+
+    @Test
+    void timeBudgetReturnsTheAnytimeAnswer() {
+        // 10 ms per step on the fake clock; chains need 11 steps each; 0.5 s allows ~50 steps
+        SearchResult r = search(List.of("s #### 12\n", "s #### 13\n", "s #### 12\n"), "500ms", StopRule.none(), 2);
+        assertEquals(StopReason.TIME, r.stopReason());
+        assertEquals("12", r.answer());
+        assertTrue(r.seconds() >= 0.5 && r.seconds() < 0.52, "seconds " + r.seconds());
+    }
+
+    @Test
+    void unfinishedChainsGiveAnAnswerWhenNothingFinished() {
+        // the time budget ends before any chain finishes: their partial text still has a number
+        SearchResult r = search(List.of("s 6*7=42 and then a very long tail of text ...............\n#### 42\n"),
+                "100ms", StopRule.none(), 2);
+        assertEquals(StopReason.TIME, r.stopReason());
+        assertEquals("42", r.answer());
+        assertTrue(r.chains().stream().allMatch(c -> c.finish().equals("unfinished")));
+    }
+
+    @Test
+    void interruptionKeepsTheBestAnswerSoFar() {
+        AtomicInteger polls = new AtomicInteger();
+        SearchResult r = search(List.of("s #### 8\n"), "100x", StopRule.none(), 2, new FakeClock(),
+                () -> polls.incrementAndGet() > 40);
+        assertEquals(StopReason.INTERRUPTED, r.stopReason());
+        assertEquals("8", r.answer());
+        assertTrue(r.votes() > 0 && r.chainsStarted() < 100);
+    }
+
+    @Test
+    void chainsWithoutAnAnswerDoNotVote() {
+        SearchResult r = search(List.of("s no idea\n", "s #### 3\n"), "4x", StopRule.none(), 2);
+        assertEquals("3", r.answer());
+        assertEquals(2, r.votes());
+        assertEquals(4, r.chains().size());
+        assertNull(r.chains().stream().filter(c -> c.text().contains("idea")).findFirst().orElseThrow().answer());
+    }
+
+    @Test
+    void tiesGoToTheHigherSummedLogprob() {
+        // both answers get 2 votes; scripted tokens all have log-probability ~0, so the longer chains
+        // sum to the same value: the tally then falls back to the answer string, deterministically
+        SearchResult a = search(List.of("s #### 1\n", "s #### 2\n"), "4x", StopRule.none(), 2);
+        SearchResult b = search(List.of("s #### 1\n", "s #### 2\n"), "4x", StopRule.none(), 2);
+        assertNotNull(a.answer());
+        assertEquals(a.answer(), b.answer());
+        assertEquals(2, a.leaderVotes());
+    }
+}
