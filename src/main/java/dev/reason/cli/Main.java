@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
 @Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {ThroughputCommand.class},
-        description = {"Answers a question with a local language model by spending a compute budget on parallel",
-                "chain-of-thought samples, voting on their answers, and stopping when the vote is decided."},
+        description = "Answers a question with a local language model by spending a compute budget on parallel"
+                + " chain-of-thought samples, voting on their answers, and stopping when the vote is decided.",
         footer = ExitCodes.HELP)
 public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "QUESTION", description = "The question (quote it, or pass it as several words).")

@@ -11,6 +11,7 @@ import java.util.Map;
 public final class Tokenizer implements AutoCloseable {
     static {
         // DJL otherwise tries to reach its servers (usage tracking, hub look-ups); there is no network here.
+        System.setProperty("ai.djl.offline", "true");
         System.setProperty("offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
     }
