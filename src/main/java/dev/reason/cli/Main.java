@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
 @Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {ThroughputCommand.class},
+        subcommands = {BenchCommand.class, ThroughputCommand.class},
         description = "Answers a question with a local language model by spending a compute budget on parallel"
                 + " chain-of-thought samples, voting on their answers, and stopping when the vote is decided.",
         footer = ExitCodes.HELP)
@@ -39,32 +39,6 @@ public final class Main implements Callable<Integer> {
                     + "(30s,4000tok); the first limit reached stops the search. Default: ${DEFAULT-VALUE}.",
             defaultValue = "60s,32x")
     Budget budget;
-
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
-            description = "Where to run the model (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")
-    Float temperature;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass (default: from generation_config.json).")
-    Float topP;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K likeliest tokens, 0 = off (default: from generation_config.json).")
-    Integer topK;
-
-    @Option(names = "--min-p", paramLabel = "P", description = "Drop tokens below P times the likeliest one (default: from generation_config.json).")
-    Float minP;
-
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
-    Integer maxTokens;
-
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "16",
-            description = "Chains decoded together (default: ${DEFAULT-VALUE}).")
-    int parallel;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Random seed; the same seed reproduces a run on CPU (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--stop", paramLabel = "RULE", defaultValue = "ac-beta",
             description = "When the vote is decided: none, decided (the rest of the sample budget cannot change the leader), "
@@ -83,6 +57,9 @@ public final class Main implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    SamplingOptions decoding;
+
     final PrintStream out;
     final PrintStream err;
     private final AtomicBoolean interrupted = new AtomicBoolean();
@@ -92,14 +69,25 @@ public final class Main implements Callable<Integer> {
         this.err = err;
     }
 
-    public static void main(String[] args) {
-        int code;
-        try {
-            code = run(args, System.out, System.err, true);
-        } catch (Throwable t) { // an Error (e.g. a native library that failed to load) still gets one line
-            code = Errors.report(new RuntimeException(t.toString(), t), System.err);
-        }
-        System.exit(code);
+    /** Whether Ctrl-C was pressed: subcommands poll it between units of work. */
+    boolean interrupted() {
+        return interrupted.get();
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        int[] code = {ExitCodes.INTERNAL_ERROR};
+        // Native code called from here (ONNX Runtime's session set-up) can need more than the JVM's default
+        // 1 MB thread stack; overflowing it kills the process with SIGSEGV, so the work runs on a roomy thread.
+        Thread worker = new Thread(null, () -> {
+            try {
+                code[0] = run(args, System.out, System.err, true);
+            } catch (Throwable t) { // an Error (e.g. a native library that failed to load) still gets one line
+                code[0] = Errors.report(new RuntimeException(t.toString(), t), System.err);
+            }
+        }, "reason", 64L << 20);
+        worker.start();
+        worker.join();
+        System.exit(code[0]);
     }
 
     /** Runs the CLI; {@code handleSignals} installs the Ctrl-C handler (not in tests). */
@@ -130,22 +118,17 @@ public final class Main implements Callable<Integer> {
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
             int[] prompt = model.promptIds(q);
             var gen = model.generation();
-            int maxNew = maxTokens != null ? maxTokens : gen.maxNewTokens();
             int context = model.config().maxPositions();
             if (prompt.length + 1 > context) {
                 err.printf("reason: the question is %d tokens with its prompt, over the model's context of %d:"
                         + " shorten it%n", prompt.length, context);
                 return ExitCodes.BAD_QUESTION;
             }
-            maxNew = Math.min(maxNew, context - prompt.length);
-            SamplingParams sampling = new SamplingParams(
-                    temperature != null ? temperature : gen.temperature(),
-                    topP != null ? topP : gen.topP(),
-                    topK != null ? topK : gen.topK(),
-                    minP != null ? minP : gen.minP());
-            int[] eos = model.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
-            Generator.Params params = new Generator.Params(sampling, parallel, maxNew, seed, eos, 5, true);
-            try (Engine engine = Engines.open(model, device, modelOptions.threads, quiet || json ? s -> { } : err::println)) {
+            SamplingParams sampling = decoding.sampling(gen);
+            Generator.Params params = new Generator.Params(sampling, decoding.parallel,
+                    decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
+            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads,
+                    quiet || json ? s -> { } : err::println)) {
                 Progress progress = new Progress(err, !quiet && !json && System.console() != null);
                 Search search = new Search(engine, model.tokenizer()::piece, params, budget, rule, Clock.SYSTEM);
                 SearchResult result = search.run(prompt, interrupted::get, progress::show);

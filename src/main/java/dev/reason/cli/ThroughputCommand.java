@@ -3,7 +3,6 @@ package dev.reason.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.Chain;
 import dev.reason.runtime.DeviceException;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Engines;
@@ -104,26 +103,7 @@ final class ThroughputCommand implements Callable<Integer> {
     private Generator.Stats measure(Engine engine, int[] prompt, int p, int tokens) {
         Generator.Params params = new Generator.Params(
                 new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5, false);
-        int[] started = {0};
-        return new Generator(engine, i -> "", params).run(prompt, new Generator.Listener() {
-            @Override
-            public boolean mayStartChain() {
-                return started[0]++ < p;
-            }
-
-            @Override
-            public boolean stopNow(int active) {
-                return false;
-            }
-
-            @Override
-            public void onTokens(int count) {
-            }
-
-            @Override
-            public void onChainFinished(Chain chain) {
-            }
-        });
+        return new Generator(engine, i -> "", params).runChains(prompt, p, new ArrayList<>());
     }
 
     static int[] promptOfLength(int[] base, int length) {

@@ -117,6 +117,10 @@ public final class ModelDirectory implements AutoCloseable {
         return generation.eosTokenIds().isEmpty() ? config.eosTokenIds() : generation.eosTokenIds();
     }
 
+    public int[] eosIds() {
+        return eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+    }
+
     @Override
     public void close() {
         tokenizer.close();

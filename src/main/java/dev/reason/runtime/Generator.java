@@ -77,6 +77,43 @@ public final class Generator {
         this.params = params;
     }
 
+    /**
+     * Runs exactly {@code count} chains, each to its own end, and adds them to {@code finished} in index order:
+     * a fixed pool, for benchmarks and tests.
+     */
+    public Stats runChains(int[] prompt, int count, List<Chain> finished) {
+        List<Chain> done = new ArrayList<>();
+        Stats stats = run(prompt, new Listener() {
+            private int started;
+
+            @Override
+            public boolean mayStartChain() {
+                if (started == count) {
+                    return false;
+                }
+                started++;
+                return true;
+            }
+
+            @Override
+            public boolean stopNow(int active) {
+                return false;
+            }
+
+            @Override
+            public void onTokens(int n) {
+            }
+
+            @Override
+            public void onChainFinished(Chain chain) {
+                done.add(chain);
+            }
+        });
+        done.sort(java.util.Comparator.comparingInt(Chain::index));
+        finished.addAll(done);
+        return stats;
+    }
+
     /** Runs until the listener stops it or no chain is left; returns the run's counters. */
     public Stats run(int[] prompt, Listener listener) {
         long t0 = System.nanoTime();

@@ -14,32 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 class GeneratorTest {
     private static List<Chain> run(int parallel, int chains, long seed) {
         var model = ShippedModel.model();
-        int[] eos = model.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+        int[] eos = model.eosIds();
         var params = new Generator.Params(new SamplingParams(1.0f, 1.0f, 0, 0f), parallel, 48, seed, eos, 3, true);
         List<Chain> done = new ArrayList<>();
-        int[] started = {0};
-        new Generator(ShippedModel.engine(), model.tokenizer()::piece, params).run(
-                model.promptIds("What is 12 * 7 - 5?"), new Generator.Listener() {
-                    @Override
-                    public boolean mayStartChain() {
-                        return started[0]++ < chains;
-                    }
-
-                    @Override
-                    public boolean stopNow(int active) {
-                        return false;
-                    }
-
-                    @Override
-                    public void onTokens(int count) {
-                    }
-
-                    @Override
-                    public void onChainFinished(Chain chain) {
-                        done.add(chain);
-                    }
-                });
-        done.sort(java.util.Comparator.comparingInt(Chain::index));
+        new Generator(ShippedModel.engine(), model.tokenizer()::piece, params)
+                .runChains(model.promptIds("What is 12 * 7 - 5?"), chains, done);
         return done;
     }
 

@@ -1,0 +1,49 @@
+package dev.reason.bench;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.reason.runtime.Chain;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a benchmark run keeps about one problem: one line of {@code results.jsonl}. Everything the summary needs is
+ * here, so a summary can be recomputed (with other k, seeds or groupings) without running the model again.
+ *
+ * @param id         the {@link Problem#id()}
+ * @param dataset    the {@link Problem#dataset()}
+ * @param difficulty the {@link Problem#difficulty()}, may be null
+ * @param reference  the reference answer, null for Game of 24
+ * @param greedy     the greedy (temperature 0) chain, null when the run made none
+ * @param pool       the sampled chains, in start order
+ */
+public record ProblemResult(String id, String dataset, String difficulty, String reference, ChainResult greedy,
+                            List<ChainResult> pool) {
+
+    public ProblemResult {
+        Objects.requireNonNull(id, "id");
+        pool = pool == null ? List.of() : List.copyOf(pool);
+    }
+
+    /**
+     * One chain's outcome.
+     *
+     * @param answer      the extracted, normalized answer; null when the chain gave none
+     * @param correct     whether that answer is right
+     * @param tokens      generated tokens
+     * @param seconds     wall time of the chain
+     * @param meanLogprob mean token log-probability (a confidence signal)
+     * @param minLogprob  lowest token log-probability
+     * @param sumLogprob  summed token log-probability (the vote's tie-break)
+     * @param text        the chain's text, kept only when asked for (it makes the file large); null otherwise
+     */
+    public record ChainResult(String answer, boolean correct, int tokens, double seconds, double meanLogprob,
+                              double minLogprob, double sumLogprob,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String text) {
+
+        /** The result of a finished engine chain, graded by the caller; its text kept when {@code keepText}. */
+        public static ChainResult of(Chain chain, String answer, boolean correct, boolean keepText) {
+            return new ChainResult(answer, correct, chain.tokenCount(), chain.seconds(), chain.meanLogprob(),
+                    chain.minLogprob(), chain.sumLogprob(), keepText ? chain.text() : null);
+        }
+    }
+}

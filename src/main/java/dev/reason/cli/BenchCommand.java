@@ -1,0 +1,230 @@
+package dev.reason.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.reason.bench.Charts;
+import dev.reason.bench.Datasets;
+import dev.reason.bench.PoolGenerator;
+import dev.reason.bench.Problem;
+import dev.reason.bench.ProblemResult;
+import dev.reason.bench.Report;
+import dev.reason.bench.ResultsFile;
+import dev.reason.bench.Summary;
+import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.Engines;
+import dev.reason.sampling.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code reason bench}: for each problem, a pool of K sampled chains (generated once, decoded in parallel) and one
+ * greedy chain; from the pools, accuracy against compute: majority-of-k and coverage for k = 1, 2, 4, ..., K.
+ * Every finished problem is appended to results.jsonl at once, so a killed run resumes where it stopped.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measures accuracy against test-time compute on a dataset: majority-of-k, coverage@k and greedy.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--dataset", required = true, paramLabel = "NAME|FILE",
+            description = "arithmetic, word (the model's held-out sets in its eval/ folder), game24 (test ranks 901-1000), "
+                    + "gsm8k, svamp, math500, aqua (from the shared datasets folder), or a file: JSONL {question, answer}, "
+                    + "a 24.csv, a SVAMP-style JSON array.")
+    String dataset;
+
+    @Option(names = "--datasets-dir", paramLabel = "DIR",
+            description = "Where the public sets live (default: $REASON_DATASETS, else ../shared/datasets beside the project).")
+    Path datasetsDir;
+
+    @Option(names = "--samples", defaultValue = "32", paramLabel = "K", description = "Sampled chains per problem (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--limit", paramLabel = "N", description = "At most N problems.")
+    Integer limit;
+
+    @Option(names = "--offset", defaultValue = "0", paramLabel = "N", description = "Skip the first N problems (default: ${DEFAULT-VALUE}).")
+    int offset;
+
+    @Option(names = "--prompt", paramLabel = "TEMPLATE",
+            description = "Prompt text with {question} in it (default: the question alone for the model's own sets; "
+                    + "the question plus an instruction to end with '#### answer' for the public sets).")
+    String prompt;
+
+    @Option(names = "--no-greedy", description = "Skip the extra greedy chain per problem.")
+    boolean noGreedy;
+
+    @Option(names = "--save-text", description = "Keep every chain's text in results.jsonl.")
+    boolean saveText;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: bench-<dataset>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out, skipping finished problems.")
+    boolean resume;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    SamplingOptions decoding;
+
+    @ParentCommand
+    Main parent;
+
+    /** The instruction for public sets, written by this project: the model's answer line is what gets graded. */
+    static final String PUBLIC_PROMPT = "{question}\nSolve it step by step, then give the final answer on its own line as"
+            + " '#### <answer>'.";
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream stdout = parent.out;
+        if (samples < 1) {
+            throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
+        }
+        Path dir = out != null ? out : Paths.get("bench-" + dataset.replaceAll("[^A-Za-z0-9]+", "_"));
+        Path results = dir.resolve("results.jsonl");
+        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+            List<Problem> problems = select(load(model));
+            Map<String, Object> config = runConfig(model, problems.size());
+            checkResume(dir, results, config);
+            Set<String> finished = ResultsFile.finishedIds(results);
+            SamplingParams sampling = decoding.sampling(model.generation());
+            String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
+            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, parent.err::println)) {
+                int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
+                BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
+                for (Problem p : problems) {
+                    if (finished.contains(p.id())) {
+                        continue;
+                    }
+                    int[] ids = model.promptIds(template.replace("{question}", p.question()));
+                    int room = model.config().maxPositions() - ids.length;
+                    if (room < 1) {
+                        parent.err.println("reason: problem " + p.id() + " is longer than the model's context: skipped");
+                        continue;
+                    }
+                    ProblemResult r = new PoolGenerator(engine, model.tokenizer()::piece, sampling, samples,
+                            decoding.parallel, Math.min(maxNew, room), model.eosIds(), decoding.seed, !noGreedy, saveText)
+                            .run(p, ids);
+                    ResultsFile.append(results, r);
+                    progress.done(r);
+                    if (parent.interrupted()) {
+                        parent.err.println("reason: interrupted; " + results + " keeps every finished problem: rerun with --resume");
+                        return ExitCodes.INTERRUPTED;
+                    }
+                }
+                progress.finish();
+            }
+            summarize(dir, results, problems, config, stdout);
+        }
+        return ExitCodes.ANSWERED;
+    }
+
+    private boolean ownSet(ModelDirectory model) {
+        return Files.isRegularFile(model.path().resolve("eval").resolve(dataset + ".jsonl"));
+    }
+
+    private List<Problem> load(ModelDirectory model) {
+        if (ownSet(model)) {
+            return Datasets.jsonl(model.path().resolve("eval").resolve(dataset + ".jsonl"));
+        }
+        return Datasets.byName(dataset, sharedDatasets());
+    }
+
+    private Path sharedDatasets() {
+        if (datasetsDir != null) {
+            return datasetsDir;
+        }
+        String env = System.getenv("REASON_DATASETS");
+        if (env != null && !env.isBlank()) {
+            return Paths.get(env);
+        }
+        return ModelOptions.home().toAbsolutePath().getParent().resolve("shared").resolve("datasets");
+    }
+
+    private List<Problem> select(List<Problem> all) {
+        if (offset < 0 || (limit != null && limit < 1)) {
+            throw new IllegalArgumentException("--offset must be >= 0 and --limit >= 1");
+        }
+        int from = Math.min(offset, all.size());
+        int to = limit == null ? all.size() : Math.min(all.size(), from + limit);
+        return all.subList(from, to);
+    }
+
+    /** What must match for --resume to continue a run rather than mix two. */
+    private Map<String, Object> runConfig(ModelDirectory model, int problems) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("dataset", dataset);
+        c.put("model", model.path().toAbsolutePath().normalize().toString());
+        c.put("samples", samples);
+        c.put("seed", decoding.seed);
+        c.put("sampling", decoding.sampling(model.generation()).toString());
+        c.put("max_tokens", decoding.maxTokens(model.generation(), model.config().maxPositions(), 0));
+        c.put("greedy", !noGreedy);
+        c.put("prompt", prompt);
+        c.put("offset", offset);
+        c.put("problems", problems);
+        return c;
+    }
+
+    private void checkResume(Path dir, Path results, Map<String, Object> config) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Path run = dir.resolve("run.json");
+        if (Files.exists(results) && !resume) {
+            throw new IllegalArgumentException(results + " exists: pass --resume to continue that run, or choose another --out");
+        }
+        if (resume && Files.exists(run)) {
+            Map<?, ?> before = json.readValue(run.toFile(), Map.class);
+            if (!before.equals(json.readValue(json.writeValueAsString(config), Map.class))) {
+                throw new IllegalArgumentException("--resume: " + run + " was made with other settings; use the same options or another --out");
+            }
+        }
+        Files.createDirectories(dir);
+        json.writeValue(run.toFile(), config);
+    }
+
+    private void summarize(Path dir, Path results, List<Problem> problems, Map<String, Object> config, PrintStream stdout) {
+        Set<String> wanted = new java.util.HashSet<>();
+        problems.forEach(p -> wanted.add(p.id()));
+        List<ProblemResult> rs = new ArrayList<>();
+        for (ProblemResult r : ResultsFile.read(results)) {
+            if (wanted.contains(r.id())) {
+                rs.add(r);
+            }
+        }
+        boolean byDifficulty = rs.stream().map(ProblemResult::difficulty).filter(java.util.Objects::nonNull).distinct().count() > 1;
+        Summary summary = Summary.compute(rs, samples, byDifficulty);
+        summary.write(dir);
+        String title = dataset + ", K = " + samples;
+        List<String> charts = Charts.write(summary, title, dir);
+        List<String> setup = List.of(
+                "model: " + config.get("model"),
+                "problems: " + rs.size() + ", samples per problem: " + samples + ", seed: " + config.get("seed"),
+                "sampling: " + config.get("sampling") + ", max tokens per chain: " + config.get("max_tokens"),
+                "command: reason bench --dataset " + dataset + " --samples " + samples);
+        Report.write(dir, "Benchmark: " + title, setup, summary, charts);
+        stdout.println("| method | k | accuracy | 95% CI | tokens/problem |");
+        stdout.println("|---|---:|---:|---|---:|");
+        for (Summary.Row r : summary.rows()) {
+            if (r.group().equals(Summary.ALL)) {
+                stdout.printf(Locale.ROOT, "| %s | %d | %.3f | %.3f-%.3f | %.0f |%n", r.method(), r.k(), r.accuracy(), r.low(),
+                        r.high(), r.tokens());
+            }
+        }
+        stdout.println("wrote " + dir.resolve("summary.json") + ", summary.csv, report.md and charts");
+    }
+}

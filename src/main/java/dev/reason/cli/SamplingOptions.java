@@ -1,0 +1,49 @@
+package dev.reason.cli;
+
+import dev.reason.model.GenerationConfig;
+import dev.reason.sampling.SamplingParams;
+import picocli.CommandLine.Option;
+
+/** Sampling and decoding options shared by the commands that generate; unset ones come from generation_config.json. */
+final class SamplingOptions {
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
+            description = "Where to run the model (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")
+    Float temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass (default: from generation_config.json).")
+    Float topP;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K likeliest tokens, 0 = off (default: from generation_config.json).")
+    Integer topK;
+
+    @Option(names = "--min-p", paramLabel = "P", description = "Drop tokens below P times the likeliest one (default: from generation_config.json).")
+    Float minP;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
+    Integer maxTokens;
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "16",
+            description = "Chains decoded together (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+            description = "Random seed; the same seed reproduces a run on CPU (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    SamplingParams sampling(GenerationConfig gen) {
+        return new SamplingParams(
+                temperature != null ? temperature : gen.temperature(),
+                topP != null ? topP : gen.topP(),
+                topK != null ? topK : gen.topK(),
+                minP != null ? minP : gen.minP());
+    }
+
+    /** The per-chain limit, never past the model's context after the prompt. */
+    int maxTokens(GenerationConfig gen, int context, int promptLength) {
+        int n = maxTokens != null ? maxTokens : gen.maxNewTokens();
+        return Math.min(n, context - promptLength);
+    }
+}

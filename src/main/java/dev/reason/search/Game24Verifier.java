@@ -1,0 +1,154 @@
+package dev.reason.search;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Game of 24: the answer must be an expression with {@code + - * /} and parentheses that uses each of the
+ * question's four numbers exactly once and equals 24 exactly (rational arithmetic, so {@code 8/(3-8/3)}
+ * counts). Unary minus and any other number are not allowed. An answer may end in {@code =24}.
+ *
+ * <p>Verdicts: {@link Verdict#UNKNOWN} when the question does not hold four numbers 1-13 or the chain has
+ * no answer; {@link Verdict#PASS} for a valid solution; {@link Verdict#FAIL} for anything else, a
+ * division by zero or an answer that is not an expression included. A PASS is a proof: the search may
+ * stop at the first one ({@link VerifiedVote#firstVerified}).
+ */
+public final class Game24Verifier implements Verifier {
+
+    public static final Game24Verifier INSTANCE = new Game24Verifier();
+
+    private static final BigInteger TARGET = BigInteger.valueOf(24);
+    private static final Pattern INTEGER = Pattern.compile("\\d+");
+    // What may stand between two of the puzzle's numbers: spaces, commas, semicolons, "and".
+    private static final Pattern SEPARATOR = Pattern.compile("(?i)\\s*[,;]?\\s*(?:and\\s+)?");
+    // The question asks for 24 (the forms of the recipe's GAME24_PHRASES, and the usual English ones).
+    private static final Pattern ASKS_FOR_24 = Pattern.compile(
+            "(?i)\\b(?:make|makes|making|reach|reaching|get|obtain|equal|equals|to|total)\\s+(?:exactly\\s+)?24\\b"
+                    + "|\\bgame\\s+of\\s+24\\b|\\b24\\s+game\\b|=\\s*24\\b|\\b24\\s+(?:from|with|using)\\b");
+
+    private Game24Verifier() {
+    }
+
+    @Override
+    public String name() {
+        return "game24";
+    }
+
+    /** Whether the question asks to make 24 from four numbers 1-13. */
+    public static boolean isGame24(String question) {
+        return question != null && ASKS_FOR_24.matcher(question).find() && numbers(question).isPresent();
+    }
+
+    /**
+     * The puzzle's four numbers: the one run of exactly four integers 1-13 in the question separated only by
+     * spaces, commas, semicolons or "and" ({@code 4 7 8 8}, {@code 4, 7, 8 and 8}); a number outside 1-13
+     * (such as the 24) ends a run. Empty when there is no such run, or more than one.
+     */
+    public static Optional<List<Integer>> numbers(String question) {
+        if (question == null) {
+            return Optional.empty();
+        }
+        List<List<Integer>> found = new ArrayList<>();
+        List<Integer> run = new ArrayList<>();
+        Matcher m = INTEGER.matcher(question);
+        int lastEnd = -1;
+        while (m.find()) {
+            int v = m.group().length() > 2 ? Integer.MAX_VALUE : Integer.parseInt(m.group());
+            boolean adjacent = lastEnd >= 0 && m.start() > lastEnd
+                    && SEPARATOR.matcher(question.substring(lastEnd, m.start())).matches();
+            boolean glued = gluedBefore(question, m.start()) || gluedAfter(question, m.end());
+            if (!adjacent) {
+                close(run, found);
+            }
+            if (v >= 1 && v <= 13 && !glued) {
+                run.add(v);
+            } else {
+                close(run, found);
+            }
+            lastEnd = m.end();
+        }
+        close(run, found);
+        return found.size() == 1 ? Optional.of(List.copyOf(found.get(0))) : Optional.empty();
+    }
+
+    /** Whether the number starting at {@code at} is part of something else: {@code x4}, {@code 1.5}, {@code -4}, {@code 3/4}. */
+    private static boolean gluedBefore(String q, int at) {
+        if (at == 0) {
+            return false;
+        }
+        char c = q.charAt(at - 1);
+        return Character.isLetter(c) || c == '-' || c == '\u2212' || c == '/' || c == '^' || c == '_'
+                || (c == '.' || c == ',') && at >= 2 && Character.isDigit(q.charAt(at - 2));
+    }
+
+    /** Whether the number ending before {@code at} runs on: {@code 4x}, {@code 1.5}, {@code 1,000}, {@code 4/3}, {@code 4%}. */
+    private static boolean gluedAfter(String q, int at) {
+        if (at >= q.length()) {
+            return false;
+        }
+        char c = q.charAt(at);
+        return Character.isLetter(c) || c == '/' || c == '^' || c == '%' || c == '_'
+                || (c == '.' || c == ',') && at + 1 < q.length() && Character.isDigit(q.charAt(at + 1));
+    }
+
+    private static void close(List<Integer> run, List<List<Integer>> found) {
+        if (run.size() == 4) {
+            found.add(new ArrayList<>(run));
+        }
+        run.clear();
+    }
+
+    @Override
+    public Verdict check(String question, String chainText, String answer) {
+        Optional<List<Integer>> numbers = numbers(question);
+        if (numbers.isEmpty() || answer == null || answer.isBlank()) {
+            return Verdict.UNKNOWN;
+        }
+        return solves(numbers.get(), answer) ? Verdict.PASS : Verdict.FAIL;
+    }
+
+    /** Whether {@code expression} (optionally ending in {@code =24}) is a solution for {@code numbers}. */
+    public static boolean solves(List<Integer> numbers, String expression) {
+        String[] sides = ExactExpression.asciiOperators(expression).split("=", -1);
+        Optional<ExactExpression.Node> tree = ExactExpression.parse(sides[0], false);
+        if (tree.isEmpty()) {
+            return false;
+        }
+        for (int i = 1; i < sides.length; i++) {
+            Optional<ExactExpression.Node> rhs = ExactExpression.parse(sides[i], false);
+            if (rhs.isEmpty() || !ExactExpression.Rational.of(TARGET).equals(value(rhs.get()))) {
+                return false;
+            }
+        }
+        List<BigInteger> leaves = new ArrayList<>();
+        ExactExpression.leaves(tree.get(), leaves);
+        List<BigInteger> want = new ArrayList<>();
+        for (int n : numbers) {
+            want.add(BigInteger.valueOf(n));
+        }
+        leaves.sort(null);
+        want.sort(null);
+        if (!leaves.equals(want)) {
+            return false;
+        }
+        return ExactExpression.Rational.of(TARGET).equals(value(tree.get()));
+    }
+
+    /** The value, or null on a division by zero. */
+    private static ExactExpression.Rational value(ExactExpression.Node n) {
+        try {
+            return ExactExpression.evaluate(n);
+        } catch (ArithmeticException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

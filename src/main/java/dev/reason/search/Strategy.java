@@ -1,0 +1,41 @@
+package dev.reason.search;
+
+import java.util.List;
+
+/**
+ * How the chains' answers become a decision: a vote with some weight per chain. Pure and stateless: the
+ * live search calls it on the chains finished so far, an offline replay on a stored pool, and both get the
+ * same {@link VoteTally} (whose ranking names the winner) from the same chains. Chains without an answer
+ * never vote.
+ */
+public interface Strategy {
+
+    /** Short stable name for output, e.g. {@code majority}, {@code weighted-deepconf-lowest-group-top10}. */
+    String name();
+
+    /** The vote over {@code chains}, in any order (the tally's ranking does not depend on it). */
+    VoteTally tally(List<ScoredChain> chains);
+
+    /** One vote per chain: plain self-consistency. */
+    static Strategy majority() {
+        return MajorityVote.INSTANCE;
+    }
+
+    /** Confidence-weighted votes, no filtering, DeepConf's 2048-token window. */
+    static Strategy weighted(WeightedVote.Mode mode) {
+        return new WeightedVote(mode);
+    }
+
+    /**
+     * @param window      DeepConf's group window (and tail length) in tokens
+     * @param keepPercent the share of chains, by score, that vote: 100 keeps all, DeepConf uses 10 and 90
+     */
+    static Strategy weighted(WeightedVote.Mode mode, int window, double keepPercent) {
+        return new WeightedVote(mode, window, keepPercent);
+    }
+
+    /** Votes by {@link ScoredChain#verdict()}: failing chains dropped or down-weighted (0.1). */
+    static Strategy verified(VerifiedVote.Mode mode) {
+        return new VerifiedVote(mode);
+    }
+}

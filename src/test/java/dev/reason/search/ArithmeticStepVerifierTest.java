@@ -1,0 +1,91 @@
+package dev.reason.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.reason.search.ArithmeticStepVerifier.Report;
+import dev.reason.search.Verifier.Verdict;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ArithmeticStepVerifierTest {
+
+    private static Report report(String chain) {
+        return ArithmeticStepVerifier.report(chain);
+    }
+
+    private static Verdict verdict(String chain) {
+        return ArithmeticStepVerifier.INSTANCE.check("What is 47 + 38 * 2 - 19?", chain, "104");
+    }
+
+    /** Chain text (\n for newlines) | equations checked | wrong | verdict. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        // the model's own worked format: zero-padded, one operation per line, the rest after a comma
+        "047+038*002\\n038*002=076, 047+076-019\\n047+076=123, 123-019\\n123-019=104\\n#### 104 | 3 | 0 | PASS",
+        "047+038*002\\n038*002=066, 047+066-019\\n047+066=113, 113-019\\n113-019=094\\n#### 94   | 3 | 1 | FAIL",
+        "047+038*002\\n038*002=076, 047+076-019\\n047+076=123, 123-019\\n123-019=114\\n#### 114 | 3 | 1 | FAIL",
+        "047+038*002=123                                   | 1 | 0 | PASS", // precedence: 47 + 76
+        "047+038*002=170                                   | 1 | 1 | FAIL", // left to right would give 170
+        "123-456=-333                                      | 1 | 0 | PASS",
+        "123-456=333                                       | 1 | 1 | FAIL",
+        "-033+050=017, 017*002                             | 1 | 0 | PASS",
+        "045*012=540                                       | 1 | 0 | PASS",
+        "045*010=450\\n045*002=090\\n450+090=540\\n#### 540  | 3 | 0 | PASS",
+        "045*010=450\\n045*002=090\\n450+090=530\\n#### 530  | 3 | 1 | FAIL",
+        "084/012=007                                       | 1 | 0 | PASS",
+        "<<7/2=3>>                                         | 1 | 1 | FAIL", // division must be exact
+        "5/0=0                                             | 1 | 1 | FAIL",
+        "47 × 2 − 19 = 75                                  | 1 | 0 | PASS", // unicode operators, spaces
+        "47×2−19=85                                        | 1 | 1 | FAIL",
+        "5*-3=-15 and 5--3=8                               | 2 | 0 | PASS",
+        "47 + 38*2 - 19 = 47 + 76 - 19 = 123 - 19 = 104    | 3 | 0 | PASS", // chained rewrite
+        "47 + 38*2 - 19 = 47 + 76 - 19 = 123 - 19 = 94     | 3 | 1 | FAIL",
+        "5+3=8+2=10                                        | 2 | 1 | FAIL", // 8 = 8+2 is false as written
+        "Step 2: 5 + 3 = 8. (so 2*4=8) 1) 9-1=8           | 3 | 0 | PASS",
+        "$5 + $3 = $8                                      | 1 | 0 | PASS",
+        "I think the answer is 42.\\n#### 42               | 0 | 0 | UNKNOWN",
+        "x = 5, y = 7                                      | 0 | 0 | UNKNOWN", // nothing computed
+        "1.5+2.5=4 and 1,000+2=1,002 and 3x+2=11 and 2^3=8 | 0 | 0 | UNKNOWN", // not integer expressions
+        "50% of 10 = 5, so 5+3 >= 7 and 8==8               | 0 | 0 | UNKNOWN",
+        "008-004=004, left 004 007 008\\n007-004=003, left 003 008\\n008*003=024, left 024\\n#### 8*(7-4) | 3 | 0 | PASS",
+    })
+    void table(String chain, int checked, int wrong, Verdict expected) {
+        String text = chain.strip().replace("\\n", "\n");
+        assertEquals(new Report(checked, wrong), report(text), text);
+        assertEquals(expected, verdict(text), text);
+    }
+
+    @Test
+    void gsm8kCalculatorAnnotations() {
+        String good = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
+                + "Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72";
+        assertEquals(new Report(2, 0), report(good)); // "48/2 = <<" has no right side: not an equation
+        assertEquals(Verdict.PASS, verdict(good));
+
+        String bad = "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\n"
+                + "Working 50 minutes, she earned 0.2 x 50 = $<<5*12=50>>50.\n#### 50";
+        assertEquals(new Report(1, 1), report(bad)); // the decimal one is skipped, 5*12 = 60 is wrong
+        assertEquals(Verdict.FAIL, verdict(bad));
+
+        String multi = "Total: <<3+4*5-6/2=20>>20 and <<(3+4)*5=35>>35 and <<100-20*3=40>>40";
+        assertEquals(new Report(3, 0), report(multi));
+        assertEquals(new Report(1, 1), report("<<3+4*5=35>>35"));
+    }
+
+    @Test
+    void theQuestionIsNotSolved() {
+        // The chain copied the question wrong (47 + 38 instead of 47 + 38 * 2 - 19) but computed right:
+        // the verifier only checks the chain's own steps, so it passes.
+        assertEquals(Verdict.PASS, verdict("047+038=085\n#### 85"));
+        assertEquals(Verdict.UNKNOWN, verdict("#### 104"));
+        assertEquals(Verdict.UNKNOWN, verdict(""));
+        assertEquals(Verdict.UNKNOWN, ArithmeticStepVerifier.INSTANCE.check("q", null, null));
+    }
+
+    @Test
+    void hugeNumbersAreExact() {
+        assertEquals(Verdict.PASS, verdict("99999999999999999999*99999999999999999999=9999999999999999999800000000000000000001"));
+        assertEquals(Verdict.FAIL, verdict("99999999999999999999*99999999999999999999=9999999999999999999800000000000000000000"));
+    }
+}
