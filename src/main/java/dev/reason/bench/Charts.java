@@ -107,6 +107,30 @@ public final class Charts {
         return chart;
     }
 
+    /**
+     * Decode tokens/s against parallel chains (both on log2 axes' tick labels), one curve per engine:
+     * {@code series} maps a curve's name to its (parallel, tokens/s) points.
+     */
+    public static String throughput(Map<String, double[][]> series, String title, Path dir, String name) {
+        XYChart chart = new XYChartBuilder().width(760).height(480).title(title).xAxisTitle("parallel chains (log2 scale)")
+                .yAxisTitle("decode tokens/s (log2 scale)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> String.format(Locale.ROOT, "%d", Math.round(Math.pow(2, x))));
+        chart.getStyler().setyAxisTickLabelsFormattingFunction(y -> String.format(Locale.ROOT, "%,d", Math.round(Math.pow(2, y))));
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (double[] point : e.getValue()) {
+                x.add(Math.log(point[0]) / Math.log(2));
+                y.add(Math.log(point[1]) / Math.log(2));
+            }
+            XYSeries s = chart.addSeries(e.getKey(), x, y);
+            s.setMarker(SeriesMarkers.CIRCLE);
+        }
+        return save(chart, dir, name);
+    }
+
     private static String label(String method) {
         switch (method) {
             case "majority":

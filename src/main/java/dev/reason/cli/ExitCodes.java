@@ -9,6 +9,7 @@ final class ExitCodes {
     static final int DEVICE = 4;
     static final int BAD_QUESTION = 5;
     static final int NO_ANSWER = 6;
+    static final int ABSTAINED = 7;
     static final int INTERRUPTED = 130;
 
     static final String HELP = "%nExit codes:%n"
@@ -19,6 +20,7 @@ final class ExitCodes {
             + "  4    device unavailable (e.g. --device cuda without a GPU engine)%n"
             + "  5    question empty or longer than the model's context%n"
             + "  6    no chain produced an answer within the budget%n"
+            + "  7    not sure: confidence below --abstain-below (the best guess is still in --json)%n"
             + "  130  interrupted (Ctrl-C); the best answer so far is still printed%n";
 
     private ExitCodes() {

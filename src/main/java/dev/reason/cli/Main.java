@@ -13,6 +13,9 @@ import dev.reason.search.Search;
 import dev.reason.search.SearchResult;
 import dev.reason.search.StopReason;
 import dev.reason.search.StopRule;
+import dev.reason.search.Strategy;
+import dev.reason.search.Verifier;
+import dev.reason.search.Verifiers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,9 +44,24 @@ public final class Main implements Callable<Integer> {
     Budget budget;
 
     @Option(names = "--stop", paramLabel = "RULE", defaultValue = "ac-beta",
-            description = "When the vote is decided: none, decided (the rest of the sample budget cannot change the leader), "
-                    + "ac-beta (P(leader beats runner-up) >= 0.95 under a Beta posterior). Default: ${DEFAULT-VALUE}.")
+            description = "When the vote is decided: ac-beta (P(leader beats runner-up) >= 0.95 under a Beta posterior), "
+                    + "ac-dirichlet (the same over all answers, Monte Carlo), esc (the last 5 answers agree), "
+                    + "deepconf (warm-up chains set a confidence bar; chains below it are cut; stop at a 95% weighted share), "
+                    + "first-verified (the first answer a verifier accepts), decided (the rest of the sample budget "
+                    + "cannot change the leader), none. Parameters after a colon, e.g. ac-beta:threshold=0.99, "
+                    + "esc:window=8, deepconf:warmup=8,window=32. Default: ${DEFAULT-VALUE}.")
     String stop;
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "majority",
+            description = "How chains vote: majority; weighted (by confidence: weighted:mode=mean-logprob|deepconf-lowest-group|"
+                    + "deepconf-bottom10|deepconf-tail,keep=PERCENT); verified (chains whose arithmetic steps or Game-of-24 "
+                    + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String strategy;
+
+    @Option(names = "--abstain-below", paramLabel = "P",
+            description = "Answer \"not sure\" (exit code 7) when the stopping rule's confidence is below P (0-1).")
+    Double abstainBelow;
 
     @Option(names = "--show-chains", description = "Print every chain's text.")
     boolean showChains;
@@ -115,6 +133,12 @@ public final class Main implements Callable<Integer> {
             return ExitCodes.BAD_QUESTION;
         }
         StopRule rule = StopRules.parse(stop);
+        Strategy voting = StopRules.strategy(strategy);
+        boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
+        Verifier verifier = checks ? Verifiers.forQuestion(q) : Verifier.none();
+        if (abstainBelow != null && (abstainBelow < 0 || abstainBelow > 1)) {
+            throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
+        }
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
             int[] prompt = model.promptIds(q);
             var gen = model.generation();
@@ -130,19 +154,23 @@ public final class Main implements Callable<Integer> {
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads,
                     quiet || json ? s -> { } : err::println)) {
                 Progress progress = new Progress(err, !quiet && !json && System.console() != null);
-                Search search = new Search(engine, model.tokenizer()::piece, params, budget, rule, Clock.SYSTEM);
-                SearchResult result = search.run(prompt, interrupted::get, progress::show);
+                Search search = new Search(engine, model.tokenizer()::piece, params, budget, voting, rule, verifier, Clock.SYSTEM);
+                SearchResult result = search.run(q, prompt, interrupted::get, progress::show);
+                boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
                 progress.clear();
                 ResultPrinter printer = new ResultPrinter(out);
                 if (json) {
-                    printer.json(q, result, sampling, params);
+                    printer.json(q, result, sampling, params, abstain);
                 } else if (quiet) {
-                    out.println(result.answer() == null ? "" : result.answer());
+                    out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
                 } else {
-                    printer.text(result, showChains);
+                    printer.text(result, showChains, abstain);
                 }
                 if (result.stopReason() == StopReason.INTERRUPTED) {
                     return ExitCodes.INTERRUPTED;
+                }
+                if (abstain) {
+                    return ExitCodes.ABSTAINED;
                 }
                 return result.answer() == null ? ExitCodes.NO_ANSWER : ExitCodes.ANSWERED;
             }

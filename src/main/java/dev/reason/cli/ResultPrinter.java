@@ -24,10 +24,11 @@ final class ResultPrinter {
         this.out = out;
     }
 
-    void text(SearchResult r, boolean showChains) {
-        out.println(r.answer() == null ? "(no answer)" : r.answer());
+    void text(SearchResult r, boolean showChains, boolean abstain) {
+        out.println(abstain ? "not sure" : r.answer() == null ? "(no answer)" : r.answer());
         if (r.answer() != null) {
-            out.printf(Locale.ROOT, "confidence: %d/%d votes (%.0f%%), %s posterior %.3f%n", r.leaderVotes(), r.votes(),
+            out.printf(Locale.ROOT, "%sconfidence: %d/%d votes (%.0f%%), %s confidence %.3f%n",
+                    abstain ? "best guess " + r.answer() + ", " : "", r.leaderVotes(), r.votes(),
                     100.0 * r.leaderVotes() / Math.max(1, r.votes()), r.rule(), r.confidence());
         }
         List<String> others = new ArrayList<>();
@@ -41,23 +42,27 @@ final class ResultPrinter {
         out.printf(Locale.ROOT, "chains: %d (%d finished), tokens: %,d, %.2f s, %.0f tok/s%n",
                 r.chainsStarted(), finished, r.tokens(), r.seconds(), r.tokensPerSecond());
         out.println("device: " + r.device());
-        out.println("stopped: " + r.stopReason().description() + " (budget " + r.budget() + ", rule " + r.rule() + ")");
+        out.println("stopped: " + r.stopReason().description() + " (budget " + r.budget() + ", rule " + r.rule()
+                + ", strategy " + r.strategy() + ")");
         if (showChains) {
             for (SearchResult.ChainReport c : r.chains()) {
-                out.printf(Locale.ROOT, "%n--- chain %d: answer %s, %d tokens, mean logprob %.3f, %s%n%s%n", c.index(),
-                        c.answer() == null ? "-" : c.answer(), c.tokens(), c.meanLogprob(), c.finish(), c.text().strip());
+                out.printf(Locale.ROOT, "%n--- chain %d: answer %s, %d tokens, mean logprob %.3f, %s, verifier %s%n%s%n",
+                        c.index(), c.answer() == null ? "-" : c.answer(), c.tokens(), c.meanLogprob(), c.finish(),
+                        c.verdict(), c.text().strip());
             }
         }
     }
 
-    void json(String question, SearchResult r, SamplingParams sampling, Generator.Params params) {
+    void json(String question, SearchResult r, SamplingParams sampling, Generator.Params params, boolean abstain) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("question", question);
         o.put("answer", r.answer());
+        o.put("abstained", abstain);
         o.put("votes", r.leaderVotes());
         o.put("voted_chains", r.votes());
         o.put("vote_share", r.votes() == 0 ? 0.0 : (double) r.leaderVotes() / r.votes());
         o.put("confidence", r.confidence());
+        o.put("strategy", r.strategy());
         o.put("stop_rule", r.rule());
         o.put("stop_reason", r.stopReason().name().toLowerCase(Locale.ROOT));
         o.put("stop_description", r.stopReason().description());
@@ -66,6 +71,7 @@ final class ResultPrinter {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("answer", c.answer());
             m.put("votes", c.votes());
+            m.put("weight", c.weight());
             m.put("logprob_sum", c.logprobSum());
             ranking.add(m);
         }
@@ -94,6 +100,7 @@ final class ResultPrinter {
             m.put("mean_logprob", c.meanLogprob());
             m.put("min_logprob", c.minLogprob());
             m.put("finish", c.finish());
+            m.put("verdict", c.verdict());
             m.put("seconds", c.seconds());
             m.put("text", c.text());
             chains.add(m);

@@ -1,23 +1,103 @@
 package dev.reason.cli;
 
 import dev.reason.search.AcBeta;
+import dev.reason.search.AcDirichlet;
+import dev.reason.search.DeepConfOnline;
+import dev.reason.search.Esc;
+import dev.reason.search.FirstVerified;
 import dev.reason.search.StopRule;
+import dev.reason.search.Strategy;
+import dev.reason.search.VerifiedVote;
+import dev.reason.search.WeightedVote;
 
-/** The names {@code --stop} accepts. */
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The names {@code --stop} and {@code --strategy} accept, with optional parameters after a colon:
+ * {@code ac-beta:threshold=0.99}, {@code esc:window=8}, {@code deepconf:warmup=8,tau=0.9,window=32,keep=90},
+ * {@code weighted:mode=deepconf-lowest-group,keep=90}, {@code verified:mode=drop}.
+ */
 final class StopRules {
+    static final String STOP_NAMES = "none, decided, ac-beta, ac-dirichlet, esc, deepconf, first-verified";
+    static final String STRATEGY_NAMES = "majority, weighted, verified";
+
     private StopRules() {
     }
 
-    static StopRule parse(String name) {
+    static StopRule parse(String spec) {
+        String name = name(spec);
+        Map<String, String> p = params(spec, "--stop");
         switch (name) {
             case "none":
                 return StopRule.none();
             case "decided":
                 return StopRule.decided();
             case "ac-beta":
-                return new AcBeta(0.95, 3);
+                return new AcBeta(num(p, "threshold", AcBeta.DEFAULT_THRESHOLD), (int) num(p, "min", AcBeta.DEFAULT_MIN_VOTES));
+            case "ac-dirichlet":
+                return new AcDirichlet(num(p, "threshold", AcBeta.DEFAULT_THRESHOLD), AcDirichlet.DEFAULT_SAMPLES,
+                        AcDirichlet.DEFAULT_SEED, (int) num(p, "min", AcBeta.DEFAULT_MIN_VOTES));
+            case "esc":
+                return new Esc((int) num(p, "window", Esc.DEFAULT_WINDOW));
+            case "deepconf":
+                return new DeepConfOnline((int) num(p, "warmup", DeepConfOnline.DEFAULT_WARMUP),
+                        num(p, "keep", DeepConfOnline.DEFAULT_KEEP_PERCENT), num(p, "tau", DeepConfOnline.DEFAULT_TAU),
+                        (int) num(p, "window", 2048));
+            case "first-verified":
+                return new FirstVerified();
             default:
-                throw new IllegalArgumentException("unknown --stop rule \"" + name + "\": use none, decided or ac-beta");
+                throw new IllegalArgumentException("unknown --stop rule \"" + name + "\": use " + STOP_NAMES);
+        }
+    }
+
+    static Strategy strategy(String spec) {
+        String name = name(spec);
+        Map<String, String> p = params(spec, "--strategy");
+        switch (name) {
+            case "majority":
+                return Strategy.majority();
+            case "weighted":
+                WeightedVote.Mode mode = WeightedVote.Mode.fromId(p.getOrDefault("mode", "mean-logprob"));
+                return Strategy.weighted(mode, (int) num(p, "window", 2048), num(p, "keep", 100));
+            case "verified":
+                return Strategy.verified(p.getOrDefault("mode", "drop").equals("downweight")
+                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP);
+            default:
+                throw new IllegalArgumentException("unknown --strategy \"" + name + "\": use " + STRATEGY_NAMES);
+        }
+    }
+
+    private static String name(String spec) {
+        int colon = spec.indexOf(':');
+        return (colon < 0 ? spec : spec.substring(0, colon)).strip();
+    }
+
+    private static Map<String, String> params(String spec, String option) {
+        Map<String, String> out = new HashMap<>();
+        int colon = spec.indexOf(':');
+        if (colon < 0) {
+            return out;
+        }
+        for (String kv : spec.substring(colon + 1).split(",")) {
+            String[] parts = kv.split("=", 2);
+            if (parts.length != 2 || parts[0].isBlank()) {
+                throw new IllegalArgumentException(option + " " + spec + ": parameters are key=value pairs separated by commas");
+            }
+            out.put(parts[0].strip(), parts[1].strip());
+        }
+        return out;
+    }
+
+    private static double num(Map<String, String> p, String key, double fallback) {
+        String v = p.remove(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("parameter " + key + "=" + v + " is not a number");
         }
     }
 }

@@ -54,8 +54,8 @@ final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for --compare-torch (default: ${DEFAULT-VALUE}).")
     String python;
 
-    @Option(names = "--csv", paramLabel = "FILE", description = "Also write the table as CSV.")
-    Path csv;
+    @Option(names = "--out", paramLabel = "DIR", description = "Also write throughput.csv and a chart (PNG, SVG) there.")
+    Path outDir;
 
     @Mixin
     ModelOptions modelOptions;
@@ -93,8 +93,11 @@ final class ThroughputCommand implements Callable<Integer> {
             }
         }
         print(out, rows);
-        if (csv != null) {
-            writeCsv(rows);
+        if (outDir != null) {
+            Files.createDirectories(outDir);
+            writeCsv(rows, outDir.resolve("throughput.csv"));
+            chart(rows, outDir);
+            out.println("wrote " + outDir.resolve("throughput.csv") + " and throughput.png/.svg");
         }
         return ExitCodes.ANSWERED;
     }
@@ -152,7 +155,21 @@ final class ThroughputCommand implements Callable<Integer> {
         }
     }
 
-    private void writeCsv(List<Row> rows) throws IOException {
+    private void chart(List<Row> rows, Path dir) {
+        Map<String, List<double[]>> series = new java.util.LinkedHashMap<>();
+        for (Row r : rows) {
+            series.computeIfAbsent("reason, " + r.device(), k -> new ArrayList<>()).add(new double[] {r.parallel(), r.decodeTps()});
+            if (r.torchTps() != null && r.device().equals("cpu")) {
+                series.computeIfAbsent("PyTorch loop (recipe), cpu", k -> new ArrayList<>()).add(new double[] {r.parallel(), r.torchTps()});
+            }
+        }
+        Map<String, double[][]> arrays = new java.util.LinkedHashMap<>();
+        series.forEach((k, v) -> arrays.put(k, v.toArray(new double[0][])));
+        dev.reason.bench.Charts.throughput(arrays, String.format(Locale.ROOT, "Decode throughput (prompt %d, %d new tokens, %d threads)",
+                promptLen, genLen, modelOptions.threads), dir, "throughput");
+    }
+
+    private void writeCsv(List<Row> rows, Path csv) throws IOException {
         StringBuilder sb = new StringBuilder("device,parallel,decode_tps,prefill_tps,backend_share,torch_tps\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "%s,%d,%.1f,%.1f,%.4f,%s%n", r.device(), r.parallel(), r.decodeTps(),

@@ -58,6 +58,14 @@ public final class Generator {
 
         void onChainFinished(Chain chain);
 
+        /**
+         * After each token of a chain that goes on: false cuts the chain now (it is reported as finished with
+         * {@link FinishReason#CUT}). For confidence-based early cuts.
+         */
+        default boolean keepChain(int chainIndex, TokenChoice choice) {
+            return true;
+        }
+
         /** Chains still running when the search stopped; they may still hold a usable answer. */
         default void onUnfinished(List<Chain> chains) {
         }
@@ -163,6 +171,9 @@ public final class Generator {
                             ? sampler.sample(promptLogits, 0, vocab, r.random)
                             : sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     FinishReason end = r.append(choice);
+                    if (end == null && !listener.keepChain(r.index, choice)) {
+                        end = FinishReason.CUT;
+                    }
                     if (end != null) {
                         listener.onChainFinished(r.toChain(end));
                         running[s] = null;

@@ -2,63 +2,85 @@ package dev.reason.search;
 
 import dev.reason.runtime.Chain;
 import dev.reason.runtime.Engine;
+import dev.reason.runtime.FinishReason;
 import dev.reason.runtime.Generator;
+import dev.reason.sampling.TokenChoice;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
  * Self-consistency search: spends a budget on parallel chains of thought, extracts each chain's answer,
- * votes, and stops when the budget runs out or the stopping rule says the vote is decided. Whatever stops
- * it (budget, rule, Ctrl-C), the result carries the best answer so far.
+ * votes (by the strategy: plain, confidence-weighted or verified), and stops when the budget runs out or the
+ * stopping rule says the vote is decided. Whatever stops it (budget, rule, Ctrl-C), the result carries the
+ * best answer so far. One Search serves one question: stopping rules may keep state.
  */
 public final class Search {
     private final Engine engine;
     private final IntFunction<String> piece;
     private final Generator.Params params;
     private final Budget budget;
+    private final Strategy strategy;
     private final StopRule rule;
+    private final Verifier verifier;
     private final Clock clock;
 
-    public Search(Engine engine, IntFunction<String> piece, Generator.Params params, Budget budget, StopRule rule,
-                  Clock clock) {
+    /**
+     * @param verifier checks chains for the {@code verified} strategy and the {@code first-verified} rule;
+     *                 {@link Verifier#none()} otherwise
+     */
+    public Search(Engine engine, IntFunction<String> piece, Generator.Params params, Budget budget, Strategy strategy,
+                  StopRule rule, Verifier verifier, Clock clock) {
         this.engine = engine;
         this.piece = piece;
         this.params = params;
         this.budget = budget;
+        this.strategy = strategy;
         this.rule = rule;
+        this.verifier = verifier;
         this.clock = clock;
     }
 
+    /** Plain majority voting, no verifier. */
+    public Search(Engine engine, IntFunction<String> piece, Generator.Params params, Budget budget, StopRule rule,
+                  Clock clock) {
+        this(engine, piece, params, budget, Strategy.majority(), rule, Verifier.none(), clock);
+    }
+
     /**
+     * @param question    the question as asked (verifiers read it)
      * @param interrupted polled between decode steps (Ctrl-C)
      * @param progress    receives a snapshot after every finished chain and every few steps
      */
-    public SearchResult run(int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
-        Run run = new Run(interrupted, progress);
-        Generator.Stats stats = new Generator(engine, piece, params).run(prompt, run);
-        run.stats = stats;
+    public SearchResult run(String question, int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
+        Run run = new Run(question, interrupted, progress);
+        run.stats = new Generator(engine, piece, params).run(prompt, run);
         return run.snapshot(true);
     }
 
-    /** One search in progress: the budget meter, the tally and the decode loop's listener. */
+    /** One search in progress: the budget meter, the scored chains and the decode loop's listener. */
     private final class Run implements Generator.Listener {
         final BudgetMeter meter = new BudgetMeter(budget, clock);
-        final VoteTally tally = new VoteTally();
+        final List<ScoredChain> scored = new ArrayList<>();
         final List<SearchResult.ChainReport> chains = new ArrayList<>();
+        final Map<Integer, DeepConf.Window> windows = new HashMap<>();
+        final String question;
         final BooleanSupplier interrupted;
         final Consumer<SearchResult> progress;
+        VoteTally tally = new VoteTally();
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
         Generator.Stats stats;
         int active;
         int rounds;
 
-        Run(BooleanSupplier interrupted, Consumer<SearchResult> progress) {
+        Run(String question, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
+            this.question = question;
             this.interrupted = interrupted;
             this.progress = progress;
         }
@@ -96,25 +118,49 @@ public final class Search {
         }
 
         @Override
+        public boolean keepChain(int chainIndex, TokenChoice choice) {
+            if (!(rule instanceof DeepConfOnline deepConf) || !deepConf.warmedUp()) {
+                return true;
+            }
+            DeepConf.Window w = windows.computeIfAbsent(chainIndex, i -> deepConf.newWindow());
+            w.add(choice.topLogprobs(), choice.logprob());
+            return !deepConf.shouldCut(w);
+        }
+
+        @Override
         public void onChainFinished(Chain chain) {
             meter.chainFinished();
-            Optional<AnswerExtractor.Answer> answer = AnswerExtractor.extract(chain.text());
-            answer.ifPresent(a -> tally.add(a.value(), chain.sumLogprob()));
-            chains.add(SearchResult.ChainReport.of(chain, answer.map(AnswerExtractor.Answer::value).orElse(null)));
+            windows.remove(chain.index());
+            ScoredChain sc = score(chain);
+            scored.add(sc);
+            if (rule instanceof ChainObserver observer) {
+                observer.chainFinished(sc);
+            }
+            tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : strategy.tally(scored);
+            chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict()));
             decision = rule.check(tally, stillPossible());
             progress.accept(snapshot(false));
+        }
+
+        private ScoredChain score(Chain chain) {
+            // a cut chain stopped mid-thought: whatever number it last wrote is not its answer
+            String a = chain.finish() == FinishReason.CUT ? null
+                    : AnswerExtractor.extract(chain.text()).map(AnswerExtractor.Answer::value).orElse(null);
+            return ScoredChain.of(chain, a, verifier, question);
         }
 
         @Override
         public void onUnfinished(List<Chain> unfinished) {
             // Unfinished chains vote only when nothing finished has an answer: an anytime answer, never nothing.
             boolean anytime = tally.totalVotes() == 0;
+            List<ScoredChain> partial = new ArrayList<>();
             for (Chain c : unfinished) {
-                String a = anytime ? AnswerExtractor.extract(c.text()).map(AnswerExtractor.Answer::value).orElse(null) : null;
-                chains.add(SearchResult.ChainReport.of(c, a));
-                if (a != null) {
-                    tally.add(a, c.sumLogprob());
-                }
+                ScoredChain sc = anytime ? score(c) : ScoredChain.of(c, null);
+                chains.add(SearchResult.ChainReport.of(c, sc.answer(), sc.verdict()));
+                partial.add(sc);
+            }
+            if (anytime && !partial.isEmpty()) {
+                tally = strategy.tally(partial);
             }
         }
 
@@ -124,12 +170,14 @@ public final class Search {
         }
 
         SearchResult snapshot(boolean last) {
-            StopRule.Decision d = tally.totalVotes() == 0 ? decision : rule.check(tally, stillPossible());
+            StopRule.Decision d = tally.totalVotes() == 0 || rule instanceof ChainObserver ? decision
+                    : rule.check(tally, stillPossible());
             return new SearchResult(
                     tally.leader().map(VoteTally.Candidate::answer).orElse(null),
                     tally.ranking(),
                     tally.totalVotes(),
                     d.confidence(),
+                    strategy.name(),
                     rule.name(),
                     List.copyOf(chains),
                     meter.chainsStarted(),

@@ -14,7 +14,7 @@ import java.util.List;
  * @param backendSeconds time inside the engine's backend calls (ONNX Runtime's run, CUDA kernels)
  */
 public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int votes, double confidence,
-                           String rule, List<ChainReport> chains, int chainsStarted, int active, long tokens,
+                           String strategy, String rule, List<ChainReport> chains, int chainsStarted, int active, long tokens,
                            double seconds, String device, StopReason stopReason, String budget,
                            double backendSeconds) {
 
@@ -29,10 +29,11 @@ public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int
 
     /** One chain as reported: its answer and the numbers needed to judge it. */
     public record ChainReport(int index, String answer, int tokens, double meanLogprob, double sumLogprob,
-                              double minLogprob, String finish, double seconds, String text) {
-        static ChainReport of(Chain c, String answer) {
+                              double minLogprob, String finish, String verdict, double seconds, String text) {
+        static ChainReport of(Chain c, String answer, Verifier.Verdict verdict) {
             return new ChainReport(c.index(), answer, c.tokenCount(), c.meanLogprob(), c.sumLogprob(),
-                    c.minLogprob(), c.finish().name().toLowerCase(java.util.Locale.ROOT), c.seconds(), c.text());
+                    c.minLogprob(), c.finish().name().toLowerCase(java.util.Locale.ROOT),
+                    verdict.name().toLowerCase(java.util.Locale.ROOT), c.seconds(), c.text());
         }
     }
 }

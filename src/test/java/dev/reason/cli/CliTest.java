@@ -131,6 +131,22 @@ class CliTest {
         assertTrue(ja.has("stop_reason") && ja.has("tokens_per_second") && ja.has("ranking"));
     }
 
+    @Test
+    void abstainsBelowTheConfidenceBar() {
+        // with two votes the Beta posterior is at most P(2-0) = 1 - 1/8 = 0.875
+        Run r = reason("--model", MODEL.toString(), "--budget", "2x", "--stop", "ac-beta", "--abstain-below", "0.9",
+                "--quiet", "What is 12 * 7 - 5?");
+        assertEquals(ExitCodes.ABSTAINED, r.code(), r.err());
+        assertEquals("not sure", r.out().strip());
+        assertOneLineError(reason("--abstain-below", "2", "What is 1+1?"), ExitCodes.USAGE, "--abstain-below");
+    }
+
+    @Test
+    void unknownStrategyAndRuleParameters() {
+        assertOneLineError(reason("--strategy", "loudest", "What is 1+1?"), ExitCodes.USAGE, "--strategy");
+        assertOneLineError(reason("--stop", "esc:window", "What is 1+1?"), ExitCodes.USAGE, "key=value");
+    }
+
     private static Path copyModel(Path tmp) throws IOException {
         Path dir = tmp.resolve("model");
         Files.createDirectories(dir);

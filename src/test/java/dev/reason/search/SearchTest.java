@@ -23,7 +23,49 @@ class SearchTest {
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3, true);
         return new Search(engine, ScriptedEngine::piece, params, Budget.parse(budget), rule, clock)
-                .run(PROMPT, interrupted, r -> { });
+                .run("q", PROMPT, interrupted, r -> { });
+    }
+
+    private static SearchResult search(List<String> scripts, String budget, Strategy strategy, StopRule rule,
+                                       String question) {
+        FakeClock clock = new FakeClock();
+        ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
+        Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 2, 200, 7,
+                new int[] {ScriptedEngine.EOS}, 3, true);
+        return new Search(engine, ScriptedEngine::piece, params, Budget.parse(budget), strategy, rule,
+                Verifiers.forQuestion(question), clock).run(question, PROMPT, () -> false, r -> { });
+    }
+
+    @Test
+    void verifiedVotingDropsChainsWithWrongSteps() {
+        // three chains agree on a wrong answer reached through a wrong step; two check out
+        List<String> scripts = List.of("s 047+038=095\n#### 95\n", "s 047+038=085\n#### 85\n",
+                "s 047+038=095\n#### 95\n", "s 038+047=085\n#### 85\n", "s 047+038=095\n#### 95\n");
+        String q = "What is 47 + 38?";
+        assertEquals("95", search(scripts, "5x", Strategy.majority(), StopRule.none(), q).answer());
+        SearchResult verified = search(scripts, "5x", Strategy.verified(VerifiedVote.Mode.DROP), StopRule.none(), q);
+        assertEquals("85", verified.answer());
+        assertEquals(2, verified.votes());
+        assertEquals(3, verified.chains().stream().filter(c -> c.verdict().equals("fail")).count());
+    }
+
+    @Test
+    void firstVerifiedStopsAtTheFirstCheckedGame24Answer() {
+        List<String> scripts = List.of("s #### 4*6\n", "s 013-009=004, left 004 004 010\n#### (13-9)*(10-4)\n");
+        SearchResult r = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), new FirstVerified(),
+                "Use 4 9 10 13 to make 24.");
+        assertEquals(StopReason.DECIDED, r.stopReason());
+        assertEquals("(13-9)*(10-4)", r.answer());
+        assertTrue(r.chainsStarted() < 20);
+    }
+
+    @Test
+    void escStopsWhenAWindowOfAnswersAgrees() {
+        SearchResult r = search(List.of("s #### 7\n"), "40x", Strategy.majority(), new Esc(5), "What is 3+4?");
+        assertEquals(StopReason.DECIDED, r.stopReason());
+        // the fifth agreeing answer decides; its twin slot may finish in the same decode step and still counts
+        assertTrue(r.votes() == 5 || r.votes() == 6, "votes " + r.votes());
+        assertTrue(r.chainsStarted() <= 6);
     }
 
     private static SearchResult search(List<String> scripts, String budget, StopRule rule, int parallel) {
