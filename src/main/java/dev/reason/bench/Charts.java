@@ -108,25 +108,34 @@ public final class Charts {
     }
 
     /**
-     * Decode tokens/s against parallel chains (both on log2 axes' tick labels), one curve per engine:
-     * {@code series} maps a curve's name to its (parallel, tokens/s) points.
+     * Named curves (or single points) of (x, y) pairs, on log2 axes where asked: throughput against parallel
+     * chains, or accuracy against tokens per method in a replay.
      */
-    public static String throughput(Map<String, double[][]> series, String title, Path dir, String name) {
-        XYChart chart = new XYChartBuilder().width(760).height(480).title(title).xAxisTitle("parallel chains (log2 scale)")
-                .yAxisTitle("decode tokens/s (log2 scale)").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    public static String curves(String title, String xTitle, String yTitle, Map<String, double[][]> series, boolean log2X,
+                                boolean log2Y, Path dir, String name) {
+        XYChart chart = new XYChartBuilder().width(760).height(480).title(title)
+                .xAxisTitle(xTitle + (log2X ? " (log2 scale)" : "")).yAxisTitle(yTitle + (log2Y ? " (log2 scale)" : "")).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> String.format(Locale.ROOT, "%d", Math.round(Math.pow(2, x))));
-        chart.getStyler().setyAxisTickLabelsFormattingFunction(y -> String.format(Locale.ROOT, "%,d", Math.round(Math.pow(2, y))));
+        chart.getStyler().setMarkerSize(9);
+        if (log2X) {
+            chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> String.format(Locale.ROOT, "%,d", Math.round(Math.pow(2, x))));
+        }
+        if (log2Y) {
+            chart.getStyler().setyAxisTickLabelsFormattingFunction(y -> String.format(Locale.ROOT, "%,d", Math.round(Math.pow(2, y))));
+        }
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             for (double[] point : e.getValue()) {
-                x.add(Math.log(point[0]) / Math.log(2));
-                y.add(Math.log(point[1]) / Math.log(2));
+                x.add(log2X ? Math.log(point[0]) / Math.log(2) : point[0]);
+                y.add(log2Y ? Math.log(point[1]) / Math.log(2) : point[1]);
             }
             XYSeries s = chart.addSeries(e.getKey(), x, y);
             s.setMarker(SeriesMarkers.CIRCLE);
+            if (x.size() == 1) {
+                s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            }
         }
         return save(chart, dir, name);
     }

@@ -5,9 +5,12 @@ import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.AnswerExtractor;
+import dev.reason.search.Verifier;
+import dev.reason.search.Verifiers;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
@@ -16,57 +19,53 @@ import java.util.function.IntFunction;
  * problem's pool does not depend on which other problems ran before it (resume and --offset give the same pool).
  */
 public final class PoolGenerator {
-    private final Engine engine;
-    private final IntFunction<String> piece;
-    private final SamplingParams sampling;
-    private final int samples;
-    private final int parallel;
-    private final int maxNewTokens;
-    private final int[] eosIds;
-    private final long seed;
-    private final boolean greedy;
-    private final boolean keepText;
-
-    public PoolGenerator(Engine engine, IntFunction<String> piece, SamplingParams sampling, int samples, int parallel,
-                         int maxNewTokens, int[] eosIds, long seed, boolean greedy, boolean keepText) {
-        this.engine = engine;
-        this.piece = piece;
-        this.sampling = sampling;
-        this.samples = samples;
-        this.parallel = parallel;
-        this.maxNewTokens = maxNewTokens;
-        this.eosIds = eosIds;
-        this.seed = seed;
-        this.greedy = greedy;
-        this.keepText = keepText;
+    /**
+     * @param keepText       store each chain's text
+     * @param keepConfidence store each chain's per-token DeepConf confidences (for replaying DeepConf)
+     */
+    public record Options(SamplingParams sampling, int samples, int parallel, int maxNewTokens, int[] eosIds, long seed,
+                          boolean greedy, boolean keepText, boolean keepConfidence) {
     }
 
-    public ProblemResult run(Problem problem, int[] prompt) {
-        long problemSeed = seed * 1_000_003L + problem.id().hashCode();
-        List<Chain> pool = decode(prompt, sampling, samples, Math.min(parallel, samples), problemSeed);
+    private final Engine engine;
+    private final IntFunction<String> piece;
+    private final Options o;
+
+    public PoolGenerator(Engine engine, IntFunction<String> piece, Options options) {
+        this.engine = engine;
+        this.piece = piece;
+        this.o = options;
+    }
+
+    /** The pool and greedy chain of one problem; {@code maxNewTokens} caps the per-chain limit for this prompt. */
+    public ProblemResult run(Problem problem, int[] prompt, int maxNewTokens) {
+        long problemSeed = o.seed() * 1_000_003L + problem.id().hashCode();
+        int limit = Math.min(o.maxNewTokens(), maxNewTokens);
+        Verifier verifier = Verifiers.forQuestion(problem.question());
         List<ProblemResult.ChainResult> graded = new ArrayList<>();
-        for (Chain c : pool) {
-            graded.add(grade(problem, c));
+        for (Chain c : decode(prompt, o.sampling(), o.samples(), Math.min(o.parallel(), o.samples()), problemSeed, limit)) {
+            graded.add(grade(problem, c, verifier));
         }
         ProblemResult.ChainResult greedyChain = null;
-        if (greedy) {
-            greedyChain = grade(problem, decode(prompt, SamplingParams.greedy(), 1, 1, problemSeed).get(0));
+        if (o.greedy()) {
+            greedyChain = grade(problem, decode(prompt, SamplingParams.greedy(), 1, 1, problemSeed, limit).get(0), verifier);
         }
         return new ProblemResult(problem.id(), problem.dataset(), problem.difficulty(), problem.answer(), greedyChain, graded);
     }
 
-    private ProblemResult.ChainResult grade(Problem problem, Chain c) {
+    private ProblemResult.ChainResult grade(Problem problem, Chain c, Verifier verifier) {
         String answer = AnswerExtractor.extract(c.text()).map(AnswerExtractor.Answer::value).orElse(null);
         if (answer != null && "aqua".equals(problem.dataset())) {
             answer = Equivalence.letter(answer); // "(C)" and "C" must vote together
         }
         boolean correct = answer != null && Equivalence.correct(problem, answer);
-        return ProblemResult.ChainResult.of(c, answer, correct, keepText);
+        String verdict = verifier.check(problem.question(), c.text(), answer).name().toLowerCase(Locale.ROOT);
+        return ProblemResult.ChainResult.of(c, answer, correct, o.keepText(), verdict, o.keepConfidence());
     }
 
-    private List<Chain> decode(int[] prompt, SamplingParams params, int count, int slots, long chainSeed) {
+    private List<Chain> decode(int[] prompt, SamplingParams params, int count, int slots, long chainSeed, int limit) {
         List<Chain> chains = new ArrayList<>();
-        Generator.Params p = new Generator.Params(params, slots, maxNewTokens, chainSeed, eosIds, 5, true);
+        Generator.Params p = new Generator.Params(params, slots, limit, chainSeed, o.eosIds(), 5, true);
         new Generator(engine, piece, p).runChains(prompt, count, chains);
         return chains;
     }

@@ -35,15 +35,36 @@ public record ProblemResult(String id, String dataset, String difficulty, String
      * @param minLogprob  lowest token log-probability
      * @param sumLogprob  summed token log-probability (the vote's tie-break)
      * @param text        the chain's text, kept only when asked for (it makes the file large); null otherwise
+     * @param verdict     the task verifier's verdict on the chain (pass, fail, unknown), for replaying verified votes
+     * @param confidence  per token, DeepConf's confidence (rounded), kept only when asked for; null otherwise
      */
     public record ChainResult(String answer, boolean correct, int tokens, double seconds, double meanLogprob,
                               double minLogprob, double sumLogprob,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) String text) {
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String text,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String verdict,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) double[] confidence) {
+
+        public ChainResult(String answer, boolean correct, int tokens, double seconds, double meanLogprob,
+                           double minLogprob, double sumLogprob, String text) {
+            this(answer, correct, tokens, seconds, meanLogprob, minLogprob, sumLogprob, text, null, null);
+        }
 
         /** The result of a finished engine chain, graded by the caller; its text kept when {@code keepText}. */
         public static ChainResult of(Chain chain, String answer, boolean correct, boolean keepText) {
+            return of(chain, answer, correct, keepText, null, false);
+        }
+
+        public static ChainResult of(Chain chain, String answer, boolean correct, boolean keepText, String verdict,
+                                     boolean keepConfidence) {
+            double[] conf = null;
+            if (keepConfidence) {
+                conf = dev.reason.search.DeepConf.tokenConfidences(chain);
+                for (int i = 0; i < conf.length; i++) {
+                    conf[i] = Math.round(conf[i] * 1000) / 1000.0;
+                }
+            }
             return new ChainResult(answer, correct, chain.tokenCount(), chain.seconds(), chain.meanLogprob(),
-                    chain.minLogprob(), chain.sumLogprob(), keepText ? chain.text() : null);
+                    chain.minLogprob(), chain.sumLogprob(), keepText ? chain.text() : null, verdict, conf);
         }
     }
 }

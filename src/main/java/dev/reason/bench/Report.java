@@ -12,7 +12,8 @@ public final class Report {
     private Report() {
     }
 
-    public static void write(Path dir, String title, List<String> setup, Summary summary, List<String> charts) {
+    public static void write(Path dir, String title, List<String> setup, Summary summary, List<String> charts,
+                             String replayTable) {
         StringBuilder sb = new StringBuilder("# " + title + "\n\n");
         for (String line : setup) {
             sb.append("- ").append(line).append('\n');
@@ -34,6 +35,7 @@ public final class Report {
                 }
             }
         }
+        sb.append("\n## Strategies and stopping rules, replayed on the same pools\n\n").append(replayTable);
         if (!charts.isEmpty()) {
             sb.append("\n## Charts\n\n");
             for (String c : charts) {

@@ -7,6 +7,7 @@ import dev.reason.bench.Datasets;
 import dev.reason.bench.PoolGenerator;
 import dev.reason.bench.Problem;
 import dev.reason.bench.ProblemResult;
+import dev.reason.bench.Replay;
 import dev.reason.bench.Report;
 import dev.reason.bench.ResultsFile;
 import dev.reason.bench.Summary;
@@ -70,6 +71,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--save-text", description = "Keep every chain's text in results.jsonl.")
     boolean saveText;
 
+    @Option(names = "--save-confidence", description = "Keep every chain's per-token confidences (to replay DeepConf).")
+    boolean saveConfidence;
+
+    @Option(names = "--deepconf-window", defaultValue = "32", paramLabel = "N",
+            description = "Token window of DeepConf's group confidence in the replay (default: ${DEFAULT-VALUE}; the paper's"
+                    + " 2048 suits long reasoning traces).")
+    int deepConfWindow;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: bench-<dataset>).")
     Path out;
 
@@ -106,6 +115,9 @@ final class BenchCommand implements Callable<Integer> {
             String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
+                PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::piece, new PoolGenerator.Options(
+                        sampling, samples, decoding.parallel, maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
+                        saveConfidence));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
                 for (Problem p : problems) {
                     if (finished.contains(p.id())) {
@@ -117,9 +129,7 @@ final class BenchCommand implements Callable<Integer> {
                         parent.err.println("reason: problem " + p.id() + " is longer than the model's context: skipped");
                         continue;
                     }
-                    ProblemResult r = new PoolGenerator(engine, model.tokenizer()::piece, sampling, samples,
-                            decoding.parallel, Math.min(maxNew, room), model.eosIds(), decoding.seed, !noGreedy, saveText)
-                            .run(p, ids);
+                    ProblemResult r = pools.run(p, ids, room);
                     ResultsFile.append(results, r);
                     progress.done(r);
                     if (parent.interrupted()) {
@@ -216,7 +226,21 @@ final class BenchCommand implements Callable<Integer> {
                 "problems: " + rs.size() + ", samples per problem: " + samples + ", seed: " + config.get("seed"),
                 "sampling: " + config.get("sampling") + ", max tokens per chain: " + config.get("max_tokens"),
                 "command: reason bench --dataset " + dataset + " --samples " + samples);
-        Report.write(dir, "Benchmark: " + title, setup, summary, charts);
+        boolean withConfidence = rs.stream().allMatch(r -> r.pool().stream().allMatch(c -> c.confidence() != null));
+        List<Replay.Row> replay = Replay.run(rs, Replay.standard(withConfidence, deepConfWindow), samples);
+        Map<String, double[][]> points = new LinkedHashMap<>();
+        for (Replay.Row r : replay) {
+            points.put(r.method(), new double[][] {{r.tokens(), r.accuracy()}});
+        }
+        try {
+            Files.writeString(dir.resolve("replay.csv"), Replay.csv(replay));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dir + ": cannot write replay.csv (" + e.getMessage() + ")");
+        }
+        charts = new ArrayList<>(charts);
+        charts.add(Charts.curves("Strategies and stopping rules replayed on the same pools (" + title + ")",
+                "generated tokens per problem", "accuracy", points, true, false, dir, "replay_accuracy_vs_tokens"));
+        Report.write(dir, "Benchmark: " + title, setup, summary, charts, Replay.markdown(replay));
         stdout.println("| method | k | accuracy | 95% CI | tokens/problem |");
         stdout.println("|---|---:|---:|---|---:|");
         for (Summary.Row r : summary.rows()) {
@@ -225,6 +249,8 @@ final class BenchCommand implements Callable<Integer> {
                         r.high(), r.tokens());
             }
         }
-        stdout.println("wrote " + dir.resolve("summary.json") + ", summary.csv, report.md and charts");
+        stdout.println();
+        stdout.print(Replay.markdown(replay));
+        stdout.println("wrote " + dir.resolve("summary.json") + ", summary.csv, replay.csv, report.md and charts");
     }
 }

@@ -165,8 +165,8 @@ final class ThroughputCommand implements Callable<Integer> {
         }
         Map<String, double[][]> arrays = new java.util.LinkedHashMap<>();
         series.forEach((k, v) -> arrays.put(k, v.toArray(new double[0][])));
-        dev.reason.bench.Charts.throughput(arrays, String.format(Locale.ROOT, "Decode throughput (prompt %d, %d new tokens, %d threads)",
-                promptLen, genLen, modelOptions.threads), dir, "throughput");
+        dev.reason.bench.Charts.curves(String.format(Locale.ROOT, "Decode throughput (prompt %d, %d new tokens, %d threads)",
+                promptLen, genLen, modelOptions.threads), "parallel chains", "decode tokens/s", arrays, true, true, dir, "throughput");
     }
 
     private void writeCsv(List<Row> rows, Path csv) throws IOException {
