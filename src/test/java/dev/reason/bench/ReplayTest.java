@@ -1,0 +1,66 @@
+package dev.reason.bench;
+
+import dev.reason.search.AcBeta;
+import dev.reason.search.Esc;
+import dev.reason.search.StopRule;
+import dev.reason.search.Strategy;
+import dev.reason.search.VerifiedVote;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ReplayTest {
+    private static ProblemResult.ChainResult chain(String answer, boolean correct, int tokens, String verdict) {
+        return new ProblemResult.ChainResult(answer, correct, tokens, 0.1, -0.1, -1, -0.1 * tokens, null, verdict, null);
+    }
+
+    /** Problem 1: eight chains agree on the right answer. Problem 2: wrong majority, but only the right chains verify. */
+    private static List<ProblemResult> pools() {
+        List<ProblemResult.ChainResult> easy = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            easy.add(chain("7", true, 10, "pass"));
+        }
+        List<ProblemResult.ChainResult> hard = List.of(chain("5", false, 20, "fail"), chain("6", true, 20, "pass"),
+                chain("5", false, 20, "fail"), chain("5", false, 20, "fail"), chain("6", true, 20, "pass"),
+                chain("5", false, 20, "fail"), chain("4", false, 20, "fail"), chain("5", false, 20, "fail"));
+        return List.of(new ProblemResult("easy", "t", null, "7", null, easy), new ProblemResult("hard", "t", null, "6", null, hard));
+    }
+
+    @Test
+    void majorityUsesTheWholePool() {
+        List<Replay.Row> rows = Replay.run(pools(), List.of(new Replay.Method("m", Strategy.majority(), StopRule::none)), 8);
+        assertEquals(0.5, rows.get(0).accuracy(), 1e-12);
+        assertEquals((80 + 160) / 2.0, rows.get(0).tokens(), 1e-12);
+        assertEquals(8.0, rows.get(0).chains(), 1e-12);
+    }
+
+    @Test
+    void verifiedVotingFindsTheAnswerTheMajorityMisses() {
+        List<Replay.Row> rows = Replay.run(pools(),
+                List.of(new Replay.Method("v", Strategy.verified(VerifiedVote.Mode.DROP), StopRule::none)), 8);
+        assertEquals(1.0, rows.get(0).accuracy(), 1e-12);
+    }
+
+    @Test
+    void stoppingRulesSpendFewerTokensOnTheEasyProblem() {
+        // AC-Beta stops the unanimous problem after 4 chains (P = 0.96875); the split one runs to the end
+        List<Replay.Row> beta = Replay.run(pools(), List.of(new Replay.Method("b", Strategy.majority(), AcBeta::new)), 8);
+        assertEquals((4 * 10 + 8 * 20) / 2.0, beta.get(0).tokens(), 1e-12);
+        assertEquals(6.0, beta.get(0).chains(), 1e-12);
+        // ESC with a window of 5: five agreeing answers
+        List<Replay.Row> esc = Replay.run(pools(), List.of(new Replay.Method("e", Strategy.majority(), Esc::new)), 8);
+        assertEquals((5 * 10 + 8 * 20) / 2.0, esc.get(0).tokens(), 1e-12);
+    }
+
+    @Test
+    void markdownComparesWithTheFirstMethod() {
+        List<Replay.Row> rows = Replay.run(pools(), List.of(new Replay.Method("majority", Strategy.majority(), StopRule::none),
+                new Replay.Method("beta", Strategy.majority(), AcBeta::new)), 8);
+        String md = Replay.markdown(rows);
+        assertEquals(true, md.contains("| beta | 0.500 |"), md);
+        assertEquals(true, md.contains("| 83% |"), md); // 100 of 120 tokens per problem
+    }
+}
