@@ -144,7 +144,9 @@ def main():
             "```", ""]
     with open(os.path.join(d, "README.md"), "w") as f:
         f.write("\n".join(out))
-    print("wrote", os.path.join(d, "README.md"))
+    from export import write_sums
+    write_sums(d)  # the evaluation files came after the export
+    print("wrote", os.path.join(d, "README.md"), "and SHA256SUMS")
 
 
 if __name__ == "__main__":
