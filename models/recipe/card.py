@@ -141,7 +141,11 @@ def main():
             "/usr/bin/python3 models/recipe/export.py --checkpoint build/train/checkpoint.pt --out models/%s" % name,
             "/usr/bin/python3 models/recipe/evaluate.py --model-dir models/%s --out models/%s/eval_results.json" % (name, name),
             "/usr/bin/python3 models/recipe/card.py --model-dir models/%s" % name,
-            "```", ""]
+            "```", "",
+            "Wall time on the 2-core machine: training %.0f min (its `--minutes` budget), export a few seconds, "
+            "evaluation %.0f min, the card under a second. The time budget decides how many steps run, and CPU "
+            "kernels are not bitwise deterministic across runs, so a rerun gives a model of the same recipe and "
+            "similar scores, not byte-identical files." % (train["seconds"] / 60, ev["meta"]["seconds"] / 60), ""]
     with open(os.path.join(d, "README.md"), "w") as f:
         f.write("\n".join(out))
     from export import write_sums

@@ -109,7 +109,8 @@ public final class Replay {
                 observer.chainFinished(sc);
             }
             tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : method.strategy().tally(scored);
-            if (rule.check(tally, pool.size() - used).stop()) {
+            VoteTally evidence = rule instanceof DeepConfOnline ? tally : method.strategy().evidence(scored);
+            if (rule.check(evidence, pool.size() - used).stop()) {
                 break;
             }
         }

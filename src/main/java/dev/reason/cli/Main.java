@@ -52,7 +52,7 @@ public final class Main implements Callable<Integer> {
                     + "esc:window=8, deepconf:warmup=8,window=32. Default: ${DEFAULT-VALUE}.")
     String stop;
 
-    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "majority",
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "verified",
             description = "How chains vote: majority; weighted (by confidence: weighted:mode=mean-logprob|deepconf-lowest-group|"
                     + "deepconf-bottom10|deepconf-tail,keep=PERCENT); verified (chains whose arithmetic steps or Game-of-24 "
                     + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1). "

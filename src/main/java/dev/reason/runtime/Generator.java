@@ -72,6 +72,10 @@ public final class Generator {
     }
 
     /** Counters of one run, for throughput reports. */
+    /**
+     * @param prefillNanos the backend's time for the prompt's forward pass (without the batch's buffer set-up)
+     * @param decodeNanos  wall time after the batch was ready: sampling, bookkeeping and decode steps
+     */
     public record Stats(long tokens, int chainsStarted, int steps, long prefillNanos, long decodeNanos,
                         long backendNanos) {
     }
@@ -194,7 +198,7 @@ public final class Generator {
                 }
             }
             long backend = batch.backendNanos() - prefillBackend;
-            return new Stats(generated, nextChain, steps, prefill, System.nanoTime() - t0 - prefill, backend);
+            return new Stats(generated, nextChain, steps, prefillBackend, System.nanoTime() - t0 - prefill, backend);
         }
     }
 

@@ -138,7 +138,7 @@ public final class Search {
             }
             tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : strategy.tally(scored);
             chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict()));
-            decision = rule.check(tally, stillPossible());
+            decision = rule.check(rule instanceof DeepConfOnline ? tally : strategy.evidence(scored), stillPossible());
             progress.accept(snapshot(false));
         }
 
@@ -170,8 +170,7 @@ public final class Search {
         }
 
         SearchResult snapshot(boolean last) {
-            StopRule.Decision d = tally.totalVotes() == 0 || rule instanceof ChainObserver ? decision
-                    : rule.check(tally, stillPossible());
+            StopRule.Decision d = decision; // the rule's verdict after the last finished chain
             return new SearchResult(
                     tally.leader().map(VoteTally.Candidate::answer).orElse(null),
                     tally.ranking(),

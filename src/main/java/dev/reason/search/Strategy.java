@@ -16,6 +16,15 @@ public interface Strategy {
     /** The vote over {@code chains}, in any order (the tally's ranking does not depend on it). */
     VoteTally tally(List<ScoredChain> chains);
 
+    /**
+     * The vote a stopping rule may trust: by default the same as {@link #tally}. A strategy that keeps a
+     * fallback answer from discredited chains (so that a search never ends with nothing) leaves those out here,
+     * so that a rule never stops on them.
+     */
+    default VoteTally evidence(List<ScoredChain> chains) {
+        return tally(chains);
+    }
+
     /** One vote per chain: plain self-consistency. */
     static Strategy majority() {
         return MajorityVote.INSTANCE;

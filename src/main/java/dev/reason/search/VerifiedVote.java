@@ -79,6 +79,12 @@ public final class VerifiedVote implements Strategy {
         return t;
     }
 
+    /** Only chains that did not fail: a stopping rule must not be convinced by answers the verifier rejected. */
+    @Override
+    public VoteTally evidence(List<ScoredChain> chains) {
+        return tally(chains.stream().filter(c -> c.verdict() != Verifier.Verdict.FAIL).toList());
+    }
+
     /**
      * The first chain, in list order (finishing order, live), with an answer that {@link Verifier.Verdict#PASS}ed:
      * with a verifier whose PASS is a proof ({@link Game24Verifier}) the search may stop there and answer it.
