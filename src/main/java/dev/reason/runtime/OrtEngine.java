@@ -177,6 +177,12 @@ public final class OrtEngine implements Engine {
         private final OnnxTensor positionsTensor;
         private final OnnxTensor logitsTensor;
         private long backendNanos;
+        private final String[] pastNames = new String[2 * layers];
+        private final String[] presentNames = new String[2 * layers];
+        private final Map<String, OnnxTensor> inputs = new HashMap<>();
+        private final Map<String, OnnxTensor> outputs = new HashMap<>();
+        /** Tensors over the cache buffers at the current length; rebuilt only after a compaction. */
+        private OnnxTensor[] past;
 
         Batch(int[] prompt, int slots, int maxNewTokens) throws OrtException {
             this.slots = slots;
@@ -204,6 +210,17 @@ public final class OrtEngine implements Engine {
             promptKv = new float[2 * layers][];
             promptLogits = prefill(prompt);
             length = promptLen;
+            for (int l = 0; l < layers; l++) {
+                pastNames[2 * l] = "past_key_values." + l + ".key";
+                pastNames[2 * l + 1] = "past_key_values." + l + ".value";
+                presentNames[2 * l] = "present." + l + ".key";
+                presentNames[2 * l + 1] = "present." + l + ".value";
+            }
+            inputs.put("input_ids", idsTensor);
+            if (hasPositionIds) {
+                inputs.put("position_ids", positionsTensor);
+            }
+            outputs.put("logits", logitsTensor);
         }
 
         /** Runs the prompt alone (batch 1, empty past) and keeps its KV rows for every chain. */
@@ -296,43 +313,32 @@ public final class OrtEngine implements Engine {
                     mask.put(row + c, c < promptLen || c >= start[s] ? 1L : 0L);
                 }
             }
-            Map<String, OnnxTensor> in = new HashMap<>();
-            Map<String, OnnxTensor> out = new HashMap<>();
+            if (past == null) {
+                past = wrap(cache, length);
+            }
+            OnnxTensor[] present = wrap(spare, total);
+            OnnxTensor maskTensor = null;
             try {
-                in.put("input_ids", idsTensor);
-                if (hasPositionIds) {
-                    in.put("position_ids", positionsTensor);
+                maskTensor = OnnxTensor.createTensor(env, head(mask, (long) slots * total), new long[] {slots, total});
+                inputs.put("attention_mask", maskTensor);
+                for (int i = 0; i < 2 * layers; i++) {
+                    inputs.put(pastNames[i], past[i]);
+                    outputs.put(presentNames[i], present[i]);
                 }
-                in.put("attention_mask", OnnxTensor.createTensor(env, head(mask, (long) slots * total), new long[] {slots, total}));
-                long[] pastShape = {slots, kvHeads, length, headDim};
-                long[] presentShape = {slots, kvHeads, total, headDim};
-                long pastSize = (long) slots * kvHeads * length * headDim;
-                long presentSize = (long) slots * kvHeads * total * headDim;
-                for (int l = 0; l < layers; l++) {
-                    for (int kv = 0; kv < 2; kv++) {
-                        String suffix = l + (kv == 0 ? ".key" : ".value");
-                        in.put("past_key_values." + suffix, OnnxTensor.createTensor(env, head(cache[2 * l + kv], pastSize), pastShape));
-                        out.put("present." + suffix, OnnxTensor.createTensor(env, head(spare[2 * l + kv], presentSize), presentShape));
-                    }
-                }
-                out.put("logits", logitsTensor);
                 long t0 = System.nanoTime();
-                session.run(in, out).close();
+                session.run(inputs, outputs).close();
                 backendNanos += System.nanoTime() - t0;
             } catch (OrtException e) {
+                closeAll(present);
                 throw new IllegalStateException("ONNX Runtime failed in a decode step: " + e.getMessage(), e);
             } finally {
-                in.forEach((k, v) -> {
-                    if (v != idsTensor && v != positionsTensor) {
-                        v.close();
-                    }
-                });
-                out.forEach((k, v) -> {
-                    if (v != logitsTensor) {
-                        v.close();
-                    }
-                });
+                if (maskTensor != null) {
+                    maskTensor.close();
+                }
             }
+            // this step's present tensors wrap the buffers that become the cache: they are the next step's past
+            closeAll(past);
+            past = present;
             FloatBuffer[] t = cache;
             cache = spare;
             spare = t;
@@ -350,6 +356,8 @@ public final class OrtEngine implements Engine {
          * Chains longer than the batch was sized for get larger buffers instead.
          */
         private void compact() {
+            closeAll(past);
+            past = null;
             int own = 0;
             for (int s = 0; s < slots; s++) {
                 own = Math.max(own, length - start[s]);
@@ -387,8 +395,35 @@ public final class OrtEngine implements Engine {
             return backendNanos;
         }
 
+        /** Tensors of shape [slots, kvHeads, columns, headDim] over the first elements of each buffer. */
+        private OnnxTensor[] wrap(FloatBuffer[] buffers, int columns) {
+            long[] shape = {slots, kvHeads, columns, headDim};
+            long size = (long) slots * kvHeads * columns * headDim;
+            OnnxTensor[] t = new OnnxTensor[buffers.length];
+            try {
+                for (int i = 0; i < buffers.length; i++) {
+                    t[i] = OnnxTensor.createTensor(env, head(buffers[i], size), shape);
+                }
+            } catch (OrtException e) {
+                closeAll(t);
+                throw new IllegalStateException("ONNX Runtime cannot wrap the KV cache: " + e.getMessage(), e);
+            }
+            return t;
+        }
+
+        private void closeAll(OnnxTensor[] tensors) {
+            if (tensors != null) {
+                for (OnnxTensor t : tensors) {
+                    if (t != null) {
+                        t.close();
+                    }
+                }
+            }
+        }
+
         @Override
         public void close() {
+            closeAll(past);
             idsTensor.close();
             positionsTensor.close();
             logitsTensor.close();

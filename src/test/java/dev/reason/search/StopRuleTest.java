@@ -16,13 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StopRuleTest {
 
     private static VoteTally tally(Object... answersAndCounts) {
-        VoteTally t = new VoteTally();
-        for (int i = 0; i < answersAndCounts.length; i += 2) {
-            for (int k = 0; k < (Integer) answersAndCounts[i + 1]; k++) {
-                t.add((String) answersAndCounts[i], -1.0);
-            }
-        }
-        return t;
+        return Tallies.of(answersAndCounts);
     }
 
     /** P(Bin(v1+v2+1, 1/2) <= v1), exactly, with BigInteger. */
