@@ -123,6 +123,35 @@ public final class Replay {
         return v == null ? Verifier.Verdict.UNKNOWN : Verifier.Verdict.valueOf(v.toUpperCase(Locale.ROOT));
     }
 
+    /**
+     * Whether the vote share that {@code reason} reports can be trusted: per problem, the leader's share of the
+     * answered chains of the whole pool (plain majority) against whether the leader is right, in 10 bins.
+     */
+    public static Estimators.Calibration voteShareCalibration(List<ProblemResult> results, int maxK) {
+        double[] share = new double[results.size()];
+        boolean[] right = new boolean[results.size()];
+        for (int i = 0; i < results.size(); i++) {
+            List<ProblemResult.ChainResult> pool = results.get(i).pool().subList(0, Math.min(maxK, results.get(i).pool().size()));
+            VoteTally t = new VoteTally();
+            pool.stream().filter(c -> c.answer() != null).forEach(c -> t.add(c.answer(), c.sumLogprob()));
+            String leader = t.leader().map(VoteTally.Candidate::answer).orElse(null);
+            share[i] = t.leaderShare();
+            right[i] = leader != null && pool.stream().anyMatch(c -> leader.equals(c.answer()) && c.correct());
+        }
+        return Estimators.calibration(share, right, 10);
+    }
+
+    public static String calibrationMarkdown(Estimators.Calibration c) {
+        StringBuilder sb = new StringBuilder("| vote share | problems | accuracy | mean share |\n|---|---:|---:|---:|\n");
+        for (Estimators.Bin b : c.bins()) {
+            if (b.count() > 0) {
+                sb.append(String.format(Locale.ROOT, "| %.1f-%.1f | %d | %.3f | %.3f |%n", b.lo(), b.hi(), b.count(),
+                        b.accuracy(), b.meanConfidence()));
+            }
+        }
+        return sb.append(String.format(Locale.ROOT, "%nExpected calibration error: %.3f%n", c.ece())).toString();
+    }
+
     /** The rows as CSV (fixed formatting). */
     public static String csv(List<Row> rows) {
         StringBuilder sb = new StringBuilder("method,problems,accuracy,ci_low,ci_high,tokens_per_problem,chains_per_problem\n");

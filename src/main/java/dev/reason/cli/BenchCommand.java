@@ -240,7 +240,9 @@ final class BenchCommand implements Callable<Integer> {
         charts = new ArrayList<>(charts);
         charts.add(Charts.curves("Strategies and stopping rules replayed on the same pools (" + title + ")",
                 "generated tokens per problem", "accuracy", points, true, false, dir, "replay_accuracy_vs_tokens"));
-        Report.write(dir, "Benchmark: " + title, setup, summary, charts, Replay.markdown(replay));
+        String calibration = Replay.calibrationMarkdown(Replay.voteShareCalibration(rs, samples));
+        Report.write(dir, "Benchmark: " + title, setup, summary, charts, Replay.markdown(replay)
+                + "\n## Calibration of the vote share (majority of " + samples + ")\n\n" + calibration);
         stdout.println("| method | k | accuracy | 95% CI | tokens/problem |");
         stdout.println("|---|---:|---:|---|---:|");
         for (Summary.Row r : summary.rows()) {
@@ -251,6 +253,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         stdout.println();
         stdout.print(Replay.markdown(replay));
+        stdout.println();
+        stdout.print(calibration);
         stdout.println("wrote " + dir.resolve("summary.json") + ", summary.csv, replay.csv, report.md and charts");
     }
 }

@@ -56,6 +56,17 @@ class ReplayTest {
     }
 
     @Test
+    void voteShareCalibration() {
+        // easy: share 8/8 = 1.0, right; hard: "5" leads with 5/8 = 0.625, wrong
+        Estimators.Calibration c = Replay.voteShareCalibration(pools(), 8);
+        assertEquals(1, c.bins().get(9).count());
+        assertEquals(1.0, c.bins().get(9).accuracy(), 1e-12);
+        assertEquals(1, c.bins().get(6).count());
+        assertEquals(0.0, c.bins().get(6).accuracy(), 1e-12);
+        assertEquals(0.5 * 0 + 0.5 * 0.625, c.ece(), 1e-12);
+    }
+
+    @Test
     void markdownComparesWithTheFirstMethod() {
         List<Replay.Row> rows = Replay.run(pools(), List.of(new Replay.Method("majority", Strategy.majority(), StopRule::none),
                 new Replay.Method("beta", Strategy.majority(), AcBeta::new)), 8);
