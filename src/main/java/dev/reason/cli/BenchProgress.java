@@ -1,6 +1,7 @@
 package dev.reason.cli;
 
 import dev.reason.bench.ProblemResult;
+import dev.reason.search.VoteTally;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -26,23 +27,15 @@ final class BenchProgress {
     void done(ProblemResult r) {
         done++;
         doneThisRun++;
-        java.util.Map<String, Integer> votes = new java.util.HashMap<>();
-        String best = null;
+        VoteTally tally = new VoteTally();
         for (ProblemResult.ChainResult c : r.pool()) {
             tokens += c.tokens();
             if (c.answer() != null) {
-                int v = votes.merge(c.answer(), 1, Integer::sum);
-                if (best == null || v > votes.get(best)) {
-                    best = c.answer();
-                }
+                tally.add(c.answer(), c.sumLogprob());
             }
         }
-        for (ProblemResult.ChainResult c : r.pool()) {
-            if (c.answer() != null && c.answer().equals(best)) {
-                correct += c.correct() ? 1 : 0;
-                break;
-            }
-        }
+        String leader = tally.leader().map(VoteTally.Candidate::answer).orElse(null);
+        correct += r.pool().stream().anyMatch(c -> c.correct() && c.answer().equals(leader)) ? 1 : 0;
         double secs = (System.nanoTime() - start) / 1e9;
         double eta = secs / doneThisRun * (total - done);
         int width = 24;
