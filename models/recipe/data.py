@@ -13,6 +13,7 @@ import tasks
 import vocab
 
 EVAL_SEED = 1234
+DEV_SEED = 4321         # a second arithmetic set for choosing search settings, so the held-out set stays unseen
 ARITH_PER_LEVEL = 100   # 2..6 operations -> 500 problems
 WORD_COUNT = 300
 
@@ -26,6 +27,21 @@ def eval_sets():
         p = tasks.game24_problem(rng, numbers)
         game.append(p)
     return {"arithmetic": arith, "word": word, "game24": game}
+
+
+def dev_arithmetic(per_level):
+    """Arithmetic problems drawn like the held-out set but with another seed, minus any held-out expression."""
+    rng = random.Random(DEV_SEED)
+    held = {tasks.render(p["tree"]) for p in eval_sets()["arithmetic"]}
+    out = []
+    for n in range(2, 7):
+        level = []
+        while len(level) < per_level:
+            p = tasks.arithmetic_problem(rng, n)
+            if tasks.render(p["tree"]) not in held:
+                level.append(p)
+        out += level
+    return out
 
 
 def public(problem):
@@ -77,6 +93,15 @@ class TrainingStream:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="Write the held-out evaluation sets.")
     ap.add_argument("--out", required=True, help="folder for arithmetic.jsonl, word.jsonl, game24.jsonl")
+    ap.add_argument("--dev", type=int, metavar="N",
+                    help="instead, write arithmetic-dev.jsonl: N problems per level (2-6 operations), seed %d" % DEV_SEED)
     args = ap.parse_args()
-    write_eval_sets(args.out)
-    print("wrote held-out sets to", args.out)
+    if args.dev:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "arithmetic-dev.jsonl"), "w", encoding="utf-8") as f:
+            for p in dev_arithmetic(args.dev):
+                f.write(json.dumps(public(p), ensure_ascii=False) + "\n")
+        print("wrote the development set to", os.path.join(args.out, "arithmetic-dev.jsonl"))
+    else:
+        write_eval_sets(args.out)
+        print("wrote held-out sets to", args.out)

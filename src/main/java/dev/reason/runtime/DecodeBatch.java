@@ -1,5 +1,8 @@
 package dev.reason.runtime;
 
+import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
+
 /**
  * The decode rows of one search. Each slot holds one chain at a time; when a chain ends, the slot
  * takes a new chain at once ({@link #startChain}), which is what keeps the batch full.
@@ -20,6 +23,25 @@ public interface DecodeBatch extends AutoCloseable {
      * {@code slots * vocabSize} (rows of inactive slots are meaningless). The array is reused by the next call.
      */
     float[] step(int[] tokens, boolean[] active);
+
+    /**
+     * Whether {@link #stepAndSample} works: a GPU batch draws tokens where the logits are, so only token ids and
+     * log-probabilities cross to the host. The CPU batch returns logits and the host {@code Sampler} draws.
+     */
+    default boolean samplesOnDevice() {
+        return false;
+    }
+
+    /**
+     * {@link #step} followed by drawing every active slot's next token on the device, with the host sampler's
+     * semantics ({@code Sampler}): {@code uniforms[slot]} is the chain's next draw from its own random stream, so
+     * a seed means the same thing on both devices. Returns one choice per slot (null for inactive slots), each with
+     * {@code topLogprobs} raw top log-probabilities; the array is reused by the next call.
+     */
+    default TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
+                                        int topLogprobs) {
+        throw new UnsupportedOperationException("this batch samples on the host: call step()");
+    }
 
     /** Nanoseconds spent inside the backend's own run calls, for the share-of-time report. */
     long backendNanos();

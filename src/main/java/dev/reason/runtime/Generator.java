@@ -140,6 +140,9 @@ public final class Generator {
             int[] tokens = new int[slots];
             boolean[] active = new boolean[slots];
             float[] stepLogits = null;
+            boolean onDevice = batch.samplesOnDevice();
+            double[] uniforms = onDevice ? new double[slots] : null;
+            TokenChoice[] drawn = null;             // the device's draws of the last step, per slot
             int nextChain = 0;
             long generated = 0;
             int steps = 0;
@@ -171,8 +174,8 @@ public final class Generator {
                     if (r == null) {
                         continue;
                     }
-                    TokenChoice choice = r.tokens.isEmpty()
-                            ? sampler.sample(promptLogits, 0, vocab, r.random)
+                    TokenChoice choice = r.tokens.isEmpty() ? sampler.sample(promptLogits, 0, vocab, r.random)
+                            : onDevice ? drawn[s]
                             : sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     FinishReason end = r.append(choice);
                     if (end == null && !listener.keepChain(r.index, choice)) {
@@ -192,7 +195,14 @@ public final class Generator {
                 for (boolean a : active) {
                     any |= a;
                 }
-                if (any) {
+                if (any && onDevice) {
+                    // Each chain gives the draw it would have given the host sampler (none when greedy).
+                    for (int s = 0; s < slots; s++) {
+                        uniforms[s] = active[s] && !params.sampling().isGreedy() ? running[s].random.nextDouble() : 0;
+                    }
+                    drawn = batch.stepAndSample(tokens, active, uniforms, params.sampling(), params.topLogprobs());
+                    steps++;
+                } else if (any) {
                     stepLogits = batch.step(tokens, active);
                     steps++;
                 }

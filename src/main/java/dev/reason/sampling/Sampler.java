@@ -61,14 +61,22 @@ public final class Sampler {
      * seeds. Logits may be -Infinity (masked tokens) but not NaN or +Infinity.
      */
     public TokenChoice sample(float[] logits, int offset, int vocab, SplittableRandom random) {
+        if (!params.isGreedy()) {
+            Objects.requireNonNull(random, "random");
+        }
+        return sample(logits, offset, vocab, params.isGreedy() ? 0.0 : random.nextDouble());
+    }
+
+    /**
+     * The same draw with the uniform number {@code u} in [0, 1) given (ignored when greedy): the reference for
+     * samplers that run elsewhere (the GPU's) and take each chain's draw from the host.
+     */
+    public TokenChoice sample(float[] logits, int offset, int vocab, double u) {
         Objects.requireNonNull(logits, "logits");
         if (vocab <= 0) {
             throw new IllegalArgumentException("vocab must be > 0, got " + vocab);
         }
         Objects.checkFromIndexSize(offset, vocab, logits.length);
-        if (!params.isGreedy()) {
-            Objects.requireNonNull(random, "random");
-        }
         ensureCapacity(vocab);
 
         // Pass 1: max, argmax (first on ties), validity, and the largest logits for topLogprobs.
@@ -108,7 +116,7 @@ public final class Sampler {
         }
         double logZ = max + Math.log(sum);
 
-        int token = params.isGreedy() ? argmax : sampleTempered(logits, offset, vocab, max, random.nextDouble());
+        int token = params.isGreedy() ? argmax : sampleTempered(logits, offset, vocab, max, u);
 
         float[] tops = NO_LOGPROBS;
         if (k > 0) {

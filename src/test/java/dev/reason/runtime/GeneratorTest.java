@@ -1,6 +1,8 @@
 package dev.reason.runtime;
 
+import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -13,11 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 /** The decode loop on the shipped model: seeds reproduce runs, refilled slots sample like fresh chains. */
 class GeneratorTest {
     private static List<Chain> run(int parallel, int chains, long seed) {
+        return run(ShippedModel.engine(), parallel, chains, seed);
+    }
+
+    private static List<Chain> run(Engine engine, int parallel, int chains, long seed) {
         var model = ShippedModel.model();
         int[] eos = model.eosIds();
         var params = new Generator.Params(new SamplingParams(1.0f, 1.0f, 0, 0f), parallel, 48, seed, eos, 3, true);
         List<Chain> done = new ArrayList<>();
-        new Generator(ShippedModel.engine(), model.tokenizer()::piece, params)
+        new Generator(engine, model.tokenizer()::piece, params)
                 .runChains(model.promptIds("What is 12 * 7 - 5?"), chains, done);
         return done;
     }
@@ -50,5 +56,79 @@ class GeneratorTest {
             assertArrayEquals(single.get(i).tokens(), batched.get(i).tokens(), "chain " + i);
         }
         assertNotEquals(0, batched.get(6).tokens().length);
+    }
+
+    @Test
+    void samplingOnTheDeviceWithEachChainsDrawsGivesTheHostsChains() {
+        // A batch that "samples on the device" with the host sampler and the uniforms the loop hands it: the
+        // chains must be the host path's, so the GPU sampler only has to match Sampler.sample(logits, u).
+        Engine cpu = ShippedModel.engine();
+        Engine deviceSampling = new Engine() {
+            public String device() {
+                return cpu.device();
+            }
+
+            public String description() {
+                return cpu.description();
+            }
+
+            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+                return new DeviceSamplingBatch(cpu.start(prompt, slots, maxNewTokens));
+            }
+
+            public void close() {
+            }
+        };
+        List<Chain> host = run(3, 7, 9);
+        List<Chain> device = run(deviceSampling, 3, 7, 9);
+        for (int i = 0; i < 7; i++) {
+            assertArrayEquals(host.get(i).tokens(), device.get(i).tokens(), "chain " + i);
+            assertArrayEquals(host.get(i).logprobs(), device.get(i).logprobs(), "chain " + i);
+        }
+    }
+
+    private record DeviceSamplingBatch(DecodeBatch inner) implements DecodeBatch {
+        public int slots() {
+            return inner.slots();
+        }
+
+        public int vocabSize() {
+            return inner.vocabSize();
+        }
+
+        public float[] promptLogits() {
+            return inner.promptLogits();
+        }
+
+        public void startChain(int slot) {
+            inner.startChain(slot);
+        }
+
+        public float[] step(int[] tokens, boolean[] active) {
+            throw new AssertionError("a device-sampling batch is driven through stepAndSample");
+        }
+
+        public boolean samplesOnDevice() {
+            return true;
+        }
+
+        public TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
+                                           int topLogprobs) {
+            float[] logits = inner.step(tokens, active);
+            Sampler sampler = new Sampler(params, topLogprobs);
+            TokenChoice[] out = new TokenChoice[slots()];
+            for (int s = 0; s < out.length; s++) {
+                out[s] = active[s] ? sampler.sample(logits, s * vocabSize(), vocabSize(), uniforms[s]) : null;
+            }
+            return out;
+        }
+
+        public long backendNanos() {
+            return inner.backendNanos();
+        }
+
+        public void close() {
+            inner.close();
+        }
     }
 }
