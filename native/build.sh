@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Compiles the CUDA kernels into the fatbin that ships inside the jar, with its sha256 and the hash of the sources
+# it was built from (FatbinTest fails when native/ changed since). Needs nvcc 12.8+; users and CI never run this.
+# Machine code for Ampere, Ada and Hopper; PTX for newer chips, compiled by their driver on first load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=src/main/resources/dev/reason/cuda
+mkdir -p "$out"
+
+nvcc -fatbin -O3 -lineinfo -std=c++17 \
+    -gencode arch=compute_80,code=sm_80 \
+    -gencode arch=compute_86,code=sm_86 \
+    -gencode arch=compute_89,code=sm_89 \
+    -gencode arch=compute_90,code=sm_90 \
+    -gencode arch=compute_90,code=compute_90 \
+    -o "$out/reason_kernels.fatbin" native/reason_kernels.cu
+
+sha256sum "$out/reason_kernels.fatbin" | cut -d' ' -f1 > "$out/reason_kernels.fatbin.sha256"
+# The sources' hash: each file's name, a newline, then its bytes, in byte order of the names (as FatbinTest does).
+for f in $(cd native && LC_ALL=C ls -- *.cu *.cuh); do
+    printf '%s\n' "$f"
+    cat "native/$f"
+done | sha256sum | cut -d' ' -f1 > "$out/reason_kernels.sources.sha256"
+ls -l "$out/reason_kernels.fatbin"

@@ -1,0 +1,290 @@
+// The forward pass of a Llama-family decoder and the sampler, as launched by dev.reason.cuda.Kernels.
+//
+// Activations are row-major fp32 [rows, width]: a row is a prompt position in prefill and a slot in decode.
+// Weights are [out, in] row-major, fp32 or bf16; the KV cache is fp32 or bf16 (the _f32 / _bf16 kernels).
+// Cache layout: the prompt's keys and values once per layer, [kvHeads, promptLen, headDim], shared by all slots;
+// each slot's own tokens in [slots, kvHeads, maxNew, headDim]. lengths[slot] = the slot's own tokens before this
+// step, or -1 for a slot with no chain (its rows are skipped or left as garbage, never written to the cache).
+// Every pointer argument is a valid allocation: the host passes zeros instead of a missing bias.
+
+#include <mma.h>
+
+#include "common.cuh"
+#include "sampling.cuh"
+
+#define MAX_HEAD_DIM 256
+#define ATTENTION_WARPS 4
+
+// x[r] = table[tokens[r]] (zeros for an out-of-range id). Grid: rows; any block size.
+template <typename W>
+__device__ void embed_rows(const int* tokens, const W* table, float* x, int hidden, int vocab) {
+    int token = tokens[blockIdx.x];
+    bool valid = token >= 0 && token < vocab;
+    float* out = x + (size_t) blockIdx.x * hidden;
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+        out[i] = valid ? to_float(table[(size_t) token * hidden + i]) : 0.0f;
+    }
+}
+
+extern "C" __global__ void embed_f32(const int* tokens, const float* table, float* x, int hidden, int vocab) {
+    embed_rows(tokens, table, x, hidden, vocab);
+}
+
+extern "C" __global__ void embed_bf16(const int* tokens, const bf16* table, float* x, int hidden, int vocab) {
+    embed_rows(tokens, table, x, hidden, vocab);
+}
+
+// y[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight. Grid: rows; block: a multiple of 32.
+extern "C" __global__ void rmsnorm(const float* x, const float* weight, float* y, int hidden, float eps) {
+    const float* in = x + (size_t) blockIdx.x * hidden;
+    float* out = y + (size_t) blockIdx.x * hidden;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+        squares += in[i] * in[i];
+    }
+    float scale = rsqrtf(block_sum(squares) / hidden + eps);
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+        out[i] = in[i] * scale * weight[i];
+    }
+}
+
+// y = x * w^T + bias (+ y when accumulate): x [rows, ins], w [outs, ins], y [rows, outs]; fp32 throughout, for
+// exactness. 16 x 16 output tiles. Grid: (ceil(rows / 16), ceil(outs / 16)); block: 256.
+extern "C" __global__ void __launch_bounds__(256)
+gemm_f32(const float* x, const float* w, const float* bias, float* y, int rows, int outs, int ins, int accumulate) {
+    __shared__ float xs[16][17];
+    __shared__ float ws[16][17];
+    int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+    int row = blockIdx.x * 16 + ty;
+    int col0 = blockIdx.y * 16;
+    float sum = 0.0f;
+    for (int k0 = 0; k0 < ins; k0 += 16) {
+        int k = k0 + tx;
+        xs[ty][tx] = row < rows && k < ins ? x[(size_t) row * ins + k] : 0.0f;
+        ws[ty][tx] = col0 + ty < outs && k < ins ? w[(size_t) (col0 + ty) * ins + k] : 0.0f;
+        __syncthreads();
+        for (int kk = 0; kk < 16; kk++) {
+            sum += xs[ty][kk] * ws[tx][kk];
+        }
+        __syncthreads();
+    }
+    int col = col0 + tx;
+    if (row < rows && col < outs) {
+        float* out = y + (size_t) row * outs + col;
+        float v = sum + bias[col];
+        *out = accumulate ? *out + v : v;
+    }
+}
+
+// The same product on tensor cores: w in bf16, x rounded to bf16 as it is staged, fp32 accumulation. 32 x 32 output
+// tiles, k-steps of 32; the 4 warps each own a 16 x 16 quarter. Grid: (ceil(rows / 32), ceil(outs / 32)); block: 128.
+// Rows sit in grid x so that the blocks sharing a weight tile run together and hit it in L2.
+extern "C" __global__ void __launch_bounds__(128)
+gemm_bf16(const float* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int accumulate) {
+    using namespace nvcuda;
+    const int pad = 8;  // keeps rows 16-byte aligned for wmma and spreads them over banks
+    __shared__ __align__(32) bf16 xs[32][32 + pad];
+    __shared__ __align__(32) bf16 ws[32][32 + pad];
+    __shared__ __align__(32) float ys[32][32 + 4];
+    int row0 = blockIdx.x * 32, col0 = blockIdx.y * 32;
+    int warp = threadIdx.x >> 5;
+    int wr = (warp >> 1) * 16, wc = (warp & 1) * 16;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+    wmma::fill_fragment(acc, 0.0f);
+    for (int k0 = 0; k0 < ins; k0 += 32) {
+        for (int e = threadIdx.x; e < 32 * 32; e += blockDim.x) {
+            int r = e >> 5, k = e & 31;
+            int gk = k0 + k;
+            bool inK = gk < ins;
+            xs[r][k] = __float2bfloat16(row0 + r < rows && inK ? x[(size_t) (row0 + r) * ins + gk] : 0.0f);
+            ws[r][k] = col0 + r < outs && inK ? w[(size_t) (col0 + r) * ins + gk] : __float2bfloat16(0.0f);
+        }
+        __syncthreads();
+        for (int kk = 0; kk < 32; kk += 16) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b;  // ws[n][k] is w^T column-major
+            wmma::load_matrix_sync(a, &xs[wr][kk], 32 + pad);
+            wmma::load_matrix_sync(b, &ws[wc][kk], 32 + pad);
+            wmma::mma_sync(acc, a, b, acc);
+        }
+        __syncthreads();
+    }
+    wmma::store_matrix_sync(&ys[wr][wc], acc, 32 + 4, wmma::mem_row_major);
+    __syncthreads();
+    for (int e = threadIdx.x; e < 32 * 32; e += blockDim.x) {
+        int r = e >> 5, c = e & 31;
+        int row = row0 + r, col = col0 + c;
+        if (row < rows && col < outs) {
+            float* out = y + (size_t) row * outs + col;
+            float v = ys[r][c] + bias[col];
+            *out = accumulate ? *out + v : v;
+        }
+    }
+}
+
+// Rotates the query and key heads of each row in place (Hugging Face rotate-half: pairs i and i + headDim/2, angle
+// position * invFreq[i]) and appends the row's key and value to the cache. qkv rows: [heads | kvHeads | kvHeads] x
+// headDim. Prefill (decode = 0): row r is prompt position r, cached in the prompt cache. Decode: row = slot at
+// position promptLen + lengths[slot], cached in the slot's own cache. Grid: rows; any block size.
+template <typename KV>
+__device__ void rope_store_rows(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
+                                KV* promptK, KV* promptV, int promptLen, KV* slotK, KV* slotV, int maxNew,
+                                const int* lengths, int decode) {
+    int r = blockIdx.x;
+    int length = decode ? lengths[r] : 0;
+    if (length < 0) {
+        return;
+    }
+    int position = decode ? promptLen + length : r;
+    float* row = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim;
+    int half = headDim / 2;
+    for (int e = threadIdx.x; e < (heads + kvHeads) * half; e += blockDim.x) {
+        int h = e / half, i = e % half;
+        float s, c;
+        sincosf((float) position * invFreq[i], &s, &c);
+        float* v = row + h * headDim;
+        float a = v[i], b = v[i + half];
+        v[i] = a * c - b * s;
+        v[i + half] = b * c + a * s;
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < kvHeads * headDim; e += blockDim.x) {
+        int g = e / headDim, d = e % headDim;
+        size_t at = decode ? (((size_t) r * kvHeads + g) * maxNew + length) * headDim + d
+                           : ((size_t) g * promptLen + r) * headDim + d;
+        store(&(decode ? slotK : promptK)[at], row[(heads + g) * headDim + d]);
+        store(&(decode ? slotV : promptV)[at], row[(heads + kvHeads + g) * headDim + d]);
+    }
+}
+
+extern "C" __global__ void rope_store_f32(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
+                                          float* promptK, float* promptV, int promptLen, float* slotK, float* slotV,
+                                          int maxNew, const int* lengths, int decode) {
+    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+                    lengths, decode);
+}
+
+extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
+                                           bf16* promptK, bf16* promptV, int promptLen, bf16* slotK, bf16* slotV,
+                                           int maxNew, const int* lengths, int decode) {
+    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+                    lengths, decode);
+}
+
+// Attention of one query row and head over its keys, with an online softmax in fp32. Prefill: row r sees prompt
+// keys 0..r. Decode: the slot sees the whole prompt, then its own lengths[slot] + 1 keys (this step's included);
+// a slot with length -1 gets zeros. Head h reads kv head h / (heads / kvHeads). Each warp runs its own softmax over
+// every ATTENTION_WARPS-th key; the warps' partial results are merged at the end.
+// Grid: (rows, heads); block: 32 * ATTENTION_WARPS. headDim <= MAX_HEAD_DIM.
+template <typename KV>
+__device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int headDim,
+                       const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
+                       int maxNew, const int* lengths, int decode, float scale) {
+    __shared__ float q[MAX_HEAD_DIM];
+    __shared__ float warpMax[ATTENTION_WARPS];
+    __shared__ float warpSum[ATTENTION_WARPS];
+    __shared__ float warpAcc[ATTENTION_WARPS][MAX_HEAD_DIM];
+    int r = blockIdx.x, h = blockIdx.y;
+    int g = h / (heads / kvHeads);
+    float* o = out + ((size_t) r * heads + h) * headDim;
+    int length = decode ? lengths[r] : 0;
+    if (length < 0) {
+        for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+            o[d] = 0.0f;
+        }
+        return;
+    }
+    int fromPrompt = decode ? promptLen : r + 1;
+    int keys = fromPrompt + (decode ? length + 1 : 0);
+    const KV* pk = promptK + (size_t) g * promptLen * headDim;
+    const KV* pv = promptV + (size_t) g * promptLen * headDim;
+    size_t own = decode ? ((size_t) r * kvHeads + g) * maxNew * headDim : 0;
+    const KV* sk = slotK + own;
+    const KV* sv = slotV + own;
+
+    const float* qr = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim + (size_t) h * headDim;
+    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+        q[d] = qr[d] * scale;
+    }
+    __syncthreads();
+
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    float m = -INFINITY, l = 0.0f;
+    float acc[MAX_HEAD_DIM / 32];
+#pragma unroll
+    for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
+        acc[t] = 0.0f;
+    }
+    for (int j = warp; j < keys; j += ATTENTION_WARPS) {
+        const KV* kj = j < fromPrompt ? pk + (size_t) j * headDim : sk + (size_t) (j - fromPrompt) * headDim;
+        const KV* vj = j < fromPrompt ? pv + (size_t) j * headDim : sv + (size_t) (j - fromPrompt) * headDim;
+        float s = 0.0f;
+        for (int d = lane; d < headDim; d += 32) {
+            s += q[d] * to_float(kj[d]);
+        }
+        s = warp_sum(s);
+        float mNew = fmaxf(m, s);
+        float correction = expf(m - mNew);  // 0 for the warp's first key (m = -inf)
+        float p = expf(s - mNew);
+        l = l * correction + p;
+#pragma unroll
+        for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
+            int d = lane + 32 * t;
+            if (d < headDim) {
+                acc[t] = acc[t] * correction + p * to_float(vj[d]);
+            }
+        }
+        m = mNew;
+    }
+    if (lane == 0) {
+        warpMax[warp] = m;
+        warpSum[warp] = l;
+    }
+#pragma unroll
+    for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
+        int d = lane + 32 * t;
+        if (d < headDim) {
+            warpAcc[warp][d] = acc[t];
+        }
+    }
+    __syncthreads();
+    float mAll = warpMax[0];
+    for (int w = 1; w < ATTENTION_WARPS; w++) {
+        mAll = fmaxf(mAll, warpMax[w]);
+    }
+    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float num = 0.0f, den = 0.0f;
+        for (int w = 0; w < ATTENTION_WARPS; w++) {
+            float f = expf(warpMax[w] - mAll);  // 0 for a warp that had no key
+            num += warpAcc[w][d] * f;
+            den += warpSum[w] * f;
+        }
+        o[d] = num / den;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(32 * ATTENTION_WARPS)
+attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim, const float* promptK,
+              const float* promptV, int promptLen, const float* slotK, const float* slotV, int maxNew,
+              const int* lengths, int decode, float scale) {
+    attend(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode,
+           scale);
+}
+
+extern "C" __global__ void __launch_bounds__(32 * ATTENTION_WARPS)
+attention_bf16(const float* qkv, float* out, int heads, int kvHeads, int headDim, const bf16* promptK,
+               const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
+               const int* lengths, int decode, float scale) {
+    attend(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode,
+           scale);
+}
+
+// act[r, i] = silu(gateUp[r, i]) * gateUp[r, inter + i]. Grid: (rows, ceil(inter / blockDim)).
+extern "C" __global__ void swiglu(const float* gateUp, float* act, int inter) {
+    int i = blockIdx.y * blockDim.x + threadIdx.x;
+    if (i < inter) {
+        const float* in = gateUp + (size_t) blockIdx.x * 2 * inter;
+        float gate = in[i];
+        act[(size_t) blockIdx.x * inter + i] = gate / (1.0f + expf(-gate)) * in[inter + i];
+    }
+}
