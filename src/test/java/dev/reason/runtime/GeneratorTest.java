@@ -59,6 +59,34 @@ class GeneratorTest {
     }
 
     @Test
+    void aBatchWithFewerSlotsThanAskedRunsEveryChainTheSame() {
+        // A GPU batch halves its slots when memory is short: the loop must use the batch's count.
+        Engine cpu = ShippedModel.engine();
+        Engine halving = new Engine() {
+            public String device() {
+                return cpu.device();
+            }
+
+            public String description() {
+                return cpu.description();
+            }
+
+            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+                return cpu.start(prompt, Math.max(1, slots / 2), maxNewTokens);
+            }
+
+            public void close() {
+            }
+        };
+        List<Chain> asked = run(4, 6, 3);
+        List<Chain> halved = run(halving, 4, 6, 3);
+        assertEquals(6, halved.size());
+        for (int i = 0; i < 6; i++) {
+            assertArrayEquals(asked.get(i).tokens(), halved.get(i).tokens(), "chain " + i);
+        }
+    }
+
+    @Test
     void samplingOnTheDeviceWithEachChainsDrawsGivesTheHostsChains() {
         // A batch that "samples on the device" with the host sampler and the uniforms the loop hands it: the
         // chains must be the host path's, so the GPU sampler only has to match Sampler.sample(logits, u).
