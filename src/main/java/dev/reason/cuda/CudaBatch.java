@@ -1,0 +1,252 @@
+package dev.reason.cuda;
+
+import dev.reason.model.ModelConfig;
+import dev.reason.runtime.DecodeBatch;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+import java.nio.IntBuffer;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
+/**
+ * The decode rows of one search on the GPU. The prompt is prefilled once into a shared per-layer cache; each slot
+ * appends its own tokens to its own cache, and attention reads both, so a new chain costs nothing but resetting
+ * its length. All buffers are allocated up front for {@code slots} rows (activations for max(prompt, slots) rows).
+ */
+final class CudaBatch implements DecodeBatch {
+    private final CudaEngine engine;
+    private final Kernels k;
+    private final DeviceWeights w;
+    private final DeviceMemory memory;
+    private final int slots;
+    private final int promptLen;
+    private final int maxNew;
+    private final int vocab;
+    private final int hidden;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final int inter;
+    private final int qkvDim;
+    private final float eps;
+
+    private final CUdeviceptr tokens;    // [rows] token ids
+    private final CUdeviceptr lengths;   // [slots] each slot's own cached tokens before this step; -1: inactive
+    private final IntBuffer tokensHost;
+    private final IntBuffer lengthsHost;
+    private final DeviceMemory.Pinned tokensPinned;
+    private final DeviceMemory.Pinned lengthsPinned;
+    private final CUdeviceptr x;         // [rows, hidden] the residual stream
+    private final CUdeviceptr xn;        // [rows, hidden] normed
+    private final CUdeviceptr qkv;       // [rows, qkvDim]
+    private final CUdeviceptr attn;      // [rows, heads * headDim]
+    private final CUdeviceptr gateUp;    // [rows, 2 * inter]
+    private final CUdeviceptr act;       // [rows, inter]
+    private final CUdeviceptr logits;    // [slots, vocab]; prefill writes row 0
+    private final CUdeviceptr[] promptK; // per layer [kvHeads, promptLen, headDim]
+    private final CUdeviceptr[] promptV;
+    private final CUdeviceptr[] slotK;   // per layer [slots, kvHeads, maxNew, headDim]
+    private final CUdeviceptr[] slotV;
+    private final DeviceSampler sampler;
+
+    private final int[] length;          // per slot: tokens in its own cache
+    private final float[] promptLogits;
+    private float[] stepLogits;
+    private long backendNanos;
+    private boolean closed;
+
+    /** Allocates everything (a CUDA out-of-memory error leaves the freeing to the caller) and prefills the prompt. */
+    CudaBatch(CudaEngine engine, DeviceMemory memory, int[] prompt, int slots, int maxNew) {
+        ModelConfig c = engine.config();
+        this.engine = engine;
+        this.k = engine.kernels();
+        this.w = engine.weights();
+        this.memory = memory;
+        this.slots = slots;
+        this.promptLen = prompt.length;
+        this.maxNew = maxNew;
+        this.vocab = c.vocabSize();
+        this.hidden = c.hiddenSize();
+        this.heads = c.numHeads();
+        this.kvHeads = c.numKvHeads();
+        this.headDim = c.headDim();
+        this.inter = c.intermediateSize();
+        this.qkvDim = (heads + 2 * kvHeads) * headDim;
+        this.eps = (float) c.rmsNormEps();
+
+        long rows = Math.max(promptLen, slots);
+        tokens = memory.alloc(4 * rows);
+        lengths = memory.alloc(4L * slots);
+        tokensPinned = memory.pinned(4L * slots);
+        lengthsPinned = memory.pinned(4L * slots);
+        tokensHost = tokensPinned.buffer().asIntBuffer();
+        lengthsHost = lengthsPinned.buffer().asIntBuffer();
+        x = memory.alloc(4 * rows * hidden);
+        xn = memory.alloc(4 * rows * hidden);
+        qkv = memory.alloc(4 * rows * qkvDim);
+        attn = memory.alloc(4 * rows * heads * headDim);
+        gateUp = memory.alloc(4 * rows * 2 * inter);
+        act = memory.alloc(4 * rows * inter);
+        logits = memory.alloc(4L * slots * vocab);
+        int layers = c.numLayers();
+        int kvBytes = DeviceWeights.bytesPerElement(engine.precision());
+        promptK = new CUdeviceptr[layers];
+        promptV = new CUdeviceptr[layers];
+        slotK = new CUdeviceptr[layers];
+        slotV = new CUdeviceptr[layers];
+        for (int l = 0; l < layers; l++) {
+            promptK[l] = memory.alloc((long) kvBytes * kvHeads * promptLen * headDim);
+            promptV[l] = memory.alloc((long) kvBytes * kvHeads * promptLen * headDim);
+            slotK[l] = memory.alloc((long) kvBytes * slots * kvHeads * maxNew * headDim);
+            slotV[l] = memory.alloc((long) kvBytes * slots * kvHeads * maxNew * headDim);
+        }
+        sampler = new DeviceSampler(k, memory, slots, vocab);
+        length = new int[slots];
+        promptLogits = new float[vocab];
+
+        long t0 = System.nanoTime();
+        cuMemcpyHtoD(tokens, Pointer.to(prompt), 4L * promptLen);
+        forward(promptLen, false);
+        cuMemcpyDtoH(Pointer.to(promptLogits), logits, 4L * vocab);
+        backendNanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * The model over {@code rows} rows, leaving next-token logits in {@link #logits}. Prefill: the rows are the
+     * prompt's positions (causal attention; only the last row's logits). Decode: the rows are the slots, each one
+     * token at its own position.
+     */
+    private void forward(int rows, boolean decode) {
+        k.embed(tokens, w.embedding, x, rows, hidden, vocab);
+        for (int l = 0; l < w.layers.size(); l++) {
+            DeviceWeights.Layer layer = w.layers.get(l);
+            k.rmsnorm(x, layer.attnNorm(), xn, rows, hidden, eps);
+            k.gemm(xn, layer.qkv(), layer.qkvBias(), qkv, rows, qkvDim, hidden, false);
+            k.ropeStore(qkv, w.invFreq, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
+                    slotK[l], slotV[l], maxNew, lengths, decode);
+            k.attention(qkv, attn, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
+                    slotK[l], slotV[l], maxNew, lengths, decode);
+            k.gemm(attn, layer.o(), w.zeros, x, rows, hidden, heads * headDim, true);     // x += attention
+            k.rmsnorm(x, layer.mlpNorm(), xn, rows, hidden, eps);
+            k.gemm(xn, layer.gateUp(), w.zeros, gateUp, rows, 2 * inter, hidden, false);
+            k.swiglu(gateUp, act, rows, inter);
+            k.gemm(act, layer.down(), w.zeros, x, rows, hidden, inter, true);            // x += MLP
+        }
+        int outRows = decode ? rows : 1;
+        CUdeviceptr last = decode ? x : x.withByteOffset(4L * (rows - 1) * hidden);
+        k.rmsnorm(last, w.finalNorm, xn, outRows, hidden, eps);
+        k.gemm(xn, w.lmHead, w.zeros, logits, outRows, vocab, hidden, false);
+    }
+
+    /** Feeds each active slot's token at its own next position. */
+    private void decode(int[] tokenIds, boolean[] active) {
+        for (int s = 0; s < slots; s++) {
+            if (active[s] && length[s] >= maxNew) {
+                throw new IllegalStateException("slot " + s + " already holds " + length[s]
+                        + " tokens, as many as the batch was started for");
+            }
+            if (active[s] && (tokenIds[s] < 0 || tokenIds[s] >= vocab)) {
+                throw new IllegalArgumentException("token " + tokenIds[s] + " of slot " + s + " is outside the "
+                        + vocab + "-token vocabulary");
+            }
+            tokensHost.put(s, active[s] ? tokenIds[s] : 0);
+            lengthsHost.put(s, active[s] ? length[s] : -1);
+        }
+        cuMemcpyHtoD(tokens, tokensPinned.pointer(), 4L * slots);
+        cuMemcpyHtoD(lengths, lengthsPinned.pointer(), 4L * slots);
+        forward(slots, true);
+        for (int s = 0; s < slots; s++) {
+            if (active[s]) {
+                length[s]++;
+            }
+        }
+    }
+
+    @Override
+    public float[] step(int[] tokenIds, boolean[] active) {
+        engine.bind();
+        long t0 = System.nanoTime();
+        try {
+            decode(tokenIds, active);
+            if (stepLogits == null) {
+                stepLogits = new float[slots * vocab];
+            }
+            cuMemcpyDtoH(Pointer.to(stepLogits), logits, 4L * slots * vocab);
+        } catch (CudaException e) {
+            throw failed(e);
+        }
+        backendNanos += System.nanoTime() - t0;
+        return stepLogits;
+    }
+
+    @Override
+    public boolean samplesOnDevice() {
+        return true;
+    }
+
+    @Override
+    public TokenChoice[] stepAndSample(int[] tokenIds, boolean[] active, double[] uniforms, SamplingParams params,
+                                       int topLogprobs) {
+        engine.bind();
+        long t0 = System.nanoTime();
+        TokenChoice[] choices;
+        try {
+            decode(tokenIds, active);
+            choices = sampler.sample(logits, active, uniforms, params, topLogprobs);
+        } catch (CudaException e) {
+            throw failed(e);
+        }
+        backendNanos += System.nanoTime() - t0;
+        return choices;
+    }
+
+    /** Samples the logits of the last step again (tests compare the device's draws with the host sampler's). */
+    TokenChoice[] sampleLastLogits(boolean[] active, double[] uniforms, SamplingParams params, int topLogprobs) {
+        engine.bind();
+        return sampler.sample(logits, active, uniforms, params, topLogprobs);
+    }
+
+    private static IllegalStateException failed(CudaException e) {
+        return new IllegalStateException("CUDA failed in a decode step: " + e.getMessage()
+                + (Kernels.DEBUG ? "" : " (REASON_CUDA_DEBUG=1 names the kernel)"), e);
+    }
+
+    @Override
+    public int slots() {
+        return slots;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocab;
+    }
+
+    @Override
+    public float[] promptLogits() {
+        return promptLogits.clone();
+    }
+
+    @Override
+    public void startChain(int slot) {
+        length[slot] = 0;
+    }
+
+    @Override
+    public long backendNanos() {
+        return backendNanos;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            engine.bind();
+            memory.close();
+        }
+    }
+}

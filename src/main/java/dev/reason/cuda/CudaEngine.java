@@ -1,0 +1,325 @@
+package dev.reason.cuda;
+
+import dev.reason.model.ModelConfig;
+import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.DecodeBatch;
+import dev.reason.runtime.DeviceException;
+import dev.reason.runtime.Engine;
+import jcuda.CudaException;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
+
+/**
+ * The GPU engine: the project's own CUDA kernels ({@code native/}, shipped as a fatbin in the jar) launched through
+ * the CUDA driver API (JCuda), on the first GPU. Needs only the NVIDIA driver: no CUDA toolkit, cuBLAS or NVRTC.
+ * Weights are fp32 or bf16 (tensor-core GEMMs); activations, softmax and norms are fp32.
+ *
+ * <p>A CUDA context belongs to the calling thread, so every entry point makes the engine's context current.
+ */
+public final class CudaEngine implements Engine {
+    public enum Precision { FP32, BF16 }
+
+    private static final int MIN_COMPUTE_CAPABILITY = 80;   // the fatbin's oldest target: sm_80 (Ampere)
+    private static Optional<String> unavailable;
+
+    private final CUdevice device;
+    private final CUcontext context;
+    private final String name;
+    private final long totalMemory;
+    private final ModelConfig config;
+    private final Precision precision;
+    private final Consumer<String> notice;
+    private final Kernels.Module module;
+    private final Kernels kernels;
+    private final DeviceWeights weights;
+    private double bandwidth;
+    private boolean closed;
+
+    private CudaEngine(CUdevice device, CUcontext context, String name, long totalMemory, ModelConfig config,
+                       Precision precision, Consumer<String> notice, Kernels.Module module, DeviceWeights weights) {
+        this.device = device;
+        this.context = context;
+        this.name = name;
+        this.totalMemory = totalMemory;
+        this.config = config;
+        this.precision = precision;
+        this.notice = notice;
+        this.module = module;
+        this.kernels = new Kernels(module, precision);
+        this.weights = weights;
+    }
+
+    /**
+     * Why the CUDA engine cannot run here (JCuda's native library or libcuda missing, cuInit failing, no device, a
+     * GPU older than the kernels), or empty. Never throws; the answer is found once.
+     */
+    public static synchronized Optional<String> unavailable() {
+        if (unavailable == null) {
+            unavailable = probe();
+        }
+        return unavailable;
+    }
+
+    private static Optional<String> probe() {
+        try {
+            JCudaDriver.setExceptionsEnabled(true);
+            cuInit(0);
+            int[] count = new int[1];
+            cuDeviceGetCount(count);
+            if (count[0] == 0) {
+                return Optional.of("the NVIDIA driver sees no CUDA device");
+            }
+            CUdevice device = new CUdevice();
+            cuDeviceGet(device, 0);
+            int capability = computeCapability(device);
+            if (capability < MIN_COMPUTE_CAPABILITY) {
+                return Optional.of("the GPU has compute capability " + capability / 10 + "." + capability % 10
+                        + "; the CUDA engine needs 8.0 or newer (Ampere, Ada, Hopper and later)");
+            }
+            return Optional.empty();
+        } catch (LinkageError e) {
+            return Optional.of("the NVIDIA driver (libcuda.so.1) or JCuda's driver library cannot be loaded ("
+                    + linkProblem(e) + ")");
+        } catch (CudaException e) {
+            return Optional.of("the NVIDIA driver cannot start CUDA (" + firstLine(e) + ")");
+        } catch (RuntimeException e) {
+            return Optional.of("CUDA cannot start (" + firstLine(e) + ")");
+        }
+    }
+
+    private static int computeCapability(CUdevice device) {
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+        cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+        return 10 * major[0] + minor[0];
+    }
+
+    /** JCuda's message lists every way it tried to load its library; the last attempt's error says most. */
+    private static String linkProblem(LinkageError e) {
+        String prefix = "java.lang.UnsatisfiedLinkError: ";
+        String problem = firstLine(e);
+        for (String line : String.valueOf(e.getMessage()).lines().toList()) {
+            if (line.startsWith(prefix)) {
+                problem = line.substring(prefix.length()).strip();
+            }
+        }
+        return problem;
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    /**
+     * Loads the weights from the model's ONNX file, converts them to {@code precision} and uploads them to the
+     * first GPU. {@code notice} receives one line when a batch has to run fewer chains than asked (GPU memory).
+     *
+     * @throws DeviceException (one line) when CUDA is unavailable, the model's shape is beyond the kernels, or
+     *                         its weights do not fit in the GPU's memory
+     */
+    public static CudaEngine load(ModelDirectory model, Precision precision, Consumer<String> notice) {
+        unavailable().ifPresent(reason -> {
+            throw new DeviceException("--device cuda: " + reason + "; use --device cpu");
+        });
+        ModelConfig c = model.config();
+        checkShape(c);
+        CUdevice device = new CUdevice();
+        CUcontext context = new CUcontext();
+        Kernels.Module module = null;
+        try {
+            cuDeviceGet(device, 0);
+            cuDevicePrimaryCtxRetain(context, device);
+            cuCtxSetCurrent(context);
+            byte[] name = new byte[256];
+            cuDeviceGetName(name, name.length, device);
+            long[] free = new long[1];
+            long[] total = new long[1];
+            cuMemGetInfo(free, total);
+            long needed = DeviceWeights.bytesNeeded(c, precision);
+            if (needed > free[0]) {
+                throw new DeviceException("--device cuda: the model's weights need " + gib(needed) + " in "
+                        + name(precision) + " but the GPU has " + gib(free[0]) + " free; use a smaller model"
+                        + (precision == Precision.FP32 ? ", bf16" : "") + " or --device cpu");
+            }
+            module = new Kernels.Module();
+            DeviceWeights weights = OnnxWeights.read(model, host -> DeviceWeights.upload(host, c, precision));
+            return new CudaEngine(device, context, new String(name, StandardCharsets.US_ASCII).split("\0", 2)[0],
+                    total[0], c, precision, notice, module, weights);
+        } catch (RuntimeException e) {
+            if (module != null) {
+                module.close();
+            }
+            cuDevicePrimaryCtxRelease(device);
+            if (e instanceof CudaException) {
+                throw new DeviceException("--device cuda: CUDA failed while loading the model (" + firstLine(e)
+                        + "); REASON_CUDA_DEBUG=1 and REASON_DEBUG=1 tell more, --device cpu works without it");
+            }
+            throw e;
+        }
+    }
+
+    /** What the kernels assume of the model. */
+    private static void checkShape(ModelConfig c) {
+        String problem = c.headDim() % 2 != 0 ? "an odd head_dim (" + c.headDim() + ")"
+                : c.headDim() > Kernels.MAX_HEAD_DIM ? "head_dim " + c.headDim() + " (at most " + Kernels.MAX_HEAD_DIM + ")"
+                : c.numHeads() % c.numKvHeads() != 0 ? c.numHeads() + " heads over " + c.numKvHeads() + " KV heads"
+                : null;
+        if (problem != null) {
+            throw new DeviceException("--device cuda: the CUDA kernels do not support " + problem
+                    + "; use --device cpu");
+        }
+    }
+
+    /** Makes this engine's context the calling thread's. */
+    void bind() {
+        cuCtxSetCurrent(context);
+    }
+
+    ModelConfig config() {
+        return config;
+    }
+
+    Precision precision() {
+        return precision;
+    }
+
+    Kernels kernels() {
+        return kernels;
+    }
+
+    DeviceWeights weights() {
+        return weights;
+    }
+
+    @Override
+    public String device() {
+        return "cuda";
+    }
+
+    @Override
+    public String description() {
+        return "cuda (" + name + ", " + name(precision) + ", " + gib(totalMemory) + ")";
+    }
+
+    /**
+     * Prefills the prompt and allocates {@code slots} decode rows; when the GPU's memory cannot hold them, halves
+     * the rows (down to one) and says so through the engine's notice.
+     */
+    @Override
+    public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+        if (prompt.length == 0 || slots < 1 || maxNewTokens < 1) {
+            throw new IllegalArgumentException("start needs a prompt, slots and new tokens: " + prompt.length
+                    + ", " + slots + ", " + maxNewTokens);
+        }
+        for (int t : prompt) {
+            if (t < 0 || t >= config.vocabSize()) {
+                throw new IllegalArgumentException("prompt token " + t + " is outside the " + config.vocabSize()
+                        + "-token vocabulary");
+            }
+        }
+        bind();
+        for (int n = slots; ; n = Math.max(1, n / 2)) {
+            DeviceMemory memory = new DeviceMemory();
+            try {
+                CudaBatch batch = new CudaBatch(this, memory, prompt, n, maxNewTokens);
+                if (n < slots) {
+                    notice.accept("cuda: GPU memory holds " + n + " of the " + slots + " parallel chains asked"
+                            + " for (prompt " + prompt.length + " + " + maxNewTokens + " new tokens each)");
+                }
+                return batch;
+            } catch (RuntimeException e) {
+                memory.close();
+                if (!(e instanceof CudaException cuda && DeviceMemory.isOutOfMemory(cuda))) {
+                    throw e instanceof CudaException ? new IllegalStateException("CUDA failed in prefill: "
+                            + e.getMessage() + (Kernels.DEBUG ? "" : " (REASON_CUDA_DEBUG=1 names the kernel)"), e) : e;
+                }
+                if (n == 1) {
+                    throw new DeviceException("--device cuda: the GPU's memory cannot hold one chain of a "
+                            + prompt.length + "-token prompt and " + maxNewTokens + " new tokens; lower"
+                            + " --max-tokens or use --device cpu");
+                }
+            }
+        }
+    }
+
+    /**
+     * Device-to-device copy bandwidth in GB/s (bytes read plus bytes written per second), for a roofline of the
+     * decode step; measured on the first call with a copy of up to 256 MiB.
+     */
+    public synchronized double copyBandwidthGBps() {
+        if (bandwidth == 0) {
+            bind();
+            long[] free = new long[1];
+            long[] total = new long[1];
+            cuMemGetInfo(free, total);
+            long bytes = Math.min(256L << 20, free[0] / 4) & ~255L;
+            try (DeviceMemory memory = new DeviceMemory()) {
+                CUdeviceptr a = memory.alloc(bytes);
+                CUdeviceptr b = memory.alloc(bytes);
+                cuMemcpyDtoD(b, a, bytes);                     // warm-up
+                cuCtxSynchronize();
+                int copies = 10;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < copies; i++) {
+                    cuMemcpyDtoD(i % 2 == 0 ? a : b, i % 2 == 0 ? b : a, bytes);
+                }
+                cuCtxSynchronize();
+                bandwidth = 2.0 * bytes * copies / ((System.nanoTime() - t0) / 1e9) / 1e9;
+            }
+        }
+        return bandwidth;
+    }
+
+    /** Bytes of weights one decode step reads. */
+    public long weightBytes() {
+        return weights.bytesPerStep();
+    }
+
+    /** Bytes of keys and values one token adds to a chain's cache, all layers. */
+    public long kvBytesPerToken() {
+        return 2L * config.numLayers() * config.numKvHeads() * config.headDim()
+                * DeviceWeights.bytesPerElement(precision);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        bind();
+        weights.close();
+        module.close();
+        cuDevicePrimaryCtxRelease(device);
+    }
+
+    private static String name(Precision p) {
+        return p.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.reason.cuda;
+
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemAllocHost;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemFreeHost;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
+/** Device buffers and pinned host buffers that are freed together (the weights, or one batch). */
+final class DeviceMemory implements AutoCloseable {
+    private final List<CUdeviceptr> device = new ArrayList<>();
+    private final List<Pointer> pinned = new ArrayList<>();
+
+    /** A host buffer the GPU copies from and to directly: per-step inputs and results. */
+    record Pinned(Pointer pointer, ByteBuffer buffer) {
+    }
+
+    static boolean isOutOfMemory(CudaException e) {
+        return String.valueOf(e.getMessage()).contains("CUDA_ERROR_OUT_OF_MEMORY");
+    }
+
+    CUdeviceptr alloc(long bytes) {
+        CUdeviceptr p = new CUdeviceptr();
+        cuMemAlloc(p, Math.max(bytes, 4));
+        device.add(p);
+        return p;
+    }
+
+    CUdeviceptr upload(float[] data) {
+        CUdeviceptr p = alloc(4L * data.length);
+        cuMemcpyHtoD(p, Pointer.to(data), 4L * data.length);
+        return p;
+    }
+
+    CUdeviceptr upload(short[] data) {
+        CUdeviceptr p = alloc(2L * data.length);
+        cuMemcpyHtoD(p, Pointer.to(data), 2L * data.length);
+        return p;
+    }
+
+    Pinned pinned(long bytes) {
+        Pointer p = new Pointer();
+        cuMemAllocHost(p, bytes);
+        pinned.add(p);
+        return new Pinned(p, p.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()));
+    }
+
+    @Override
+    public void close() {
+        for (CUdeviceptr p : device) {
+            cuMemFree(p);
+        }
+        for (Pointer p : pinned) {
+            cuMemFreeHost(p);
+        }
+        device.clear();
+        pinned.clear();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.reason.cuda;
+
+import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
+import jcuda.driver.CUdeviceptr;
+
+import java.nio.DoubleBuffer;
+import java.nio.IntBuffer;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
+/**
+ * Draws one token per row of logits on the GPU with the host sampler's semantics ({@code Sampler.sample(logits,
+ * offset, vocab, u)}): each row's uniform number goes in, and only its token, log-probability and top
+ * log-probabilities come back.
+ */
+final class DeviceSampler {
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    private final Kernels kernels;
+    private final int rows;
+    private final int vocab;
+    private final DeviceMemory.Pinned uniformsHost;
+    private final DeviceMemory.Pinned resultsHost;
+    private final DoubleBuffer uniformsView;
+    private final IntBuffer resultsView;
+    private final CUdeviceptr uniforms;
+    private final CUdeviceptr results;
+    private final TokenChoice[] choices;
+
+    DeviceSampler(Kernels kernels, DeviceMemory memory, int rows, int vocab) {
+        this.kernels = kernels;
+        this.rows = rows;
+        this.vocab = vocab;
+        long resultBytes = 4L * rows * (2 + MAX_TOP_LOGPROBS);
+        uniformsHost = memory.pinned(8L * rows);
+        resultsHost = memory.pinned(resultBytes);
+        uniformsView = uniformsHost.buffer().asDoubleBuffer();
+        resultsView = resultsHost.buffer().asIntBuffer();
+        uniforms = memory.alloc(8L * rows);
+        results = memory.alloc(resultBytes);
+        choices = new TokenChoice[rows];
+    }
+
+    /**
+     * Samples every active row of {@code logits} [rows, vocab] with {@code u[row]} as its uniform draw (unused when
+     * greedy). Returns a choice per row, null for inactive rows; the array is reused by the next call.
+     */
+    TokenChoice[] sample(CUdeviceptr logits, boolean[] active, double[] u, SamplingParams params, int topLogprobs) {
+        if (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS) {
+            throw new IllegalArgumentException("the CUDA sampler keeps 0 to " + MAX_TOP_LOGPROBS
+                    + " top log-probabilities, not " + topLogprobs);
+        }
+        boolean greedy = params.isGreedy();
+        for (int r = 0; r < rows; r++) {
+            if (active[r] && !greedy && !(u[r] >= 0.0 && u[r] < 1.0)) {
+                throw new IllegalArgumentException("uniform draw " + u[r] + " of slot " + r + " is not in [0, 1)");
+            }
+            uniformsView.put(r, !active[r] ? -1.0 : greedy ? 0.0 : u[r]);
+        }
+        cuMemcpyHtoD(uniforms, uniformsHost.pointer(), 8L * rows);
+        int nTop = Math.min(topLogprobs, vocab);
+        double invTemperature = greedy ? 0.0 : 1.0 / params.temperature();   // the host sampler's own formulas
+        double maxDistance = params.minP() > 0f ? -Math.log(params.minP()) : Double.POSITIVE_INFINITY;
+        kernels.sample(logits, rows, vocab, uniforms, results, nTop, greedy, invTemperature, maxDistance,
+                params.topK(), params.topP());
+        int stride = 2 + nTop;
+        cuMemcpyDtoH(resultsHost.pointer(), results, 4L * rows * stride);
+        for (int r = 0; r < rows; r++) {
+            if (!active[r]) {
+                choices[r] = null;
+                continue;
+            }
+            int at = r * stride;
+            float[] top = new float[nTop];
+            for (int j = 0; j < nTop; j++) {
+                top[j] = Float.intBitsToFloat(resultsView.get(at + 2 + j));
+            }
+            choices[r] = new TokenChoice(resultsView.get(at), Float.intBitsToFloat(resultsView.get(at + 1)), top);
+        }
+        return choices;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.reason.cuda;
+
+import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.DeviceException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Without a GPU the engine says why in one line, and loading it is a DeviceException, never a crash. */
+class CudaAvailabilityTest {
+    private static boolean noNvidiaDevice() {
+        return !Files.exists(Path.of("/dev/nvidiactl"));
+    }
+
+    @Test
+    void unavailableGivesOneLineReasonWithoutAGpu() {
+        Optional<String> reason = CudaEngine.unavailable();
+        if (noNvidiaDevice()) {
+            assertTrue(reason.isPresent(), "no /dev/nvidiactl, yet CUDA claims to be available");
+        }
+        reason.ifPresent(r -> {
+            assertFalse(r.isBlank());
+            assertEquals(1, r.lines().count(), r);
+        });
+        assertEquals(reason, CudaEngine.unavailable(), "asked twice, answered the same");
+    }
+
+    @Test
+    void loadingWithoutCudaIsADeviceException() {
+        assumeTrue(CudaEngine.unavailable().isPresent(), "CUDA is available here");
+        try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
+            DeviceException e = assertThrows(DeviceException.class,
+                    () -> CudaEngine.load(model, CudaEngine.Precision.BF16, notice -> { }));
+            assertTrue(e.getMessage().startsWith("--device cuda: "), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+    }
+
+    @Test
+    void bf16RoundsToNearestEven() {
+        short[] b = DeviceWeights.bf16(new float[] {1f, -2.5f, Float.intBitsToFloat(0x3f808000),
+                Float.intBitsToFloat(0x3f818000), Float.intBitsToFloat(0x3f808001), Float.NaN,
+                Float.POSITIVE_INFINITY});
+        assertEquals((short) 0x3f80, b[0]);
+        assertEquals((short) 0xc020, b[1]);
+        assertEquals((short) 0x3f80, b[2], "a tie rounds to the even neighbour below");
+        assertEquals((short) 0x3f82, b[3], "a tie rounds to the even neighbour above");
+        assertEquals((short) 0x3f81, b[4], "above the tie rounds up");
+        assertEquals((short) 0x7fc0, b[5]);
+        assertEquals((short) 0x7f80, b[6]);
+    }
+}

@@ -1,0 +1,289 @@
+package dev.reason.cuda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.model.ModelConfig;
+import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.Chain;
+import dev.reason.runtime.DecodeBatch;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.Generator;
+import dev.reason.runtime.OrtEngine;
+import dev.reason.sampling.Sampler;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The GPU engine against ONNX Runtime on the shipped model: prefill and cached decoding logits (fp32 to 1e-3,
+ * bf16 to a relative L2 of 2e-2), greedy chains token for token, and the device sampler against the host's on
+ * the model's own logits. Skipped, with the reason, where CUDA is unavailable.
+ */
+class CudaEngineTest {
+    private static final Path DIR = Path.of("models", "reason-mini");
+    private static final List<String> notices = new ArrayList<>();
+    private static ModelDirectory model;
+    private static OrtEngine cpu;
+    private static CudaEngine fp32;
+    private static CudaEngine bf16;
+    private static int[] ids;
+    private static int prefill;
+    private static int vocab;
+
+    @BeforeAll
+    static void load() throws IOException {
+        if (CudaEngine.unavailable().isPresent()) {
+            return;
+        }
+        model = ModelDirectory.open(DIR);
+        vocab = model.config().vocabSize();
+        JsonNode ref = new ObjectMapper().readTree(DIR.resolve("reference_logits.json").toFile());
+        ids = new int[ref.get("input_ids").size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = ref.get("input_ids").get(i).asInt();
+        }
+        prefill = ref.get("prefill").asInt();
+        cpu = OrtEngine.load(model, 2);
+        fp32 = CudaEngine.load(model, CudaEngine.Precision.FP32, notices::add);
+        bf16 = CudaEngine.load(model, CudaEngine.Precision.BF16, notices::add);
+    }
+
+    @BeforeEach
+    void needsCuda() {
+        assumeTrue(CudaEngine.unavailable().isEmpty(), () -> "no CUDA here: " + CudaEngine.unavailable().orElse(""));
+    }
+
+    @AfterAll
+    static void close() {
+        for (AutoCloseable c : new AutoCloseable[] {bf16, fp32, cpu, model}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // the next test class starts clean either way
+            }
+        }
+    }
+
+    /** Logits after the first n tokens of the reference sequence, by ONNX Runtime. */
+    private static float[] cpuLogits(int n) {
+        try (DecodeBatch b = cpu.start(Arrays.copyOf(ids, n), 1, 8)) {
+            return b.promptLogits();
+        }
+    }
+
+    private static float maxAbsDiff(float[] a, int offset, float[] b) {
+        float m = 0;
+        for (int i = 0; i < b.length; i++) {
+            m = Math.max(m, Math.abs(a[offset + i] - b[i]));
+        }
+        return m;
+    }
+
+    private static double relL2(float[] a, int offset, float[] b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < b.length; i++) {
+            double d = a[offset + i] - b[i];
+            num += d * d;
+            den += (double) b[i] * b[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    private static void assertClose(CudaEngine engine, float[] gpu, int offset, float[] ref, String where) {
+        if (engine == fp32) {
+            float d = maxAbsDiff(gpu, offset, ref);
+            assertTrue(d <= 1e-3, where + ": fp32 max |gpu - onnx| = " + d);
+        } else {
+            double d = relL2(gpu, offset, ref);
+            assertTrue(d <= 2e-2, where + ": bf16 relative L2 = " + d);
+        }
+    }
+
+    @Test
+    void describesItself() {
+        assertEquals("cuda", fp32.device());
+        assertTrue(fp32.description().startsWith("cuda (") && fp32.description().contains("fp32"), fp32.description());
+        assertTrue(bf16.description().contains("bf16"), bf16.description());
+        assertTrue(fp32.copyBandwidthGBps() > 10, "copy bandwidth " + fp32.copyBandwidthGBps() + " GB/s");
+        ModelConfig c = model.config();
+        assertEquals(2L * c.numLayers() * c.numKvHeads() * c.headDim() * 4, fp32.kvBytesPerToken());
+        assertEquals(fp32.kvBytesPerToken() / 2, bf16.kvBytesPerToken());
+        long matrices = DeviceWeights.bytesNeeded(c, CudaEngine.Precision.FP32) / 4;   // tied: the LM head once
+        long vectors = (2L * c.numLayers() + 1) * c.hiddenSize();
+        assertEquals(4 * matrices + 4 * vectors, fp32.weightBytes());
+        assertEquals(2 * matrices + 4 * vectors, bf16.weightBytes());
+    }
+
+    @Test
+    void promptLogitsMatchOnnxRuntime() {
+        for (int n : new int[] {1, 2, 5, 17, prefill, ids.length}) {
+            float[] ref = cpuLogits(n);
+            for (CudaEngine engine : new CudaEngine[] {fp32, bf16}) {
+                try (DecodeBatch b = engine.start(Arrays.copyOf(ids, n), 2, 8)) {
+                    assertEquals(vocab, b.promptLogits().length);
+                    assertClose(engine, b.promptLogits(), 0, ref, "prompt of " + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void cachedDecodingMatchesFullForwards() {
+        float[][] full = new float[ids.length + 1][];
+        for (int n = prefill + 1; n <= ids.length; n++) {
+            full[n] = cpuLogits(n);
+        }
+        for (CudaEngine engine : new CudaEngine[] {fp32, bf16}) {
+            // slot 0 runs throughout; slot 1 starts at step 3; slot 2 runs two steps, idles, restarts at step 5
+            try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 3, 48)) {
+                assertEquals(3, b.slots());
+                int[] fed = new int[3];
+                for (int s = 0; s < 3; s++) {
+                    b.startChain(s);
+                }
+                for (int step = 0; step + prefill < ids.length; step++) {
+                    boolean[] active = {true, step >= 3, step < 2 || step >= 5};
+                    if (step == 3) {
+                        b.startChain(1);
+                        fed[1] = 0;
+                    }
+                    if (step == 5) {
+                        b.startChain(2);
+                        fed[2] = 0;
+                    }
+                    int[] tokens = new int[3];
+                    for (int s = 0; s < 3; s++) {
+                        tokens[s] = active[s] ? ids[prefill + fed[s]] : 0;
+                    }
+                    float[] out = b.step(tokens, active);
+                    for (int s = 0; s < 3; s++) {
+                        if (active[s]) {
+                            assertClose(engine, out, s * vocab, full[prefill + fed[s] + 1],
+                                    "step " + step + " slot " + s + " position " + (prefill + fed[s]));
+                            fed[s]++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<Chain> chains(Engine engine, SamplingParams sampling, int parallel, int count, long seed,
+                                      String question) {
+        Generator.Params params = new Generator.Params(sampling, parallel, 96, seed, model.eosIds(), 5, true);
+        List<Chain> done = new ArrayList<>();
+        new Generator(engine, model.tokenizer()::piece, params).runChains(model.promptIds(question), count, done);
+        return done;
+    }
+
+    @Test
+    void greedyChainsMatchTheCpuTokenForToken() {
+        for (String q : new String[] {"What is 47 + 38 * 2 - 19?", "What is 12 * 7 - 5?", "Use 3 5 8 9 to make 24."}) {
+            List<Chain> host = chains(cpu, SamplingParams.greedy(), 2, 2, 0, q);
+            List<Chain> gpu = chains(fp32, SamplingParams.greedy(), 2, 2, 0, q);
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(host.get(i).tokens(), gpu.get(i).tokens(), q + " chain " + i);
+                float[] a = host.get(i).logprobs();
+                float[] b = gpu.get(i).logprobs();
+                for (int t = 0; t < a.length; t++) {
+                    assertTrue(Math.abs(a[t] - b[t]) <= 1e-3, q + " chain " + i + " token " + t);
+                }
+            }
+            List<Chain> half = chains(bf16, SamplingParams.greedy(), 2, 2, 0, q);
+            assertFalse(half.get(0).text().isEmpty(), "bf16 greedy chain for " + q);
+        }
+    }
+
+    @Test
+    void seededChainsFollowTheCpusDraws() {
+        // Same seed, same uniform draws: only draws landing within float rounding of a boundary may differ.
+        SamplingParams p = new SamplingParams(0.8f, 0.95f, 40, 0.05f);
+        List<Chain> host = chains(cpu, p, 4, 8, 7, "What is 47 + 38 * 2 - 19?");
+        List<Chain> gpu = chains(fp32, p, 4, 8, 7, "What is 47 + 38 * 2 - 19?");
+        int same = 0;
+        for (int i = 0; i < 8; i++) {
+            same += Arrays.equals(host.get(i).tokens(), gpu.get(i).tokens()) ? 1 : 0;
+        }
+        assertTrue(same >= 7, same + " of 8 seeded chains equal the CPU's");
+    }
+
+    @Test
+    void deviceSamplingMatchesTheHostSamplerOnModelLogits() {
+        int slots = 6;
+        SplittableRandom random = new SplittableRandom(3);
+        SamplingParams[] settings = {
+            SamplingParams.greedy(),
+            new SamplingParams(1f, 1f, 0, 0f),
+            new SamplingParams(0.7f, 0.9f, 0, 0f),
+            new SamplingParams(1.3f, 1f, 5, 0f),
+            new SamplingParams(1f, 0.5f, 20, 0.1f),
+            new SamplingParams(0.5f, 1f, 0, 0.2f),
+        };
+        try (DecodeBatch batch = fp32.start(Arrays.copyOf(ids, prefill), slots, 16)) {
+            CudaBatch b = (CudaBatch) batch;
+            boolean[] active = {true, true, false, true, true, true};
+            int[] tokens = new int[slots];
+            for (int s = 0; s < slots; s++) {
+                b.startChain(s);
+                tokens[s] = ids[prefill + s];
+            }
+            float[] logits = b.step(tokens, active).clone();
+            for (SamplingParams p : settings) {
+                Sampler host = new Sampler(p, 5);
+                for (int round = 0; round < 20; round++) {
+                    double[] u = new double[slots];
+                    for (int s = 0; s < slots; s++) {
+                        u[s] = round == 0 ? 0.0 : random.nextDouble();
+                    }
+                    TokenChoice[] device = b.sampleLastLogits(active, u, p, 5);
+                    for (int s = 0; s < slots; s++) {
+                        if (!active[s]) {
+                            assertNull(device[s]);
+                            continue;
+                        }
+                        TokenChoice expected = host.sample(logits, s * vocab, vocab, u[s]);
+                        String where = p + " slot " + s + " u " + u[s];
+                        assertEquals(expected.token(), device[s].token(), where);
+                        assertEquals(expected.logprob(), device[s].logprob(), 1e-5, where);
+                        assertArrayEquals(expected.topLogprobs(), device[s].topLogprobs(), 1e-5f, where);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBatchTooLargeForTheGpuRunsFewerSlotsAndSaysSo() {
+        notices.clear();
+        try (DecodeBatch b = bf16.start(Arrays.copyOf(ids, prefill), 1 << 16, 4096)) {
+            assertTrue(b.slots() >= 1 && b.slots() < 1 << 16, "slots " + b.slots());
+            assertEquals(1, notices.size(), notices.toString());
+            assertTrue(notices.get(0).contains("of the 65536 parallel chains"), notices.get(0));
+            boolean[] active = new boolean[b.slots()];
+            active[0] = true;
+            b.startChain(0);
+            float[] out = b.step(new int[b.slots()], active);
+            assertTrue(Float.isFinite(out[0]));
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.reason.cuda;
+
+import dev.reason.model.ModelDirectory;
+import dev.reason.sampling.Sampler;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.sampling.TokenChoice;
+import jcuda.driver.CUdeviceptr;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The sampling kernel against {@link Sampler#sample(float[], int, int, double)} on made-up logits: many ties,
+ * masked (-inf) tokens, peaked and flat rows, a Qwen-sized vocabulary, and every filter. The token must be the
+ * same; log-probabilities agree to float rounding. Skipped where CUDA is unavailable.
+ */
+class DeviceSamplerTest {
+    private static ModelDirectory model;
+    private static CudaEngine engine;
+
+    @BeforeAll
+    static void load() {
+        if (CudaEngine.unavailable().isPresent()) {
+            return;
+        }
+        model = ModelDirectory.open(Path.of("models", "reason-mini"));
+        engine = CudaEngine.load(model, CudaEngine.Precision.FP32, notice -> { });
+    }
+
+    @BeforeEach
+    void needsCuda() {
+        assumeTrue(CudaEngine.unavailable().isEmpty(), () -> "no CUDA here: " + CudaEngine.unavailable().orElse(""));
+    }
+
+    @AfterAll
+    static void close() {
+        if (engine != null) {
+            engine.close();
+        }
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    /** Rows of a few kinds; kind 2 has many exactly tied logits, kind 3 masks a quarter of the tokens. */
+    private static float[] logits(int rows, int vocab, SplittableRandom random) {
+        float[] x = new float[rows * vocab];
+        for (int r = 0; r < rows; r++) {
+            int kind = r % 5;
+            for (int i = 0; i < vocab; i++) {
+                double g = gaussian(random);
+                x[r * vocab + i] = switch (kind) {
+                    case 0 -> (float) g;
+                    case 1 -> (float) (g * 5);
+                    case 2 -> (float) Math.round(g * 2);
+                    case 3 -> random.nextInt(4) == 0 ? Float.NEGATIVE_INFINITY : (float) (g * 3);
+                    default -> i == r % vocab ? 12f : (float) g;
+                };
+            }
+            x[r * vocab + random.nextInt(vocab)] = 1f;   // never all -inf
+        }
+        return x;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+
+    @Test
+    void deviceDrawsAreTheHostSamplersDraws() {
+        SplittableRandom random = new SplittableRandom(11);
+        SamplingParams[] settings = {
+            SamplingParams.greedy(),
+            new SamplingParams(1f, 1f, 0, 0f),
+            new SamplingParams(0.3f, 1f, 0, 0f),
+            new SamplingParams(1.5f, 0.95f, 0, 0f),
+            new SamplingParams(0.7f, 0.05f, 0, 0f),
+            new SamplingParams(1f, 1f, 1, 0f),
+            new SamplingParams(1f, 1f, 3, 0f),
+            new SamplingParams(0.8f, 0.9f, 40, 0.05f),
+            new SamplingParams(1f, 0.5f, 20, 0.3f),
+            new SamplingParams(1.2f, 1f, 0, 0.05f),
+        };
+        for (int vocab : new int[] {1, 2, 37, 3001, 151_936}) {
+            int rows = vocab > 100_000 ? 10 : 20;
+            float[] x = logits(rows, vocab, random);
+            engine.bind();
+            try (DeviceMemory memory = new DeviceMemory()) {
+                CUdeviceptr device = memory.upload(x);
+                DeviceSampler sampler = new DeviceSampler(engine.kernels(), memory, rows, vocab);
+                boolean[] active = new boolean[rows];
+                Arrays.fill(active, true);
+                active[rows / 2] = false;
+                for (SamplingParams p : settings) {
+                    int top = Math.min(5, vocab);
+                    Sampler host = new Sampler(p, 5);
+                    for (int round = 0; round < 3; round++) {
+                        double[] u = new double[rows];
+                        for (int r = 0; r < rows; r++) {
+                            // u just below 1 lands in the far tail, where only small vocabularies are free of
+                            // weights below the rounding of the total mass
+                            u[r] = round == 0 ? 0.0 : round == 1 && vocab <= 37 ? Math.nextDown(1.0) : random.nextDouble();
+                        }
+                        TokenChoice[] got = sampler.sample(device, active, u, p, 5);
+                        for (int r = 0; r < rows; r++) {
+                            if (!active[r]) {
+                                continue;
+                            }
+                            TokenChoice want = host.sample(x, r * vocab, vocab, u[r]);
+                            String where = "vocab " + vocab + " row " + r + " " + p + " u " + u[r];
+                            assertEquals(want.token(), got[r].token(), where);
+                            assertEquals(want.logprob(), got[r].logprob(), 1e-5, where);
+                            assertEquals(top, got[r].topLogprobs().length, where);
+                            assertArrayEquals(want.topLogprobs(), got[r].topLogprobs(), 1e-5f, where);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.reason.cuda;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The committed fatbin is the one native/build.sh makes from the current sources (no nvcc needed to check). */
+class FatbinTest {
+    private static final Path NATIVE = Path.of("native");
+
+    @Test
+    void fatbinWasBuiltFromTheCurrentSources() throws Exception {
+        assertEquals(recorded("reason_kernels.sources.sha256"), sourcesHash(),
+                "native/ changed since the fatbin was built: run native/build.sh");
+    }
+
+    @Test
+    void fatbinMatchesItsRecordedHash() throws Exception {
+        byte[] fatbin = resource("reason_kernels.fatbin");
+        assertEquals(recorded("reason_kernels.fatbin.sha256"), hex(sha256().digest(fatbin)),
+                "the fatbin is not the one native/build.sh recorded: run native/build.sh");
+        assertTrue(fatbin.length < 4 << 20, "the fatbin should stay small, it is " + fatbin.length + " bytes");
+    }
+
+    /** As build.sh: each source's name, a newline and its bytes, in byte order of the names. */
+    static String sourcesHash() throws IOException, NoSuchAlgorithmException {
+        List<Path> sources;
+        try (Stream<Path> files = Files.list(NATIVE)) {
+            sources = files.filter(p -> p.getFileName().toString().matches(".*\\.cuh?"))
+                    .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
+                    .toList();
+        }
+        assertTrue(sources.size() > 0, "no CUDA sources in " + NATIVE.toAbsolutePath());
+        MessageDigest digest = sha256();
+        for (Path p : sources) {
+            digest.update((p.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+            digest.update(Files.readAllBytes(p));
+        }
+        return hex(digest.digest());
+    }
+
+    private static String recorded(String name) throws IOException {
+        return new String(resource(name), StandardCharsets.US_ASCII).strip();
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = FatbinTest.class.getResourceAsStream("/dev/reason/cuda/" + name)) {
+            assertNotNull(in, name + " is missing from src/main/resources/dev/reason/cuda: run native/build.sh");
+            return in.readAllBytes();
+        }
+    }
+
+    private static MessageDigest sha256() throws NoSuchAlgorithmException {
+        return MessageDigest.getInstance("SHA-256");
+    }
+
+    private static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}
