@@ -182,8 +182,9 @@ public final class CudaEngine implements Engine {
 
     /** What the kernels assume of the model. */
     private static void checkShape(ModelConfig c) {
-        String problem = c.headDim() % 2 != 0 ? "an odd head_dim (" + c.headDim() + ")"
-                : c.headDim() > Kernels.MAX_HEAD_DIM ? "head_dim " + c.headDim() + " (at most " + Kernels.MAX_HEAD_DIM + ")"
+        int d = c.headDim();
+        String problem = d % 2 != 0 ? "an odd head_dim (" + d + ")"
+                : d > Kernels.MAX_HEAD_DIM ? "head_dim " + d + " (over " + Kernels.MAX_HEAD_DIM + ")"
                 : c.numHeads() % c.numKvHeads() != 0 ? c.numHeads() + " heads over " + c.numKvHeads() + " KV heads"
                 : null;
         if (problem != null) {

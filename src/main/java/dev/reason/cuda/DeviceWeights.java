@@ -23,6 +23,7 @@ final class DeviceWeights implements AutoCloseable {
     /** Bytes of weights a decode step reads: every layer, the final norm and the LM head (not the embedding). */
     private long bytesPerStep;
 
+    /** The bias of GEMMs without one: as long as the widest output. */
     final CUdeviceptr zeros;
     final CUdeviceptr invFreq;
     final CUdeviceptr embedding;
@@ -52,7 +53,12 @@ final class DeviceWeights implements AutoCloseable {
             throw new ModelException("model.onnx has " + w.layers().size() + " layers, config.json says "
                     + c.numLayers() + ": the files do not belong together");
         }
-        zeros = memory.upload(new float[Math.max(Math.max(c.vocabSize(), 2 * inter), qDim + 2 * kvDim)]);
+        int widestOutput = Math.max(Math.max(c.vocabSize(), hidden), Math.max(2 * inter, qDim + 2 * kvDim));
+        zeros = memory.upload(new float[widestOutput]);
+        if (w.inverseFrequencies().length != c.headDim() / 2) {
+            throw new IllegalStateException(w.inverseFrequencies().length + " RoPE frequencies for head_dim "
+                    + c.headDim() + ": expected half as many");
+        }
         float[] freq = new float[c.headDim() / 2];
         for (int i = 0; i < freq.length; i++) {
             freq[i] = (float) w.inverseFrequencies()[i];
@@ -60,14 +66,14 @@ final class DeviceWeights implements AutoCloseable {
         invFreq = memory.upload(freq);
         embedding = upload(floats(w.embedding(), c.vocabSize(), hidden));
         for (HostWeights.Layer l : w.layers()) {
+            float[] qkv = concat(floats(l.q(), qDim, hidden), floats(l.k(), kvDim, hidden),
+                    floats(l.v(), kvDim, hidden));
             boolean biased = l.qBias() != null || l.kBias() != null || l.vBias() != null;
-            layers.add(new Layer(
-                    vector(floats(l.attnNorm(), hidden)),
-                    matrix(concat(floats(l.q(), qDim, hidden), floats(l.k(), kvDim, hidden), floats(l.v(), kvDim, hidden))),
-                    biased ? vector(concat(bias(l.qBias(), qDim), bias(l.kBias(), kvDim), bias(l.vBias(), kvDim))) : zeros,
-                    matrix(floats(l.o(), hidden, qDim)),
-                    vector(floats(l.mlpNorm(), hidden)),
-                    matrix(concat(floats(l.gate(), inter, hidden), floats(l.up(), inter, hidden))),
+            CUdeviceptr qkvBias = biased
+                    ? vector(concat(bias(l.qBias(), qDim), bias(l.kBias(), kvDim), bias(l.vBias(), kvDim))) : zeros;
+            float[] gateUp = concat(floats(l.gate(), inter, hidden), floats(l.up(), inter, hidden));
+            layers.add(new Layer(vector(floats(l.attnNorm(), hidden)), matrix(qkv), qkvBias,
+                    matrix(floats(l.o(), hidden, qDim)), vector(floats(l.mlpNorm(), hidden)), matrix(gateUp),
                     matrix(floats(l.down(), hidden, inter))));
         }
         finalNorm = vector(floats(w.finalNorm(), hidden));

@@ -108,7 +108,8 @@ class DeviceSamplerTest {
                         for (int r = 0; r < rows; r++) {
                             // u just below 1 lands in the far tail, where only small vocabularies are free of
                             // weights below the rounding of the total mass
-                            u[r] = round == 0 ? 0.0 : round == 1 && vocab <= 37 ? Math.nextDown(1.0) : random.nextDouble();
+                            u[r] = round == 0 ? 0.0
+                                    : round == 1 && vocab <= 37 ? Math.nextDown(1.0) : random.nextDouble();
                         }
                         TokenChoice[] got = sampler.sample(device, active, u, p, 5);
                         for (int r = 0; r < rows; r++) {

@@ -34,7 +34,8 @@ class KernelSignaturesTest {
     }
 
     private static String sources() throws IOException {
-        return Files.readString(Path.of("native", "sampling.cuh")) + Files.readString(Path.of("native", "reason_kernels.cu"));
+        return Files.readString(Path.of("native", "sampling.cuh"))
+                + Files.readString(Path.of("native", "reason_kernels.cu"));
     }
 
     private static Map<String, Signature> kernels() throws IOException {
