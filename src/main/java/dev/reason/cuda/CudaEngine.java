@@ -168,13 +168,19 @@ public final class CudaEngine implements Engine {
             return new CudaEngine(device, context, new String(name, StandardCharsets.US_ASCII).split("\0", 2)[0],
                     total[0], c, precision, notice, module, weights);
         } catch (RuntimeException e) {
-            if (module != null) {
-                module.close();
+            try {
+                if (module != null) {
+                    module.close();
+                }
+                cuDevicePrimaryCtxRelease(device);
+            } catch (CudaException cleanup) {
+                e.addSuppressed(cleanup);
             }
-            cuDevicePrimaryCtxRelease(device);
             if (e instanceof CudaException) {
-                throw new DeviceException("--device cuda: CUDA failed while loading the model (" + firstLine(e)
-                        + "); REASON_CUDA_DEBUG=1 and REASON_DEBUG=1 tell more, --device cpu works without it");
+                DeviceException d = new DeviceException("--device cuda: CUDA failed while loading the model ("
+                        + firstLine(e) + "); REASON_DEBUG=1 shows where, --device cpu works without it");
+                d.initCause(e);
+                throw d;
             }
             throw e;
         }
@@ -251,10 +257,13 @@ public final class CudaEngine implements Engine {
                 }
                 return batch;
             } catch (RuntimeException e) {
-                memory.close();
-                if (!(e instanceof CudaException cuda && DeviceMemory.isOutOfMemory(cuda))) {
-                    throw e instanceof CudaException ? new IllegalStateException("CUDA failed in prefill: "
-                            + e.getMessage() + (Kernels.DEBUG ? "" : " (REASON_CUDA_DEBUG=1 names the kernel)"), e) : e;
+                memory.closeAfter(e);
+                if (!(e instanceof CudaException cuda)) {
+                    throw e;
+                }
+                if (!DeviceMemory.isOutOfMemory(cuda)) {
+                    throw new IllegalStateException("CUDA failed in prefill: " + cuda.getMessage()
+                            + (Kernels.DEBUG ? "" : " (REASON_CUDA_DEBUG=1 names the kernel)"), cuda);
                 }
                 if (n == 1) {
                     throw new DeviceException("--device cuda: the GPU's memory cannot hold one chain of a "

@@ -54,15 +54,37 @@ final class DeviceMemory implements AutoCloseable {
         return new Pinned(p, p.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()));
     }
 
+    /** Frees everything, going on past a failure (a broken context fails every call) and throwing the first. */
     @Override
     public void close() {
+        CudaException first = null;
         for (CUdeviceptr p : device) {
-            cuMemFree(p);
+            try {
+                cuMemFree(p);
+            } catch (CudaException e) {
+                first = first == null ? e : first;
+            }
         }
         for (Pointer p : pinned) {
-            cuMemFreeHost(p);
+            try {
+                cuMemFreeHost(p);
+            } catch (CudaException e) {
+                first = first == null ? e : first;
+            }
         }
         device.clear();
         pinned.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Closes after {@code failure}, keeping it the exception to report. */
+    void closeAfter(RuntimeException failure) {
+        try {
+            close();
+        } catch (CudaException e) {
+            failure.addSuppressed(e);
+        }
     }
 }

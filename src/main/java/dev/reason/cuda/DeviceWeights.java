@@ -37,7 +37,7 @@ final class DeviceWeights implements AutoCloseable {
         try {
             return new DeviceWeights(host, c, precision, memory);
         } catch (RuntimeException e) {
-            memory.close();
+            memory.closeAfter(e);
             throw e;
         }
     }
