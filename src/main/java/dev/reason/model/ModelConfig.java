@@ -51,15 +51,6 @@ public record ModelConfig(
                 ids(n.path("eos_token_id")));
     }
 
-    /** PLACEHOLDER until the weights worktree lands (it brings the real one, with rope scaling). */
-    public double[] inverseFrequencies() {
-        double[] f = new double[headDim / 2];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = 1.0 / Math.pow(ropeTheta, 2.0 * i / headDim);
-        }
-        return f;
-    }
-
     private static int required(JsonNode n, String field) {
         if (!n.hasNonNull(field) || !n.get(field).canConvertToInt() || n.get(field).asInt() <= 0) {
             throw new ModelException("config.json has no positive integer \"" + field
