@@ -129,8 +129,8 @@ public final class Generator {
     /** Runs until the listener stops it or no chain is left; returns the run's counters. */
     public Stats run(int[] prompt, Listener listener) {
         long t0 = System.nanoTime();
-        int slots = params.parallel();
-        try (DecodeBatch batch = engine.start(prompt, slots, params.maxNewTokens())) {
+        try (DecodeBatch batch = engine.start(prompt, params.parallel(), params.maxNewTokens())) {
+            int slots = batch.slots();           // may be fewer than asked: a GPU short of memory gives fewer rows
             long prefill = System.nanoTime() - t0;
             long prefillBackend = batch.backendNanos();
             float[] promptLogits = batch.promptLogits();
