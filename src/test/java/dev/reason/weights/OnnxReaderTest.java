@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -92,6 +93,17 @@ class OnnxReaderTest {
         Files.write(dir.resolve("model.onnx.data"), data);
         OnnxFile f = open(graphWith(external("model.onnx.data", 8, 16)));
         assertArrayEquals(new float[] {1f, 2f, 3f, 4f}, f.constants.get("w").toFloats());
+    }
+
+    @Test
+    void mapsExternalDataPastTwoGigabytes() throws IOException {
+        long offset = 3L << 30; // a sparse 3 GB file: Qwen2-0.5B's external data is 2.5 GB
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("big.bin").toFile(), "rw")) {
+            f.seek(offset);
+            f.write(floatsLE(5f, 6f, 7f, 8f));
+        }
+        OnnxFile f = open(graphWith(external("big.bin", offset, 16)));
+        assertArrayEquals(new float[] {5f, 6f, 7f, 8f}, f.constants.get("w").toFloats());
     }
 
     @Test
