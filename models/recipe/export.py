@@ -9,9 +9,11 @@ and checks the ONNX logits against PyTorch (fp32, with and without past) before 
 """
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import shutil
+import tempfile
 
 import torch
 
@@ -53,7 +55,8 @@ def io_names(n_layers):
     return past, present
 
 
-def export_onnx(model, path, model_type="llama"):
+def export_onnx(model, path, model_type="llama", fold=True):
+    """fold=False keeps the weights under their names, [out, in], each behind a Transpose node."""
     c = model.config
     past_names, present_names = io_names(c.num_hidden_layers)
     b, s, p = 2, 3, 4  # trace with a non-empty past; the past axis is dynamic
@@ -69,10 +72,13 @@ def export_onnx(model, path, model_type="llama"):
         dyn[n] = {0: "batch_size", 2: "past_sequence_length"}
     for n in present_names:
         dyn[n] = {0: "batch_size", 2: "total_sequence_length"}
+    # torch 2.x may default to its dynamo exporter, whose graph differs; this recipe's graph is TorchScript's.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(OnnxWrapper(model), (ids, mask, pos, *past), path, opset_version=OPSET,
                           input_names=["input_ids", "attention_mask", "position_ids"] + past_names,
-                          output_names=["logits"] + present_names, dynamic_axes=dyn, do_constant_folding=True)
+                          output_names=["logits"] + present_names, dynamic_axes=dyn, do_constant_folding=fold,
+                          **legacy)
 
 
 def check_onnx(model, path):
@@ -81,7 +87,11 @@ def check_onnx(model, path):
         import onnxruntime as ort
     except ImportError:
         import onnx
-        onnx.checker.check_model(onnx.load(path), full_check=True)
+        # By path, which works past 2 GB with external data; shape inference would overwrite the model in place.
+        onnx.checker.check_model(path)
+        with tempfile.TemporaryDirectory() as scratch:
+            onnx.shape_inference.infer_shapes_path(path, os.path.join(scratch, "inferred.onnx"),
+                                                   check_type=True, strict_mode=True)
         print("onnxruntime not installed here: ran onnx.checker only (the Java suite compares logits)")
         return None
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])

@@ -5,6 +5,7 @@ import dev.reason.search.AcDirichlet;
 import dev.reason.search.ChainObserver;
 import dev.reason.search.DeepConfOnline;
 import dev.reason.search.Esc;
+import dev.reason.search.ExpectedGain;
 import dev.reason.search.FirstVerified;
 import dev.reason.search.ScoredChain;
 import dev.reason.search.StopRule;
@@ -28,12 +29,19 @@ public final class Replay {
     private Replay() {
     }
 
-    /** A voting strategy with a stopping rule (a fresh rule per problem: rules may keep state). */
-    public record Method(String name, Strategy strategy, Supplier<StopRule> rule) {
+    /**
+     * A voting strategy with a stopping rule (a fresh rule per problem: rules may keep state). Methods that share a
+     * {@code curve} are one rule at several settings, drawn as one line.
+     */
+    public record Method(String name, String curve, Strategy strategy, Supplier<StopRule> rule) {
+        Method(String name, Strategy strategy, Supplier<StopRule> rule) {
+            this(name, name, strategy, rule);
+        }
     }
 
     /** One method's outcome over all problems: accuracy with its 95% interval, mean tokens and chains per problem. */
-    public record Row(String method, int problems, double accuracy, double low, double high, double tokens, double chains) {
+    public record Row(String method, String curve, int problems, double accuracy, double low, double high, double tokens,
+                      double chains) {
     }
 
     /**
@@ -53,6 +61,11 @@ public final class Replay {
         m.add(new Method("majority + ac-beta 0.95", Strategy.majority(), AcBeta::new));
         m.add(new Method("majority + ac-dirichlet 0.95", Strategy.majority(), AcDirichlet::new));
         m.add(new Method("majority + esc w=5", Strategy.majority(), Esc::new));
+        // The whole range of epsilon, so every report shows the trade-off (the default was chosen on a dev set).
+        for (double epsilon : new double[] {0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10}) {
+            m.add(new Method(String.format(Locale.ROOT, "majority + gain %.2f", epsilon), "majority + gain (0.01-0.10)",
+                    Strategy.majority(), () -> new ExpectedGain(epsilon, ExpectedGain.DEFAULT_MIN_VOTES)));
+        }
         if (withConfidence) {
             m.add(new Method("deepconf online (warm-up 16, keep 90%)", Strategy.majority(),
                     () -> new DeepConfOnline(DeepConfOnline.DEFAULT_WARMUP, 90, DeepConfOnline.DEFAULT_TAU, deepConfWindow)));
@@ -74,7 +87,7 @@ public final class Replay {
             }
             Estimators.Estimate e = Estimators.meanCi(scores);
             int n = Math.max(1, results.size());
-            rows.add(new Row(method.name(), results.size(), e.mean(), e.low(), e.high(), tokens / n, chains / n));
+            rows.add(new Row(method.name(), method.curve(), results.size(), e.mean(), e.low(), e.high(), tokens / n, chains / n));
         }
         return rows;
     }

@@ -230,7 +230,11 @@ final class BenchCommand implements Callable<Integer> {
         List<Replay.Row> replay = Replay.run(rs, Replay.standard(withConfidence, deepConfWindow), samples);
         Map<String, double[][]> points = new LinkedHashMap<>();
         for (Replay.Row r : replay) {
-            points.put(r.method(), new double[][] {{r.tokens(), r.accuracy()}});
+            double[][] old = points.getOrDefault(r.curve(), new double[0][]);
+            double[][] more = java.util.Arrays.copyOf(old, old.length + 1);
+            more[old.length] = new double[] {r.tokens(), r.accuracy()};
+            java.util.Arrays.sort(more, java.util.Comparator.comparingDouble(pt -> pt[0]));
+            points.put(r.curve(), more);
         }
         try {
             Files.writeString(dir.resolve("replay.csv"), Replay.csv(replay));
@@ -238,7 +242,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException(dir + ": cannot write replay.csv (" + e.getMessage() + ")");
         }
         charts = new ArrayList<>(charts);
-        charts.add(Charts.curves("Strategies and stopping rules replayed on the same pools (" + title + ")",
+        charts.add(Charts.curves("Replayed on the same pools (" + title + ")",
                 "generated tokens per problem", "accuracy", points, true, false, dir, "replay_accuracy_vs_tokens"));
         String calibration = Replay.calibrationMarkdown(Replay.voteShareCalibration(rs, samples));
         Report.write(dir, "Benchmark: " + title, setup, summary, charts, Replay.markdown(replay)

@@ -4,6 +4,7 @@ import dev.reason.search.AcBeta;
 import dev.reason.search.AcDirichlet;
 import dev.reason.search.DeepConfOnline;
 import dev.reason.search.Esc;
+import dev.reason.search.ExpectedGain;
 import dev.reason.search.FirstVerified;
 import dev.reason.search.StopRule;
 import dev.reason.search.Strategy;
@@ -15,11 +16,11 @@ import java.util.Map;
 
 /**
  * The names {@code --stop} and {@code --strategy} accept, with optional parameters after a colon:
- * {@code ac-beta:threshold=0.99}, {@code esc:window=8}, {@code deepconf:warmup=8,tau=0.9,window=32,keep=90},
+ * {@code ac-beta:threshold=0.99}, {@code esc:window=8}, {@code gain:epsilon=0.05}, {@code deepconf:warmup=8,tau=0.9,window=32,keep=90},
  * {@code weighted:mode=deepconf-lowest-group,keep=90}, {@code verified:mode=drop}.
  */
 final class StopRules {
-    static final String STOP_NAMES = "none, decided, ac-beta, ac-dirichlet, esc, deepconf, first-verified";
+    static final String STOP_NAMES = "none, decided, ac-beta, ac-dirichlet, esc, gain, deepconf, first-verified";
     static final String STRATEGY_NAMES = "majority, weighted, verified";
 
     private StopRules() {
@@ -40,6 +41,9 @@ final class StopRules {
                         AcDirichlet.DEFAULT_SEED, (int) num(p, "min", AcBeta.DEFAULT_MIN_VOTES));
             case "esc":
                 return new Esc((int) num(p, "window", Esc.DEFAULT_WINDOW));
+            case "gain":
+                return new ExpectedGain(num(p, "epsilon", ExpectedGain.DEFAULT_EPSILON),
+                        (int) num(p, "min", ExpectedGain.DEFAULT_MIN_VOTES));
             case "deepconf":
                 return new DeepConfOnline((int) num(p, "warmup", DeepConfOnline.DEFAULT_WARMUP),
                         num(p, "keep", DeepConfOnline.DEFAULT_KEEP_PERCENT), num(p, "tau", DeepConfOnline.DEFAULT_TAU),

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The architecture a {@code config.json} describes (Llama family: Llama, Qwen2, Mistral, SmolLM).
- * Reads both config forms: {@code rope_theta} at the top level, or under {@code rope_parameters} in newer files.
+ * Reads both config forms: {@code rope_theta} and {@code rope_scaling} at the top level, or under
+ * {@code rope_parameters} in newer files.
  */
 public record ModelConfig(
         String modelType,
@@ -24,7 +25,8 @@ public record ModelConfig(
         boolean tieWordEmbeddings,
         boolean qkvBias,
         int bosTokenId,
-        List<Integer> eosTokenIds) {
+        List<Integer> eosTokenIds,
+        RopeScaling ropeScaling) {
 
     static ModelConfig fromJson(JsonNode n) {
         int hidden = required(n, "hidden_size");
@@ -48,7 +50,13 @@ public record ModelConfig(
                 n.path("tie_word_embeddings").asBoolean(false),
                 bias,
                 n.path("bos_token_id").asInt(-1),
-                ids(n.path("eos_token_id")));
+                ids(n.path("eos_token_id")),
+                RopeScaling.fromJson(n));
+    }
+
+    /** RoPE inverse frequencies, one per pair of head dimensions (headDim / 2), after the config's scaling. */
+    public double[] inverseFrequencies() {
+        return ropeScaling.inverseFrequencies(ropeTheta, headDim);
     }
 
     private static int required(JsonNode n, String field) {

@@ -130,7 +130,7 @@ public final class Generator {
     public Stats run(int[] prompt, Listener listener) {
         long t0 = System.nanoTime();
         try (DecodeBatch batch = engine.start(prompt, params.parallel(), params.maxNewTokens())) {
-            int slots = batch.slots();   // fewer than asked when the device's memory holds fewer
+            int slots = batch.slots();           // may be fewer than asked: a GPU short of memory gives fewer rows
             long prefill = System.nanoTime() - t0;
             long prefillBackend = batch.backendNanos();
             float[] promptLogits = batch.promptLogits();

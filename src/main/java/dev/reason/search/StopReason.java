@@ -5,7 +5,7 @@ public enum StopReason {
     SAMPLES("sample budget reached"),
     TOKENS("token budget reached"),
     TIME("time budget reached"),
-    DECIDED("vote decided"),
+    DECIDED("stopping rule met"),
     INTERRUPTED("interrupted"),
     NO_MORE_CHAINS("no more chains to run");
 

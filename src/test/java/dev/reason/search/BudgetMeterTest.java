@@ -127,7 +127,7 @@ class BudgetMeterTest {
     @Test
     void stopReasonsHaveShortDescriptions() {
         assertEquals("sample budget reached", StopReason.SAMPLES.description());
-        assertEquals("vote decided", StopReason.DECIDED.description());
+        assertEquals("stopping rule met", StopReason.DECIDED.description());
         assertEquals("interrupted", StopReason.INTERRUPTED.description());
         for (StopReason r : StopReason.values()) {
             assertFalse(r.description().isBlank());

@@ -1,0 +1,170 @@
+package dev.reason.bench;
+
+import dev.reason.runtime.Chain;
+import dev.reason.runtime.DecodeBatch;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.Generator;
+import dev.reason.sampling.SamplingParams;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Checks one engine against a reference engine on the same inputs (the CUDA engine against ONNX Runtime): the
+ * prompt's logits, the logits of cached decoding steps, cached decoding against a full forward pass of the same
+ * tokens, and greedy continuations token for token. Engine-agnostic, so it runs on any two engines.
+ */
+public final class EngineCheck {
+    private EngineCheck() {
+    }
+
+    /** How far two sets of logits are apart: the largest absolute difference and ||a - b|| / ||b||. */
+    public record Diff(double maxAbs, double relL2) {
+        static final Diff ZERO = new Diff(0, 0);
+
+        public static Diff of(float[] a, int aOffset, float[] b, int bOffset, int n) {
+            double max = 0;
+            double num = 0;
+            double den = 0;
+            for (int i = 0; i < n; i++) {
+                double x = a[aOffset + i];
+                double y = b[bOffset + i];
+                double d = Math.abs(x - y);
+                if (!(d <= max)) {                   // NaN counts as the worst difference
+                    max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+                }
+                num += (x - y) * (x - y);
+                den += y * y;
+            }
+            double rel = den > 0 ? Math.sqrt(num / den) : Math.sqrt(num);
+            return new Diff(max, Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel);
+        }
+
+        Diff worst(Diff o) {
+            return new Diff(Math.max(maxAbs, o.maxAbs), Math.max(relL2, o.relL2));
+        }
+    }
+
+    /** Tolerances: fp32 is held to a max absolute difference, reduced precision to a relative L2 error. */
+    public record Tolerance(double maxAbs, double relL2, boolean greedyMustAgree) {
+        public static final Tolerance FP32 = new Tolerance(1e-3, Double.POSITIVE_INFINITY, true);
+        public static final Tolerance BF16 = new Tolerance(Double.POSITIVE_INFINITY, 2e-2, false);
+
+        boolean holds(Diff d) {
+            return d.maxAbs() <= maxAbs && d.relL2() <= relL2;
+        }
+    }
+
+    /**
+     * @param prompt        logits after each prompt (candidate vs reference)
+     * @param decode        logits of {@code steps} cached decoding steps, the reference's greedy tokens fed to both
+     * @param cacheVsFull   the candidate's cached decoding against its own full forward pass of the same tokens
+     * @param greedyAgreed  prompts whose greedy continuations agree token for token
+     * @param firstMismatch a description of the first greedy disagreement, or null
+     */
+    public record Report(int prompts, Diff prompt, Diff decode, Diff cacheVsFull, int greedyAgreed, int greedyPrompts,
+                         String firstMismatch, Tolerance tolerance) {
+        public boolean passed() {
+            return tolerance.holds(prompt) && tolerance.holds(decode) && tolerance.holds(cacheVsFull)
+                    && (!tolerance.greedyMustAgree() || greedyAgreed == greedyPrompts);
+        }
+
+        public String table() {
+            StringBuilder sb = new StringBuilder("| check | max abs diff | relative L2 | within tolerance |\n|---|---:|---:|---|\n");
+            row(sb, "prompt logits (" + prompts + " prompts)", prompt);
+            row(sb, "cached decoding logits", decode);
+            row(sb, "cached decoding vs full forward", cacheVsFull);
+            sb.append(String.format(Locale.ROOT, "| greedy continuations agree | %d of %d | | %s |%n", greedyAgreed,
+                    greedyPrompts, !tolerance.greedyMustAgree() ? "not required" : greedyAgreed == greedyPrompts ? "yes" : "NO"));
+            if (firstMismatch != null) {
+                sb.append("\nfirst greedy disagreement: ").append(firstMismatch).append('\n');
+            }
+            return sb.toString();
+        }
+
+        private void row(StringBuilder sb, String name, Diff d) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.3g | %.3g | %s |%n", name, d.maxAbs(), d.relL2(),
+                    tolerance.holds(d) ? "yes" : "NO"));
+        }
+    }
+
+    /**
+     * @param prompts     token ids of each prompt
+     * @param steps       cached decoding steps compared per prompt (and the greedy continuation length)
+     * @param eosIds      tokens that end a greedy continuation
+     */
+    public static Report run(Engine candidate, Engine reference, List<int[]> prompts, int steps, int[] eosIds,
+                             Tolerance tolerance) {
+        Diff promptDiff = Diff.ZERO;
+        Diff decodeDiff = Diff.ZERO;
+        Diff cacheDiff = Diff.ZERO;
+        for (int[] prompt : prompts) {
+            try (DecodeBatch c = candidate.start(prompt, 1, steps + 1);
+                 DecodeBatch r = reference.start(prompt, 1, steps + 1)) {
+                int vocab = r.vocabSize();
+                if (c.vocabSize() != vocab) {
+                    throw new IllegalStateException("the engines disagree on the vocabulary size: " + c.vocabSize()
+                            + " against " + vocab);
+                }
+                promptDiff = promptDiff.worst(Diff.of(c.promptLogits(), 0, r.promptLogits(), 0, vocab));
+                float[] last = r.promptLogits();
+                List<Integer> fed = new ArrayList<>();
+                c.startChain(0);
+                r.startChain(0);
+                for (int s = 0; s < steps; s++) {
+                    int token = argmax(last, 0, vocab);
+                    fed.add(token);
+                    float[] cl = c.step(new int[] {token}, new boolean[] {true}).clone();
+                    last = r.step(new int[] {token}, new boolean[] {true}).clone();
+                    decodeDiff = decodeDiff.worst(Diff.of(cl, 0, last, 0, vocab));
+                    if (s == steps - 1) {
+                        cacheDiff = cacheDiff.worst(Diff.of(cl, 0, fullForward(candidate, prompt, fed), 0, vocab));
+                    }
+                }
+            }
+        }
+        int agreed = 0;
+        String firstMismatch = null;
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] a = greedy(candidate, prompts.get(i), steps, eosIds);
+            int[] b = greedy(reference, prompts.get(i), steps, eosIds);
+            if (Arrays.equals(a, b)) {
+                agreed++;
+            } else if (firstMismatch == null) {
+                firstMismatch = "prompt " + i + ": " + Arrays.toString(a) + " against " + Arrays.toString(b);
+            }
+        }
+        return new Report(prompts.size(), promptDiff, decodeDiff, cacheDiff, agreed, prompts.size(), firstMismatch,
+                tolerance);
+    }
+
+    /** The logits after prompt + tokens, computed by one prefill of the whole sequence (no cached steps). */
+    private static float[] fullForward(Engine engine, int[] prompt, List<Integer> tokens) {
+        int[] all = Arrays.copyOf(prompt, prompt.length + tokens.size());
+        for (int i = 0; i < tokens.size(); i++) {
+            all[prompt.length + i] = tokens.get(i);
+        }
+        try (DecodeBatch b = engine.start(all, 1, 1)) {
+            return b.promptLogits().clone();
+        }
+    }
+
+    private static int[] greedy(Engine engine, int[] prompt, int tokens, int[] eosIds) {
+        Generator.Params params = new Generator.Params(SamplingParams.greedy(), 1, tokens, 0, eosIds, 0, false);
+        List<Chain> out = new ArrayList<>();
+        new Generator(engine, t -> "", params).runChains(prompt, 1, out);
+        return out.get(0).tokens();
+    }
+
+    private static int argmax(float[] x, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (x[offset + i] > x[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.reason.weights;
+
+import dev.reason.model.ModelConfig;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The weights of a Llama-family decoder (Llama, Qwen2, Mistral-style grouped-query attention, tied or untied
+ * embeddings) read straight from its ONNX file and mapped onto the architecture config.json describes.
+ * The file and any external data stay memory-mapped; a tensor is converted only when asked for. How weights
+ * are found in the graph: {@link LlamaMapper}.
+ */
+public final class LlamaWeights implements AutoCloseable {
+    /** One decoder layer; the biases are null when the model has none. */
+    public record Layer(WeightTensor attnNorm, WeightTensor q, WeightTensor k, WeightTensor v, WeightTensor o,
+                        WeightTensor qBias, WeightTensor kBias, WeightTensor vBias,
+                        WeightTensor mlpNorm, WeightTensor gate, WeightTensor up, WeightTensor down) {
+    }
+
+    private final OnnxFile file;
+    private final WeightTensor embedding;
+    private final WeightTensor finalNorm;
+    private final WeightTensor lmHead;
+    private final List<Layer> layers;
+
+    LlamaWeights(OnnxFile file, WeightTensor embedding, WeightTensor finalNorm, WeightTensor lmHead, List<Layer> layers) {
+        this.file = file;
+        this.embedding = embedding;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.layers = List.copyOf(layers);
+    }
+
+    /**
+     * Reads and maps the weights; every shape is checked against config. Errors are ModelExceptions with one line
+     * naming the file and what is wrong.
+     */
+    public static LlamaWeights read(Path onnxFile, ModelConfig config) {
+        return new LlamaMapper(OnnxFile.open(onnxFile), config).map();
+    }
+
+    /** [vocab, hidden]. */
+    public WeightTensor embedding() {
+        return embedding;
+    }
+
+    /** [hidden]. */
+    public WeightTensor finalNorm() {
+        return finalNorm;
+    }
+
+    /** [vocab, hidden]; the same object as embedding() when the graph reuses the embedding itself. */
+    public WeightTensor lmHead() {
+        return lmHead;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** Tensors cannot be read afterwards; the mappings go with the garbage collector (Java 17 cannot unmap). */
+    @Override
+    public void close() {
+        file.close();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.reason.bench;
+
+import dev.reason.runtime.DecodeBatch;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.ShippedModel;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine check on CPU engines: an engine agrees with itself, and a slightly wrong one is caught. */
+class EngineCheckTest {
+    private static List<int[]> prompts() {
+        var model = ShippedModel.model();
+        return List.of(model.promptIds("What is 12 * 7 - 5?"), model.promptIds("Compute 47 + 38."));
+    }
+
+    @Test
+    void diffIsTheLargestAbsoluteDifferenceAndTheRelativeL2Error() {
+        EngineCheck.Diff d = EngineCheck.Diff.of(new float[] {1, 2, 3}, 0, new float[] {1, 2.5f, 3}, 0, 3);
+        assertEquals(0.5, d.maxAbs(), 1e-12);
+        assertEquals(0.5 / Math.sqrt(1 + 6.25 + 9), d.relL2(), 1e-12); // relative to the reference, b
+        EngineCheck.Diff nan = EngineCheck.Diff.of(new float[] {Float.NaN}, 0, new float[] {1}, 0, 1);
+        assertEquals(Double.POSITIVE_INFINITY, nan.maxAbs());
+    }
+
+    @Test
+    void anEngineAgreesWithItself() {
+        Engine cpu = ShippedModel.engine();
+        EngineCheck.Report r = EngineCheck.run(cpu, cpu, prompts(), 6, ShippedModel.model().eosIds(),
+                EngineCheck.Tolerance.FP32);
+        assertTrue(r.passed(), r.table());
+        assertEquals(0.0, r.prompt().maxAbs());
+        assertEquals(0.0, r.decode().maxAbs());
+        assertTrue(r.cacheVsFull().maxAbs() < 1e-4, "ONNX Runtime's cached decoding matches its full forward");
+        assertEquals(2, r.greedyAgreed());
+    }
+
+    @Test
+    void anEngineWhoseCachedStepsAreOffIsCaught() {
+        Engine cpu = ShippedModel.engine();
+        Engine off = new Engine() {
+            public String device() {
+                return "off";
+            }
+
+            public String description() {
+                return "adds 0.01 to every logit of cached steps";
+            }
+
+            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+                DecodeBatch inner = cpu.start(prompt, slots, maxNewTokens);
+                return new DecodeBatch() {
+                    public int slots() {
+                        return inner.slots();
+                    }
+
+                    public int vocabSize() {
+                        return inner.vocabSize();
+                    }
+
+                    public float[] promptLogits() {
+                        return inner.promptLogits();
+                    }
+
+                    public void startChain(int slot) {
+                        inner.startChain(slot);
+                    }
+
+                    public float[] step(int[] tokens, boolean[] active) {
+                        float[] l = inner.step(tokens, active).clone();
+                        for (int i = 0; i < l.length; i++) {
+                            l[i] += 0.01f;
+                        }
+                        return l;
+                    }
+
+                    public long backendNanos() {
+                        return inner.backendNanos();
+                    }
+
+                    public void close() {
+                        inner.close();
+                    }
+                };
+            }
+
+            public void close() {
+            }
+        };
+        EngineCheck.Report r = EngineCheck.run(off, cpu, prompts(), 4, ShippedModel.model().eosIds(),
+                EngineCheck.Tolerance.FP32);
+        assertFalse(r.passed());
+        assertEquals(0.0, r.prompt().maxAbs());
+        assertEquals(0.01, r.decode().maxAbs(), 1e-5);
+        assertEquals(0.01, r.cacheVsFull().maxAbs(), 1e-4, "cached steps disagree with the engine's own full forward");
+        assertTrue(r.table().contains("| cached decoding logits | 0.01"), r.table());
+    }
+}
