@@ -148,6 +148,35 @@ class CudaEngineTest {
     }
 
     @Test
+    void fixtureModelsMatchOnnxRuntime() throws IOException {
+        // Other layouts than the shipped model's: q/k/v biases (Qwen2), an untied LM head, head_dim 8.
+        for (String name : new String[] {"tiny-llama", "tiny-qwen2", "tiny-llama-external"}) {
+            Path dir = Path.of("src", "test", "resources", "models", name);
+            JsonNode ref = new ObjectMapper().readTree(dir.resolve("reference_logits.json").toFile());
+            int[] seq = new int[ref.get("input_ids").size()];
+            for (int i = 0; i < seq.length; i++) {
+                seq[i] = ref.get("input_ids").get(i).asInt();
+            }
+            try (ModelDirectory m = ModelDirectory.open(dir);
+                 OrtEngine onnx = OrtEngine.load(m, 2);
+                 CudaEngine gpu = CudaEngine.load(m, CudaEngine.Precision.FP32, notices::add)) {
+                int n = seq.length / 2;
+                try (DecodeBatch want = onnx.start(Arrays.copyOf(seq, n), 1, 8);
+                     DecodeBatch got = gpu.start(Arrays.copyOf(seq, n), 1, 8)) {
+                    for (int step = 0; step < 4; step++) {
+                        float[] expected = step == 0 ? want.promptLogits()
+                                : want.step(new int[] {seq[n + step - 1]}, new boolean[] {true});
+                        float[] actual = step == 0 ? got.promptLogits()
+                                : got.step(new int[] {seq[n + step - 1]}, new boolean[] {true});
+                        float d = maxAbsDiff(actual, 0, expected);
+                        assertTrue(d <= 1e-3, name + " step " + step + ": max |gpu - onnx| = " + d);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void cachedDecodingMatchesFullForwards() {
         float[][] full = new float[ids.length + 1][];
         for (int n = prefill + 1; n <= ids.length; n++) {
