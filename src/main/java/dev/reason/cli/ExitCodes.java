@@ -10,6 +10,7 @@ final class ExitCodes {
     static final int BAD_QUESTION = 5;
     static final int NO_ANSWER = 6;
     static final int ABSTAINED = 7;
+    static final int CHECK_FAILED = 8;
     static final int INTERRUPTED = 130;
 
     static final String HELP = "%nExit codes:%n"
@@ -17,10 +18,11 @@ final class ExitCodes {
             + "  1    internal error (REASON_DEBUG=1 prints the stack trace)%n"
             + "  2    bad option or budget%n"
             + "  3    model directory missing or unusable%n"
-            + "  4    device unavailable (e.g. --device cuda without a GPU engine)%n"
+            + "  4    device unavailable (e.g. --device cuda without an NVIDIA GPU and driver)%n"
             + "  5    question empty or longer than the model's context%n"
             + "  6    no chain produced an answer within the budget%n"
             + "  7    not sure: confidence below --abstain-below (the best guess is still in --json)%n"
+            + "  8    reason check: the CUDA engine disagrees with ONNX Runtime beyond tolerance%n"
             + "  130  interrupted (Ctrl-C); the best answer so far is still printed%n";
 
     private ExitCodes() {

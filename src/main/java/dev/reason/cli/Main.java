@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
 @Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {BenchCommand.class, ThroughputCommand.class},
+        subcommands = {BenchCommand.class, ThroughputCommand.class, CheckCommand.class},
         description = "Answers a question with a local language model by spending a compute budget on parallel"
                 + " chain-of-thought samples, voting on their answers, and stopping when the vote is decided.",
         footer = ExitCodes.HELP)
@@ -152,7 +152,7 @@ public final class Main implements Callable<Integer> {
             SamplingParams sampling = decoding.sampling(gen);
             Generator.Params params = new Generator.Params(sampling, decoding.parallel,
                     decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
-            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads,
+            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, decoding.precision,
                     quiet || json ? s -> { } : err::println)) {
                 Progress progress = new Progress(err, !quiet && !json && System.console() != null);
                 Search search = new Search(engine, model.tokenizer()::piece, params, budget, voting, rule, verifier, Clock.SYSTEM);

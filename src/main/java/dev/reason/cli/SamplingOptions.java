@@ -7,8 +7,14 @@ import picocli.CommandLine.Option;
 /** Sampling and decoding options shared by the commands that generate; unset ones come from generation_config.json. */
 final class SamplingOptions {
     @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
-            description = "Where to run the model (default: ${DEFAULT-VALUE}).")
+            description = "Where to run the model: auto picks the CUDA engine when a GPU answers, else the CPU "
+                    + "with a notice (default: ${DEFAULT-VALUE}).")
     String device;
+
+    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "bf16",
+            description = "Weights and KV cache on the GPU: bf16 (fast) or fp32 (exact, for checks); the CPU engine "
+                    + "runs the ONNX file as it is (default: ${DEFAULT-VALUE}).")
+    String precision;
 
     @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")
     Float temperature;

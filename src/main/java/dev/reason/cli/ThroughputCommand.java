@@ -2,6 +2,7 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.DeviceException;
 import dev.reason.runtime.Engine;
@@ -48,6 +49,10 @@ final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--gen-len", defaultValue = "256", description = "Tokens generated per chain (default: ${DEFAULT-VALUE}).")
     int genLen;
 
+    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "bf16",
+            description = "The CUDA engine's precision (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--compare-torch", description = "Also time models/recipe/generate.py (PyTorch, same weights and threads).")
     boolean compareTorch;
 
@@ -63,7 +68,12 @@ final class ThroughputCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
 
-    record Row(String device, int parallel, double decodeTps, double prefillTps, double backendShare, Double torchTps) {
+    /**
+     * @param rooflineTps the GPU's memory-bandwidth bound: each decode step reads the weights once and every chain's
+     *                    KV cache (at the mean context length), at the measured device copy bandwidth; null on CPU
+     */
+    record Row(String device, int parallel, double decodeTps, double prefillTps, double backendShare, Double torchTps,
+               Double rooflineTps) {
     }
 
     @Override
@@ -76,7 +86,7 @@ final class ThroughputCommand implements Callable<Integer> {
             for (String device : devices) {
                 Engine engine;
                 try {
-                    engine = Engines.open(model, device, modelOptions.threads, s -> { });
+                    engine = Engines.open(model, device, modelOptions.threads, precision, s -> { });
                 } catch (DeviceException e) {
                     out.println(device + ": not measured (" + e.getMessage() + ")");
                     continue;
@@ -87,7 +97,7 @@ final class ThroughputCommand implements Callable<Integer> {
                         Generator.Stats s = measure(engine, prompt, p, genLen);
                         rows.add(new Row(device, p, s.tokens() / (s.decodeNanos() / 1e9),
                                 prompt.length / (s.prefillNanos() / 1e9), (double) s.backendNanos() / s.decodeNanos(),
-                                torch.get(p)));
+                                torch.get(p), engine instanceof CudaEngine cuda ? roofline(cuda, p) : null));
                     }
                 }
             }
@@ -107,6 +117,18 @@ final class ThroughputCommand implements Callable<Integer> {
         Generator.Params params = new Generator.Params(
                 new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5, false);
         return new Generator(engine, i -> "", params).runChains(prompt, p, new ArrayList<>());
+    }
+
+    private double roofline(CudaEngine cuda, int chains) {
+        double meanContext = promptLen + genLen / 2.0;
+        double bytesPerStep = cuda.weightBytes() + chains * meanContext * cuda.kvBytesPerToken();
+        return chains / (bytesPerStep / (cuda.copyBandwidthGBps() * 1e9));
+    }
+
+    /** The CPU's tokens/s at the same number of chains, when it was measured too. */
+    private static Double cpuTps(List<Row> rows, int parallel) {
+        return rows.stream().filter(r -> r.device().equals("cpu") && r.parallel() == parallel)
+                .map(Row::decodeTps).findFirst().orElse(null);
     }
 
     static int[] promptOfLength(int[] base, int length) {
@@ -146,13 +168,21 @@ final class ThroughputCommand implements Callable<Integer> {
 
     private void print(PrintStream out, List<Row> rows) {
         out.printf(Locale.ROOT, "prompt %d tokens, %d generated per chain, %d threads%n", promptLen, genLen, modelOptions.threads);
-        out.println("| device | parallel | decode tok/s | prefill tok/s | time in backend | pytorch tok/s | vs pytorch |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|");
+        out.println("| device | parallel | decode tok/s | prefill tok/s | time in backend | roofline tok/s | of roofline"
+                + " | vs cpu | pytorch tok/s | vs pytorch |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.1f%% | %s | %s |%n", r.device(), r.parallel(), r.decodeTps(),
-                    r.prefillTps(), 100 * r.backendShare(), r.torchTps() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.torchTps()),
+            Double cpu = r.device().equals("cpu") ? null : cpuTps(rows, r.parallel());
+            out.printf(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.1f%% | %s | %s | %s | %s | %s |%n", r.device(), r.parallel(),
+                    r.decodeTps(), r.prefillTps(), 100 * r.backendShare(), number(r.rooflineTps(), "%.0f"),
+                    r.rooflineTps() == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.decodeTps() / r.rooflineTps()),
+                    cpu == null ? "-" : String.format(Locale.ROOT, "%.1fx", r.decodeTps() / cpu), number(r.torchTps(), "%.0f"),
                     r.torchTps() == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.decodeTps() / r.torchTps()));
         }
+    }
+
+    private static String number(Double x, String format) {
+        return x == null ? "-" : String.format(Locale.ROOT, format, x);
     }
 
     private void chart(List<Row> rows, Path dir) {
@@ -170,10 +200,11 @@ final class ThroughputCommand implements Callable<Integer> {
     }
 
     private void writeCsv(List<Row> rows, Path csv) throws IOException {
-        StringBuilder sb = new StringBuilder("device,parallel,decode_tps,prefill_tps,backend_share,torch_tps\n");
+        StringBuilder sb = new StringBuilder("device,parallel,decode_tps,prefill_tps,backend_share,torch_tps,roofline_tps\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%s,%d,%.1f,%.1f,%.4f,%s%n", r.device(), r.parallel(), r.decodeTps(),
-                    r.prefillTps(), r.backendShare(), r.torchTps() == null ? "" : String.format(Locale.ROOT, "%.1f", r.torchTps())));
+            sb.append(String.format(Locale.ROOT, "%s,%d,%.1f,%.1f,%.4f,%s,%s%n", r.device(), r.parallel(), r.decodeTps(),
+                    r.prefillTps(), r.backendShare(), r.torchTps() == null ? "" : String.format(Locale.ROOT, "%.1f", r.torchTps()),
+                    r.rooflineTps() == null ? "" : String.format(Locale.ROOT, "%.1f", r.rooflineTps())));
         }
         Files.writeString(csv, sb.toString());
     }

@@ -98,8 +98,11 @@ public final class CudaEngine implements Engine {
             }
             return Optional.empty();
         } catch (LinkageError e) {
-            return Optional.of("the NVIDIA driver (libcuda.so.1) or JCuda's driver library cannot be loaded ("
-                    + linkProblem(e) + ")");
+            String problem = linkProblem(e);
+            if (problem.contains("libcuda.so")) {        // the usual case: a machine without an NVIDIA driver
+                return Optional.of("no NVIDIA driver (libcuda.so.1 not found)");
+            }
+            return Optional.of("JCuda's driver library cannot be loaded (" + problem + ")");
         } catch (CudaException e) {
             return Optional.of("the NVIDIA driver cannot start CUDA (" + firstLine(e) + ")");
         } catch (RuntimeException e) {

@@ -1,7 +1,10 @@
 package dev.reason.runtime;
 
+import dev.reason.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 
+import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Chooses and opens the engine for {@code --device auto|cpu|cuda}. */
@@ -10,21 +13,50 @@ public final class Engines {
     }
 
     /**
-     * @param notice receives one line when the choice is not what the user literally asked for
+     * @param precision the CUDA engine's weight precision, {@code bf16} or {@code fp32} (the CPU engine runs the
+     *                  ONNX file as it is)
+     * @param notice    receives one line when the choice is not what the user literally asked for
      */
-    public static Engine open(ModelDirectory model, String device, int threads, Consumer<String> notice) {
+    public static Engine open(ModelDirectory model, String device, int threads, String precision,
+                              Consumer<String> notice) {
         switch (device) {
             case "cpu":
                 return OrtEngine.load(model, threads);
-            case "cuda":
-                throw new DeviceException("--device cuda: this build has no CUDA engine yet; use --device cpu"
-                        + " (or auto)");
-            case "auto":
-                Engine cpu = OrtEngine.load(model, threads);
-                notice.accept("device: cpu (auto: this build has no CUDA engine yet)");
+            case "cuda": {
+                CudaEngine.Precision p = precision(precision);
+                Optional<String> why = CudaEngine.unavailable();
+                if (why.isPresent()) {
+                    throw new DeviceException("--device cuda: " + why.get() + "; use --device cpu (or auto)");
+                }
+                return CudaEngine.load(model, p, notice);
+            }
+            case "auto": {
+                CudaEngine.Precision p = precision(precision);
+                Optional<String> why = CudaEngine.unavailable();
+                if (why.isEmpty()) {
+                    try {
+                        return CudaEngine.load(model, p, notice);
+                    } catch (DeviceException e) {
+                        why = Optional.of("the CUDA engine failed: " + e.getMessage());
+                    }
+                }
+                Engine cpu = OrtEngine.load(model, threads); // first, so a broken model is the one error shown
+                notice.accept("device: cpu (auto: " + why.get() + ")");
                 return cpu;
+            }
             default:
                 throw new IllegalArgumentException("unknown --device \"" + device + "\": use auto, cpu or cuda");
+        }
+    }
+
+    private static CudaEngine.Precision precision(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "bf16":
+                return CudaEngine.Precision.BF16;
+            case "fp32":
+                return CudaEngine.Precision.FP32;
+            default:
+                throw new IllegalArgumentException("unknown --precision \"" + name + "\": use bf16 or fp32");
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.reason.cli;
 
+import dev.reason.cuda.CudaEngine;
+
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,7 +106,14 @@ class CliTest {
 
     @Test
     void cudaWithoutAGpuEngine() {
+        Assumptions.assumeTrue(CudaEngine.unavailable().isPresent(), "this machine has a usable GPU");
         assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda", "What is 1+1?"), ExitCodes.DEVICE, "--device cuda");
+        assertOneLineError(reason("check", "--model", MODEL.toString()), ExitCodes.DEVICE, "--device cuda");
+    }
+
+    @Test
+    void unknownPrecision() {
+        assertOneLineError(reason("--model", MODEL.toString(), "--precision", "fp8", "What is 1+1?"), ExitCodes.USAGE, "--precision");
     }
 
     @Test

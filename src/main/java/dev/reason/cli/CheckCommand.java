@@ -1,0 +1,102 @@
+package dev.reason.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason.bench.EngineCheck;
+import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.Engine;
+import dev.reason.runtime.Engines;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code reason check}: the CUDA engine against ONNX Runtime on this machine's GPU, with the model at hand. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Checks the CUDA engine against ONNX Runtime (CPU) on the same inputs: prompt logits, cached "
+                + "decoding, cached vs full forward, greedy continuations. Exit 0 when within tolerance "
+                + "(fp32: max abs diff <= 1e-3 and identical greedy tokens; bf16: relative L2 <= 2e-2), 8 when not.")
+final class CheckCommand implements Callable<Integer> {
+    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "fp32",
+            description = "The CUDA engine's precision (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--prompts", paramLabel = "N", defaultValue = "50",
+            description = "Arithmetic questions to check (default: ${DEFAULT-VALUE}).")
+    int prompts;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "24",
+            description = "Cached decoding steps and greedy tokens per prompt (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results there.")
+    Path json;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @ParentCommand
+    Main parent;
+
+    @Override
+    public Integer call() throws IOException {
+        if (prompts < 1 || steps < 1) {
+            throw new IllegalArgumentException("--prompts and --steps must be at least 1");
+        }
+        EngineCheck.Tolerance tolerance = precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
+        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir());
+             Engine cuda = Engines.open(model, "cuda", modelOptions.threads, precision, parent.err::println);
+             Engine cpu = Engines.open(model, "cpu", modelOptions.threads, precision, parent.err::println)) {
+            parent.out.println("candidate: " + cuda.description());
+            parent.out.println("reference: " + cpu.description());
+            EngineCheck.Report r = EngineCheck.run(cuda, cpu, questions(model), steps, model.eosIds(), tolerance);
+            parent.out.print(r.table());
+            parent.out.println(r.passed() ? "check passed" : "check FAILED");
+            if (json != null) {
+                write(r, model, cuda.description());
+            }
+            return r.passed() ? ExitCodes.ANSWERED : ExitCodes.CHECK_FAILED;
+        }
+    }
+
+    /** Fixed arithmetic questions (a seeded draw), so two runs check the same inputs. */
+    private List<int[]> questions(ModelDirectory model) {
+        Random random = new Random(24);
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < prompts; i++) {
+            String q = "What is " + (1 + random.nextInt(999)) + " + " + (1 + random.nextInt(99)) + " * "
+                    + (1 + random.nextInt(99)) + " - " + (1 + random.nextInt(999)) + "?";
+            out.add(model.promptIds(q));
+        }
+        return out;
+    }
+
+    private void write(EngineCheck.Report r, ModelDirectory model, String device) throws IOException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model", model.path().toString());
+        o.put("device", device);
+        o.put("precision", precision);
+        o.put("prompts", r.prompts());
+        o.put("steps", steps);
+        o.put("passed", r.passed());
+        o.put("prompt_max_abs", r.prompt().maxAbs());
+        o.put("prompt_rel_l2", r.prompt().relL2());
+        o.put("decode_max_abs", r.decode().maxAbs());
+        o.put("decode_rel_l2", r.decode().relL2());
+        o.put("cache_vs_full_max_abs", r.cacheVsFull().maxAbs());
+        o.put("cache_vs_full_rel_l2", r.cacheVsFull().relL2());
+        o.put("greedy_agreed", r.greedyAgreed());
+        o.put("greedy_prompts", r.greedyPrompts());
+        mapper.writeValue(json.toFile(), o);
+    }
+}
