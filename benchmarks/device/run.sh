@@ -347,7 +347,8 @@ fi
 # ---------------------------------------------------------------------------------------------------------
 # Pack the details, then the summary, last.
 rm -f "$OUT/results.tar.gz"
-if tar -C "$WORK" -czf "$OUT/results.tar.gz" results logs status.tsv env.txt 2>> "$OUT/run.log"; then
+# The SVG charts stay behind (the PNGs come back): the device tool returns files of at most 16 MiB.
+if tar -C "$WORK" --exclude='*.svg' -czf "$OUT/results.tar.gz" results logs status.tsv env.txt 2>> "$OUT/run.log"; then
   say "packed $(du -h "$OUT/results.tar.gz" | cut -f1) of logs and results into ${OUT%/}/results.tar.gz"
 fi
 say "done in $(( $(now) - T0 ))s"
