@@ -5,16 +5,17 @@
 #
 #   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
 #
-# Steps, in this order by default: models check throughput hf bench. Before them the bundle is unpacked and the
-# machine described; after them the results are packed and a short summary is printed, always last.
+# Steps, in this order by default: models check throughput hf bench throughput-cpu. Before them the bundle is
+# unpacked and the machine described; after them the results are packed and a short summary is printed, last.
 #   models      random test models from models/recipe/random_model.py: llama-small and qwen2-tiny (correctness),
 #               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT)
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
-#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini;
-#               cpu on the 0.5B shape at 1,16 chains (64 new tokens: ONNX Runtime is slow there)
+#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
-#   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (last: the longest,
+#   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (late: the longest,
 #               and it resumes where a killed run stopped)
+#   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (ONNX Runtime
+#               is slow there; the least needed number, so it comes last)
 #
 # Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
 # $OUT/results.tar.gz (every step's log and result files). The device tool returns at most 8 files, so the
@@ -44,7 +45,7 @@ ENVF="$WORK/env.txt"
 MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
-all_steps=(models check throughput hf bench)
+all_steps=(models check throughput hf bench throughput-cpu)
 steps=()
 for s in "$@"; do
   case " ${all_steps[*]} " in
@@ -283,16 +284,9 @@ if wants throughput; then
     fi
     throughput throughput:mini cpu,cuda 60 "$R/throughput-mini" --model "$MINI" --parallel 1,16,64,256 \
       --prompt-len 128 --gen-len 256
-    if [ -f "$QWEN/model.onnx" ]; then
-      throughput throughput:qwen-cpu cpu 90 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
-        --prompt-len 128 --gen-len 64
-    else
-      skip throughput:qwen-cpu "no Qwen2-0.5B-shape model (step models)"
-    fi
   else
     skip throughput:qwen-cuda "no GPU ($gpu_note)"
     skip throughput:mini "no GPU ($gpu_note); a CPU smoke run instead"
-    skip throughput:qwen-cpu "no GPU ($gpu_note): the Qwen2-0.5B shape is made only on the GPU machine"
     throughput throughput:mini-cpu-smoke cpu 30 "$R/throughput-mini-cpu-smoke" --model "$MINI" --parallel 1,16 \
       --prompt-len 128 --gen-len 32
   fi
@@ -341,6 +335,18 @@ if wants bench; then
       run_step bench:arith-cpu-smoke 30 "$LOGS/bench-arith-cpu-smoke.log" "$BIN" bench --device cpu \
         --dataset arithmetic --samples 4 --limit 4 --no-greedy --model "$MINI" --out "$dir"
     fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# throughput-cpu: ONNX Runtime on the 0.5B shape, for scale.
+if wants throughput-cpu; then
+  if [ "$gpu" = 0 ]; then skip throughput:qwen-cpu "no GPU ($gpu_note): the Qwen2-0.5B shape is made only on the GPU machine"
+  elif [ "$have_bin" = 0 ]; then skip throughput:qwen-cpu "$no_bin"
+  elif [ ! -f "$QWEN/model.onnx" ]; then skip throughput:qwen-cpu "no Qwen2-0.5B-shape model (step models)"
+  else
+    throughput throughput:qwen-cpu cpu 90 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
+      --prompt-len 128 --gen-len 64
   fi
 fi
 
