@@ -70,7 +70,8 @@ done_before() {
 }
 tail_log() { tail -n "${2:-6}" "$1" 2>/dev/null | cut -c1-200 | sed 's/^/        /' | tee -a "$OUT/run.log"; }
 
-# run_step KEY MIN_SECONDS LOG COMMAND...: runs COMMAND under what is left of the budget, records the outcome.
+# run_step KEY MIN_SECONDS LOG COMMAND...: runs COMMAND under what is left of the budget, records the outcome and
+# returns COMMAND's exit status (99: skipped for want of time).
 # SIGINT first (reason bench then finishes the problem at hand and keeps results.jsonl whole), SIGKILL 20 s later.
 run_step() {
   local key=$1 min=$2 log=$3 t rc dt limit
@@ -78,7 +79,7 @@ run_step() {
   limit=$(left)
   if [ "$limit" -lt "$min" ]; then
     skip "$key" "not enough time left (${limit}s of the budget, needs about ${min}s): run again on the warm machine"
-    return 0
+    return 99
   fi
   say "$key: running (at most ${limit}s), log ${log#"$WORK"/}"
   t=$(now)
@@ -325,7 +326,7 @@ if wants bench; then
     fi
     run_step bench:arith-cuda 60 "$LOGS/bench-arith-cuda.log" "$BIN" bench --device cuda --dataset arithmetic \
       --samples 16 --no-greedy --model "$MINI" --out "$dir" "${resume[@]}"
-    grep -E '^\| majority \| 16 \|' "$LOGS/bench-arith-cuda.log" | sed 's/^/        /' | tee -a "$OUT/run.log"
+    grep -E '^\| majority \| 16 \|' "$LOGS/bench-arith-cuda.log" 2>/dev/null | sed 's/^/        /' | tee -a "$OUT/run.log"
   fi
   if [ "$gpu" = 0 ] && [ "$have_bin" = 1 ]; then
     dir="$R/bench-arith-cpu-smoke"
