@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# Measures reason on the rented GPU machine: correctness of the CUDA engine against ONNX Runtime, accuracy on
+# the held-out arithmetic set, and decode throughput against Hugging Face transformers on a Qwen2-0.5B-shape
+# model. Runs anywhere; without a GPU every CUDA step says "skipped: no GPU (...)" and CPU smoke runs stand in.
+#
+#   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
+#
+# Steps, in this order by default: models check throughput hf bench throughput-cpu. Before them the bundle is
+# unpacked and the machine described; after them the results are packed and a short summary is printed, last.
+#   models      random test models from models/recipe/random_model.py: llama-small and qwen2-tiny (correctness),
+#               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT)
+#   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
+#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
+#   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
+#   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (late: the longest,
+#               and it resumes where a killed run stopped)
+#   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (ONNX Runtime
+#               is slow there; the least needed number, so it comes last)
+#
+# Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
+# $OUT/results.tar.gz (every step's log and result files). The device tool returns at most 8 files, so the
+# detailed results travel as one archive. Without $OUT (this machine) they go to benchmarks/device/out/.
+#
+# It stays inside one device command (10 minutes): each step runs under `timeout` with what is left of
+# REASON_DEVICE_BUDGET_S (default 560 s from the start), and steps that no longer fit are skipped. State lives
+# in REASON_DEVICE_WORK (default /tmp/reason-device): on a machine still warm from an earlier call, finished
+# steps are not repeated (FORCE=1 repeats them) and the bench resumes.
+#
+# Environment: OUT, REASON_DEVICE_WORK, REASON_DEVICE_BUDGET_S, FORCE, REASON_DEVICE_CPU_ONLY=1 (act as if no
+# GPU), REASON_BUNDLE (tarball, default benchmarks/device/bundle/reason-device.tar.xz), REASON_RANDOM_MODEL
+# (default models/recipe/random_model.py), PYTHON (python3 with torch, for models and hf).
+set -uo pipefail
+
+T0=$(date +%s)
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo" || exit 1
+OUT="${OUT:-$repo/benchmarks/device/out}"
+WORK="${REASON_DEVICE_WORK:-/tmp/reason-device}"
+BUDGET="${REASON_DEVICE_BUDGET_S:-560}"
+RESERVE=25 # seconds kept for packing and the summary
+R="$WORK/results"
+LOGS="$WORK/logs"
+STATUS="$WORK/status.tsv"
+ENVF="$WORK/env.txt"
+MINI="$repo/models/reason-mini"
+QWEN="$WORK/models/qwen2-0.5b"
+
+all_steps=(models check throughput hf bench throughput-cpu)
+steps=()
+for s in "$@"; do
+  case " ${all_steps[*]} " in
+    *" $s "*) steps+=("$s") ;;
+    *) echo "run.sh: unknown step '$s': choose from ${all_steps[*]} (default: all)" >&2; exit 2 ;;
+  esac
+done
+[ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
+mkdir -p "$OUT" "$R" "$LOGS" "$WORK/models"
+: > "$OUT/run.log"
+
+now() { date +%s; }
+say() { printf '[%4ds] %s\n' "$(( $(now) - T0 ))" "$*" | tee -a "$OUT/run.log"; }
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >> "$STATUS"; } # key status rc seconds note
+skip() { say "$1: skipped: $2"; record "$1" skipped - 0 "$2"; }
+wants() { case " ${steps[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
+left() { echo $(( T0 + BUDGET - RESERVE - $(now) )); }
+# done_before KEY FILE: KEY finished ok in an earlier run on this machine and FILE is still there.
+done_before() {
+  [ "${FORCE:-0}" != 1 ] && [ -e "$2" ] && [ -f "$STATUS" ] \
+    && awk -F'\t' -v k="$1" '$1 == k { s = $2 } END { exit s == "ok" ? 0 : 1 }' "$STATUS"
+}
+tail_log() { tail -n "${2:-6}" "$1" 2>/dev/null | cut -c1-200 | sed 's/^/        /' | tee -a "$OUT/run.log"; }
+
+# run_step KEY MIN_SECONDS LOG COMMAND...: runs COMMAND under what is left of the budget, records the outcome and
+# returns COMMAND's exit status (99: skipped for want of time).
+# SIGINT first (reason bench then finishes the problem at hand and keeps results.jsonl whole), SIGKILL 20 s later.
+run_step() {
+  local key=$1 min=$2 log=$3 t rc dt limit
+  shift 3
+  limit=$(left)
+  if [ "$limit" -lt "$min" ]; then
+    skip "$key" "not enough time left (${limit}s of the budget, needs about ${min}s): run again on the warm machine"
+    return 99
+  fi
+  say "$key: running (at most ${limit}s), log ${log#"$WORK"/}"
+  t=$(now)
+  timeout -s INT -k 20 "$limit" "$@" > "$log" 2>&1
+  rc=$?
+  dt=$(( $(now) - t ))
+  if [ "$rc" -eq 0 ]; then
+    say "$key: ok (${dt}s)"
+    record "$key" ok 0 "$dt"
+  elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    say "$key: timed out after ${dt}s; last lines:"
+    tail_log "$log"
+    record "$key" timeout "$rc" "$dt" "timed out"
+  else
+    say "$key: FAILED with exit $rc (${dt}s); last lines:"
+    tail_log "$log"
+    record "$key" fail "$rc" "$dt" "$(grep -v '^\s*$' "$log" | tail -n 1 | cut -c1-160 | tr '\t' ' ')"
+  fi
+  return "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# The machine, the bundle, the tools.
+say "reason device run: steps ${steps[*]}; work folder $WORK; results to $OUT"
+: > "$ENVF"
+envset() { printf '%s=%s\n' "$1" "$2" >> "$ENVF"; }
+gpu=0
+if [ "${REASON_DEVICE_CPU_ONLY:-0}" = 1 ]; then
+  gpu_note="REASON_DEVICE_CPU_ONLY=1"
+elif ! command -v nvidia-smi > /dev/null 2>&1; then
+  gpu_note="nvidia-smi not found"
+elif ! nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
+  gpu_note="nvidia-smi lists no GPU"
+else
+  gpu=1
+  gpu_note=""
+fi
+envset gpu "$gpu"
+envset gpu_note "$gpu_note"
+say "machine: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory, $(df -h "$WORK" | awk 'NR == 2 { print $4 }') free in $WORK"
+if [ "$gpu" = 1 ]; then
+  q="$(nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,power.limit --format=csv,noheader 2>/dev/null | head -1)"
+  cuda_v="$(nvidia-smi 2>/dev/null | grep -o 'CUDA Version: [0-9.]*' | awk '{ print $3 }')"
+  say "gpu: $q; CUDA $cuda_v"
+  envset gpu_name "$(printf '%s' "$q" | cut -d, -f1)"
+  envset driver "$(printf '%s' "$q" | cut -d, -f3 | tr -d ' ')"
+  envset cuda "$cuda_v"
+else
+  say "gpu: none ($gpu_note): CUDA steps are skipped, CPU smoke runs stand in"
+fi
+
+bundle_tar="${REASON_BUNDLE:-$repo/benchmarks/device/bundle/reason-device.tar.xz}"
+B="$WORK/bundle/reason-device"
+BIN="$B/bin/reason"
+have_bin=0
+if [ -f "$bundle_tar" ]; then
+  sum="$(md5sum < "$bundle_tar" | cut -c1-32)"
+  if [ -x "$BIN" ] && [ "$(cat "$WORK/bundle.md5" 2>/dev/null)" = "$sum" ]; then
+    say "bundle: reusing $WORK/bundle (same tarball)"
+    have_bin=1
+  else
+    t=$(now)
+    rm -rf "$WORK/bundle" "$WORK/bundle.md5"
+    mkdir -p "$WORK/bundle"
+    if command -v xz > /dev/null 2>&1; then
+      unpack=(tar -C "$WORK/bundle" -xJf "$bundle_tar")
+    else # no xz program: Python's lzma reads the same file
+      unpack=(python3 -c 'import sys, tarfile
+with tarfile.open(sys.argv[1], "r:xz") as t:
+    t.extractall(sys.argv[2], **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))' "$bundle_tar" "$WORK/bundle")
+    fi
+    if "${unpack[@]}"; then
+      echo "$sum" > "$WORK/bundle.md5"
+      have_bin=1
+      say "bundle: unpacked $(du -h "$bundle_tar" | cut -f1) into $WORK/bundle in $(( $(now) - t ))s"
+    else
+      say "bundle: could not unpack $bundle_tar"
+    fi
+  fi
+else
+  say "bundle: $bundle_tar is missing: build it with 'bash benchmarks/device/build-bundle.sh --no-model' and carry benchmarks/device/bundle; steps that run reason are skipped"
+fi
+no_bin="no bundle (benchmarks/device/bundle/reason-device.tar.xz)"
+has_check=0
+if [ "$have_bin" = 1 ]; then
+  say "bundle: $(grep '^built:' "$B/BUNDLE.txt" 2>/dev/null | cut -d' ' -f2-)"
+  envset bundle "$(grep '^built:' "$B/BUNDLE.txt" 2>/dev/null | awk '{ print $4 }')"
+  say "java: $("$B/jre/bin/java" -version 2>&1 | head -1); $("$BIN" --version 2>&1 | head -1)"
+  if "$BIN" --help 2>/dev/null | grep -qE '^\s+check\b'; then has_check=1; fi
+  envset has_check "$has_check"
+  if ldd "$B/jre/lib/libfontmanager.so" > /dev/null 2>&1 && ! LD_LIBRARY_PATH="$B/jre/lib:$B/jre/lib/server" ldd "$B/jre/lib/libfontmanager.so" 2>&1 | grep -v libjvm | grep -q 'not found'; then
+    say "fonts: the system has FreeType and HarfBuzz (the bundle's lib/sys copies are not needed here)"
+  else
+    say "fonts: the system lacks FreeType or HarfBuzz: bin/reason uses the bundle's lib/sys copies"
+  fi
+fi
+
+PY=""
+for p in ${PYTHON:-} python3 /usr/bin/python3; do
+  if command -v "$p" > /dev/null 2>&1 && "$p" -c 'import torch' > /dev/null 2>&1; then PY="$(command -v "$p")"; break; fi
+done
+have_tf=0
+if [ -n "$PY" ]; then
+  vers="$("$PY" - 2>/dev/null <<'EOF'
+import importlib
+out = []
+for m in ("torch", "transformers", "onnxruntime", "onnx"):
+    try:
+        out.append("%s %s" % (m, importlib.import_module(m).__version__))
+    except Exception:
+        out.append("%s -" % m)
+print(", ".join(out))
+EOF
+)"
+  say "python: $PY ($vers)"
+  case "$vers" in *"transformers -"*) ;; *) have_tf=1 ;; esac
+else
+  say "python: no python3 with torch (set PYTHON): models and hf are skipped"
+fi
+envset python "$PY"
+
+if [ "$gpu" = 1 ] && [ "$have_bin" = 1 ]; then
+  # One short question on the CUDA engine: a build without one says so here, in one line.
+  probe="$(timeout 90 "$BIN" --device cuda --budget 1x --quiet --model "$MINI" "What is 2 + 3?" 2>&1)"
+  rc=$?
+  if [ "$rc" -eq 0 ]; then envset cuda_engine yes; say "cuda engine: answers (exit 0)"
+  else envset cuda_engine "no (exit $rc)"; say "cuda engine: exit $rc: $(printf '%s' "$probe" | tail -n 1 | cut -c1-200)"; fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# models: random test models with the recipe's random_model.py.
+RM="${REASON_RANDOM_MODEL:-$repo/models/recipe/random_model.py}"
+make_model() { # NAME GPU_ONLY MIN_SECONDS ARGS...
+  local name=$1 gpu_only=$2 min=$3 dir="$WORK/models/$1"
+  shift 3
+  if [ -f "$dir/config.json" ] && [ -f "$dir/model.onnx" ] && [ "${FORCE:-0}" != 1 ]; then
+    say "model:$name: exists ($dir)"
+    return 0
+  fi
+  if [ "$gpu_only" = 1 ] && [ "$gpu" = 0 ]; then skip "model:$name" "no GPU ($gpu_note): made only on the GPU machine"; return 0; fi
+  if [ ! -f "$RM" ]; then skip "model:$name" "${RM#"$repo"/} not found"; return 0; fi
+  if [ -z "$PY" ]; then skip "model:$name" "no python3 with torch"; return 0; fi
+  rm -rf "$dir" "$dir.part"
+  if run_step "model:$name" "$min" "$LOGS/model-$name.log" "$PY" "$RM" "$@" --out "$dir.part"; then
+    mv "$dir.part" "$dir"
+    say "model:$name: $(du -sh "$dir" | cut -f1) in $dir"
+  fi
+}
+if wants models; then
+  make_model llama-small 0 20 --arch llama --shape llama-small --seed 1
+  make_model qwen2-tiny 0 20 --arch qwen2 --shape tiny --seed 2
+  make_model qwen2-0.5b 1 120 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data
+fi
+model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
+
+# ---------------------------------------------------------------------------------------------------------
+# check: the CUDA engine against ONNX Runtime on the CPU, per model and precision.
+if wants check; then
+  for m in reason-mini llama-small qwen2-tiny; do
+    for p in fp32 bf16; do
+      key="check:$m:$p"
+      json="$R/check-$m-$p.json"
+      dir="$(model_dir "$m")"
+      if [ "$gpu" = 0 ]; then skip "$key" "no GPU ($gpu_note)"; continue; fi
+      if [ "$have_bin" = 0 ]; then skip "$key" "$no_bin"; continue; fi
+      if [ "$has_check" = 0 ]; then skip "$key" "this build has no 'reason check' command"; continue; fi
+      if [ ! -f "$dir/model.onnx" ]; then skip "$key" "no model in $dir (step models)"; continue; fi
+      if done_before "$key" "$json"; then say "$key: done earlier"; continue; fi
+      rm -f "$json"
+      run_step "$key" 30 "$LOGS/check-$m-$p.log" "$BIN" check --model "$dir" --precision "$p" --prompts 8 --json "$json"
+    done
+  done
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# throughput: reason throughput (decode and prefill tokens/s per number of chains).
+# A device the command cannot open is reported as "DEVICE: not measured (...)" with exit 0; that is a failure here.
+throughput() { # KEY DEVICES MIN_SECONDS OUTDIR ARGS...
+  local key=$1 devices=$2 min=$3 dir=$4 log="$LOGS/$1.log"
+  log="${log/throughput:/throughput-}"
+  shift 4
+  if done_before "$key" "$dir/throughput.csv"; then say "$key: done earlier"; return 0; fi
+  rm -rf "$dir"
+  if run_step "$key" "$min" "$log" "$BIN" throughput --device "$devices" --out "$dir" "$@"; then
+    local miss
+    miss="$(grep -E '^[a-z]+: not measured' "$log" | head -1)"
+    if [ -n "$miss" ]; then
+      say "$key: $miss"
+      record "$key" fail 4 0 "$miss"
+    fi
+    grep -E '^\| (cpu|cuda) \|' "$log" | sed 's/^/        /' | tee -a "$OUT/run.log"
+  fi
+}
+if wants throughput; then
+  if [ "$have_bin" = 0 ]; then
+    skip throughput "$no_bin"
+  elif [ "$gpu" = 1 ]; then
+    if [ -f "$QWEN/model.onnx" ]; then
+      throughput throughput:qwen-cuda cuda 60 "$R/throughput-qwen" --model "$QWEN" --parallel 1,16,64,256 \
+        --prompt-len 128 --gen-len 256
+    else
+      skip throughput:qwen-cuda "no Qwen2-0.5B-shape model (step models)"
+    fi
+    throughput throughput:mini cpu,cuda 60 "$R/throughput-mini" --model "$MINI" --parallel 1,16,64,256 \
+      --prompt-len 128 --gen-len 256
+  else
+    skip throughput:qwen-cuda "no GPU ($gpu_note)"
+    skip throughput:mini "no GPU ($gpu_note); a CPU smoke run instead"
+    throughput throughput:mini-cpu-smoke cpu 30 "$R/throughput-mini-cpu-smoke" --model "$MINI" --parallel 1,16 \
+      --prompt-len 128 --gen-len 32
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# hf: transformers on the same weights, same shape of work.
+if wants hf; then
+  if [ "$gpu" = 0 ]; then skip hf:qwen "no GPU ($gpu_note)"
+  elif [ -z "$PY" ]; then skip hf:qwen "no python3 with torch"
+  elif [ "$have_tf" = 0 ]; then skip hf:qwen "transformers is not installed for $PY"
+  elif [ ! -f "$QWEN/config.json" ]; then skip hf:qwen "no Qwen2-0.5B-shape model (step models)"
+  elif done_before hf:qwen "$R/hf-qwen.csv"; then say "hf:qwen: done earlier"
+  else
+    rm -f "$R/hf-qwen.csv"
+    PYTHONUNBUFFERED=1 run_step hf:qwen 60 "$LOGS/hf-qwen.log" "$PY" "$repo/benchmarks/device/hf_generate.py" \
+      --model "$QWEN" --parallel 1,16,64,256 --prompt-len 128 --gen-len 256 --out "$R/hf-qwen.csv"
+    grep '^{' "$LOGS/hf-qwen.log" 2>/dev/null | cut -c1-160 | sed 's/^/        /' | tee -a "$OUT/run.log"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# bench: majority-of-16 accuracy on the held-out arithmetic set with the CUDA engine.
+if wants bench; then
+  dir="$R/bench-arith-cuda"
+  if [ "$gpu" = 0 ]; then skip bench:arith-cuda "no GPU ($gpu_note)"
+  elif [ "$have_bin" = 0 ]; then skip bench:arith-cuda "$no_bin"
+  elif done_before bench:arith-cuda "$dir/summary.json"; then say "bench:arith-cuda: done earlier"
+  else
+    resume=()
+    if [ -s "$dir/results.jsonl" ]; then
+      resume=(--resume)
+      say "bench:arith-cuda: resuming after $(grep -c . "$dir/results.jsonl") problems"
+    else
+      rm -rf "$dir"
+    fi
+    run_step bench:arith-cuda 60 "$LOGS/bench-arith-cuda.log" "$BIN" bench --device cuda --dataset arithmetic \
+      --samples 16 --no-greedy --model "$MINI" --out "$dir" "${resume[@]}"
+    grep -E '^\| majority \| 16 \|' "$LOGS/bench-arith-cuda.log" 2>/dev/null | sed 's/^/        /' | tee -a "$OUT/run.log"
+  fi
+  if [ "$gpu" = 0 ] && [ "$have_bin" = 1 ]; then
+    dir="$R/bench-arith-cpu-smoke"
+    if done_before bench:arith-cpu-smoke "$dir/summary.json"; then say "bench:arith-cpu-smoke: done earlier"
+    else
+      rm -rf "$dir"
+      run_step bench:arith-cpu-smoke 30 "$LOGS/bench-arith-cpu-smoke.log" "$BIN" bench --device cpu \
+        --dataset arithmetic --samples 4 --limit 4 --no-greedy --model "$MINI" --out "$dir"
+    fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# throughput-cpu: ONNX Runtime on the 0.5B shape, for scale.
+if wants throughput-cpu; then
+  if [ "$gpu" = 0 ]; then skip throughput:qwen-cpu "no GPU ($gpu_note): the Qwen2-0.5B shape is made only on the GPU machine"
+  elif [ "$have_bin" = 0 ]; then skip throughput:qwen-cpu "$no_bin"
+  elif [ ! -f "$QWEN/model.onnx" ]; then skip throughput:qwen-cpu "no Qwen2-0.5B-shape model (step models)"
+  else
+    throughput throughput:qwen-cpu cpu 90 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
+      --prompt-len 128 --gen-len 64
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# Pack the details, then the summary, last.
+rm -f "$OUT/results.tar.gz"
+# The SVG charts stay behind (the PNGs come back): the device tool returns files of at most 16 MiB.
+if tar -C "$WORK" --exclude='*.svg' -czf "$OUT/results.tar.gz" results logs status.tsv env.txt 2>> "$OUT/run.log"; then
+  say "packed $(du -h "$OUT/results.tar.gz" | cut -f1) of logs and results into ${OUT%/}/results.tar.gz"
+fi
+say "done in $(( $(now) - T0 ))s"
+SUMPY="$(command -v python3 || echo /usr/bin/python3)"
+echo
+"$SUMPY" "$repo/benchmarks/device/summarize.py" --work "$WORK" --repo "$repo" --out "$OUT" \
+  || { echo "summary failed; the steps' outcomes:"; column -t -s $'\t' "$STATUS" 2>/dev/null || cat "$STATUS"; }

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""The short table that benchmarks/device/run.sh prints last, from what its steps left in the work folder.
+
+    python3 benchmarks/device/summarize.py --work /tmp/reason-device --repo . [--out DIR]
+
+Reads WORK/status.tsv (one line per step: key, status, exit code, seconds, note; the last line of a key wins),
+WORK/env.txt (key=value) and the result files under WORK/results; writes DIR/summary.md and DIR/summary.json
+when --out is given and prints the same text. Standard library only: it runs wherever python3 does.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import sys
+
+CHAINS = [1, 16, 64, 256]
+MODELS = ["reason-mini", "llama-small", "qwen2-tiny"]
+PRECISIONS = ["fp32", "bf16"]
+
+
+def read_status(path):
+    status = {}
+    if os.path.isfile(path):
+        with open(path) as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 3:
+                    status[parts[0]] = {"status": parts[1], "rc": parts[2],
+                                        "seconds": parts[3] if len(parts) > 3 else "",
+                                        "note": parts[4] if len(parts) > 4 else ""}
+    return status
+
+
+def read_env(path):
+    env = {}
+    if os.path.isfile(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    env[k.strip()] = v.strip()
+    return env
+
+
+def read_csv(path):
+    if not os.path.isfile(path):
+        return None
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def num(x):
+    try:
+        v = float(x)
+        return v if math.isfinite(v) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt_tps(v):
+    return "%.0f" % v if v is not None else None
+
+
+def why_missing(st, key):
+    """A cell for a value that is not there: why, from the step's status."""
+    s = st.get(key)
+    if s is None:
+        return "not run"
+    if s["status"] == "skipped":
+        return "skipped"
+    if s["status"] == "timeout":
+        return "timed out"
+    if s["status"] == "fail":
+        return "failed (exit %s)" % s["rc"]
+    return "n/a"
+
+
+def missing_row(st, key):
+    """A table row the step did not produce: '-' when the step ran fine (e.g. fewer chains), else why."""
+    s = st.get(key)
+    return "-" if s is not None and s["status"] == "ok" else why_missing(st, key)
+
+
+def first_col(row, names):
+    for n in names:
+        if n in row and row[n] not in (None, ""):
+            return row[n]
+    return None
+
+
+def throughput_rows(path, device):
+    """{parallel: row} for one device from a throughput.csv."""
+    rows = read_csv(path) or []
+    return {int(r["parallel"]): r for r in rows if r.get("device") == device and r.get("parallel", "").isdigit()}
+
+
+def walk_numbers(node, pattern, found):
+    """Every number in a JSON tree whose key matches pattern."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and re.search(pattern, k, re.I):
+                found.append(float(v))
+            else:
+                walk_numbers(v, pattern, found)
+    elif isinstance(node, list):
+        for v in node:
+            walk_numbers(v, pattern, found)
+    return found
+
+
+def check_cell(st, results, model, precision):
+    key = "check:%s:%s" % (model, precision)
+    s = st.get(key)
+    if s is None or s["status"] in ("skipped", "timeout"):
+        return why_missing(st, key), None
+    path = os.path.join(results, "check-%s-%s.json" % (model, precision))
+    data = None
+    if os.path.isfile(path):
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except ValueError:
+            data = None
+    verdict = "pass" if s["status"] == "ok" else "FAIL (exit %s)" % s["rc"]
+    parts = [verdict]
+    info = {"status": s["status"], "rc": s["rc"]}
+    if data is not None:
+        abs_diffs = walk_numbers(data, r"max.?abs|abs.?max", [])
+        rel = walk_numbers(data, r"rel.?l2|l2.?rel|relative", [])
+        if abs_diffs:
+            parts.append("max abs diff %.1e" % max(abs_diffs))
+            info["max_abs_diff"] = max(abs_diffs)
+        if rel:
+            parts.append("rel L2 %.1e" % max(rel))
+            info["rel_l2"] = max(rel)
+        matched = walk_numbers(data, r"^(matched|tokens_matched|greedy_matched)$", [])
+        total = walk_numbers(data, r"^(tokens|greedy_tokens|compared)$", [])
+        if matched and total:
+            parts.append("greedy %d/%d" % (sum(matched), sum(total)))
+            info["greedy"] = [sum(matched), sum(total)]
+    elif s["status"] != "ok":
+        parts.append(s["note"] or "no JSON")
+    return ", ".join(parts), info
+
+
+def bench_row(summary_path, method="majority", k=None):
+    if not os.path.isfile(summary_path):
+        return None
+    with open(summary_path) as f:
+        data = json.load(f)
+    rows = [r for r in data.get("rows", []) if r.get("group") == "all" and r.get("method") == method]
+    if k is not None:
+        rows = [r for r in rows if r.get("k") == k]
+    return max(rows, key=lambda r: r.get("k", 0)) if rows else None
+
+
+def count_lines(path):
+    if not os.path.isfile(path):
+        return 0
+    with open(path) as f:
+        return sum(1 for line in f if line.strip())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Summary of a benchmarks/device/run.sh run.")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--repo", default=".")
+    ap.add_argument("--out")
+    a = ap.parse_args(argv)
+    results = os.path.join(a.work, "results")
+    st = read_status(os.path.join(a.work, "status.tsv"))
+    env = read_env(os.path.join(a.work, "env.txt"))
+    out = []
+    js = {"env": env, "steps": st}
+    gpu = env.get("gpu") == "1"
+
+    title = env.get("gpu_name") or "no GPU (%s)" % env.get("gpu_note", "nvidia-smi not found")
+    extra = ", ".join(x for x in (env.get("driver") and "driver " + env["driver"],
+                                  env.get("cuda") and "CUDA " + env["cuda"]) if x)
+    out.append("== reason on the device: %s%s; bundle %s ==" % (title, " (%s)" % extra if extra else "",
+                                                                  env.get("bundle", "?")))
+
+    # Throughput on the Qwen2-0.5B-shape model: reason (CUDA) against transformers, and the roofline.
+    cuda = throughput_rows(os.path.join(results, "throughput-qwen", "throughput.csv"), "cuda")
+    hf = {int(r["parallel"]): r for r in (read_csv(os.path.join(results, "hf-qwen.csv")) or [])}
+    out.append("Qwen2-0.5B shape, prompt 128, 256 new tokens per chain: decode tokens/s (prefill excluded)")
+    out.append("| chains | reason cuda | transformers bf16 | reason/transformers | roofline | of roofline |")
+    out.append("|---:|---:|---:|---:|---:|---:|")
+    js["throughput_qwen"] = []
+    for n in CHAINS:
+        r = cuda.get(n)
+        h = hf.get(n)
+        ours = num(r["decode_tps"]) if r else None
+        theirs = num(first_col(h, ["decode_tps", "tps"])) if h else None
+        roof = num(first_col(r, ["roofline_tps", "roofline_tok_s", "roofline"])) if r else None
+        frac = num(first_col(r, ["roofline_fraction", "roofline_share", "of_roofline"])) if r else None
+        if frac is None and roof and ours is not None:
+            frac = ours / roof
+        c_ours = fmt_tps(ours) or ("n/a" if r else missing_row(st, "throughput:qwen-cuda"))
+        c_theirs = fmt_tps(theirs) or ("n/a" if h else missing_row(st, "hf:qwen"))
+        ratio = "%.2fx" % (ours / theirs) if ours and theirs else ("skipped" if "skipped" in (c_ours, c_theirs) else "-")
+        if r:
+            c_roof = fmt_tps(roof) or "n/a"
+            c_frac = "%.1f%%" % (100 * frac) if frac is not None else "n/a"
+        else:
+            c_roof = c_frac = c_ours if c_ours in ("skipped", "not run", "timed out") else "-"
+        out.append("| %d | %s | %s | %s | %s | %s |" % (n, c_ours, c_theirs, ratio, c_roof, c_frac))
+        js["throughput_qwen"].append({"chains": n, "reason_cuda_tps": ours, "transformers_decode_tps": theirs,
+                                      "transformers_end_to_end_tps": num(h["tps"]) if h else None,
+                                      "roofline_tps": roof, "roofline_fraction": frac})
+
+    # The same command on the shipped model, and ONNX Runtime on the 0.5B shape.
+    def line(label, path, device, key):
+        rows = throughput_rows(path, device)
+        if not rows:
+            return "%s: %s" % (label, why_missing(st, key))
+        js.setdefault("throughput_other", {})[label] = {n: num(r["decode_tps"]) for n, r in rows.items()}
+        return "%s: %s" % (label, " · ".join("%d: %s" % (n, fmt_tps(num(r["decode_tps"])) or "?")
+                                              for n, r in sorted(rows.items())))
+    mini = os.path.join(results, "throughput-mini", "throughput.csv")
+    if gpu or "throughput:mini" in st:
+        out.append(line("reason-mini decode tok/s, cuda", mini, "cuda", "throughput:mini"))
+        out.append(line("reason-mini decode tok/s, cpu", mini, "cpu", "throughput:mini"))
+        out.append(line("Qwen2-0.5B shape decode tok/s, cpu (ONNX Runtime)",
+                        os.path.join(results, "throughput-qwen-cpu", "throughput.csv"), "cpu", "throughput:qwen-cpu"))
+    smoke = os.path.join(results, "throughput-mini-cpu-smoke", "throughput.csv")
+    if "throughput:mini-cpu-smoke" in st:
+        out.append(line("cpu smoke: reason-mini decode tok/s (32 new tokens)", smoke, "cpu", "throughput:mini-cpu-smoke"))
+
+    # Correctness.
+    out.append("reason check (CUDA engine against ONNX Runtime on the CPU)")
+    out.append("| model | fp32 | bf16 |")
+    out.append("|---|---|---|")
+    js["check"] = {}
+    for m in MODELS:
+        cells = []
+        for p in PRECISIONS:
+            cell, info = check_cell(st, results, m, p)
+            cells.append(cell)
+            js["check"]["%s:%s" % (m, p)] = info or cell
+        out.append("| %s | %s | %s |" % (m, cells[0], cells[1]))
+
+    # Accuracy.
+    ref = bench_row(os.path.join(a.repo, "benchmarks", "results", "arithmetic-k32", "summary.json"), k=16)
+    ref_acc = ref["accuracy"] if ref else None
+    cu_dir = os.path.join(results, "bench-arith-cuda")
+    cu = bench_row(os.path.join(cu_dir, "summary.json"), k=16)
+    ref_txt = "cpu %.3f (recorded, benchmarks/results/arithmetic-k32)" % ref_acc if ref_acc is not None else "cpu n/a"
+    if cu:
+        diff = " = %+.1f pts" % (100 * (cu["accuracy"] - ref_acc)) if ref_acc is not None else ""
+        out.append("arithmetic maj@16: cuda %.3f (%d problems, 95%% CI %.3f-%.3f) vs %s%s"
+                   % (cu["accuracy"], cu["problems"], cu["ci_low"], cu["ci_high"], ref_txt, diff))
+    else:
+        done = count_lines(os.path.join(cu_dir, "results.jsonl"))
+        state = why_missing(st, "bench:arith-cuda")
+        if done:
+            state += ", %d problems in results.jsonl (run.sh bench resumes)" % done
+        out.append("arithmetic maj@16: cuda %s vs %s" % (state, ref_txt))
+    js["arithmetic_maj16"] = {"cuda": cu, "cpu_recorded": ref_acc}
+    if "bench:arith-cpu-smoke" in st:
+        sm = bench_row(os.path.join(results, "bench-arith-cpu-smoke", "summary.json"))
+        out.append("cpu smoke: bench %s" % ("maj@%d %.3f on %d problems" % (sm["k"], sm["accuracy"], sm["problems"])
+                                            if sm else why_missing(st, "bench:arith-cpu-smoke")))
+
+    counts = {}
+    for k, s in st.items():
+        counts.setdefault(s["status"], []).append(k)
+    failed = counts.get("fail", []) + counts.get("timeout", [])
+    out.append("steps: %d ok, %d failed%s, %d skipped; logs and results in results.tar.gz"
+               % (len(counts.get("ok", [])), len(failed), " (%s)" % " ".join(sorted(failed)) if failed else "",
+                  len(counts.get("skipped", []))))
+    text = "\n".join(out) + "\n"
+    if a.out:
+        os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "summary.md"), "w") as f:
+            f.write(text)
+        with open(os.path.join(a.out, "summary.json"), "w") as f:
+            json.dump(js, f, indent=1, default=str)
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
