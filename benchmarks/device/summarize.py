@@ -135,8 +135,8 @@ def check_cell(st, results, model, precision):
         if rel:
             parts.append("rel L2 %.1e" % max(rel))
             info["rel_l2"] = max(rel)
-        matched = walk_numbers(data, r"^(matched|tokens_matched|greedy_matched)$", [])
-        total = walk_numbers(data, r"^(tokens|greedy_tokens|compared)$", [])
+        matched = walk_numbers(data, r"^(matched|tokens_matched|greedy_matched|greedy_agreed)$", [])
+        total = walk_numbers(data, r"^(tokens|greedy_tokens|compared|greedy_prompts)$", [])
         if matched and total:
             parts.append("greedy %d/%d" % (sum(matched), sum(total)))
             info["greedy"] = [sum(matched), sum(total)]
