@@ -107,7 +107,7 @@ if [ -n "$dropped_pkgs" ]; then
   [ -z "$users" ] || die "classes that stay refer to dropped packages (set BUNDLE_DROP): $(echo "$users" | head -5 | paste -sd' ' -)"
 fi
 # Symbol tables are not needed to run (JNI looks up exported, dynamic symbols): libtokenizers.so loses 3.7 MB.
-find "$work/jar" -type f -name '*.so*' -exec strip --strip-unneeded {} +
+find "$work/jar" -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) -exec strip --strip-unneeded {} +
 (cd "$work/jar" && zip -q -X -0 "$stage/lib/reason.jar" META-INF/MANIFEST.MF \
   && find . -mindepth 1 ! -path ./META-INF/MANIFEST.MF \( -type d -printf '%P/\n' -o -printf '%P\n' \) | LC_ALL=C sort \
      | zip -q -X -0 "$stage/lib/reason.jar" -@)
