@@ -231,7 +231,7 @@ make_model() { # NAME GPU_ONLY MIN_SECONDS ARGS...
 if wants models; then
   make_model llama-small 0 20 --arch llama --shape llama-small --seed 1
   make_model qwen2-tiny 0 20 --arch qwen2 --shape tiny --seed 2
-  make_model qwen2-0.5b 1 120 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data
+  make_model qwen2-0.5b 1 120 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data --no-reference
 fi
 model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
 

@@ -159,6 +159,8 @@ def main():
     layout.add_argument("--named", action="store_true", help="export without constant folding (named [out, in] weights)")
     layout.add_argument("--anonymous", action="store_true", help="anonymous names and mixed layouts, as transformers' exports")
     ap.add_argument("--external-data", action="store_true", help="weights in model.onnx_data even when small")
+    ap.add_argument("--no-reference", action="store_true",
+                    help="skip reference_logits.json (224 MB and minutes of CPU for the qwen2-0.5b shape)")
     args = ap.parse_args()
     arch = args.arch or SHAPES[args.shape][2]
     model = build(args.shape, arch, args.tied, args.seed)
@@ -173,7 +175,8 @@ def main():
     gen = dict(export.GENERATION, bos_token_id=c.bos_token_id, eos_token_id=c.eos_token_id, pad_token_id=c.pad_token_id)
     export.write_json(os.path.join(args.out, "generation_config.json"), gen)
     vocab.write_tokenizer_files(args.out, c.max_position_embeddings)
-    export.write_reference(model, args.out)
+    if not args.no_reference:
+        export.write_reference(model, args.out)
     export.check_onnx(model, os.path.join(args.out, "model.onnx"))
     export.write_sums(args.out)
     print("wrote %s: %s %s, %s parameters" % (args.out, arch, args.shape, format(model.num_parameters(), ",")))
