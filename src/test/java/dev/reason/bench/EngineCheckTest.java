@@ -1,7 +1,7 @@
 package dev.reason.bench;
 
-import dev.reason.runtime.DecodeBatch;
 import dev.reason.runtime.Engine;
+import dev.reason.runtime.ForwardingBatch;
 import dev.reason.runtime.ShippedModel;
 import org.junit.jupiter.api.Test;
 
@@ -42,55 +42,17 @@ class EngineCheckTest {
     @Test
     void anEngineWhoseCachedStepsAreOffIsCaught() {
         Engine cpu = ShippedModel.engine();
-        Engine off = new Engine() {
-            public String device() {
-                return "off";
+        // Adds 0.01 to every logit of cached steps; the prompt's logits stay right.
+        Engine off = ForwardingBatch.engine(cpu, batch -> new ForwardingBatch(batch) {
+            @Override
+            public float[] step(int[] tokens, boolean[] active) {
+                float[] l = inner.step(tokens, active).clone();
+                for (int i = 0; i < l.length; i++) {
+                    l[i] += 0.01f;
+                }
+                return l;
             }
-
-            public String description() {
-                return "adds 0.01 to every logit of cached steps";
-            }
-
-            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
-                DecodeBatch inner = cpu.start(prompt, slots, maxNewTokens);
-                return new DecodeBatch() {
-                    public int slots() {
-                        return inner.slots();
-                    }
-
-                    public int vocabSize() {
-                        return inner.vocabSize();
-                    }
-
-                    public float[] promptLogits() {
-                        return inner.promptLogits();
-                    }
-
-                    public void startChain(int slot) {
-                        inner.startChain(slot);
-                    }
-
-                    public float[] step(int[] tokens, boolean[] active) {
-                        float[] l = inner.step(tokens, active).clone();
-                        for (int i = 0; i < l.length; i++) {
-                            l[i] += 0.01f;
-                        }
-                        return l;
-                    }
-
-                    public long backendNanos() {
-                        return inner.backendNanos();
-                    }
-
-                    public void close() {
-                        inner.close();
-                    }
-                };
-            }
-
-            public void close() {
-            }
-        };
+        });
         EngineCheck.Report r = EngineCheck.run(off, cpu, prompts(), 4, ShippedModel.model().eosIds(),
                 EngineCheck.Tolerance.FP32);
         assertFalse(r.passed());

@@ -90,23 +90,7 @@ class GeneratorTest {
     void samplingOnTheDeviceWithEachChainsDrawsGivesTheHostsChains() {
         // A batch that "samples on the device" with the host sampler and the uniforms the loop hands it: the
         // chains must be the host path's, so the GPU sampler only has to match Sampler.sample(logits, u).
-        Engine cpu = ShippedModel.engine();
-        Engine deviceSampling = new Engine() {
-            public String device() {
-                return cpu.device();
-            }
-
-            public String description() {
-                return cpu.description();
-            }
-
-            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
-                return new DeviceSamplingBatch(cpu.start(prompt, slots, maxNewTokens));
-            }
-
-            public void close() {
-            }
-        };
+        Engine deviceSampling = ForwardingBatch.engine(ShippedModel.engine(), DeviceSamplingBatch::new);
         List<Chain> host = run(3, 7, 9);
         List<Chain> device = run(deviceSampling, 3, 7, 9);
         for (int i = 0; i < 7; i++) {
@@ -115,31 +99,22 @@ class GeneratorTest {
         }
     }
 
-    private record DeviceSamplingBatch(DecodeBatch inner) implements DecodeBatch {
-        public int slots() {
-            return inner.slots();
+    private static final class DeviceSamplingBatch extends ForwardingBatch {
+        DeviceSamplingBatch(DecodeBatch inner) {
+            super(inner);
         }
 
-        public int vocabSize() {
-            return inner.vocabSize();
-        }
-
-        public float[] promptLogits() {
-            return inner.promptLogits();
-        }
-
-        public void startChain(int slot) {
-            inner.startChain(slot);
-        }
-
+        @Override
         public float[] step(int[] tokens, boolean[] active) {
             throw new AssertionError("a device-sampling batch is driven through stepAndSample");
         }
 
+        @Override
         public boolean samplesOnDevice() {
             return true;
         }
 
+        @Override
         public TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
                                            int topLogprobs) {
             float[] logits = inner.step(tokens, active);
@@ -149,14 +124,6 @@ class GeneratorTest {
                 out[s] = active[s] ? sampler.sample(logits, s * vocabSize(), vocabSize(), uniforms[s]) : null;
             }
             return out;
-        }
-
-        public long backendNanos() {
-            return inner.backendNanos();
-        }
-
-        public void close() {
-            inner.close();
         }
     }
 }

@@ -1,0 +1,60 @@
+package dev.reason.runtime;
+
+import java.util.function.UnaryOperator;
+
+/** A batch that passes every call to another: tests override the one call they change. */
+public class ForwardingBatch implements DecodeBatch {
+    protected final DecodeBatch inner;
+
+    public ForwardingBatch(DecodeBatch inner) {
+        this.inner = inner;
+    }
+
+    /** An engine whose batches are the given engine's, wrapped (by a ForwardingBatch subclass). */
+    public static Engine engine(Engine inner, UnaryOperator<DecodeBatch> wrap) {
+        return new Engine() {
+            public String device() {
+                return inner.device();
+            }
+
+            public String description() {
+                return inner.description();
+            }
+
+            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+                return wrap.apply(inner.start(prompt, slots, maxNewTokens));
+            }
+
+            public void close() {
+            }
+        };
+    }
+
+    public int slots() {
+        return inner.slots();
+    }
+
+    public int vocabSize() {
+        return inner.vocabSize();
+    }
+
+    public float[] promptLogits() {
+        return inner.promptLogits();
+    }
+
+    public void startChain(int slot) {
+        inner.startChain(slot);
+    }
+
+    public float[] step(int[] tokens, boolean[] active) {
+        return inner.step(tokens, active);
+    }
+
+    public long backendNanos() {
+        return inner.backendNanos();
+    }
+
+    public void close() {
+        inner.close();
+    }
+}
