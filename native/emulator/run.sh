@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Checks the CUDA kernels on the CPU, no GPU or CUDA toolkit needed: compiles the real native/*.cu sources with g++
+# against the emulator (cuda_emulator.h and the stand-in CUDA headers in include/) and runs three tests:
+#   test_sampling  sample_rows against the Java Sampler on generated cases (SamplerCases.java)
+#   test_kernels   every kernel against a plain C++ reference
+#   test_forward   the shipped model's forward pass (prefill + decode over several slots) against PyTorch's logits
+#                  in models/reason-mini/reference_logits.json, in fp32 and bf16
+# Each runs twice, with the threads of a block scheduled in ascending and in descending order between barriers.
+# Prints one line per check and exits non-zero if any failed. Needs g++ (C++17), bash, a JDK 17+ and the compiled
+# Java classes (mvn -q -B compile) for the sampler's reference. Inputs and binaries go to target/kernel-emulator/.
+#
+# Environment: CXX (g++), JAVA (java), REASON_CLASSPATH (target/classes, else target/reason.jar),
+# SAMPLER_CASES (600).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+start=$SECONDS
+build=target/kernel-emulator
+cxx=${CXX:-g++}
+java=${JAVA:-java}
+cases=${SAMPLER_CASES:-600}
+model=models/reason-mini
+mkdir -p "$build"
+
+classpath=${REASON_CLASSPATH:-}
+if [ -z "$classpath" ]; then
+    if [ -f target/classes/dev/reason/sampling/Sampler.class ]; then
+        classpath=target/classes
+    elif [ -f target/reason.jar ]; then
+        classpath=target/reason.jar
+    else
+        echo "run.sh: no compiled dev.reason.sampling.Sampler (the sampler's reference): run mvn -q -B compile" >&2
+        exit 2
+    fi
+fi
+if ! command -v "$cxx" >/dev/null; then
+    echo "run.sh: $cxx not found: the emulator check needs a C++17 compiler" >&2
+    exit 2
+fi
+
+# Compile the tests and generate the sampler cases side by side.
+flags=(-O2 -std=c++17 -Wall -Wno-unknown-pragmas -Wno-sign-compare
+       -I native/emulator/include -I native -I native/emulator)  # the stand-in CUDA headers come first
+pids=()
+for test in test_sampling test_kernels test_forward; do
+    "$cxx" "${flags[@]}" "native/emulator/$test.cpp" -o "$build/$test" >"$build/$test.compile.log" 2>&1 &
+    pids+=($!)
+done
+"$java" -cp "$classpath" native/emulator/SamplerCases.java "$cases" "$build/sampler-cases.txt" \
+    >"$build/sampler-cases.log" 2>&1 &
+pids+=($!)
+setup_failed=0
+for step in test_sampling test_kernels test_forward sampler-cases; do
+    pid=${pids[0]}
+    pids=("${pids[@]:1}")
+    if ! wait "$pid"; then
+        log=$build/$step.log
+        [ "$step" = sampler-cases ] || log=$build/$step.compile.log
+        echo "FAIL  building $step:"
+        sed 's/^/      /' "$log" | head -30
+        setup_failed=1
+    fi
+done
+[ "$setup_failed" = 0 ] || exit 1
+
+checks=(
+    "sampling:$build/test_sampling $build/sampler-cases.txt"
+    "kernels:$build/test_kernels"
+    "forward-fp32:$build/test_forward $model fp32"
+    "forward-bf16:$build/test_forward $model bf16"
+)
+passed=0
+failed=0
+for check in "${checks[@]}"; do
+    name=${check%%:*}
+    for order in ascending descending; do  # side by side: each is one single-threaded process
+        CUDA_EMULATOR_ORDER=$order ${check#*:} >"$build/$name-$order.log" 2>&1 &
+        eval "pid_$order=\$!"
+    done
+    for order in ascending descending; do
+        log="$build/$name-$order.log"
+        pid_var=pid_$order
+        # The tests' last line is their summary; a crash (the emulator aborts on a deadlock) leaves its message.
+        if wait "${!pid_var}"; then
+            passed=$((passed + 1))
+            printf 'PASS  %-13s %-10s %s\n' "$name" "$order" "$(tail -n 1 "$log")"
+        else
+            failed=$((failed + 1))
+            printf 'FAIL  %-13s %-10s (all output: %s)\n' "$name" "$order" "$log"
+            { grep -E 'FAIL$|emulator:|test_' "$log" | head -n 6; tail -n 1 "$log"; } | awk '!seen[$0]++' \
+                | sed 's/^/      /'
+        fi
+    done
+done
+echo "kernel emulator: $passed passed, $failed failed, in $((SECONDS - start)) s"
+[ "$failed" = 0 ]

@@ -1,0 +1,400 @@
+// Each kernel of reason_kernels.cu against a plain C++ reference in double: odd GEMM shapes with and without
+// accumulation, RoPE and the KV cache writes, attention over the prompt and slot caches (head dims 8 to 256, GQA,
+// idle and restarted slots), RMSNorm, SwiGLU and the embedding lookup, in both cache and weight precisions.
+// Launch shapes are those of dev.reason.cuda.Kernels.
+#include "cuda_emulator.h"
+#include "reason_kernels.cu"
+
+#include <random>
+#include <string>
+
+static std::mt19937 rng(1);
+static int failures = 0;
+
+static std::vector<float> random_vector(size_t n) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> v(n);
+    for (float& e : v) {
+        e = normal(rng);
+    }
+    return v;
+}
+
+static float round_bf16(float f) { return __bfloat162float(__float2bfloat16(f)); }
+static float as_float(float f) { return f; }
+static float as_float(bf16 h) { return __bfloat162float(h); }
+static void set(float& e, float f) { e = f; }
+static void set(bf16& e, float f) { e = __float2bfloat16(f); }
+template <typename T> constexpr const char* type_name() { return std::is_same_v<T, float> ? "f32" : "bf16"; }
+
+static void check(const std::string& what, double error, double tolerance) {
+    bool pass = error <= tolerance;  // false for NaN
+    std::printf("  %-52s error %-9.3g tol %-8.3g %s\n", what.c_str(), error, tolerance, pass ? "ok" : "FAIL");
+    failures += !pass;
+}
+
+static unsigned blocks(int n, int per) { return (unsigned) ((n + per - 1) / per); }
+
+// y = x w^T + bias (+ y): the bf16 kernel rounds x and w to bf16, so the reference does too.
+template <typename W>
+static void test_gemm(int rows, int outs, int ins) {
+    bool fp32 = std::is_same_v<W, float>;
+    auto x = random_vector((size_t) rows * ins), w = random_vector((size_t) outs * ins);
+    auto bias = random_vector(outs), y0 = random_vector((size_t) rows * outs);
+    std::vector<W> weights(w.size());
+    for (size_t i = 0; i < w.size(); i++) {
+        set(weights[i], w[i]);
+    }
+    for (int accumulate = 0; accumulate < 2; accumulate++) {
+        std::vector<float> y = y0;
+        if constexpr (std::is_same_v<W, float>) {
+            launch({blocks(rows, 16), blocks(outs, 16), 1}, 256, [&] {
+                gemm_f32(x.data(), weights.data(), bias.data(), y.data(), rows, outs, ins, accumulate);
+            });
+        } else {
+            launch({blocks(rows, 32), blocks(outs, 32), 1}, 128, [&] {
+                gemm_bf16(x.data(), weights.data(), bias.data(), y.data(), rows, outs, ins, accumulate);
+            });
+        }
+        double error = 0.0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < outs; c++) {
+                double sum = bias[c] + (accumulate ? y0[(size_t) r * outs + c] : 0.0);
+                for (int k = 0; k < ins; k++) {
+                    float a = x[(size_t) r * ins + k], b = w[(size_t) c * ins + k];
+                    sum += (double) (fp32 ? a : round_bf16(a)) * (fp32 ? b : round_bf16(b));
+                }
+                error = std::max(error, std::fabs(sum - y[(size_t) r * outs + c]));
+            }
+        }
+        check("gemm_" + std::string(type_name<W>()) + " " + std::to_string(rows) + "x" + std::to_string(outs) + "x"
+                      + std::to_string(ins) + (accumulate ? " accumulate" : ""),
+              error, 1e-3);
+    }
+}
+
+// Rotate-half RoPE of one head vector at a position, in double.
+static void rotate(const float* v, int position, const std::vector<float>& invFreq, int headDim, double* out) {
+    int half = headDim / 2;
+    for (int i = 0; i < half; i++) {
+        double angle = position * (double) invFreq[i];
+        out[i] = v[i] * std::cos(angle) - v[i + half] * std::sin(angle);
+        out[i + half] = v[i + half] * std::cos(angle) + v[i] * std::sin(angle);
+    }
+}
+
+// A stored cache value against the reference: the absolute difference for fp32; for bf16 relative to the value
+// (at least 0.01), where rounding alone gives up to 2^-8 = 0.0039.
+template <typename KV>
+static double cache_error(KV got, double expected) {
+    double difference = std::fabs(as_float(got) - expected);
+    return std::is_same_v<KV, float> ? difference : difference / std::max(std::fabs(expected), 1e-2);
+}
+
+// Softmax attention of q over the given keys and values, in double, as the reference for attention_*.
+static void attend_reference(const float* q, const std::vector<const float*>& keys,
+                             const std::vector<const float*>& values, int headDim, float scale, double* out) {
+    std::vector<double> score(keys.size());
+    double top = -INFINITY;
+    for (size_t j = 0; j < keys.size(); j++) {
+        double dot = 0.0;
+        for (int d = 0; d < headDim; d++) {
+            dot += (double) (q[d] * scale) * keys[j][d];
+        }
+        score[j] = dot;
+        top = std::max(top, dot);
+    }
+    double total = 0.0;
+    for (double& s : score) {
+        s = std::exp(s - top);
+        total += s;
+    }
+    for (int d = 0; d < headDim; d++) {
+        double sum = 0.0;
+        for (size_t j = 0; j < keys.size(); j++) {
+            sum += score[j] * values[j][d];
+        }
+        out[d] = sum / total;
+    }
+}
+
+// rope_store_* then attention_*: a prefill of promptLen rows, then decode steps over three slots: slot 0 runs
+// throughout, slot 1 stays idle (length -1: no cache writes, zero output), slot 2 pauses at step 1 and starts a
+// new chain at step 2 (length 0 again). RoPE and the cache writes are checked against rotate(); attention against
+// attend_reference() over the kernel's own cache, so that the two checks stay separate.
+template <typename KV>
+static void test_rope_attention(int headDim, int heads, int kvHeads, int promptLen) {
+    const int slots = 3, maxNew = 4, steps = 3;
+    const int qkvDim = (heads + 2 * kvHeads) * headDim, group = heads / kvHeads;
+    const float scale = (float) (1.0 / std::sqrt((double) headDim));
+    std::vector<float> invFreq(headDim / 2);
+    for (int i = 0; i < headDim / 2; i++) {
+        invFreq[i] = (float) (1.0 / std::pow(10000.0, 2.0 * i / headDim));
+    }
+    const float SENTINEL = 1024.0f;  // exact in bf16 too
+    std::vector<KV> promptK((size_t) kvHeads * promptLen * headDim), promptV(promptK.size());
+    std::vector<KV> slotK((size_t) slots * kvHeads * maxNew * headDim), slotV(slotK.size());
+    for (auto* cache : {&slotK, &slotV}) {
+        for (KV& e : *cache) {
+            set(e, SENTINEL);
+        }
+    }
+    std::vector<int> lengths(slots, -1);
+    auto pk = [&](int g, int j) { return &promptK[((size_t) g * promptLen + j) * headDim]; };
+    auto pv = [&](int g, int j) { return &promptV[((size_t) g * promptLen + j) * headDim]; };
+    auto sk = [&](int s, int g, int j) { return &slotK[(((size_t) s * kvHeads + g) * maxNew + j) * headDim]; };
+    auto sv = [&](int s, int g, int j) { return &slotV[(((size_t) s * kvHeads + g) * maxNew + j) * headDim]; };
+    auto floats = [&](const KV* p) {  // the cache as the reference reads it
+        std::vector<float> f(headDim);
+        for (int d = 0; d < headDim; d++) {
+            f[d] = as_float(p[d]);
+        }
+        return f;
+    };
+    std::string shape = std::string(type_name<KV>()) + " head_dim " + std::to_string(headDim) + ", "
+            + std::to_string(heads) + "/" + std::to_string(kvHeads) + " heads, prompt " + std::to_string(promptLen);
+    std::vector<double> rotated(headDim), expected(headDim);
+
+    // Prefill: row r is position r.
+    auto qkv = random_vector((size_t) promptLen * qkvDim);
+    const auto input = qkv;
+    std::vector<float> out((size_t) promptLen * heads * headDim);
+    launch({(unsigned) promptLen, 1, 1}, 128, [&] {
+        if constexpr (std::is_same_v<KV, float>) {
+            rope_store_f32(qkv.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+                           promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
+        } else {
+            rope_store_bf16(qkv.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+                            promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
+        }
+    });
+    launch({(unsigned) promptLen, (unsigned) heads, 1}, 32 * ATTENTION_WARPS, [&] {
+        if constexpr (std::is_same_v<KV, float>) {
+            attention_f32(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(), promptLen,
+                          slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
+        } else {
+            attention_bf16(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+                           promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
+        }
+    });
+    double ropeError = 0.0, cacheError = 0.0, attentionError = 0.0;
+    for (int r = 0; r < promptLen; r++) {
+        const float* in = &input[(size_t) r * qkvDim];
+        for (int h = 0; h < heads + kvHeads; h++) {  // q and k rotated in place
+            rotate(in + h * headDim, r, invFreq, headDim, rotated.data());
+            for (int d = 0; d < headDim; d++) {
+                ropeError = std::max(ropeError, std::fabs(rotated[d] - qkv[(size_t) r * qkvDim + h * headDim + d]));
+            }
+        }
+        for (int g = 0; g < kvHeads; g++) {
+            rotate(in + (heads + g) * headDim, r, invFreq, headDim, rotated.data());
+            for (int d = 0; d < headDim; d++) {
+                cacheError = std::max(cacheError, cache_error(pk(g, r)[d], rotated[d]));
+                cacheError = std::max(cacheError, cache_error(pv(g, r)[d], in[(heads + kvHeads + g) * headDim + d]));
+            }
+        }
+    }
+    for (int r = 0; r < promptLen; r++) {
+        for (int h = 0; h < heads; h++) {
+            std::vector<std::vector<float>> k, v;
+            for (int j = 0; j <= r; j++) {
+                k.push_back(floats(pk(h / group, j)));
+                v.push_back(floats(pv(h / group, j)));
+            }
+            std::vector<const float*> kp, vp;
+            for (size_t j = 0; j < k.size(); j++) {
+                kp.push_back(k[j].data());
+                vp.push_back(v[j].data());
+            }
+            attend_reference(&qkv[(size_t) r * qkvDim + h * headDim], kp, vp, headDim, scale, expected.data());
+            for (int d = 0; d < headDim; d++) {
+                attentionError = std::max(attentionError,
+                                          std::fabs(expected[d] - out[((size_t) r * heads + h) * headDim + d]));
+            }
+        }
+    }
+    bool fp32 = std::is_same_v<KV, float>;
+    check("prefill rope " + shape, ropeError, 2e-5);
+    check("prefill cache writes " + shape, cacheError, fp32 ? 2e-5 : 5e-3);
+    check("prefill attention " + shape, attentionError, 1e-4);
+
+    // Decode: row s is slot s at position promptLen + lengths[s].
+    ropeError = cacheError = attentionError = 0.0;
+    double idleOutput = 0.0;
+    int length[slots] = {0, 0, 0};
+    for (int step = 0; step < steps; step++) {
+        bool active[slots] = {true, false, step != 1};
+        if (step == 2) {
+            length[2] = 0;  // a new chain in slot 2
+        }
+        for (int s = 0; s < slots; s++) {
+            lengths[s] = active[s] ? length[s] : -1;
+        }
+        auto rows = random_vector((size_t) slots * qkvDim);
+        const auto rowsIn = rows;
+        std::vector<float> rowsOut((size_t) slots * heads * headDim, SENTINEL);
+        launch({slots, 1, 1}, 128, [&] {
+            if constexpr (std::is_same_v<KV, float>) {
+                rope_store_f32(rows.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+                               promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1);
+            } else {
+                rope_store_bf16(rows.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(),
+                                promptV.data(), promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1);
+            }
+        });
+        launch({slots, (unsigned) heads, 1}, 32 * ATTENTION_WARPS, [&] {
+            if constexpr (std::is_same_v<KV, float>) {
+                attention_f32(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+                              promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1, scale);
+            } else {
+                attention_bf16(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(),
+                               promptV.data(), promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1,
+                               scale);
+            }
+        });
+        for (int s = 0; s < slots; s++) {
+            if (!active[s]) {
+                for (int e = 0; e < heads * headDim; e++) {
+                    idleOutput = std::max(idleOutput, (double) std::fabs(rowsOut[(size_t) s * heads * headDim + e]));
+                }
+                continue;
+            }
+            int position = promptLen + length[s];
+            const float* in = &rowsIn[(size_t) s * qkvDim];
+            for (int h = 0; h < heads + kvHeads; h++) {
+                rotate(in + h * headDim, position, invFreq, headDim, rotated.data());
+                for (int d = 0; d < headDim; d++) {
+                    ropeError = std::max(ropeError,
+                                         std::fabs(rotated[d] - rows[(size_t) s * qkvDim + h * headDim + d]));
+                }
+            }
+            for (int g = 0; g < kvHeads; g++) {
+                rotate(in + (heads + g) * headDim, position, invFreq, headDim, rotated.data());
+                for (int d = 0; d < headDim; d++) {
+                    cacheError = std::max(cacheError, cache_error(sk(s, g, length[s])[d], rotated[d]));
+                    double value = in[(heads + kvHeads + g) * headDim + d];
+                    cacheError = std::max(cacheError, cache_error(sv(s, g, length[s])[d], value));
+                }
+            }
+            for (int h = 0; h < heads; h++) {  // the whole prompt, then the slot's own keys including this one
+                int g = h / group;
+                std::vector<std::vector<float>> k, v;
+                for (int j = 0; j < promptLen; j++) {
+                    k.push_back(floats(pk(g, j)));
+                    v.push_back(floats(pv(g, j)));
+                }
+                for (int j = 0; j <= length[s]; j++) {
+                    k.push_back(floats(sk(s, g, j)));
+                    v.push_back(floats(sv(s, g, j)));
+                }
+                std::vector<const float*> kp, vp;
+                for (size_t j = 0; j < k.size(); j++) {
+                    kp.push_back(k[j].data());
+                    vp.push_back(v[j].data());
+                }
+                attend_reference(&rows[(size_t) s * qkvDim + h * headDim], kp, vp, headDim, scale, expected.data());
+                for (int d = 0; d < headDim; d++) {
+                    attentionError = std::max(
+                            attentionError, std::fabs(expected[d] - rowsOut[((size_t) s * heads + h) * headDim + d]));
+                }
+            }
+            length[s]++;
+        }
+    }
+    double idleCache = 0.0;  // slot 1 never ran: its cache must still hold the sentinel
+    for (int g = 0; g < kvHeads; g++) {
+        for (int j = 0; j < maxNew; j++) {
+            for (int d = 0; d < headDim; d++) {
+                idleCache = std::max(idleCache, std::fabs((double) as_float(sk(1, g, j)[d]) - SENTINEL));
+                idleCache = std::max(idleCache, std::fabs((double) as_float(sv(1, g, j)[d]) - SENTINEL));
+            }
+        }
+    }
+    check("decode rope " + shape, ropeError, 2e-5);
+    check("decode cache writes " + shape, cacheError, fp32 ? 2e-5 : 5e-3);
+    check("decode attention " + shape, attentionError, 1e-4);
+    check("idle slot: zero output, cache untouched", std::max(idleOutput, idleCache), 0.0);
+}
+
+static void test_rmsnorm(int rows, int hidden) {
+    auto x = random_vector((size_t) rows * hidden), weight = random_vector(hidden);
+    std::vector<float> y(x.size());
+    const float eps = 1e-5f;
+    launch({(unsigned) rows, 1, 1}, 256, [&] { rmsnorm(x.data(), weight.data(), y.data(), hidden, eps); });
+    double error = 0.0;
+    for (int r = 0; r < rows; r++) {
+        double squares = 0.0;
+        for (int i = 0; i < hidden; i++) {
+            squares += (double) x[(size_t) r * hidden + i] * x[(size_t) r * hidden + i];
+        }
+        double scale = 1.0 / std::sqrt(squares / hidden + eps);
+        for (int i = 0; i < hidden; i++) {
+            size_t at = (size_t) r * hidden + i;
+            error = std::max(error, std::fabs(x[at] * scale * weight[i] - y[at]));
+        }
+    }
+    check("rmsnorm hidden " + std::to_string(hidden), error, 1e-5);
+}
+
+static void test_swiglu(int rows, int inter) {
+    auto gateUp = random_vector((size_t) rows * 2 * inter);
+    std::vector<float> act((size_t) rows * inter);
+    launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [&] { swiglu(gateUp.data(), act.data(), inter); });
+    double error = 0.0;
+    for (int r = 0; r < rows; r++) {
+        for (int i = 0; i < inter; i++) {
+            double gate = gateUp[(size_t) r * 2 * inter + i], up = gateUp[(size_t) r * 2 * inter + inter + i];
+            error = std::max(error, std::fabs(gate / (1.0 + std::exp(-gate)) * up - act[(size_t) r * inter + i]));
+        }
+    }
+    check("swiglu intermediate " + std::to_string(inter), error, 1e-5);
+}
+
+// Rows of the table; zeros for ids outside the vocabulary.
+template <typename W>
+static void test_embed() {
+    const int hidden = 50, vocab = 7;
+    std::vector<int> tokens = {3, vocab, -1, 0, vocab - 1};
+    auto table = random_vector((size_t) vocab * hidden);
+    std::vector<W> stored(table.size());
+    for (size_t i = 0; i < table.size(); i++) {
+        set(stored[i], table[i]);
+    }
+    std::vector<float> x(tokens.size() * hidden, 5.0f);
+    launch({(unsigned) tokens.size(), 1, 1}, 256, [&] {
+        if constexpr (std::is_same_v<W, float>) {
+            embed_f32(tokens.data(), stored.data(), x.data(), hidden, vocab);
+        } else {
+            embed_bf16(tokens.data(), stored.data(), x.data(), hidden, vocab);
+        }
+    });
+    double error = 0.0;
+    for (size_t r = 0; r < tokens.size(); r++) {
+        bool valid = tokens[r] >= 0 && tokens[r] < vocab;
+        for (int i = 0; i < hidden; i++) {
+            float expected = valid ? as_float(stored[(size_t) tokens[r] * hidden + i]) : 0.0f;
+            error = std::max(error, (double) std::fabs(x[r * hidden + i] - expected));
+        }
+    }
+    check(std::string("embed_") + type_name<W>() + " with out-of-range ids", error, 0.0);
+}
+
+int main() {
+    std::printf("kernels:\n");
+    for (auto [rows, outs, ins] : {std::tuple{1, 45, 70}, {37, 33, 64}, {5, 130, 200}, {64, 96, 192}}) {
+        test_gemm<float>(rows, outs, ins);
+        test_gemm<bf16>(rows, outs, ins);
+    }
+    for (auto [headDim, heads, kvHeads, promptLen] :
+         {std::tuple{32, 6, 2, 30}, {128, 4, 2, 9}, {80, 3, 1, 5}, {8, 4, 2, 70}, {256, 2, 1, 3}, {64, 2, 2, 1}}) {
+        test_rope_attention<float>(headDim, heads, kvHeads, promptLen);
+        test_rope_attention<bf16>(headDim, heads, kvHeads, promptLen);
+    }
+    test_rmsnorm(3, 77);
+    test_rmsnorm(2, 1000);
+    test_swiglu(2, 300);
+    test_embed<float>();
+    test_embed<bf16>();
+    std::printf("kernels: %d failed checks: %s\n", failures, failures == 0 ? "PASS" : "FAIL");
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,105 @@
+// sample_rows against the host Sampler: replays the cases SamplerCases.java wrote with Sampler.sample(logits,
+// offset, vocab, u). The token must be the same in every case, the log-probabilities within 1e-4. Each case runs
+// as one of two rows, the other one inactive (u < 0), whose output must stay untouched.
+#include "cuda_emulator.h"
+#include "reason_kernels.cu"
+
+#include <fstream>
+#include <iostream>
+
+static float float_bits(long long b) {
+    int32_t i = (int32_t) b;
+    float f;
+    std::memcpy(&f, &i, 4);
+    return f;
+}
+
+static double double_bits(long long b) {
+    double d;
+    std::memcpy(&d, &b, 8);
+    return d;
+}
+
+static bool close(float got, float expected) {
+    return got == expected || std::fabs((double) got - expected) <= 1e-4;  // == covers -infinity
+}
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: test_sampling CASES_FILE\n");
+        return 2;
+    }
+    std::ifstream in(argv[1]);
+    int vocab, nTop, greedy, topK;
+    long long invTemperature, maxDistance, topP, u;
+    int cases = 0, tokenMismatches = 0, logprobMismatches = 0, inactiveWritten = 0;
+    double worstLogprob = 0.0;
+    while (in >> vocab >> nTop >> greedy >> invTemperature >> maxDistance >> topK >> topP >> u) {
+        int active = cases % 2;  // the case's row; the other row is inactive
+        std::vector<float> logits(2 * (size_t) vocab);
+        for (int i = 0; i < vocab; i++) {
+            long long b;
+            in >> b;
+            logits[(size_t) active * vocab + i] = float_bits(b);
+            logits[(size_t) (1 - active) * vocab + i] = float_bits(b);
+        }
+        int token;
+        long long logprob;
+        in >> token >> logprob;
+        std::vector<float> tops(nTop);
+        for (float& t : tops) {
+            long long b;
+            in >> b;
+            t = float_bits(b);
+        }
+        if (!in) {
+            std::fprintf(stderr, "%s: truncated case %d\n", argv[1], cases + 1);
+            return 2;
+        }
+        const int SENTINEL = -7;
+        int stride = 2 + nTop;
+        std::vector<int> out(2 * (size_t) stride, SENTINEL);
+        double uniforms[2];
+        uniforms[active] = double_bits(u);
+        uniforms[1 - active] = -1.0;
+        launch({2, 1, 1}, SAMPLE_THREADS, [&] {
+            sample_rows(logits.data(), vocab, uniforms, out.data(), nTop, greedy, double_bits(invTemperature),
+                        double_bits(maxDistance), topK, double_bits(topP));
+        });
+        cases++;
+
+        const int* got = &out[(size_t) active * stride];
+        for (int j = 0; j < stride; j++) {
+            inactiveWritten += out[(size_t) (1 - active) * stride + j] != SENTINEL;
+        }
+        if (got[0] != token) {
+            tokenMismatches++;
+            std::printf("case %d: vocab %d greedy %d 1/T %g min-p distance %g top-k %d top-p %g u %.17g: "
+                        "kernel token %d, Sampler %d\n", cases, vocab, greedy, double_bits(invTemperature),
+                        double_bits(maxDistance), topK, double_bits(topP), double_bits(u), got[0], token);
+        }
+        bool logprobsClose = close(float_bits(got[1]), float_bits(logprob));
+        worstLogprob = std::max(worstLogprob, std::fabs((double) float_bits(got[1]) - float_bits(logprob)));
+        for (int j = 0; j < nTop; j++) {
+            float g = float_bits(got[2 + j]);
+            logprobsClose &= close(g, tops[j]);
+            if (g != tops[j]) {
+                worstLogprob = std::max(worstLogprob, std::fabs((double) g - tops[j]));
+            }
+        }
+        if (!logprobsClose) {
+            logprobMismatches++;
+            std::printf("case %d: logprob %g, Sampler %g; top logprobs", cases, float_bits(got[1]),
+                        float_bits(logprob));
+            for (int j = 0; j < nTop; j++) {
+                std::printf(" %g/%g", float_bits(got[2 + j]), tops[j]);
+            }
+            std::printf("\n");
+        }
+    }
+    bool pass = cases > 0 && tokenMismatches == 0 && logprobMismatches == 0 && inactiveWritten == 0;
+    std::printf("sampling: %d cases, %d token mismatches, %d logprob mismatches (worst %.2g, tol 1e-4), "
+                "%d writes to inactive rows: %s\n", cases, tokenMismatches, logprobMismatches, worstLogprob,
+                inactiveWritten, pass ? "PASS" : "FAIL");
+    return pass ? 0 : 1;
+}
