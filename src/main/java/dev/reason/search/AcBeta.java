@@ -38,12 +38,10 @@ public record AcBeta(double threshold, int minVotes) implements StopRule {
     /** Confidence 0 with no votes; otherwise {@link #posterior} of the leader's and runner-up's vote counts. */
     @Override
     public Decision check(VoteTally tally, int chainsStillPossible) {
-        if (tally.leader().isEmpty()) {
+        if (tally.totalVotes() == 0) {
             return new Decision(false, 0.0);
         }
-        int v1 = tally.leader().get().votes();
-        int v2 = tally.runnerUp().map(VoteTally.Candidate::votes).orElse(0);
-        double p = posterior(v1, v2);
+        double p = posterior(tally.leaderVotes(), tally.runnerUpVotes());
         return new Decision(p >= threshold && tally.totalVotes() >= minVotes, p);
     }
 

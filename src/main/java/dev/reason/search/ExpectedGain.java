@@ -40,14 +40,14 @@ public record ExpectedGain(double epsilon, int minVotes) implements StopRule {
     /** Confidence is AC-Beta's posterior, as for {@code ac-beta}. */
     @Override
     public Decision check(VoteTally tally, int chainsStillPossible) {
-        if (tally.leader().isEmpty()) {
+        int votes = tally.totalVotes();
+        if (votes == 0) {
             return new Decision(false, 0.0);
         }
-        int v1 = tally.leader().get().votes();
-        int v2 = tally.runnerUp().map(VoteTally.Candidate::votes).orElse(0);
-        double posterior = AcBeta.posterior(v1, v2);
-        return new Decision(tally.totalVotes() >= minVotes
-                && gain(v1, v2, tally.totalVotes(), chainsStillPossible) < epsilon, posterior);
+        int v1 = tally.leaderVotes();
+        int v2 = tally.runnerUpVotes();
+        return new Decision(votes >= minVotes && gain(v1, v2, votes, chainsStillPossible) < epsilon,
+                AcBeta.posterior(v1, v2));
     }
 
     /** The bound on accuracy still to gain; {@code stillPossible} = {@link Integer#MAX_VALUE} means unbounded. */

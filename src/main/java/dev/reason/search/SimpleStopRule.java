@@ -1,6 +1,5 @@
 package dev.reason.search;
 
-import java.util.Optional;
 
 /** The parameterless stop rules behind {@link StopRule#none()} and {@link StopRule#decided()}. */
 final class SimpleStopRule implements StopRule {
@@ -28,13 +27,11 @@ final class SimpleStopRule implements StopRule {
         if (!stopsWhenDecided) {
             return new Decision(false, tally.leaderShare());
         }
-        Optional<VoteTally.Candidate> leader = tally.leader();
-        if (leader.isEmpty()) {
+        if (tally.totalVotes() == 0) {
             return new Decision(false, 0.0);
         }
-        long second = tally.runnerUp().map(VoteTally.Candidate::votes).orElse(0);
         // long arithmetic: chainsStillPossible may be Integer.MAX_VALUE ("unknown").
-        boolean settled = leader.get().votes() > second + (long) chainsStillPossible;
+        boolean settled = tally.leaderVotes() > tally.runnerUpVotes() + (long) chainsStillPossible;
         return new Decision(settled, settled ? 1.0 : tally.leaderShare());
     }
 

@@ -82,6 +82,16 @@ public final class VoteTally {
         return r.size() < 2 ? Optional.empty() : Optional.of(r.get(1));
     }
 
+    /** The leader's votes, 0 when empty. */
+    public int leaderVotes() {
+        return leader().map(Candidate::votes).orElse(0);
+    }
+
+    /** The runner-up's votes, 0 when fewer than two answers. */
+    public int runnerUpVotes() {
+        return runnerUp().map(Candidate::votes).orElse(0);
+    }
+
     public int totalVotes() {
         return totalVotes;
     }
@@ -92,7 +102,7 @@ public final class VoteTally {
 
     /** The leader's votes over all votes, e.g. {@code 11/16}; {@code 0/0} when empty. */
     public String share() {
-        return leader().map(Candidate::votes).orElse(0) + "/" + totalVotes;
+        return leaderVotes() + "/" + totalVotes;
     }
 
     /** The leader's fraction of the total weight, 0 when empty. */
