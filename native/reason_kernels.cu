@@ -77,48 +77,130 @@ gemm_f32(const float* x, const float* w, const float* bias, float* y, int rows, 
 }
 
 // The same product on tensor cores: w in bf16, x rounded to bf16 as it is staged, fp32 accumulation. 32 x 32 output
-// tiles, k-steps of 32; the 4 warps each own a 16 x 16 quarter. Grid: (ceil(rows / 32), ceil(outs / 32)); block: 128.
-// Rows sit in grid x so that the blocks sharing a weight tile run together and hit it in L2.
+// tiles, K chunks of GEMM_CHUNK; the 4 warps each own a 16 x 16 quarter. Each thread stages its share of the next
+// chunk in registers while the tensor cores work on the current one. When ins % 8 == 0 and x and w are 16-byte
+// aligned, W is read 8 bf16 at a time (uint4) and x 4 floats at a time (float4); otherwise element by element.
+// Split-K: block z of gridDim.z parts takes a contiguous run of whole chunks of K. With one part the block writes
+// y = tile + bias (+ y when accumulate); with several it writes its partial tile to partial[z][rows][outs] and
+// gemm_reduce adds the parts, in a fixed order (no atomics: the result does not depend on scheduling).
+// Grid: (ceil(rows / 32), ceil(outs / 32), parts); block: 128. Rows sit in grid x so that the blocks sharing a
+// weight tile run together and hit it in L2.
+#define GEMM_CHUNK 64
+
 extern "C" __global__ void __launch_bounds__(128)
-gemm_bf16(const float* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int accumulate) {
+gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* bias, float* y, float* partial,
+          int rows, int outs, int ins, int accumulate) {
     using namespace nvcuda;
-    const int pad = 8;  // keeps rows 16-byte aligned for wmma and spreads them over banks
-    __shared__ __align__(32) bf16 xs[32][32 + pad];
-    __shared__ __align__(32) bf16 ws[32][32 + pad];
+    const int ld = GEMM_CHUNK + 8;  // 144-byte rows: 16-byte aligned for wmma and the uint4 stores, spread over banks
+    __shared__ __align__(32) bf16 xs[32][ld];
+    __shared__ __align__(32) bf16 ws[32][ld];
     __shared__ __align__(32) float ys[32][32 + 4];
     int row0 = blockIdx.x * 32, col0 = blockIdx.y * 32;
     int warp = threadIdx.x >> 5;
     int wr = (warp >> 1) * 16, wc = (warp & 1) * 16;
+    int chunks = (ins + GEMM_CHUNK - 1) / GEMM_CHUNK;
+    int perPart = (chunks + gridDim.z - 1) / gridDim.z;
+    int kBegin = min(ins, (int) blockIdx.z * perPart * GEMM_CHUNK);
+    int kEnd = min(ins, kBegin + perPart * GEMM_CHUNK);
+    bool vector = ins % 8 == 0 && (((uintptr_t) x | (uintptr_t) w) & 15) == 0;
+    const unsigned short* wbits = reinterpret_cast<const unsigned short*>(w);
+
+    // This thread's share of a chunk: W elements [e / 8][(e % 8) * 8, + 8) for e = threadIdx.x + 128 i (i < 2),
+    // x elements [e / 16][(e % 16) * 4, + 4) for e = threadIdx.x + 128 i (i < 4). Zeros outside the matrices and
+    // past kEnd (kEnd - k0 is a multiple of 8 on the vector path, so a vector is wholly inside or outside).
+    uint4 wv[2];
+    float4 xv[4];
+    auto load = [&](int k0) {
+        for (int i = 0; i < 2; i++) {
+            int e = threadIdx.x + 128 * i;
+            int r = col0 + (e >> 3), k = k0 + (e & 7) * 8;
+            const size_t at = (size_t) r * ins + k;
+            if (vector) {
+                wv[i] = r < outs && k < kEnd ? *reinterpret_cast<const uint4*>(w + at) : make_uint4(0, 0, 0, 0);
+            } else {
+                unsigned h[8];
+                for (int j = 0; j < 8; j++) {
+                    h[j] = r < outs && k + j < kEnd ? wbits[at + j] : 0u;
+                }
+                wv[i] = make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6] | h[7] << 16);
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            int e = threadIdx.x + 128 * i;
+            int r = row0 + (e >> 4), k = k0 + (e & 15) * 4;
+            const size_t at = (size_t) r * ins + k;
+            if (vector) {
+                xv[i] = r < rows && k < kEnd ? *reinterpret_cast<const float4*>(x + at) : make_float4(0, 0, 0, 0);
+            } else {
+                bool in = r < rows;
+                xv[i] = make_float4(in && k < kEnd ? x[at] : 0.0f, in && k + 1 < kEnd ? x[at + 1] : 0.0f,
+                                    in && k + 2 < kEnd ? x[at + 2] : 0.0f, in && k + 3 < kEnd ? x[at + 3] : 0.0f);
+            }
+        }
+    };
+
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
     wmma::fill_fragment(acc, 0.0f);
-    for (int k0 = 0; k0 < ins; k0 += 32) {
-        for (int e = threadIdx.x; e < 32 * 32; e += blockDim.x) {
-            int r = e >> 5, k = e & 31;
-            int gk = k0 + k;
-            bool inK = gk < ins;
-            xs[r][k] = __float2bfloat16(row0 + r < rows && inK ? x[(size_t) (row0 + r) * ins + gk] : 0.0f);
-            ws[r][k] = col0 + r < outs && inK ? w[(size_t) (col0 + r) * ins + gk] : __float2bfloat16(0.0f);
+    if (kBegin < kEnd) {
+        load(kBegin);
+    }
+    for (int k0 = kBegin; k0 < kEnd; k0 += GEMM_CHUNK) {
+        for (int i = 0; i < 2; i++) {
+            int e = threadIdx.x + 128 * i;
+            *reinterpret_cast<uint4*>(&ws[e >> 3][(e & 7) * 8]) = wv[i];
+        }
+        for (int i = 0; i < 4; i++) {
+            int e = threadIdx.x + 128 * i;
+            bf16* to = &xs[e >> 4][(e & 15) * 4];
+            to[0] = __float2bfloat16(xv[i].x);
+            to[1] = __float2bfloat16(xv[i].y);
+            to[2] = __float2bfloat16(xv[i].z);
+            to[3] = __float2bfloat16(xv[i].w);
         }
         __syncthreads();
-        for (int kk = 0; kk < 32; kk += 16) {
+        if (k0 + GEMM_CHUNK < kEnd) {
+            load(k0 + GEMM_CHUNK);  // in flight while the tensor cores run
+        }
+        for (int kk = 0; kk < GEMM_CHUNK; kk += 16) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
             wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b;  // ws[n][k] is w^T column-major
-            wmma::load_matrix_sync(a, &xs[wr][kk], 32 + pad);
-            wmma::load_matrix_sync(b, &ws[wc][kk], 32 + pad);
+            wmma::load_matrix_sync(a, &xs[wr][kk], ld);
+            wmma::load_matrix_sync(b, &ws[wc][kk], ld);
             wmma::mma_sync(acc, a, b, acc);
         }
         __syncthreads();
     }
     wmma::store_matrix_sync(&ys[wr][wc], acc, 32 + 4, wmma::mem_row_major);
     __syncthreads();
+    bool split = gridDim.z > 1;
     for (int e = threadIdx.x; e < 32 * 32; e += blockDim.x) {
         int r = e >> 5, c = e & 31;
         int row = row0 + r, col = col0 + c;
         if (row < rows && col < outs) {
-            float* out = y + (size_t) row * outs + col;
-            float v = ys[r][c] + bias[col];
-            *out = accumulate ? *out + v : v;
+            if (split) {
+                partial[((size_t) blockIdx.z * rows + row) * outs + col] = ys[r][c];
+            } else {
+                float* out = y + (size_t) row * outs + col;
+                float v = ys[r][c] + bias[col];
+                *out = accumulate ? *out + v : v;
+            }
         }
+    }
+}
+
+// Finishes a split-K gemm_bf16: y = the sum of the parts partial[0 .. parts) in that order + bias (+ y when
+// accumulate). Grid: ceil(rows * outs / 256); block: 256.
+extern "C" __global__ void __launch_bounds__(256)
+gemm_reduce(const float* partial, const float* bias, float* y, int rows, int outs, int parts, int accumulate) {
+    size_t n = (size_t) rows * outs;
+    size_t i = (size_t) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {
+        float sum = 0.0f;
+        for (int p = 0; p < parts; p++) {
+            sum += partial[p * n + i];
+        }
+        float v = sum + bias[i % outs];
+        y[i] = accumulate ? y[i] + v : v;
     }
 }
 

@@ -316,6 +316,21 @@ inline int __float_as_int(float x) {
 
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 
+inline int min(int a, int b) { return a < b ? a : b; }
+
+// The vector types of the 16-byte loads, with CUDA's alignment (the kernels reinterpret bf16 and float arrays as
+// these, hence -fno-strict-aliasing in run.sh).
+struct alignas(16) uint4 {
+    unsigned x, y, z, w;
+};
+
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+
+inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+
 // glibc declares its own sincosf under _GNU_SOURCE (g++'s default), so the kernels' calls are renamed.
 #define sincosf emu_sincosf
 inline void emu_sincosf(float angle, float* s, float* c) {

@@ -38,7 +38,7 @@ if ! command -v "$cxx" >/dev/null; then
 fi
 
 # Compile the tests and generate the sampler cases side by side.
-flags=(-O2 -std=c++17 -Wall -Wno-unknown-pragmas -Wno-sign-compare
+flags=(-O2 -std=c++17 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-sign-compare
        -I native/emulator/include -I native -I native/emulator)  # the stand-in CUDA headers come first
 pids=()
 for test in test_sampling test_kernels test_forward; do

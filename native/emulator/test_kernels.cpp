@@ -35,26 +35,35 @@ static void check(const std::string& what, double error, double tolerance) {
 
 static unsigned blocks(int n, int per) { return (unsigned) ((n + per - 1) / per); }
 
-// y = x w^T + bias (+ y): the bf16 kernel rounds x and w to bf16, so the reference does too.
+// y = x w^T + bias (+ y): the bf16 kernel rounds x and w to bf16, so the reference does too. parts: gemm_bf16's
+// split-K (gridDim.z), finished by gemm_reduce when above 1; xOffset: x starts that many floats into its buffer
+// (1 makes it misaligned for the 16-byte loads, so the element-wise path runs).
 template <typename W>
-static void test_gemm(int rows, int outs, int ins) {
+static void test_gemm(int rows, int outs, int ins, int parts = 1, int xOffset = 0) {
     bool fp32 = std::is_same_v<W, float>;
-    auto x = random_vector((size_t) rows * ins), w = random_vector((size_t) outs * ins);
+    auto xBuffer = random_vector((size_t) rows * ins + xOffset), w = random_vector((size_t) outs * ins);
+    const float* x = xBuffer.data() + xOffset;
     auto bias = random_vector(outs), y0 = random_vector((size_t) rows * outs);
     std::vector<W> weights(w.size());
     for (size_t i = 0; i < w.size(); i++) {
         set(weights[i], w[i]);
     }
+    std::vector<float> partial((size_t) parts * rows * outs, NAN);
     for (int accumulate = 0; accumulate < 2; accumulate++) {
         std::vector<float> y = y0;
         if constexpr (std::is_same_v<W, float>) {
             launch({blocks(rows, 16), blocks(outs, 16), 1}, 256, [&] {
-                gemm_f32(x.data(), weights.data(), bias.data(), y.data(), rows, outs, ins, accumulate);
+                gemm_f32(x, weights.data(), bias.data(), y.data(), rows, outs, ins, accumulate);
             });
         } else {
-            launch({blocks(rows, 32), blocks(outs, 32), 1}, 128, [&] {
-                gemm_bf16(x.data(), weights.data(), bias.data(), y.data(), rows, outs, ins, accumulate);
+            launch({blocks(rows, 32), blocks(outs, 32), (unsigned) parts}, 128, [&] {
+                gemm_bf16(x, weights.data(), bias.data(), y.data(), partial.data(), rows, outs, ins, accumulate);
             });
+            if (parts > 1) {
+                launch({blocks(rows * outs, 256), 1, 1}, 256, [&] {
+                    gemm_reduce(partial.data(), bias.data(), y.data(), rows, outs, parts, accumulate);
+                });
+            }
         }
         double error = 0.0;
         for (int r = 0; r < rows; r++) {
@@ -68,7 +77,8 @@ static void test_gemm(int rows, int outs, int ins) {
             }
         }
         check("gemm_" + std::string(type_name<W>()) + " " + std::to_string(rows) + "x" + std::to_string(outs) + "x"
-                      + std::to_string(ins) + (accumulate ? " accumulate" : ""),
+                      + std::to_string(ins) + (parts > 1 ? " split " + std::to_string(parts) : "")
+                      + (xOffset ? " unaligned x" : "") + (accumulate ? " accumulate" : ""),
               error, 1e-3);
     }
 }
@@ -384,6 +394,13 @@ int main() {
     for (auto [rows, outs, ins] : {std::tuple{1, 45, 70}, {37, 33, 64}, {5, 130, 200}, {64, 96, 192}}) {
         test_gemm<float>(rows, outs, ins);
         test_gemm<bf16>(rows, outs, ins);
+    }
+    // Split-K over K not a multiple of the 64-wide chunk: vector loads (ins % 8 == 0) and element-wise ones (odd
+    // ins, or x misaligned); 5x33x200 in 7 parts leaves parts with no chunk at all (they contribute zeros).
+    for (auto [rows, outs, ins, parts, xOffset] :
+         {std::tuple{1, 45, 520, 2, 0}, {3, 40, 1000, 3, 0}, {37, 70, 777, 7, 0}, {5, 33, 200, 7, 0},
+          {4, 50, 256, 2, 1}, {33, 31, 136, 1, 1}, {2, 64, 4864, 7, 0}, {66, 40, 904, 3, 0}}) {
+        test_gemm<bf16>(rows, outs, ins, parts, xOffset);
     }
     for (auto [headDim, heads, kvHeads, promptLen] :
          {std::tuple{32, 6, 2, 30}, {128, 4, 2, 9}, {80, 3, 1, 5}, {8, 4, 2, 70}, {256, 2, 1, 3}, {64, 2, 2, 1}}) {

@@ -48,6 +48,7 @@ final class CudaBatch implements DecodeBatch {
     private final CUdeviceptr gateUp;    // [rows, 2 * inter]
     private final CUdeviceptr act;       // [rows, inter]
     private final CUdeviceptr logits;    // [slots, vocab]; prefill writes row 0
+    private final CUdeviceptr workspace; // split-K partial sums of the GEMMs (Kernels.gemm)
     private final CUdeviceptr[] promptK; // per layer [kvHeads, promptLen, headDim]
     private final CUdeviceptr[] promptV;
     private final CUdeviceptr[] slotK;   // per layer [slots, kvHeads, maxNew, headDim]
@@ -93,6 +94,7 @@ final class CudaBatch implements DecodeBatch {
         gateUp = memory.alloc(4 * rows * 2 * inter);
         act = memory.alloc(4 * rows * inter);
         logits = memory.alloc(4L * slots * vocab);
+        workspace = memory.alloc(4L * Math.max(workspaceFloats(promptLen), workspaceFloats(slots)));
         int layers = c.numLayers();
         int kvBytes = DeviceWeights.bytesPerElement(engine.precision());
         promptK = new CUdeviceptr[layers];
@@ -116,6 +118,23 @@ final class CudaBatch implements DecodeBatch {
         backendNanos += System.nanoTime() - t0;
     }
 
+    /** The split-K workspace the GEMMs of {@link #forward} need over {@code rows} rows (the largest of them). */
+    private long workspaceFloats(int rows) {
+        long[] each = {
+            k.workspaceFloats(rows, qkvDim, hidden),
+            k.workspaceFloats(rows, hidden, heads * headDim),
+            k.workspaceFloats(rows, 2 * inter, hidden),
+            k.workspaceFloats(rows, hidden, inter),
+            k.workspaceFloats(1, vocab, hidden),
+            k.workspaceFloats(rows, vocab, hidden),
+        };
+        long most = 0;
+        for (long floats : each) {
+            most = Math.max(most, floats);
+        }
+        return most;
+    }
+
     /**
      * The model over {@code rows} rows, leaving next-token logits in {@link #logits}. Prefill: the rows are the
      * prompt's positions (causal attention; only the last row's logits). Decode: the rows are the slots, each one
@@ -126,21 +145,21 @@ final class CudaBatch implements DecodeBatch {
         for (int l = 0; l < w.layers.size(); l++) {
             DeviceWeights.Layer layer = w.layers.get(l);
             k.rmsnorm(x, layer.attnNorm(), xn, rows, hidden, eps);
-            k.gemm(xn, layer.qkv(), layer.qkvBias(), qkv, rows, qkvDim, hidden, false);
+            k.gemm(xn, layer.qkv(), layer.qkvBias(), qkv, rows, qkvDim, hidden, false, workspace);
             k.ropeStore(qkv, w.invFreq, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
                     slotK[l], slotV[l], maxNew, lengths, decode);
             k.attention(qkv, attn, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
                     slotK[l], slotV[l], maxNew, lengths, decode);
-            k.gemm(attn, layer.o(), w.zeros, x, rows, hidden, heads * headDim, true);     // x += attention
+            k.gemm(attn, layer.o(), w.zeros, x, rows, hidden, heads * headDim, true, workspace);  // x += attention
             k.rmsnorm(x, layer.mlpNorm(), xn, rows, hidden, eps);
-            k.gemm(xn, layer.gateUp(), w.zeros, gateUp, rows, 2 * inter, hidden, false);
+            k.gemm(xn, layer.gateUp(), w.zeros, gateUp, rows, 2 * inter, hidden, false, workspace);
             k.swiglu(gateUp, act, rows, inter);
-            k.gemm(act, layer.down(), w.zeros, x, rows, hidden, inter, true);            // x += MLP
+            k.gemm(act, layer.down(), w.zeros, x, rows, hidden, inter, true, workspace);         // x += MLP
         }
         int outRows = decode ? rows : 1;
         CUdeviceptr last = decode ? x : x.withByteOffset(4L * (rows - 1) * hidden);
         k.rmsnorm(last, w.finalNorm, xn, outRows, hidden, eps);
-        k.gemm(xn, w.lmHead, w.zeros, logits, outRows, vocab, hidden, false);
+        k.gemm(xn, w.lmHead, w.zeros, logits, outRows, vocab, hidden, false, workspace);
     }
 
     /** Feeds each active slot's token at its own next position. */

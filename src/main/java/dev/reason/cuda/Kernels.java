@@ -30,10 +30,17 @@ final class Kernels {
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));
     static final int MAX_HEAD_DIM = 256;      // MAX_HEAD_DIM in reason_kernels.cu
     private static final int MAX_GRID_Y = 65535;
+    private static final int MAX_GRID_Z = 65535;
+    static final int GEMM_TILE = 32;          // gemm_bf16's output tile
+    static final int GEMM_CHUNK = 64;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
+    /** Split-K aims for this many gemm_bf16 blocks: two per SM of an H100 (132 SMs). */
+    static final int SPLIT_TARGET_BLOCKS = 264;
+    /** Each split-K part gets at least this much of K, so that a part's work outweighs writing its partial tile. */
+    static final int SPLIT_MIN_K = 256;
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
     interface Launcher {
-        void launch(String kernel, int gridX, int gridY, int block, Object... args);
+        void launch(String kernel, int gridX, int gridY, int gridZ, int block, Object... args);
     }
 
     private final Launcher launcher;
@@ -48,26 +55,64 @@ final class Kernels {
 
     /** x[r] = table[tokens[r]]. */
     void embed(CUdeviceptr tokens, CUdeviceptr table, CUdeviceptr x, int rows, int hidden, int vocab) {
-        launcher.launch("embed" + suffix, rows, 1, 256, tokens, table, x, hidden, vocab);
+        launcher.launch("embed" + suffix, rows, 1, 1, 256, tokens, table, x, hidden, vocab);
     }
 
     void rmsnorm(CUdeviceptr x, CUdeviceptr weight, CUdeviceptr y, int rows, int hidden, float eps) {
-        launcher.launch("rmsnorm", rows, 1, 256, x, weight, y, hidden, eps);
+        launcher.launch("rmsnorm", rows, 1, 1, 256, x, weight, y, hidden, eps);
     }
 
-    /** y = x * w^T + bias, or y += that when accumulate: x [rows, ins], w [outs, ins]. */
+    /**
+     * y = x * w^T + bias, or y += that when accumulate: x [rows, ins], w [outs, ins]. In bf16, a product with few
+     * output tiles and a long K is split along K ({@link #splitK}): the parts go to {@code workspace}, at least
+     * {@link #workspaceFloats} floats, and gemm_reduce adds them in a fixed order (deterministic, no atomics).
+     */
     void gemm(CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr y, int rows, int outs, int ins,
-              boolean accumulate) {
-        int tile = fp32 ? 16 : 32;
-        launcher.launch("gemm" + suffix, blocks(rows, tile), blocks(outs, tile), fp32 ? 256 : 128,
-                x, w, bias, y, rows, outs, ins, accumulate ? 1 : 0);
+              boolean accumulate, CUdeviceptr workspace) {
+        int acc = accumulate ? 1 : 0;
+        if (fp32) {
+            launcher.launch("gemm_f32", blocks(rows, 16), blocks(outs, 16), 1, 256, x, w, bias, y, rows, outs, ins,
+                    acc);
+            return;
+        }
+        int parts = splitK(rows, outs, ins);
+        launcher.launch("gemm_bf16", blocks(rows, GEMM_TILE), blocks(outs, GEMM_TILE), parts, 128,
+                x, w, bias, y, workspace, rows, outs, ins, acc);
+        if (parts > 1) {
+            launcher.launch("gemm_reduce", blocks(rows * outs, 256), 1, 1, 256, workspace, bias, y, rows, outs,
+                    parts, acc);
+        }
+    }
+
+    /** The floats of workspace {@link #gemm} needs for this shape (0 without a split). */
+    long workspaceFloats(int rows, int outs, int ins) {
+        int parts = fp32 ? 1 : splitK(rows, outs, ins);
+        return parts > 1 ? (long) parts * rows * outs : 0;
+    }
+
+    /**
+     * The number of K parts of gemm_bf16 for a shape: 1 when the output tiles alone give {@link
+     * #SPLIT_TARGET_BLOCKS} blocks; otherwise enough parts to reach it, but none shorter than {@link #SPLIT_MIN_K},
+     * then evened out over whole chunks so that no part is empty. native/emulator/test_forward.cpp has a copy.
+     */
+    static int splitK(int rows, int outs, int ins) {
+        long tiles = (long) blocks(rows, GEMM_TILE) * blocks(outs, GEMM_TILE);
+        if (tiles >= SPLIT_TARGET_BLOCKS) {
+            return 1;
+        }
+        int parts = (int) Math.min((SPLIT_TARGET_BLOCKS + tiles - 1) / tiles, ins / SPLIT_MIN_K);
+        if (parts <= 1) {
+            return 1;
+        }
+        int chunks = blocks(ins, GEMM_CHUNK);
+        return blocks(chunks, blocks(chunks, parts));  // the parts that whole chunks of ceil(chunks / parts) fill
     }
 
     /** Rotary embedding of the query and key heads of each row, and the row's key and value into the cache. */
     void ropeStore(CUdeviceptr qkv, CUdeviceptr invFreq, int rows, int heads, int kvHeads, int headDim,
                    CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
                    int maxNew, CUdeviceptr lengths, boolean decode) {
-        launcher.launch("rope_store" + suffix, rows, 1, 128, qkv, invFreq, heads, kvHeads, headDim,
+        launcher.launch("rope_store" + suffix, rows, 1, 1, 128, qkv, invFreq, heads, kvHeads, headDim,
                 promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0);
     }
 
@@ -75,19 +120,19 @@ final class Kernels {
                    CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
                    int maxNew, CUdeviceptr lengths, boolean decode) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        launcher.launch("attention" + suffix, rows, heads, 128, qkv, out, heads, kvHeads, headDim,
+        launcher.launch("attention" + suffix, rows, heads, 1, 128, qkv, out, heads, kvHeads, headDim,
                 promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0, scale);
     }
 
     /** act = silu(gate) * up, with gateUp rows = [gate | up]. */
     void swiglu(CUdeviceptr gateUp, CUdeviceptr act, int rows, int inter) {
-        launcher.launch("swiglu", rows, blocks(inter, 256), 256, gateUp, act, inter);
+        launcher.launch("swiglu", rows, blocks(inter, 256), 1, 256, gateUp, act, inter);
     }
 
     /** One sampled token per row; see sampling.cuh for the arguments. */
     void sample(CUdeviceptr logits, int rows, int vocab, CUdeviceptr uniforms, CUdeviceptr out, int nTop,
                 boolean greedy, double invTemperature, double maxDistance, int topK, double topP) {
-        launcher.launch("sample_rows", rows, 1, 512, logits, vocab, uniforms, out, nTop, greedy ? 1 : 0,
+        launcher.launch("sample_rows", rows, 1, 1, 512, logits, vocab, uniforms, out, nTop, greedy ? 1 : 0,
                 invTemperature, maxDistance, topK, topP);
     }
 
@@ -116,23 +161,23 @@ final class Kernels {
         }
 
         @Override
-        public void launch(String kernel, int gridX, int gridY, int block, Object... args) {
-            if (gridX < 1 || gridY < 1 || gridY > MAX_GRID_Y) {
-                throw new IllegalArgumentException("kernel " + kernel + ": grid " + gridX + " x " + gridY
-                        + " is outside what CUDA launches (model or batch too large for this kernel)");
+        public void launch(String kernel, int gridX, int gridY, int gridZ, int block, Object... args) {
+            if (gridX < 1 || gridY < 1 || gridY > MAX_GRID_Y || gridZ < 1 || gridZ > MAX_GRID_Z) {
+                throw new IllegalArgumentException("kernel " + kernel + ": grid " + gridX + " x " + gridY + " x "
+                        + gridZ + " is outside what CUDA launches (model or batch too large for this kernel)");
             }
             Pointer[] params = new Pointer[args.length];
             for (int i = 0; i < args.length; i++) {
                 params[i] = param(args[i]);
             }
             try {
-                cuLaunchKernel(function(kernel), gridX, gridY, 1, block, 1, 1, 0, null, Pointer.to(params), null);
+                cuLaunchKernel(function(kernel), gridX, gridY, gridZ, block, 1, 1, 0, null, Pointer.to(params), null);
                 if (DEBUG) {
                     cuCtxSynchronize();
                 }
             } catch (CudaException e) {
-                throw new IllegalStateException("CUDA kernel " + kernel + " (grid " + gridX + " x " + gridY
-                        + ", block " + block + ") failed: " + e.getMessage()
+                throw new IllegalStateException("CUDA kernel " + kernel + " (grid " + gridX + " x " + gridY + " x "
+                        + gridZ + ", block " + block + ") failed: " + e.getMessage()
                         + (DEBUG ? "" : " (or an earlier kernel did; REASON_CUDA_DEBUG=1 names the one)"), e);
             }
         }

@@ -30,7 +30,7 @@ class KernelSignaturesTest {
     private record Signature(List<Class<?>> params, String launchBounds) {
     }
 
-    private record Launch(String kernel, int gridX, int gridY, int block, Object[] args) {
+    private record Launch(String kernel, int gridX, int gridY, int gridZ, int block, Object[] args) {
     }
 
     private static String sources() throws IOException {
@@ -58,17 +58,29 @@ class KernelSignaturesTest {
 
     private static List<Launch> everyLaunch(CudaEngine.Precision precision) {
         List<Launch> launches = new ArrayList<>();
-        Kernels k = new Kernels((kernel, gx, gy, block, args) -> launches.add(new Launch(kernel, gx, gy, block, args)),
+        Kernels k = new Kernels(
+                (kernel, gx, gy, gz, block, args) -> launches.add(new Launch(kernel, gx, gy, gz, block, args)),
                 precision);
         CUdeviceptr p = new CUdeviceptr();
         k.embed(p, p, p, 3, 8, 10);
         k.rmsnorm(p, p, p, 3, 8, 1e-5f);
-        k.gemm(p, p, p, p, 3, 40, 8, true);
+        k.gemm(p, p, p, p, 3, 40, 8, true, p);
+        k.gemm(p, p, p, p, 3, 40, 1024, false, p);  // split along K in bf16: gemm_bf16 in parts, then gemm_reduce
         k.ropeStore(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, true);
         k.attention(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, false);
         k.swiglu(p, p, 3, 300);
         k.sample(p, 3, 10, p, p, 5, false, 1.0, 2.0, 4, 0.9);
         return launches;
+    }
+
+    @Test
+    void theSplitGemmLaunchesItsReduction() {
+        List<String> kernels = new ArrayList<>();
+        for (Launch l : everyLaunch(CudaEngine.Precision.BF16)) {
+            kernels.add(l.kernel() + " z " + l.gridZ());
+        }
+        assertTrue(kernels.contains("gemm_bf16 z 1"), kernels.toString());
+        assertTrue(kernels.contains("gemm_bf16 z 4") && kernels.contains("gemm_reduce z 1"), kernels.toString());
     }
 
     @Test
@@ -88,7 +100,7 @@ class KernelSignaturesTest {
                     int bound = evaluate(s.launchBounds());
                     assertTrue(l.block() <= bound, l.kernel() + ": block " + l.block() + " over its launch bounds");
                 }
-                assertTrue(l.gridX() >= 1 && l.gridY() >= 1, l.kernel() + ": empty grid");
+                assertTrue(l.gridX() >= 1 && l.gridY() >= 1 && l.gridZ() >= 1, l.kernel() + ": empty grid");
             }
         }
     }

@@ -1,0 +1,77 @@
+package dev.reason.cuda;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The split-K choice of {@link Kernels#splitK} and the workspace it needs. */
+class GemmSplitTest {
+    // Qwen2-0.5B: hidden 896, intermediate 4864, 14 heads / 2 KV heads of 64, vocab 151936.
+    private static final int HIDDEN = 896;
+    private static final int INTER = 4864;
+    private static final int QKV = (14 + 2 * 2) * 64;
+    private static final int VOCAB = 151936;
+
+    /** Parts of qkv, o_proj, gate_up, down_proj and lm_head at a number of decode rows. */
+    private static String qwenSplits(int rows) {
+        return Kernels.splitK(rows, QKV, HIDDEN) + " " + Kernels.splitK(rows, HIDDEN, HIDDEN) + " "
+                + Kernels.splitK(rows, 2 * INTER, HIDDEN) + " " + Kernels.splitK(rows, HIDDEN, INTER) + " "
+                + Kernels.splitK(rows, VOCAB, HIDDEN);
+    }
+
+    @Test
+    void qwen2HalfBillionShapes() {
+        assertEquals("3 3 1 10 1", qwenSplits(1));
+        assertEquals("3 3 1 10 1", qwenSplits(16));
+        assertEquals("3 3 1 5 1", qwenSplits(64));
+        assertEquals("1 2 1 2 1", qwenSplits(256));
+    }
+
+    @Test
+    void everyPartHasWorkAndEnoughOfK() {
+        for (int rows : new int[] {1, 2, 7, 16, 33, 64, 100, 256, 1000}) {
+            for (int outs = 1; outs <= 5000; outs += 37) {
+                for (int ins = 1; ins <= 9000; ins += 53) {
+                    int parts = Kernels.splitK(rows, outs, ins);
+                    long tiles = (long) ((rows + 31) / 32) * ((outs + 31) / 32);
+                    String shape = rows + "x" + outs + "x" + ins + ": " + parts + " parts";
+                    assertTrue(parts >= 1, shape);
+                    if (tiles >= Kernels.SPLIT_TARGET_BLOCKS || ins < 2 * Kernels.SPLIT_MIN_K) {
+                        assertEquals(1, parts, shape);
+                    }
+                    if (parts > 1) {
+                        int chunks = (ins + Kernels.GEMM_CHUNK - 1) / Kernels.GEMM_CHUNK;
+                        int perPart = (chunks + parts - 1) / parts;  // as gemm_bf16 divides K
+                        assertTrue((parts - 1) * perPart < chunks, shape + ": an empty part");
+                        assertTrue(perPart * Kernels.GEMM_CHUNK >= Kernels.SPLIT_MIN_K, shape + ": parts too short");
+                        assertTrue(tiles * parts < 2L * Kernels.SPLIT_TARGET_BLOCKS + tiles, shape + ": too many");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void workspaceIsThePartsTimesTheOutput() {
+        Kernels bf16 = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16);
+        Kernels fp32 = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.FP32);
+        assertEquals(5L * 64 * HIDDEN, bf16.workspaceFloats(64, HIDDEN, INTER));
+        assertEquals(0, bf16.workspaceFloats(64, VOCAB, HIDDEN));
+        assertEquals(0, fp32.workspaceFloats(64, HIDDEN, INTER));  // gemm_f32 does not split
+    }
+
+    @Test
+    void chunkMatchesTheKernel() throws IOException {
+        Matcher m = Pattern.compile("#define\\s+GEMM_CHUNK\\s+(\\d+)")
+                .matcher(Files.readString(Path.of("native", "reason_kernels.cu")));
+        assertTrue(m.find(), "no #define GEMM_CHUNK in native/reason_kernels.cu");
+        assertEquals(Integer.parseInt(m.group(1)), Kernels.GEMM_CHUNK);
+    }
+}
