@@ -31,6 +31,12 @@ final class ResultPrinter {
                     abstain ? "best guess " + r.answer() + ", " : "", r.leaderVotes(), r.votes(),
                     100.0 * r.leaderVotes() / Math.max(1, r.votes()), r.rule(), r.confidence());
         }
+        long answered = r.chains().stream().filter(c -> c.answer() != null).count();
+        long failed = r.chains().stream().filter(c -> c.answer() != null && c.verdict().equals("fail")).count();
+        if (answered > 0 && failed == answered) {
+            out.println("warning: every answered chain failed the verifier's check (a miscopied question or a wrong"
+                    + " step); this is their plain vote");
+        }
         List<String> others = new ArrayList<>();
         for (VoteTally.Candidate c : r.ranking().subList(Math.min(1, r.ranking().size()), Math.min(4, r.ranking().size()))) {
             others.add(c.answer() + " (" + c.votes() + "/" + r.votes() + ")");

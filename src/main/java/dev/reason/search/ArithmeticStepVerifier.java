@@ -18,10 +18,18 @@ import java.util.Optional;
  * {@code $} is ignored ({@code $5 + $3 = $8} is checked). {@code ==}, {@code <=}, {@code >=},
  * {@code !=} and {@code :=} are not equations.
  *
- * <p>Verdict: {@link Verdict#FAIL} if any equation is wrong (a division by zero included),
- * {@link Verdict#PASS} if at least one was checked and all were right, {@link Verdict#UNKNOWN} if none
- * was found. Only the chain's own steps are checked: the question is not solved, so a chain that copied
- * the question wrong and then computed correctly still passes.
+ * <p>Worked-expression chains (the shipped model's format: the question's expression restated on the first
+ * line, then lines {@code a op b = c, REST} where REST is the expression rewritten with the step done) get three
+ * more checks, each of something the chain wrote: the first line must be the question's expression (the same
+ * tree: numbers by value, so {@code 047} is 47, and redundant parentheses do not count), each REST must keep the
+ * value of the expression it rewrites (the rewrite is an equation the chain asserts across lines, like the
+ * chained rewrites above), and the final answer must be the last expression's value. These catch a copied
+ * question with an invented or dropped operand and a step result written back wrong, which every single
+ * equation of such a chain survives.
+ *
+ * <p>Verdict: {@link Verdict#FAIL} if any check fails (a division by zero included), {@link Verdict#PASS} if at
+ * least one was made and all held, {@link Verdict#UNKNOWN} if none applied. The verifier never computes an
+ * answer the chain did not write; it only holds the chain to its own lines and to the question's wording.
  */
 public final class ArithmeticStepVerifier implements Verifier {
 
@@ -35,16 +43,91 @@ public final class ArithmeticStepVerifier implements Verifier {
         return "arithmetic-steps";
     }
 
-    /** The counts behind a verdict: equations checked and how many were wrong. */
+    /** The counts behind a verdict: checks made and how many failed. */
     public record Report(int checked, int wrong) {
         public Verdict verdict() {
             return wrong > 0 ? Verdict.FAIL : checked > 0 ? Verdict.PASS : Verdict.UNKNOWN;
+        }
+
+        Report plus(Report o) {
+            return new Report(checked + o.checked, wrong + o.wrong);
         }
     }
 
     @Override
     public Verdict check(String question, String chainText, String answer) {
-        return report(chainText).verdict();
+        return report(chainText).plus(workedExpression(question, chainText, answer)).verdict();
+    }
+
+    /**
+     * The worked-expression checks (class comment): nothing to check unless the chain's first line is an
+     * expression with an operation.
+     */
+    public static Report workedExpression(String question, String text, String answer) {
+        if (text == null) {
+            return new Report(0, 0);
+        }
+        String[] lines = ExactExpression.asciiOperators(text).split("\n");
+        Optional<ExactExpression.Node> first = ExactExpression.parse(lines[0].strip(), true);
+        if (first.isEmpty() || ExactExpression.binaryOps(first.get()) == 0) {
+            return new Report(0, 0);
+        }
+        int checked = 0;
+        int wrong = 0;
+        Optional<ExactExpression.Node> asked = question == null ? Optional.empty() : questionExpression(question);
+        if (asked.isPresent()) {
+            checked++;
+            wrong += asked.get().equals(first.get()) ? 0 : 1;
+        }
+        ExactExpression.Node current = first.get();
+        for (int i = 1; i < lines.length; i++) {
+            int comma = lines[i].indexOf(", ");
+            Optional<ExactExpression.Node> rest = comma < 0 ? Optional.empty()
+                    : ExactExpression.parse(lines[i].substring(comma + 2).strip(), true);
+            if (rest.isPresent()) {
+                checked++;
+                wrong += sameValue(current, rest.get()) ? 0 : 1;
+                current = rest.get();
+            }
+        }
+        Optional<ExactExpression.Node> given = answer == null ? Optional.empty() : ExactExpression.parse(answer, true);
+        if (given.isPresent() && checked > (asked.isPresent() ? 1 : 0)) { // the answer ends a worked rewrite
+            checked++;
+            wrong += sameValue(current, given.get()) ? 0 : 1;
+        }
+        return new Report(checked, wrong);
+    }
+
+    /** The question's expression: among its runs of expression characters, the well-formed one with most operations. */
+    static Optional<ExactExpression.Node> questionExpression(String question) {
+        String q = ExactExpression.asciiOperators(question);
+        Optional<ExactExpression.Node> best = Optional.empty();
+        int i = 0;
+        while (i < q.length()) {
+            if (!isExpressionChar(q.charAt(i))) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < q.length() && isExpressionChar(q.charAt(end))) {
+                end++;
+            }
+            Optional<ExactExpression.Node> n = ExactExpression.parse(q.substring(i, end).strip(), true);
+            if (n.isPresent() && ExactExpression.binaryOps(n.get()) > 0
+                    && (best.isEmpty() || ExactExpression.binaryOps(n.get()) > ExactExpression.binaryOps(best.get()))) {
+                best = n;
+            }
+            i = end;
+        }
+        return best;
+    }
+
+    private static boolean sameValue(ExactExpression.Node a, ExactExpression.Node b) {
+        try {
+            return ExactExpression.evaluate(a).equals(ExactExpression.evaluate(b));
+        } catch (ArithmeticException divisionByZero) {
+            return false;
+        }
     }
 
     /** Checks every equation of {@code text}. */

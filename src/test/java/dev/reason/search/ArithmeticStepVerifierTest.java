@@ -22,9 +22,9 @@ class ArithmeticStepVerifierTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         // the model's own worked format: zero-padded, one operation per line, the rest after a comma
-        "047+038*002\\n038*002=076, 047+076-019\\n047+076=123, 123-019\\n123-019=104\\n#### 104 | 3 | 0 | PASS",
-        "047+038*002\\n038*002=066, 047+066-019\\n047+066=113, 113-019\\n113-019=094\\n#### 94   | 3 | 1 | FAIL",
-        "047+038*002\\n038*002=076, 047+076-019\\n047+076=123, 123-019\\n123-019=114\\n#### 114 | 3 | 1 | FAIL",
+        "047+038*002-019\\n038*002=076, 047+076-019\\n047+076=123, 123-019\\n123-019=104\\n#### 104 | 3 | 0 | PASS",
+        "047+038*002-019\\n038*002=066, 047+066-019\\n047+066=113, 113-019\\n113-019=094\\n#### 94   | 3 | 1 | FAIL",
+        "047+038*002-019\\n038*002=076, 047+076-019\\n047+076=123, 123-019\\n123-019=114\\n#### 114 | 3 | 1 | FAIL",
         "047+038*002=123                                   | 1 | 0 | PASS", // precedence: 47 + 76
         "047+038*002=170                                   | 1 | 1 | FAIL", // left to right would give 170
         "123-456=-333                                      | 1 | 0 | PASS",
@@ -87,5 +87,48 @@ class ArithmeticStepVerifierTest {
     void hugeNumbersAreExact() {
         assertEquals(Verdict.PASS, verdict("99999999999999999999*99999999999999999999=9999999999999999999800000000000000000001"));
         assertEquals(Verdict.FAIL, verdict("99999999999999999999*99999999999999999999=9999999999999999999800000000000000000000"));
+    }
+
+    private static Verdict worked(String question, String chain, String answer) {
+        return ArithmeticStepVerifier.INSTANCE.check(question, chain, answer);
+    }
+
+    @Test
+    void aWorkedChainMustRestateTheQuestionsExpression() {
+        String right = "002+003\n002+003=005\n#### 5";
+        assertEquals(Verdict.PASS, worked("What is 2 + 3?", right, "5"));
+        // The shipped model on a one-operation question: every equation is right, the third 3 is invented.
+        String invented = "002+003+003\n003+002=005, 005+003\n003+005=008\n#### 8";
+        assertEquals(new Report(2, 0), report(invented));
+        assertEquals(Verdict.FAIL, worked("What is 2 + 3?", invented, "8"));
+        // Zero padding, spaces, unicode operators and redundant parentheses are the same expression.
+        String parens = "(064+009)*008-023*003\n064+009=073, 073*008-023*003\n003*023=069, 073*008-069\n"
+                + "073*008=584, 584-069\n584-069=515\n#### 515";
+        assertEquals(Verdict.PASS, worked("Calculate (64+9)×8−(23*3).", parens, "515"));
+        assertEquals(Verdict.FAIL, worked("Calculate (64+9)*8-(23*4).", parens, "515"));
+    }
+
+    @Test
+    void eachRewriteMustKeepTheValueAndTheAnswerMustBeTheLastOne() {
+        // From a real chain: 047*038 = 1786, but the rewrite wrote 1736 back (and every equation is right).
+        String wrongBack = "047*038-019*023+506-088\n047*038=1786, 1736-019*023+506-088\n019*023=437, 1736-437+506-088\n"
+                + "1736-437=1299, 1299+506-088\n1299+506=1805, 1805-088\n1805-088=1717\n#### 1717";
+        assertEquals(Verdict.PASS, report(wrongBack).verdict(), "each equation alone is right");
+        assertEquals(Verdict.FAIL, worked("Compute 47*38-19*23+506-88.", wrongBack, "1717"));
+        String good = wrongBack.replace("1736", "1786").replace("1299", "1349").replace("1805", "1855")
+                .replace("1717", "1767");
+        assertEquals(Verdict.PASS, worked("Compute 47*38-19*23+506-88.", good, "1767"));
+        assertEquals(Verdict.FAIL, worked("Compute 47*38-19*23+506-88.", good, "1766"), "answer is not the last value");
+    }
+
+    @Test
+    void proseChainsAndWordQuestionsAreLeftToTheEquationChecks() {
+        String prose = "She sold 48/2 = <<48/2=24>>24 clips.\n#### 24";
+        assertEquals(new Report(0, 0), ArithmeticStepVerifier.workedExpression("How many clips?", prose, "24"));
+        // A word question has no expression to restate; the rewrites are still held to their values.
+        assertEquals(Verdict.PASS, worked("Tom has 3 bags of 12 apples. How many apples?",
+                "003*012\n003*012=036\n#### 36", "36"));
+        assertEquals(Verdict.FAIL, worked("Tom has 3 bags of 12 apples. How many apples?",
+                "003*012+001\n003*012=036, 036+001\n036+001=037\n#### 38", "38"));
     }
 }
