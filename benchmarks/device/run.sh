@@ -249,7 +249,7 @@ if wants check; then
       if [ ! -f "$dir/model.onnx" ]; then skip "$key" "no model in $dir (step models)"; continue; fi
       if done_before "$key" "$json"; then say "$key: done earlier"; continue; fi
       rm -f "$json"
-      run_step "$key" 30 "$LOGS/check-$m-$p.log" "$BIN" check --model "$dir" --precision "$p" --prompts 8 --json "$json"
+      run_step "$key" 30 "$LOGS/check-$m-$p.log" "$BIN" check --model "$dir" --precision "$p" --prompts 50 --json "$json"
     done
   done
 fi

@@ -113,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             Set<String> finished = ResultsFile.finishedIds(results);
             SamplingParams sampling = decoding.sampling(model.generation());
             String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
-            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, decoding.precision, parent.err::println)) {
+            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
                 PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::piece, new PoolGenerator.Options(
                         sampling, samples, decoding.parallel, maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,

@@ -26,10 +26,6 @@ import picocli.CommandLine.ParentCommand;
                 + "decoding, cached vs full forward, greedy continuations. Exit 0 when within tolerance "
                 + "(fp32: max abs diff <= 1e-3 and identical greedy tokens; bf16: relative L2 <= 2e-2), 8 when not.")
 final class CheckCommand implements Callable<Integer> {
-    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "fp32",
-            description = "The CUDA engine's precision (default: ${DEFAULT-VALUE}).")
-    String precision;
-
     @Option(names = "--prompts", paramLabel = "N", defaultValue = "50",
             description = "Arithmetic questions to check (default: ${DEFAULT-VALUE}).")
     int prompts;
@@ -52,10 +48,10 @@ final class CheckCommand implements Callable<Integer> {
         if (prompts < 1 || steps < 1) {
             throw new IllegalArgumentException("--prompts and --steps must be at least 1");
         }
-        EngineCheck.Tolerance tolerance = precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
+        EngineCheck.Tolerance tolerance = modelOptions.precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir());
-             Engine cuda = Engines.open(model, "cuda", modelOptions.threads, precision, parent.err::println);
-             Engine cpu = Engines.open(model, "cpu", modelOptions.threads, precision, parent.err::println)) {
+             Engine cuda = Engines.open(model, "cuda", modelOptions.threads, modelOptions.precision, parent.err::println);
+             Engine cpu = Engines.open(model, "cpu", modelOptions.threads, modelOptions.precision, parent.err::println)) {
             parent.out.println("candidate: " + cuda.description());
             parent.out.println("reference: " + cpu.description());
             EngineCheck.Report r = EngineCheck.run(cuda, cpu, questions(model), steps, model.eosIds(), tolerance);
@@ -85,7 +81,7 @@ final class CheckCommand implements Callable<Integer> {
         ObjectNode o = mapper.createObjectNode();
         o.put("model", model.path().toString());
         o.put("device", device);
-        o.put("precision", precision);
+        o.put("precision", modelOptions.precision);
         o.put("prompts", r.prompts());
         o.put("steps", steps);
         o.put("passed", r.passed());

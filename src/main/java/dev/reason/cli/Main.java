@@ -152,7 +152,7 @@ public final class Main implements Callable<Integer> {
             SamplingParams sampling = decoding.sampling(gen);
             Generator.Params params = new Generator.Params(sampling, decoding.parallel,
                     decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
-            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, decoding.precision,
+            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision,
                     quiet || json ? s -> { } : err::println)) {
                 Progress progress = new Progress(err, !quiet && !json && System.console() != null);
                 Search search = new Search(engine, model.tokenizer()::piece, params, budget, voting, rule, verifier, Clock.SYSTEM);

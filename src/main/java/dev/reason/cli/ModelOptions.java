@@ -15,6 +15,11 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads for ONNX Runtime (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "bf16",
+            description = "Weights and KV cache on the GPU: bf16 (fast) or fp32 (exact, for checks); the CPU engine "
+                    + "runs the ONNX file as it is (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     /** The shipped model: beside the launcher (reason.home), else beside the jar's folder. */
     Path modelDir() {
         if (model != null) {

@@ -11,11 +11,6 @@ final class SamplingOptions {
                     + "with a notice (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "bf16",
-            description = "Weights and KV cache on the GPU: bf16 (fast) or fp32 (exact, for checks); the CPU engine "
-                    + "runs the ONNX file as it is (default: ${DEFAULT-VALUE}).")
-    String precision;
-
     @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")
     Float temperature;
 

@@ -49,10 +49,6 @@ final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--gen-len", defaultValue = "256", description = "Tokens generated per chain (default: ${DEFAULT-VALUE}).")
     int genLen;
 
-    @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "bf16",
-            description = "The CUDA engine's precision (default: ${DEFAULT-VALUE}).")
-    String precision;
-
     @Option(names = "--compare-torch", description = "Also time models/recipe/generate.py (PyTorch, same weights and threads).")
     boolean compareTorch;
 
@@ -86,7 +82,7 @@ final class ThroughputCommand implements Callable<Integer> {
             for (String device : devices) {
                 Engine engine;
                 try {
-                    engine = Engines.open(model, device, modelOptions.threads, precision, s -> { });
+                    engine = Engines.open(model, device, modelOptions.threads, modelOptions.precision, s -> { });
                 } catch (DeviceException e) {
                     out.println(device + ": not measured (" + e.getMessage() + ")");
                     continue;
