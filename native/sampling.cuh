@@ -2,16 +2,30 @@
 //
 // Every filter keeps a prefix of the tokens in sort order (logit descending, index ascending): min-p keeps the
 // tokens whose tempered distance from the top logit is small enough, top-k the first k, top-p the shortest prefix
-// whose mass reaches topP, and the draw picks the token where the running mass passes u * kept mass. So one search
-// answers all of them: the first token in sort order at which the running count or mass of the kept tokens
-// reaches a target. It bisects on the logit (as an order-preserving 32-bit key) with one block reduction per step,
-// then walks the tokens tied at the boundary logit in index order with a block scan. No sort of the vocabulary.
+// whose mass reaches topP of the kept mass, and the draw picks the first token at which the running mass passes
+// u times the kept mass. So one search answers all of them: the first kept token, in sort order, at which the
+// running count or mass reaches a target. It is a radix select on the logit's order-preserving 32-bit key: four
+// rounds, each one pass that histograms the next 8 bits of the tokens sharing the bits fixed so far, then index
+// order among the tokens tied on the whole key. No sort of the vocabulary; the first round's histogram also gives
+// the total the target is a fraction of, so a search costs about two passes' worth of exps (a bisection on the
+// key cost 33).
+//
+// Masses are integers: weights (<= 1) in fixed point with fracBits binary places, as many as keep the sum of the
+// vocabulary's weights below 2^63. Integer sums are exact in any order, so the block's atomics give the same bits
+// on every run and the prefix masses need no second pass. Rounding moves each weight by at most 2^-(fracBits + 1),
+// the kept mass by at most vocab * 2^-(fracBits + 1) (3.7e-9 of it for a 152k vocabulary), so a draw can differ
+// from the host's (double sums) only when u lands that close to a boundary between two tokens.
 #pragma once
 
 #include "common.cuh"
 
 #define SAMPLE_THREADS 512
 #define NO_TOKEN 0xffffffffffffffffull  // larger than every sort key (indices are below 2^31)
+#define RADIX_BINS 256                  // 8 bits of the key per round
+#define HIST_COPIES 8                   // lane l adds into copy l % 8: at most 4 lanes of a warp per address
+#define TOP_P_TOLERANCE 1e-6            // Sampler.TOP_P_TOLERANCE
+
+typedef unsigned long long amount_t;    // a count, or a mass in fixed point
 
 // Order-preserving map of a float to 32 bits: a larger float gives a larger key; -0 and +0 share one key.
 __device__ __forceinline__ uint32_t ordered(float x) {
@@ -29,6 +43,7 @@ struct Kept {
     float maxLogit;
     double invTemperature;
     double maxDistance;  // min-p as a bound on the tempered distance; +infinity when off
+    double scale;        // 2^fracBits
     uint64_t last;
 
     // Same formula as the host sampler, so weights and min-p agree with it to the last bit of exp.
@@ -36,43 +51,63 @@ struct Kept {
 
     __device__ bool keeps(float x, int i) const { return distance(x) <= maxDistance && sort_key(x, i) <= last; }
 
-    __device__ double weight(float x) const { return exp(-distance(x)); }
+    // 1 for a count; the fixed-point weight exp(-distance) for a mass (the top token's is exactly `scale`).
+    __device__ amount_t amount(float x, bool mass) const {
+        return mass ? (amount_t) (exp(-distance(x)) * scale + 0.5) : 1ull;
+    }
 };
 
-__device__ __forceinline__ bool reaches(double amount, double target, bool strict) {
-    return strict ? amount > target : amount >= target;
-}
+// What a search looks for, as a function of the kept tokens' total amount (count or mass).
+struct Target {
+    enum Kind { COUNT, TOP_P, DRAW } kind;
+    double value;  // k; topP; u
 
-// Count (mass = false) or tempered mass of the kept tokens whose logit key is at least v; the same in every thread.
-__device__ double amount_from(const float* row, int vocab, const Kept& kept, uint32_t v, bool mass) {
-    double sum = 0.0;
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
-        float x = row[i];
-        if (ordered(x) >= v && kept.keeps(x, i)) {
-            sum += mass ? kept.weight(x) : 1.0;
+    // The amount the running sum has to reach (>= 1); 0: the kept tokens never reach it (top-k beyond them).
+    __device__ amount_t of(amount_t total) const {
+        if (kind == COUNT) {
+            return (amount_t) value <= total ? (amount_t) value : 0ull;
         }
+        if (kind == TOP_P) {  // the shortest prefix with mass >= (topP - tolerance) * total; at least one token
+            double reach = ceil((value - TOP_P_TOLERANCE) * (double) total);
+            return reach <= 1.0 ? 1ull : reach >= (double) total ? total : (amount_t) reach;
+        }
+        // DRAW: the first token whose running mass exceeds floor(u * total), which is below the total
+        amount_t t = (amount_t) (value * (double) total);
+        return (t < total ? t : total - 1) + 1;
     }
-    return block_sum(sum);
-}
+};
+
+// The token a search found, and the running amount through it (the kept mass when it is a top-p cut).
+struct Reached {
+    uint64_t key;
+    amount_t through;
+};
 
 // Among the kept tokens whose logit key is v, in index order: the first at which before + their running amount
-// reaches target; the last one with a positive amount if rounding keeps it from ever reaching.
-__device__ uint64_t first_reaching_tie(const float* row, int vocab, const Kept& kept, uint32_t v, bool mass,
-                                       double before, double target, bool strict) {
-    __shared__ double scan[SAMPLE_THREADS];
-    __shared__ int found;
-    __shared__ int lastPositive;
-    if (threadIdx.x == 0) {
-        lastPositive = -1;
+// reaches target (the caller knows they do). The usual case, one token on that key, costs one pass and no scan.
+__device__ Reached first_reaching_tie(const float* row, int vocab, const Kept& kept, uint32_t v, bool mass,
+                                      amount_t before, amount_t target, unsigned tied) {
+    if (tied == 1) {
+        uint64_t only = NO_TOKEN;
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            float x = row[i];
+            if (ordered(x) == v && kept.keeps(x, i)) {
+                only = sort_key(x, i);
+            }
+        }
+        only = block_min(only);
+        return {only, before + kept.amount(row[(uint32_t) only], mass)};
     }
+    __shared__ amount_t scan[SAMPLE_THREADS];
+    __shared__ int found;
     for (int base = 0; base < vocab; base += blockDim.x) {
         int i = base + threadIdx.x;
         bool tie = false;
-        double amount = 0.0;
+        amount_t amount = 0;
         if (i < vocab) {
             float x = row[i];
             tie = ordered(x) == v && kept.keeps(x, i);
-            amount = tie ? (mass ? kept.weight(x) : 1.0) : 0.0;
+            amount = tie ? kept.amount(x, mass) : 0ull;
         }
         if (!__syncthreads_or(tie)) {
             continue;  // most chunks hold no tied token
@@ -83,77 +118,120 @@ __device__ uint64_t first_reaching_tie(const float* row, int vocab, const Kept& 
         }
         __syncthreads();
         for (int offset = 1; offset < (int) blockDim.x; offset <<= 1) {  // inclusive Hillis-Steele scan
-            double add = threadIdx.x >= offset ? scan[threadIdx.x - offset] : 0.0;
+            amount_t add = threadIdx.x >= offset ? scan[threadIdx.x - offset] : 0ull;
             __syncthreads();
             scan[threadIdx.x] += add;
             __syncthreads();
         }
-        if (tie && reaches(before + scan[threadIdx.x], target, strict)) {
+        if (tie && before + scan[threadIdx.x] >= target) {
             atomicMin(&found, i);
-        }
-        if (tie && amount > 0.0) {
-            atomicMax(&lastPositive, i);
         }
         __syncthreads();
         if (found < vocab) {
-            return sort_key(row[found], found);
+            return {sort_key(row[found], found), before + scan[found - base]};
         }
         before += scan[blockDim.x - 1];
         __syncthreads();  // scan and found are rewritten by the next chunk
     }
-    return lastPositive >= 0 ? sort_key(row[lastPositive], lastPositive) : NO_TOKEN;
+    return {NO_TOKEN, before};  // unreachable while the caller's invariant holds
 }
 
-// The first kept token, in sort order, at which the running amount of kept tokens reaches target; when even all of
-// them do not, the token where the running amount reaches the total (clampToTotal) or NO_TOKEN.
-__device__ uint64_t find_reaching(const float* row, int vocab, const Kept& kept, uint64_t firstKey, bool mass,
-                                  double target, bool strict, bool clampToTotal) {
-    if (reaches(0.0, target, strict)) {
-        return firstKey;  // the first token already reaches it
-    }
-    double total = amount_from(row, vocab, kept, 0u, mass);
-    if (!reaches(total, target, strict)) {
-        if (!clampToTotal) {
-            return NO_TOKEN;
+// The first kept token, in sort order, at which the running amount of kept tokens reaches target.of(total);
+// NO_TOKEN when that is 0 (top-k larger than what min-p left).
+__device__ Reached find_reaching(const float* row, int vocab, const Kept& kept, bool mass, Target target) {
+    __shared__ amount_t hist[HIST_COPIES][RADIX_BINS];
+    __shared__ amount_t groupSum[RADIX_BINS / 8];
+    __shared__ unsigned tiedCount[RADIX_BINS];  // the last round's tokens per bin
+    __shared__ int chosen;
+    __shared__ amount_t chosenBefore;
+    __shared__ amount_t goal;
+    uint32_t prefix = 0, prefixMask = 0;
+    amount_t before = 0;  // the kept amount above the bits fixed so far (larger logits)
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        bool lastRound = shift == 0;
+        for (int e = threadIdx.x; e < HIST_COPIES * RADIX_BINS; e += blockDim.x) {
+            hist[e / RADIX_BINS][e % RADIX_BINS] = 0ull;
         }
-        target = total;
-        strict = false;
-    }
-    // Invariant: the amount from key lo reaches target, the amount from key hi does not (it is `above`).
-    uint64_t lo = 0, hi = 1ull << 32;
-    double above = 0.0;
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        double amount = amount_from(row, vocab, kept, (uint32_t) mid, mass);
-        if (reaches(amount, target, strict)) {
-            lo = mid;
-        } else {
-            hi = mid;
-            above = amount;
+        for (int e = threadIdx.x; lastRound && e < RADIX_BINS; e += blockDim.x) {
+            tiedCount[e] = 0u;
         }
+        __syncthreads();
+        amount_t* mine = hist[threadIdx.x % HIST_COPIES];
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            float x = row[i];
+            uint32_t v = ordered(x);
+            if ((v & prefixMask) == prefix && kept.keeps(x, i)) {
+                int bin = (v >> shift) & (RADIX_BINS - 1);
+                atomicAdd(&mine[bin], kept.amount(x, mass));
+                if (lastRound) {
+                    atomicAdd(&tiedCount[bin], 1u);
+                }
+            }
+        }
+        __syncthreads();
+        for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {  // merge the copies into copy 0
+            amount_t sum = 0;
+            for (int c = 0; c < HIST_COPIES; c++) {
+                sum += hist[c][d];
+            }
+            hist[0][d] = sum;
+        }
+        __syncthreads();
+        for (int g = threadIdx.x; g < RADIX_BINS / 8; g += blockDim.x) {  // groups of 8 bins, from the largest logits down
+            amount_t sum = 0;
+            for (int d = RADIX_BINS - 1 - 8 * g; d > RADIX_BINS - 9 - 8 * g; d--) {
+                sum += hist[0][d];
+            }
+            groupSum[g] = sum;
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            if (shift == 24) {
+                amount_t total = 0;
+                for (int g = 0; g < RADIX_BINS / 8; g++) {
+                    total += groupSum[g];
+                }
+                goal = target.of(total);
+            }
+            amount_t run = before;
+            int g = 0;
+            while (g < RADIX_BINS / 8 - 1 && run + groupSum[g] < goal) {
+                run += groupSum[g++];
+            }
+            int d = RADIX_BINS - 1 - 8 * g;
+            while (d > RADIX_BINS - 8 - 8 * g && run + hist[0][d] < goal) {
+                run += hist[0][d--];
+            }
+            chosen = goal == 0 ? -1 : d;
+            chosenBefore = run;
+        }
+        __syncthreads();
+        int d = chosen;
+        if (d < 0) {
+            return {NO_TOKEN, 0ull};
+        }
+        before = chosenBefore;
+        prefix |= (uint32_t) d << shift;
+        prefixMask |= (uint32_t) (RADIX_BINS - 1) << shift;
     }
-    return first_reaching_tie(row, vocab, kept, (uint32_t) lo, mass, above, target, strict);
+    return first_reaching_tie(row, vocab, kept, prefix, mass, before, goal, tiedCount[prefix & (RADIX_BINS - 1)]);
 }
 
-__device__ int draw_token(const float* row, int vocab, float maxLogit, uint64_t firstKey, double u,
-                          double invTemperature, double maxDistance, int topK, double topP) {
-    Kept kept = {maxLogit, invTemperature, maxDistance, NO_TOKEN};
+__device__ int draw_token(const float* row, int vocab, float maxLogit, double u, double invTemperature,
+                          double maxDistance, int topK, double topP) {
+    int vocabBits = 0;
+    while ((1ll << vocabBits) < vocab) {
+        vocabBits++;
+    }
+    Kept kept = {maxLogit, invTemperature, maxDistance, ldexp(1.0, 63 - vocabBits), NO_TOKEN};
     if (topK > 0 && topK < vocab) {
-        uint64_t kth = find_reaching(row, vocab, kept, firstKey, false, (double) topK, false, false);
-        if (kth != NO_TOKEN) {  // NO_TOKEN: min-p left fewer than k tokens
-            kept.last = kth;
-        }
+        Reached kth = find_reaching(row, vocab, kept, false, {Target::COUNT, (double) topK});
+        kept.last = kth.key;  // NO_TOKEN when min-p left fewer than k tokens
     }
-    double mass = amount_from(row, vocab, kept, 0u, true);
     if (topP < 1.0) {
-        uint64_t last = find_reaching(row, vocab, kept, firstKey, true, (topP - 1e-6) * mass, false, false);
-        if (last != NO_TOKEN) {
-            kept.last = last;
-            mass = amount_from(row, vocab, kept, 0u, true);
-        }
+        kept.last = find_reaching(row, vocab, kept, true, {Target::TOP_P, topP}).key;
     }
-    uint64_t pick = find_reaching(row, vocab, kept, firstKey, true, u * mass, true, true);
-    return (int) (uint32_t) (pick == NO_TOKEN ? firstKey : pick);
+    return (int) (uint32_t) find_reaching(row, vocab, kept, true, {Target::DRAW, u}).key;
 }
 
 // One block of SAMPLE_THREADS per row of logits [rows, vocab]. uniforms[row] < 0 marks an inactive row (skipped).
@@ -201,8 +279,7 @@ sample_rows(const float* logits, int vocab, const double* uniforms, int* out, in
         previous = next;
     }
 
-    int token = greedy ? argmax
-            : draw_token(row, vocab, maxLogit, best, u, invTemperature, maxDistance, topK, topP);
+    int token = greedy ? argmax : draw_token(row, vocab, maxLogit, u, invTemperature, maxDistance, topK, topP);
     if (threadIdx.x == 0) {
         result[0] = token;
         result[1] = __float_as_int((float) ((double) row[token] - logZ));

@@ -13,14 +13,17 @@ import java.util.Random;
  * {@code java -cp target/classes native/emulator/SamplerCases.java COUNT OUT_FILE}. Seeded, so every run writes
  * the same cases. Floats and doubles are written as their raw bits, so nothing is lost in the text.
  *
- * <p>Per case, three lines: vocab nTop greedy invTemperature maxDistance topK topP u (the kernel's arguments,
- * computed as DeviceSampler does); the logits; the token, its logprob and the nTop top logprobs.
+ * <p>Per case, four lines: vocab nTop greedy invTemperature maxDistance topK topP u (the kernel's arguments,
+ * computed as DeviceSampler does); the logits; the token, its logprob and the nTop top logprobs; then three pairs of
+ * tokens, the host's draws at u - 1e-9 and u + 1e-9 (-1 past 0 or 1) with top-p one float below, at and one above.
  */
 public class SamplerCases {
-    private static final int[] VOCABS = {1, 2, 5, 37, 128, 600, 3001, 12000};
+    private static final int[] VOCABS = {1, 2, 5, 37, 128, 600, 3001, 12000, 151936};
     private static final float[] TEMPERATURES = {0f, 0.3f, 0.7f, 1f, 1.5f};
     private static final float[] TOP_PS = {1f, 0.95f, 0.5f, 0.05f};
     private static final float[] MIN_PS = {0f, 0.05f, 0.3f};
+    /** How close to a boundary between two tokens u may land for the kernel to pick either (see test_sampling). */
+    private static final double NEAR = 1e-9;
 
     public static void main(String[] args) throws IOException {
         int count = Integer.parseInt(args[0]);
@@ -53,6 +56,13 @@ public class SamplerCases {
             u = 0.0;
         }
         TokenChoice choice = new Sampler(params, nTop).sample(logits, 0, vocab, u);
+        StringBuilder near = new StringBuilder();  // the host's draws at u -/+ NEAR, each with top-p a float ulp away
+        float[] topPs = {Math.nextDown(params.topP()), params.topP(), Math.min(1f, Math.nextUp(params.topP()))};
+        for (float topP : topPs) {
+            SamplingParams p = new SamplingParams(params.temperature(), topP, params.topK(), params.minP());
+            near.append(u - NEAR < 0 ? -1 : new Sampler(p, 0).sample(logits, 0, vocab, u - NEAR).token()).append(' ');
+            near.append(u + NEAR >= 1 ? -1 : new Sampler(p, 0).sample(logits, 0, vocab, u + NEAR).token()).append(' ');
+        }
 
         // The kernel's arguments, with DeviceSampler's formulas.
         double invTemperature = params.isGreedy() ? 0.0 : 1.0 / params.temperature();
@@ -69,6 +79,7 @@ public class SamplerCases {
             out.print(" " + Float.floatToRawIntBits(lp));
         }
         out.print('\n');
+        out.print(near.append('\n'));
     }
 
     /** Logit shapes that stress different parts of the search. */

@@ -302,6 +302,18 @@ inline int atomicMax(int* address, int value) {
     return old;
 }
 
+inline unsigned atomicAdd(unsigned* address, unsigned value) {
+    unsigned old = *address;
+    *address = old + value;
+    return old;
+}
+
+inline unsigned long long atomicAdd(unsigned long long* address, unsigned long long value) {
+    unsigned long long old = *address;
+    *address = old + value;
+    return old;
+}
+
 inline uint32_t __float_as_uint(float x) {
     uint32_t bits;
     std::memcpy(&bits, &x, 4);
@@ -338,5 +350,7 @@ inline void emu_sincosf(float angle, float* s, float* c) {
     *c = std::cos(angle);
 }
 
+using std::ceil;
 using std::exp;
+using std::ldexp;
 using std::log;

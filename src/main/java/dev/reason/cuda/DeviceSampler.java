@@ -13,7 +13,8 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 /**
  * Draws one token per row of logits on the GPU with the host sampler's semantics ({@code Sampler.sample(logits,
  * offset, vocab, u)}): each row's uniform number goes in, and only its token, log-probability and top
- * log-probabilities come back.
+ * log-probabilities come back. The kernel sums masses in fixed point, so its draw can differ from the host's only
+ * when u lands within about 1e-9 of a boundary between two tokens (native/sampling.cuh).
  */
 final class DeviceSampler {
     static final int MAX_TOP_LOGPROBS = 20;

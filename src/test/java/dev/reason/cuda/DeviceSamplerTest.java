@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -71,6 +72,30 @@ class DeviceSamplerTest {
         return x;
     }
 
+    /**
+     * The device's token is the host's, or, when u is within 1e-9 of a boundary between two tokens, one between the
+     * host's draws at u - 1e-9 and u + 1e-9 in sort order: the device sums masses in fixed point (sampling.cuh).
+     */
+    private static void assertSameDraw(Sampler host, float[] x, int offset, int vocab, double u, int got,
+                                       String where) {
+        int want = host.sample(x, offset, vocab, u).token();
+        if (got == want) {
+            return;
+        }
+        assertTrue(got >= 0 && got < vocab, where + ": token " + got);
+        int low = u - 1e-9 < 0 ? -1 : host.sample(x, offset, vocab, u - 1e-9).token();
+        int high = u + 1e-9 >= 1 ? -1 : host.sample(x, offset, vocab, u + 1e-9).token();
+        assertTrue((low < 0 || !precedes(x, offset, got, low)) && (high < 0 || !precedes(x, offset, high, got)),
+                () -> where + ": device token " + got + ", host " + want + " (at u -/+ 1e-9: " + low + ", " + high
+                        + ")");
+    }
+
+    /** Token a comes before token b in sort order: larger logit, then lower index. */
+    private static boolean precedes(float[] x, int offset, int a, int b) {
+        float xa = x[offset + a] + 0f, xb = x[offset + b] + 0f;
+        return xa > xb || (xa == xb && a < b);
+    }
+
     private static double gaussian(SplittableRandom random) {
         return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
     }
@@ -107,7 +132,7 @@ class DeviceSamplerTest {
                         double[] u = new double[rows];
                         for (int r = 0; r < rows; r++) {
                             // u just below 1 lands in the far tail, where only small vocabularies are free of
-                            // weights below the rounding of the total mass
+                            // weights below the rounding of the total mass (of the host's doubles)
                             u[r] = round == 0 ? 0.0
                                     : round == 1 && vocab <= 37 ? Math.nextDown(1.0) : random.nextDouble();
                         }
@@ -118,8 +143,9 @@ class DeviceSamplerTest {
                             }
                             TokenChoice want = host.sample(x, r * vocab, vocab, u[r]);
                             String where = "vocab " + vocab + " row " + r + " " + p + " u " + u[r];
-                            assertEquals(want.token(), got[r].token(), where);
-                            assertEquals(want.logprob(), got[r].logprob(), 1e-5, where);
+                            assertSameDraw(host, x, r * vocab, vocab, u[r], got[r].token(), where);
+                            float logZ = x[r * vocab + want.token()] - want.logprob();
+                            assertEquals(x[r * vocab + got[r].token()] - logZ, got[r].logprob(), 1e-5, where);
                             assertEquals(top, got[r].topLogprobs().length, where);
                             assertArrayEquals(want.topLogprobs(), got[r].topLogprobs(), 1e-5f, where);
                         }
