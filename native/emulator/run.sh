@@ -3,8 +3,9 @@
 # against the emulator (cuda_emulator.h and the stand-in CUDA headers in include/) and runs three tests:
 #   test_sampling  sample_rows against the Java Sampler on generated cases (SamplerCases.java)
 #   test_kernels   every kernel against a plain C++ reference
-#   test_forward   the shipped model's forward pass (prefill + decode over several slots) against PyTorch's logits
-#                  in models/reason-mini/reference_logits.json, in fp32 and bf16
+#   test_forward   the forward pass (prefill + decode over several slots) against PyTorch's logits in the model's
+#                  reference_logits.json, in fp32 and bf16: the shipped model (Llama, GQA, tied), and the test
+#                  fixtures tiny-qwen2 (q/k/v biases, rope_parameters) and tiny-llama (untied LM head)
 # Each runs twice, with the threads of a block scheduled in ascending and in descending order between barriers.
 # Prints one line per check and exits non-zero if any failed. Needs g++ (C++17), bash, a JDK 17+ and the compiled
 # Java classes (mvn -q -B compile) for the sampler's reference. Inputs and binaries go to target/kernel-emulator/.
@@ -19,6 +20,7 @@ cxx=${CXX:-g++}
 java=${JAVA:-java}
 cases=${SAMPLER_CASES:-600}
 model=models/reason-mini
+fixtures=src/test/resources/models
 mkdir -p "$build"
 
 classpath=${REASON_CLASSPATH:-}
@@ -67,6 +69,10 @@ checks=(
     "kernels:$build/test_kernels"
     "forward-fp32:$build/test_forward $model fp32"
     "forward-bf16:$build/test_forward $model bf16"
+    "qwen2-fp32:$build/test_forward $fixtures/tiny-qwen2 fp32"
+    "qwen2-bf16:$build/test_forward $fixtures/tiny-qwen2 bf16"
+    "llama-fp32:$build/test_forward $fixtures/tiny-llama fp32"
+    "llama-bf16:$build/test_forward $fixtures/tiny-llama bf16"
 )
 passed=0
 failed=0

@@ -182,7 +182,9 @@ struct Config {
         heads = (int) c["num_attention_heads"].number;
         kvHeads = (int) c.number_or("num_key_value_heads", heads);
         headDim = (int) c.number_or("head_dim", hidden / heads);
-        ropeTheta = c.number_or("rope_theta", 10000.0);
+        // Newer transformers write rope_theta under rope_parameters (ModelConfig reads both forms).
+        ropeTheta = c.has("rope_parameters") ? c["rope_parameters"].number_or("rope_theta", 10000.0)
+                                             : c.number_or("rope_theta", 10000.0);
         eps = c.number_or("rms_norm_eps", 1e-6);
         tied = c.has("tie_word_embeddings") && c["tie_word_embeddings"].number != 0.0;
         if (c.has("rope_scaling")) {
