@@ -10,7 +10,8 @@
 #   models      random test models from models/recipe/random_model.py: llama-small and qwen2-tiny (correctness),
 #               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT)
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
-#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
+#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains, and at 1,64 launching kernel by
+#               kernel (REASON_CUDA_GRAPHS=0) for what the decode step's CUDA graph gains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (late: the longest,
 #               and it resumes where a killed run stopped)
@@ -280,6 +281,8 @@ if wants throughput; then
     if [ -f "$QWEN/model.onnx" ]; then
       throughput throughput:qwen-cuda cuda 60 "$R/throughput-qwen" --model "$QWEN" --parallel 1,16,64,256 \
         --prompt-len 128 --gen-len 256
+      REASON_CUDA_GRAPHS=0 throughput throughput:qwen-cuda-nographs cuda 45 "$R/throughput-qwen-nographs" \
+        --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 256
     else
       skip throughput:qwen-cuda "no Qwen2-0.5B-shape model (step models)"
     fi

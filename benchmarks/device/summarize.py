@@ -211,6 +211,20 @@ def main(argv=None):
                                       "transformers_end_to_end_tps": num(h["tps"]) if h else None,
                                       "roofline_tps": roof, "roofline_fraction": frac})
 
+    # The same command launching kernel by kernel: what recording the decode step as a CUDA graph gains.
+    plain = throughput_rows(os.path.join(results, "throughput-qwen-nographs", "throughput.csv"), "cuda")
+    if plain or "throughput:qwen-cuda-nographs" in st:
+        gains = []
+        for n, r in sorted(plain.items()):
+            with_graphs = num(cuda[n]["decode_tps"]) if n in cuda else None
+            without = num(r["decode_tps"])
+            gains.append("%d: %s without, %s" % (n, fmt_tps(without) or "?",
+                                                 "%.2fx with" % (with_graphs / without) if with_graphs and without
+                                                 else "no graph run"))
+            js.setdefault("cuda_graphs", {})[n] = {"with_tps": with_graphs, "without_tps": without}
+        out.append("CUDA graphs (decode tok/s, REASON_CUDA_GRAPHS=0 vs default): "
+                   + (" · ".join(gains) if gains else why_missing(st, "throughput:qwen-cuda-nographs")))
+
     # The same command on the shipped model, and ONNX Runtime on the 0.5B shape.
     def line(label, path, device, key):
         rows = throughput_rows(path, device)

@@ -54,6 +54,7 @@ final class CudaBatch implements DecodeBatch {
     private final CUdeviceptr[] slotK;   // per layer [slots, kvHeads, maxNew, headDim]
     private final CUdeviceptr[] slotV;
     private final DeviceSampler sampler;
+    private Kernels.Replay decodeStep;   // the decode forward as a CUDA graph, recorded at the first step
 
     private final int[] length;          // per slot: tokens in its own cache
     private final float[] promptLogits;
@@ -162,6 +163,26 @@ final class CudaBatch implements DecodeBatch {
         k.gemm(xn, w.lmHead, w.zeros, logits, outRows, vocab, hidden, false, workspace);
     }
 
+    /**
+     * The decode forward over all slots. Its launches are the same at every step (sizes and buffers are fixed per
+     * batch; tokens and lengths are read from device memory), so the first step records them as a graph that the
+     * later steps replay; if recording fails the engine says so once and launches one by one from then on.
+     */
+    private void forwardDecode() {
+        if (decodeStep == null && engine.graphs()) {
+            try {
+                decodeStep = k.record(() -> forward(slots, true));
+            } catch (RuntimeException e) {
+                engine.graphsFailed(e);
+            }
+        }
+        if (decodeStep != null) {
+            decodeStep.replay();
+        } else {
+            forward(slots, true);
+        }
+    }
+
     /** Feeds each active slot's token at its own next position. */
     private void decode(int[] tokenIds, boolean[] active) {
         for (int s = 0; s < slots; s++) {
@@ -178,7 +199,7 @@ final class CudaBatch implements DecodeBatch {
         }
         cuMemcpyHtoD(tokens, tokensPinned.pointer(), 4L * slots);
         cuMemcpyHtoD(lengths, lengthsPinned.pointer(), 4L * slots);
-        forward(slots, true);
+        forwardDecode();
         for (int s = 0; s < slots; s++) {
             if (active[s]) {
                 length[s]++;
@@ -265,6 +286,9 @@ final class CudaBatch implements DecodeBatch {
         if (!closed) {
             closed = true;
             engine.bind();
+            if (decodeStep != null) {
+                decodeStep.close();
+            }
             memory.close();
         }
     }

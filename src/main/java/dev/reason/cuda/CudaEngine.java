@@ -53,6 +53,7 @@ public final class CudaEngine implements Engine {
     private final Kernels kernels;
     private final DeviceWeights weights;
     private double bandwidth;
+    private boolean graphs = Kernels.GRAPHS;
     private boolean closed;
 
     private CudaEngine(CUdevice device, CUcontext context, String name, long totalMemory, ModelConfig config,
@@ -199,6 +200,20 @@ public final class CudaEngine implements Engine {
         if (problem != null) {
             throw new DeviceException("--device cuda: the CUDA kernels do not support " + problem
                     + "; use --device cpu");
+        }
+    }
+
+    /** Whether decode steps are recorded and replayed as CUDA graphs (see {@link Kernels#record}). */
+    boolean graphs() {
+        return graphs;
+    }
+
+    /** Recording a graph failed: says so once, and batches launch kernel by kernel from now on. */
+    void graphsFailed(RuntimeException e) {
+        if (graphs) {
+            graphs = false;
+            notice.accept("cuda: CUDA graphs failed (" + firstLine(e) + "); launching kernels one by one, which"
+                    + " is slower at few chains");
         }
     }
 

@@ -4,7 +4,12 @@ import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.CUstream_flags;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,10 +17,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphGetNodes;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 /**
  * The kernels of {@code native/reason_kernels.cu}, one typed method each: the arguments in the kernel's order and
@@ -24,10 +39,16 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
  *
  * <p>Launches are asynchronous, so an error usually surfaces at a later call. With {@code REASON_CUDA_DEBUG=1}
  * every launch is followed by a synchronization, and an error names the kernel that caused it.
+ *
+ * <p>A sequence of launches that repeats unchanged (the decode step) can be recorded once as a CUDA graph and
+ * replayed with one call ({@link #record}): a decode step of a 24-layer model is about 300 launches, each a JNI
+ * call that costs microseconds of host time, more than the GPU needs for many of them. {@code
+ * REASON_CUDA_GRAPHS=0} launches one by one instead (and so does {@code REASON_CUDA_DEBUG=1}).
  */
 final class Kernels {
     static final String FATBIN = "/dev/reason/cuda/reason_kernels.fatbin";
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));
+    static final boolean GRAPHS = !DEBUG && !"0".equals(System.getenv("REASON_CUDA_GRAPHS"));
     static final int MAX_HEAD_DIM = 256;      // MAX_HEAD_DIM in reason_kernels.cu
     private static final int MAX_GRID_Y = 65535;
     private static final int MAX_GRID_Z = 65535;
@@ -41,6 +62,19 @@ final class Kernels {
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
     interface Launcher {
         void launch(String kernel, int gridX, int gridY, int gridZ, int block, Object... args);
+
+        /** Records the launches {@code body} makes, without running them, for replay; null where it cannot. */
+        default Replay record(Runnable body) {
+            return null;
+        }
+    }
+
+    /** Launches recorded once, replayed in the same order with one call. */
+    interface Replay extends AutoCloseable {
+        void replay();
+
+        @Override
+        void close();
     }
 
     private final Launcher launcher;
@@ -51,6 +85,14 @@ final class Kernels {
         this.launcher = launcher;
         this.fp32 = precision == CudaEngine.Precision.FP32;
         this.suffix = fp32 ? "_f32" : "_bf16";
+    }
+
+    /**
+     * The launches {@code body} makes, recorded as a graph instead of run (null when the launcher cannot record).
+     * Every argument is fixed at recording, so body must launch the same kernels on the same buffers each time.
+     */
+    Replay record(Runnable body) {
+        return launcher.record(body);
     }
 
     /** x[r] = table[tokens[r]]. */
@@ -144,6 +186,8 @@ final class Kernels {
     static final class Module implements Launcher, AutoCloseable {
         private final CUmodule module = new CUmodule();
         private final Map<String, CUfunction> functions = new HashMap<>();
+        private CUstream capturing;  // while recording: the stream whose launches become the graph
+        private int launched;        // launches made while recording
 
         Module() {
             cuModuleLoadData(module, fatbin());
@@ -171,7 +215,9 @@ final class Kernels {
                 params[i] = param(args[i]);
             }
             try {
-                cuLaunchKernel(function(kernel), gridX, gridY, gridZ, block, 1, 1, 0, null, Pointer.to(params), null);
+                cuLaunchKernel(function(kernel), gridX, gridY, gridZ, block, 1, 1, 0, capturing, Pointer.to(params),
+                        null);
+                launched++;
                 if (DEBUG) {
                     cuCtxSynchronize();
                 }
@@ -179,6 +225,77 @@ final class Kernels {
                 throw new IllegalStateException("CUDA kernel " + kernel + " (grid " + gridX + " x " + gridY + " x "
                         + gridZ + ", block " + block + ") failed: " + e.getMessage()
                         + (DEBUG ? "" : " (or an earlier kernel did; REASON_CUDA_DEBUG=1 names the one)"), e);
+            }
+        }
+
+        /**
+         * Captures body's launches on a stream of their own (the rest of the engine works on the default stream,
+         * where the graph is then replayed, so its order with the copies around it is the launches' order). The
+         * graph must hold one node per launch: launches that escaped the capture would have run, and replaying an
+         * incomplete graph would compute wrong logits without an error.
+         */
+        @Override
+        public Replay record(Runnable body) {
+            CUstream stream = new CUstream();
+            cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            try {
+                CUgraph graph = capture(stream, body);
+                try {
+                    long[] nodes = new long[1];
+                    cuGraphGetNodes(graph, null, nodes);
+                    if (nodes[0] != launched) {
+                        throw new IllegalStateException("the CUDA graph holds " + nodes[0] + " of the " + launched
+                                + " launches recorded");
+                    }
+                    CUgraphExec exec = new CUgraphExec();
+                    cuGraphInstantiate(exec, graph, 0);
+                    return new Graph(exec);
+                } finally {
+                    cuGraphDestroy(graph);
+                }
+            } finally {
+                cuStreamSynchronize(stream);  // launches that escaped the capture ran here
+                cuStreamDestroy(stream);
+            }
+        }
+
+        /** The launches body makes, captured from stream into a graph. */
+        private CUgraph capture(CUstream stream, Runnable body) {
+            cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED);
+            CUgraph graph = new CUgraph();
+            capturing = stream;
+            launched = 0;
+            try {
+                body.run();
+            } catch (RuntimeException e) {
+                capturing = null;
+                try {
+                    cuStreamEndCapture(stream, graph);  // ends the capture; fails when a launch invalidated it
+                    cuGraphDestroy(graph);
+                } catch (RuntimeException end) {
+                    e.addSuppressed(end);
+                }
+                throw e;
+            } finally {
+                capturing = null;
+            }
+            cuStreamEndCapture(stream, graph);
+            return graph;
+        }
+
+        /** A recorded graph, replayed on the default stream. */
+        private record Graph(CUgraphExec exec) implements Replay {
+            @Override
+            public void replay() {
+                cuGraphLaunch(exec, null);
+                if (DEBUG) {
+                    cuCtxSynchronize();
+                }
+            }
+
+            @Override
+            public void close() {
+                cuGraphExecDestroy(exec);
             }
         }
 

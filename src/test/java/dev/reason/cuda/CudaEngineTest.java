@@ -217,6 +217,37 @@ class CudaEngineTest {
         }
     }
 
+    @Test
+    void replayedGraphGivesTheLogitsOfKernelByKernelLaunches() {
+        assumeTrue(Kernels.GRAPHS, "REASON_CUDA_GRAPHS=0 or REASON_CUDA_DEBUG=1: decode steps launch one by one");
+        try (CudaEngine plain = CudaEngine.load(model, CudaEngine.Precision.FP32, s -> { })) {
+            plain.graphsFailed(new IllegalStateException("this test launches kernel by kernel"));
+            float[][] replayed = decodeSteps(fp32);
+            float[][] launched = decodeSteps(plain);
+            assertTrue(fp32.graphs(), () -> "recording the decode step failed: " + notices);
+            for (int step = 0; step < replayed.length; step++) {
+                assertArrayEquals(launched[step], replayed[step], "step " + step);  // same kernels, same order
+            }
+        }
+    }
+
+    /** The logits of decode steps over two slots, the second starting late. */
+    private static float[][] decodeSteps(CudaEngine engine) {
+        int steps = ids.length - prefill;
+        float[][] logits = new float[steps][];
+        try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 2, 48)) {
+            b.startChain(0);
+            for (int step = 0; step < steps; step++) {
+                if (step == 2) {
+                    b.startChain(1);
+                }
+                int token = ids[prefill + step];
+                logits[step] = b.step(new int[] {token, token}, new boolean[] {true, step >= 2}).clone();
+            }
+        }
+        return logits;
+    }
+
     private static List<Chain> chains(Engine engine, SamplingParams sampling, int parallel, int count, long seed,
                                       String question) {
         Generator.Params params = new Generator.Params(sampling, parallel, 96, seed, model.eosIds(), 5, true);
