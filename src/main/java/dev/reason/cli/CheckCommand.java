@@ -87,10 +87,13 @@ final class CheckCommand implements Callable<Integer> {
         o.put("passed", r.passed());
         o.put("prompt_max_abs", r.prompt().maxAbs());
         o.put("prompt_rel_l2", r.prompt().relL2());
+        o.put("prompt_worst_row_rel", r.prompt().worstRowRelL2());  // shown, not held to the tolerance
         o.put("decode_max_abs", r.decode().maxAbs());
         o.put("decode_rel_l2", r.decode().relL2());
+        o.put("decode_worst_row_rel", r.decode().worstRowRelL2());  // shown, not held to the tolerance
         o.put("cache_vs_full_max_abs", r.cacheVsFull().maxAbs());
         o.put("cache_vs_full_rel_l2", r.cacheVsFull().relL2());
+        o.put("cache_vs_full_worst_row_rel", r.cacheVsFull().worstRowRelL2());  // shown, not held to the tolerance
         o.put("greedy_agreed", r.greedyAgreed());
         o.put("greedy_prompts", r.greedyPrompts());
         mapper.writeValue(json.toFile(), o);

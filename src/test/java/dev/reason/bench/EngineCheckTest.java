@@ -25,6 +25,19 @@ class EngineCheckTest {
         assertEquals(0.5 / Math.sqrt(1 + 6.25 + 9), d.relL2(), 1e-12); // relative to the reference, b
         EngineCheck.Diff nan = EngineCheck.Diff.of(new float[] {Float.NaN}, 0, new float[] {1}, 0, 1);
         assertEquals(Double.POSITIVE_INFINITY, nan.maxAbs());
+        assertEquals(Double.POSITIVE_INFINITY, nan.relL2());
+    }
+
+    @Test
+    void rowsAddUpToOneRelativeErrorAndTheWorstRowIsKept() {
+        EngineCheck.Diff small = EngineCheck.Diff.of(new float[] {0.1f, 0}, 0, new float[] {0.2f, 0}, 0, 2);
+        EngineCheck.Diff large = EngineCheck.Diff.of(new float[] {10, 0}, 0, new float[] {10, 0.1f}, 0, 2);
+        EngineCheck.Diff both = small.plus(large);
+        assertEquals(0.5, small.relL2(), 1e-6);
+        assertEquals(0.5, both.worstRowRelL2(), 1e-6);
+        double whole = Math.sqrt((0.1 * 0.1 + 0.1 * 0.1) / (0.2 * 0.2 + 10 * 10 + 0.1 * 0.1));
+        assertEquals(whole, both.relL2(), 1e-6);  // the small row's large relative error is diluted by the other
+        assertEquals(0.1, both.maxAbs(), 1e-6);
     }
 
     @Test
