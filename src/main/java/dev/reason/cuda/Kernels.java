@@ -285,9 +285,12 @@ final class Kernels {
 
         /** A recorded graph, replayed on the default stream. */
         private record Graph(CUgraphExec exec) implements Replay {
+            // Handle 0: JCuda's cuGraphLaunch rejects a null stream (cuLaunchKernel takes null as the default).
+            private static final CUstream DEFAULT_STREAM = new CUstream();
+
             @Override
             public void replay() {
-                cuGraphLaunch(exec, null);
+                cuGraphLaunch(exec, DEFAULT_STREAM);
                 if (DEBUG) {
                     cuCtxSynchronize();
                 }
