@@ -166,21 +166,31 @@ final class CudaBatch implements DecodeBatch {
     /**
      * The decode forward over all slots. Its launches are the same at every step (sizes and buffers are fixed per
      * batch; tokens and lengths are read from device memory), so the first step records them as a graph that the
-     * later steps replay; if recording fails the engine says so once and launches one by one from then on.
+     * later steps replay; if recording or the first replay fails, the engine says so once and launches one by one
+     * from then on.
      */
     private void forwardDecode() {
-        if (decodeStep == null && engine.graphs()) {
+        if (decodeStep != null) {
+            decodeStep.replay();
+            return;
+        }
+        if (engine.graphs()) {
+            Kernels.Replay recorded = null;
             try {
-                decodeStep = k.record(() -> forward(slots, true));
+                recorded = k.record(() -> forward(slots, true));
+                if (recorded != null) {
+                    recorded.replay();  // part of the trial: a launch that throws has run nothing
+                    decodeStep = recorded;
+                    return;
+                }
             } catch (RuntimeException e) {
+                if (recorded != null) {
+                    recorded.close();
+                }
                 engine.graphsFailed(e);
             }
         }
-        if (decodeStep != null) {
-            decodeStep.replay();
-        } else {
-            forward(slots, true);
-        }
+        forward(slots, true);
     }
 
     /** Feeds each active slot's token at its own next position. */
