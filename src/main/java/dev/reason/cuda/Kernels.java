@@ -217,7 +217,9 @@ final class Kernels {
             try {
                 cuLaunchKernel(function(kernel), gridX, gridY, gridZ, block, 1, 1, 0, capturing, Pointer.to(params),
                         null);
-                launched++;
+                if (capturing != null) {
+                    launched++;
+                }
                 if (DEBUG) {
                     cuCtxSynchronize();
                 }
@@ -268,7 +270,6 @@ final class Kernels {
             try {
                 body.run();
             } catch (RuntimeException e) {
-                capturing = null;
                 try {
                     cuStreamEndCapture(stream, graph);  // ends the capture; fails when a launch invalidated it
                     cuGraphDestroy(graph);
@@ -290,10 +291,7 @@ final class Kernels {
 
             @Override
             public void replay() {
-                cuGraphLaunch(exec, DEFAULT_STREAM);
-                if (DEBUG) {
-                    cuCtxSynchronize();
-                }
+                cuGraphLaunch(exec, DEFAULT_STREAM);  // never under REASON_CUDA_DEBUG, which turns graphs off
             }
 
             @Override
