@@ -137,9 +137,12 @@ def check_cell(st, results, model, precision):
             info["rel_l2"] = max(rel)
         matched = walk_numbers(data, r"^(matched|tokens_matched|greedy_matched|greedy_agreed)$", [])
         total = walk_numbers(data, r"^(tokens|greedy_tokens|compared|greedy_prompts)$", [])
+        ties = walk_numbers(data, r"^greedy_near_ties$", [])
         if matched and total:
-            parts.append("greedy %d/%d" % (sum(matched), sum(total)))
+            parts.append("greedy %d/%d%s" % (sum(matched), sum(total),
+                                             " (+%d up to a near-tie)" % sum(ties) if sum(ties) else ""))
             info["greedy"] = [sum(matched), sum(total)]
+            info["greedy_near_ties"] = int(sum(ties))
     elif s["status"] != "ok":
         parts.append(s["note"] or "no JSON")
     return ", ".join(parts), info

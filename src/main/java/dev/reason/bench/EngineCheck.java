@@ -72,6 +72,16 @@ public final class EngineCheck {
         boolean holds(Diff d) {
             return d.maxAbs() <= maxAbs && d.relL2() <= relL2;
         }
+
+        /**
+         * Greedy continuations may part where the reference's two candidates are within this of each other: two
+         * engines each within maxAbs of the other can order them either way. Random-weight models have such
+         * near-ties (the top two of 49k near-normal logits are ~0.2 apart on average, closer than 2e-3 about once
+         * in a hundred steps), trained ones rarely.
+         */
+        double greedyTieMargin() {
+            return 2 * maxAbs;
+        }
     }
 
     /**
@@ -79,13 +89,16 @@ public final class EngineCheck {
      * @param decode        logits of {@code steps} cached decoding steps, the reference's greedy tokens fed to both
      * @param cacheVsFull   the candidate's cached decoding against its own full forward pass of the same tokens
      * @param greedyAgreed  prompts whose greedy continuations agree token for token
-     * @param firstMismatch a description of the first greedy disagreement, or null
+     * @param greedyNearTies prompts whose continuations part where the reference's two tokens are within {@link
+     *                       Tolerance#greedyTieMargin} (agreeing up to there)
+     * @param firstMismatch a description of the first greedy disagreement (not at a near-tie), or null
+     * @param firstNearTie  a description of the first parting at a near-tie, or null
      */
-    public record Report(int prompts, Diff prompt, Diff decode, Diff cacheVsFull, int greedyAgreed, int greedyPrompts,
-                         String firstMismatch, Tolerance tolerance) {
+    public record Report(int prompts, Diff prompt, Diff decode, Diff cacheVsFull, int greedyAgreed, int greedyNearTies,
+                         int greedyPrompts, String firstMismatch, String firstNearTie, Tolerance tolerance) {
         public boolean passed() {
             return tolerance.holds(prompt) && tolerance.holds(decode) && tolerance.holds(cacheVsFull)
-                    && (!tolerance.greedyMustAgree() || greedyAgreed == greedyPrompts);
+                    && (!tolerance.greedyMustAgree() || greedyAgreed + greedyNearTies == greedyPrompts);
         }
 
         public String table() {
@@ -93,10 +106,16 @@ public final class EngineCheck {
             row(sb, "prompt logits (" + prompts + " prompts)", prompt);
             row(sb, "cached decoding logits", decode);
             row(sb, "cached decoding vs full forward", cacheVsFull);
-            sb.append(String.format(Locale.ROOT, "| greedy continuations agree | %d of %d | | | %s |%n", greedyAgreed,
-                    greedyPrompts, !tolerance.greedyMustAgree() ? "not required" : greedyAgreed == greedyPrompts ? "yes" : "NO"));
+            String ties = greedyNearTies == 0 ? "" : String.format(Locale.ROOT, ", %d more up to a near-tie",
+                    greedyNearTies);
+            sb.append(String.format(Locale.ROOT, "| greedy continuations agree | %d of %d%s | | | %s |%n", greedyAgreed,
+                    greedyPrompts, ties, !tolerance.greedyMustAgree() ? "not required"
+                            : greedyAgreed + greedyNearTies == greedyPrompts ? "yes" : "NO"));
             if (firstMismatch != null) {
                 sb.append("\nfirst greedy disagreement: ").append(firstMismatch).append('\n');
+            }
+            if (firstNearTie != null) {
+                sb.append("\nfirst parting at a near-tie: ").append(firstNearTie).append('\n');
             }
             return sb.toString();
         }
@@ -143,18 +162,33 @@ public final class EngineCheck {
             }
         }
         int agreed = 0;
+        int nearTies = 0;
         String firstMismatch = null;
+        String firstNearTie = null;
         for (int i = 0; i < prompts.size(); i++) {
             int[] a = greedy(candidate, prompts.get(i), steps, eosIds);
             int[] b = greedy(reference, prompts.get(i), steps, eosIds);
             if (Arrays.equals(a, b)) {
                 agreed++;
-            } else if (firstMismatch == null) {
-                firstMismatch = "prompt " + i + ": " + Arrays.toString(a) + " against " + Arrays.toString(b);
+                continue;
+            }
+            int at = Arrays.mismatch(a, b);
+            float[] ref = fullForward(reference, prompts.get(i), Arrays.stream(b, 0, at).boxed().toList());
+            int mine = chosen(a, at, ref, eosIds);
+            int theirs = chosen(b, at, ref, eosIds);
+            double margin = ref[theirs] - ref[mine];
+            String where = String.format(Locale.ROOT, "prompt %d, token %d: %d against %d, %.2g apart in the"
+                    + " reference's logits; %s against %s", i, at, mine, theirs, margin, Arrays.toString(a),
+                    Arrays.toString(b));
+            if (tolerance.greedyMustAgree() && margin <= tolerance.greedyTieMargin()) {
+                nearTies++;
+                firstNearTie = firstNearTie == null ? where : firstNearTie;
+            } else {
+                firstMismatch = firstMismatch == null ? where : firstMismatch;
             }
         }
-        return new Report(prompts.size(), promptDiff, decodeDiff, cacheDiff, agreed, prompts.size(), firstMismatch,
-                tolerance);
+        return new Report(prompts.size(), promptDiff, decodeDiff, cacheDiff, agreed, nearTies, prompts.size(),
+                firstMismatch, firstNearTie, tolerance);
     }
 
     /** The logits after prompt + tokens, computed by one prefill of the whole sequence (no cached steps). */
@@ -166,6 +200,18 @@ public final class EngineCheck {
         try (DecodeBatch b = engine.start(all, 1, 1)) {
             return b.promptLogits().clone();
         }
+    }
+
+    /** The token a greedy continuation took at {@code at}: its own, or, where it ended, its best end token. */
+    private static int chosen(int[] continuation, int at, float[] logits, int[] eosIds) {
+        if (at < continuation.length) {
+            return continuation[at];
+        }
+        int best = eosIds[0];
+        for (int eos : eosIds) {
+            best = logits[eos] > logits[best] ? eos : best;
+        }
+        return best;
     }
 
     private static int[] greedy(Engine engine, int[] prompt, int tokens, int[] eosIds) {

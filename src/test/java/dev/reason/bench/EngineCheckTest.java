@@ -1,5 +1,6 @@
 package dev.reason.bench;
 
+import dev.reason.runtime.DecodeBatch;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.ForwardingBatch;
 import dev.reason.runtime.ShippedModel;
@@ -50,6 +51,66 @@ class EngineCheckTest {
         assertEquals(0.0, r.decode().maxAbs());
         assertTrue(r.cacheVsFull().maxAbs() < 1e-4, "ONNX Runtime's cached decoding matches its full forward");
         assertEquals(2, r.greedyAgreed());
+    }
+
+    /**
+     * The engine's prompt logits for a prompt of {@code length} tokens with the runner-up token set to the top
+     * logit + {@code delta}: a near-tie the engines break differently when the deltas' signs differ.
+     */
+    private static Engine tiedAfter(Engine inner, int length, float delta) {
+        return new Engine() {
+            public String device() {
+                return inner.device();
+            }
+
+            public String description() {
+                return inner.description();
+            }
+
+            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+                DecodeBatch batch = inner.start(prompt, slots, maxNewTokens);
+                return prompt.length != length ? batch : new ForwardingBatch(batch) {
+                    @Override
+                    public float[] promptLogits() {
+                        float[] l = inner.promptLogits().clone();
+                        int top = 0;
+                        for (int i = 1; i < l.length; i++) {
+                            top = l[i] > l[top] ? i : top;
+                        }
+                        int second = top == 0 ? 1 : 0;
+                        for (int i = 0; i < l.length; i++) {
+                            second = i != top && l[i] > l[second] ? i : second;
+                        }
+                        l[second] = l[top] + delta;
+                        return l;
+                    }
+                };
+            }
+
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void greedyContinuationsMayPartAtANearTieButNotElsewhere() {
+        Engine cpu = ShippedModel.engine();
+        int length = prompts().get(0).length;
+        int[] eos = ShippedModel.model().eosIds();
+        // 2e-4 apart: within the logit tolerance, so either order is right
+        EngineCheck.Report tie = EngineCheck.run(tiedAfter(cpu, length, 1e-4f), tiedAfter(cpu, length, -1e-4f),
+                prompts(), 6, eos, EngineCheck.Tolerance.FP32);
+        assertEquals(1, tie.greedyAgreed(), tie.table());
+        assertEquals(1, tie.greedyNearTies(), tie.table());
+        assertTrue(tie.passed(), tie.table());
+        assertTrue(tie.table().contains("1 of 2, 1 more up to a near-tie"), tie.table());
+        assertTrue(tie.firstNearTie().startsWith("prompt 0, token 0:"), tie.firstNearTie());
+        // 0.1 apart: a real disagreement
+        EngineCheck.Report apart = EngineCheck.run(tiedAfter(cpu, length, 0.05f), tiedAfter(cpu, length, -0.05f),
+                prompts(), 6, eos, EngineCheck.Tolerance.FP32);
+        assertEquals(0, apart.greedyNearTies(), apart.table());
+        assertFalse(apart.passed(), apart.table());
+        assertTrue(apart.firstMismatch().startsWith("prompt 0, token 0:"), apart.firstMismatch());
     }
 
     @Test
