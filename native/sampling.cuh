@@ -67,6 +67,9 @@ struct Target {
         if (kind == COUNT) {
             return (amount_t) value <= total ? (amount_t) value : 0ull;
         }
+        if (total == 0) {
+            return 0ull;  // nothing kept has weight (sample_rows refuses such rows before searching)
+        }
         if (kind == TOP_P) {  // the shortest prefix with mass >= (topP - tolerance) * total; at least one token
             double reach = ceil((value - TOP_P_TOLERANCE) * (double) total);
             return reach <= 1.0 ? 1ull : reach >= (double) total ? total : (amount_t) reach;
@@ -236,7 +239,8 @@ __device__ int draw_token(const float* row, int vocab, float maxLogit, double u,
 
 // One block of SAMPLE_THREADS per row of logits [rows, vocab]. uniforms[row] < 0 marks an inactive row (skipped).
 // out[row] = {token, logprob bits, top logprob bits...}: (2 + nTop) ints, log-probabilities of the raw logits.
-// nTop is at most vocab. greedy != 0: argmax (lowest index on ties), the other settings unused.
+// nTop is at most vocab. greedy != 0: argmax (lowest index on ties), the other settings unused. A row the host
+// sampler would refuse (a NaN or +infinity, or every logit -infinity) gets token -1 and nothing else.
 extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
 sample_rows(const float* logits, int vocab, const double* uniforms, int* out, int nTop, int greedy,
             double invTemperature, double maxDistance, int topK, double topP) {
@@ -248,13 +252,21 @@ sample_rows(const float* logits, int vocab, const double* uniforms, int* out, in
     int* result = out + (size_t) blockIdx.x * (2 + nTop);
 
     uint64_t best = NO_TOKEN;
+    bool invalid = false;
     for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+        invalid |= !(row[i] < INFINITY);  // NaN or +infinity
         uint64_t key = sort_key(row[i], i);
         best = key < best ? key : best;
     }
     best = block_min(best);
     int argmax = (int) (uint32_t) best;
     float maxLogit = row[argmax];
+    if (__syncthreads_or(invalid) || !(maxLogit > -INFINITY)) {
+        if (threadIdx.x == 0) {
+            result[0] = -1;
+        }
+        return;
+    }
 
     double sum = 0.0;
     for (int i = threadIdx.x; i < vocab; i += blockDim.x) {

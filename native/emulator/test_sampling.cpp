@@ -4,6 +4,7 @@
 // (u < 0), whose output must stay untouched.
 #include "cuda_emulator.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -22,6 +23,28 @@ static const double MAX_EXPS_PER_TOKEN = 4.0;
 
 // Double exps per vocabulary token of a draw as `reason throughput` makes it (temperature 0.8, top-p 0.95, 5 top
 // log-probabilities) on a 152k vocabulary of normal logits, over four rows.
+// Rows the host sampler refuses (a NaN; +infinity; every logit -infinity), drawn and greedy: how many of the
+// six get token -1.
+static int refused_rows() {
+    const int vocab = 37, rows = 3, stride = 2 + 5;
+    std::vector<float> logits((size_t) rows * vocab, 0.5f);
+    logits[5] = NAN;
+    logits[vocab + 7] = INFINITY;
+    std::fill(logits.begin() + 2 * vocab, logits.end(), -INFINITY);
+    int refused = 0;
+    for (int greedy = 0; greedy < 2; greedy++) {
+        double uniforms[rows] = {0.3, 0.3, 0.3};
+        std::vector<int> out(rows * stride, 7);
+        launch({rows, 1, 1}, SAMPLE_THREADS, [&] {
+            sample_rows(logits.data(), vocab, uniforms, out.data(), 5, greedy, 1.0, INFINITY, 0, 0.9);
+        });
+        for (int r = 0; r < rows; r++) {
+            refused += out[r * stride] == -1;
+        }
+    }
+    return refused;
+}
+
 static double throughput_exps_per_token() {
     const int vocab = 151936, rows = 4;
     std::mt19937 random(7);
@@ -153,11 +176,12 @@ int main(int argc, char** argv) {
         }
     }
     double expsPerToken = throughput_exps_per_token();
+    int refusedRows = refused_rows();
     bool pass = cases > 0 && tokenMismatches == 0 && logprobMismatches == 0 && inactiveWritten == 0
-                && expsPerToken <= MAX_EXPS_PER_TOKEN;
+                && expsPerToken <= MAX_EXPS_PER_TOKEN && refusedRows == 6;
     std::printf("sampling: %d cases (%d at a boundary), %d token mismatches, %d logprob mismatches (worst %.2g, "
-                "tol 1e-4), %d writes to inactive rows; throughput draw: %.2f double exps per token (max %g): %s\n",
-                cases, boundaryCases, tokenMismatches, logprobMismatches, worstLogprob, inactiveWritten,
-                expsPerToken, MAX_EXPS_PER_TOKEN, pass ? "PASS" : "FAIL");
+                "tol 1e-4), %d writes to inactive rows; %d of 6 invalid rows refused; throughput draw: %.2f double "
+                "exps per token (max %g): %s\n", cases, boundaryCases, tokenMismatches, logprobMismatches,
+                worstLogprob, inactiveWritten, refusedRows, expsPerToken, MAX_EXPS_PER_TOKEN, pass ? "PASS" : "FAIL");
     return pass ? 0 : 1;
 }

@@ -185,7 +185,11 @@ final class CudaBatch implements DecodeBatch {
                 }
             } catch (RuntimeException e) {
                 if (recorded != null) {
-                    recorded.close();
+                    try {
+                        recorded.close();
+                    } catch (RuntimeException closing) {
+                        e.addSuppressed(closing);
+                    }
                 }
                 engine.graphsFailed(e);
             }
@@ -296,10 +300,13 @@ final class CudaBatch implements DecodeBatch {
         if (!closed) {
             closed = true;
             engine.bind();
-            if (decodeStep != null) {
-                decodeStep.close();
+            try {
+                if (decodeStep != null) {
+                    decodeStep.close();
+                }
+            } finally {
+                memory.close();
             }
-            memory.close();
         }
     }
 }

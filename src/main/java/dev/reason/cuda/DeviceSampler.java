@@ -1,5 +1,6 @@
 package dev.reason.cuda;
 
+import dev.reason.runtime.DeviceException;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 import jcuda.driver.CUdeviceptr;
@@ -74,6 +75,11 @@ final class DeviceSampler {
                 continue;
             }
             int at = r * stride;
+            if (resultsView.get(at) < 0) {
+                throw new DeviceException("--device cuda: the model's logits for chain slot " + r + " hold NaN or"
+                        + " +infinity, or are all -infinity, so no token can be drawn; --precision fp32 avoids a bf16"
+                        + " overflow, --device cpu checks the model itself");
+            }
             float[] top = new float[nTop];
             for (int j = 0; j < nTop; j++) {
                 top[j] = Float.intBitsToFloat(resultsView.get(at + 2 + j));

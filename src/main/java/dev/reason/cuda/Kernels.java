@@ -240,25 +240,22 @@ final class Kernels {
         public Replay record(Runnable body) {
             CUstream stream = new CUstream();
             cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            Graph graph = null;
             try {
-                CUgraph graph = capture(stream, body);
-                try {
-                    long[] nodes = new long[1];
-                    cuGraphGetNodes(graph, null, nodes);
-                    if (nodes[0] != launched) {
-                        throw new IllegalStateException("the CUDA graph holds " + nodes[0] + " of the " + launched
-                                + " launches recorded");
-                    }
-                    CUgraphExec exec = new CUgraphExec();
-                    cuGraphInstantiate(exec, graph, 0);
-                    return new Graph(exec);
-                } finally {
-                    cuGraphDestroy(graph);
-                }
+                graph = instantiate(capture(stream, body));
             } finally {
-                cuStreamSynchronize(stream);  // launches that escaped the capture ran here
-                cuStreamDestroy(stream);
+                try {
+                    cuStreamSynchronize(stream);  // launches that escaped the capture ran here
+                } catch (RuntimeException e) {
+                    if (graph != null) {
+                        graph.close();
+                    }
+                    throw e;
+                } finally {
+                    cuStreamDestroy(stream);
+                }
             }
+            return graph;
         }
 
         /** The launches body makes, captured from stream into a graph. */
@@ -269,7 +266,7 @@ final class Kernels {
             launched = 0;
             try {
                 body.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {  // an Error too: the stream must not stay in capture mode
                 try {
                     cuStreamEndCapture(stream, graph);  // ends the capture; fails when a launch invalidated it
                     cuGraphDestroy(graph);
@@ -282,6 +279,23 @@ final class Kernels {
             }
             cuStreamEndCapture(stream, graph);
             return graph;
+        }
+
+        /** An executable graph of the capture, which must hold one node per launch; the capture is destroyed. */
+        private Graph instantiate(CUgraph captured) {
+            try {
+                long[] nodes = new long[1];
+                cuGraphGetNodes(captured, null, nodes);
+                if (nodes[0] != launched) {
+                    throw new IllegalStateException("the CUDA graph holds " + nodes[0] + " of the " + launched
+                            + " launches recorded");
+                }
+                CUgraphExec exec = new CUgraphExec();
+                cuGraphInstantiate(exec, captured, 0);
+                return new Graph(exec);
+            } finally {
+                cuGraphDestroy(captured);
+            }
         }
 
         /** A recorded graph, replayed on the default stream. */

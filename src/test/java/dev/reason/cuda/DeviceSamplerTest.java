@@ -1,6 +1,7 @@
 package dev.reason.cuda;
 
 import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.DeviceException;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -16,6 +17,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -150,6 +152,25 @@ class DeviceSamplerTest {
                             assertArrayEquals(want.topLogprobs(), got[r].topLogprobs(), 1e-5f, where);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void logitsTheHostSamplerRefusesAreAnErrorNotAToken() {
+        float[][] rows = {{0.5f, Float.NaN, 0.2f}, {0.5f, Float.POSITIVE_INFINITY, 0.2f},
+                {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}};
+        engine.bind();
+        for (float[] row : rows) {
+            try (DeviceMemory memory = new DeviceMemory()) {
+                CUdeviceptr device = memory.upload(row);
+                DeviceSampler sampler = new DeviceSampler(engine.kernels(), memory, 1, row.length);
+                SamplingParams[] settings = {SamplingParams.greedy(), new SamplingParams(1f, 0.9f, 0, 0f)};
+                for (SamplingParams p : settings) {
+                    DeviceException e = assertThrows(DeviceException.class,
+                            () -> sampler.sample(device, new boolean[] {true}, new double[] {0.3}, p, 0));
+                    assertTrue(e.getMessage().contains("NaN"), e.getMessage());
                 }
             }
         }
