@@ -76,28 +76,32 @@ gemm_f32(const float* x, const float* w, const float* bias, float* y, int rows, 
     }
 }
 
-// The same product on tensor cores: w in bf16, x rounded to bf16 as it is staged, fp32 accumulation. 32 x 32 output
-// tiles, K chunks of GEMM_CHUNK; the 4 warps each own a 16 x 16 quarter. Each thread stages its share of the next
-// chunk in registers while the tensor cores work on the current one. When ins % 8 == 0 and x and w are 16-byte
-// aligned, W is read 8 bf16 at a time (uint4) and x 4 floats at a time (float4); otherwise element by element.
+// The same product on tensor cores: w in bf16, x rounded to bf16 as it is staged, fp32 accumulation. 64 x 64 output
+// tiles, K chunks of GEMM_CHUNK; each of the 4 warps owns a 32 x 32 quarter (four 16 x 16 wmma tiles). The tile is
+// wide because every block reads its rows of x whole: at 64 decode rows, 32-wide tiles read x from L2 twice as
+// often as the weights themselves. Each thread stages its share of the next chunk in registers while the tensor
+// cores work on the current one. When ins % 8 == 0 and x and w are 16-byte aligned, W is read 8 bf16 at a time
+// (uint4) and x 4 floats at a time (float4); otherwise element by element.
 // Split-K: block z of gridDim.z parts takes a contiguous run of whole chunks of K. With one part the block writes
 // y = tile + bias (+ y when accumulate); with several it writes its partial tile to partial[z][rows][outs] and
 // gemm_reduce adds the parts, in a fixed order (no atomics: the result does not depend on scheduling).
-// Grid: (ceil(rows / 32), ceil(outs / 32), parts); block: 128. Rows sit in grid x so that the blocks sharing a
-// weight tile run together and hit it in L2.
+// Grid: (ceil(rows / GEMM_TILE), ceil(outs / GEMM_TILE), parts); block: 128. Rows sit in grid x so that the blocks
+// sharing a weight tile run together and hit it in L2.
 #define GEMM_CHUNK 64
+#define GEMM_TILE 64
 
 extern "C" __global__ void __launch_bounds__(128)
 gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* bias, float* y, float* partial,
           int rows, int outs, int ins, int accumulate) {
     using namespace nvcuda;
     const int ld = GEMM_CHUNK + 8;  // 144-byte rows: 16-byte aligned for wmma and the uint4 stores, spread over banks
-    __shared__ __align__(32) bf16 xs[32][ld];
-    __shared__ __align__(32) bf16 ws[32][ld];
-    __shared__ __align__(32) float ys[32][32 + 4];
-    int row0 = blockIdx.x * 32, col0 = blockIdx.y * 32;
+    const int ldy = GEMM_TILE + 4;
+    __shared__ __align__(32) bf16 xs[GEMM_TILE][ld];
+    __shared__ __align__(32) bf16 ws[GEMM_TILE][ld];
+    __shared__ __align__(32) float ys[GEMM_TILE][ldy];
+    int row0 = blockIdx.x * GEMM_TILE, col0 = blockIdx.y * GEMM_TILE;
     int warp = threadIdx.x >> 5;
-    int wr = (warp >> 1) * 16, wc = (warp & 1) * 16;
+    int wr = (warp >> 1) * 32, wc = (warp & 1) * 32;
     int chunks = (ins + GEMM_CHUNK - 1) / GEMM_CHUNK;
     int perPart = (chunks + gridDim.z - 1) / gridDim.z;
     int kBegin = min(ins, (int) blockIdx.z * perPart * GEMM_CHUNK);
@@ -105,13 +109,13 @@ gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* 
     bool vector = ins % 8 == 0 && (((uintptr_t) x | (uintptr_t) w) & 15) == 0;
     const unsigned short* wbits = reinterpret_cast<const unsigned short*>(w);
 
-    // This thread's share of a chunk: W elements [e / 8][(e % 8) * 8, + 8) for e = threadIdx.x + 128 i (i < 2),
-    // x elements [e / 16][(e % 16) * 4, + 4) for e = threadIdx.x + 128 i (i < 4). Zeros outside the matrices and
+    // This thread's share of a chunk: W elements [e / 8][(e % 8) * 8, + 8) for e = threadIdx.x + 128 i (i < 4),
+    // x elements [e / 16][(e % 16) * 4, + 4) for e = threadIdx.x + 128 i (i < 8). Zeros outside the matrices and
     // past kEnd (kEnd - k0 is a multiple of 8 on the vector path, so a vector is wholly inside or outside).
-    uint4 wv[2];
-    float4 xv[4];
+    uint4 wv[4];
+    float4 xv[8];
     auto load = [&](int k0) {
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 4; i++) {
             int e = threadIdx.x + 128 * i;
             int r = col0 + (e >> 3), k = k0 + (e & 7) * 8;
             const size_t at = (size_t) r * ins + k;
@@ -125,7 +129,7 @@ gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* 
                 wv[i] = make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6] | h[7] << 16);
             }
         }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 8; i++) {
             int e = threadIdx.x + 128 * i;
             int r = row0 + (e >> 4), k = k0 + (e & 15) * 4;
             const size_t at = (size_t) r * ins + k;
@@ -139,17 +143,21 @@ gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* 
         }
     };
 
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-    wmma::fill_fragment(acc, 0.0f);
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];  // [row half][column half] of the quarter
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+            wmma::fill_fragment(acc[i][j], 0.0f);
+        }
+    }
     if (kBegin < kEnd) {
         load(kBegin);
     }
     for (int k0 = kBegin; k0 < kEnd; k0 += GEMM_CHUNK) {
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 4; i++) {
             int e = threadIdx.x + 128 * i;
             *reinterpret_cast<uint4*>(&ws[e >> 3][(e & 7) * 8]) = wv[i];
         }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 8; i++) {
             int e = threadIdx.x + 128 * i;
             bf16* to = &xs[e >> 4][(e & 15) * 4];
             to[0] = __float2bfloat16(xv[i].x);
@@ -162,19 +170,29 @@ gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* 
             load(k0 + GEMM_CHUNK);  // in flight while the tensor cores run
         }
         for (int kk = 0; kk < GEMM_CHUNK; kk += 16) {
-            wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
-            wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b;  // ws[n][k] is w^T column-major
-            wmma::load_matrix_sync(a, &xs[wr][kk], ld);
-            wmma::load_matrix_sync(b, &ws[wc][kk], ld);
-            wmma::mma_sync(acc, a, b, acc);
+            wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a[2];
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b[2];  // ws[n][k] is w^T column-major
+            for (int h = 0; h < 2; h++) {
+                wmma::load_matrix_sync(a[h], &xs[wr + 16 * h][kk], ld);
+                wmma::load_matrix_sync(b[h], &ws[wc + 16 * h][kk], ld);
+            }
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+                }
+            }
         }
         __syncthreads();
     }
-    wmma::store_matrix_sync(&ys[wr][wc], acc, 32 + 4, wmma::mem_row_major);
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+            wmma::store_matrix_sync(&ys[wr + 16 * i][wc + 16 * j], acc[i][j], ldy, wmma::mem_row_major);
+        }
+    }
     __syncthreads();
     bool split = gridDim.z > 1;
-    for (int e = threadIdx.x; e < 32 * 32; e += blockDim.x) {
-        int r = e >> 5, c = e & 31;
+    for (int e = threadIdx.x; e < GEMM_TILE * GEMM_TILE; e += blockDim.x) {
+        int r = e / GEMM_TILE, c = e % GEMM_TILE;
         int row = row0 + r, col = col0 + c;
         if (row < rows && col < outs) {
             if (split) {

@@ -259,7 +259,7 @@ static void norm(const float* x, const float* weight, float* y, int rows, int hi
 // SM of an H100; no part shorter than 256 of K; evened out over whole GEMM_CHUNKs so that no part is empty.
 static int split_k(int rows, int outs, int ins) {
     const long target = 264, minK = 256;
-    long tiles = (long) blocks(rows, 32) * blocks(outs, 32);
+    long tiles = (long) blocks(rows, GEMM_TILE) * blocks(outs, GEMM_TILE);
     if (tiles >= target) {
         return 1;
     }
@@ -288,7 +288,7 @@ static void gemm(const float* x, const float* w, const float* bias, float* y, in
 static void gemm(const float* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
                  float* workspace) {
     unsigned parts = (unsigned) split_k(rows, outs, ins);
-    launch({blocks(rows, 32), blocks(outs, 32), parts}, 128,
+    launch({blocks(rows, GEMM_TILE), blocks(outs, GEMM_TILE), parts}, 128,
            [=] { gemm_bf16(x, w, bias, y, workspace, rows, outs, ins, acc); });
     if (parts > 1) {
         splitGemms++;

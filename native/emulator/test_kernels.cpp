@@ -56,7 +56,7 @@ static void test_gemm(int rows, int outs, int ins, int parts = 1, int xOffset = 
                 gemm_f32(x, weights.data(), bias.data(), y.data(), rows, outs, ins, accumulate);
             });
         } else {
-            launch({blocks(rows, 32), blocks(outs, 32), (unsigned) parts}, 128, [&] {
+            launch({blocks(rows, GEMM_TILE), blocks(outs, GEMM_TILE), (unsigned) parts}, 128, [&] {
                 gemm_bf16(x, weights.data(), bias.data(), y.data(), partial.data(), rows, outs, ins, accumulate);
             });
             if (parts > 1) {
@@ -391,7 +391,8 @@ static void test_embed() {
 
 int main() {
     std::printf("kernels:\n");
-    for (auto [rows, outs, ins] : {std::tuple{1, 45, 70}, {37, 33, 64}, {5, 130, 200}, {64, 96, 192}}) {
+    for (auto [rows, outs, ins] :
+         {std::tuple{1, 45, 70}, {37, 33, 64}, {5, 130, 200}, {64, 96, 192}, {130, 150, 72}}) {
         test_gemm<float>(rows, outs, ins);
         test_gemm<bf16>(rows, outs, ins);
     }

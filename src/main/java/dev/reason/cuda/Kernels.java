@@ -52,7 +52,7 @@ final class Kernels {
     static final int MAX_HEAD_DIM = 256;      // MAX_HEAD_DIM in reason_kernels.cu
     private static final int MAX_GRID_Y = 65535;
     private static final int MAX_GRID_Z = 65535;
-    static final int GEMM_TILE = 32;          // gemm_bf16's output tile
+    static final int GEMM_TILE = 64;          // GEMM_TILE in reason_kernels.cu: gemm_bf16's square output tile
     static final int GEMM_CHUNK = 64;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
     /** Split-K aims for this many gemm_bf16 blocks: two per SM of an H100 (132 SMs). */
     static final int SPLIT_TARGET_BLOCKS = 264;
