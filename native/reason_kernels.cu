@@ -13,7 +13,8 @@
 #include "sampling.cuh"
 
 #define MAX_HEAD_DIM 256
-#define ATTENTION_WARPS 4
+#define ATTENTION_MAX_WARPS 16
+#define ATTENTION_KEYS_PER_STEP 4
 
 // x[r] = table[tokens[r]] (zeros for an out-of-range id). Grid: rows; any block size.
 template <typename W>
@@ -273,17 +274,20 @@ extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int
 
 // Attention of one query row and head over its keys, with an online softmax in fp32. Prefill: row r sees prompt
 // keys 0..r. Decode: the slot sees the whole prompt, then its own lengths[slot] + 1 keys (this step's included);
-// a slot with length -1 gets zeros. Head h reads kv head h / (heads / kvHeads). Each warp runs its own softmax over
-// every ATTENTION_WARPS-th key; the warps' partial results are merged at the end.
-// Grid: (rows, heads); block: 32 * ATTENTION_WARPS. headDim <= MAX_HEAD_DIM.
+// a slot with length -1 gets zeros. Head h reads kv head h / (heads / kvHeads).
+// A decode step has few rows, so a block's time is the chain of keys one warp walks, each a load and a warp-wide
+// reduction that wait on each other: the warps (blockDim / 32, up to ATTENTION_MAX_WARPS, as many as fill the GPU)
+// split the keys, and each warp scores ATTENTION_KEYS_PER_STEP keys at once so that their loads and reductions
+// overlap. Each warp runs its own softmax over its keys; the warps' partial results are merged at the end.
+// Grid: (rows, heads); block: a multiple of 32 up to 32 * ATTENTION_MAX_WARPS. headDim <= MAX_HEAD_DIM.
 template <typename KV>
 __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int headDim,
                        const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
                        int maxNew, const int* lengths, int decode, float scale) {
     __shared__ float q[MAX_HEAD_DIM];
-    __shared__ float warpMax[ATTENTION_WARPS];
-    __shared__ float warpSum[ATTENTION_WARPS];
-    __shared__ float warpAcc[ATTENTION_WARPS][MAX_HEAD_DIM];
+    __shared__ float warpMax[ATTENTION_MAX_WARPS];
+    __shared__ float warpSum[ATTENTION_MAX_WARPS];
+    __shared__ float warpAcc[ATTENTION_MAX_WARPS][MAX_HEAD_DIM];
     int r = blockIdx.x, h = blockIdx.y;
     int g = h / (heads / kvHeads);
     float* o = out + ((size_t) r * heads + h) * headDim;
@@ -301,6 +305,12 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
     size_t own = decode ? ((size_t) r * kvHeads + g) * maxNew * headDim : 0;
     const KV* sk = slotK + own;
     const KV* sv = slotV + own;
+    auto key = [&](int j) {
+        return j < fromPrompt ? pk + (size_t) j * headDim : sk + (size_t) (j - fromPrompt) * headDim;
+    };
+    auto value = [&](int j) {
+        return j < fromPrompt ? pv + (size_t) j * headDim : sv + (size_t) (j - fromPrompt) * headDim;
+    };
 
     const float* qr = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim + (size_t) h * headDim;
     for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
@@ -308,6 +318,7 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
     }
     __syncthreads();
 
+    int warps = blockDim.x >> 5;
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     float m = -INFINITY, l = 0.0f;
     float acc[MAX_HEAD_DIM / 32];
@@ -315,23 +326,44 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
     for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
         acc[t] = 0.0f;
     }
-    for (int j = warp; j < keys; j += ATTENTION_WARPS) {
-        const KV* kj = j < fromPrompt ? pk + (size_t) j * headDim : sk + (size_t) (j - fromPrompt) * headDim;
-        const KV* vj = j < fromPrompt ? pv + (size_t) j * headDim : sv + (size_t) (j - fromPrompt) * headDim;
-        float s = 0.0f;
-        for (int d = lane; d < headDim; d += 32) {
-            s += q[d] * to_float(kj[d]);
+    for (int j0 = warp * ATTENTION_KEYS_PER_STEP; j0 < keys; j0 += warps * ATTENTION_KEYS_PER_STEP) {
+        int n = min(ATTENTION_KEYS_PER_STEP, keys - j0);  // the same in every lane
+        float s[ATTENTION_KEYS_PER_STEP];
+#pragma unroll
+        for (int u = 0; u < ATTENTION_KEYS_PER_STEP; u++) {
+            s[u] = 0.0f;
+            if (u < n) {
+                const KV* kj = key(j0 + u);
+                for (int d = lane; d < headDim; d += 32) {
+                    s[u] += q[d] * to_float(kj[d]);
+                }
+            }
         }
-        s = warp_sum(s);
-        float mNew = fmaxf(m, s);
-        float correction = expf(m - mNew);  // 0 for the warp's first key (m = -inf)
-        float p = expf(s - mNew);
-        l = l * correction + p;
+        float mNew = m;
+#pragma unroll
+        for (int u = 0; u < ATTENTION_KEYS_PER_STEP; u++) {
+            s[u] = warp_sum(s[u]);
+            mNew = u < n ? fmaxf(mNew, s[u]) : mNew;
+        }
+        float correction = expf(m - mNew);  // 0 for the warp's first keys (m = -inf)
+        l *= correction;
 #pragma unroll
         for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
-            int d = lane + 32 * t;
-            if (d < headDim) {
-                acc[t] = acc[t] * correction + p * to_float(vj[d]);
+            acc[t] *= correction;
+        }
+#pragma unroll
+        for (int u = 0; u < ATTENTION_KEYS_PER_STEP; u++) {
+            if (u < n) {
+                float p = expf(s[u] - mNew);
+                const KV* vj = value(j0 + u);
+                l += p;
+#pragma unroll
+                for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
+                    int d = lane + 32 * t;
+                    if (d < headDim) {
+                        acc[t] += p * to_float(vj[d]);
+                    }
+                }
             }
         }
         m = mNew;
@@ -349,12 +381,12 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
     }
     __syncthreads();
     float mAll = warpMax[0];
-    for (int w = 1; w < ATTENTION_WARPS; w++) {
+    for (int w = 1; w < warps; w++) {
         mAll = fmaxf(mAll, warpMax[w]);
     }
     for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
         float num = 0.0f, den = 0.0f;
-        for (int w = 0; w < ATTENTION_WARPS; w++) {
+        for (int w = 0; w < warps; w++) {
             float f = expf(warpMax[w] - mAll);  // 0 for a warp that had no key
             num += warpAcc[w][d] * f;
             den += warpSum[w] * f;
@@ -363,7 +395,7 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
     }
 }
 
-extern "C" __global__ void __launch_bounds__(32 * ATTENTION_WARPS)
+extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim, const float* promptK,
               const float* promptV, int promptLen, const float* slotK, const float* slotV, int maxNew,
               const int* lengths, int decode, float scale) {
@@ -371,7 +403,7 @@ attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim,
            scale);
 }
 
-extern "C" __global__ void __launch_bounds__(32 * ATTENTION_WARPS)
+extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_bf16(const float* qkv, float* out, int heads, int kvHeads, int headDim, const bf16* promptK,
                const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
                const int* lengths, int decode, float scale) {

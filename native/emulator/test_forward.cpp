@@ -311,11 +311,22 @@ static void rope_store(float* qkv, const float* invFreq, int rows, int heads, in
     });
 }
 
+// Kernels.attentionWarps, copied (keep the two in step): as many warps per block as keep one launch within the
+// warps an H100 holds at once (132 x 64), from 16 down to 4.
+static unsigned attention_threads(int rows, int heads) {
+    long blocks = (long) rows * heads;
+    int warps = ATTENTION_MAX_WARPS;
+    while (warps > 4 && blocks * warps > 132 * 64) {
+        warps /= 2;
+    }
+    return 32u * warps;
+}
+
 static void attention(const float* qkv, float* out, int rows, int heads, int kvHeads, int headDim, const float* pk,
                       const float* pv, int promptLen, const float* sk, const float* sv, int maxNew,
                       const int* lengths, int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
-    launch({(unsigned) rows, (unsigned) heads, 1}, 128, [=] {
+    launch({(unsigned) rows, (unsigned) heads, 1}, attention_threads(rows, heads), [=] {
         attention_f32(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode, scale);
     });
 }
@@ -324,7 +335,7 @@ static void attention(const float* qkv, float* out, int rows, int heads, int kvH
                       const bf16* pv, int promptLen, const bf16* sk, const bf16* sv, int maxNew, const int* lengths,
                       int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
-    launch({(unsigned) rows, (unsigned) heads, 1}, 128, [=] {
+    launch({(unsigned) rows, (unsigned) heads, 1}, attention_threads(rows, heads), [=] {
         attention_bf16(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode, scale);
     });
 }

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The split-K choice of {@link Kernels#splitK} and the workspace it needs. */
-class GemmSplitTest {
+/** Launch shapes chosen on the host: split-K ({@link Kernels#splitK}) with its workspace, and attention's warps. */
+class LaunchShapesTest {
     // Qwen2-0.5B: hidden 896, intermediate 4864, 14 heads / 2 KV heads of 64, vocab 151936.
     private static final int HIDDEN = 896;
     private static final int INTER = 4864;
@@ -69,10 +69,30 @@ class GemmSplitTest {
     }
 
     @Test
-    void chunkMatchesTheKernel() throws IOException {
-        Matcher m = Pattern.compile("#define\\s+GEMM_CHUNK\\s+(\\d+)")
-                .matcher(Files.readString(Path.of("native", "reason_kernels.cu")));
-        assertTrue(m.find(), "no #define GEMM_CHUNK in native/reason_kernels.cu");
-        assertEquals(Integer.parseInt(m.group(1)), Kernels.GEMM_CHUNK);
+    void attentionTakesAsManyWarpsAsTheGpuHolds() {
+        int heads = 14;  // Qwen2-0.5B
+        assertEquals(16, Kernels.attentionWarps(1, heads));
+        assertEquals(16, Kernels.attentionWarps(16, heads));
+        assertEquals(8, Kernels.attentionWarps(64, heads));    // 896 blocks
+        assertEquals(4, Kernels.attentionWarps(256, heads));
+        assertEquals(4, Kernels.attentionWarps(100_000, heads));  // never fewer than 4
+        for (int rows = 1; rows < 2000; rows += 7) {
+            int warps = Kernels.attentionWarps(rows, heads);
+            assertTrue(warps == 4 || (long) rows * heads * warps <= Kernels.RESIDENT_WARPS, rows + " rows");
+        }
+    }
+
+    @Test
+    void constantsMatchTheKernels() throws IOException {
+        String source = Files.readString(Path.of("native", "reason_kernels.cu"));
+        assertEquals(define(source, "GEMM_CHUNK"), Kernels.GEMM_CHUNK);
+        assertEquals(define(source, "GEMM_TILE"), Kernels.GEMM_TILE);
+        assertEquals(define(source, "ATTENTION_MAX_WARPS"), Kernels.ATTENTION_MAX_WARPS);
+    }
+
+    private static int define(String source, String name) {
+        Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(\\d+)").matcher(source);
+        assertTrue(m.find(), "no #define " + name + " in native/reason_kernels.cu");
+        return Integer.parseInt(m.group(1));
     }
 }
