@@ -14,7 +14,8 @@
 
 #define MAX_HEAD_DIM 256
 #define ATTENTION_MAX_WARPS 16
-#define ATTENTION_KEYS_PER_STEP 4
+#define ATTENTION_GROUP 4
+#define ATTENTION_KEYS_PER_STEP 2
 
 // x[r] = table[tokens[r]] (zeros for an out-of-range id). Grid: rows; any block size.
 template <typename W>
@@ -272,29 +273,34 @@ extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int
                     lengths, decode);
 }
 
-// Attention of one query row and head over its keys, with an online softmax in fp32. Prefill: row r sees prompt
-// keys 0..r. Decode: the slot sees the whole prompt, then its own lengths[slot] + 1 keys (this step's included);
-// a slot with length -1 gets zeros. Head h reads kv head h / (heads / kvHeads).
-// A decode step has few rows, so a block's time is the chain of keys one warp walks, each a load and a warp-wide
-// reduction that wait on each other: the warps (blockDim / 32, up to ATTENTION_MAX_WARPS, as many as fill the GPU)
-// split the keys, and each warp scores ATTENTION_KEYS_PER_STEP keys at once so that their loads and reductions
-// overlap. Each warp runs its own softmax over its keys; the warps' partial results are merged at the end.
-// Grid: (rows, heads); block: a multiple of 32 up to 32 * ATTENTION_MAX_WARPS. headDim <= MAX_HEAD_DIM.
+// Attention of one query row over its keys for up to ATTENTION_GROUP of the query heads that share one KV head,
+// with an online softmax in fp32. Prefill: row r sees prompt keys 0..r. Decode: the slot sees the whole prompt,
+// then its own lengths[slot] + 1 keys (this step's included); a slot with length -1 gets zeros. Block (r, g, z)
+// takes query heads g * group + z * ATTENTION_GROUP onwards (group = heads / kvHeads), so each key and value is
+// read once for all of them rather than once per head.
+// A decode block's time is the chain of keys one warp walks, each a load and warp-wide reductions that wait on
+// it: the warps (blockDim / 32, up to ATTENTION_MAX_WARPS, as many as fill the GPU) split the keys, and each warp
+// scores ATTENTION_KEYS_PER_STEP keys at once so that their loads and reductions overlap. Each warp runs its own
+// softmax per head over its keys; the warps' partial results are merged at the end, one head at a time.
+// Grid: (rows, kvHeads, ceil(group / ATTENTION_GROUP)); block: a multiple of 32 up to 32 * ATTENTION_MAX_WARPS.
+// headDim <= MAX_HEAD_DIM.
 template <typename KV>
 __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int headDim,
                        const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
                        int maxNew, const int* lengths, int decode, float scale) {
-    __shared__ float q[MAX_HEAD_DIM];
+    constexpr int G = ATTENTION_GROUP, K = ATTENTION_KEYS_PER_STEP, T = MAX_HEAD_DIM / 32;
+    __shared__ float q[G][MAX_HEAD_DIM];
     __shared__ float warpMax[ATTENTION_MAX_WARPS];
     __shared__ float warpSum[ATTENTION_MAX_WARPS];
     __shared__ float warpAcc[ATTENTION_MAX_WARPS][MAX_HEAD_DIM];
-    int r = blockIdx.x, h = blockIdx.y;
-    int g = h / (heads / kvHeads);
-    float* o = out + ((size_t) r * heads + h) * headDim;
+    int r = blockIdx.x, g = blockIdx.y;
+    int group = heads / kvHeads;
+    int h0 = g * group + blockIdx.z * G;
+    int count = min(G, group - (int) blockIdx.z * G);  // this block's heads: h0 .. h0 + count - 1
     int length = decode ? lengths[r] : 0;
     if (length < 0) {
-        for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-            o[d] = 0.0f;
+        for (int e = threadIdx.x; e < count * headDim; e += blockDim.x) {
+            out[((size_t) r * heads + h0) * headDim + e] = 0.0f;
         }
         return;
     }
@@ -312,86 +318,120 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
         return j < fromPrompt ? pv + (size_t) j * headDim : sv + (size_t) (j - fromPrompt) * headDim;
     };
 
-    const float* qr = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim + (size_t) h * headDim;
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-        q[d] = qr[d] * scale;
+    const float* qr = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim + (size_t) h0 * headDim;
+    for (int e = threadIdx.x; e < count * headDim; e += blockDim.x) {
+        q[e / headDim][e % headDim] = qr[e] * scale;
     }
     __syncthreads();
 
     int warps = blockDim.x >> 5;
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    float m = -INFINITY, l = 0.0f;
-    float acc[MAX_HEAD_DIM / 32];
+    float m[G], l[G], acc[G][T];
 #pragma unroll
-    for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
-        acc[t] = 0.0f;
+    for (int i = 0; i < G; i++) {
+        m[i] = -INFINITY;
+        l[i] = 0.0f;
+#pragma unroll
+        for (int t = 0; t < T; t++) {
+            acc[i][t] = 0.0f;
+        }
     }
-    for (int j0 = warp * ATTENTION_KEYS_PER_STEP; j0 < keys; j0 += warps * ATTENTION_KEYS_PER_STEP) {
-        int n = min(ATTENTION_KEYS_PER_STEP, keys - j0);  // the same in every lane
-        float s[ATTENTION_KEYS_PER_STEP];
+    for (int j0 = warp * K; j0 < keys; j0 += warps * K) {
+        int n = min(K, keys - j0);  // the same in every lane
+        float s[G][K];
 #pragma unroll
-        for (int u = 0; u < ATTENTION_KEYS_PER_STEP; u++) {
-            s[u] = 0.0f;
-            if (u < n) {
-                const KV* kj = key(j0 + u);
-                for (int d = lane; d < headDim; d += 32) {
-                    s[u] += q[d] * to_float(kj[d]);
+        for (int u = 0; u < K; u++) {
+            float kd[T];  // this lane's elements of key j0 + u
+#pragma unroll
+            for (int t = 0; t < T; t++) {
+                int d = lane + 32 * t;
+                kd[t] = u < n && d < headDim ? to_float(key(j0 + u)[d]) : 0.0f;
+            }
+#pragma unroll
+            for (int i = 0; i < G; i++) {
+                s[i][u] = 0.0f;
+#pragma unroll
+                for (int t = 0; t < T; t++) {
+                    int d = lane + 32 * t;
+                    s[i][u] += i < count && d < headDim ? q[i][d] * kd[t] : 0.0f;
                 }
             }
         }
-        float mNew = m;
 #pragma unroll
-        for (int u = 0; u < ATTENTION_KEYS_PER_STEP; u++) {
-            s[u] = warp_sum(s[u]);
-            mNew = u < n ? fmaxf(mNew, s[u]) : mNew;
+        for (int i = 0; i < G; i++) {
+#pragma unroll
+            for (int u = 0; u < K; u++) {
+                s[i][u] = warp_sum(s[i][u]);
+            }
         }
-        float correction = expf(m - mNew);  // 0 for the warp's first keys (m = -inf)
-        l *= correction;
+        float mNew[G];
 #pragma unroll
-        for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
-            acc[t] *= correction;
+        for (int i = 0; i < G; i++) {
+            mNew[i] = m[i];
+#pragma unroll
+            for (int u = 0; u < K; u++) {
+                mNew[i] = u < n ? fmaxf(mNew[i], s[i][u]) : mNew[i];
+            }
+            float correction = expf(m[i] - mNew[i]);  // 0 for the warp's first keys (m = -inf)
+            l[i] *= correction;
+#pragma unroll
+            for (int t = 0; t < T; t++) {
+                acc[i][t] *= correction;
+            }
+            m[i] = mNew[i];
         }
 #pragma unroll
-        for (int u = 0; u < ATTENTION_KEYS_PER_STEP; u++) {
+        for (int u = 0; u < K; u++) {
             if (u < n) {
-                float p = expf(s[u] - mNew);
-                const KV* vj = value(j0 + u);
-                l += p;
+                float vd[T];
 #pragma unroll
-                for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
+                for (int t = 0; t < T; t++) {
                     int d = lane + 32 * t;
-                    if (d < headDim) {
-                        acc[t] += p * to_float(vj[d]);
+                    vd[t] = d < headDim ? to_float(value(j0 + u)[d]) : 0.0f;
+                }
+#pragma unroll
+                for (int i = 0; i < G; i++) {
+                    float p = expf(s[i][u] - m[i]);
+                    l[i] += p;
+#pragma unroll
+                    for (int t = 0; t < T; t++) {
+                        acc[i][t] += p * vd[t];
                     }
                 }
             }
         }
-        m = mNew;
-    }
-    if (lane == 0) {
-        warpMax[warp] = m;
-        warpSum[warp] = l;
     }
 #pragma unroll
-    for (int t = 0; t < MAX_HEAD_DIM / 32; t++) {
-        int d = lane + 32 * t;
-        if (d < headDim) {
-            warpAcc[warp][d] = acc[t];
+    for (int i = 0; i < G; i++) {
+        if (i < count) {  // the same in every thread, so the barriers are too
+            if (lane == 0) {
+                warpMax[warp] = m[i];
+                warpSum[warp] = l[i];
+            }
+#pragma unroll
+            for (int t = 0; t < T; t++) {
+                int d = lane + 32 * t;
+                if (d < headDim) {
+                    warpAcc[warp][d] = acc[i][t];
+                }
+            }
+            __syncthreads();
+            float mAll = warpMax[0];
+            for (int w = 1; w < warps; w++) {
+                mAll = fmaxf(mAll, warpMax[w]);
+            }
+            float* o = out + ((size_t) r * heads + h0 + i) * headDim;
+            for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+                float num = 0.0f, den = 0.0f;
+                for (int w = 0; w < warps; w++) {
+                    float f = expf(warpMax[w] - mAll);  // 0 for a warp that had no key
+                    num += warpAcc[w][d] * f;
+                    den += warpSum[w] * f;
+                }
+                o[d] = num / den;
+            }
+            __syncthreads();  // the next head rewrites warpMax, warpSum and warpAcc
         }
-    }
-    __syncthreads();
-    float mAll = warpMax[0];
-    for (int w = 1; w < warps; w++) {
-        mAll = fmaxf(mAll, warpMax[w]);
-    }
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-        float num = 0.0f, den = 0.0f;
-        for (int w = 0; w < warps; w++) {
-            float f = expf(warpMax[w] - mAll);  // 0 for a warp that had no key
-            num += warpAcc[w][d] * f;
-            den += warpSum[w] * f;
-        }
-        o[d] = num / den;
     }
 }
 

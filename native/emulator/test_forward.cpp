@@ -311,10 +311,14 @@ static void rope_store(float* qkv, const float* invFreq, int rows, int heads, in
     });
 }
 
-// Kernels.attentionWarps, copied (keep the two in step): as many warps per block as keep one launch within the
-// warps an H100 holds at once (132 x 64), from 16 down to 4.
-static unsigned attention_threads(int rows, int heads) {
-    long blocks = (long) rows * heads;
+// Kernels.attention's launch shape, copied (keep the two in step): blocks of up to ATTENTION_GROUP query heads
+// per KV head; as many warps per block as keep the launch within the warps an H100 holds (132 x 64), 16 down to 4.
+static dim3 attention_grid(int rows, int heads, int kvHeads) {
+    return {(unsigned) rows, (unsigned) kvHeads, blocks(heads / kvHeads, ATTENTION_GROUP)};
+}
+
+static unsigned attention_threads(dim3 grid) {
+    long blocks = (long) grid.x * grid.y * grid.z;
     int warps = ATTENTION_MAX_WARPS;
     while (warps > 4 && blocks * warps > 132 * 64) {
         warps /= 2;
@@ -326,7 +330,8 @@ static void attention(const float* qkv, float* out, int rows, int heads, int kvH
                       const float* pv, int promptLen, const float* sk, const float* sv, int maxNew,
                       const int* lengths, int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
-    launch({(unsigned) rows, (unsigned) heads, 1}, attention_threads(rows, heads), [=] {
+    dim3 grid = attention_grid(rows, heads, kvHeads);
+    launch(grid, attention_threads(grid), [=] {
         attention_f32(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode, scale);
     });
 }
@@ -335,7 +340,8 @@ static void attention(const float* qkv, float* out, int rows, int heads, int kvH
                       const bf16* pv, int promptLen, const bf16* sk, const bf16* sv, int maxNew, const int* lengths,
                       int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
-    launch({(unsigned) rows, (unsigned) heads, 1}, attention_threads(rows, heads), [=] {
+    dim3 grid = attention_grid(rows, heads, kvHeads);
+    launch(grid, attention_threads(grid), [=] {
         attention_bf16(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode, scale);
     });
 }

@@ -179,7 +179,7 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
                             promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
         }
     });
-    launch({(unsigned) promptLen, (unsigned) heads, 1}, 32u * warps, [&] {
+    launch({(unsigned) promptLen, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
         if constexpr (std::is_same_v<KV, float>) {
             attention_f32(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(), promptLen,
                           slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
@@ -253,7 +253,7 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
                                 promptV.data(), promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1);
             }
         });
-        launch({slots, (unsigned) heads, 1}, 32u * warps, [&] {
+        launch({slots, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
             if constexpr (std::is_same_v<KV, float>) {
                 attention_f32(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
                               promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1, scale);
@@ -404,11 +404,12 @@ int main() {
           {4, 50, 256, 2, 1}, {33, 31, 136, 1, 1}, {2, 64, 4864, 7, 0}, {66, 40, 904, 3, 0}}) {
         test_gemm<bf16>(rows, outs, ins, parts, xOffset);
     }
-    // Warps per block from 1 to ATTENTION_MAX_WARPS: with 16 warps of 4 keys, 30 keys leave warps without any and
-    // 70 keys need a second round with a partial group.
+    // Warps per block from 1 to ATTENTION_MAX_WARPS: with 16 warps of 2 keys, 30 keys leave warps without any and
+    // 70 keys need a third round with a partial step. Query heads per KV head from 1 to 9: 7 and 9 take two and
+    // three blocks of up to ATTENTION_GROUP, the last one partial.
     for (auto [headDim, heads, kvHeads, promptLen, warps] :
          {std::tuple{32, 6, 2, 30, 16}, {128, 4, 2, 9, 4}, {80, 3, 1, 5, 1}, {8, 4, 2, 70, 16}, {256, 2, 1, 3, 8},
-          {64, 2, 2, 1, 4}, {64, 7, 1, 45, 2}}) {
+          {64, 2, 2, 1, 4}, {64, 7, 1, 45, 2}, {64, 18, 2, 12, 4}}) {
         test_rope_attention<float>(headDim, heads, kvHeads, promptLen, warps);
         test_rope_attention<bf16>(headDim, heads, kvHeads, promptLen, warps);
     }

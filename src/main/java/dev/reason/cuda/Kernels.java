@@ -55,6 +55,7 @@ final class Kernels {
     static final int GEMM_TILE = 64;          // GEMM_TILE in reason_kernels.cu: gemm_bf16's square output tile
     static final int GEMM_CHUNK = 64;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
+    static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
     /** Warps an H100 holds at once (132 SMs of 64): what attention blocks may fill. */
     static final int RESIDENT_WARPS = 132 * 64;
     /** Split-K aims for this many gemm_bf16 blocks: two per SM of an H100 (132 SMs). */
@@ -165,18 +166,18 @@ final class Kernels {
                    CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
                    int maxNew, CUdeviceptr lengths, boolean decode) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        launcher.launch("attention" + suffix, rows, heads, 1, 32 * attentionWarps(rows, heads), qkv, out, heads,
-                kvHeads, headDim,
-                promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0, scale);
+        int chunks = blocks(heads / kvHeads, ATTENTION_GROUP);  // blocks per KV head
+        launcher.launch("attention" + suffix, rows, kvHeads, chunks, 32 * attentionWarps(rows * kvHeads * chunks),
+                qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths,
+                decode ? 1 : 0, scale);
     }
 
     /**
-     * Warps per attention block: a block's time is the chain of keys each of its warps walks, so as many as keep
-     * the blocks of one launch within {@link #RESIDENT_WARPS}, from {@link #ATTENTION_MAX_WARPS} down to 4.
-     * native/emulator/test_forward.cpp has a copy.
+     * Warps per block of an attention launch of {@code blocks} blocks: a block's time is the chain of keys each of
+     * its warps walks, so as many as keep the launch within {@link #RESIDENT_WARPS}, from {@link
+     * #ATTENTION_MAX_WARPS} down to 4. native/emulator/test_forward.cpp has a copy.
      */
-    static int attentionWarps(int rows, int heads) {
-        long blocks = (long) rows * heads;
+    static int attentionWarps(long blocks) {
         int warps = ATTENTION_MAX_WARPS;
         while (warps > 4 && blocks * warps > RESIDENT_WARPS) {
             warps /= 2;

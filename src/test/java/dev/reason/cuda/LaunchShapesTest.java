@@ -70,15 +70,14 @@ class LaunchShapesTest {
 
     @Test
     void attentionTakesAsManyWarpsAsTheGpuHolds() {
-        int heads = 14;  // Qwen2-0.5B
-        assertEquals(16, Kernels.attentionWarps(1, heads));
-        assertEquals(16, Kernels.attentionWarps(16, heads));
-        assertEquals(8, Kernels.attentionWarps(64, heads));    // 896 blocks
-        assertEquals(4, Kernels.attentionWarps(256, heads));
-        assertEquals(4, Kernels.attentionWarps(100_000, heads));  // never fewer than 4
-        for (int rows = 1; rows < 2000; rows += 7) {
-            int warps = Kernels.attentionWarps(rows, heads);
-            assertTrue(warps == 4 || (long) rows * heads * warps <= Kernels.RESIDENT_WARPS, rows + " rows");
+        int blocksPerRow = 2 * 2;  // Qwen2-0.5B: 2 KV heads, each with 7 query heads in 2 blocks of up to 4
+        assertEquals(16, Kernels.attentionWarps(blocksPerRow));
+        assertEquals(16, Kernels.attentionWarps(64 * blocksPerRow));
+        assertEquals(8, Kernels.attentionWarps(256 * blocksPerRow));  // 1024 blocks
+        assertEquals(4, Kernels.attentionWarps(100_000));             // never fewer than 4
+        for (long blocks = 1; blocks < 5000; blocks += 7) {
+            int warps = Kernels.attentionWarps(blocks);
+            assertTrue(warps == 4 || blocks * warps <= Kernels.RESIDENT_WARPS, blocks + " blocks");
         }
     }
 
@@ -88,6 +87,7 @@ class LaunchShapesTest {
         assertEquals(define(source, "GEMM_CHUNK"), Kernels.GEMM_CHUNK);
         assertEquals(define(source, "GEMM_TILE"), Kernels.GEMM_TILE);
         assertEquals(define(source, "ATTENTION_MAX_WARPS"), Kernels.ATTENTION_MAX_WARPS);
+        assertEquals(define(source, "ATTENTION_GROUP"), Kernels.ATTENTION_GROUP);
     }
 
     private static int define(String source, String name) {
