@@ -11,7 +11,8 @@
 #               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT)
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
 #   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains, and at 1,64 launching kernel by
-#               kernel (REASON_CUDA_GRAPHS=0) for what the decode step's CUDA graph gains; cpu,cuda on reason-mini
+#               kernel (REASON_CUDA_GRAPHS=0) for what the decode step's CUDA graph gains, and with every kernel
+#               timed (REASON_CUDA_PROFILE=1: kernels.csv, where a decode step's time goes); cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (late: the longest,
 #               and it resumes where a killed run stopped)
@@ -283,6 +284,8 @@ if wants throughput; then
         --prompt-len 128 --gen-len 256
       REASON_CUDA_GRAPHS=0 throughput throughput:qwen-cuda-nographs cuda 45 "$R/throughput-qwen-nographs" \
         --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 256
+      REASON_CUDA_PROFILE=1 throughput throughput:qwen-cuda-profile cuda 45 "$R/throughput-qwen-profile" \
+        --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 64
     else
       skip throughput:qwen-cuda "no Qwen2-0.5B-shape model (step models)"
     fi

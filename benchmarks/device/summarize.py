@@ -228,6 +228,23 @@ def main(argv=None):
         out.append("CUDA graphs (decode tok/s, REASON_CUDA_GRAPHS=0 vs default): "
                    + (" · ".join(gains) if gains else why_missing(st, "throughput:qwen-cuda-nographs")))
 
+    # Where a decode step's time goes: each kernel timed with CUDA events (a run without graphs).
+    kern = read_csv(os.path.join(results, "throughput-qwen-profile", "kernels.csv")) or []
+    if kern or "throughput:qwen-cuda-profile" in st:
+        by = {}
+        for r in kern:
+            by.setdefault(int(r["parallel"]), []).append(r)
+        if not by:
+            out.append("kernel profile: %s" % why_missing(st, "throughput:qwen-cuda-profile"))
+        for n, rs in sorted(by.items()):
+            rs.sort(key=lambda r: -float(r["ms"]))
+            steps, decode = int(rs[0]["steps"]), float(rs[0]["decode_ms"])
+            top = " · ".join("%s %.0f us (%.0f%%)" % (r["kernel"], 1000 * float(r["ms"]) / steps,
+                                                     100 * float(r["ms"]) / decode) for r in rs[:5])
+            out.append("kernels at %d chains, per step (profiled, no graphs): %s; all kernels %.0f%% of decode time"
+                       % (n, top, 100 * sum(float(r["ms"]) for r in rs) / decode))
+            js.setdefault("kernels", {})[n] = {r["kernel"]: float(r["ms"]) / steps for r in rs}
+
     # The same command on the shipped model, and ONNX Runtime on the 0.5B shape.
     def line(label, path, device, key):
         rows = throughput_rows(path, device)

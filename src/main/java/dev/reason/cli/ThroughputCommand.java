@@ -76,6 +76,7 @@ final class ThroughputCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream out = parent.out;
         List<Row> rows = new ArrayList<>();
+        List<KernelRow> kernels = new ArrayList<>();
         Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
             int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?"), promptLen);
@@ -91,23 +92,65 @@ final class ThroughputCommand implements Callable<Integer> {
                 }
                 try (engine) {
                     measure(engine, prompt, 1, 8); // warm-up: first runs pay for allocation and code loading
+                    kernelTimes(engine);           // drops the warm-up's
                     for (int p : parallel) {
                         Generator.Stats s = measure(engine, prompt, p, genLen);
                         rows.add(new Row(device, p, s.tokens() / (s.decodeNanos() / 1e9),
                                 prompt.length / (s.prefillNanos() / 1e9), (double) s.backendNanos() / s.decodeNanos(),
                                 torch.get(p), engine instanceof CudaEngine cuda ? roofline(cuda, p) : null));
+                        for (CudaEngine.KernelTime t : kernelTimes(engine)) {
+                            kernels.add(new KernelRow(p, s.steps(), s.decodeNanos() / 1e6, t));
+                        }
                     }
                 }
             }
         }
         print(out, rows);
+        printKernels(out, kernels);
         if (outDir != null) {
             Files.createDirectories(outDir);
             writeCsv(rows, outDir.resolve("throughput.csv"));
+            if (!kernels.isEmpty()) {
+                writeKernelCsv(kernels, outDir.resolve("kernels.csv"));
+            }
             chart(rows, outDir);
             out.println("wrote " + outDir.resolve("throughput.csv") + " and throughput.png/.svg");
         }
         return ExitCodes.ANSWERED;
+    }
+
+    /** GPU time of one kernel over a measured run of {@code parallel} chains (REASON_CUDA_PROFILE=1). */
+    record KernelRow(int parallel, int steps, double decodeMs, CudaEngine.KernelTime time) {
+    }
+
+    /** The CUDA engine's kernel times since the last call when profiling; empty otherwise (and on the CPU). */
+    private static List<CudaEngine.KernelTime> kernelTimes(Engine engine) {
+        return engine instanceof CudaEngine cuda ? cuda.takeKernelProfile() : List.of();
+    }
+
+    /** Per number of chains: each kernel's GPU time per decode step (prefill included) and its share of the step. */
+    static void printKernels(PrintStream out, List<KernelRow> kernels) {
+        Integer shown = null;
+        for (KernelRow k : kernels) {
+            if (!Integer.valueOf(k.parallel()).equals(shown)) {
+                shown = k.parallel();
+                out.printf(Locale.ROOT, "%ncuda kernels at %d chains (REASON_CUDA_PROFILE=1, no CUDA graphs; CUDA"
+                        + " events around each launch, prefill included):%n", k.parallel());
+                out.println("| kernel | launches | us per step | of the decode time |");
+                out.println("|---|---:|---:|---:|");
+            }
+            out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f%% |%n", k.time().kernel(), k.time().launches(),
+                    1000 * k.time().milliseconds() / k.steps(), 100 * k.time().milliseconds() / k.decodeMs());
+        }
+    }
+
+    private static void writeKernelCsv(List<KernelRow> kernels, Path csv) throws IOException {
+        StringBuilder sb = new StringBuilder("parallel,kernel,launches,ms,steps,decode_ms\n");
+        for (KernelRow k : kernels) {
+            sb.append(String.format(Locale.ROOT, "%d,%s,%d,%.3f,%d,%.3f%n", k.parallel(), k.time().kernel(),
+                    k.time().launches(), k.time().milliseconds(), k.steps(), k.decodeMs()));
+        }
+        Files.writeString(csv, sb);
     }
 
     /** The real decode loop with every chain running to exactly genLen tokens. */

@@ -13,6 +13,7 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -201,6 +202,19 @@ public final class CudaEngine implements Engine {
             throw new DeviceException("--device cuda: the CUDA kernels do not support " + problem
                     + "; use --device cpu");
         }
+    }
+
+    /** GPU time of one kernel at one grid ("gemm_bf16 1x152x2") over a stretch of work: launches and milliseconds. */
+    public record KernelTime(String kernel, long launches, double milliseconds) {
+    }
+
+    /**
+     * GPU time per kernel since the last call, longest first, when {@code REASON_CUDA_PROFILE=1} (which times each
+     * launch with CUDA events and so runs without CUDA graphs); empty otherwise.
+     */
+    public List<KernelTime> takeKernelProfile() {
+        bind();
+        return kernels.takeProfile();
     }
 
     /** Whether decode steps are recorded and replayed as CUDA graphs (see {@link Kernels#record}). */

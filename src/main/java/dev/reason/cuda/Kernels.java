@@ -3,6 +3,7 @@ package dev.reason.cuda;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
@@ -14,6 +15,7 @@ import jcuda.driver.CUstream_flags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
@@ -43,12 +45,16 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
  * <p>A sequence of launches that repeats unchanged (the decode step) can be recorded once as a CUDA graph and
  * replayed with one call ({@link #record}): a decode step of a 24-layer model is about 300 launches, each a JNI
  * call that costs microseconds of host time, more than the GPU needs for many of them. {@code
- * REASON_CUDA_GRAPHS=0} launches one by one instead (and so does {@code REASON_CUDA_DEBUG=1}).
+ * REASON_CUDA_GRAPHS=0} launches one by one instead (and so do {@code REASON_CUDA_DEBUG=1} and {@code
+ * REASON_CUDA_PROFILE=1}, which times every kernel with CUDA events: {@link #takeProfile}).
  */
 final class Kernels {
     static final String FATBIN = "/dev/reason/cuda/reason_kernels.fatbin";
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));
-    static final boolean GRAPHS = !DEBUG && !"0".equals(System.getenv("REASON_CUDA_GRAPHS"));
+    static final boolean PROFILE = "1".equals(System.getenv("REASON_CUDA_PROFILE"));
+    static final boolean GRAPHS = !DEBUG && !PROFILE && !"0".equals(System.getenv("REASON_CUDA_GRAPHS"));
+    // Handle 0: JCuda's cuGraphLaunch and cuEventRecord reject a null stream (cuLaunchKernel takes null for it).
+    static final CUstream DEFAULT_STREAM = new CUstream();
     static final int MAX_HEAD_DIM = 256;      // MAX_HEAD_DIM in reason_kernels.cu
     private static final int MAX_GRID_Y = 65535;
     private static final int MAX_GRID_Z = 65535;
@@ -70,6 +76,11 @@ final class Kernels {
         /** Records the launches {@code body} makes, without running them, for replay; null where it cannot. */
         default Replay record(Runnable body) {
             return null;
+        }
+
+        /** GPU time per kernel since the last call, when profiling; else empty. */
+        default List<CudaEngine.KernelTime> takeProfile() {
+            return List.of();
         }
     }
 
@@ -97,6 +108,11 @@ final class Kernels {
      */
     Replay record(Runnable body) {
         return launcher.record(body);
+    }
+
+    /** GPU time per kernel since the last call, longest first, with {@code REASON_CUDA_PROFILE=1}; else empty. */
+    List<CudaEngine.KernelTime> takeProfile() {
+        return launcher.takeProfile();
     }
 
     /** x[r] = table[tokens[r]]. */
@@ -207,6 +223,7 @@ final class Kernels {
         private final Map<String, CUfunction> functions = new HashMap<>();
         private CUstream capturing;  // while recording: the stream whose launches become the graph
         private int launched;        // launches made while recording
+        private final KernelProfile profile = PROFILE ? new KernelProfile() : null;
 
         Module() {
             cuModuleLoadData(module, fatbin());
@@ -234,8 +251,12 @@ final class Kernels {
                 params[i] = param(args[i]);
             }
             try {
+                CUevent start = profile == null ? null : profile.before();
                 cuLaunchKernel(function(kernel), gridX, gridY, gridZ, block, 1, 1, 0, capturing, Pointer.to(params),
                         null);
+                if (profile != null) {  // by grid too: it tells the GEMMs of a layer apart
+                    profile.after(kernel + " " + gridX + "x" + gridY + "x" + gridZ, start);
+                }
                 if (capturing != null) {
                     launched++;
                 }
@@ -317,11 +338,13 @@ final class Kernels {
             }
         }
 
+        @Override
+        public List<CudaEngine.KernelTime> takeProfile() {
+            return profile == null ? List.of() : profile.take();
+        }
+
         /** A recorded graph, replayed on the default stream. */
         private record Graph(CUgraphExec exec) implements Replay {
-            // Handle 0: JCuda's cuGraphLaunch rejects a null stream (cuLaunchKernel takes null as the default).
-            private static final CUstream DEFAULT_STREAM = new CUstream();
-
             @Override
             public void replay() {
                 cuGraphLaunch(exec, DEFAULT_STREAM);  // never under REASON_CUDA_DEBUG, which turns graphs off
