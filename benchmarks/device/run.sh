@@ -5,8 +5,9 @@
 #
 #   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
 #
-# Steps, in this order by default: models check throughput hf bench throughput-cpu. Before them the bundle is
-# unpacked and the machine described; after them the results are packed and a short summary is printed, last.
+# Steps, in this order by default: models check throughput hf bench throughput-cpu check-large. Before them the
+# bundle is unpacked and the machine described; after them the results are packed and a short summary is printed,
+# last.
 #   models      random test models from models/recipe/random_model.py: llama-small and qwen2-tiny (correctness),
 #               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT)
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
@@ -17,7 +18,9 @@
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (late: the longest,
 #               and it resumes where a killed run stopped)
 #   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (ONNX Runtime
-#               is slow there; the least needed number, so it comes last)
+#               is slow there; the least needed number, so it comes late)
+#   check-large reason check on the 0.5B shape itself, fp32 and bf16, 5 prompts of 8 steps (its 152k vocabulary
+#               and large GEMMs; ONNX Runtime's CPU reference is slow at that size, so few prompts, and last)
 #
 # Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
 # $OUT/results.tar.gz (every step's log and result files). The device tool returns at most 8 files, so the
@@ -47,7 +50,7 @@ ENVF="$WORK/env.txt"
 MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
-all_steps=(models check throughput hf bench throughput-cpu)
+all_steps=(models check throughput hf bench throughput-cpu check-large)
 steps=()
 for s in "$@"; do
   case " ${all_steps[*]} " in
@@ -355,6 +358,22 @@ if wants throughput-cpu; then
     throughput throughput:qwen-cpu cpu 90 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
       --prompt-len 128 --gen-len 64
   fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# check-large: the CUDA engine against ONNX Runtime on the throughput model itself.
+if wants check-large; then
+  for p in fp32 bf16; do
+    key="check:qwen2-0.5b:$p"
+    json="$R/check-qwen2-0.5b-$p.json"
+    if [ "$gpu" = 0 ]; then skip "$key" "no GPU ($gpu_note)"; continue; fi
+    if [ "$have_bin" = 0 ]; then skip "$key" "$no_bin"; continue; fi
+    if [ ! -f "$QWEN/model.onnx" ]; then skip "$key" "no Qwen2-0.5B-shape model (step models)"; continue; fi
+    if done_before "$key" "$json"; then say "$key: done earlier"; continue; fi
+    rm -f "$json"
+    run_step "$key" 60 "$LOGS/check-qwen2-0.5b-$p.log" "$BIN" check --model "$QWEN" --precision "$p" --prompts 5 \
+      --steps 8 --json "$json"
+  done
 fi
 
 # ---------------------------------------------------------------------------------------------------------
