@@ -1,7 +1,9 @@
 // The forward pass of a Llama-family decoder and the sampler, as launched by dev.reason.cuda.Kernels.
 //
-// Activations are row-major fp32 [rows, width]: a row is a prompt position in prefill and a slot in decode.
-// Weights are [out, in] row-major, fp32 or bf16; the KV cache is fp32 or bf16 (the _f32 / _bf16 kernels).
+// Activations are row-major [rows, width]: a row is a prompt position in prefill and a slot in decode. The
+// residual stream and every GEMM output are fp32; weights ([out, in] row-major), the KV cache and the GEMM inputs
+// (normed rows, attention output, SwiGLU output) are fp32 or bf16 (the _f32 / _bf16 kernels): a bf16 GEMM reads
+// its input as bf16 anyway, and every block of it reads the input rows again.
 // Cache layout: the prompt's keys and values once per layer, [kvHeads, promptLen, headDim], shared by all slots;
 // each slot's own tokens in [slots, kvHeads, maxNew, headDim]. lengths[slot] = the slot's own tokens before this
 // step, or -1 for a slot with no chain (its rows are skipped or left as garbage, never written to the cache).
@@ -37,17 +39,26 @@ extern "C" __global__ void embed_bf16(const int* tokens, const bf16* table, floa
 }
 
 // y[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight. Grid: rows; block: a multiple of 32.
-extern "C" __global__ void rmsnorm(const float* x, const float* weight, float* y, int hidden, float eps) {
+template <typename Y>
+__device__ void rmsnorm_rows(const float* x, const float* weight, Y* y, int hidden, float eps) {
     const float* in = x + (size_t) blockIdx.x * hidden;
-    float* out = y + (size_t) blockIdx.x * hidden;
+    Y* out = y + (size_t) blockIdx.x * hidden;
     float squares = 0.0f;
     for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
         squares += in[i] * in[i];
     }
     float scale = rsqrtf(block_sum(squares) / hidden + eps);
     for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-        out[i] = in[i] * scale * weight[i];
+        store(&out[i], in[i] * scale * weight[i]);
     }
+}
+
+extern "C" __global__ void rmsnorm_f32(const float* x, const float* weight, float* y, int hidden, float eps) {
+    rmsnorm_rows(x, weight, y, hidden, eps);
+}
+
+extern "C" __global__ void rmsnorm_bf16(const float* x, const float* weight, bf16* y, int hidden, float eps) {
+    rmsnorm_rows(x, weight, y, hidden, eps);
 }
 
 // y = x * w^T + bias (+ y when accumulate): x [rows, ins], w [outs, ins], y [rows, outs]; fp32 throughout, for
@@ -78,12 +89,12 @@ gemm_f32(const float* x, const float* w, const float* bias, float* y, int rows, 
     }
 }
 
-// The same product on tensor cores: w in bf16, x rounded to bf16 as it is staged, fp32 accumulation. 64 x 64 output
+// The same product on tensor cores: x and w in bf16, fp32 accumulation. 64 x 64 output
 // tiles, K chunks of GEMM_CHUNK; each of the 4 warps owns a 32 x 32 quarter (four 16 x 16 wmma tiles). The tile is
 // wide because every block reads its rows of x whole: at 64 decode rows, 32-wide tiles read x from L2 twice as
 // often as the weights themselves. Each thread stages its share of the next chunk in registers while the tensor
-// cores work on the current one. When ins % 8 == 0 and x and w are 16-byte aligned, W is read 8 bf16 at a time
-// (uint4) and x 4 floats at a time (float4); otherwise element by element.
+// cores work on the current one. When ins % 8 == 0 and x and w are 16-byte aligned, both are read 8 bf16 at a time
+// (uint4); otherwise element by element.
 // Split-K: block z of gridDim.z parts takes a contiguous run of whole chunks of K. With one part the block writes
 // y = tile + bias (+ y when accumulate); with several it writes its partial tile to partial[z][rows][outs] and
 // gemm_reduce adds the parts, in a fixed order (no atomics: the result does not depend on scheduling).
@@ -93,7 +104,7 @@ gemm_f32(const float* x, const float* w, const float* bias, float* y, int rows, 
 #define GEMM_TILE 64
 
 extern "C" __global__ void __launch_bounds__(128)
-gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* bias, float* y, float* partial,
+gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* bias, float* y, float* partial,
           int rows, int outs, int ins, int accumulate) {
     using namespace nvcuda;
     const int ld = GEMM_CHUNK + 8;  // 144-byte rows: 16-byte aligned for wmma and the uint4 stores, spread over banks
@@ -109,40 +120,31 @@ gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* 
     int kBegin = min(ins, (int) blockIdx.z * perPart * GEMM_CHUNK);
     int kEnd = min(ins, kBegin + perPart * GEMM_CHUNK);
     bool vector = ins % 8 == 0 && (((uintptr_t) x | (uintptr_t) w) & 15) == 0;
-    const unsigned short* wbits = reinterpret_cast<const unsigned short*>(w);
 
-    // This thread's share of a chunk: W elements [e / 8][(e % 8) * 8, + 8) for e = threadIdx.x + 128 i (i < 4),
-    // x elements [e / 16][(e % 16) * 4, + 4) for e = threadIdx.x + 128 i (i < 8). Zeros outside the matrices and
-    // past kEnd (kEnd - k0 is a multiple of 8 on the vector path, so a vector is wholly inside or outside).
-    uint4 wv[4];
-    float4 xv[8];
-    auto load = [&](int k0) {
+    // This thread's share of a chunk of either matrix: elements [e / 8][(e % 8) * 8, + 8) of its 64-row tile for
+    // e = threadIdx.x + 128 i (i < 4), W's rows from col0 and x's from row0. Zeros outside the matrix and past kEnd
+    // (kEnd - k0 is a multiple of 8 on the vector path, so a vector is wholly inside or outside).
+    auto share = [&](const bf16* m, int firstRow, int lastRow, int k0, uint4* v) {
+        const unsigned short* bits = reinterpret_cast<const unsigned short*>(m);
         for (int i = 0; i < 4; i++) {
             int e = threadIdx.x + 128 * i;
-            int r = col0 + (e >> 3), k = k0 + (e & 7) * 8;
+            int r = firstRow + (e >> 3), k = k0 + (e & 7) * 8;
             const size_t at = (size_t) r * ins + k;
             if (vector) {
-                wv[i] = r < outs && k < kEnd ? *reinterpret_cast<const uint4*>(w + at) : make_uint4(0, 0, 0, 0);
+                v[i] = r < lastRow && k < kEnd ? *reinterpret_cast<const uint4*>(m + at) : make_uint4(0, 0, 0, 0);
             } else {
                 unsigned h[8];
                 for (int j = 0; j < 8; j++) {
-                    h[j] = r < outs && k + j < kEnd ? wbits[at + j] : 0u;
+                    h[j] = r < lastRow && k + j < kEnd ? bits[at + j] : 0u;
                 }
-                wv[i] = make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6] | h[7] << 16);
+                v[i] = make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6] | h[7] << 16);
             }
         }
-        for (int i = 0; i < 8; i++) {
-            int e = threadIdx.x + 128 * i;
-            int r = row0 + (e >> 4), k = k0 + (e & 15) * 4;
-            const size_t at = (size_t) r * ins + k;
-            if (vector) {
-                xv[i] = r < rows && k < kEnd ? *reinterpret_cast<const float4*>(x + at) : make_float4(0, 0, 0, 0);
-            } else {
-                bool in = r < rows;
-                xv[i] = make_float4(in && k < kEnd ? x[at] : 0.0f, in && k + 1 < kEnd ? x[at + 1] : 0.0f,
-                                    in && k + 2 < kEnd ? x[at + 2] : 0.0f, in && k + 3 < kEnd ? x[at + 3] : 0.0f);
-            }
-        }
+    };
+    uint4 wv[4], xv[4];
+    auto load = [&](int k0) {
+        share(w, col0, outs, k0, wv);
+        share(x, row0, rows, k0, xv);
     };
 
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];  // [row half][column half] of the quarter
@@ -158,14 +160,7 @@ gemm_bf16(const float* __restrict__ x, const bf16* __restrict__ w, const float* 
         for (int i = 0; i < 4; i++) {
             int e = threadIdx.x + 128 * i;
             *reinterpret_cast<uint4*>(&ws[e >> 3][(e & 7) * 8]) = wv[i];
-        }
-        for (int i = 0; i < 8; i++) {
-            int e = threadIdx.x + 128 * i;
-            bf16* to = &xs[e >> 4][(e & 15) * 4];
-            to[0] = __float2bfloat16(xv[i].x);
-            to[1] = __float2bfloat16(xv[i].y);
-            to[2] = __float2bfloat16(xv[i].z);
-            to[3] = __float2bfloat16(xv[i].w);
+            *reinterpret_cast<uint4*>(&xs[e >> 3][(e & 7) * 8]) = xv[i];
         }
         __syncthreads();
         if (k0 + GEMM_CHUNK < kEnd) {
@@ -285,7 +280,7 @@ extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int
 // Grid: (rows, kvHeads, ceil(group / ATTENTION_GROUP)); block: a multiple of 32 up to 32 * ATTENTION_MAX_WARPS.
 // headDim <= MAX_HEAD_DIM.
 template <typename KV>
-__device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int headDim,
+__device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int headDim,
                        const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
                        int maxNew, const int* lengths, int decode, float scale) {
     constexpr int G = ATTENTION_GROUP, K = ATTENTION_KEYS_PER_STEP, T = MAX_HEAD_DIM / 32;
@@ -300,7 +295,7 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
     int length = decode ? lengths[r] : 0;
     if (length < 0) {
         for (int e = threadIdx.x; e < count * headDim; e += blockDim.x) {
-            out[((size_t) r * heads + h0) * headDim + e] = 0.0f;
+            store(&out[((size_t) r * heads + h0) * headDim + e], 0.0f);
         }
         return;
     }
@@ -420,7 +415,7 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
             for (int w = 1; w < warps; w++) {
                 mAll = fmaxf(mAll, warpMax[w]);
             }
-            float* o = out + ((size_t) r * heads + h0 + i) * headDim;
+            KV* o = out + ((size_t) r * heads + h0 + i) * headDim;
             for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
                 float num = 0.0f, den = 0.0f;
                 for (int w = 0; w < warps; w++) {
@@ -428,7 +423,7 @@ __device__ void attend(const float* qkv, float* out, int heads, int kvHeads, int
                     num += warpAcc[w][d] * f;
                     den += warpSum[w] * f;
                 }
-                o[d] = num / den;
+                store(&o[d], num / den);
             }
             __syncthreads();  // the next head rewrites warpMax, warpSum and warpAcc
         }
@@ -444,7 +439,7 @@ attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim,
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
-attention_bf16(const float* qkv, float* out, int heads, int kvHeads, int headDim, const bf16* promptK,
+attention_bf16(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
                const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
                const int* lengths, int decode, float scale) {
     attend(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode,
@@ -452,11 +447,20 @@ attention_bf16(const float* qkv, float* out, int heads, int kvHeads, int headDim
 }
 
 // act[r, i] = silu(gateUp[r, i]) * gateUp[r, inter + i]. Grid: (rows, ceil(inter / blockDim)).
-extern "C" __global__ void swiglu(const float* gateUp, float* act, int inter) {
+template <typename A>
+__device__ void swiglu_rows(const float* gateUp, A* act, int inter) {
     int i = blockIdx.y * blockDim.x + threadIdx.x;
     if (i < inter) {
         const float* in = gateUp + (size_t) blockIdx.x * 2 * inter;
         float gate = in[i];
-        act[(size_t) blockIdx.x * inter + i] = gate / (1.0f + expf(-gate)) * in[inter + i];
+        store(&act[(size_t) blockIdx.x * inter + i], gate / (1.0f + expf(-gate)) * in[inter + i]);
     }
+}
+
+extern "C" __global__ void swiglu_f32(const float* gateUp, float* act, int inter) {
+    swiglu_rows(gateUp, act, inter);
+}
+
+extern "C" __global__ void swiglu_bf16(const float* gateUp, bf16* act, int inter) {
+    swiglu_rows(gateUp, act, inter);
 }

@@ -252,7 +252,19 @@ static void embed(const int* tokens, const bf16* table, float* x, int rows, int 
 }
 
 static void norm(const float* x, const float* weight, float* y, int rows, int hidden, float eps) {
-    launch({(unsigned) rows, 1, 1}, 256, [=] { rmsnorm(x, weight, y, hidden, eps); });
+    launch({(unsigned) rows, 1, 1}, 256, [=] { rmsnorm_f32(x, weight, y, hidden, eps); });
+}
+
+static void norm(const float* x, const float* weight, bf16* y, int rows, int hidden, float eps) {
+    launch({(unsigned) rows, 1, 1}, 256, [=] { rmsnorm_bf16(x, weight, y, hidden, eps); });
+}
+
+static void swiglu(const float* gateUp, float* act, int rows, int inter) {
+    launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [=] { swiglu_f32(gateUp, act, inter); });
+}
+
+static void swiglu(const float* gateUp, bf16* act, int rows, int inter) {
+    launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [=] { swiglu_bf16(gateUp, act, inter); });
 }
 
 // Kernels.splitK, copied (keep the two in step): the parts of gemm_bf16 along K for a shape. 264 blocks: two per
@@ -285,7 +297,7 @@ static void gemm(const float* x, const float* w, const float* bias, float* y, in
     launch({blocks(rows, 16), blocks(outs, 16), 1}, 256, [=] { gemm_f32(x, w, bias, y, rows, outs, ins, acc); });
 }
 
-static void gemm(const float* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
+static void gemm(const bf16* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
                  float* workspace) {
     unsigned parts = (unsigned) split_k(rows, outs, ins);
     launch({blocks(rows, GEMM_TILE), blocks(outs, GEMM_TILE), parts}, 128,
@@ -336,7 +348,7 @@ static void attention(const float* qkv, float* out, int rows, int heads, int kvH
     });
 }
 
-static void attention(const float* qkv, float* out, int rows, int heads, int kvHeads, int headDim, const bf16* pk,
+static void attention(const float* qkv, bf16* out, int rows, int heads, int kvHeads, int headDim, const bf16* pk,
                       const bf16* pv, int promptLen, const bf16* sk, const bf16* sv, int maxNew, const int* lengths,
                       int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
@@ -388,11 +400,11 @@ public:
         tokens.assign(rows, 0);
         lengths.assign(slots, -1);
         x.assign(rows * c.hidden, 0.0f);
-        xn = x;
+        xn.assign(rows * c.hidden, W());
         qkv.assign(rows * qkvDim, 0.0f);
-        attn.assign(rows * q, 0.0f);
+        attn.assign(rows * q, W());
         gateUp.assign(rows * 2 * c.inter, 0.0f);
-        act.assign(rows * c.inter, 0.0f);
+        act.assign(rows * c.inter, W());
         logits.assign((size_t) slots * c.vocab, 0.0f);
         size_t most = 1;  // as CudaBatch.workspaceFloats, over the prompt's rows and the slots
         for (int r : {promptLen, slots}) {
@@ -452,10 +464,7 @@ private:
             gemm(attn.data(), l.o.data(), zeros.data(), x.data(), rows, c.hidden, q, 1, ws);
             norm(x.data(), l.mlpNorm.data(), xn.data(), rows, c.hidden, eps);
             gemm(xn.data(), l.gateUp.data(), zeros.data(), gateUp.data(), rows, 2 * c.inter, c.hidden, 0, ws);
-            float* gu = gateUp.data();
-            float* a = act.data();
-            int inter = c.inter;
-            launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [=] { swiglu(gu, a, inter); });
+            swiglu(gateUp.data(), act.data(), rows, c.inter);
             gemm(act.data(), l.down.data(), zeros.data(), x.data(), rows, c.hidden, c.inter, 1, ws);
         }
         int outRows = decode ? rows : 1;
@@ -470,7 +479,8 @@ private:
     std::vector<W> embedding, lmHead;
     std::vector<Layer> layers;
     std::vector<int> tokens, lengths;
-    std::vector<float> x, xn, qkv, attn, gateUp, act, logits, workspace;
+    std::vector<float> x, qkv, gateUp, logits, workspace;
+    std::vector<W> xn, attn, act;  // the GEMM inputs, in the weights' type as in CudaBatch
 };
 
 // ---- The check ----

@@ -41,8 +41,8 @@ final class CudaBatch implements DecodeBatch {
     private final IntBuffer lengthsHost;
     private final DeviceMemory.Pinned tokensPinned;
     private final DeviceMemory.Pinned lengthsPinned;
-    private final CUdeviceptr x;         // [rows, hidden] the residual stream
-    private final CUdeviceptr xn;        // [rows, hidden] normed
+    private final CUdeviceptr x;         // [rows, hidden] the residual stream, fp32
+    private final CUdeviceptr xn;        // [rows, hidden] normed; this and attn, act: in the precision's type
     private final CUdeviceptr qkv;       // [rows, qkvDim]
     private final CUdeviceptr attn;      // [rows, heads * headDim]
     private final CUdeviceptr gateUp;    // [rows, 2 * inter]
@@ -88,25 +88,25 @@ final class CudaBatch implements DecodeBatch {
         lengthsPinned = memory.pinned(4L * slots);
         tokensHost = tokensPinned.buffer().asIntBuffer();
         lengthsHost = lengthsPinned.buffer().asIntBuffer();
+        int element = DeviceWeights.bytesPerElement(engine.precision());  // of the GEMM inputs and the KV cache
         x = memory.alloc(4 * rows * hidden);
-        xn = memory.alloc(4 * rows * hidden);
+        xn = memory.alloc(element * rows * hidden);
         qkv = memory.alloc(4 * rows * qkvDim);
-        attn = memory.alloc(4 * rows * heads * headDim);
+        attn = memory.alloc(element * rows * heads * headDim);
         gateUp = memory.alloc(4 * rows * 2 * inter);
-        act = memory.alloc(4 * rows * inter);
+        act = memory.alloc(element * rows * inter);
         logits = memory.alloc(4L * slots * vocab);
         workspace = memory.alloc(4L * Math.max(workspaceFloats(promptLen), workspaceFloats(slots)));
         int layers = c.numLayers();
-        int kvBytes = DeviceWeights.bytesPerElement(engine.precision());
         promptK = new CUdeviceptr[layers];
         promptV = new CUdeviceptr[layers];
         slotK = new CUdeviceptr[layers];
         slotV = new CUdeviceptr[layers];
         for (int l = 0; l < layers; l++) {
-            promptK[l] = memory.alloc((long) kvBytes * kvHeads * promptLen * headDim);
-            promptV[l] = memory.alloc((long) kvBytes * kvHeads * promptLen * headDim);
-            slotK[l] = memory.alloc((long) kvBytes * slots * kvHeads * maxNew * headDim);
-            slotV[l] = memory.alloc((long) kvBytes * slots * kvHeads * maxNew * headDim);
+            promptK[l] = memory.alloc((long) element * kvHeads * promptLen * headDim);
+            promptV[l] = memory.alloc((long) element * kvHeads * promptLen * headDim);
+            slotK[l] = memory.alloc((long) element * slots * kvHeads * maxNew * headDim);
+            slotV[l] = memory.alloc((long) element * slots * kvHeads * maxNew * headDim);
         }
         sampler = new DeviceSampler(k, memory, slots, vocab);
         length = new int[slots];

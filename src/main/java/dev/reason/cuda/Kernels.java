@@ -37,7 +37,8 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 /**
  * The kernels of {@code native/reason_kernels.cu}, one typed method each: the arguments in the kernel's order and
  * types (pointers as {@link CUdeviceptr}, C int / float / double as Java int / float / double), and the launch
- * shape the kernel's comment asks for. The weight and cache types (fp32 or bf16) follow the precision.
+ * shape the kernel's comment asks for. The types of the weights, the KV cache and the GEMM inputs (normed rows,
+ * attention and SwiGLU outputs) follow the precision: fp32 or bf16.
  *
  * <p>Launches are asynchronous, so an error usually surfaces at a later call. With {@code REASON_CUDA_DEBUG=1}
  * every launch is followed by a synchronization, and an error names the kernel that caused it.
@@ -121,7 +122,7 @@ final class Kernels {
     }
 
     void rmsnorm(CUdeviceptr x, CUdeviceptr weight, CUdeviceptr y, int rows, int hidden, float eps) {
-        launcher.launch("rmsnorm", rows, 1, 1, 256, x, weight, y, hidden, eps);
+        launcher.launch("rmsnorm" + suffix, rows, 1, 1, 256, x, weight, y, hidden, eps);
     }
 
     /**
@@ -203,7 +204,7 @@ final class Kernels {
 
     /** act = silu(gate) * up, with gateUp rows = [gate | up]. */
     void swiglu(CUdeviceptr gateUp, CUdeviceptr act, int rows, int inter) {
-        launcher.launch("swiglu", rows, blocks(inter, 256), 1, 256, gateUp, act, inter);
+        launcher.launch("swiglu" + suffix, rows, blocks(inter, 256), 1, 256, gateUp, act, inter);
     }
 
     /** One sampled token per row; see sampling.cuh for the arguments. */
