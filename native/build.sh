@@ -16,6 +16,8 @@ nvcc -fatbin -O3 -lineinfo -std=c++17 \
     -o "$out/reason_kernels.fatbin" native/reason_kernels.cu
 
 sha256sum "$out/reason_kernels.fatbin" | cut -d' ' -f1 > "$out/reason_kernels.fatbin.sha256"
+# The toolkit's CUDA version: a driver too old for it cannot load the fatbin, and the error says which it needs.
+nvcc --version | sed -n 's/.*release \([0-9][0-9.]*\),.*/\1/p' > "$out/reason_kernels.cuda-version"
 # The sources' hash: each file's name, a newline, then its bytes, in byte order of the names (as FatbinTest does).
 for f in $(cd native && LC_ALL=C ls -- *.cu *.cuh); do
     printf '%s\n' "$f"

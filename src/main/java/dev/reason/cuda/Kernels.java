@@ -1,5 +1,6 @@
 package dev.reason.cuda;
 
+import dev.reason.runtime.DeviceException;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -14,11 +15,13 @@ import jcuda.driver.CUstream_flags;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphGetNodes;
@@ -51,6 +54,7 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
  */
 final class Kernels {
     static final String FATBIN = "/dev/reason/cuda/reason_kernels.fatbin";
+    static final String FATBIN_CUDA_VERSION = "/dev/reason/cuda/reason_kernels.cuda-version";  // of the toolkit
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));
     static final boolean PROFILE = "1".equals(System.getenv("REASON_CUDA_PROFILE"));
     static final boolean GRAPHS = !DEBUG && !PROFILE && !"0".equals(System.getenv("REASON_CUDA_GRAPHS"));
@@ -114,6 +118,11 @@ final class Kernels {
     /** GPU time per kernel since the last call, longest first, with {@code REASON_CUDA_PROFILE=1}; else empty. */
     List<CudaEngine.KernelTime> takeProfile() {
         return launcher.takeProfile();
+    }
+
+    /** A CUDA version number as cuDriverGetVersion gives it (13000) in the usual form ("13.0"). */
+    static String cudaVersion(int version) {
+        return version / 1000 + "." + version % 1000 / 10;
     }
 
     /** x[r] = table[tokens[r]]. */
@@ -227,17 +236,33 @@ final class Kernels {
         private final KernelProfile profile = PROFILE ? new KernelProfile() : null;
 
         Module() {
-            cuModuleLoadData(module, fatbin());
+            try {
+                cuModuleLoadData(module, fatbin());
+            } catch (CudaException e) {
+                int[] driver = new int[1];
+                cuDriverGetVersion(driver);
+                byte[] version = resource(FATBIN_CUDA_VERSION);
+                String built = version == null ? "?" : new String(version, StandardCharsets.US_ASCII).strip();
+                throw new DeviceException("--device cuda: the NVIDIA driver (for CUDA " + cudaVersion(driver[0])
+                        + ") cannot load the kernels, built with CUDA " + built + " (" + e.getMessage() + "); a driver"
+                        + " for CUDA " + built + " or newer runs them, --device cpu works without one");
+            }
         }
 
         private static byte[] fatbin() {
-            try (InputStream in = Kernels.class.getResourceAsStream(FATBIN)) {
-                if (in == null) {
-                    throw new IllegalStateException(FATBIN + " is missing from the jar: rebuild it (mvn package)");
-                }
-                return in.readAllBytes();
+            byte[] bytes = resource(FATBIN);
+            if (bytes == null) {
+                throw new IllegalStateException(FATBIN + " is missing from the jar: rebuild it (mvn package)");
+            }
+            return bytes;
+        }
+
+        /** A resource of the jar, or null when it is missing. */
+        private static byte[] resource(String name) {
+            try (InputStream in = Kernels.class.getResourceAsStream(name)) {
+                return in == null ? null : in.readAllBytes();
             } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + FATBIN + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot read " + name + ": " + e.getMessage(), e);
             }
         }
 

@@ -35,6 +35,14 @@ class FatbinTest {
         assertTrue(fatbin.length < 4 << 20, "the fatbin should stay small, it is " + fatbin.length + " bytes");
     }
 
+    @Test
+    void theToolkitsCudaVersionIsRecordedForTheDriverError() throws Exception {
+        assertTrue(recorded("reason_kernels.cuda-version").matches("\\d+\\.\\d+"),
+                "native/build.sh writes nvcc's release (e.g. 13.0) to reason_kernels.cuda-version");
+        assertEquals("13.0", Kernels.cudaVersion(13000));  // as cuDriverGetVersion reports them
+        assertEquals("12.4", Kernels.cudaVersion(12040));
+    }
+
     /** As build.sh: each source's name, a newline and its bytes, in byte order of the names. */
     static String sourcesHash() throws IOException, NoSuchAlgorithmException {
         List<Path> sources;
