@@ -1,6 +1,5 @@
 package dev.reason.bench;
 
-import dev.reason.runtime.DecodeBatch;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.ForwardingBatch;
 import dev.reason.runtime.ShippedModel;
@@ -58,18 +57,8 @@ class EngineCheckTest {
      * logit + {@code delta}: a near-tie the engines break differently when the deltas' signs differ.
      */
     private static Engine tiedAfter(Engine inner, int length, float delta) {
-        return new Engine() {
-            public String device() {
-                return inner.device();
-            }
-
-            public String description() {
-                return inner.description();
-            }
-
-            public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
-                DecodeBatch batch = inner.start(prompt, slots, maxNewTokens);
-                return prompt.length != length ? batch : new ForwardingBatch(batch) {
+        return ForwardingBatch.engine(inner, (prompt, batch) -> prompt.length != length ? batch
+                : new ForwardingBatch(batch) {
                     @Override
                     public float[] promptLogits() {
                         float[] l = inner.promptLogits().clone();
@@ -84,12 +73,7 @@ class EngineCheckTest {
                         l[second] = l[top] + delta;
                         return l;
                     }
-                };
-            }
-
-            public void close() {
-            }
-        };
+                });
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.reason.runtime;
 
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /** A batch that passes every call to another: tests override the one call they change. */
@@ -12,6 +13,11 @@ public class ForwardingBatch implements DecodeBatch {
 
     /** An engine whose batches are the given engine's, wrapped (by a ForwardingBatch subclass). */
     public static Engine engine(Engine inner, UnaryOperator<DecodeBatch> wrap) {
+        return engine(inner, (prompt, batch) -> wrap.apply(batch));
+    }
+
+    /** The same, with a wrapper that also sees the batch's prompt. */
+    public static Engine engine(Engine inner, BiFunction<int[], DecodeBatch, DecodeBatch> wrap) {
         return new Engine() {
             public String device() {
                 return inner.device();
@@ -22,7 +28,7 @@ public class ForwardingBatch implements DecodeBatch {
             }
 
             public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
-                return wrap.apply(inner.start(prompt, slots, maxNewTokens));
+                return wrap.apply(prompt, inner.start(prompt, slots, maxNewTokens));
             }
 
             public void close() {
