@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds benchmarks/device/bundle/reason-device.tar.xz: everything `reason` needs on a Linux x86-64 machine that
 # has no Java, no Maven and no network (the rented GPU machine): a jlink'd JRE, the shaded jar with only the
-# linux-x86_64 native libraries, the shipped model, and bin/reason, a launcher that runs the bundled JRE.
+# linux-x86_64 native libraries, the shipped model, and bin/reason, a launcher that runs the bundled JRE; and the
+# compiled tests with JUnit's console launcher (bin/junit), so that the GPU tests run there too.
 #
 #   bash benchmarks/device/build-bundle.sh [--no-model] [--no-test]
 #
@@ -52,11 +53,11 @@ for tool in unzip zip xz tar ldd strip; do
   command -v "$tool" >/dev/null || die "$tool is needed"
 done
 
-# 1. The shaded jar, rebuilt when missing or older than the sources.
+# 1. The shaded jar and the compiled tests, rebuilt when missing or older than the sources.
 jar="$repo/target/reason.jar"
-if [ ! -f "$jar" ] || [ -n "$(find "$repo/src/main" "$repo/pom.xml" -newer "$jar" -print -quit)" ]; then
-  say "building target/reason.jar (mvn -B -q -o package -DskipTests)"
-  (cd "$repo" && mvn -B -q -o -Dstyle.color=never package -DskipTests) || die "mvn package failed"
+if [ ! -f "$jar" ] || [ -n "$(find "$repo/src/main" "$repo/src/test" "$repo/pom.xml" -newer "$jar" -print -quit)" ]; then
+  say "building target/reason.jar and target/test-classes (mvn -B -q package -DskipTests)"
+  (cd "$repo" && mvn -B -q -Dstyle.color=never package -DskipTests) || die "mvn package failed"
 fi
 say "jar: target/reason.jar, $(mib "$(stat -c %s "$jar")")"
 
@@ -120,11 +121,32 @@ grep -q -x 'native/lib/linux-x86_64/cpu/libtokenizers.so' "$work/natives.txt" \
   || die "the jar has no linux-x86_64 libtokenizers.so: DJL would try to download it"
 rm -rf "$work/jar"
 
-# 3. The JRE. Modules from jdeps, less three that only javassist.util.HotSwapper (jinjava's javassist, never
+# 2b. The tests, for the GPU tests (step tests of run.sh): the compiled test classes and the jars only the tests
+# use (JUnit with its console launcher; every other dependency is inside reason.jar), re-packed stored like
+# reason.jar. Fixtures stay out: the tests read models/ and src/test/resources/ from the working tree, which
+# travels anyway.
+[ -d "$repo/target/test-classes/dev/reason/cuda" ] || die "target/test-classes has no compiled tests (mvn test-compile)"
+mkdir -p "$stage/test/classes" "$stage/test/lib"
+(cd "$repo/target/test-classes" && find . -name '*.class' | LC_ALL=C sort | tar -cf - -T -) | tar -C "$stage/test/classes" -xf -
+rm -rf "$work/testlib"
+(cd "$repo" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies -DexcludeScope=runtime \
+  -DexcludeArtifactIds=junit-jupiter,junit-jupiter-params -DoutputDirectory="$work/testlib") \
+  || die "mvn dependency:copy-dependencies failed"
+ls "$work/testlib"/junit-platform-console-*.jar >/dev/null 2>&1 || die "no junit-platform-console jar among the test jars"
+for j in "$work/testlib"/*.jar; do
+  rm -rf "$work/unjar" && mkdir -p "$work/unjar"
+  (cd "$work/unjar" && unzip -q "$j" && find . -mindepth 1 \( -type d -printf '%P/\n' -o -printf '%P\n' \) | LC_ALL=C sort \
+    | zip -q -X -0 "$stage/test/lib/$(basename "$j")" -@)
+done
+rm -rf "$work/unjar"
+say "tests: $(find "$stage/test/classes" -name '*.class' | wc -l) classes; $(cd "$stage/test/lib" && ls | paste -sd' ' -)"
+
+# 3. The JRE. Modules from jdeps (of the tests' jars too), less three that only javassist.util.HotSwapper (jinjava's javassist, never
 # called) refers to: jdk.attach, jdk.jdi, java.instrument. java.desktop stays: the benchmark charts are drawn
 # with AWT (headless). JLINK_COMPRESS defaults to 0: the tarball is xz-compressed as a whole, and zip-compressed
 # modules inside it make it bigger (measured: 28 MiB with --compress=2, 17 MiB with 0).
-modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 17 --print-module-deps "$stage/lib/reason.jar" 2>/dev/null | tail -1)"
+modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 17 --print-module-deps "$stage/lib/reason.jar" \
+  "$stage"/test/lib/*.jar 2>/dev/null | tail -1)"
 [ -n "$modules" ] || die "jdeps printed no modules"
 modules="$(printf '%s\n' "$modules" | tr ',' '\n' | grep -v -x -E 'jdk\.attach|jdk\.jdi|java\.instrument' | LC_ALL=C sort -u | paste -sd, -)"
 say "modules: $modules"
@@ -197,14 +219,12 @@ else
   say "model: left out (--no-model)"
 fi
 
-# 5. The launcher.
+# 5. The launchers: bin/reason runs the CLI, bin/junit the tests; lib/env.sh, which both source, sets up what the
+# bundled JRE needs on a bare machine.
 needy_list="${needy[*]:-}"
-cat > "$stage/bin/reason" <<EOF
-#!/bin/sh
-# reason from the self-contained bundle (benchmarks/device/build-bundle.sh): the bundled JRE runs lib/reason.jar.
-# No JDK, Maven or network needed; the shipped model is models/reason-mini beside bin/ (when bundled).
-set -e
-here=\$(cd "\$(dirname "\$0")/.." && pwd -P)
+cat > "$stage/lib/env.sh" <<EOF
+# Sourced by bin/reason and bin/junit, which set \$here (the bundle) first. Exports what the bundled JRE needs and
+# sets \$jre and \$java_opts.
 jre="\$here/jre"
 # DJL's tokenizer binding extracts libtokenizers.so from the jar into a cache folder on first use (offline mode:
 # it never downloads). Keep that cache inside the bundle, not in ~/.djl.ai, when the bundle is writable.
@@ -232,12 +252,32 @@ if [ -d "\$here/lib/sys" ] && [ -n "$needy_list" ]; then
     export LD_LIBRARY_PATH
   fi
 fi
-fonts=
-[ -f "\$jre/lib/fontconfig.properties" ] && fonts="-Dsun.awt.fontconfig=\$jre/lib/fontconfig.properties"
-exec "\$jre/bin/java" -Djava.awt.headless=true \$fonts -Dreason.home="\$here" \${REASON_JAVA_OPTS:-} \\
-  -jar "\$here/lib/reason.jar" "\$@"
+java_opts="-Djava.awt.headless=true -Dreason.home=\$here"
+[ -f "\$jre/lib/fontconfig.properties" ] && java_opts="\$java_opts -Dsun.awt.fontconfig=\$jre/lib/fontconfig.properties"
 EOF
-chmod +x "$stage/bin/reason"
+cat > "$stage/bin/reason" <<'EOF'
+#!/bin/sh
+# reason from the self-contained bundle (benchmarks/device/build-bundle.sh): the bundled JRE runs lib/reason.jar.
+# No JDK, Maven or network needed; the shipped model is models/reason-mini beside bin/ (when bundled).
+set -e
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$here/lib/env.sh"
+exec "$jre/bin/java" $java_opts ${REASON_JAVA_OPTS:-} -jar "$here/lib/reason.jar" "$@"
+EOF
+cat > "$stage/bin/junit" <<'EOF'
+#!/bin/sh
+# The project's tests from the bundle: JUnit's console launcher ("execute") over test/classes, with reason.jar and
+# test/lib. Run it from the repository root: the tests read models/ and src/test/resources/ from there. E.g.
+#   bin/junit --select-class dev.reason.cuda.CudaEngineTest --details tree --reports-dir DIR
+set -e
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$here/lib/env.sh"
+cp="$here/lib/reason.jar:$here/test/classes"
+for j in "$here"/test/lib/*.jar; do cp="$cp:$j"; done
+exec "$jre/bin/java" $java_opts ${REASON_JAVA_OPTS:-} -cp "$cp" org.junit.platform.console.ConsoleLauncher execute \
+  --disable-banner --disable-ansi-colors "$@"
+EOF
+chmod +x "$stage/bin/reason" "$stage/bin/junit"
 
 # 6. What is inside, for whoever unpacks it.
 glibc="$(find "$stage" -name '*.so*' -type f -print0 | xargs -0 objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1)"
@@ -247,7 +287,7 @@ glibc="$(find "$stage" -name '*.so*' -type f -print0 | xargs -0 objdump -T 2>/de
   echo "jre: $jdk_version, modules $modules"
   echo "needs: Linux x86-64, glibc >= ${glibc#GLIBC_}"
   echo "model: $([ "$with_model" = 1 ] && echo models/reason-mini || echo 'none (pass --model)')"
-  echo "run: bin/reason --help"
+  echo "run: bin/reason --help; tests: bin/junit --select-class dev.reason.cuda.CudaEngineTest (from the repository root)"
 } > "$stage/BUNDLE.txt"
 
 # 7. The tarball: names sorted (model.onnx beside model.safetensors, so xz finds the shared weights), owners and
@@ -296,7 +336,13 @@ if [ "$self_test" = 1 ]; then
     "$t/reason-device/bin/reason" throughput --device cpu --parallel 1 --prompt-len 16 --gen-len 8 --threads 1 \
     "${model_args[@]}" --out "$t/tp" > "$t/tp.txt" 2>&1 || { cat "$t/tp.txt"; die "self-test: reason throughput failed"; }
   [ -s "$t/tp/throughput.png" ] || { cat "$t/tp.txt"; die "self-test: no chart drawn"; }
+  # The tests launcher, from the repository root: without a GPU the availability tests pass and the GPU tests skip.
+  (cd "$repo" && env -i PATH=/usr/bin:/bin HOME="$t/home" TMPDIR="$t" "${isolate[@]}" "$t/reason-device/bin/junit" \
+    --select-class dev.reason.cuda.CudaAvailabilityTest --select-class dev.reason.cuda.DeviceSamplerTest \
+    --details summary) > "$t/junit.txt" 2>&1 || { cat "$t/junit.txt"; die "self-test: bin/junit failed"; }
+  grep -qE '\[ +[1-9][0-9]* tests successful' "$t/junit.txt" || { cat "$t/junit.txt"; die "self-test: bin/junit ran no test"; }
+  grep -E 'tests (successful|skipped|aborted|failed)' "$t/junit.txt" | sed 's/^/    /'
   [ -z "$(ls -A "$t/home")" ] || say "note: the run wrote into HOME: $(ls -A "$t/home" | paste -sd' ' -)"
   rm -rf "$t"
-  say "self-test passed: answered offline from a fresh folder and drew a chart"
+  say "self-test passed: answered offline from a fresh folder, drew a chart and ran tests"
 fi

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 CHAINS = [1, 16, 64, 256]
 MODELS = ["reason-mini", "llama-small", "qwen2-tiny", "qwen2-0.5b"]  # the last: 5 prompts of 8 steps
@@ -148,6 +149,27 @@ def check_cell(st, results, model, precision):
     return ", ".join(parts), info
 
 
+def tests_line(st, results):
+    """The GPU tests' counts from JUnit's XML report, with the failing tests named; why, when there is none."""
+    path = os.path.join(results, "tests", "TEST-junit-jupiter.xml")
+    if not os.path.isfile(path):
+        return "GPU tests: %s" % why_missing(st, "tests"), None
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        return "GPU tests: unreadable report (%s)" % e, None
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    count = {k: sum(int(x.get(k, 0)) for x in suites) for k in ("tests", "failures", "errors", "skipped")}
+    failing = [c.get("name", "?").split("(")[0] for c in root.iter("testcase")
+               if c.find("failure") is not None or c.find("error") is not None]
+    passed = count["tests"] - count["failures"] - count["errors"] - count["skipped"]
+    text = "GPU tests (bin/junit): %d passed, %d failed, %d skipped" % (
+        passed, count["failures"] + count["errors"], count["skipped"])
+    if failing:
+        text += "; failing: " + ", ".join(failing[:5]) + (" ..." if len(failing) > 5 else "")
+    return text, dict(count, failing=failing)
+
+
 def bench_row(summary_path, method="majority", k=None):
     if not os.path.isfile(summary_path):
         return None
@@ -264,6 +286,8 @@ def main(argv=None):
         out.append(line("cpu smoke: reason-mini decode tok/s (32 new tokens)", smoke, "cpu", "throughput:mini-cpu-smoke"))
 
     # Correctness.
+    text, js["tests"] = tests_line(st, results)
+    out.append(text)
     out.append("reason check (CUDA engine against ONNX Runtime on the CPU)")
     out.append("| model | fp32 | bf16 |")
     out.append("|---|---|---|")
