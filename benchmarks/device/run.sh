@@ -5,31 +5,40 @@
 #
 #   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
 #
-# Steps, in this order by default: models check throughput hf bench throughput-cpu check-large. Before them the
-# bundle is unpacked and the machine described; after them the results are packed and a short summary is printed,
-# last.
+# Steps, in this order by default: models tests check throughput hf bench profile check-large throughput-cpu.
+# What the issue asks to be shown comes first (a session gets about one call of this script: 15 minutes of device
+# time, the machine's start included); the rest explains or extends it. Before the steps the bundle is unpacked,
+# the machine described and the CUDA engine probed; after them the results are packed and a short summary is
+# printed, last.
 #   models      random test models from models/recipe/random_model.py: llama-small and qwen2-tiny (correctness),
-#               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT)
+#               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT; made in
+#               the background while tests and check run, which time nothing)
+#   tests       the GPU tests (CudaEngineTest, DeviceSamplerTest, CudaAvailabilityTest) with the bundle's bin/junit;
+#               on a GPU machine a skipped test counts as a failure
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
-#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains, and at 1,64 launching kernel by
-#               kernel (REASON_CUDA_GRAPHS=0) for what the decode step's CUDA graph gains, and with every kernel
-#               timed (REASON_CUDA_PROFILE=1: kernels.csv, where a decode step's time goes); cpu,cuda on reason-mini
+#   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
-#   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (late: the longest,
-#               and it resumes where a killed run stopped)
-#   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (ONNX Runtime
-#               is slow there; the least needed number, so it comes late)
+#   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (it resumes where a
+#               killed run stopped)
+#   profile     the 0.5B shape at 1,64 chains launching kernel by kernel (REASON_CUDA_GRAPHS=0: what the decode
+#               step's CUDA graph gains) and with every kernel timed (REASON_CUDA_PROFILE=1: kernels.csv, where a
+#               decode step's time goes)
 #   check-large reason check on the 0.5B shape itself, fp32 and bf16, 5 prompts of 8 steps (its 152k vocabulary
-#               and large GEMMs; ONNX Runtime's CPU reference is slow at that size, so few prompts, and last)
+#               and large GEMMs; ONNX Runtime's CPU reference is slow at that size, so few prompts)
+#   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (for scale)
 #
 # Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
 # $OUT/results.tar.gz (every step's log and result files). The device tool returns at most 8 files, so the
 # detailed results travel as one archive. Without $OUT (this machine) they go to benchmarks/device/out/.
 #
-# It stays inside one device command (10 minutes): each step runs under `timeout` with what is left of
-# REASON_DEVICE_BUDGET_S (default 560 s from the start), and steps that no longer fit are skipped. State lives
-# in REASON_DEVICE_WORK (default /tmp/reason-device): on a machine still warm from an earlier call, finished
-# steps are not repeated (FORCE=1 repeats them) and the bench resumes.
+# It stays inside one device command (10 minutes): each step runs under `timeout` with the smaller of its own cap
+# and what is left of REASON_DEVICE_BUDGET_S (default 560 s from the start), so that a step that hangs cannot
+# take the rest of the run with it; steps that no longer fit are skipped. When the probe (one short question on
+# the CUDA engine) fails, it is run again with REASON_CUDA_DEBUG=1 and REASON_DEBUG=1, which name the failing
+# kernel and print the stack trace (logs/probe-debug.log); when it hangs, that run ends with a JVM thread dump
+# (SIGQUIT) and the CUDA steps are skipped. State lives in REASON_DEVICE_WORK (default /tmp/reason-device): on a
+# machine still warm from an earlier call, finished steps are not repeated (FORCE=1 repeats them) and the bench
+# resumes.
 #
 # Environment: OUT, REASON_DEVICE_WORK, REASON_DEVICE_BUDGET_S, FORCE, REASON_DEVICE_CPU_ONLY=1 (act as if no
 # GPU), REASON_BUNDLE (tarball, default benchmarks/device/bundle/reason-device.tar.xz), REASON_RANDOM_MODEL
@@ -50,7 +59,7 @@ ENVF="$WORK/env.txt"
 MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
-all_steps=(models check throughput hf bench throughput-cpu check-large)
+all_steps=(models tests check throughput hf bench profile check-large throughput-cpu)
 steps=()
 for s in "$@"; do
   case " ${all_steps[*]} " in
@@ -75,17 +84,18 @@ done_before() {
 }
 tail_log() { tail -n "${2:-6}" "$1" 2>/dev/null | cut -c1-200 | sed 's/^/        /' | tee -a "$OUT/run.log"; }
 
-# run_step KEY MIN_SECONDS LOG COMMAND...: runs COMMAND under what is left of the budget, records the outcome and
-# returns COMMAND's exit status (99: skipped for want of time).
+# run_step KEY MIN_SECONDS CAP_SECONDS LOG COMMAND...: runs COMMAND for at most CAP_SECONDS and what is left of
+# the budget, records the outcome and returns COMMAND's exit status (99: skipped for want of time).
 # SIGINT first (reason bench then finishes the problem at hand and keeps results.jsonl whole), SIGKILL 20 s later.
 run_step() {
-  local key=$1 min=$2 log=$3 t rc dt limit
-  shift 3
+  local key=$1 min=$2 cap=$3 log=$4 t rc dt limit
+  shift 4
   limit=$(left)
   if [ "$limit" -lt "$min" ]; then
     skip "$key" "not enough time left (${limit}s of the budget, needs about ${min}s): run again on the warm machine"
     return 99
   fi
+  [ "$limit" -le "$cap" ] || limit=$cap
   say "$key: running (at most ${limit}s), log ${log#"$WORK"/}"
   t=$(now)
   timeout -s INT -k 20 "$limit" "$@" > "$log" 2>&1
@@ -206,20 +216,43 @@ else
 fi
 envset python "$PY"
 
+# The probe: one short question on the CUDA engine. If it fails, once more with every launch synchronized
+# (REASON_CUDA_DEBUG=1 names the kernel) and the stack trace (REASON_DEBUG=1); if it hangs, that second run ends
+# with a JVM thread dump (SIGQUIT: where the engine waits), and no CUDA step is started (each would hang too).
+cuda_hung=0
 if [ "$gpu" = 1 ] && [ "$have_bin" = 1 ]; then
-  # One short question on the CUDA engine: a build without one says so here, in one line.
-  probe="$(timeout 90 "$BIN" --device cuda --budget 1x --quiet --model "$MINI" "What is 2 + 3?" 2>&1)"
+  probe_args=(--device cuda --budget 1x --quiet --model "$MINI" "What is 2 + 3?")
+  t=$(now)
+  timeout -k 10 60 "$BIN" "${probe_args[@]}" > "$LOGS/probe.log" 2>&1
   rc=$?
-  if [ "$rc" -eq 0 ]; then envset cuda_engine yes; say "cuda engine: answers (exit 0)"
-  else envset cuda_engine "no (exit $rc)"; say "cuda engine: exit $rc: $(printf '%s' "$probe" | tail -n 1 | cut -c1-200)"; fi
+  if [ "$rc" -eq 0 ]; then
+    envset cuda_engine yes
+    say "cuda engine: answers (exit 0, $(( $(now) - t ))s)"
+  else
+    [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && cuda_hung=1
+    envset cuda_engine "no (exit $rc$([ "$cuda_hung" = 1 ] && echo ', hung'))"
+    say "cuda engine: exit $rc$([ "$cuda_hung" = 1 ] && echo ' (no answer in 60s)'): $(grep -v '^\s*$' "$LOGS/probe.log" | tail -n 1 | cut -c1-200)"
+    say "cuda engine: again with REASON_CUDA_DEBUG=1 REASON_DEBUG=1, log logs/probe-debug.log"
+    REASON_CUDA_DEBUG=1 REASON_DEBUG=1 timeout -s QUIT -k 15 60 "$BIN" "${probe_args[@]}" > "$LOGS/probe-debug.log" 2>&1
+    say "cuda engine: debug run exit $?; the error and the engine's frames (of the thread dump, if it hung):"
+    { grep -m 6 -E 'reason: |Exception|Error:|CUDA_ERROR|failed' "$LOGS/probe-debug.log"
+      grep -m 6 -E 'at dev[.]reason[.]cuda[.]' "$LOGS/probe-debug.log"; } | tail_log /dev/stdin 12
+  fi
 fi
+no_cuda_reason() { # why a CUDA step cannot run here, or nothing
+  if [ "$gpu" = 0 ]; then echo "no GPU ($gpu_note)"
+  elif [ "$have_bin" = 0 ]; then echo "$no_bin"
+  elif [ "$cuda_hung" = 1 ]; then echo "the CUDA engine hung in the probe (logs/probe-debug.log has a thread dump)"
+  fi
+}
 
 # ---------------------------------------------------------------------------------------------------------
-# models: random test models with the recipe's random_model.py.
+# models: random test models with the recipe's random_model.py. The 0.5B shape, the slowest to make and needed
+# only from step throughput on, is made in the background.
 RM="${REASON_RANDOM_MODEL:-$repo/models/recipe/random_model.py}"
-make_model() { # NAME GPU_ONLY MIN_SECONDS ARGS...
-  local name=$1 gpu_only=$2 min=$3 dir="$WORK/models/$1"
-  shift 3
+make_model() { # NAME GPU_ONLY MIN_SECONDS CAP_SECONDS ARGS...
+  local name=$1 gpu_only=$2 min=$3 cap=$4 dir="$WORK/models/$1"
+  shift 4
   if [ -f "$dir/config.json" ] && [ -f "$dir/model.onnx" ] && [ "${FORCE:-0}" != 1 ]; then
     say "model:$name: exists ($dir)"
     return 0
@@ -228,33 +261,73 @@ make_model() { # NAME GPU_ONLY MIN_SECONDS ARGS...
   if [ ! -f "$RM" ]; then skip "model:$name" "${RM#"$repo"/} not found"; return 0; fi
   if [ -z "$PY" ]; then skip "model:$name" "no python3 with torch"; return 0; fi
   rm -rf "$dir" "$dir.part"
-  if run_step "model:$name" "$min" "$LOGS/model-$name.log" "$PY" "$RM" "$@" --out "$dir.part"; then
+  if run_step "model:$name" "$min" "$cap" "$LOGS/model-$name.log" "$PY" "$RM" "$@" --out "$dir.part"; then
     mv "$dir.part" "$dir"
     say "model:$name: $(du -sh "$dir" | cut -f1) in $dir"
   fi
 }
+qwen_job=""
 if wants models; then
-  make_model llama-small 0 20 --arch llama --shape llama-small --seed 1
-  make_model qwen2-tiny 0 20 --arch qwen2 --shape tiny --seed 2
-  make_model qwen2-0.5b 1 120 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data --no-reference
+  make_model qwen2-0.5b 1 120 400 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data --no-reference &
+  qwen_job=$!
+  make_model llama-small 0 20 180 --arch llama --shape llama-small --seed 1
+  make_model qwen2-tiny 0 20 90 --arch qwen2 --shape tiny --seed 2
 fi
+# qwen_ready: waits for the 0.5B shape's background job, then says whether the model is there.
+qwen_ready() {
+  if [ -n "$qwen_job" ]; then
+    ! kill -0 "$qwen_job" 2>/dev/null || say "model:qwen2-0.5b: waiting for the background job"
+    wait "$qwen_job"
+    qwen_job=""
+  fi
+  [ -f "$QWEN/model.onnx" ]
+}
 model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
 
 # ---------------------------------------------------------------------------------------------------------
+# tests: the project's GPU tests, run by JUnit's console launcher from the bundle (bin/junit), in the repository
+# root (they read models/ and src/test/resources/). On a GPU machine a skipped test is a failure: it means the
+# test found no CUDA where the probe did. Without a GPU they run as a smoke test of the launcher.
+if wants tests; then
+  if [ "$have_bin" = 0 ]; then skip tests "$no_bin"
+  elif [ ! -x "$B/bin/junit" ]; then skip tests "this bundle has no bin/junit (build it again with build-bundle.sh)"
+  elif [ "$cuda_hung" = 1 ]; then skip tests "$(no_cuda_reason)"
+  elif done_before tests "$R/tests/TEST-junit-jupiter.xml"; then say "tests: done earlier"
+  else
+    rm -rf "$R/tests"
+    run_step tests 30 240 "$LOGS/tests.log" "$B/bin/junit" --select-class dev.reason.cuda.CudaEngineTest \
+      --select-class dev.reason.cuda.DeviceSamplerTest --select-class dev.reason.cuda.CudaAvailabilityTest \
+      --details tree --reports-dir "$R/tests"
+    grep -E 'tests (successful|skipped|aborted|failed)' "$LOGS/tests.log" | sed 's/^/        /' | tee -a "$OUT/run.log"
+    # A failed assumption ("no CUDA here") is an aborted test in the launcher's count, a skipped one in the XML.
+    skipped="$(grep -oE '\[ +[0-9]+ tests (skipped|aborted)' "$LOGS/tests.log" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')"
+    if [ "$gpu" = 1 ] && [ "${skipped:-0}" -gt 0 ]; then
+      say "tests: $skipped skipped on a GPU machine, which counts as a failure"
+      record tests fail 1 0 "$skipped GPU tests skipped on a GPU machine"
+    fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
 # check: the CUDA engine against ONNX Runtime on the CPU, per model and precision.
+# check_model KEY MODEL_DIR JSON CAP_SECONDS ARGS...
+check_model() {
+  local key=$1 dir=$2 json=$3 cap=$4 why log
+  shift 4
+  log="$LOGS/${json##*/}"
+  log="${log%.json}.log"
+  why="$(no_cuda_reason)"
+  if [ -n "$why" ]; then skip "$key" "$why"; return 0; fi
+  if [ "$has_check" = 0 ]; then skip "$key" "this build has no 'reason check' command"; return 0; fi
+  if [ ! -f "$dir/model.onnx" ]; then skip "$key" "no model in $dir (step models)"; return 0; fi
+  if done_before "$key" "$json"; then say "$key: done earlier"; return 0; fi
+  rm -f "$json"
+  run_step "$key" 30 "$cap" "$log" "$BIN" check --model "$dir" --json "$json" "$@"
+}
 if wants check; then
   for m in reason-mini llama-small qwen2-tiny; do
     for p in fp32 bf16; do
-      key="check:$m:$p"
-      json="$R/check-$m-$p.json"
-      dir="$(model_dir "$m")"
-      if [ "$gpu" = 0 ]; then skip "$key" "no GPU ($gpu_note)"; continue; fi
-      if [ "$have_bin" = 0 ]; then skip "$key" "$no_bin"; continue; fi
-      if [ "$has_check" = 0 ]; then skip "$key" "this build has no 'reason check' command"; continue; fi
-      if [ ! -f "$dir/model.onnx" ]; then skip "$key" "no model in $dir (step models)"; continue; fi
-      if done_before "$key" "$json"; then say "$key: done earlier"; continue; fi
-      rm -f "$json"
-      run_step "$key" 30 "$LOGS/check-$m-$p.log" "$BIN" check --model "$dir" --precision "$p" --prompts 50 --json "$json"
+      check_model "check:$m:$p" "$(model_dir "$m")" "$R/check-$m-$p.json" 150 --precision "$p" --prompts 50
     done
   done
 fi
@@ -262,13 +335,13 @@ fi
 # ---------------------------------------------------------------------------------------------------------
 # throughput: reason throughput (decode and prefill tokens/s per number of chains).
 # A device the command cannot open is reported as "DEVICE: not measured (...)" with exit 0; that is a failure here.
-throughput() { # KEY DEVICES MIN_SECONDS OUTDIR ARGS...
-  local key=$1 devices=$2 min=$3 dir=$4 log="$LOGS/$1.log"
+throughput() { # KEY DEVICES MIN_SECONDS CAP_SECONDS OUTDIR ARGS...
+  local key=$1 devices=$2 min=$3 cap=$4 dir=$5 log="$LOGS/$1.log"
   log="${log/throughput:/throughput-}"
-  shift 4
+  shift 5
   if done_before "$key" "$dir/throughput.csv"; then say "$key: done earlier"; return 0; fi
   rm -rf "$dir"
-  if run_step "$key" "$min" "$log" "$BIN" throughput --device "$devices" --out "$dir" "$@"; then
+  if run_step "$key" "$min" "$cap" "$log" "$BIN" throughput --device "$devices" --out "$dir" "$@"; then
     local miss
     miss="$(grep -E '^[a-z]+: not measured' "$log" | head -1)"
     if [ -n "$miss" ]; then
@@ -278,27 +351,26 @@ throughput() { # KEY DEVICES MIN_SECONDS OUTDIR ARGS...
     grep -E '^\| (cpu|cuda) \|' "$log" | sed 's/^/        /' | tee -a "$OUT/run.log"
   fi
 }
+# qwen_cuda KEY: whether a CUDA step on the 0.5B shape can run; if not, records why.
+qwen_cuda() {
+  local why
+  why="$(no_cuda_reason)"
+  if [ -n "$why" ]; then skip "$1" "$why"; return 1; fi
+  if ! qwen_ready; then skip "$1" "no Qwen2-0.5B-shape model (step models)"; return 1; fi
+}
 if wants throughput; then
-  if [ "$have_bin" = 0 ]; then
-    skip throughput "$no_bin"
-  elif [ "$gpu" = 1 ]; then
-    if [ -f "$QWEN/model.onnx" ]; then
-      throughput throughput:qwen-cuda cuda 60 "$R/throughput-qwen" --model "$QWEN" --parallel 1,16,64,256 \
-        --prompt-len 128 --gen-len 256
-      REASON_CUDA_GRAPHS=0 throughput throughput:qwen-cuda-nographs cuda 45 "$R/throughput-qwen-nographs" \
-        --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 256
-      REASON_CUDA_PROFILE=1 throughput throughput:qwen-cuda-profile cuda 45 "$R/throughput-qwen-profile" \
-        --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 64
-    else
-      skip throughput:qwen-cuda "no Qwen2-0.5B-shape model (step models)"
-    fi
-    throughput throughput:mini cpu,cuda 60 "$R/throughput-mini" --model "$MINI" --parallel 1,16,64,256 \
+  if qwen_cuda throughput:qwen-cuda; then
+    throughput throughput:qwen-cuda cuda 60 240 "$R/throughput-qwen" --model "$QWEN" --parallel 1,16,64,256 \
+      --prompt-len 128 --gen-len 256
+  fi
+  why="$(no_cuda_reason)"
+  if [ -z "$why" ]; then
+    throughput throughput:mini cpu,cuda 60 180 "$R/throughput-mini" --model "$MINI" --parallel 1,16,64,256 \
       --prompt-len 128 --gen-len 256
   else
-    skip throughput:qwen-cuda "no GPU ($gpu_note)"
-    skip throughput:mini "no GPU ($gpu_note); a CPU smoke run instead"
-    throughput throughput:mini-cpu-smoke cpu 30 "$R/throughput-mini-cpu-smoke" --model "$MINI" --parallel 1,16 \
-      --prompt-len 128 --gen-len 32
+    skip throughput:mini "$why; a CPU smoke run instead"
+    [ "$have_bin" = 1 ] && throughput throughput:mini-cpu-smoke cpu 30 120 "$R/throughput-mini-cpu-smoke" \
+      --model "$MINI" --parallel 1,16 --prompt-len 128 --gen-len 32
   fi
 fi
 
@@ -308,11 +380,11 @@ if wants hf; then
   if [ "$gpu" = 0 ]; then skip hf:qwen "no GPU ($gpu_note)"
   elif [ -z "$PY" ]; then skip hf:qwen "no python3 with torch"
   elif [ "$have_tf" = 0 ]; then skip hf:qwen "transformers is not installed for $PY"
-  elif [ ! -f "$QWEN/config.json" ]; then skip hf:qwen "no Qwen2-0.5B-shape model (step models)"
+  elif ! qwen_ready; then skip hf:qwen "no Qwen2-0.5B-shape model (step models)"
   elif done_before hf:qwen "$R/hf-qwen.csv"; then say "hf:qwen: done earlier"
   else
     rm -f "$R/hf-qwen.csv"
-    PYTHONUNBUFFERED=1 run_step hf:qwen 60 "$LOGS/hf-qwen.log" "$PY" "$repo/benchmarks/device/hf_generate.py" \
+    PYTHONUNBUFFERED=1 run_step hf:qwen 60 300 "$LOGS/hf-qwen.log" "$PY" "$repo/benchmarks/device/hf_generate.py" \
       --model "$QWEN" --parallel 1,16,64,256 --prompt-len 128 --gen-len 256 --out "$R/hf-qwen.csv"
     grep '^{' "$LOGS/hf-qwen.log" 2>/dev/null | cut -c1-160 | sed 's/^/        /' | tee -a "$OUT/run.log"
   fi
@@ -322,8 +394,8 @@ fi
 # bench: majority-of-16 accuracy on the held-out arithmetic set with the CUDA engine.
 if wants bench; then
   dir="$R/bench-arith-cuda"
-  if [ "$gpu" = 0 ]; then skip bench:arith-cuda "no GPU ($gpu_note)"
-  elif [ "$have_bin" = 0 ]; then skip bench:arith-cuda "$no_bin"
+  why="$(no_cuda_reason)"
+  if [ -n "$why" ]; then skip bench:arith-cuda "$why"
   elif done_before bench:arith-cuda "$dir/summary.json"; then say "bench:arith-cuda: done earlier"
   else
     resume=()
@@ -333,7 +405,7 @@ if wants bench; then
     else
       rm -rf "$dir"
     fi
-    run_step bench:arith-cuda 60 "$LOGS/bench-arith-cuda.log" "$BIN" bench --device cuda --dataset arithmetic \
+    run_step bench:arith-cuda 60 100000 "$LOGS/bench-arith-cuda.log" "$BIN" bench --device cuda --dataset arithmetic \
       --samples 16 --no-greedy --model "$MINI" --out "$dir" "${resume[@]}"
     grep -E '^\| majority \| 16 \|' "$LOGS/bench-arith-cuda.log" 2>/dev/null | sed 's/^/        /' | tee -a "$OUT/run.log"
   fi
@@ -342,21 +414,22 @@ if wants bench; then
     if done_before bench:arith-cpu-smoke "$dir/summary.json"; then say "bench:arith-cpu-smoke: done earlier"
     else
       rm -rf "$dir"
-      run_step bench:arith-cpu-smoke 30 "$LOGS/bench-arith-cpu-smoke.log" "$BIN" bench --device cpu \
+      run_step bench:arith-cpu-smoke 30 120 "$LOGS/bench-arith-cpu-smoke.log" "$BIN" bench --device cpu \
         --dataset arithmetic --samples 4 --limit 4 --no-greedy --model "$MINI" --out "$dir"
     fi
   fi
 fi
 
 # ---------------------------------------------------------------------------------------------------------
-# throughput-cpu: ONNX Runtime on the 0.5B shape, for scale.
-if wants throughput-cpu; then
-  if [ "$gpu" = 0 ]; then skip throughput:qwen-cpu "no GPU ($gpu_note): the Qwen2-0.5B shape is made only on the GPU machine"
-  elif [ "$have_bin" = 0 ]; then skip throughput:qwen-cpu "$no_bin"
-  elif [ ! -f "$QWEN/model.onnx" ]; then skip throughput:qwen-cpu "no Qwen2-0.5B-shape model (step models)"
-  else
-    throughput throughput:qwen-cpu cpu 90 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
-      --prompt-len 128 --gen-len 64
+# profile: what the decode step's CUDA graph gains, and where a decode step's time goes.
+if wants profile; then
+  if qwen_cuda throughput:qwen-cuda-profile; then
+    REASON_CUDA_PROFILE=1 throughput throughput:qwen-cuda-profile cuda 45 120 "$R/throughput-qwen-profile" \
+      --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 64
+  fi
+  if qwen_cuda throughput:qwen-cuda-nographs; then
+    REASON_CUDA_GRAPHS=0 throughput throughput:qwen-cuda-nographs cuda 45 120 "$R/throughput-qwen-nographs" \
+      --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 256
   fi
 fi
 
@@ -364,17 +437,26 @@ fi
 # check-large: the CUDA engine against ONNX Runtime on the throughput model itself.
 if wants check-large; then
   for p in fp32 bf16; do
-    key="check:qwen2-0.5b:$p"
-    json="$R/check-qwen2-0.5b-$p.json"
-    if [ "$gpu" = 0 ]; then skip "$key" "no GPU ($gpu_note)"; continue; fi
-    if [ "$have_bin" = 0 ]; then skip "$key" "$no_bin"; continue; fi
-    if [ ! -f "$QWEN/model.onnx" ]; then skip "$key" "no Qwen2-0.5B-shape model (step models)"; continue; fi
-    if done_before "$key" "$json"; then say "$key: done earlier"; continue; fi
-    rm -f "$json"
-    run_step "$key" 60 "$LOGS/check-qwen2-0.5b-$p.log" "$BIN" check --model "$QWEN" --precision "$p" --prompts 5 \
-      --steps 8 --json "$json"
+    if [ -n "$(no_cuda_reason)" ] || qwen_ready; then
+      check_model "check:qwen2-0.5b:$p" "$QWEN" "$R/check-qwen2-0.5b-$p.json" 150 --precision "$p" --prompts 5 --steps 8
+    else
+      skip "check:qwen2-0.5b:$p" "no Qwen2-0.5B-shape model (step models)"
+    fi
   done
 fi
+
+# ---------------------------------------------------------------------------------------------------------
+# throughput-cpu: ONNX Runtime on the 0.5B shape, for scale.
+if wants throughput-cpu; then
+  if [ "$gpu" = 0 ]; then skip throughput:qwen-cpu "no GPU ($gpu_note): the Qwen2-0.5B shape is made only on the GPU machine"
+  elif [ "$have_bin" = 0 ]; then skip throughput:qwen-cpu "$no_bin"
+  elif ! qwen_ready; then skip throughput:qwen-cpu "no Qwen2-0.5B-shape model (step models)"
+  else
+    throughput throughput:qwen-cpu cpu 90 180 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
+      --prompt-len 128 --gen-len 64
+  fi
+fi
+[ -z "$qwen_job" ] || qwen_ready || true  # a background model job still running is waited for, never left behind
 
 # ---------------------------------------------------------------------------------------------------------
 # Pack the details, then the summary, last.
