@@ -268,7 +268,7 @@ static void swiglu(const float* gateUp, bf16* act, int rows, int inter) {
 }
 
 // Kernels.splitK, copied (keep the two in step): the parts of gemm_bf16 along K for a shape. 264 blocks: two per
-// SM of an H100; no part shorter than 256 of K; evened out over whole GEMM_CHUNKs so that no part is empty.
+// SM of an H100 or H200 (Kernels.Gpu.HOPPER; the engine uses the GPU's own count); no part shorter than 256 of K; evened out over whole GEMM_CHUNKs so that no part is empty.
 static int split_k(int rows, int outs, int ins) {
     const long target = 264, minK = 256;
     long tiles = (long) blocks(rows, GEMM_TILE) * blocks(outs, GEMM_TILE);
@@ -324,7 +324,8 @@ static void rope_store(float* qkv, const float* invFreq, int rows, int heads, in
 }
 
 // Kernels.attention's launch shape, copied (keep the two in step): blocks of up to ATTENTION_GROUP query heads
-// per KV head; as many warps per block as keep the launch within the warps an H100 holds (132 x 64), 16 down to 4.
+// per KV head; as many warps per block as keep the launch within the warps an H100 holds (132 x 64,
+// Kernels.Gpu.HOPPER), 16 down to 4.
 static dim3 attention_grid(int rows, int heads, int kvHeads) {
     return {(unsigned) rows, (unsigned) kvHeads, blocks(heads / kvHeads, ATTENTION_GROUP)};
 }

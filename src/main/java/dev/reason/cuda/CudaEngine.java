@@ -58,7 +58,8 @@ public final class CudaEngine implements Engine {
     private boolean closed;
 
     private CudaEngine(CUdevice device, CUcontext context, String name, long totalMemory, ModelConfig config,
-                       Precision precision, Consumer<String> notice, Kernels.Module module, DeviceWeights weights) {
+                       Precision precision, Consumer<String> notice, Kernels.Module module, Kernels.Gpu gpu,
+                       DeviceWeights weights) {
         this.device = device;
         this.context = context;
         this.name = name;
@@ -67,7 +68,7 @@ public final class CudaEngine implements Engine {
         this.precision = precision;
         this.notice = notice;
         this.module = module;
-        this.kernels = new Kernels(module, precision);
+        this.kernels = new Kernels(module, precision, gpu);
         this.weights = weights;
     }
 
@@ -113,11 +114,20 @@ public final class CudaEngine implements Engine {
     }
 
     private static int computeCapability(CUdevice device) {
-        int[] major = new int[1];
-        int[] minor = new int[1];
-        cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
-        cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
-        return 10 * major[0] + minor[0];
+        return 10 * attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
+                + attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+    }
+
+    /** The multiprocessors the launch shapes are fitted to. */
+    private static Kernels.Gpu gpu(CUdevice device) {
+        return new Kernels.Gpu(attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
+                attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR));
+    }
+
+    private static int attribute(CUdevice device, int attribute) {
+        int[] value = new int[1];
+        cuDeviceGetAttribute(value, attribute, device);
+        return value[0];
     }
 
     /** JCuda's message lists every way it tried to load its library; the last attempt's error says most. */
@@ -171,7 +181,7 @@ public final class CudaEngine implements Engine {
             module = new Kernels.Module();
             DeviceWeights weights = OnnxWeights.read(model, host -> DeviceWeights.upload(host, c, precision));
             return new CudaEngine(device, context, new String(name, StandardCharsets.US_ASCII).split("\0", 2)[0],
-                    total[0], c, precision, notice, module, weights);
+                    total[0], c, precision, notice, module, gpu(device), weights);
         } catch (RuntimeException e) {
             try {
                 if (module != null) {

@@ -67,10 +67,6 @@ final class Kernels {
     static final int GEMM_CHUNK = 64;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
-    /** Warps an H100 holds at once (132 SMs of 64): what attention blocks may fill. */
-    static final int RESIDENT_WARPS = 132 * 64;
-    /** Split-K aims for this many gemm_bf16 blocks: two per SM of an H100 (132 SMs). */
-    static final int SPLIT_TARGET_BLOCKS = 264;
     /** Each split-K part gets at least this much of K, so that a part's work outweighs writing its partial tile. */
     static final int SPLIT_MIN_K = 256;
 
@@ -89,6 +85,32 @@ final class Kernels {
         }
     }
 
+    /**
+     * What the launch shapes are fitted to: the GPU's multiprocessors and how many threads each holds at once.
+     * Split-K aims for two gemm_bf16 blocks per multiprocessor; attention takes as many warps as the GPU holds.
+     */
+    record Gpu(int multiprocessors, int threadsPerMultiprocessor) {
+        /** An H100 or H200: 132 multiprocessors of 2,048 threads. */
+        static final Gpu HOPPER = new Gpu(132, 2048);
+
+        Gpu {
+            if (multiprocessors < 1 || threadsPerMultiprocessor < 32) {
+                throw new IllegalArgumentException("a GPU of " + multiprocessors + " multiprocessors of "
+                        + threadsPerMultiprocessor + " threads");
+            }
+        }
+
+        /** Split-K aims for this many gemm_bf16 blocks: two per multiprocessor. */
+        int splitTargetBlocks() {
+            return 2 * multiprocessors;
+        }
+
+        /** Warps the GPU holds at once: what attention blocks may fill. */
+        long residentWarps() {
+            return (long) multiprocessors * threadsPerMultiprocessor / 32;
+        }
+    }
+
     /** Launches recorded once, replayed in the same order with one call. */
     interface Replay extends AutoCloseable {
         void replay();
@@ -100,11 +122,13 @@ final class Kernels {
     private final Launcher launcher;
     private final boolean fp32;
     private final String suffix;
+    private final Gpu gpu;
 
-    Kernels(Launcher launcher, CudaEngine.Precision precision) {
+    Kernels(Launcher launcher, CudaEngine.Precision precision, Gpu gpu) {
         this.launcher = launcher;
         this.fp32 = precision == CudaEngine.Precision.FP32;
         this.suffix = fp32 ? "_f32" : "_bf16";
+        this.gpu = gpu;
     }
 
     /**
@@ -164,15 +188,17 @@ final class Kernels {
 
     /**
      * The number of K parts of gemm_bf16 for a shape: 1 when the output tiles alone give {@link
-     * #SPLIT_TARGET_BLOCKS} blocks; otherwise enough parts to reach it, but none shorter than {@link #SPLIT_MIN_K},
-     * then evened out over whole chunks so that no part is empty. native/emulator/test_forward.cpp has a copy.
+     * Gpu#splitTargetBlocks} blocks; otherwise enough parts to reach it, but none shorter than {@link
+     * #SPLIT_MIN_K}, then evened out over whole chunks so that no part is empty. native/emulator/test_forward.cpp
+     * has a copy, with {@link Gpu#HOPPER}'s target.
      */
-    static int splitK(int rows, int outs, int ins) {
+    int splitK(int rows, int outs, int ins) {
+        int target = gpu.splitTargetBlocks();
         long tiles = (long) blocks(rows, GEMM_TILE) * blocks(outs, GEMM_TILE);
-        if (tiles >= SPLIT_TARGET_BLOCKS) {
+        if (tiles >= target) {
             return 1;
         }
-        int parts = (int) Math.min((SPLIT_TARGET_BLOCKS + tiles - 1) / tiles, ins / SPLIT_MIN_K);
+        int parts = (int) Math.min((target + tiles - 1) / tiles, ins / SPLIT_MIN_K);
         if (parts <= 1) {
             return 1;
         }
@@ -200,12 +226,13 @@ final class Kernels {
 
     /**
      * Warps per block of an attention launch of {@code blocks} blocks: a block's time is the chain of keys each of
-     * its warps walks, so as many as keep the launch within {@link #RESIDENT_WARPS}, from {@link
-     * #ATTENTION_MAX_WARPS} down to 4. native/emulator/test_forward.cpp has a copy.
+     * its warps walks, so as many as keep the launch within what the GPU holds ({@link Gpu#residentWarps}), from
+     * {@link #ATTENTION_MAX_WARPS} down to 4. native/emulator/test_forward.cpp has a copy, with {@link
+     * Gpu#HOPPER}'s figure.
      */
-    static int attentionWarps(long blocks) {
+    int attentionWarps(long blocks) {
         int warps = ATTENTION_MAX_WARPS;
-        while (warps > 4 && blocks * warps > RESIDENT_WARPS) {
+        while (warps > 4 && blocks * warps > gpu.residentWarps()) {
             warps /= 2;
         }
         return warps;

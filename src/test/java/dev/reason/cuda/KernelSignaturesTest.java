@@ -60,7 +60,7 @@ class KernelSignaturesTest {
         List<Launch> launches = new ArrayList<>();
         Kernels k = new Kernels(
                 (kernel, gx, gy, gz, block, args) -> launches.add(new Launch(kernel, gx, gy, gz, block, args)),
-                precision);
+                precision, Kernels.Gpu.HOPPER);
         CUdeviceptr p = new CUdeviceptr();
         k.embed(p, p, p, 3, 8, 10);
         k.rmsnorm(p, p, p, 3, 8, 1e-5f);

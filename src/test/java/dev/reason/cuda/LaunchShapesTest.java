@@ -11,27 +11,48 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Launch shapes chosen on the host: split-K ({@link Kernels#splitK}) with its workspace, and attention's warps. */
+/**
+ * Launch shapes chosen on the host for the GPU at hand: split-K ({@link Kernels#splitK}) with its workspace, and
+ * attention's warps.
+ */
 class LaunchShapesTest {
     // Qwen2-0.5B: hidden 896, intermediate 4864, 14 heads / 2 KV heads of 64, vocab 151936.
     private static final int HIDDEN = 896;
     private static final int INTER = 4864;
     private static final int QKV = (14 + 2 * 2) * 64;
     private static final int VOCAB = 151936;
+    private static final Kernels HOPPER = shapes(Kernels.Gpu.HOPPER, CudaEngine.Precision.BF16);
+    private static final Kernels.Gpu L4 = new Kernels.Gpu(58, 1536);  // Ada: 58 multiprocessors of 1,536 threads
+
+    private static Kernels shapes(Kernels.Gpu gpu, CudaEngine.Precision precision) {
+        return new Kernels((kernel, gx, gy, gz, block, args) -> { }, precision, gpu);
+    }
 
     /** Parts of qkv, o_proj, gate_up, down_proj and lm_head at a number of decode rows. */
-    private static String qwenSplits(int rows) {
-        return Kernels.splitK(rows, QKV, HIDDEN) + " " + Kernels.splitK(rows, HIDDEN, HIDDEN) + " "
-                + Kernels.splitK(rows, 2 * INTER, HIDDEN) + " " + Kernels.splitK(rows, HIDDEN, INTER) + " "
-                + Kernels.splitK(rows, VOCAB, HIDDEN);
+    private static String qwenSplits(Kernels k, int rows) {
+        return k.splitK(rows, QKV, HIDDEN) + " " + k.splitK(rows, HIDDEN, HIDDEN) + " "
+                + k.splitK(rows, 2 * INTER, HIDDEN) + " " + k.splitK(rows, HIDDEN, INTER) + " "
+                + k.splitK(rows, VOCAB, HIDDEN);
     }
 
     @Test
     void qwen2HalfBillionShapes() {
-        assertEquals("3 3 2 19 1", qwenSplits(1));
-        assertEquals("3 3 2 19 1", qwenSplits(16));
-        assertEquals("3 3 2 19 1", qwenSplits(64));
-        assertEquals("3 3 1 5 1", qwenSplits(256));
+        assertEquals("3 3 2 19 1", qwenSplits(HOPPER, 1));
+        assertEquals("3 3 2 19 1", qwenSplits(HOPPER, 16));
+        assertEquals("3 3 2 19 1", qwenSplits(HOPPER, 64));
+        assertEquals("3 3 1 5 1", qwenSplits(HOPPER, 256));
+    }
+
+    @Test
+    void aSmallerGpuSplitsLessAndGivesAttentionFewerWarps() {
+        Kernels l4 = shapes(L4, CudaEngine.Precision.BF16);
+        assertEquals(116, L4.splitTargetBlocks());
+        assertEquals(58 * 48, L4.residentWarps());
+        // 116 blocks: gate_up's 152 tiles are enough alone; down_proj's 14 tiles take 9 parts, not 19
+        assertEquals("3 3 1 9 1", qwenSplits(l4, 64));
+        assertEquals(16, l4.attentionWarps(4 * 16));
+        assertEquals(4, l4.attentionWarps(4 * 256));     // 1024 blocks of 4 warps already exceed 2,784 warps
+        assertEquals(8, HOPPER.attentionWarps(4 * 256));
     }
 
     @Test
@@ -39,12 +60,13 @@ class LaunchShapesTest {
         for (int rows : new int[] {1, 2, 7, 16, 33, 64, 100, 256, 1000}) {
             for (int outs = 1; outs <= 5000; outs += 37) {
                 for (int ins = 1; ins <= 9000; ins += 53) {
-                    int parts = Kernels.splitK(rows, outs, ins);
+                    int parts = HOPPER.splitK(rows, outs, ins);
                     int t = Kernels.GEMM_TILE;
                     long tiles = (long) ((rows + t - 1) / t) * ((outs + t - 1) / t);
                     String shape = rows + "x" + outs + "x" + ins + ": " + parts + " parts";
                     assertTrue(parts >= 1, shape);
-                    if (tiles >= Kernels.SPLIT_TARGET_BLOCKS || ins < 2 * Kernels.SPLIT_MIN_K) {
+                    int target = Kernels.Gpu.HOPPER.splitTargetBlocks();
+                    if (tiles >= target || ins < 2 * Kernels.SPLIT_MIN_K) {
                         assertEquals(1, parts, shape);
                     }
                     if (parts > 1) {
@@ -52,7 +74,7 @@ class LaunchShapesTest {
                         int perPart = (chunks + parts - 1) / parts;  // as gemm_bf16 divides K
                         assertTrue((parts - 1) * perPart < chunks, shape + ": an empty part");
                         assertTrue(perPart * Kernels.GEMM_CHUNK >= Kernels.SPLIT_MIN_K, shape + ": parts too short");
-                        assertTrue(tiles * parts < 2L * Kernels.SPLIT_TARGET_BLOCKS + tiles, shape + ": too many");
+                        assertTrue(tiles * parts < 2L * target + tiles, shape + ": too many");
                     }
                 }
             }
@@ -61,23 +83,22 @@ class LaunchShapesTest {
 
     @Test
     void workspaceIsThePartsTimesTheOutput() {
-        Kernels bf16 = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16);
-        Kernels fp32 = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.FP32);
-        assertEquals(19L * 64 * HIDDEN, bf16.workspaceFloats(64, HIDDEN, INTER));
-        assertEquals(0, bf16.workspaceFloats(64, VOCAB, HIDDEN));
+        Kernels fp32 = shapes(Kernels.Gpu.HOPPER, CudaEngine.Precision.FP32);
+        assertEquals(19L * 64 * HIDDEN, HOPPER.workspaceFloats(64, HIDDEN, INTER));
+        assertEquals(0, HOPPER.workspaceFloats(64, VOCAB, HIDDEN));
         assertEquals(0, fp32.workspaceFloats(64, HIDDEN, INTER));  // gemm_f32 does not split
     }
 
     @Test
     void attentionTakesAsManyWarpsAsTheGpuHolds() {
         int blocksPerRow = 2 * 2;  // Qwen2-0.5B: 2 KV heads, each with 7 query heads in 2 blocks of up to 4
-        assertEquals(16, Kernels.attentionWarps(blocksPerRow));
-        assertEquals(16, Kernels.attentionWarps(64 * blocksPerRow));
-        assertEquals(8, Kernels.attentionWarps(256 * blocksPerRow));  // 1024 blocks
-        assertEquals(4, Kernels.attentionWarps(100_000));             // never fewer than 4
+        assertEquals(16, HOPPER.attentionWarps(blocksPerRow));
+        assertEquals(16, HOPPER.attentionWarps(64 * blocksPerRow));
+        assertEquals(8, HOPPER.attentionWarps(256 * blocksPerRow));  // 1024 blocks
+        assertEquals(4, HOPPER.attentionWarps(100_000));             // never fewer than 4
         for (long blocks = 1; blocks < 5000; blocks += 7) {
-            int warps = Kernels.attentionWarps(blocks);
-            assertTrue(warps == 4 || blocks * warps <= Kernels.RESIDENT_WARPS, blocks + " blocks");
+            int warps = HOPPER.attentionWarps(blocks);
+            assertTrue(warps == 4 || blocks * warps <= Kernels.Gpu.HOPPER.residentWarps(), blocks + " blocks");
         }
     }
 
