@@ -5,7 +5,7 @@
 #
 #   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
 #
-# Steps, in this order by default: models tests check throughput hf bench profile check-large throughput-cpu.
+# Steps, in this order by default: models tests check throughput hf bench profile check-large throughput-cpu ncu.
 # What the issue asks to be shown comes first (a session gets about one call of this script: 15 minutes of device
 # time, the machine's start included); the rest explains or extends it. Before the steps the bundle is unpacked,
 # the machine described and the CUDA engine probed; after them the results are packed and a short summary is
@@ -26,6 +26,9 @@
 #   check-large reason check on the 0.5B shape itself, fp32 and bf16, 5 prompts of 8 steps (its 152k vocabulary
 #               and large GEMMs; ONNX Runtime's CPU reference is slow at that size, so few prompts)
 #   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (for scale)
+#   ncu         Nsight Compute's speed of light (duration, DRAM and SM throughput as shares of the peak) of every
+#               kernel of one decode step of the 0.5B shape at 64 chains, when ncu is there and reads the counters
+#               (--clock-control none: the card's clocks are left as they are)
 #
 # Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
 # $OUT/results.tar.gz (every step's log and result files). The device tool returns at most 8 files, so the
@@ -59,7 +62,7 @@ ENVF="$WORK/env.txt"
 MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
-all_steps=(models tests check throughput hf bench profile check-large throughput-cpu)
+all_steps=(models tests check throughput hf bench profile check-large throughput-cpu ncu)
 steps=()
 for s in "$@"; do
   case " ${all_steps[*]} " in
@@ -454,6 +457,29 @@ if wants throughput-cpu; then
   else
     throughput throughput:qwen-cpu cpu 90 180 "$R/throughput-qwen-cpu" --model "$QWEN" --parallel 1,16 \
       --prompt-len 128 --gen-len 64
+  fi
+fi
+# ---------------------------------------------------------------------------------------------------------
+# ncu: why each kernel of a decode step takes its time. The run: one warm-up chain of 8 tokens (a prefill and 7
+# decode steps of about 316 launches each on this shape), then 64 chains of 16 tokens; skipping 4,000 launches
+# lands inside the 64 chains' decode steps, and 316 launches are one whole step. Kernel by kernel (no graph), so
+# that every launch is its own kernel to profile.
+if wants ncu; then
+  ncu_bin="$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
+  if [ -z "$ncu_bin" ]; then skip ncu:qwen-64 "ncu not found"
+  elif qwen_cuda ncu:qwen-64; then
+    csv="$R/ncu-qwen-64.csv"
+    if done_before ncu:qwen-64 "$csv"; then say "ncu:qwen-64: done earlier"
+    else
+      rm -f "$csv"
+      if REASON_CUDA_GRAPHS=0 run_step ncu:qwen-64 60 180 "$LOGS/ncu-qwen-64.log" "$ncu_bin" --target-processes all \
+        --clock-control none --section SpeedOfLight --launch-skip 4000 --launch-count 316 --csv --page details \
+        --print-units base --log-file "$csv" "$BIN" throughput --device cuda --model "$QWEN" --parallel 64 \
+        --prompt-len 128 --gen-len 16 --out "$R/ncu-throughput" && ! grep -q '^"ID"' "$csv" 2>/dev/null; then
+        say "ncu:qwen-64: no kernel profiled (the counters may be unreadable on this machine); see logs/ncu-qwen-64.log"
+        record ncu:qwen-64 fail 1 0 "no kernel profiled"
+      fi
+    fi
   fi
 fi
 [ -z "$qwen_job" ] || qwen_ready || true  # a background model job still running is waited for, never left behind

@@ -170,6 +170,36 @@ def tests_line(st, results):
     return text, dict(count, failing=failing)
 
 
+NS_PER_UNIT = {"nsecond": 1.0, "usecond": 1e3, "msecond": 1e6, "second": 1e9}
+
+
+def ncu_kernels(path):
+    """Nsight Compute's details CSV (--page details --print-units base) as one row per kernel and grid: launches,
+    total duration in us, mean DRAM and SM throughput in % of the peak; longest first. None when there is none."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, newline="") as f:
+        lines = f.read().splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith('"ID"')), None)
+    if start is None:
+        return None
+    launches = {}
+    for r in csv.DictReader(lines[start:]):
+        key = (r.get("Kernel Name", "?").split("(")[0], r.get("Grid Size", "?").replace(" ", ""))
+        value = num((r.get("Metric Value") or "").replace(",", ""))
+        if value is not None:
+            launches.setdefault(key, {}).setdefault(r.get("ID"), {})[r.get("Metric Name")] = (value, r.get("Metric Unit"))
+    rows = []
+    for (kernel, grid), by_id in launches.items():
+        us = [m["Duration"][0] * NS_PER_UNIT.get(m["Duration"][1], 1.0) / 1e3 for m in by_id.values() if "Duration" in m]
+        dram = [m["DRAM Throughput"][0] for m in by_id.values() if "DRAM Throughput" in m]
+        sm = [m["Compute (SM) Throughput"][0] for m in by_id.values() if "Compute (SM) Throughput" in m]
+        rows.append({"kernel": kernel, "grid": grid, "launches": len(by_id), "us": sum(us),
+                     "dram_pct": sum(dram) / len(dram) if dram else None, "sm_pct": sum(sm) / len(sm) if sm else None})
+    rows.sort(key=lambda r: -r["us"])
+    return rows
+
+
 def bench_row(summary_path, method="majority", k=None):
     if not os.path.isfile(summary_path):
         return None
@@ -266,6 +296,20 @@ def main(argv=None):
             out.append("kernels at %d chains, per step (profiled, no graphs): %s; all kernels %.0f%% of decode time"
                        % (n, top, 100 * sum(float(r["ms"]) for r in rs) / decode))
             js.setdefault("kernels", {})[n] = {r["kernel"]: float(r["ms"]) / steps for r in rs}
+
+    # Why: Nsight Compute's speed of light over one decode step at 64 chains.
+    ncu = ncu_kernels(os.path.join(results, "ncu-qwen-64.csv"))
+    if ncu or "ncu:qwen-64" in st:
+        if ncu:
+            total = sum(r["us"] for r in ncu)
+            pct = lambda v: "%.0f%%" % v if v is not None else "?"
+            out.append("ncu, one decode step at 64 chains (%d launches, %.0f us of kernels): %s" % (
+                sum(r["launches"] for r in ncu), total,
+                " · ".join("%s %s %.0f us (DRAM %s, SM %s)" % (r["kernel"], r["grid"], r["us"], pct(r["dram_pct"]),
+                                                            pct(r["sm_pct"])) for r in ncu[:5])))
+            js["ncu_64"] = ncu
+        else:
+            out.append("ncu: %s" % why_missing(st, "ncu:qwen-64"))
 
     # The same command on the shipped model, and ONNX Runtime on the 0.5B shape.
     def line(label, path, device, key):
