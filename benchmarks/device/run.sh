@@ -11,8 +11,8 @@
 # the machine described and the CUDA engine probed; after them the results are packed and a short summary is
 # printed, last.
 #   models      random test models from models/recipe/random_model.py: llama-small and qwen2-tiny (correctness),
-#               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT; made in
-#               the background while tests and check run, which time nothing)
+#               qwen2-0.5b (throughput; GPU machine only, about 2 GB, in the work folder, never under $OUT); all
+#               made in the background while tests and check run, which time nothing
 #   tests       the GPU tests (CudaEngineTest, DeviceSamplerTest, CudaAvailabilityTest) with the bundle's bin/junit;
 #               on a GPU machine a skipped test counts as a failure
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
@@ -250,11 +250,15 @@ no_cuda_reason() { # why a CUDA step cannot run here, or nothing
 }
 
 # ---------------------------------------------------------------------------------------------------------
-# models: random test models with the recipe's random_model.py. The 0.5B shape, the slowest to make and needed
-# only from step throughput on, is made in the background.
+# models: random test models with the recipe's random_model.py, each made in the background while the tests and
+# the checks of the shipped model run (they time nothing); a step that needs one waits for it, and every job is
+# done before the first step that times something. No reference_logits.json for the large ones: reason check
+# compares with ONNX Runtime itself, and writing those logits as JSON took llama-small from 15 s to 130 s here.
+model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
 RM="${REASON_RANDOM_MODEL:-$repo/models/recipe/random_model.py}"
 make_model() { # NAME GPU_ONLY MIN_SECONDS CAP_SECONDS ARGS...
-  local name=$1 gpu_only=$2 min=$3 cap=$4 dir="$WORK/models/$1"
+  local name=$1 gpu_only=$2 min=$3 cap=$4 dir
+  dir="$(model_dir "$1")"
   shift 4
   if [ -f "$dir/config.json" ] && [ -f "$dir/model.onnx" ] && [ "${FORCE:-0}" != 1 ]; then
     say "model:$name: exists ($dir)"
@@ -269,23 +273,31 @@ make_model() { # NAME GPU_ONLY MIN_SECONDS CAP_SECONDS ARGS...
     say "model:$name: $(du -sh "$dir" | cut -f1) in $dir"
   fi
 }
-qwen_job=""
+declare -A model_jobs=()
 if wants models; then
   make_model qwen2-0.5b 1 120 400 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data --no-reference &
-  qwen_job=$!
-  make_model llama-small 0 20 180 --arch llama --shape llama-small --seed 1
-  make_model qwen2-tiny 0 20 90 --arch qwen2 --shape tiny --seed 2
+  model_jobs[qwen2-0.5b]=$!
+  make_model llama-small 0 20 240 --arch llama --shape llama-small --seed 1 --no-reference &
+  model_jobs[llama-small]=$!
+  make_model qwen2-tiny 0 20 120 --arch qwen2 --shape tiny --seed 2 &
+  model_jobs[qwen2-tiny]=$!
 fi
-# qwen_ready: waits for the 0.5B shape's background job, then says whether the model is there.
-qwen_ready() {
-  if [ -n "$qwen_job" ]; then
-    ! kill -0 "$qwen_job" 2>/dev/null || say "model:qwen2-0.5b: waiting for the background job"
-    wait "$qwen_job"
-    qwen_job=""
+# model_ready NAME: waits for NAME's background job, if any, then says whether the model is there.
+model_ready() {
+  local pid="${model_jobs[$1]:-}"
+  if [ -n "$pid" ]; then
+    ! kill -0 "$pid" 2>/dev/null || say "model:$1: waiting for the background job"
+    wait "$pid"
+    unset "model_jobs[$1]"
   fi
-  [ -f "$QWEN/model.onnx" ]
+  [ -f "$(model_dir "$1")/model.onnx" ]
 }
-model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
+qwen_ready() { model_ready qwen2-0.5b; }
+# settle_models: no background job left (before steps that time something, and at the end).
+settle_models() {
+  local name
+  for name in "${!model_jobs[@]}"; do model_ready "$name" || true; done
+}
 
 # ---------------------------------------------------------------------------------------------------------
 # tests: the project's GPU tests, run by JUnit's console launcher from the bundle (bin/junit), in the repository
@@ -329,11 +341,15 @@ check_model() {
 }
 if wants check; then
   for m in reason-mini llama-small qwen2-tiny; do
+    [ -n "$(no_cuda_reason)" ] || model_ready "$m" || true  # check_model says so when the model is missing
     for p in fp32 bf16; do
       check_model "check:$m:$p" "$(model_dir "$m")" "$R/check-$m-$p.json" 150 --precision "$p" --prompts 50
     done
   done
 fi
+
+# From here on steps time things (and the rest need the models): no background job may share the CPU.
+settle_models
 
 # ---------------------------------------------------------------------------------------------------------
 # throughput: reason throughput (decode and prefill tokens/s per number of chains).
@@ -482,7 +498,6 @@ if wants ncu; then
     fi
   fi
 fi
-[ -z "$qwen_job" ] || qwen_ready || true  # a background model job still running is waited for, never left behind
 
 # ---------------------------------------------------------------------------------------------------------
 # Pack the details, then the summary, last.

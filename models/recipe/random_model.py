@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 
 import onnx
 import torch
@@ -162,11 +163,18 @@ def main():
     ap.add_argument("--no-reference", action="store_true",
                     help="skip reference_logits.json (224 MB and minutes of CPU for the qwen2-0.5b shape)")
     args = ap.parse_args()
+    t0 = time.perf_counter()
+
+    def done(what):  # the time of each part: the device run makes the 0.5B shape within a time cap
+        print("%6.1f s  %s" % (time.perf_counter() - t0, what), flush=True)
+
     arch = args.arch or SHAPES[args.shape][2]
     model = build(args.shape, arch, args.tied, args.seed)
+    done("built")
     c = model.config
     os.makedirs(args.out, exist_ok=True)
     write_onnx(model, args.out, args.named, args.anonymous, args.external_data)
+    done("model.onnx")
     state = model.state_dict()
     if c.tie_word_embeddings:
         state.pop("lm_head.weight")
@@ -175,9 +183,12 @@ def main():
     gen = dict(export.GENERATION, bos_token_id=c.bos_token_id, eos_token_id=c.eos_token_id, pad_token_id=c.pad_token_id)
     export.write_json(os.path.join(args.out, "generation_config.json"), gen)
     vocab.write_tokenizer_files(args.out, c.max_position_embeddings)
+    done("model.safetensors, config and tokenizer")
     if not args.no_reference:
         export.write_reference(model, args.out)
+        done("reference_logits.json")
     export.check_onnx(model, os.path.join(args.out, "model.onnx"))
+    done("checked model.onnx")
     export.write_sums(args.out)
     print("wrote %s: %s %s, %s parameters" % (args.out, arch, args.shape, format(model.num_parameters(), ",")))
 
