@@ -51,7 +51,7 @@ class LaunchShapesTest {
         // 116 blocks: gate_up's 152 tiles are enough alone; down_proj's 14 tiles take 9 parts, not 19
         assertEquals("3 3 1 9 1", qwenSplits(l4, 64));
         assertEquals(16, l4.attentionWarps(4 * 16));
-        assertEquals(4, l4.attentionWarps(4 * 256));     // 1024 blocks of 4 warps already exceed 2,784 warps
+        assertEquals(4, l4.attentionWarps(4 * 256));     // 1024 blocks: even 4 warps each (4,096) exceed 2,784
         assertEquals(8, HOPPER.attentionWarps(4 * 256));
     }
 
