@@ -101,7 +101,7 @@ while IFS= read -r entry; do
   rm -rf "$work/jar/${entry%/}"
 done < "$work/removed.txt"
 # No class that stays may refer to a dropped package (an allowed exception: XChart's PDF encoder, never called).
-dropped_pkgs="$(grep '[.]class$' "$work/removed.txt" | sed 's|/[^/]*$||' | LC_ALL=C sort -u | paste -sd'|' -)"
+dropped_pkgs="$({ grep '[.]class$' "$work/removed.txt" || true; } | sed 's|/[^/]*$||' | LC_ALL=C sort -u | paste -sd'|' -)"
 if [ -n "$dropped_pkgs" ]; then
   users="$(cd "$work/jar" && grep -rlE "($dropped_pkgs)/[A-Za-z0-9_\$]+" --include='*.class' . \
     | grep -v -x './org/knowm/xchart/PdfboxGraphicsEncoder.class' || true)"
@@ -130,7 +130,7 @@ mkdir -p "$stage/test/classes" "$stage/test/lib"
 (cd "$repo/target/test-classes" && find . -name '*.class' | LC_ALL=C sort | tar -cf - -T -) | tar -C "$stage/test/classes" -xf -
 rm -rf "$work/testlib"
 (cd "$repo" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies -DexcludeScope=runtime \
-  -DexcludeArtifactIds=junit-jupiter,junit-jupiter-params -DoutputDirectory="$work/testlib") \
+  -DexcludeArtifactIds=junit-jupiter -DoutputDirectory="$work/testlib") \
   || die "mvn dependency:copy-dependencies failed"
 ls "$work/testlib"/junit-platform-console-*.jar >/dev/null 2>&1 || die "no junit-platform-console jar among the test jars"
 for j in "$work/testlib"/*.jar; do
@@ -224,7 +224,7 @@ fi
 needy_list="${needy[*]:-}"
 cat > "$stage/lib/env.sh" <<EOF
 # Sourced by bin/reason and bin/junit, which set \$here (the bundle) first. Exports what the bundled JRE needs and
-# sets \$jre and \$java_opts.
+# sets \$jre and \$fontconfig (empty without the bundle's fonts).
 jre="\$here/jre"
 # DJL's tokenizer binding extracts libtokenizers.so from the jar into a cache folder on first use (offline mode:
 # it never downloads). Keep that cache inside the bundle, not in ~/.djl.ai, when the bundle is writable.
@@ -252,8 +252,8 @@ if [ -d "\$here/lib/sys" ] && [ -n "$needy_list" ]; then
     export LD_LIBRARY_PATH
   fi
 fi
-java_opts="-Djava.awt.headless=true -Dreason.home=\$here"
-[ -f "\$jre/lib/fontconfig.properties" ] && java_opts="\$java_opts -Dsun.awt.fontconfig=\$jre/lib/fontconfig.properties"
+fontconfig=
+if [ -f "\$jre/lib/fontconfig.properties" ]; then fontconfig="\$jre/lib/fontconfig.properties"; fi
 EOF
 cat > "$stage/bin/reason" <<'EOF'
 #!/bin/sh
@@ -262,7 +262,8 @@ cat > "$stage/bin/reason" <<'EOF'
 set -e
 here=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$here/lib/env.sh"
-exec "$jre/bin/java" $java_opts ${REASON_JAVA_OPTS:-} -jar "$here/lib/reason.jar" "$@"
+exec "$jre/bin/java" -Djava.awt.headless=true "-Dreason.home=$here" ${fontconfig:+"-Dsun.awt.fontconfig=$fontconfig"} \
+  ${REASON_JAVA_OPTS:-} -jar "$here/lib/reason.jar" "$@"
 EOF
 cat > "$stage/bin/junit" <<'EOF'
 #!/bin/sh
@@ -274,8 +275,9 @@ here=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$here/lib/env.sh"
 cp="$here/lib/reason.jar:$here/test/classes"
 for j in "$here"/test/lib/*.jar; do cp="$cp:$j"; done
-exec "$jre/bin/java" $java_opts ${REASON_JAVA_OPTS:-} -cp "$cp" org.junit.platform.console.ConsoleLauncher execute \
-  --disable-banner --disable-ansi-colors "$@"
+exec "$jre/bin/java" -Djava.awt.headless=true "-Dreason.home=$here" ${fontconfig:+"-Dsun.awt.fontconfig=$fontconfig"} \
+  ${REASON_JAVA_OPTS:-} -cp "$cp" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
+  --disable-ansi-colors "$@"
 EOF
 chmod +x "$stage/bin/reason" "$stage/bin/junit"
 
@@ -307,7 +309,7 @@ if [ "$size" -gt $((limit_mib * 1048576)) ]; then
 fi
 [ "$keep_stage" = 1 ] || rm -rf "$stage"
 # What the device tool would send from this checkout: tracked and untracked-not-ignored files, plus the carry.
-tree="$(cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null \
+tree="$(cd "$repo" && git ls-files -z --cached --others --exclude-standard | { xargs -0 stat -c %s 2>/dev/null || true; } \
   | awk '{ s += $1 } END { print s + 0 }')"
 carry="$(du -sb "$out_dir" | cut -f1)"
 say "device call from this checkout: working tree $(mib "$tree") + carry $(mib "$carry") = $(mib $((tree + carry))) of 64 MiB"

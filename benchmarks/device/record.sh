@@ -5,7 +5,7 @@
 #
 # DIR is the folder the device tool brought the run's files back to (summary.md, summary.json, run.log and
 # results.tar.gz). NAME is the folder to write under benchmarks/results/ (default: device-<gpu>-<date>, e.g.
-# device-nvidia-h200-2026-12-02, from the run's env.txt and the date of results.tar.gz). Written there:
+# device-nvidia-h200-2026-12-02, from the run's env.txt). Written there:
 # - summary.md, summary.json and run.log as they came;
 # - every step's result files from results.tar.gz (CSV, JSON, PNG, report.md, the JUnit XML report), without
 #   the step logs and SVG copies; a benchmark's results.jsonl and Nsight Compute's CSV gzipped (bench --resume
@@ -26,13 +26,16 @@ trap 'rm -rf "$work"' EXIT
 tar -C "$work" -xzf "$src/results.tar.gz" || die "cannot unpack $src/results.tar.gz"
 env_value() { sed -n "s/^$1=//p" "$work/env.txt" 2>/dev/null | head -1; }
 gpu_name="$(env_value gpu_name)"
-when="$(date -u -r "$src/results.tar.gz" +%Y-%m-%d)"
+when="$(env_value date)"
+[ -n "$when" ] || when="$(date -u -r "$src/results.tar.gz" +%Y-%m-%d)"  # a run from before run.sh recorded it
 slug="$(printf '%s' "${gpu_name:-cpu-only}" | tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '-' | sed 's/^-*//; s/-*$//')"
 name="${2:-device-$slug-$when}"
 case "$name" in */*|.*|'') die "NAME must be a plain folder name, not '$name'" ;; esac
 results="${RESULTS_DIR:-$repo/benchmarks/results}"
 dest="$results/$name"
 [ ! -e "$dest" ] || die "$dest exists: a recorded result is not overwritten (remove it first to record again)"
+final="$dest"
+dest="$work/record"  # written here first and moved into place whole: a failure leaves nothing half-written
 mkdir -p "$dest"
 
 cp "$src/summary.md" "$src/summary.json" "$src/run.log" "$dest/"
@@ -61,4 +64,6 @@ cp "$work/status.tsv" "$work/env.txt" "$dest/" 2>/dev/null || true
   cat "$src/summary.md"
   echo '```'
 } > "$dest/README.md"
-echo "record: wrote ${dest#"$repo"/} ($(du -sh "$dest" | cut -f1), $(find "$dest" -type f | wc -l) files)"
+mkdir -p "$results"
+mv "$dest" "$final"
+echo "record: wrote ${final#"$repo"/} ($(du -sh "$final" | cut -f1), $(find "$final" -type f | wc -l) files)"

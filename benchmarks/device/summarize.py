@@ -150,16 +150,18 @@ def check_cell(st, results, model, precision):
 
 
 def tests_line(st, results):
-    """The GPU tests' counts from JUnit's XML report, with the failing tests named; why, when there is none."""
+    """The GPU tests' counts from JUnit's XML report, with the failing tests named, and the step's verdict when it
+    failed; why, when the step did not run."""
     path = os.path.join(results, "tests", "TEST-junit-jupiter.xml")
-    if not os.path.isfile(path):
+    s = st.get("tests")
+    if not os.path.isfile(path) or s is None or s["status"] == "skipped":
         return "GPU tests: %s" % why_missing(st, "tests"), None
     try:
         root = ET.parse(path).getroot()
-    except ET.ParseError as e:
+        suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+        count = {k: sum(int(x.get(k, 0)) for x in suites) for k in ("tests", "failures", "errors", "skipped")}
+    except (ET.ParseError, ValueError) as e:
         return "GPU tests: unreadable report (%s)" % e, None
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    count = {k: sum(int(x.get(k, 0)) for x in suites) for k in ("tests", "failures", "errors", "skipped")}
     failing = [c.get("name", "?").split("(")[0] for c in root.iter("testcase")
                if c.find("failure") is not None or c.find("error") is not None]
     passed = count["tests"] - count["failures"] - count["errors"] - count["skipped"]
@@ -167,6 +169,8 @@ def tests_line(st, results):
         passed, count["failures"] + count["errors"], count["skipped"])
     if failing:
         text += "; failing: " + ", ".join(failing[:5]) + (" ..." if len(failing) > 5 else "")
+    if s["status"] != "ok":
+        text += "; step %s: %s" % (s["status"].upper(), s["note"] or "exit %s" % s["rc"])
     return text, dict(count, failing=failing)
 
 
@@ -185,7 +189,9 @@ def ncu_kernels(path):
         return None
     launches = {}
     for r in csv.DictReader(lines[start:]):
-        key = (r.get("Kernel Name", "?").split("(")[0], r.get("Grid Size", "?").replace(" ", ""))
+        if not (r.get("ID") or "").isdigit() or r.get("Kernel Name") is None:
+            continue  # ncu's own messages (==PROF==, ==WARNING==) share the log file
+        key = (r["Kernel Name"].split("(")[0], (r.get("Grid Size") or "?").replace(" ", ""))
         value = num((r.get("Metric Value") or "").replace(",", ""))
         if value is not None:
             launches.setdefault(key, {}).setdefault(r.get("ID"), {})[r.get("Metric Name")] = (value, r.get("Metric Unit"))
@@ -298,9 +304,14 @@ def main(argv=None):
             js.setdefault("kernels", {})[n] = {r["kernel"]: float(r["ms"]) / steps for r in rs}
 
     # Why: Nsight Compute's speed of light over one decode step at 64 chains.
-    ncu = ncu_kernels(os.path.join(results, "ncu-qwen-64.csv"))
-    if ncu or "ncu:qwen-64" in st:
-        if ncu:
+    try:
+        ncu, ncu_problem = ncu_kernels(os.path.join(results, "ncu-qwen-64.csv")), None
+    except (ValueError, KeyError, csv.Error) as e:  # another tool's format: its change must not cost the summary
+        ncu, ncu_problem = None, "unreadable CSV (%s)" % e
+    if ncu or ncu_problem or "ncu:qwen-64" in st:
+        if ncu_problem:
+            out.append("ncu: %s" % ncu_problem)
+        elif ncu:
             total = sum(r["us"] for r in ncu)
             pct = lambda v: "%.0f%%" % v if v is not None else "?"
             out.append("ncu, one decode step at 64 chains (%d launches, %.0f us of kernels): %s" % (
