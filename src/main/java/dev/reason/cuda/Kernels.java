@@ -58,7 +58,7 @@ final class Kernels {
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));
     static final boolean PROFILE = "1".equals(System.getenv("REASON_CUDA_PROFILE"));
     static final boolean GRAPHS = !DEBUG && !PROFILE && !"0".equals(System.getenv("REASON_CUDA_GRAPHS"));
-    // Handle 0: JCuda's cuGraphLaunch and cuEventRecord reject a null stream (cuLaunchKernel takes null for it).
+    // Handle 0: JCuda's cuGraphLaunch rejects a null stream (cuLaunchKernel and cuEventRecord take null for it).
     static final CUstream DEFAULT_STREAM = new CUstream();
     static final int MAX_HEAD_DIM = 256;      // MAX_HEAD_DIM in reason_kernels.cu
     private static final int MAX_GRID_Y = 65535;
@@ -69,6 +69,10 @@ final class Kernels {
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
     /** Each split-K part gets at least this much of K, so that a part's work outweighs writing its partial tile. */
     static final int SPLIT_MIN_K = 256;
+    /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
+    static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
+            "gemm_bf16", "gemm_reduce", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
+            "swiglu_f32", "swiglu_bf16", "sample_rows");
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
     interface Launcher {
@@ -147,6 +151,26 @@ final class Kernels {
     /** A CUDA version number as cuDriverGetVersion gives it (13000) in the usual form ("13.0"). */
     static String cudaVersion(int version) {
         return version / 1000 + "." + version % 1000 / 10;
+    }
+
+    /**
+     * Why the module did not load, in one line: a driver for an older CUDA than the kernels were built with
+     * (the usual case), or else the driver's own error.
+     *
+     * @param driver as cuDriverGetVersion gives it (13000)
+     * @param built  the toolkit's release recorded beside the fatbin ("13.0"), or "?"
+     */
+    static String loadFailure(int driver, String built, String error) {
+        String[] parts = built.split("\\.");
+        boolean tooOld = parts.length == 2 && parts[0].matches("\\d+") && parts[1].matches("\\d+")
+                && driver < Integer.parseInt(parts[0]) * 1000 + Integer.parseInt(parts[1]) * 10;
+        if (tooOld) {
+            return "--device cuda: the NVIDIA driver (for CUDA " + cudaVersion(driver) + ") cannot load the kernels,"
+                    + " built with CUDA " + built + " (" + error + "); a driver for CUDA " + built + " or newer runs"
+                    + " them, --device cpu works without one";
+        }
+        return "--device cuda: the NVIDIA driver (for CUDA " + cudaVersion(driver) + ") cannot load the kernels"
+                + " (built with CUDA " + built + "): " + error + "; --device cpu works without it";
     }
 
     /** x[r] = table[tokens[r]]. */
@@ -270,9 +294,21 @@ final class Kernels {
                 cuDriverGetVersion(driver);
                 byte[] version = resource(FATBIN_CUDA_VERSION);
                 String built = version == null ? "?" : new String(version, StandardCharsets.US_ASCII).strip();
-                throw new DeviceException("--device cuda: the NVIDIA driver (for CUDA " + cudaVersion(driver[0])
-                        + ") cannot load the kernels, built with CUDA " + built + " (" + e.getMessage() + "); a driver"
-                        + " for CUDA " + built + " or newer runs them, --device cpu works without one");
+                throw new DeviceException(loadFailure(driver[0], built, e.getMessage()));
+            }
+            // Since CUDA 12.2 a module's kernels load lazily, at their first cuModuleGetFunction. Load them all
+            // now: never inside a graph capture, nor after a batch has taken the GPU's memory (where the load's
+            // own out-of-memory error would escape the batch's halving of its chains).
+            for (String name : NAMES) {
+                try {
+                    function(name);
+                } catch (CudaException e) {
+                    cuModuleUnload(module);
+                    throw new DeviceException("--device cuda: cannot load kernel " + name + " (" + e.getMessage()
+                            + ")" + (e.getMessage() != null && e.getMessage().contains("NOT_FOUND")
+                            ? ": the jar's fatbin is older than its code, rebuild it with native/build.sh" : "")
+                            + "; --device cpu works without it");
+                }
             }
         }
 

@@ -41,6 +41,11 @@ class FatbinTest {
                 "native/build.sh writes nvcc's release (e.g. 13.0) to reason_kernels.cuda-version");
         assertEquals("13.0", Kernels.cudaVersion(13000));  // as cuDriverGetVersion reports them
         assertEquals("12.4", Kernels.cudaVersion(12040));
+        String old = Kernels.loadFailure(12040, "13.0", "CUDA_ERROR_UNSUPPORTED_PTX_VERSION");
+        assertTrue(old.contains("(for CUDA 12.4)") && old.contains("a driver for CUDA 13.0 or newer"), old);
+        String other = Kernels.loadFailure(13000, "13.0", "CUDA_ERROR_OUT_OF_MEMORY");
+        assertTrue(other.contains("CUDA_ERROR_OUT_OF_MEMORY") && !other.contains("or newer"), other);
+        assertTrue(Kernels.loadFailure(13000, "?", "CUDA_ERROR_INVALID_IMAGE").contains("CUDA_ERROR_INVALID_IMAGE"));
     }
 
     /** As build.sh: each source's name, a newline and its bytes, in byte order of the names. */

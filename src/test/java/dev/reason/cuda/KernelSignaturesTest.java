@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,6 +73,18 @@ class KernelSignaturesTest {
         k.swiglu(p, p, 3, 300);
         k.sample(p, 3, 10, p, p, 5, false, 1.0, 2.0, 4, 0.9);
         return launches;
+    }
+
+    @Test
+    void theModuleLoadsEveryKernelTheLaunchesUse() throws IOException {
+        Set<String> launched = new TreeSet<>();
+        for (CudaEngine.Precision precision : CudaEngine.Precision.values()) {
+            for (Launch l : everyLaunch(precision)) {
+                launched.add(l.kernel());
+            }
+        }
+        assertEquals(launched, new TreeSet<>(Kernels.NAMES), "Kernels.NAMES, loaded with the module");
+        assertTrue(kernels().keySet().containsAll(Kernels.NAMES), "every name is a kernel in native/");
     }
 
     @Test
