@@ -275,13 +275,15 @@ cat > "$stage/bin/junit" <<'EOF'
 # The project's tests from the bundle: JUnit's console launcher ("execute") over test/classes, with reason.jar and
 # test/lib. Run it from the repository root: the tests read models/ and src/test/resources/ from there. E.g.
 #   bin/junit --select-class dev.reason.cuda.CudaEngineTest --details tree --reports-dir DIR
+# -Xss64m: the launcher runs the tests on the JVM's main thread, whose default 1 MB stack ONNX Runtime's native
+# calls overflow (SIGSEGV, no message); the CLI runs its work on a 64 MB thread for the same reason.
 set -e
 here=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$here/lib/env.sh"
 cp="$here/lib/reason.jar:$here/test/classes"
 for j in "$here"/test/lib/*.jar; do cp="$cp:$j"; done
 exec "$jre/bin/java" -Djava.awt.headless=true "-Dreason.home=$here" ${fontconfig:+"-Dsun.awt.fontconfig=$fontconfig"} \
-  ${REASON_JAVA_OPTS:-} -cp "$cp" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
+  -Xss64m ${REASON_JAVA_OPTS:-} -cp "$cp" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
   --disable-ansi-colors "$@"
 EOF
 chmod +x "$stage/bin/reason" "$stage/bin/junit"

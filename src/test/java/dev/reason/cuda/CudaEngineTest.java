@@ -163,6 +163,8 @@ class CudaEngineTest {
                 int n = seq.length / 2;
                 try (DecodeBatch want = onnx.start(Arrays.copyOf(seq, n), 1, 8);
                      DecodeBatch got = gpu.start(Arrays.copyOf(seq, n), 1, 8)) {
+                    want.startChain(0);
+                    got.startChain(0);
                     for (int step = 0; step < 4; step++) {
                         float[] expected = step == 0 ? want.promptLogits()
                                 : want.step(new int[] {seq[n + step - 1]}, new boolean[] {true});
