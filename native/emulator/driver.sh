@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
+# the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
+# links against it. Every test must run and pass: a skipped one (no CUDA found) is a failure here. About five
+# minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test
+# dependencies (mvn -q -B test-compile).
+#
+# Environment: CXX (g++), JAVA (java), REASON_TEST_CLASSPATH (required: target/test-classes, target/classes and
+# the test-scope jars, JUnit's console launcher among them), CUDA_EMULATOR_MEMORY_MIB (1024; see libcuda.cpp).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+start=$SECONDS
+build=target/kernel-emulator/driver
+cxx=${CXX:-g++}
+java=${JAVA:-java}
+if [ -z "${REASON_TEST_CLASSPATH:-}" ]; then
+    echo "driver.sh: set REASON_TEST_CLASSPATH to the test classpath (EmulatedDriverTest does)" >&2
+    exit 2
+fi
+if ! command -v "$cxx" >/dev/null; then
+    echo "driver.sh: $cxx not found: the emulated CUDA driver needs a C++17 compiler" >&2
+    exit 2
+fi
+mkdir -p "$build"
+if ! "$cxx" -O2 -std=c++17 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-sign-compare \
+        -I native/emulator/include -I native -I native/emulator -shared -fPIC -fvisibility=hidden \
+        -Wl,-soname,libcuda.so.1 native/emulator/libcuda.cpp -o "$build/libcuda.so.1" >"$build/compile.log" 2>&1; then
+    echo "FAIL  building libcuda.so.1:"
+    sed 's/^/      /' "$build/compile.log" | head -30
+    exit 1
+fi
+
+# -Xss64m: the launcher runs the tests on the main thread, and ONNX Runtime overflows its default 1 MB stack.
+# A kernel that runs past the end of its buffer faults on the page after it: the JVM's crash report (its first
+# lines name the kernel) goes to the build folder, not the repository root.
+log=$build/tests.log
+status=0
+rm -f "$build"/hs_err_*.log
+LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$java" -Xss64m -Djava.awt.headless=true \
+    "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" \
+    -cp "$REASON_TEST_CLASSPATH" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
+    --disable-ansi-colors --details tree --select-class dev.reason.cuda.CudaEngineTest \
+    --select-class dev.reason.cuda.DeviceSamplerTest >"$log" 2>&1 || status=$?
+cat "$log"
+count() { grep -oE "[0-9]+ tests $1" "$log" | grep -oE '^[0-9]+' || echo 0; }
+passed=$(count successful)
+not_run=$(( $(count skipped) + $(count aborted) ))
+if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ]; then
+    echo "emulated CUDA driver: FAIL ($passed passed, $not_run skipped or aborted, JUnit exit $status; log $log)"
+    exit 1
+fi
+echo "emulated CUDA driver: $passed GPU tests passed in $((SECONDS - start)) s"
