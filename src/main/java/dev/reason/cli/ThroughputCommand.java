@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -78,9 +79,13 @@ final class ThroughputCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         List<KernelRow> kernels = new ArrayList<>();
         Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
+        boolean interrupted = false;
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
             int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?"), promptLen);
             for (String device : devices) {
+                if (interrupted) {
+                    break;
+                }
                 Engine engine;
                 try {
                     // Notices (fewer chains than asked, kernels launched without graphs) qualify the numbers: shown.
@@ -94,6 +99,10 @@ final class ThroughputCommand implements Callable<Integer> {
                     measure(engine, prompt, 1, 8); // warm-up: first runs pay for allocation and code loading
                     kernelTimes(engine);           // drops the warm-up's
                     for (int p : parallel) {
+                        if (parent.interrupted()) {
+                            interrupted = true;
+                            break;
+                        }
                         Generator.Stats s = measure(engine, prompt, p, genLen);
                         rows.add(new Row(device, p, s.tokens() / (s.decodeNanos() / 1e9),
                                 prompt.length / (s.prefillNanos() / 1e9), (double) s.backendNanos() / s.decodeNanos(),
@@ -101,22 +110,35 @@ final class ThroughputCommand implements Callable<Integer> {
                         for (CudaEngine.KernelTime t : kernelTimes(engine)) {
                             kernels.add(new KernelRow(p, s.steps(), s.decodeNanos() / 1e6, t));
                         }
+                        writeCsvs(rows, kernels);  // each measurement is kept, even if the run is killed later
                     }
                 }
             }
         }
         print(out, rows);
         printKernels(out, kernels);
-        if (outDir != null) {
-            Files.createDirectories(outDir);
-            writeCsv(rows, outDir.resolve("throughput.csv"));
-            if (!kernels.isEmpty()) {
-                writeKernelCsv(kernels, outDir.resolve("kernels.csv"));
-            }
+        if (outDir != null && !rows.isEmpty()) {
+            writeCsvs(rows, kernels);
             chart(rows, outDir);
             out.println("wrote " + outDir.resolve("throughput.csv") + " and throughput.png/.svg");
         }
+        if (interrupted) {
+            parent.err.println("reason: interrupted; the table holds the " + rows.size() + " of "
+                    + devices.size() * parallel.size() + " measurements finished");
+            return ExitCodes.INTERRUPTED;
+        }
         return ExitCodes.ANSWERED;
+    }
+
+    private void writeCsvs(List<Row> rows, List<KernelRow> kernels) throws IOException {
+        if (outDir == null) {
+            return;
+        }
+        Files.createDirectories(outDir);
+        writeCsv(rows, outDir.resolve("throughput.csv"));
+        if (!kernels.isEmpty()) {
+            writeKernelCsv(kernels, outDir.resolve("kernels.csv"));
+        }
     }
 
     /** GPU time of one kernel over a measured run of {@code parallel} chains (REASON_CUDA_PROFILE=1). */
@@ -150,7 +172,7 @@ final class ThroughputCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "%d,%s,%d,%.3f,%d,%.3f%n", k.parallel(), k.time().kernel(),
                     k.time().launches(), k.time().milliseconds(), k.steps(), k.decodeMs()));
         }
-        Files.writeString(csv, sb);
+        replace(csv, sb.toString());
     }
 
     /** The real decode loop with every chain running to exactly genLen tokens. */
@@ -247,6 +269,13 @@ final class ThroughputCommand implements Callable<Integer> {
                     r.prefillTps(), r.backendShare(), r.torchTps() == null ? "" : String.format(Locale.ROOT, "%.1f", r.torchTps()),
                     r.rooflineTps() == null ? "" : String.format(Locale.ROOT, "%.1f", r.rooflineTps())));
         }
-        Files.writeString(csv, sb.toString());
+        replace(csv, sb.toString());
+    }
+
+    /** Writes through a temporary file, so that a run killed while writing leaves the previous version whole. */
+    private static void replace(Path file, String text) throws IOException {
+        Path part = file.resolveSibling(file.getFileName() + ".part");
+        Files.writeString(part, text);
+        Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }
