@@ -114,7 +114,7 @@ def walk_numbers(node, pattern, found):
 def check_cell(st, results, model, precision):
     key = "check:%s:%s" % (model, precision)
     s = st.get(key)
-    if s is None or s["status"] in ("skipped", "timeout"):
+    if s is None or s["status"] == "skipped":
         return why_missing(st, key), None
     path = os.path.join(results, "check-%s-%s.json" % (model, precision))
     data = None
@@ -124,7 +124,15 @@ def check_cell(st, results, model, precision):
                 data = json.load(f)
         except ValueError:
             data = None
-    verdict = "pass" if s["status"] == "ok" else "FAIL (exit %s)" % s["rc"]
+    partial = data is not None and data.get("interrupted") is True  # stopped by the step's time cap (SIGINT)
+    if s["status"] == "timeout" and not partial:
+        return why_missing(st, key), None
+    if s["status"] == "ok":
+        verdict = "pass"
+    elif partial:
+        verdict = "TIMED OUT after %s of %s prompts" % (data.get("prompts"), data.get("prompts_asked"))
+    else:
+        verdict = "FAIL (exit %s)" % s["rc"]
     parts = [verdict]
     info = {"status": s["status"], "rc": s["rc"]}
     if data is not None:

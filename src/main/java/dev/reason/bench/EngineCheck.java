@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 
 /**
  * Checks one engine against a reference engine on the same inputs (the CUDA engine against ONNX Runtime): the
@@ -93,10 +94,18 @@ public final class EngineCheck {
      *                       Tolerance#greedyTieMargin} (agreeing up to there)
      * @param firstMismatch a description of the first greedy disagreement (not at a near-tie), or null
      * @param firstNearTie  a description of the first parting at a near-tie, or null
+     * @param interrupted   the check stopped before every prompt was checked ({@code prompts} and
+     *                      {@code greedyPrompts} count those that were)
      */
     public record Report(int prompts, Diff prompt, Diff decode, Diff cacheVsFull, int greedyAgreed, int greedyNearTies,
-                         int greedyPrompts, String firstMismatch, String firstNearTie, Tolerance tolerance) {
+                         int greedyPrompts, String firstMismatch, String firstNearTie, Tolerance tolerance,
+                         boolean interrupted) {
+        /** Whether every check holds on what was checked (an interrupted check has not passed: see withinTolerance). */
         public boolean passed() {
+            return !interrupted && withinTolerance();
+        }
+
+        public boolean withinTolerance() {
             return tolerance.holds(prompt) && tolerance.holds(decode) && tolerance.holds(cacheVsFull)
                     && (!tolerance.greedyMustAgree() || greedyAgreed + greedyNearTies == greedyPrompts);
         }
@@ -130,13 +139,19 @@ public final class EngineCheck {
      * @param prompts     token ids of each prompt
      * @param steps       cached decoding steps compared per prompt (and the greedy continuation length)
      * @param eosIds      tokens that end a greedy continuation
+     * @param stop        asked before each prompt (Ctrl-C): once true, the report covers the prompts checked so far
      */
     public static Report run(Engine candidate, Engine reference, List<int[]> prompts, int steps, int[] eosIds,
-                             Tolerance tolerance) {
+                             Tolerance tolerance, BooleanSupplier stop) {
         Diff promptDiff = Diff.ZERO;
         Diff decodeDiff = Diff.ZERO;
         Diff cacheDiff = Diff.ZERO;
+        int checked = 0;
         for (int[] prompt : prompts) {
+            if (stop.getAsBoolean()) {
+                break;
+            }
+            checked++;
             try (DecodeBatch c = candidate.start(prompt, 1, steps + 1);
                  DecodeBatch r = reference.start(prompt, 1, steps + 1)) {
                 int vocab = r.vocabSize();
@@ -165,7 +180,9 @@ public final class EngineCheck {
         int nearTies = 0;
         String firstMismatch = null;
         String firstNearTie = null;
-        for (int i = 0; i < prompts.size(); i++) {
+        int greedyChecked = 0;
+        for (int i = 0; i < checked && !stop.getAsBoolean(); i++) {
+            greedyChecked++;
             int[] a = greedy(candidate, prompts.get(i), steps, eosIds);
             int[] b = greedy(reference, prompts.get(i), steps, eosIds);
             if (Arrays.equals(a, b)) {
@@ -187,8 +204,8 @@ public final class EngineCheck {
                 firstMismatch = firstMismatch == null ? where : firstMismatch;
             }
         }
-        return new Report(prompts.size(), promptDiff, decodeDiff, cacheDiff, agreed, nearTies, prompts.size(),
-                firstMismatch, firstNearTie, tolerance);
+        return new Report(checked, promptDiff, decodeDiff, cacheDiff, agreed, nearTies, greedyChecked,
+                firstMismatch, firstNearTie, tolerance, greedyChecked < prompts.size());
     }
 
     /** The logits after prompt + tokens, computed by one prefill of the whole sequence (no cached steps). */

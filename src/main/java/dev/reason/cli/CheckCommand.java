@@ -55,13 +55,21 @@ final class CheckCommand implements Callable<Integer> {
              Engine cpu = Engines.open(model, "cpu", modelOptions.threads, modelOptions.precision, parent.err::println)) {
             parent.out.println("candidate: " + cuda.description());
             parent.out.println("reference: " + cpu.description());
-            EngineCheck.Report r = EngineCheck.run(cuda, cpu, questions(model), steps, model.eosIds(), tolerance);
+            EngineCheck.Report r = EngineCheck.run(cuda, cpu, questions(model), steps, model.eosIds(), tolerance,
+                    parent::interrupted);
             parent.out.print(r.table());
-            parent.out.println(r.passed() ? "check passed" : "check FAILED");
+            if (r.interrupted()) {
+                parent.out.println("check interrupted: logits of " + r.prompts() + " and greedy continuations of "
+                        + r.greedyPrompts() + " of the " + prompts + " prompts checked ("
+                        + (r.withinTolerance() ? "within tolerance so far" : "FAILED already") + ")");
+            } else {
+                parent.out.println(r.passed() ? "check passed" : "check FAILED");
+            }
             if (json != null) {
                 write(r, model, cuda.description());
             }
-            return r.passed() ? ExitCodes.ANSWERED : ExitCodes.CHECK_FAILED;
+            return r.interrupted() && r.withinTolerance() ? ExitCodes.INTERRUPTED
+                    : r.passed() ? ExitCodes.ANSWERED : ExitCodes.CHECK_FAILED;
         }
     }
 
@@ -84,6 +92,8 @@ final class CheckCommand implements Callable<Integer> {
         o.put("device", device);
         o.put("precision", modelOptions.precision);
         o.put("prompts", r.prompts());
+        o.put("prompts_asked", prompts);
+        o.put("interrupted", r.interrupted());
         o.put("steps", steps);
         o.put("passed", r.passed());
         o.put("prompt_max_abs", r.prompt().maxAbs());

@@ -44,12 +44,26 @@ class EngineCheckTest {
     void anEngineAgreesWithItself() {
         Engine cpu = ShippedModel.engine();
         EngineCheck.Report r = EngineCheck.run(cpu, cpu, prompts(), 6, ShippedModel.model().eosIds(),
-                EngineCheck.Tolerance.FP32);
+                EngineCheck.Tolerance.FP32, () -> false);
         assertTrue(r.passed(), r.table());
         assertEquals(0.0, r.prompt().maxAbs());
         assertEquals(0.0, r.decode().maxAbs());
         assertTrue(r.cacheVsFull().maxAbs() < 1e-4, "ONNX Runtime's cached decoding matches its full forward");
         assertEquals(2, r.greedyAgreed());
+    }
+
+    @Test
+    void aStoppedCheckReportsThePromptsItCheckedAndHasNotPassed() {
+        Engine cpu = ShippedModel.engine();
+        int[] asked = {0};
+        EngineCheck.Report r = EngineCheck.run(cpu, cpu, prompts(), 4, ShippedModel.model().eosIds(),
+                EngineCheck.Tolerance.FP32, () -> asked[0]++ >= 1);  // true from the second prompt on
+        assertTrue(r.interrupted());
+        assertEquals(1, r.prompts(), r.table());
+        assertEquals(0, r.greedyPrompts(), "greedy continuations come after the logits: none ran");
+        assertTrue(r.withinTolerance(), r.table());
+        assertFalse(r.passed(), "a check of 1 of 2 prompts has not passed");
+        assertTrue(r.table().contains("prompt logits (1 prompts)"), r.table());
     }
 
     /**
@@ -83,7 +97,7 @@ class EngineCheckTest {
         int[] eos = ShippedModel.model().eosIds();
         // 2e-4 apart: within the logit tolerance, so either order is right
         EngineCheck.Report tie = EngineCheck.run(tiedAfter(cpu, length, 1e-4f), tiedAfter(cpu, length, -1e-4f),
-                prompts(), 6, eos, EngineCheck.Tolerance.FP32);
+                prompts(), 6, eos, EngineCheck.Tolerance.FP32, () -> false);
         assertEquals(1, tie.greedyAgreed(), tie.table());
         assertEquals(1, tie.greedyNearTies(), tie.table());
         assertTrue(tie.passed(), tie.table());
@@ -91,7 +105,7 @@ class EngineCheckTest {
         assertTrue(tie.firstNearTie().startsWith("prompt 0, token 0:"), tie.firstNearTie());
         // 0.1 apart: a real disagreement
         EngineCheck.Report apart = EngineCheck.run(tiedAfter(cpu, length, 0.05f), tiedAfter(cpu, length, -0.05f),
-                prompts(), 6, eos, EngineCheck.Tolerance.FP32);
+                prompts(), 6, eos, EngineCheck.Tolerance.FP32, () -> false);
         assertEquals(0, apart.greedyNearTies(), apart.table());
         assertFalse(apart.passed(), apart.table());
         assertTrue(apart.firstMismatch().startsWith("prompt 0, token 0:"), apart.firstMismatch());
@@ -112,7 +126,7 @@ class EngineCheckTest {
             }
         });
         EngineCheck.Report r = EngineCheck.run(off, cpu, prompts(), 4, ShippedModel.model().eosIds(),
-                EngineCheck.Tolerance.FP32);
+                EngineCheck.Tolerance.FP32, () -> false);
         assertFalse(r.passed());
         assertEquals(0.0, r.prompt().maxAbs());
         assertEquals(0.01, r.decode().maxAbs(), 1e-5);
