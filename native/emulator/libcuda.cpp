@@ -216,14 +216,16 @@ bool live(const std::vector<std::unique_ptr<Handle>>& all, const Handle* h) {
     return false;
 }
 
+// Destroys a handle of all: CUDA_ERROR_INVALID_HANDLE when it is not (or no longer) one of them.
 template <class Handle>
-void forget(std::vector<std::unique_ptr<Handle>>& all, const Handle* h) {
+CUresult destroy(std::vector<std::unique_ptr<Handle>>& all, const Handle* h) {
     for (auto it = all.begin(); it != all.end(); ++it) {
         if (it->get() == h) {
             all.erase(it);
-            return;
+            return CUDA_SUCCESS;
         }
     }
+    return CUDA_ERROR_INVALID_HANDLE;
 }
 
 std::vector<std::unique_ptr<Stream>> streams;
@@ -492,11 +494,7 @@ EXPORT CUresult cuStreamCreate(CUstream* stream, unsigned flags) {
 
 EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
     ENTER
-    if (!live(streams, stream)) {
-        return CUDA_ERROR_INVALID_HANDLE;
-    }
-    forget(streams, stream);
-    return CUDA_SUCCESS;
+    return destroy(streams, stream);
 }
 
 EXPORT CUresult cuStreamSynchronize(CUstream stream) {
@@ -577,20 +575,12 @@ EXPORT CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream) {
 
 EXPORT CUresult cuGraphExecDestroy(CUgraphExec exec) {
     ENTER
-    if (!live(graphs, exec)) {
-        return CUDA_ERROR_INVALID_HANDLE;
-    }
-    forget(graphs, exec);
-    return CUDA_SUCCESS;
+    return destroy(graphs, exec);
 }
 
 EXPORT CUresult cuGraphDestroy(CUgraph graph) {
     ENTER
-    if (!live(graphs, graph)) {
-        return CUDA_ERROR_INVALID_HANDLE;
-    }
-    forget(graphs, graph);
-    return CUDA_SUCCESS;
+    return destroy(graphs, graph);
 }
 
 // ---- Events: times on the host clock, since every call finishes its work before returning ----
@@ -627,9 +617,5 @@ EXPORT CUresult cuEventElapsedTime(float* milliseconds, CUevent start, CUevent e
 
 EXPORT CUresult cuEventDestroy_v2(CUevent event) {
     ENTER
-    if (!live(events, event)) {
-        return CUDA_ERROR_INVALID_HANDLE;
-    }
-    forget(events, event);
-    return CUDA_SUCCESS;
+    return destroy(events, event);
 }
