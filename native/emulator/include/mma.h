@@ -1,6 +1,8 @@
-// Stand-in for CUDA's mma.h under the emulator: the 16x16x16 wmma subset gemm_bf16 uses. Every thread of a warp
-// holds the whole tile and computes the whole product (the GPU spreads it over the lanes in an unspecified
-// layout, which the kernel never touches). Products of bf16 values are exact in fp32; the sum runs in k order in
+// Stand-in for CUDA's mma.h under the emulator: the 16x16x16 wmma subset gemm_bf16 uses. Lane 0 of a warp holds
+// the whole tile and computes the whole product for the warp (the GPU spreads it over the lanes in an unspecified
+// layout, which the kernel never touches; it only fills, loads, multiplies and stores fragments, and lane 0 stores
+// them); the other lanes check their pointers and skip the arithmetic, 31 copies of it that made the emulated
+// bf16 GEMMs 85% of a forward pass. Products of bf16 values are exact in fp32; the sum runs in k order in
 // fp32, not in the tensor cores' order. Pointers and strides are checked against the wmma rules: 256-bit aligned
 // pointers, strides a multiple of 16 bytes.
 #pragma once
@@ -41,6 +43,9 @@ void fill_fragment(fragment<Use, 16, 16, 16, T, Layout>& f, float value) {
 inline void load_matrix_sync(fragment<matrix_a, 16, 16, 16, __nv_bfloat16, row_major>& f, const __nv_bfloat16* p,
                              unsigned ldm) {
     check_tile(p, ldm);
+    if ((threadIdx.x & 31) != 0) {
+        return;
+    }
     for (int i = 0; i < 16; i++) {
         for (int k = 0; k < 16; k++) {
             f.x[i * 16 + k] = __bfloat162float(p[i * ldm + k]);
@@ -51,6 +56,9 @@ inline void load_matrix_sync(fragment<matrix_a, 16, 16, 16, __nv_bfloat16, row_m
 inline void load_matrix_sync(fragment<matrix_b, 16, 16, 16, __nv_bfloat16, col_major>& f, const __nv_bfloat16* p,
                              unsigned ldm) {
     check_tile(p, ldm);
+    if ((threadIdx.x & 31) != 0) {
+        return;
+    }
     for (int k = 0; k < 16; k++) {
         for (int n = 0; n < 16; n++) {
             f.x[k * 16 + n] = __bfloat162float(p[n * ldm + k]);
@@ -61,6 +69,9 @@ inline void load_matrix_sync(fragment<matrix_b, 16, 16, 16, __nv_bfloat16, col_m
 template <class A, class B>
 void mma_sync(fragment<accumulator, 16, 16, 16, float>& d, const A& a, const B& b,
               const fragment<accumulator, 16, 16, 16, float>& c) {
+    if ((threadIdx.x & 31) != 0) {
+        return;
+    }
     float out[16 * 16];
     for (int i = 0; i < 16; i++) {
         for (int n = 0; n < 16; n++) {
@@ -76,7 +87,7 @@ void mma_sync(fragment<accumulator, 16, 16, 16, float>& d, const A& a, const B& 
     }
 }
 
-// Lane 0 writes the tile for the warp: the others hold the same values, and the kernel synchronizes before reading.
+// Lane 0 writes the tile for the warp, and the kernel synchronizes before reading it.
 inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 16, float>& f, unsigned ldm,
                               layout_t layout) {
     check_tile(p, ldm);
