@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
 # the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
-# links against it. Every test must run and pass: a skipped one (no CUDA found) is a failure here. About five
+# links against it. Every test must run and pass: a skipped one (no CUDA found) is a failure here. About 3.5
 # minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test
 # dependencies (mvn -q -B test-compile).
 #

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The GPU tests (CudaEngineTest, DeviceSamplerTest) without a GPU: native/emulator/driver.sh builds a CUDA
  * driver that runs the kernels on the CPU and runs those tests in a JVM whose JCuda links against it, so the
  * engine's host code (weight upload, buffers, launch arguments, graph capture and replay, fewer chains when
- * memory runs out) is checked against ONNX Runtime here too. About five minutes on two cores; skipped where g++
+ * memory runs out) is checked against ONNX Runtime here too. About 3.5 minutes on two cores; skipped where g++
  * is missing, and where a real GPU runs those tests itself.
  */
 class EmulatedDriverTest {

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The CUDA kernels checked without a GPU: native/emulator/run.sh compiles the real kernel sources with g++ against a
  * small CUDA emulator and compares them with the Java Sampler, plain C++ references and PyTorch's logits of the
- * shipped model. About half a minute on two cores; skipped where g++ is missing.
+ * shipped model. About 16 s on two cores; skipped where g++ is missing.
  */
 class KernelEmulatorTest {
     @Test
