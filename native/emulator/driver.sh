@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
 # the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
-# links against it. Every test must run and pass: a skipped one (no CUDA found) is a failure here. About 3.5
-# minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test
+# links against it, then a question and reason check through the CLI. Every test must run and pass: a skipped
+# one (no CUDA found) is a failure here. About 3.5 minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test
 # dependencies (mvn -q -B test-compile).
 #
 # Environment: CXX (g++), JAVA (java), REASON_TEST_CLASSPATH (required: target/test-classes, target/classes and
@@ -45,8 +45,28 @@ cat "$log"
 count() { grep -oE "[0-9]+ tests $1" "$log" | grep -oE '^[0-9]+' || echo 0; }
 passed=$(count successful)
 not_run=$(( $(count skipped) + $(count aborted) ))
-if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ]; then
-    echo "emulated CUDA driver: FAIL ($passed passed, $not_run skipped or aborted, JUnit exit $status; log $log)"
+
+# The CLI's CUDA paths, as the device run takes them: --device auto picks the driver for a question (exit 0, or 6
+# when the vote finds no answer), and reason check passes. Main runs its work on a 64 MB thread of its own.
+cli_failed=()
+cli() { # NAME PATTERN ARGS...: runs reason ARGS, which must exit 0 (or 6) and print a line matching PATTERN
+    local name=$1 pattern=$2 out=$build/cli-$1.log rc=0
+    shift 2
+    LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$java" -Djava.awt.headless=true \
+        "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" -cp "$REASON_TEST_CLASSPATH" dev.reason.cli.Main "$@" \
+        >"$out" 2>&1 || rc=$?
+    echo "reason $* (exit $rc):"
+    sed 's/^/    /' "$out"
+    if { [ "$rc" != 0 ] && [ "$rc" != 6 ]; } || ! grep -qE "$pattern" "$out"; then
+        cli_failed+=("$name")
+    fi
+}
+cli question '^device: cuda \(CUDA emulator' --budget 4x --seed 1 "What is 12 * 7 - 5?"
+cli check '^check passed$' check --precision fp32 --prompts 2 --steps 4
+
+if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ] || [ ${#cli_failed[@]} != 0 ]; then
+    echo "emulated CUDA driver: FAIL ($passed GPU tests passed, $not_run skipped or aborted, JUnit exit $status;" \
+        "CLI runs failed: ${cli_failed[*]:-none}; logs in $build)"
     exit 1
 fi
-echo "emulated CUDA driver: $passed GPU tests passed in $((SECONDS - start)) s"
+echo "emulated CUDA driver: $passed GPU tests and 2 CLI runs passed in $((SECONDS - start)) s"

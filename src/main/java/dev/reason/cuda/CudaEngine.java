@@ -174,8 +174,8 @@ public final class CudaEngine implements Engine {
             cuMemGetInfo(free, total);
             long needed = DeviceWeights.bytesNeeded(c, precision);
             if (needed > free[0]) {
-                throw new DeviceException("--device cuda: the model's weights need " + gib(needed) + " in "
-                        + name(precision) + " but the GPU has " + gib(free[0]) + " free; use a smaller model"
+                throw new DeviceException("--device cuda: the model's weights need " + size(needed) + " in "
+                        + name(precision) + " but the GPU has " + size(free[0]) + " free; use a smaller model"
                         + (precision == Precision.FP32 ? ", bf16" : "") + " or --device cpu");
             }
             module = new Kernels.Module();
@@ -269,7 +269,7 @@ public final class CudaEngine implements Engine {
 
     @Override
     public String description() {
-        return "cuda (" + name + ", " + name(precision) + ", " + gib(totalMemory) + ")";
+        return "cuda (" + name + ", " + name(precision) + ", " + size(totalMemory) + ")";
     }
 
     /**
@@ -371,7 +371,9 @@ public final class CudaEngine implements Engine {
         return p.name().toLowerCase(Locale.ROOT);
     }
 
-    private static String gib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    /** GiB, or MiB below one GiB (a small model's weights would read "0.0 GiB"). */
+    static String size(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     }
 }

@@ -45,6 +45,14 @@ class CudaAvailabilityTest {
     }
 
     @Test
+    void sizesReadInGibOrInMibBelowOneGib() {
+        assertEquals("2.6 MiB", CudaEngine.size(2_700_000));
+        assertEquals("1023.0 MiB", CudaEngine.size(1023L << 20));
+        assertEquals("1.0 GiB", CudaEngine.size(1L << 30));
+        assertEquals("139.8 GiB", CudaEngine.size(150_100_000_000L));
+    }
+
+    @Test
     void bf16RoundsToNearestEven() {
         short[] b = DeviceWeights.bf16(new float[] {1f, -2.5f, Float.intBitsToFloat(0x3f808000),
                 Float.intBitsToFloat(0x3f818000), Float.intBitsToFloat(0x3f808001), Float.NaN,
