@@ -30,17 +30,21 @@ if ! "$cxx" -O2 -std=c++17 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-
     exit 1
 fi
 
+# on_driver ARGS: java in a JVM whose JCuda links against the emulated driver. A kernel that runs past the end of its buffer
+# faults on the page after it: the JVM's crash report (its first lines name the kernel) goes to the build folder,
+# not the repository root.
+rm -f "$build"/hs_err_*.log
+on_driver() {
+    LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$java" -Djava.awt.headless=true \
+        "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" -cp "$REASON_TEST_CLASSPATH" "$@"
+}
+
 # -Xss64m: the launcher runs the tests on the main thread, and ONNX Runtime overflows its default 1 MB stack.
-# A kernel that runs past the end of its buffer faults on the page after it: the JVM's crash report (its first
-# lines name the kernel) goes to the build folder, not the repository root.
 log=$build/tests.log
 status=0
-rm -f "$build"/hs_err_*.log
-LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$java" -Xss64m -Djava.awt.headless=true \
-    "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" \
-    -cp "$REASON_TEST_CLASSPATH" org.junit.platform.console.ConsoleLauncher execute --disable-banner \
-    --disable-ansi-colors --details tree --select-class dev.reason.cuda.CudaEngineTest \
-    --select-class dev.reason.cuda.DeviceSamplerTest >"$log" 2>&1 || status=$?
+on_driver -Xss64m org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors \
+    --details tree --select-class dev.reason.cuda.CudaEngineTest --select-class dev.reason.cuda.DeviceSamplerTest \
+    >"$log" 2>&1 || status=$?
 cat "$log"
 count() { grep -oE "[0-9]+ tests $1" "$log" | grep -oE '^[0-9]+' || echo 0; }
 passed=$(count successful)
@@ -52,9 +56,7 @@ cli_failed=()
 cli() { # NAME PATTERN ARGS...: runs reason ARGS, which must exit 0 (or 6) and print a line matching PATTERN
     local name=$1 pattern=$2 out=$build/cli-$1.log rc=0
     shift 2
-    LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$java" -Djava.awt.headless=true \
-        "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" -cp "$REASON_TEST_CLASSPATH" dev.reason.cli.Main "$@" \
-        >"$out" 2>&1 || rc=$?
+    on_driver dev.reason.cli.Main "$@" >"$out" 2>&1 || rc=$?
     echo "reason $* (exit $rc):"
     sed 's/^/    /' "$out"
     if { [ "$rc" != 0 ] && [ "$rc" != 6 ]; } || ! grep -qE "$pattern" "$out"; then

@@ -73,7 +73,7 @@ struct Event {
 
 // Everything below is internal: the library is built with hidden visibility, and only EXPORT names are seen.
 
-std::recursive_mutex lock;
+std::mutex lock;
 bool initialized = false;
 Context primary;
 Module loaded;
@@ -242,7 +242,7 @@ Stream* capturingStream() {
 }
 
 #define ENTER                                        \
-    std::lock_guard<std::recursive_mutex> guard(lock); \
+    std::lock_guard<std::mutex> guard(lock);           \
     if (!initialized) {                              \
         return CUDA_ERROR_NOT_INITIALIZED;           \
     }
@@ -250,7 +250,7 @@ Stream* capturingStream() {
 // ---- Initialization and the device ----
 
 EXPORT CUresult cuInit(unsigned int flags) {
-    std::lock_guard<std::recursive_mutex> guard(lock);
+    std::lock_guard<std::mutex> guard(lock);
     if (flags != 0) {
         return CUDA_ERROR_INVALID_VALUE;
     }

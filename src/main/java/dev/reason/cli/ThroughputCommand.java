@@ -117,8 +117,7 @@ final class ThroughputCommand implements Callable<Integer> {
         }
         print(out, rows);
         printKernels(out, kernels);
-        if (outDir != null && !rows.isEmpty()) {
-            writeCsvs(rows, kernels);
+        if (outDir != null && !rows.isEmpty()) {  // the CSVs were written after each measurement
             chart(rows, outDir);
             out.println("wrote " + outDir.resolve("throughput.csv") + " and throughput.png/.svg");
         }
