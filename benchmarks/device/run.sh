@@ -32,7 +32,9 @@
 #
 # Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
 # $OUT/results.tar.gz (every step's log and result files). The device tool returns at most 8 files, so the
-# detailed results travel as one archive. Without $OUT (this machine) they go to benchmarks/device/out/.
+# detailed results travel as one archive. Both the archive and the summary (marked PARTIAL) are also written after
+# every step, so a call cut off before its end still returns what it finished. Without $OUT (this machine) they go
+# to benchmarks/device/out/.
 #
 # It stays inside one device command (10 minutes): each step runs under `timeout` with the smaller of its own cap
 # and what is left of REASON_DEVICE_BUDGET_S (default 560 s from the start), so that a step that hangs cannot
@@ -96,6 +98,22 @@ fits() {
   [ "$limit" -ge "$2" ] && return 0
   skip "$1" "not enough time left (${limit}s of the budget, needs about ${2}s): run again on the warm machine"
   return 1
+}
+
+# pack: every step's logs and results into $OUT/results.tar.gz, replaced whole (the SVG charts stay behind, the
+# PNGs come back: the device tool returns files of at most 16 MiB). checkpoint STEP: that, and a summary marked
+# partial, after each step, so that a call the device tool cuts short (its limit shrinks when the machine's start
+# took long) still brings back everything finished before; the final summary replaces it.
+SUMPY="$(command -v python3 || echo /usr/bin/python3)"
+pack() {
+  tar -C "$WORK" --exclude='*.svg' -czf "$OUT/results.tar.gz.part" results logs status.tsv env.txt 2>> "$OUT/run.log"
+  [ $? -le 1 ] && mv -f "$OUT/results.tar.gz.part" "$OUT/results.tar.gz"  # 1: a log grew while it was read
+  rm -f "$OUT/results.tar.gz.part"
+}
+checkpoint() {
+  pack
+  "$SUMPY" "$repo/benchmarks/device/summarize.py" --work "$WORK" --repo "$repo" --out "$OUT" --partial "$1" --quiet \
+    2>> "$OUT/run.log"
 }
 
 # run_step KEY MIN_SECONDS CAP_SECONDS LOG COMMAND...: runs COMMAND for at most CAP_SECONDS and what is left of
@@ -345,6 +363,7 @@ if wants tests; then
     fi
   fi
 fi
+checkpoint tests
 
 # ---------------------------------------------------------------------------------------------------------
 # check: the CUDA engine against ONNX Runtime on the CPU, per model and precision.
@@ -371,6 +390,7 @@ if wants check; then
     done
   done
 fi
+checkpoint check
 
 # From here on steps time things (and the rest need the models): no background job may share the CPU.
 settle_models
@@ -417,6 +437,7 @@ if wants throughput; then
       --model "$MINI" --parallel 1,16 --prompt-len 128 --gen-len 32
   fi
 fi
+checkpoint throughput
 
 # ---------------------------------------------------------------------------------------------------------
 # hf: transformers on the same weights, same shape of work.
@@ -433,6 +454,7 @@ if wants hf; then
     grep '^{' "$LOGS/hf-qwen.log" 2>/dev/null | cut -c1-160 | sed 's/^/        /' | tee -a "$OUT/run.log"
   fi
 fi
+checkpoint hf
 
 # ---------------------------------------------------------------------------------------------------------
 # bench: majority-of-16 accuracy on the held-out arithmetic set with the CUDA engine.
@@ -463,6 +485,7 @@ if wants bench; then
     fi
   fi
 fi
+checkpoint bench
 
 # ---------------------------------------------------------------------------------------------------------
 # profile: what the decode step's CUDA graph gains, and where a decode step's time goes.
@@ -476,6 +499,7 @@ if wants profile; then
       --model "$QWEN" --parallel 1,64 --prompt-len 128 --gen-len 256
   fi
 fi
+checkpoint profile
 
 # ---------------------------------------------------------------------------------------------------------
 # check-large: the CUDA engine against ONNX Runtime on the throughput model itself.
@@ -486,6 +510,7 @@ if wants check-large; then
     fi
   done
 fi
+checkpoint check-large
 
 # ---------------------------------------------------------------------------------------------------------
 # throughput-cpu: ONNX Runtime on the 0.5B shape, for scale.
@@ -498,6 +523,7 @@ if wants throughput-cpu; then
       --prompt-len 128 --gen-len 64
   fi
 fi
+checkpoint throughput-cpu
 
 # ---------------------------------------------------------------------------------------------------------
 # ncu: why each kernel of a decode step takes its time. The run: one warm-up chain of 8 tokens (a prefill and 7
@@ -524,14 +550,10 @@ if wants ncu; then
 fi
 
 # ---------------------------------------------------------------------------------------------------------
-# Pack the details, then the summary, last.
-rm -f "$OUT/results.tar.gz"
-# The SVG charts stay behind (the PNGs come back): the device tool returns files of at most 16 MiB.
-if tar -C "$WORK" --exclude='*.svg' -czf "$OUT/results.tar.gz" results logs status.tsv env.txt 2>> "$OUT/run.log"; then
-  say "packed $(du -h "$OUT/results.tar.gz" | cut -f1) of logs and results into ${OUT%/}/results.tar.gz"
-fi
+# The summary, last.
+pack
+say "packed $(du -h "$OUT/results.tar.gz" 2>/dev/null | cut -f1) of logs and results into ${OUT%/}/results.tar.gz"
 say "done in $(( $(now) - T0 ))s"
-SUMPY="$(command -v python3 || echo /usr/bin/python3)"
 echo
 "$SUMPY" "$repo/benchmarks/device/summarize.py" --work "$WORK" --repo "$repo" --out "$OUT" \
   || { echo "summary failed; the steps' outcomes:"; column -t -s $'\t' "$STATUS" 2>/dev/null || cat "$STATUS"; }

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The short table that benchmarks/device/run.sh prints last, from what its steps left in the work folder.
 
-    python3 benchmarks/device/summarize.py --work /tmp/reason-device --repo . [--out DIR]
+    python3 benchmarks/device/summarize.py --work /tmp/reason-device --repo . [--out DIR] [--partial STEP --quiet]
 
 Reads WORK/status.tsv (one line per step: key, status, exit code, seconds, note; the last line of a key wins),
 WORK/env.txt (key=value) and the result files under WORK/results; writes DIR/summary.md and DIR/summary.json
-when --out is given and prints the same text. Standard library only: it runs wherever python3 does.
+when --out is given (each replaced whole, never left half-written) and prints the same text unless --quiet.
+--partial STEP marks the summary as one that run.sh writes after each step, so that a run cut off by the device
+tool's limit still brings back a summary of what it finished; the final one replaces it. Standard library only:
+it runs wherever python3 does.
 """
 import argparse
 import csv
@@ -237,6 +240,8 @@ def main(argv=None):
     ap.add_argument("--work", required=True)
     ap.add_argument("--repo", default=".")
     ap.add_argument("--out")
+    ap.add_argument("--partial", metavar="STEP", help="written after STEP, before the run's end")
+    ap.add_argument("--quiet", action="store_true", help="write the files only")
     a = ap.parse_args(argv)
     results = os.path.join(a.work, "results")
     st = read_status(os.path.join(a.work, "status.tsv"))
@@ -250,6 +255,10 @@ def main(argv=None):
                                   env.get("cuda") and "CUDA " + env["cuda"]) if x)
     out.append("== reason on the device: %s%s; bundle %s ==" % (title, " (%s)" % extra if extra else "",
                                                                   env.get("bundle", "?")))
+    if a.partial:
+        js["partial"] = a.partial
+        out.append("PARTIAL: written after step %s; the run stopped before its end (the steps after it are missing)"
+                   % a.partial)
 
     # Throughput on the Qwen2-0.5B-shape model: reason (CUDA) against transformers, and the roofline.
     cuda = throughput_rows(os.path.join(results, "throughput-qwen", "throughput.csv"), "cuda")
@@ -396,12 +405,18 @@ def main(argv=None):
     text = "\n".join(out) + "\n"
     if a.out:
         os.makedirs(a.out, exist_ok=True)
-        with open(os.path.join(a.out, "summary.md"), "w") as f:
-            f.write(text)
-        with open(os.path.join(a.out, "summary.json"), "w") as f:
-            json.dump(js, f, indent=1, default=str)
-    sys.stdout.write(text)
+        write_whole(os.path.join(a.out, "summary.md"), text)
+        write_whole(os.path.join(a.out, "summary.json"), json.dumps(js, indent=1, default=str))
+    if not a.quiet:
+        sys.stdout.write(text)
     return 0
+
+
+def write_whole(path, text):
+    """Replaces path by a rename, so that a run killed while writing leaves the previous version whole."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":

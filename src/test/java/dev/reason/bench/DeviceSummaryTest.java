@@ -1,0 +1,147 @@
+package dev.reason.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * benchmarks/device/summarize.py, the table the GPU run ends with and the numbers the GPU issue is judged on: run
+ * on a work folder laid out as run.sh leaves it, with result files in the formats reason throughput, reason check
+ * and hf_generate.py write. Needs python3 (standard library only); skips without it.
+ */
+class DeviceSummaryTest {
+    private static final Path SCRIPT = Path.of("benchmarks", "device", "summarize.py");
+
+    @TempDir
+    Path work;
+    @TempDir
+    Path out;
+
+    @BeforeEach
+    void layOutARun() throws IOException {
+        write("env.txt", "gpu=1\ngpu_name=NVIDIA H200\ndriver=580.159.04\ncuda=13.0\nbundle=abc1234\n");
+        write("status.tsv", String.join("\n",
+                "throughput:qwen-cuda\tok\t0\t120\t",
+                "hf:qwen\tok\t0\t200\t",
+                "check:reason-mini:fp32\tok\t0\t40\t",
+                "check:reason-mini:bf16\ttimeout\t124\t150\ttimed out",
+                "check:llama-small:fp32\tfail\t6\t30\tcheck FAILED",
+                "ncu:qwen-64\tskipped\t-\t0\tncu not found", ""));
+        // ThroughputCommand's columns; roofline empty on the CPU
+        write("results/throughput-qwen/throughput.csv", String.join("\n",
+                "device,parallel,decode_tps,prefill_tps,backend_share,torch_tps,roofline_tps",
+                "cuda,1,450.0,30000.0,0.9000,,4500.0",
+                "cuda,16,7000.0,60000.0,0.9500,,70000.0",
+                "cuda,64,21050.0,90000.0,0.9700,,263125.0", ""));
+        // hf_generate.py's columns
+        write("results/hf-qwen.csv", String.join("\n",
+                "parallel,prompt_len,gen_len,seconds,tps,prefill_seconds,decode_tps,dtype,gpu,torch,transformers,peak_mem_gib",
+                "1,128,256,19.7,13.0,0.08,13.0,bfloat16,NVIDIA H200,2.11.0,5.17.0,1.1",
+                "16,128,256,20.9,196.0,0.09,196.0,bfloat16,NVIDIA H200,2.11.0,5.17.0,1.3",
+                "64,128,256,18.7,877.0,0.10,877.0,bfloat16,NVIDIA H200,2.11.0,5.17.0,2.0", ""));
+        // CheckCommand's JSON: a passed fp32 check, and a bf16 check its step's time cap interrupted
+        write("results/check-reason-mini-fp32.json", check(50, 50, false, 3.7e-5, 1.1e-6, 50));
+        write("results/check-reason-mini-bf16.json", check(12, 50, true, 0.05, 8.5e-3, 12));
+        write("results/check-llama-small-fp32.json", check(50, 50, false, 2.5e-3, 1e-4, 47));
+    }
+
+    @Test
+    void finalSummaryHasTheRatiosTheIssueAsksFor() throws Exception {
+        String text = summarize();
+        assertTrue(text.startsWith("== reason on the device: NVIDIA H200 (driver 580.159.04, CUDA 13.0); bundle abc1234 =="),
+                text);
+        assertFalse(text.contains("PARTIAL"), text);
+        // reason / transformers and the share of the roofline, per number of chains
+        assertTrue(text.contains("| 64 | 21050 | 877 | 24.00x | 263125 | 8.0% |"), text);
+        assertTrue(text.contains("| 1 | 450 | 13 | 34.62x | 4500 | 10.0% |"), text);
+        assertTrue(text.contains("| 256 | - | - | - | - | - |"), text);
+        assertTrue(text.contains("| reason-mini | pass, max abs diff 3.7e-05, rel L2 1.1e-06, greedy 50/50 | "
+                + "TIMED OUT after 12 of 50 prompts, max abs diff 5.0e-02, rel L2 8.5e-03, greedy 12/12 |"), text);
+        assertTrue(text.contains("| llama-small | FAIL (exit 6), max abs diff 2.5e-03, rel L2 1.0e-04, greedy 47/50 |"),
+                text);
+        assertTrue(text.contains("ncu: skipped\n"), text);
+        assertTrue(text.contains("steps: 3 ok, 2 failed (check:llama-small:fp32 check:reason-mini:bf16), 1 skipped"),
+                text);
+
+        assertEquals(text, Files.readString(out.resolve("summary.md")));
+        JsonNode json = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        JsonNode at64 = json.get("throughput_qwen").get(2);
+        assertEquals(64, at64.get("chains").asInt());
+        assertEquals(21050.0 / 877.0, at64.get("reason_cuda_tps").asDouble() / at64.get("transformers_decode_tps").asDouble(),
+                1e-9);
+        assertEquals(0.08, at64.get("roofline_fraction").asDouble(), 1e-9);
+        assertFalse(json.has("partial"));
+    }
+
+    @Test
+    void partialSummaryIsMarkedWrittenWholeAndQuiet() throws Exception {
+        Files.writeString(out.resolve("summary.md"), "an earlier step's summary");
+        String printed = summarize("--partial", "hf", "--quiet");
+        assertEquals("", printed);
+        String text = Files.readString(out.resolve("summary.md"));
+        assertTrue(text.lines().skip(1).findFirst().orElse("").startsWith("PARTIAL: written after step hf;"), text);
+        assertTrue(text.contains("| 64 | 21050 | 877 | 24.00x |"), text);
+        assertEquals("hf", new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("partial").asText());
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("summary.json", "summary.md"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary file is left behind");
+        }
+    }
+
+    private static String check(int prompts, int asked, boolean interrupted, double maxAbs, double relL2, int agreed) {
+        return String.format(java.util.Locale.ROOT, """
+                {"model": "models/x", "device": "NVIDIA H200", "precision": "fp32", "prompts": %d, "prompts_asked": %d,
+                 "interrupted": %b, "steps": 32, "passed": %b,
+                 "prompt_max_abs": %s, "prompt_rel_l2": %s, "prompt_worst_row_rel": 0.5,
+                 "decode_max_abs": %s, "decode_rel_l2": %s, "decode_worst_row_rel": 0.5,
+                 "cache_vs_full_max_abs": 0.0, "cache_vs_full_rel_l2": 0.0, "cache_vs_full_worst_row_rel": 0.5,
+                 "greedy_agreed": %d, "greedy_near_ties": 0, "greedy_prompts": %d}
+                """, prompts, asked, interrupted, !interrupted && agreed == prompts, maxAbs / 2, relL2 / 2, maxAbs,
+                relL2, agreed, prompts);
+    }
+
+    private void write(String relative, String text) throws IOException {
+        Path p = work.resolve(relative);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
+    private String summarize(String... extra) throws Exception {
+        String python = onPath("python3");
+        assumeTrue(python != null, "python3 is not on PATH: summarize.py needs it");
+        List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), "--work", work.toString(),
+                "--repo", ".", "--out", out.toString()));
+        command.addAll(List.of(extra));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "summarize.py did not finish");
+        assertEquals(0, p.exitValue(), output);
+        return output;
+    }
+
+    private static String onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return Path.of(dir, program).toString();
+            }
+        }
+        return null;
+    }
+}
