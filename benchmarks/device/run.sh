@@ -397,7 +397,8 @@ settle_models
 
 # ---------------------------------------------------------------------------------------------------------
 # throughput: reason throughput (decode and prefill tokens/s per number of chains).
-# A device the command cannot open is reported as "DEVICE: not measured (...)" with exit 0; that is a failure here.
+# A device the command cannot open is reported as "DEVICE: not measured (...)", exit 4 (the other devices' rows
+# are still printed and written): the step fails with that line as its note.
 throughput() { # KEY DEVICES MIN_SECONDS CAP_SECONDS OUTDIR ARGS...
   local key=$1 devices=$2 min=$3 cap=$4 dir=$5 log="$LOGS/$1.log"
   log="${log/throughput:/throughput-}"
@@ -405,15 +406,15 @@ throughput() { # KEY DEVICES MIN_SECONDS CAP_SECONDS OUTDIR ARGS...
   if done_before "$key" "$dir/throughput.csv"; then say "$key: done earlier"; return 0; fi
   fits "$key" "$min" || return 0
   rm -rf "$dir"
-  if run_step "$key" "$min" "$cap" "$log" "$BIN" throughput --device "$devices" --out "$dir" "$@"; then
-    local miss
-    miss="$(grep -E '^[a-z]+: not measured' "$log" | head -1)"
-    if [ -n "$miss" ]; then
-      say "$key: $miss"
-      record "$key" fail 4 0 "$miss"
-    fi
-    grep -E '^\| (cpu|cuda) \|' "$log" | sed 's/^/        /' | tee -a "$OUT/run.log"
+  run_step "$key" "$min" "$cap" "$log" "$BIN" throughput --device "$devices" --out "$dir" "$@"
+  [ $? -ne 99 ] || return 0
+  local miss
+  miss="$(grep -E '^[a-z]+: not measured' "$log" | head -1)"
+  if [ -n "$miss" ]; then
+    say "$key: $miss"
+    record "$key" fail 4 0 "$miss"
   fi
+  grep -E '^\| (cpu|cuda) \|' "$log" | sed 's/^/        /' | tee -a "$OUT/run.log"
 }
 # qwen_cuda KEY: whether a CUDA step on the 0.5B shape can run; if not, records why.
 qwen_cuda() {

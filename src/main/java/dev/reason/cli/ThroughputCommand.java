@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -80,6 +81,7 @@ final class ThroughputCommand implements Callable<Integer> {
         List<KernelRow> kernels = new ArrayList<>();
         Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
         boolean interrupted = false;
+        Map<String, String> unavailable = new LinkedHashMap<>();  // device -> why it could not be opened
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
             int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?"), promptLen);
             for (String device : devices) {
@@ -92,7 +94,7 @@ final class ThroughputCommand implements Callable<Integer> {
                     engine = Engines.open(model, device, modelOptions.threads, modelOptions.precision,
                             parent.err::println);
                 } catch (DeviceException e) {
-                    out.println(device + ": not measured (" + e.getMessage() + ")");
+                    unavailable.put(device, e.getMessage());
                     continue;
                 }
                 try (engine) {
@@ -115,6 +117,11 @@ final class ThroughputCommand implements Callable<Integer> {
                 }
             }
         }
+        if (rows.isEmpty() && !unavailable.isEmpty() && !interrupted) {  // nothing to show: the device's error
+            parent.err.println("reason: " + unavailable.values().iterator().next());
+            return ExitCodes.DEVICE;
+        }
+        unavailable.forEach((device, why) -> out.println(device + ": not measured (" + why + ")"));
         print(out, rows);
         printKernels(out, kernels);
         if (outDir != null && !rows.isEmpty()) {  // the CSVs were written after each measurement
@@ -126,7 +133,7 @@ final class ThroughputCommand implements Callable<Integer> {
                     + devices.size() * parallel.size() + " measurements finished");
             return ExitCodes.INTERRUPTED;
         }
-        return ExitCodes.ANSWERED;
+        return unavailable.isEmpty() ? ExitCodes.ANSWERED : ExitCodes.DEVICE;  // a device asked for is missing
     }
 
     private void writeCsvs(List<Row> rows, List<KernelRow> kernels) throws IOException {

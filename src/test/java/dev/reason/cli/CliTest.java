@@ -109,6 +109,20 @@ class CliTest {
         Assumptions.assumeTrue(CudaEngine.unavailable().isPresent(), "this machine has a usable GPU");
         assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda", "What is 1+1?"), ExitCodes.DEVICE, "--device cuda");
         assertOneLineError(reason("check", "--model", MODEL.toString()), ExitCodes.DEVICE, "--device cuda");
+        Run cudaOnly = reason("throughput", "--model", MODEL.toString(), "--device", "cuda", "--parallel", "1");
+        assertOneLineError(cudaOnly, ExitCodes.DEVICE, "--device cuda");
+        assertEquals("", cudaOnly.out(), "no empty table");
+    }
+
+    @Test
+    void throughputKeepsTheDevicesItCouldMeasureAndExitsWithTheMissingOnesCode() {
+        Assumptions.assumeTrue(CudaEngine.unavailable().isPresent(), "this machine has a usable GPU");
+        Run r = reason("throughput", "--model", MODEL.toString(), "--device", "cpu,cuda", "--parallel", "1",
+                "--prompt-len", "16", "--gen-len", "4");
+        assertEquals(ExitCodes.DEVICE, r.code(), r.err());
+        assertTrue(r.out().contains("cuda: not measured (--device cuda: "), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| cpu | 1 | ")), r.out());
+        assertFalse(r.out().lines().anyMatch(l -> l.startsWith("| cuda |")), r.out());
     }
 
     @Test
