@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
 # the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
-# links against it, then a question, reason check and reason throughput through the CLI. Every test must run and pass: a skipped
+# links against it, then a question, reason check, reason throughput and reason bench through the CLI. Every test must run and pass: a skipped
 # one (no CUDA found) is a failure here. About 3.5 minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test
 # dependencies (mvn -q -B test-compile).
 #
@@ -72,10 +72,15 @@ REASON_CUDA_PROFILE=1 cli throughput '^[|] cuda [|] 2 [|] [0-9]+ [|] [0-9]+ [|] 
     --device cpu,cuda --model src/test/resources/models/tiny-qwen2 --parallel 1,2 --prompt-len 8 --gen-len 4 \
     --out "$build/throughput"
 grep -q '^2,attention_bf16 ' "$build/throughput/kernels.csv" 2>/dev/null || cli_failed+=("throughput (kernels.csv)")
+# reason bench as the device run's majority-of-16 step takes it (here 2 problems, 2 samples each).
+rm -rf "$build/bench"
+cli bench '^[|] majority [|] 2 [|]' bench --device cuda --dataset arithmetic --samples 2 --limit 2 --no-greedy \
+    --out "$build/bench"
+[ -s "$build/bench/summary.json" ] || cli_failed+=("bench (summary.json)")
 
 if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ] || [ ${#cli_failed[@]} != 0 ]; then
     echo "emulated CUDA driver: FAIL ($passed GPU tests passed, $not_run skipped or aborted, JUnit exit $status;" \
         "CLI runs failed: ${cli_failed[*]:-none}; logs in $build)"
     exit 1
 fi
-echo "emulated CUDA driver: $passed GPU tests and 3 CLI runs passed in $((SECONDS - start)) s"
+echo "emulated CUDA driver: $passed GPU tests and 4 CLI runs passed in $((SECONDS - start)) s"
