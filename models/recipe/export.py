@@ -15,9 +15,11 @@ import os
 import shutil
 import tempfile
 
+import onnx
 import torch
 
 import data
+import onnx_graph
 import safetensors_io
 import vocab
 from model import Config, LlamaForCausalLM
@@ -55,8 +57,39 @@ def io_names(n_layers):
     return past, present
 
 
-def export_onnx(model, path, model_type="llama", fold=True):
-    """fold=False keeps the weights under their names, [out, in], each behind a Transpose node."""
+EXPORTERS = ("auto", "torch", "onnx")
+
+
+def onnx_model(model, fold=True, exporter="auto", scratch_parent=None):
+    """The decoder as an onnx.ModelProto. exporter "torch": torch's TorchScript-based exporter (fold=False keeps
+    the weights under their names, [out, in], each behind a Transpose node); "onnx": onnx_graph.py's graph,
+    written node by node; "auto": torch's, or onnx_graph.py's where torch's is missing or fails (torch has
+    deprecated it). Past 2 GB torch writes one file per tensor: scratch_parent holds them meanwhile."""
+    if exporter not in EXPORTERS:
+        raise ValueError("exporter must be one of %s, not %r" % (", ".join(EXPORTERS), exporter))
+    if exporter != "onnx":
+        scratch = tempfile.mkdtemp(dir=scratch_parent)
+        try:
+            export_torchscript(model, os.path.join(scratch, "model.onnx"), fold)
+            return onnx.load(os.path.join(scratch, "model.onnx"))
+        except Exception as e:  # noqa: BLE001 - any failure of the deprecated exporter
+            if exporter == "torch":
+                raise
+            print("torch.onnx.export (TorchScript) failed with %s: %s; writing the graph with onnx_graph.py instead"
+                  % (type(e).__name__, str(e).splitlines()[0] if str(e) else ""), flush=True)
+        finally:
+            shutil.rmtree(scratch)
+    if not fold:
+        print("note: onnx_graph.py stores matrices [in, out] under their names, not behind Transpose nodes")
+    return onnx_graph.build(model)
+
+
+def export_onnx(model, path, fold=True, exporter="auto", external=False):
+    """Writes onnx_model's graph to path (its weights in model.onnx_data when asked or past 2 GB)."""
+    onnx_graph.save(onnx_model(model, fold, exporter, os.path.dirname(os.path.abspath(path))), path, external)
+
+
+def export_torchscript(model, path, fold=True):
     c = model.config
     past_names, present_names = io_names(c.num_hidden_layers)
     b, s, p = 2, 3, 4  # trace with a non-empty past; the past axis is dynamic
@@ -168,10 +201,10 @@ def write_sums(out_dir):
         f.write("\n".join(sorted(lines, key=lambda l: l.split("  ")[1])) + "\n")
 
 
-def export_dir(model, out_dir, model_type="llama", architecture="LlamaForCausalLM", with_eval=True):
+def export_dir(model, out_dir, model_type="llama", architecture="LlamaForCausalLM", with_eval=True, exporter="auto"):
     os.makedirs(out_dir, exist_ok=True)
     c = model.config
-    export_onnx(model, os.path.join(out_dir, "model.onnx"), model_type)
+    export_onnx(model, os.path.join(out_dir, "model.onnx"), exporter=exporter)
     state = model.state_dict()
     if c.tie_word_embeddings:
         state.pop("lm_head.weight")  # as transformers saves tied weights: once, under the embedding
@@ -191,13 +224,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--exporter", choices=EXPORTERS, default="auto",
+                    help="torch's TorchScript exporter, onnx_graph.py's graph, or torch's where it works (default)")
     args = ap.parse_args()
     model = load_checkpoint(args.checkpoint)
     os.makedirs(args.out, exist_ok=True)
     log = os.path.join(os.path.dirname(args.checkpoint), "train_log.json")
     if os.path.exists(log):
         shutil.copy(log, os.path.join(args.out, "train_log.json"))
-    export_dir(model, args.out)
+    export_dir(model, args.out, exporter=args.exporter)
     print("exported", args.out)
 
 

@@ -14,12 +14,12 @@ Weight layouts in model.onnx, to test readers against what real exports contain:
                    stored [out, in] behind a Transpose, one in three passes through a Cast; the final norm
                    weight and the first q bias become Constant nodes
   --external-data  weights of 1 KiB and more in model.onnx_data (always on past 2 GB of weights)
+The graph comes from torch's TorchScript exporter, or from onnx_graph.py where that is missing or fails
+(--exporter, see export.onnx_model).
 """
 import argparse
 import math
 import os
-import shutil
-import tempfile
 import time
 
 import onnx
@@ -27,6 +27,7 @@ import torch
 from onnx import helper, numpy_helper
 
 import export
+import onnx_graph
 import safetensors_io
 import vocab
 from model import Config, LlamaForCausalLM
@@ -45,8 +46,6 @@ ARCHS = {
     "llama": ("llama", "LlamaForCausalLM", False, 10000.0, 1e-5),
     "qwen2": ("qwen2", "Qwen2ForCausalLM", True, 1000000.0, 1e-6),
 }
-EXTERNAL_DATA = "model.onnx_data"
-PROTOBUF_LIMIT = 2 ** 31 - 1
 
 
 def build(shape, arch, tied, seed):
@@ -124,27 +123,12 @@ def anonymize(m):
     g.node.extend(constants + nodes)
 
 
-def write_onnx(model, out_dir, named, anonymous, external):
-    """Exports through a scratch folder (past 2 GB torch writes one file per tensor there), then saves
-    model.onnx with its weights inline or in one model.onnx_data."""
-    path = os.path.join(out_dir, "model.onnx")
-    for stale in (path, os.path.join(out_dir, EXTERNAL_DATA)):
-        if os.path.exists(stale):
-            os.remove(stale)  # onnx appends to an existing external data file
-    scratch = tempfile.mkdtemp(dir=out_dir)
-    try:
-        export.export_onnx(model, os.path.join(scratch, "model.onnx"), fold=not named)
-        m = onnx.load(os.path.join(scratch, "model.onnx"))
-    finally:
-        shutil.rmtree(scratch)
+def write_onnx(model, out_dir, named, anonymous, external, exporter):
+    """model.onnx with its weights inline or in one model.onnx_data (see export.onnx_model for the exporters)."""
+    m = export.onnx_model(model, fold=not named, exporter=exporter, scratch_parent=out_dir)
     if anonymous:
         anonymize(m)
-    weight_bytes = sum(4 * math.prod(t.dims) for t in m.graph.initializer)
-    if external or weight_bytes > PROTOBUF_LIMIT - (64 << 20):
-        onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=EXTERNAL_DATA, size_threshold=1024)
-    else:
-        onnx.save_model(m, path)
+    onnx_graph.save(m, os.path.join(out_dir, "model.onnx"), external)
 
 
 def main():
@@ -160,6 +144,8 @@ def main():
     layout.add_argument("--named", action="store_true", help="export without constant folding (named [out, in] weights)")
     layout.add_argument("--anonymous", action="store_true", help="anonymous names and mixed layouts, as transformers' exports")
     ap.add_argument("--external-data", action="store_true", help="weights in model.onnx_data even when small")
+    ap.add_argument("--exporter", choices=export.EXPORTERS, default="auto",
+                    help="torch's TorchScript exporter, onnx_graph.py's graph, or torch's where it works (default)")
     ap.add_argument("--no-reference", action="store_true",
                     help="skip reference_logits.json (224 MB and minutes of CPU for the qwen2-0.5b shape)")
     args = ap.parse_args()
@@ -173,7 +159,7 @@ def main():
     done("built")
     c = model.config
     os.makedirs(args.out, exist_ok=True)
-    write_onnx(model, args.out, args.named, args.anonymous, args.external_data)
+    write_onnx(model, args.out, args.named, args.anonymous, args.external_data, args.exporter)
     done("model.onnx")
     state = model.state_dict()
     if c.tie_word_embeddings:

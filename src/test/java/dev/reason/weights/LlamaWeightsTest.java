@@ -31,7 +31,7 @@ class LlamaWeightsTest {
     static final String[] MODELS = {"models/reason-mini", "src/test/resources/models/tiny-llama",
         "src/test/resources/models/tiny-qwen2", "src/test/resources/models/tiny-llama-external"};
 
-    private static ModelConfig config(Path dir) {
+    static ModelConfig config(Path dir) {
         try (ModelDirectory m = ModelDirectory.open(dir)) {
             return m.config();
         }
@@ -66,9 +66,14 @@ class LlamaWeightsTest {
     @FieldSource("MODELS")
     void everyMappedTensorEqualsTheSafetensorsOne(String model) throws IOException {
         Path dir = Path.of(model);
+        assertMapsToTheSafetensors(dir.resolve("model.onnx"), dir);
+    }
+
+    /** Maps {@code onnx} with {@code dir}'s config.json and checks every tensor against dir's model.safetensors. */
+    static void assertMapsToTheSafetensors(Path onnx, Path dir) throws IOException {
         ModelConfig c = config(dir);
         SafeTensors st = new SafeTensors(dir.resolve("model.safetensors"));
-        try (LlamaWeights w = LlamaWeights.read(dir.resolve("model.onnx"), c)) {
+        try (LlamaWeights w = LlamaWeights.read(onnx, c)) {
             assertEquals(c.numLayers(), w.layers().size());
             for (Map.Entry<String, WeightTensor> e : byHfName(w).entrySet()) {
                 String name = e.getKey();

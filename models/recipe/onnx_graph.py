@@ -1,0 +1,192 @@
+"""The recipe's decoder as an ONNX graph written node by node with onnx.helper, without torch.onnx.export.
+
+    /usr/bin/python3 models/recipe/onnx_graph.py --model-dir DIR --out FILE.onnx
+
+export.py and random_model.py export through torch's TorchScript-based exporter, which torch has deprecated
+(torch 2.9 made its dynamo exporter the default, and that one's graph differs). When that exporter is missing or
+fails they build the same computation here instead (`--exporter onnx` asks for it): the Optimum decoder I/O
+(input_ids, attention_mask, position_ids, past_key_values.{i}.key/.value in; logits, present.{i}.key/.value
+out; dynamic batch and lengths; an empty past on the first step), opset 17, fp32, each step of model.py's
+forward as the ops that compute it, matrices stored [in, out] as a constant-folded export stores them, a tied
+lm_head as a Transpose of the embedding. The command line builds the graph of a model directory's
+config.json and model.safetensors (Hugging Face names, as the recipe writes them).
+"""
+import argparse
+import json
+import math
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+PROTOBUF_LIMIT = 2 ** 31 - 1
+EXTERNAL_DATA = "model.onnx_data"
+
+
+class _Graph:
+    """Nodes and initializers in topological order, with fresh names for intermediate values."""
+
+    def __init__(self):
+        self.nodes, self.inits, self.count, self.names = [], [], 0, set()
+
+    def op(self, op_type, *inputs, outputs=1, name=None, **attrs):
+        outs = [name] if name else ["%s_%d" % (op_type.lower(), self.count + i) for i in range(outputs)]
+        self.count += outputs
+        self.nodes.append(helper.make_node(op_type, list(inputs), outs, **attrs))
+        return outs[0] if outputs == 1 else outs
+
+    def weight(self, name, array):
+        return self.const(name, np.ascontiguousarray(array, dtype=np.float32))
+
+    def const(self, name, array):
+        """An initializer; a name already given is the same constant (each layer asks for the same shapes)."""
+        if name not in self.names:
+            self.names.add(name)
+            self.inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+
+def build(model):
+    """An onnx.ModelProto of model (a recipe LlamaForCausalLM), computing what model.forward computes."""
+    c = model.config
+    hd, nh, kvh = c.head_dim, c.num_attention_heads, c.num_key_value_heads
+    groups = nh // kvh
+    sd = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
+    g = _Graph()
+    layers = range(c.num_hidden_layers)
+    past = [("past_key_values.%d.key" % i, "past_key_values.%d.value" % i) for i in layers]
+    present = [("present.%d.key" % i, "present.%d.value" % i) for i in layers]
+
+    i64 = lambda name, values: g.const(name, np.array(values, dtype=np.int64))
+    axis_last, axis1, axes01 = i64("axes_last", [-1]), i64("axes_1", [1]), i64("axes_01", [0, 1])
+    zero, one, two = i64("zero", 0), i64("one", 1), i64("two", 2)
+    eps = g.const("rms_norm_eps", np.array(c.rms_norm_eps, dtype=np.float32))
+    scale = g.const("attention_scale", np.array(math.sqrt(hd), dtype=np.float32))
+
+    # The attention bias [b, 1, s, past+s]: causal in cache order, and the padding of attention_mask.
+    seq = g.op("Gather", g.op("Shape", "input_ids"), one, axis=0)
+    past_len = g.op("Gather", g.op("Shape", past[0][0]), two, axis=0)
+    total = g.op("Add", past_len, seq)
+    k_idx = g.op("Range", zero, total, one)
+    q_idx = g.op("Add", g.op("Range", zero, seq, one), past_len)
+    causal = g.op("LessOrEqual", g.op("Unsqueeze", k_idx, i64("axes_0", [0])), g.op("Unsqueeze", q_idx, axis1))
+    unmasked = g.op("Greater", "attention_mask", zero)
+    allowed = g.op("And", g.op("Unsqueeze", causal, axes01), g.op("Unsqueeze", unmasked, i64("axes_12", [1, 2])))
+    bias = g.op("Where", allowed, g.const("bias_allowed", np.array(0.0, dtype=np.float32)),
+                g.const("bias_masked", np.array(-1e9, dtype=np.float32)))
+    if groups > 1:  # query heads that share a KV head are stacked along the sequence axis, as in model.py
+        bias = g.op("Tile", bias, i64("bias_repeats", [1, 1, groups, 1]))
+
+    # Rotary angles from the explicit positions, shared by every layer: cos and sin [b, 1, s, hd].
+    inv_freq = 1.0 / (c.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+    freqs = g.op("Mul", g.op("Unsqueeze", g.op("Cast", "position_ids", to=TensorProto.FLOAT), axis_last),
+                 g.const("inv_freq", inv_freq.numpy()))
+    emb = g.op("Unsqueeze", g.op("Concat", freqs, freqs, axis=-1), axis1)
+    cos, sin = g.op("Cos", emb), g.op("Sin", emb)
+
+    def rms_norm(x, weight_name):
+        mean = g.op("ReduceMean", g.op("Mul", x, x), axes=[-1], keepdims=1)
+        normed = g.op("Mul", x, g.op("Reciprocal", g.op("Sqrt", g.op("Add", mean, eps))))
+        return g.op("Mul", g.weight(weight_name, sd[weight_name]), normed)
+
+    def linear(x, prefix, with_bias=False):
+        y = g.op("MatMul", x, g.weight(prefix + ".weight", sd[prefix + ".weight"].T))
+        return g.op("Add", y, g.weight(prefix + ".bias", sd[prefix + ".bias"])) if with_bias else y
+
+    def heads(x, n):  # [b, s, n * hd] -> [b, n, s, hd]
+        return g.op("Transpose", g.op("Reshape", x, i64("shape_heads_%d" % n, [0, 0, n, hd])), perm=[0, 2, 1, 3])
+
+    def rotate(x):  # x * cos + rotate_half(x) * sin
+        x1, x2 = g.op("Split", x, outputs=2, axis=-1)
+        return g.op("Add", g.op("Mul", x, cos), g.op("Mul", g.op("Concat", g.op("Neg", x2), x1, axis=-1), sin))
+
+    x = g.op("Gather", g.weight("model.embed_tokens.weight", sd["model.embed_tokens.weight"]), "input_ids", axis=0)
+    for i in layers:
+        p = "model.layers.%d." % i
+        h = rms_norm(x, p + "input_layernorm.weight")
+        q = rotate(heads(linear(h, p + "self_attn.q_proj", c.attention_bias), nh))
+        k = rotate(heads(linear(h, p + "self_attn.k_proj", c.attention_bias), kvh))
+        v = heads(linear(h, p + "self_attn.v_proj", c.attention_bias), kvh)
+        k = g.op("Concat", past[i][0], k, axis=2, name=present[i][0])
+        v = g.op("Concat", past[i][1], v, axis=2, name=present[i][1])
+        q = g.op("Reshape", q, i64("shape_groups", [0, kvh, -1, hd]))  # [b, kv, groups * s, hd]
+        scores = g.op("Add", g.op("Div", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])), scale), bias)
+        out = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
+        out = g.op("Reshape", g.op("Transpose", g.op("Reshape", out, i64("shape_query_heads", [0, nh, -1, hd])),
+                                   perm=[0, 2, 1, 3]), i64("shape_merge", [0, 0, nh * hd]))
+        x = g.op("Add", x, linear(out, p + "self_attn.o_proj"))
+        h = rms_norm(x, p + "post_attention_layernorm.weight")
+        gate = linear(h, p + "mlp.gate_proj")
+        act = g.op("Mul", g.op("Mul", gate, g.op("Sigmoid", gate)), linear(h, p + "mlp.up_proj"))
+        x = g.op("Add", x, linear(act, p + "mlp.down_proj"))
+    h = rms_norm(x, "model.norm.weight")
+    if c.tie_word_embeddings:
+        head = g.op("Transpose", "model.embed_tokens.weight", perm=[1, 0])
+    else:
+        head = g.weight("lm_head.weight", sd["lm_head.weight"].T)
+    g.op("MatMul", h, head, name="logits")
+
+    f32 = TensorProto.FLOAT
+    kv_shape = ["batch_size", kvh, "past_sequence_length", hd]
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
+              helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"])]
+    inputs += [helper.make_tensor_value_info(n, f32, kv_shape) for pair in past for n in pair]
+    outputs = [helper.make_tensor_value_info("logits", f32, ["batch_size", "sequence_length", c.vocab_size])]
+    outputs += [helper.make_tensor_value_info(n, f32, ["batch_size", kvh, "total_sequence_length", hd])
+                for pair in present for n in pair]
+    graph = helper.make_graph(g.nodes, "decoder", inputs, outputs, g.inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="reason recipe")
+
+
+def save(m, path, external=False):
+    """Writes m to path, its weights in one model.onnx_data beside it when asked or past protobuf's 2 GB."""
+    for stale in (path, os.path.join(os.path.dirname(path) or ".", EXTERNAL_DATA)):
+        if os.path.exists(stale):
+            os.remove(stale)  # onnx appends to an existing external data file
+    weight_bytes = sum(4 * math.prod(t.dims) for t in m.graph.initializer)
+    if external or weight_bytes > PROTOBUF_LIMIT - (64 << 20):
+        onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=EXTERNAL_DATA, size_threshold=1024)
+    else:
+        onnx.save_model(m, path)
+
+
+def load_model_dir(model_dir):
+    """The recipe model of a Hugging Face directory (config.json, model.safetensors) that the recipe wrote."""
+    import safetensors_io
+    from model import Config, LlamaForCausalLM
+
+    with open(os.path.join(model_dir, "config.json")) as f:
+        hf = json.load(f)
+    rope = hf.get("rope_parameters") or {}
+    fields = {k: hf[k] for k in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                                 "num_attention_heads", "num_key_value_heads", "max_position_embeddings",
+                                 "rms_norm_eps", "tie_word_embeddings", "bos_token_id", "eos_token_id",
+                                 "pad_token_id") if k in hf}
+    c = Config(**fields, rope_theta=hf.get("rope_theta", rope.get("rope_theta", 10000.0)),
+               attention_bias=hf.get("attention_bias", hf.get("model_type") == "qwen2"))
+    model = LlamaForCausalLM(c).eval()
+    state = {k: v for k, v in safetensors_io.load(os.path.join(model_dir, "model.safetensors")).items()}
+    if c.tie_word_embeddings:
+        state["lm_head.weight"] = state["model.embed_tokens.weight"]
+    model.load_state_dict(state)
+    return model
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model-dir", required=True, help="config.json and model.safetensors")
+    ap.add_argument("--out", required=True, help="the .onnx file to write")
+    ap.add_argument("--external-data", action="store_true", help="weights in model.onnx_data even when small")
+    args = ap.parse_args()
+    model = load_model_dir(args.model_dir)
+    save(build(model), args.out, args.external_data)
+    print("wrote %s (%s parameters)" % (args.out, format(model.num_parameters(), ",")))
+
+
+if __name__ == "__main__":
+    main()
