@@ -311,6 +311,10 @@ make_model() { # NAME GPU_ONLY MIN_SECONDS CAP_SECONDS ARGS...
   if run_step "model:$name" "$min" "$cap" "$LOGS/model-$name.log" "$PY" "$RM" "$@" --out "$dir.part"; then
     mv "$dir.part" "$dir"
     say "model:$name: $(du -sh "$dir" | cut -f1) in $dir"
+    # torch's TorchScript exporter is deprecated; where it failed, the recipe wrote the graph itself (onnx_graph.py)
+    if grep -q 'writing the graph with onnx_graph.py' "$LOGS/model-$name.log"; then
+      say "model:$name: $(grep -m1 'writing the graph with onnx_graph.py' "$LOGS/model-$name.log" | cut -c1-200)"
+    fi
   fi
 }
 declare -A model_jobs=()
