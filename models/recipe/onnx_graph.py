@@ -22,6 +22,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
+IR_VERSION = 8
 PROTOBUF_LIMIT = 2 ** 31 - 1
 EXTERNAL_DATA = "model.onnx_data"
 
@@ -139,7 +140,9 @@ def build(model):
     outputs += [helper.make_tensor_value_info(n, f32, ["batch_size", kvh, "total_sequence_length", hd])
                 for pair in present for n in pair]
     graph = helper.make_graph(g.nodes, "decoder", inputs, outputs, g.inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="reason recipe")
+    # IR 8 goes with opset 17; a newer onnx package would otherwise stamp its own, newer than some runtimes read.
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
+                             producer_name="reason recipe")
 
 
 def save(m, path, external=False):
