@@ -292,10 +292,9 @@ no_cuda_reason() { # why a CUDA step cannot run here, or nothing
 # models: random test models with the recipe's random_model.py, each made in the background while the tests and
 # the checks of the shipped model run (they time nothing); a step that needs one waits for it, and every job is
 # done before the first step that times something. No reference_logits.json for the large ones: reason check
-# compares with ONNX Runtime itself, and with them llama-small took 132 s here (2 cores), 65 s without. Their graphs
-# come from the recipe's onnx_graph.py (--exporter onnx), the kind BuiltGraphTest checks against PyTorch here, not
-# from that machine's torch (2.11), whose TorchScript exporter is deprecated and untried here (the 0.5B shape: 36 s
-# here instead of 100 s).
+# compares with ONNX Runtime itself (here, 2 cores: llama-small 10 s, the 0.5B shape 36 s). Their graphs come from
+# the recipe's onnx_graph.py (--exporter onnx), the kind BuiltGraphTest checks against PyTorch here, not from that
+# machine's torch (2.11), whose TorchScript exporter is deprecated and untried here.
 model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
 RM="${REASON_RANDOM_MODEL:-$repo/models/recipe/random_model.py}"
 make_model() { # NAME GPU_ONLY MIN_SECONDS CAP_SECONDS ARGS...
