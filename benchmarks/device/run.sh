@@ -106,11 +106,14 @@ fits() {
 # took long) still brings back everything finished before; the final summary replaces it.
 SUMPY="$(command -v python3 || echo /usr/bin/python3)"
 pack() {
-  tar -C "$WORK" --exclude='*.svg' -czf "$OUT/results.tar.gz.part" results logs status.tsv env.txt 2>> "$OUT/run.log"
+  local parts=() p
+  for p in results logs status.tsv env.txt; do [ ! -e "$WORK/$p" ] || parts+=("$p"); done
+  tar -C "$WORK" --exclude='*.svg' -czf "$OUT/results.tar.gz.part" "${parts[@]}" 2>> "$OUT/run.log"
   [ $? -le 1 ] && mv -f "$OUT/results.tar.gz.part" "$OUT/results.tar.gz"  # 1: a log grew while it was read
   rm -f "$OUT/results.tar.gz.part"
 }
 checkpoint() {
+  wants "$1" || return 0
   pack
   "$SUMPY" "$repo/benchmarks/device/summarize.py" --work "$WORK" --repo "$repo" --out "$OUT" --partial "$1" --quiet \
     2>> "$OUT/run.log"
