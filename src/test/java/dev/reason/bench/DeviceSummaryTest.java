@@ -1,12 +1,12 @@
 package dev.reason.bench;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -15,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reason.testing.Programs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -124,24 +126,15 @@ class DeviceSummaryTest {
     }
 
     private String summarize(String... extra) throws Exception {
-        String python = onPath("python3");
-        assumeTrue(python != null, "python3 is not on PATH: summarize.py needs it");
-        List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), "--work", work.toString(),
-                "--repo", ".", "--out", out.toString()));
+        Optional<Path> python = Programs.find("python3");
+        assumeTrue(python.isPresent(), "python3 is not on PATH: summarize.py needs it");
+        List<String> command = new ArrayList<>(List.of(python.get().toString(), SCRIPT.toString(),
+                "--work", work.toString(), "--repo", ".", "--out", out.toString()));
         command.addAll(List.of(extra));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "summarize.py did not finish");
         assertEquals(0, p.exitValue(), output);
         return output;
-    }
-
-    private static String onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return Path.of(dir, program).toString();
-            }
-        }
-        return null;
     }
 }

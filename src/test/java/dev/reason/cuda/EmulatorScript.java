@@ -1,6 +1,7 @@
 package dev.reason.cuda;
 
-import java.io.File;
+import dev.reason.testing.Programs;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ final class EmulatorScript {
      * prints its output, and asserts that it exits 0; skips the test where g++ is missing.
      */
     static void runAndPass(Path script, Map<String, String> env) throws Exception {
-        assumeTrue(onPath("g++"), "g++ is not on PATH: " + script + " needs it");
+        assumeTrue(Programs.find("g++").isPresent(), "g++ is not on PATH: " + script + " needs it");
         Path log = Files.createTempFile("emulator", ".log");
         try {
             ProcessBuilder run = new ProcessBuilder("bash", script.toString())
@@ -43,18 +44,5 @@ final class EmulatorScript {
         } finally {
             Files.deleteIfExists(log);
         }
-    }
-
-    private static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
