@@ -315,10 +315,7 @@ if [ "$size" -gt $((limit_mib * 1048576)) ]; then
   die "the bundle is over ${limit_mib} MiB"
 fi
 [ "$keep_stage" = 1 ] || rm -rf "$stage"
-# What the device tool would send from this checkout: tracked and untracked-not-ignored files, plus the carry.
-tree="$(cd "$repo" && git ls-files -z --cached --others --exclude-standard | { xargs -0 stat -c %s 2>/dev/null || true; } \
-  | awk '{ s += $1 } END { print s + 0 }')"
-carry="$(du -sb "$out_dir" | cut -f1)"
+read -r tree carry < <(bash "$here/call-size.sh")  # what the device tool would send from this checkout
 say "device call from this checkout: working tree $(mib "$tree") + carry $(mib "$carry") = $(mib $((tree + carry))) of 64 MiB"
 if [ $((tree + carry)) -gt $((64 * 1048576)) ]; then
   say "warning: over the device tool's 64 MiB: the call would be refused$([ "$with_model" = 1 ] && echo '; build with --no-model (the tree has models/reason-mini)')"

@@ -69,11 +69,9 @@ mv "$dest" "$final"
 echo "record: wrote ${final#"$repo"/} ($(du -sh "$final" | cut -f1), $(find "$final" -type f | wc -l) files)"
 # The device tool sends the working tree and the carried bundle together, at most 64 MiB, and this record grows
 # the tree: say what the next device call from this checkout would send.
-bundle="$repo/benchmarks/device/bundle/reason-device.tar.xz"
-if [ -z "${RESULTS_DIR:-}" ] && [ -f "$bundle" ]; then
-  tree="$(cd "$repo" && git ls-files -z --cached --others --exclude-standard | { xargs -0 stat -c %s 2>/dev/null || true; } \
-    | awk '{ s += $1 } END { print s + 0 }')"
-  sum=$((tree + $(stat -c %s "$bundle")))
+if [ -z "${RESULTS_DIR:-}" ] && [ -f "$repo/benchmarks/device/bundle/reason-device.tar.xz" ]; then
+  read -r tree carry < <(bash "$repo/benchmarks/device/call-size.sh")
+  sum=$((tree + carry))
   awk -v s="$sum" 'BEGIN { printf "record: a device call would now send %.1f of 64 MiB (working tree and bundle)\n", s / 1048576 }'
   [ "$sum" -le $((64 * 1048576)) ] || echo "record: warning: over 64 MiB: before the next device call, gzip or leave out the largest recorded files (find benchmarks/results -size +1M)" >&2
 fi

@@ -173,7 +173,7 @@ def load_model_dir(model_dir):
     c = Config(**fields, rope_theta=hf.get("rope_theta", rope.get("rope_theta", 10000.0)),
                attention_bias=hf.get("attention_bias", hf.get("model_type") == "qwen2"))
     model = LlamaForCausalLM(c).eval()
-    state = {k: v for k, v in safetensors_io.load(os.path.join(model_dir, "model.safetensors")).items()}
+    state = safetensors_io.load(os.path.join(model_dir, "model.safetensors"))
     if c.tie_word_embeddings:
         state["lm_head.weight"] = state["model.embed_tokens.weight"]
     model.load_state_dict(state)

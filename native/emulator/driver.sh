@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
 # the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
-# links against it, then a question, reason check, reason throughput and reason bench through the CLI. Every test must run and pass: a skipped
-# one (no CUDA found) is a failure here. About 3.5 minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test
-# dependencies (mvn -q -B test-compile).
+# links against it, then a question, reason check, reason throughput and reason bench through the CLI. Every test
+# must run and pass: a skipped one (no CUDA found) is a failure here. About 3.5 minutes on two cores. Needs g++
+# (C++17), a JDK 17+ and the compiled main and test classes with the test dependencies (mvn -q -B test-compile).
 #
 # Environment: CXX (g++), JAVA (java), REASON_TEST_CLASSPATH (required: target/test-classes, target/classes and
 # the test-scope jars, JUnit's console launcher among them), CUDA_EMULATOR_MEMORY_MIB (1024; see libcuda.cpp).
