@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The committed fatbin is the one native/build.sh makes from the current sources (no nvcc needed to check). */
@@ -29,10 +30,24 @@ class FatbinTest {
 
     @Test
     void fatbinMatchesItsRecordedHash() throws Exception {
-        byte[] fatbin = resource("reason_kernels.fatbin");
+        byte[] gzipped = resource("reason_kernels.fatbin.gz");
+        byte[] fatbin = Kernels.gunzip(gzipped);
         assertEquals(recorded("reason_kernels.fatbin.sha256"), hex(sha256().digest(fatbin)),
                 "the fatbin is not the one native/build.sh recorded: run native/build.sh");
         assertTrue(fatbin.length < 4 << 20, "the fatbin should stay small, it is " + fatbin.length + " bytes");
+        // gzip -n: no file name (FLG.FNAME, bit 3) and no time (MTIME, bytes 4-7), so a rebuild of the same fatbin
+        // commits the same bytes
+        assertEquals(0, gzipped[3] & 0x08, "the fatbin was gzip'd with its file name: gzip -n, as native/build.sh");
+        assertEquals(0, gzipped[4] | gzipped[5] | gzipped[6] | gzipped[7],
+                "the fatbin was gzip'd with a time stamp: gzip -n, as native/build.sh");
+    }
+
+    @Test
+    void aDamagedFatbinIsAClearError() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Kernels.gunzip(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2}));
+        assertTrue(e.getMessage().contains("reason_kernels.fatbin.gz is damaged") && e.getMessage().contains("rebuild"),
+                e.getMessage());
     }
 
     @Test
