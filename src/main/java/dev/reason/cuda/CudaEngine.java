@@ -13,6 +13,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -84,6 +86,10 @@ public final class CudaEngine implements Engine {
     }
 
     private static Optional<String> probe() {
+        Optional<String> driver = preloadDriver();
+        if (driver.isPresent()) {
+            return driver;
+        }
         try {
             JCudaDriver.setExceptionsEnabled(true);
             cuInit(0);
@@ -103,13 +109,32 @@ public final class CudaEngine implements Engine {
         } catch (LinkageError e) {
             String problem = linkProblem(e);
             if (problem.contains("libcuda.so")) {        // the usual case: a machine without an NVIDIA driver
-                return Optional.of("no NVIDIA driver (libcuda.so.1 not found)");
+                return Optional.of("no NVIDIA driver (libcuda.so.1 not found; " + DriverLibrary.ENV + " names its folder)");
             }
             return Optional.of("JCuda's driver library cannot be loaded (" + problem + ")");
         } catch (CudaException e) {
             return Optional.of("the NVIDIA driver cannot start CUDA (" + firstLine(e) + ")");
         } catch (RuntimeException e) {
             return Optional.of("CUDA cannot start (" + firstLine(e) + ")");
+        }
+    }
+
+    /**
+     * Loads libcuda.so.1 by its path when the loader would not find it ({@link DriverLibrary}), before JCuda's
+     * library links it by name; says why not when that fails.
+     */
+    private static Optional<String> preloadDriver() {
+        Optional<Path> library;
+        try {
+            library = DriverLibrary.toPreload(System.getenv(), DriverLibrary.cached(), Files::isRegularFile);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        try {
+            library.ifPresent(path -> System.load(path.toAbsolutePath().toString()));
+            return Optional.empty();
+        } catch (UnsatisfiedLinkError e) {
+            return Optional.of("the NVIDIA driver library " + library.get() + " cannot be loaded (" + firstLine(e) + ")");
         }
     }
 
