@@ -61,9 +61,17 @@ for tool in unzip zip xz tar ldd strip; do
   command -v "$tool" >/dev/null || die "$tool is needed"
 done
 
-# 1. The shaded jar and the compiled tests, rebuilt when missing or older than the sources.
+# 1. The shaded jar and the compiled tests, rebuilt when missing or older than the sources; from scratch (mvn clean)
+# when target/classes holds a resource that src/main/resources no longer has, which a plain package would keep
+# in the jar (the fatbin before it was gzip'd: 3 MB).
 jar="$repo/target/reason.jar"
-if [ ! -f "$jar" ] || [ -n "$(find "$repo/src/main" "$repo/src/test" "$repo/pom.xml" -newer "$jar" -print -quit)" ]; then
+stale="$(cd "$repo" && [ -d target/classes ] && comm -23 \
+  <(cd target/classes && find . -type f ! -name '*.class' | LC_ALL=C sort) \
+  <(cd src/main/resources && find . -type f | LC_ALL=C sort) | head -3 | paste -sd' ' -)" || true
+if [ -n "$stale" ]; then
+  say "target/classes holds resources the sources no longer have ($stale): mvn clean package -DskipTests"
+  (cd "$repo" && mvn -B -q -Dstyle.color=never clean package -DskipTests) || die "mvn clean package failed"
+elif [ ! -f "$jar" ] || [ -n "$(find "$repo/src/main" "$repo/src/test" "$repo/pom.xml" -newer "$jar" -print -quit)" ]; then
   say "building target/reason.jar and target/test-classes (mvn -B -q package -DskipTests)"
   (cd "$repo" && mvn -B -q -Dstyle.color=never package -DskipTests) || die "mvn package failed"
 fi
