@@ -47,7 +47,7 @@ public final class Main implements Callable<Integer> {
             description = "When the vote is decided: ac-beta (P(leader beats runner-up) >= 0.95 under a Beta posterior), "
                     + "ac-dirichlet (the same over all answers, Monte Carlo), esc (the last 5 answers agree), "
                     + "gain (more chains could add under 3 points of accuracy: share x (1 - P) x chains left), "
-                    + "deepconf (warm-up chains set a confidence bar; chains below it are cut; stop at a 95% weighted share), "
+                    + "deepconf (warm-up chains set a confidence bar; chains below it are cut; stop at a 95%% weighted share), "
                     + "first-verified (the first answer a verifier accepts), decided (the rest of the sample budget "
                     + "cannot change the leader), none. Parameters after a colon, e.g. ac-beta:threshold=0.99, "
                     + "esc:window=8, gain:epsilon=0.05, deepconf:warmup=8,window=32. Default: ${DEFAULT-VALUE}.")

@@ -42,6 +42,25 @@ class CliTest {
         assertFalse(r.err().contains("\tat "), "no stack trace");
     }
 
+    /** picocli reads descriptions as format strings: a lone % prints a warning on stderr above the help. */
+    @Test
+    void everyHelpRendersWithoutFormatWarnings() {
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+            for (String[] args : new String[][] {{"--help"}, {"bench", "--help"}, {"throughput", "--help"},
+                    {"check", "--help"}}) {
+                Run r = reason(args);
+                assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
+                assertTrue(r.out().startsWith("Usage: reason"), r.out());
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void emptyOrBlankQuestion() {
         assertOneLineError(reason("--model", MODEL.toString()), ExitCodes.BAD_QUESTION, "question is empty");
