@@ -152,7 +152,23 @@ final class BenchCommand implements Callable<Integer> {
         if (ownSet(model)) {
             return Datasets.jsonl(model.path().resolve("eval").resolve(dataset + ".jsonl"));
         }
-        return Datasets.byName(dataset, sharedDatasets());
+        try {
+            return Datasets.byName(dataset, sharedDatasets());
+        } catch (IllegalArgumentException e) {
+            List<String> own = ownSets(model);
+            throw own.isEmpty() ? e : new IllegalArgumentException(e.getMessage() + ", nor one of the model's own ("
+                    + String.join(", ", own) + ")", e);
+        }
+    }
+
+    /** The held-out sets the model directory ships in eval/ (the recipe's arithmetic, word and game24). */
+    private static List<String> ownSets(ModelDirectory model) {
+        try (var files = Files.list(model.path().resolve("eval"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsonl"))
+                    .map(n -> n.substring(0, n.length() - ".jsonl".length())).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private Path sharedDatasets() {

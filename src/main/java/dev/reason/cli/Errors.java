@@ -4,6 +4,11 @@ import dev.reason.model.ModelException;
 import dev.reason.runtime.DeviceException;
 
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 /** Turns an exception that escaped a command into one line and an exit code; no stack trace unless asked for. */
 final class Errors {
@@ -23,11 +28,28 @@ final class Errors {
             err.println("reason: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        if (e instanceof FileSystemException f) {  // a path given on the command line: its message is the path alone
+            err.println("reason: cannot use " + f.getFile() + ": " + problem(f) + "; choose another path");
+            return ExitCodes.USAGE;
+        }
         if (System.getenv("REASON_DEBUG") != null) {
             e.printStackTrace(err);
         }
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
         err.println("reason: internal error: " + msg + " (REASON_DEBUG=1 prints the stack trace; please report it)");
         return ExitCodes.INTERNAL_ERROR;
+    }
+
+    private static String problem(FileSystemException f) {
+        if (f instanceof AccessDeniedException) {
+            return "permission denied";
+        } else if (f instanceof NoSuchFileException) {
+            return "no such file or folder";
+        } else if (f instanceof NotDirectoryException) {
+            return "not a folder";
+        } else if (f instanceof FileAlreadyExistsException) {
+            return "a file of that name is in the way";
+        }
+        return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
     }
 }

@@ -77,12 +77,21 @@ final class ThroughputCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream out = parent.out;
+        if (promptLen < 1 || genLen < 1) {
+            throw new IllegalArgumentException("--prompt-len and --gen-len must be at least 1, got " + promptLen
+                    + " and " + genLen);
+        }
         List<Row> rows = new ArrayList<>();
         List<KernelRow> kernels = new ArrayList<>();
-        Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
         boolean interrupted = false;
         Map<String, String> unavailable = new LinkedHashMap<>();  // device -> why it could not be opened
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+            int context = model.config().maxPositions();
+            if (promptLen + genLen > context) {  // positions the model was never trained for: not its speed
+                throw new IllegalArgumentException("--prompt-len " + promptLen + " + --gen-len " + genLen
+                        + " exceed the model's context of " + context + " positions: use shorter lengths");
+            }
+            Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
             int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?"), promptLen);
             for (String device : devices) {
                 if (interrupted) {

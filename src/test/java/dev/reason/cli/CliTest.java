@@ -190,6 +190,33 @@ class CliTest {
         assertOneLineError(reason("--stop", "esc:window", "What is 1+1?"), ExitCodes.USAGE, "key=value");
     }
 
+    @Test
+    void throughputLengthsMustFitTheModel() {
+        assertOneLineError(reason("throughput", "--model", MODEL.toString(), "--prompt-len", "0"), ExitCodes.USAGE,
+                "--prompt-len and --gen-len must be at least 1, got 0 and 256");
+        assertOneLineError(reason("throughput", "--model", MODEL.toString(), "--gen-len", "0"), ExitCodes.USAGE,
+                "got 128 and 0");
+        assertOneLineError(reason("throughput", "--model", MODEL.toString(), "--prompt-len", "500", "--gen-len", "20"),
+                ExitCodes.USAGE, "--prompt-len 500 + --gen-len 20 exceed the model's context of 512 positions");
+    }
+
+    @Test
+    void anOutputPathThatCannotBeUsedIsNamed(@TempDir Path tmp) throws IOException {
+        Path file = Files.writeString(tmp.resolve("taken"), "x");
+        assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "arithmetic", "--limit", "1",
+                "--samples", "1", "--out", file.toString()), ExitCodes.USAGE,
+                "cannot use " + file + ": a file of that name is in the way; choose another path");
+        assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "arithmetic", "--limit", "1",
+                "--samples", "1", "--out", file.resolve("below").toString()), ExitCodes.USAGE, "cannot use " + file);
+    }
+
+    @Test
+    void anUnknownDatasetListsTheModelsOwnSets() {
+        assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "nope"), ExitCodes.USAGE,
+                "not a dataset name (gsm8k, svamp, math500, aqua, game24), nor one of the model's own "
+                        + "(arithmetic, game24, word)");
+    }
+
     private static Path copyModel(Path tmp) throws IOException {
         Path dir = tmp.resolve("model");
         Files.createDirectories(dir);
