@@ -224,7 +224,13 @@ final class ThroughputCommand implements Callable<Integer> {
                 "--prompt-len", String.valueOf(promptLen), "--gen-len", String.valueOf(genLen),
                 "--threads", String.valueOf(modelOptions.threads));
         Map<Integer, Double> result = new HashMap<>();
-        Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process proc;
+        try {
+            proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {  // no such program: the comparison is missing, not the measurement
+            out.println("pytorch: not measured (cannot run --python " + python + ": point it at a python3 with torch)");
+            return result;
+        }
         ObjectMapper json = new ObjectMapper();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {

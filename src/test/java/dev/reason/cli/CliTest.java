@@ -201,6 +201,17 @@ class CliTest {
     }
 
     @Test
+    void aMissingPythonLeavesThePytorchColumnEmpty(@TempDir Path tmp) {
+        Path python = tmp.resolve("no-python");
+        Run r = reason("throughput", "--model", MODEL.toString(), "--parallel", "1", "--prompt-len", "8", "--gen-len",
+                "2", "--compare-torch", "--python", python.toString());
+        assertEquals(ExitCodes.ANSWERED, r.code(), r.err());
+        assertTrue(r.out().contains("pytorch: not measured (cannot run --python " + python
+                + ": point it at a python3 with torch)"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| cpu | 1 |") && l.endsWith("| - | - |")), r.out());
+    }
+
+    @Test
     void anOutputPathThatCannotBeUsedIsNamed(@TempDir Path tmp) throws IOException {
         Path file = Files.writeString(tmp.resolve("taken"), "x");
         assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "arithmetic", "--limit", "1",
