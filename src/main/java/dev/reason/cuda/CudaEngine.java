@@ -42,6 +42,11 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 public final class CudaEngine implements Engine {
     public enum Precision { FP32, BF16 }
 
+    /** Why CUDA is unavailable on a machine without an NVIDIA driver, the usual case: short, as auto's notice. */
+    public static final String NO_DRIVER = "no NVIDIA driver (libcuda.so.1 not found)";
+    /** What to do when the driver is there but elsewhere, for an explicit --device cuda. */
+    public static final String NO_DRIVER_HINT = "if the driver is installed elsewhere, set " + DriverLibrary.ENV
+            + " to its folder";
     private static final int MIN_COMPUTE_CAPABILITY = 80;   // the fatbin's oldest target: sm_80 (Ampere)
     private static Optional<String> unavailable;
 
@@ -109,7 +114,7 @@ public final class CudaEngine implements Engine {
         } catch (LinkageError e) {
             String problem = linkProblem(e);
             if (problem.contains("libcuda.so")) {        // the usual case: a machine without an NVIDIA driver
-                return Optional.of("no NVIDIA driver (libcuda.so.1 not found; " + DriverLibrary.ENV + " names its folder)");
+                return Optional.of(NO_DRIVER);
             }
             return Optional.of("JCuda's driver library cannot be loaded (" + problem + ")");
         } catch (CudaException e) {

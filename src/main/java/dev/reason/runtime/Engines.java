@@ -26,7 +26,8 @@ public final class Engines {
                 CudaEngine.Precision p = precision(precision);
                 Optional<String> why = CudaEngine.unavailable();
                 if (why.isPresent()) {
-                    throw new DeviceException("--device cuda: " + why.get() + "; use --device cpu (or auto)");
+                    String hint = why.get().equals(CudaEngine.NO_DRIVER) ? "; " + CudaEngine.NO_DRIVER_HINT : "";
+                    throw new DeviceException("--device cuda: " + why.get() + hint + "; use --device cpu (or auto)");
                 }
                 return CudaEngine.load(model, p, notice);
             }

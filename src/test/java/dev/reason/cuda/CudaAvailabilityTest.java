@@ -2,10 +2,13 @@ package dev.reason.cuda;
 
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.DeviceException;
+import dev.reason.runtime.Engines;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +44,21 @@ class CudaAvailabilityTest {
                     () -> CudaEngine.load(model, CudaEngine.Precision.BF16, notice -> { }));
             assertTrue(e.getMessage().startsWith("--device cuda: "), e.getMessage());
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+    }
+
+    @Test
+    void askingForCudaWithoutADriverSaysWhereToPointIt() {
+        assumeTrue(CudaEngine.unavailable().equals(Optional.of(CudaEngine.NO_DRIVER)), "a driver library is here");
+        try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
+            DeviceException e = assertThrows(DeviceException.class,
+                    () -> Engines.open(model, "cuda", 1, "bf16", notice -> { }));
+            assertEquals("--device cuda: no NVIDIA driver (libcuda.so.1 not found); if the driver is installed "
+                    + "elsewhere, set REASON_CUDA_DRIVER to its folder; use --device cpu (or auto)", e.getMessage());
+            List<String> notices = new ArrayList<>();
+            Engines.open(model, "auto", 1, "bf16", notices::add).close();
+            assertEquals(List.of("device: cpu (auto: no NVIDIA driver (libcuda.so.1 not found))"), notices,
+                    "auto's notice stays short: most machines have no NVIDIA GPU at all");
         }
     }
 
