@@ -119,11 +119,20 @@ public final class Main implements Callable<Integer> {
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println("reason: " + e.getMessage() + " (see reason --help)");
+            err.println("reason: " + e.getMessage() + questionHint(e) + " (see reason --help)");
             return ExitCodes.USAGE;
         });
         cli.setExecutionExceptionHandler((e, c, p) -> Errors.report(e, err));
         return cli.execute(args);
+    }
+
+    /** A question that starts with '-' ("-5 + 3") reads as an option: say how to pass it. */
+    private static String questionHint(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u
+                && u.getUnmatched().stream().anyMatch(arg -> arg.matches("-[\\d.(].*|-\\S*\\s.*"))) {
+            return "; a question that starts with '-' goes after --, e.g. reason -- \"-5 + 3\"";
+        }
+        return "";
     }
 
     @Override

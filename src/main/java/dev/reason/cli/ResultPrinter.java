@@ -39,7 +39,7 @@ final class ResultPrinter {
         }
         List<String> others = new ArrayList<>();
         for (VoteTally.Candidate c : r.ranking().subList(Math.min(1, r.ranking().size()), Math.min(4, r.ranking().size()))) {
-            others.add(c.answer() + " (" + c.votes() + "/" + r.votes() + ")");
+            others.add(brief(c.answer()) + " (" + c.votes() + "/" + r.votes() + ")");
         }
         if (!others.isEmpty()) {
             out.println("runner-up: " + String.join(", ", others));
@@ -57,6 +57,18 @@ final class ResultPrinter {
                         c.verdict(), c.text().strip());
             }
         }
+    }
+
+    /**
+     * A runner-up as the line shows it: a chain that runs away writes answers of hundreds of digits, which would
+     * bury the summary; the head and tail stay, and the length ({@code --json} keeps them whole).
+     */
+    static String brief(String answer) {
+        if (answer.length() <= 40) {
+            return answer;
+        }
+        return answer.substring(0, 20) + "..." + answer.substring(answer.length() - 10) + " [" + answer.length()
+                + " chars]";
     }
 
     void json(String question, SearchResult r, SamplingParams sampling, Generator.Params params, boolean abstain) {

@@ -152,6 +152,17 @@ class CliTest {
     @Test
     void unknownOption() {
         assertOneLineError(reason("--frobnicate", "What is 1+1?"), ExitCodes.USAGE, "--frobnicate");
+        assertFalse(reason("--frobnicate", "What is 1+1?").err().contains("goes after --"));
+    }
+
+    @Test
+    void aQuestionStartingWithAMinusIsShownHowToPassIt() {
+        for (String q : new String[] {"-5 + 3", "-(2*3)", "-x is what"}) {
+            assertOneLineError(reason(q), ExitCodes.USAGE,
+                    "a question that starts with '-' goes after --, e.g. reason -- \"-5 + 3\"");
+        }
+        Run r = reason("--model", MODEL.toString(), "--budget", "1x", "--quiet", "--", "-5 + 3");
+        assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
     }
 
     @Test
