@@ -31,6 +31,9 @@ public final class Datasets {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
+    /** The public sets {@link #byName} reads from the shared datasets folder. */
+    public static final List<String> NAMES = List.of("gsm8k", "svamp", "math500", "aqua", "game24");
+
     private Datasets() {
     }
 
@@ -41,7 +44,7 @@ public final class Datasets {
      */
     public static List<Problem> byName(String nameOrPath, Path sharedDatasets) {
         if (nameOrPath == null || nameOrPath.isBlank()) {
-            throw new IllegalArgumentException("no dataset given: name one of gsm8k, svamp, math500, aqua, game24 or a file");
+            throw new IllegalArgumentException("no dataset given: name one of " + String.join(", ", NAMES) + " or a file");
         }
         switch (nameOrPath.strip().toLowerCase(Locale.ROOT)) {
             case "gsm8k":
@@ -58,7 +61,7 @@ public final class Datasets {
                 Path path = Path.of(nameOrPath);
                 if (!Files.isRegularFile(path)) {
                     throw new IllegalArgumentException(nameOrPath
-                            + ": no such file, and not a dataset name (gsm8k, svamp, math500, aqua, game24)");
+                            + ": no such file, and not a dataset name (" + String.join(", ", NAMES) + ")");
                 }
                 return load(path);
         }

@@ -152,13 +152,19 @@ final class BenchCommand implements Callable<Integer> {
         if (ownSet(model)) {
             return Datasets.jsonl(model.path().resolve("eval").resolve(dataset + ".jsonl"));
         }
-        try {
-            return Datasets.byName(dataset, sharedDatasets());
-        } catch (IllegalArgumentException e) {
-            List<String> own = ownSets(model);
-            throw own.isEmpty() ? e : new IllegalArgumentException(e.getMessage() + ", nor one of the model's own ("
-                    + String.join(", ", own) + ")", e);
+        String name = dataset.strip().toLowerCase(Locale.ROOT);
+        boolean isPublic = Datasets.NAMES.contains(name);
+        List<String> own = ownSets(model);
+        if (!isPublic && !own.isEmpty() && !Files.isRegularFile(Path.of(dataset))) {
+            throw new IllegalArgumentException(dataset + ": no such file, and not a dataset name ("
+                    + String.join(", ", Datasets.NAMES) + ") nor one of the model's own (" + String.join(", ", own) + ")");
         }
+        Path shared = sharedDatasets();
+        if (isPublic && !Files.isDirectory(shared.resolve(name))) {
+            throw new IllegalArgumentException("no " + name + "/ in " + shared + ": pass --datasets-dir (or set "
+                    + "REASON_DATASETS) to the folder that holds the public sets");
+        }
+        return Datasets.byName(dataset, shared);
     }
 
     /** The held-out sets the model directory ships in eval/ (the recipe's arithmetic, word and game24). */

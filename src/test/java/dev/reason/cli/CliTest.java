@@ -233,9 +233,16 @@ class CliTest {
     }
 
     @Test
+    void aMissingDatasetsFolderSaysHowToNameIt(@TempDir Path tmp) {
+        assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "gsm8k", "--datasets-dir",
+                tmp.toString()), ExitCodes.USAGE, "no gsm8k/ in " + tmp + ": pass --datasets-dir (or set "
+                + "REASON_DATASETS) to the folder that holds the public sets");
+    }
+
+    @Test
     void anUnknownDatasetListsTheModelsOwnSets() {
         assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "nope"), ExitCodes.USAGE,
-                "not a dataset name (gsm8k, svamp, math500, aqua, game24), nor one of the model's own "
+                "not a dataset name (gsm8k, svamp, math500, aqua, game24) nor one of the model's own "
                         + "(arithmetic, game24, word)");
     }
 
