@@ -47,6 +47,7 @@ public final class CudaEngine implements Engine {
     /** What to do when the driver is there but elsewhere, for an explicit --device cuda. */
     public static final String NO_DRIVER_HINT = "if the driver is installed elsewhere, set " + DriverLibrary.ENV
             + " to its folder";
+    private static final List<String> ARCHITECTURES = List.of("llama", "mistral", "qwen2");  // config.json model_type
     private static final int MIN_COMPUTE_CAPABILITY = 80;   // the fatbin's oldest target: sm_80 (Ampere)
     private static Optional<String> unavailable;
 
@@ -189,7 +190,11 @@ public final class CudaEngine implements Engine {
             throw new DeviceException("--device cuda: " + reason + "; use --device cpu");
         });
         ModelConfig c = model.config();
-        checkShape(c);
+        String unsupported = unsupported(c);
+        if (unsupported != null) {
+            throw new DeviceException("--device cuda: the CUDA kernels do not support " + unsupported
+                    + "; use --device cpu");
+        }
         CUdevice device = new CUdevice();
         CUcontext context = new CUcontext();
         Kernels.Module module = null;
@@ -231,17 +236,18 @@ public final class CudaEngine implements Engine {
         }
     }
 
-    /** What the kernels assume of the model. */
-    private static void checkShape(ModelConfig c) {
+    /** What in the model's architecture the kernels cannot compute, or null. */
+    static String unsupported(ModelConfig c) {
         int d = c.headDim();
-        String problem = d % 2 != 0 ? "an odd head_dim (" + d + ")"
+        // The kernels compute the Llama block (RMSNorm, RoPE, GQA, SwiGLU); the weights are found through the graph
+        // whatever the architecture, so another one (Gemma's scaled norms, Qwen3's q/k norms) would load and be wrong.
+        return !ARCHITECTURES.contains(c.modelType()) ? "model_type " + c.modelType()
+                + " (they run the Llama family: " + String.join(", ", ARCHITECTURES) + ")"
+                : !c.hiddenAct().equals("silu") ? "hidden_act " + c.hiddenAct() + " (their MLP is SwiGLU, silu)"
+                : d % 2 != 0 ? "an odd head_dim (" + d + ")"
                 : d > Kernels.MAX_HEAD_DIM ? "head_dim " + d + " (over " + Kernels.MAX_HEAD_DIM + ")"
                 : c.numHeads() % c.numKvHeads() != 0 ? c.numHeads() + " heads over " + c.numKvHeads() + " KV heads"
                 : null;
-        if (problem != null) {
-            throw new DeviceException("--device cuda: the CUDA kernels do not support " + problem
-                    + "; use --device cpu");
-        }
     }
 
     /** GPU time of one kernel at one grid ("gemm_bf16 1x152x2") over a stretch of work: launches and milliseconds. */

@@ -12,6 +12,7 @@ import java.util.List;
  */
 public record ModelConfig(
         String modelType,
+        String hiddenAct,
         int vocabSize,
         int hiddenSize,
         int intermediateSize,
@@ -37,6 +38,7 @@ public record ModelConfig(
                 : rope.path("rope_theta").asDouble(10000.0);
         boolean bias = n.has("attention_bias") ? n.get("attention_bias").asBoolean() : type.equals("qwen2");
         return new ModelConfig(type,
+                n.path("hidden_act").asText("silu"),
                 required(n, "vocab_size"),
                 hidden,
                 required(n, "intermediate_size"),

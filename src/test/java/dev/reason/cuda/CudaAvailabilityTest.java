@@ -1,5 +1,6 @@
 package dev.reason.cuda;
 
+import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.DeviceException;
 import dev.reason.runtime.Engines;
@@ -13,6 +14,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -60,6 +62,28 @@ class CudaAvailabilityTest {
             assertEquals(List.of("device: cpu (auto: no NVIDIA driver (libcuda.so.1 not found))"), notices,
                     "auto's notice stays short: most machines have no NVIDIA GPU at all");
         }
+    }
+
+    @Test
+    void onlyTheLlamaFamilyRunsOnTheKernels() {
+        try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
+            ModelConfig c = model.config();
+            assertNull(CudaEngine.unsupported(c));
+            for (String type : List.of("llama", "mistral", "qwen2")) {
+                assertNull(CudaEngine.unsupported(with(c, type, "silu", c.numKvHeads())), type);
+            }
+            assertEquals("model_type gemma (they run the Llama family: llama, mistral, qwen2)",
+                    CudaEngine.unsupported(with(c, "gemma", "silu", c.numKvHeads())));
+            assertEquals("hidden_act gelu_pytorch_tanh (their MLP is SwiGLU, silu)",
+                    CudaEngine.unsupported(with(c, "llama", "gelu_pytorch_tanh", c.numKvHeads())));
+            assertEquals(c.numHeads() + " heads over 4 KV heads", CudaEngine.unsupported(with(c, "llama", "silu", 4)));
+        }
+    }
+
+    private static ModelConfig with(ModelConfig c, String modelType, String hiddenAct, int kvHeads) {
+        return new ModelConfig(modelType, hiddenAct, c.vocabSize(), c.hiddenSize(), c.intermediateSize(),
+                c.numLayers(), c.numHeads(), kvHeads, c.headDim(), c.maxPositions(), c.ropeTheta(), c.rmsNormEps(),
+                c.tieWordEmbeddings(), c.qkvBias(), c.bosTokenId(), c.eosTokenIds(), c.ropeScaling());
     }
 
     @Test
