@@ -2,6 +2,7 @@ package dev.reason.cuda;
 
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
+import dev.reason.model.RopeScaling;
 import dev.reason.runtime.DecodeBatch;
 import dev.reason.runtime.DeviceException;
 import dev.reason.runtime.Engine;
@@ -244,6 +245,8 @@ public final class CudaEngine implements Engine {
         return !ARCHITECTURES.contains(c.modelType()) ? "model_type " + c.modelType()
                 + " (they run the Llama family: " + String.join(", ", ARCHITECTURES) + ")"
                 : !c.hiddenAct().equals("silu") ? "hidden_act " + c.hiddenAct() + " (their MLP is SwiGLU, silu)"
+                : !RopeScaling.TYPES.contains(c.ropeScaling().type()) ? "rope_type " + c.ropeScaling().type()
+                + " (they scale RoPE as " + String.join(", ", RopeScaling.TYPES) + ")"
                 : d % 2 != 0 ? "an odd head_dim (" + d + ")"
                 : d > Kernels.MAX_HEAD_DIM ? "head_dim " + d + " (over " + Kernels.MAX_HEAD_DIM + ")"
                 : c.numHeads() % c.numKvHeads() != 0 ? c.numHeads() + " heads over " + c.numKvHeads() + " KV heads"

@@ -2,6 +2,8 @@ package dev.reason.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.List;
+
 /**
  * How a model scales its rotary frequencies: {@code rope_scaling} in config.json, or the same fields under
  * {@code rope_parameters} in newer files. {@code type} is {@code default}, {@code linear} or {@code llama3}
@@ -11,6 +13,8 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
                           double originalMaxPositions) {
 
     public static final RopeScaling DEFAULT = new RopeScaling("default", Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    /** The types {@link #inverseFrequencies} computes. */
+    public static final List<String> TYPES = List.of("default", "linear", "llama3");
 
     static RopeScaling fromJson(JsonNode config) {
         JsonNode r = config.path("rope_scaling").isObject() ? config.get("rope_scaling") : config.path("rope_parameters");
@@ -45,7 +49,7 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
                 return llama3(f);
             default:
                 throw new ModelException("config.json asks for rope_type \"" + type
-                        + "\", which is not supported (default, linear and llama3 are)");
+                        + "\", which is not supported (" + String.join(", ", TYPES) + " are)");
         }
     }
 

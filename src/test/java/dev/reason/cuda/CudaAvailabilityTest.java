@@ -2,6 +2,7 @@ package dev.reason.cuda;
 
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
+import dev.reason.model.RopeScaling;
 import dev.reason.runtime.DeviceException;
 import dev.reason.runtime.Engines;
 import org.junit.jupiter.api.Test;
@@ -77,13 +78,21 @@ class CudaAvailabilityTest {
             assertEquals("hidden_act gelu_pytorch_tanh (their MLP is SwiGLU, silu)",
                     CudaEngine.unsupported(with(c, "llama", "gelu_pytorch_tanh", c.numKvHeads())));
             assertEquals(c.numHeads() + " heads over 4 KV heads", CudaEngine.unsupported(with(c, "llama", "silu", 4)));
+            ModelConfig yarn = with(c, "llama", "silu", c.numKvHeads(),
+                    new RopeScaling("yarn", 4, Double.NaN, Double.NaN, 32768));
+            assertEquals("rope_type yarn (they scale RoPE as default, linear, llama3)", CudaEngine.unsupported(yarn),
+                    "refused before loading, so that auto falls back to the CPU, which runs the graph's own RoPE");
         }
     }
 
     private static ModelConfig with(ModelConfig c, String modelType, String hiddenAct, int kvHeads) {
+        return with(c, modelType, hiddenAct, kvHeads, c.ropeScaling());
+    }
+
+    private static ModelConfig with(ModelConfig c, String modelType, String hiddenAct, int kvHeads, RopeScaling rope) {
         return new ModelConfig(modelType, hiddenAct, c.vocabSize(), c.hiddenSize(), c.intermediateSize(),
                 c.numLayers(), c.numHeads(), kvHeads, c.headDim(), c.maxPositions(), c.ropeTheta(), c.rmsNormEps(),
-                c.tieWordEmbeddings(), c.qkvBias(), c.bosTokenId(), c.eosTokenIds(), c.ropeScaling());
+                c.tieWordEmbeddings(), c.qkvBias(), c.bosTokenId(), c.eosTokenIds(), rope);
     }
 
     @Test
