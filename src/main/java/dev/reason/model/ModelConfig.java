@@ -46,7 +46,7 @@ public record ModelConfig(
                 heads,
                 n.path("num_key_value_heads").asInt(heads),
                 n.path("head_dim").asInt(hidden / heads),
-                n.path("max_position_embeddings").asInt(2048),
+                context(n, type),
                 theta,
                 n.path("rms_norm_eps").asDouble(1e-6),
                 n.path("tie_word_embeddings").asBoolean(false),
@@ -59,6 +59,19 @@ public record ModelConfig(
     /** RoPE inverse frequencies, one per pair of head dimensions (headDim / 2), after the config's scaling. */
     public double[] inverseFrequencies() {
         return ropeScaling.inverseFrequencies(ropeTheta, headDim);
+    }
+
+    /**
+     * The positions a chain may use: max_position_embeddings, or the sliding window when the model has one in
+     * force (Mistral's sliding_window; Qwen2's only with use_sliding_window). Within the window, sliding and full
+     * attention are the same, so neither engine has to implement the window.
+     */
+    private static int context(JsonNode n, String type) {
+        int positions = n.path("max_position_embeddings").asInt(2048);
+        JsonNode window = n.path("sliding_window");
+        boolean inForce = n.path("use_sliding_window").asBoolean(type.equals("mistral"));
+        return inForce && window.canConvertToInt() && window.asInt() > 0 ? Math.min(positions, window.asInt())
+                : positions;
     }
 
     private static int required(JsonNode n, String field) {

@@ -46,6 +46,22 @@ class ModelDirectoryTest {
     }
 
     @Test
+    void aSlidingWindowInForceBoundsTheContext() throws Exception {
+        String base = "{\"vocab_size\": 32000, \"hidden_size\": 4096, \"intermediate_size\": 14336,"
+                + " \"num_hidden_layers\": 32, \"num_attention_heads\": 32, \"num_key_value_heads\": 8,"
+                + " \"max_position_embeddings\": 32768, ";
+        assertEquals(4096, ModelConfig.fromJson(JSON.readTree(base
+                + "\"model_type\": \"mistral\", \"sliding_window\": 4096}")).maxPositions(), "Mistral 7B v0.1");
+        assertEquals(32768, ModelConfig.fromJson(JSON.readTree(base
+                + "\"model_type\": \"mistral\", \"sliding_window\": null}")).maxPositions(), "Mistral v0.2+");
+        assertEquals(32768, ModelConfig.fromJson(JSON.readTree(base + "\"model_type\": \"qwen2\","
+                + " \"sliding_window\": 4096, \"use_sliding_window\": false}")).maxPositions(), "Qwen2: off");
+        assertEquals(4096, ModelConfig.fromJson(JSON.readTree(base + "\"model_type\": \"qwen2\","
+                + " \"sliding_window\": 4096, \"use_sliding_window\": true}")).maxPositions());
+        assertEquals(32768, ModelConfig.fromJson(JSON.readTree(base + "\"model_type\": \"llama\"}")).maxPositions());
+    }
+
+    @Test
     void configWithoutArchitectureFieldsIsRejectedClearly() throws Exception {
         ModelException e = assertThrows(ModelException.class,
                 () -> ModelConfig.fromJson(JSON.readTree("{\"model_type\": \"bert\"}")));
