@@ -1,5 +1,6 @@
 package dev.reason.bench;
 
+import dev.reason.model.TextStream;
 import dev.reason.runtime.Chain;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
@@ -11,7 +12,7 @@ import dev.reason.search.Verifiers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * Generates one problem's pool of K sampled chains (decoded in parallel, with refill) and one greedy chain,
@@ -28,12 +29,12 @@ public final class PoolGenerator {
     }
 
     private final Engine engine;
-    private final IntFunction<String> piece;
+    private final Supplier<TextStream> texts;
     private final Options o;
 
-    public PoolGenerator(Engine engine, IntFunction<String> piece, Options options) {
+    public PoolGenerator(Engine engine, Supplier<TextStream> texts, Options options) {
         this.engine = engine;
-        this.piece = piece;
+        this.texts = texts;
         this.o = options;
     }
 
@@ -66,7 +67,7 @@ public final class PoolGenerator {
     private List<Chain> decode(int[] prompt, SamplingParams params, int count, int slots, long chainSeed, int limit) {
         List<Chain> chains = new ArrayList<>();
         Generator.Params p = new Generator.Params(params, slots, limit, chainSeed, o.eosIds(), 5, true);
-        new Generator(engine, piece, p).runChains(prompt, count, chains);
+        new Generator(engine, texts, p).runChains(prompt, count, chains);
         return chains;
     }
 }

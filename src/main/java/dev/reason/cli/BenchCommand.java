@@ -115,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
             String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
-                PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::piece, new PoolGenerator.Options(
+                PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::stream, new PoolGenerator.Options(
                         sampling, samples, decoding.parallel, maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
                         saveConfidence));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);

@@ -164,7 +164,7 @@ public final class Main implements Callable<Integer> {
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision,
                     quiet || json ? s -> { } : err::println)) {
                 Progress progress = new Progress(err, !quiet && !json && System.console() != null);
-                Search search = new Search(engine, model.tokenizer()::piece, params, budget, voting, rule, verifier, Clock.SYSTEM);
+                Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier, Clock.SYSTEM);
                 SearchResult result = search.run(q, prompt, interrupted::get, progress::show);
                 boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
                 progress.clear();

@@ -194,7 +194,7 @@ final class ThroughputCommand implements Callable<Integer> {
     private Generator.Stats measure(Engine engine, int[] prompt, int p, int tokens) {
         Generator.Params params = new Generator.Params(
                 new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5, false);
-        return new Generator(engine, i -> "", params).runChains(prompt, p, new ArrayList<>());
+        return new Generator(engine, () -> i -> "", params).runChains(prompt, p, new ArrayList<>());
     }
 
     private double roofline(CudaEngine cuda, int chains) {

@@ -2,6 +2,7 @@ package dev.reason.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ public final class Tokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final String[] pieces;
+    private final TokenBytes tokenBytes;  // null: a decoder TokenBytes does not model
 
     Tokenizer(Path tokenizerJson, int vocabSize) {
         try {
@@ -31,6 +33,11 @@ public final class Tokenizer implements AutoCloseable {
                     + e.getMessage() + "): re-export the model directory", e);
         }
         pieces = new String[vocabSize];
+        try {
+            tokenBytes = TokenBytes.of(new ObjectMapper().readTree(tokenizerJson.toFile()), vocabSize);
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + tokenizerJson + " (" + e.getMessage() + ")", e);
+        }
     }
 
     public int[] encode(String text) {
@@ -62,6 +69,14 @@ public final class Tokenizer implements AutoCloseable {
             pieces[id] = p;
         }
         return p;
+    }
+
+    /**
+     * A new chain's text stream. Vocabularies whose decoder {@link TokenBytes} does not model get each token
+     * decoded alone, which is exact for them only when no character spans two tokens.
+     */
+    public TextStream stream() {
+        return tokenBytes != null ? tokenBytes.stream() : this::piece;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.reason.runtime;
 
+import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
@@ -8,7 +9,7 @@ import dev.reason.sampling.TokenChoice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The decode loop: many chains of one prompt decoded together, with continuous refill.
@@ -23,7 +24,7 @@ public final class Generator {
     public static final String ANSWER_MARK = "####";
 
     private final Engine engine;
-    private final IntFunction<String> piece;
+    private final Supplier<TextStream> texts;
     private final Params params;
 
     /**
@@ -81,11 +82,11 @@ public final class Generator {
     }
 
     /**
-     * @param piece the text of one token (to see a chain's answer line while it is being written)
+     * @param texts a new text stream per chain (to see a chain's answer line while it is being written)
      */
-    public Generator(Engine engine, IntFunction<String> piece, Params params) {
+    public Generator(Engine engine, Supplier<TextStream> texts, Params params) {
         this.engine = engine;
-        this.piece = piece;
+        this.texts = texts;
         this.params = params;
     }
 
@@ -221,6 +222,7 @@ public final class Generator {
         final FloatList logprobs = new FloatList();
         final List<float[]> top = new ArrayList<>();
         final StringBuilder text = new StringBuilder();
+        final TextStream stream = texts.get();
         int answerAt = -1;
 
         Running(int index, SplittableRandom random) {
@@ -239,7 +241,7 @@ public final class Generator {
             logprobs.add(c.logprob());
             top.add(c.topLogprobs());
             int before = text.length();
-            text.append(piece.apply(c.token()));
+            text.append(stream.next(c.token()));
             if (!params.stopAtAnswer()) {
                 return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;
             }

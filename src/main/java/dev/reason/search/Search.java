@@ -1,5 +1,6 @@
 package dev.reason.search;
 
+import dev.reason.model.TextStream;
 import dev.reason.runtime.Chain;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.FinishReason;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * Self-consistency search: spends a budget on parallel chains of thought, extracts each chain's answer,
@@ -22,7 +23,7 @@ import java.util.function.IntFunction;
  */
 public final class Search {
     private final Engine engine;
-    private final IntFunction<String> piece;
+    private final Supplier<TextStream> texts;
     private final Generator.Params params;
     private final Budget budget;
     private final Strategy strategy;
@@ -34,10 +35,10 @@ public final class Search {
      * @param verifier checks chains for the {@code verified} strategy and the {@code first-verified} rule;
      *                 {@link Verifier#none()} otherwise
      */
-    public Search(Engine engine, IntFunction<String> piece, Generator.Params params, Budget budget, Strategy strategy,
+    public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, Strategy strategy,
                   StopRule rule, Verifier verifier, Clock clock) {
         this.engine = engine;
-        this.piece = piece;
+        this.texts = texts;
         this.params = params;
         this.budget = budget;
         this.strategy = strategy;
@@ -47,9 +48,9 @@ public final class Search {
     }
 
     /** Plain majority voting, no verifier. */
-    public Search(Engine engine, IntFunction<String> piece, Generator.Params params, Budget budget, StopRule rule,
+    public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, StopRule rule,
                   Clock clock) {
-        this(engine, piece, params, budget, Strategy.majority(), rule, Verifier.none(), clock);
+        this(engine, texts, params, budget, Strategy.majority(), rule, Verifier.none(), clock);
     }
 
     /**
@@ -59,7 +60,7 @@ public final class Search {
      */
     public SearchResult run(String question, int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
         Run run = new Run(question, interrupted, progress);
-        run.stats = new Generator(engine, piece, params).run(prompt, run);
+        run.stats = new Generator(engine, texts, params).run(prompt, run);
         return run.snapshot(true);
     }
 

@@ -254,7 +254,7 @@ class CudaEngineTest {
                                       String question) {
         Generator.Params params = new Generator.Params(sampling, parallel, 96, seed, model.eosIds(), 5, true);
         List<Chain> done = new ArrayList<>();
-        new Generator(engine, model.tokenizer()::piece, params).runChains(model.promptIds(question), count, done);
+        new Generator(engine, model.tokenizer()::stream, params).runChains(model.promptIds(question), count, done);
         return done;
     }
 

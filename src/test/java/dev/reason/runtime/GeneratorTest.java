@@ -23,7 +23,7 @@ class GeneratorTest {
         int[] eos = model.eosIds();
         var params = new Generator.Params(new SamplingParams(1.0f, 1.0f, 0, 0f), parallel, 48, seed, eos, 3, true);
         List<Chain> done = new ArrayList<>();
-        new Generator(engine, model.tokenizer()::piece, params)
+        new Generator(engine, model.tokenizer()::stream, params)
                 .runChains(model.promptIds("What is 12 * 7 - 5?"), chains, done);
         return done;
     }

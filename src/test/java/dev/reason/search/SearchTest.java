@@ -22,7 +22,7 @@ class SearchTest {
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3, true);
-        return new Search(engine, ScriptedEngine::piece, params, Budget.parse(budget), rule, clock)
+        return new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget), rule, clock)
                 .run("q", PROMPT, interrupted, r -> { });
     }
 
@@ -32,7 +32,7 @@ class SearchTest {
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 2, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3, true);
-        return new Search(engine, ScriptedEngine::piece, params, Budget.parse(budget), strategy, rule,
+        return new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget), strategy, rule,
                 Verifiers.forQuestion(question), clock).run(question, PROMPT, () -> false, r -> { });
     }
 

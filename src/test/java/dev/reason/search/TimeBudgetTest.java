@@ -22,7 +22,7 @@ class TimeBudgetTest {
             Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 16, 400, 1,
                     model.eosIds(), 5, true);
             long t0 = System.nanoTime();
-            SearchResult r = new Search(engine, model.tokenizer()::piece, params, Budget.parse("10s"), StopRule.none(),
+            SearchResult r = new Search(engine, model.tokenizer()::stream, params, Budget.parse("10s"), StopRule.none(),
                     Clock.SYSTEM).run(q, prompt, () -> false, x -> { });
             double wall = (System.nanoTime() - t0) / 1e9;
             assertTrue(r.stopReason() == StopReason.TIME, "stopped by " + r.stopReason());
