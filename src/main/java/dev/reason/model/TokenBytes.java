@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -120,30 +121,32 @@ final class TokenBytes {
     }
 
     private static byte[] bytes(String token, Kind kind, boolean byteFallback) {
-        switch (kind) {
-            case BYTE_LEVEL: {  // every character mapped back to its byte, or the token's own UTF-8 if one is not
-                byte[] out = new byte[token.length()];
-                for (int i = 0; i < token.length(); i++) {
-                    Byte b = BYTE_OF_CHAR.get(token.charAt(i));
-                    if (b == null) {
-                        return token.getBytes(StandardCharsets.UTF_8);
-                    }
-                    out[i] = b;
-                }
-                return out;
-            }
-            case SENTENCEPIECE:
-                if (byteFallback && token.length() == 6 && token.startsWith("<0x") && token.endsWith(">")) {
-                    try {
-                        return new byte[] {(byte) Integer.parseInt(token.substring(3, 5), 16)};
-                    } catch (NumberFormatException notAByte) {
-                        // an ordinary token that looks like one
-                    }
-                }
-                return token.replace(SPACE_MARK, " ").getBytes(StandardCharsets.UTF_8);
-            default:
+        return switch (kind) {
+            case BYTE_LEVEL -> byteLevel(token);
+            case SENTENCEPIECE -> byteFallback && isByteToken(token)
+                    ? new byte[] {(byte) Integer.parseInt(token.substring(3, 5), 16)}
+                    : token.replace(SPACE_MARK, " ").getBytes(StandardCharsets.UTF_8);
+            case PLAIN -> token.getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    /** Every character mapped back to its byte, or the token's own UTF-8 if one of them is not in the map. */
+    private static byte[] byteLevel(String token) {
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < token.length(); i++) {
+            Byte b = BYTE_OF_CHAR.get(token.charAt(i));
+            if (b == null) {
                 return token.getBytes(StandardCharsets.UTF_8);
+            }
+            out[i] = b;
         }
+        return out;
+    }
+
+    /** {@code <0xNN>}: one byte of a character the vocabulary has no token for. */
+    private static boolean isByteToken(String token) {
+        return token.length() == 6 && token.startsWith("<0x") && token.endsWith(">")
+                && HexFormat.isHexDigit(token.charAt(3)) && HexFormat.isHexDigit(token.charAt(4));
     }
 
     /** GPT-2's map of the 256 bytes to printable characters (printable ASCII and Latin-1 map to themselves). */
