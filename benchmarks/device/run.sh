@@ -221,6 +221,7 @@ if [ "$have_bin" = 1 ]; then
   say "bundle: $(grep '^built:' "$B/BUNDLE.txt" 2>/dev/null | cut -d' ' -f2-)"
   envset bundle "$(grep '^built:' "$B/BUNDLE.txt" 2>/dev/null | awk '{ print $4 }')"
   say "java: $(timeout 30 "$B/jre/bin/java" -version 2>&1 | head -1); $(timeout 30 "$BIN" --version 2>&1 | head -1)"
+  say "$(timeout 60 "$BIN" --version 2>&1 | grep -m 1 '^cuda: ' || echo 'cuda: (this build does not say)')"
   if timeout 30 "$BIN" --help 2>/dev/null | grep -qE '^\s+check\b'; then has_check=1; fi
   envset has_check "$has_check"
   if ldd "$B/jre/lib/libfontmanager.so" > /dev/null 2>&1 && ! LD_LIBRARY_PATH="$B/jre/lib:$B/jre/lib/server" ldd "$B/jre/lib/libfontmanager.so" 2>&1 | grep -v libjvm | grep -q 'not found'; then

@@ -1,5 +1,6 @@
 package dev.reason.cli;
 
+import dev.reason.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
 import dev.reason.runtime.DeviceException;
@@ -212,7 +213,8 @@ public final class Main implements Callable<Integer> {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"reason " + (v == null ? "dev" : v) + " (Java " + System.getProperty("java.version") + ")"};
+            return new String[] {"reason " + (v == null ? "dev" : v) + " (Java " + System.getProperty("java.version") + ")",
+                    CudaEngine.describe()};
         }
     }
 }

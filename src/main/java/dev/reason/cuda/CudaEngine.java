@@ -29,6 +29,7 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
@@ -145,6 +146,36 @@ public final class CudaEngine implements Engine {
         }
     }
 
+    /**
+     * One line on the GPU the engine would run on, or on why it cannot run (for {@code reason --version}): what
+     * to look at first when {@code --device auto} picks the CPU.
+     */
+    public static String describe() {
+        Optional<String> why = unavailable();
+        if (why.isPresent()) {
+            return "cuda: not available (" + why.get() + (why.get().equals(NO_DRIVER) ? "; " + NO_DRIVER_HINT : "")
+                    + ")";
+        }
+        try {
+            CUdevice device = new CUdevice();
+            cuDeviceGet(device, 0);
+            int[] driver = new int[1];
+            cuDriverGetVersion(driver);
+            int capability = computeCapability(device);
+            return "cuda: " + deviceName(device) + ", compute capability " + capability / 10 + "." + capability % 10
+                    + ", driver for CUDA " + Kernels.cudaVersion(driver[0]) + "; kernels built with CUDA "
+                    + Kernels.builtWith();
+        } catch (RuntimeException e) {
+            return "cuda: not available (" + firstLine(e) + ")";
+        }
+    }
+
+    private static String deviceName(CUdevice device) {
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        return new String(name, StandardCharsets.US_ASCII).split("\0", 2)[0];
+    }
+
     private static int computeCapability(CUdevice device) {
         return 10 * attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
                 + attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
@@ -203,8 +234,7 @@ public final class CudaEngine implements Engine {
             cuDeviceGet(device, 0);
             cuDevicePrimaryCtxRetain(context, device);
             cuCtxSetCurrent(context);
-            byte[] name = new byte[256];
-            cuDeviceGetName(name, name.length, device);
+            String name = deviceName(device);
             long[] free = new long[1];
             long[] total = new long[1];
             cuMemGetInfo(free, total);
@@ -216,7 +246,7 @@ public final class CudaEngine implements Engine {
             }
             module = new Kernels.Module();
             DeviceWeights weights = OnnxWeights.read(model, host -> DeviceWeights.upload(host, c, precision));
-            return new CudaEngine(device, context, new String(name, StandardCharsets.US_ASCII).split("\0", 2)[0],
+            return new CudaEngine(device, context, name,
                     total[0], c, precision, notice, module, gpu(device), weights);
         } catch (RuntimeException e) {
             try {

@@ -156,6 +156,12 @@ final class Kernels {
         return version / 1000 + "." + version % 1000 / 10;
     }
 
+    /** The CUDA release the kernels were built with ("13.0"), recorded beside the fatbin, or "?". */
+    static String builtWith() {
+        byte[] version = Module.resource(FATBIN_CUDA_VERSION);
+        return version == null ? "?" : new String(version, StandardCharsets.US_ASCII).strip();
+    }
+
     /**
      * Why the module did not load, in one line: a driver for an older CUDA than the kernels were built with
      * (the usual case), or else the driver's own error.
@@ -305,9 +311,7 @@ final class Kernels {
             } catch (CudaException e) {
                 int[] driver = new int[1];
                 cuDriverGetVersion(driver);
-                byte[] version = resource(FATBIN_CUDA_VERSION);
-                String built = version == null ? "?" : new String(version, StandardCharsets.US_ASCII).strip();
-                throw new DeviceException(loadFailure(driver[0], built, e.getMessage()));
+                throw new DeviceException(loadFailure(driver[0], builtWith(), e.getMessage()));
             }
             // Since CUDA 12.2 a module's kernels load lazily, at their first cuModuleGetFunction. Load them all
             // now: never inside a graph capture, nor after a batch has taken the GPU's memory (where the load's

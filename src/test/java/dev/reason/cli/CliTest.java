@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,6 +60,21 @@ class CliTest {
             System.setErr(stderr);
         }
         assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void versionSaysWhetherTheGpuEngineCanRun() {
+        Run r = reason("--version");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(lines.get(0).startsWith("reason "), lines.get(0));
+        String cuda = CudaEngine.unavailable().map(why -> "cuda: not available (" + why).orElse("cuda: ");
+        assertTrue(lines.get(1).startsWith(cuda), lines.get(1));
+        if (CudaEngine.unavailable().equals(java.util.Optional.of(CudaEngine.NO_DRIVER))) {
+            assertTrue(lines.get(1).endsWith("; if the driver is installed elsewhere, set REASON_CUDA_DRIVER to its "
+                    + "folder)"), lines.get(1));
+        }
     }
 
     @Test
