@@ -2,28 +2,96 @@ package dev.reason.model;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** The model's chat template (Jinja), rendered as transformers does: trim and lstrip blocks on. */
+/**
+ * The model's chat template (Jinja), rendered as transformers does: trim and lstrip blocks on, {@code raise_exception}
+ * and {@code strftime_now} defined. jinjava by default ignores the {@code -} of {@code {{- ... }}}, which the Llama
+ * family's templates (Qwen2.5, Llama 3) put before nearly every expression, so Jinja's trimming is switched on
+ * (ChatTemplateTest compares with jinja2's output).
+ */
 public final class ChatTemplate {
     private final Jinjava jinjava;
     private final String template;
     private final String bosToken;
     private final String eosToken;
+    private final Clock clock;
 
     ChatTemplate(String template, String bosToken, String eosToken) {
+        this(template, bosToken, eosToken, Clock.systemDefaultZone());
+    }
+
+    ChatTemplate(String template, String bosToken, String eosToken, Clock clock) {
         this.template = template;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
-        jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        this.clock = clock;
+        jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withLegacyOverrides(LegacyOverrides.newBuilder()
+                        .withUseTrimmingForNotesAndExpressions(true)   // {{- x -}} trims as in Jinja
+                        .build()).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
+                "", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
+    }
+
+    /** The time strftime_now reads while a prompt is rendered. */
+    private static final ThreadLocal<LocalDateTime> NOW = new ThreadLocal<>();
+
+    /** Called from templates as {@code strftime_now('%d %b %Y')} (Llama 3 writes today's date into its prompt). */
+    public static String strftimeNow(String format) {
+        LocalDateTime now = NOW.get() != null ? NOW.get() : LocalDateTime.now();
+        return strftime(format, now);
+    }
+
+    /** Python's strftime for the directives templates use, in the C locale; others stay as written. */
+    static String strftime(String format, LocalDateTime t) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c != '%' || i + 1 == format.length()) {
+                out.append(c);
+                continue;
+            }
+            char d = format.charAt(++i);
+            String pattern = switch (d) {
+                case 'd' -> "dd";
+                case 'm' -> "MM";
+                case 'Y' -> "yyyy";
+                case 'y' -> "yy";
+                case 'b' -> "MMM";
+                case 'B' -> "MMMM";
+                case 'a' -> "EEE";
+                case 'A' -> "EEEE";
+                case 'H' -> "HH";
+                case 'I' -> "hh";
+                case 'M' -> "mm";
+                case 'S' -> "ss";
+                case 'p' -> "a";
+                case 'j' -> "DDD";
+                default -> null;
+            };
+            if (d == '%') {
+                out.append('%');
+            } else if (pattern == null) {
+                out.append('%').append(d);
+            } else {
+                out.append(DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH).format(t));
+            }
+        }
+        return out.toString();
     }
 
     /** The template's own message: jinjava replaces an exception thrown in a function by a generic one. */
@@ -42,12 +110,22 @@ public final class ChatTemplate {
         ctx.put("add_generation_prompt", true);
         ctx.put("bos_token", bosToken);
         ctx.put("eos_token", eosToken);
+        // Jinja's globals are variables too: templates test "strftime_now is defined" before calling it
+        ctx.put("strftime_now", "function");
+        ctx.put("raise_exception", "function");
         RAISED.remove();
-        RenderResult r = jinjava.renderForResult(template, ctx);
+        NOW.set(LocalDateTime.now(clock));
+        RenderResult r;
+        try {
+            r = jinjava.renderForResult(template, ctx);
+        } finally {
+            NOW.remove();
+        }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 String raised = RAISED.get();
-                throw new ModelException("the chat template failed: " + (raised != null ? raised : e.getMessage()));
+                throw new ModelException("the chat template failed: " + (raised != null ? raised : e.getMessage()
+                        + " (Python-only Jinja, which jinjava lacks: rewrite that part of the model's chat template)"));
             }
         }
         return r.getOutput();

@@ -1,0 +1,57 @@
+package dev.reason.model;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Chat templates written with the Jinja the Llama family's templates use (ChatML with a default system prompt and
+ * loop.first, header ids with a date from strftime_now and messages[1:], {{- ... }} trimming everywhere, filters
+ * inside concatenations) render as transformers renders them: the expected files come from jinja2
+ * (src/test/resources/chat-templates/render.py, strftime_now fixed to 5 January 2025).
+ */
+class ChatTemplateTest {
+    private static final Path DIR = Path.of("src", "test", "resources", "chat-templates");
+    private static final String QUESTION = "  What is 12 \u00d7 7 - 5?  ";
+    private static final Clock DAY = Clock.fixed(LocalDateTime.of(2025, 1, 5, 9, 30).toInstant(ZoneOffset.UTC),
+            ZoneOffset.UTC);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chatml-tools", "chatml-loop", "header-ids"})
+    void rendersAsJinja2Does(String name) throws Exception {
+        assertEquals(Files.readString(DIR.resolve(name + ".expected"), StandardCharsets.UTF_8), render(name));
+    }
+
+    /** Qwen3's style (messages[::-1], Python string methods) is beyond jinjava: refused in one line, not garbled. */
+    @Test
+    void pythonOnlyJinjaIsRefusedClearly() {
+        ModelException e = assertThrows(ModelException.class, () -> render("think-namespace"));
+        assertTrue(e.getMessage().startsWith("the chat template failed: ") && e.getMessage().endsWith(
+                "(Python-only Jinja, which jinjava lacks: rewrite that part of the model's chat template)"),
+                e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void strftimeWritesPythonsDirectives() {
+        LocalDateTime t = LocalDateTime.of(2025, 1, 5, 14, 7, 9);
+        assertEquals("05 Jan 2025", ChatTemplate.strftime("%d %b %Y", t));
+        assertEquals("Sunday, January 05 25 14:07:09 005 %q 100%", ChatTemplate.strftime("%A, %B %d %y %H:%M:%S %j %q 100%%", t));
+    }
+
+    private static String render(String name) throws Exception {
+        String template = Files.readString(DIR.resolve(name + ".jinja"), StandardCharsets.UTF_8);
+        return new ChatTemplate(template, "<s>", "</s>", DAY).prompt(QUESTION);
+    }
+}

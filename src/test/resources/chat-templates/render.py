@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Writes NAME.expected beside each NAME.jinja here: the prompt transformers' apply_chat_template renders for one
+user question (jinja2 with trim_blocks, lstrip_blocks and loopcontrols; raise_exception, strftime_now and tojson
+as transformers defines them), with strftime_now fixed to 2025-01-05 so that the files do not change with the day.
+ChatTemplateTest renders the same templates with jinjava and compares. Run from this folder with python3 (jinja2
+3.x, Debian's python3-jinja2)."""
+import datetime
+import glob
+import json
+import os
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+QUESTION = "  What is 12 \u00d7 7 - 5?  "
+DAY = datetime.datetime(2025, 1, 5)
+
+
+def raise_exception(message):
+    raise jinja2.exceptions.TemplateError(message)
+
+
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+env.filters["tojson"] = tojson
+env.globals["raise_exception"] = raise_exception
+env.globals["strftime_now"] = lambda fmt: DAY.strftime(fmt)
+here = os.path.dirname(os.path.abspath(__file__))
+for path in sorted(glob.glob(os.path.join(here, "*.jinja"))):
+    with open(path, encoding="utf-8") as f:
+        template = env.from_string(f.read())
+    out = template.render(messages=[{"role": "user", "content": QUESTION}], add_generation_prompt=True,
+                          bos_token="<s>", eos_token="</s>")
+    with open(path[:-len(".jinja")] + ".expected", "w", encoding="utf-8", newline="") as f:
+        f.write(out)
+    print(os.path.basename(path), len(out))
