@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Chat templates written with the Jinja the Llama family's templates use (ChatML with a default system prompt and
  * loop.first, header ids with a date from strftime_now and messages[1:], {{- ... }} trimming everywhere, filters
- * inside concatenations) render as transformers renders them: the expected files come from jinja2
- * (src/test/resources/chat-templates/render.py, strftime_now fixed to 5 January 2025).
+ * inside concatenations, "not x is defined" guards and a namespace, as R1-style templates open) render as
+ * transformers renders them: the expected files come from jinja2 (src/test/resources/chat-templates/render.py,
+ * strftime_now fixed to 5 January 2025).
  */
 class ChatTemplateTest {
     private static final Path DIR = Path.of("src", "test", "resources", "chat-templates");
@@ -28,7 +29,7 @@ class ChatTemplateTest {
             ZoneOffset.UTC);
 
     @ParameterizedTest
-    @ValueSource(strings = {"chatml-tools", "chatml-loop", "header-ids"})
+    @ValueSource(strings = {"chatml-tools", "chatml-loop", "header-ids", "guards"})
     void rendersAsJinja2Does(String name) throws Exception {
         assertEquals(Files.readString(DIR.resolve(name + ".expected"), StandardCharsets.UTF_8), render(name));
     }
