@@ -62,10 +62,23 @@ public final class ModelDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw new ModelException("cannot read " + file + ": " + e.getMessage());
         }
-        if (tokConfig.path("chat_template").isTextual()) {
-            return tokConfig.get("chat_template").asText();
+        return configuredTemplate(tokConfig);
+    }
+
+    /**
+     * tokenizer_config.json's chat_template: a string, or a list of named ones, of which transformers uses "default"
+     * (the others are for tool use or retrieval); without one, a base model's prompt is the question itself.
+     */
+    static String configuredTemplate(JsonNode tokConfig) {
+        JsonNode t = tokConfig.path("chat_template");
+        if (t.isTextual()) {
+            return t.asText();
         }
-        // A base model without a template: the question itself is the prompt.
+        for (JsonNode named : t) {
+            if (named.path("name").asText().equals("default") && named.path("template").isTextual()) {
+                return named.get("template").asText();
+            }
+        }
         return "{{ bos_token }}{% for m in messages %}{{ m['content'] }}\n{% endfor %}";
     }
 

@@ -62,6 +62,16 @@ class ModelDirectoryTest {
     }
 
     @Test
+    void aListOfNamedChatTemplatesUsesTheDefaultOne() throws Exception {
+        assertEquals("D", ModelDirectory.configuredTemplate(JSON.readTree("{\"chat_template\": [{\"name\": \"tool_use\","
+                + " \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}")));
+        assertEquals("S", ModelDirectory.configuredTemplate(JSON.readTree("{\"chat_template\": \"S\"}")));
+        String none = ModelDirectory.configuredTemplate(JSON.readTree("{\"chat_template\": [{\"name\": \"rag\", "
+                + "\"template\": \"R\"}]}"));
+        assertEquals("What?\n", new ChatTemplate(none, "", "").prompt("What?"), "no default: the question itself");
+    }
+
+    @Test
     void configWithoutArchitectureFieldsIsRejectedClearly() throws Exception {
         ModelException e = assertThrows(ModelException.class,
                 () -> ModelConfig.fromJson(JSON.readTree("{\"model_type\": \"bert\"}")));
