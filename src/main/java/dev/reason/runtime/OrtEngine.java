@@ -82,6 +82,10 @@ public final class OrtEngine implements Engine {
                 }
                 TensorInfo t = (TensorInfo) past.getInfo();
                 long[] shape = t.getShape();
+                if (t.type == OnnxJavaType.FLOAT16 || t.type == OnnxJavaType.BFLOAT16) {
+                    throw new ModelException("model.onnx keeps its KV cache in " + t.type + ": the CPU engine runs"
+                            + " fp32 exports (export without --dtype fp16), or use --device cuda");
+                }
                 if (t.type != OnnxJavaType.FLOAT || shape.length != 4
                         || (shape[1] > 0 && shape[1] != c.numKvHeads()) || (shape[3] > 0 && shape[3] != c.headDim())) {
                     throw new ModelException(pastName + " in model.onnx is " + t.type + " " + java.util.Arrays.toString(shape)

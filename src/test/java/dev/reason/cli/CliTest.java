@@ -78,6 +78,12 @@ class CliTest {
     }
 
     @Test
+    void anFp16ExportIsToldToUseFp32OrTheGpu() {
+        assertOneLineError(reason("--model", "src/test/resources/models/fp16-kv", "--device", "cpu", "What is 1+1?"),
+                ExitCodes.MODEL, "model.onnx keeps its KV cache in FLOAT16: the CPU engine runs fp32 exports");
+    }
+
+    @Test
     void emptyOrBlankQuestion() {
         assertOneLineError(reason("--model", MODEL.toString()), ExitCodes.BAD_QUESTION, "question is empty");
         assertOneLineError(reason("--model", MODEL.toString(), "   "), ExitCodes.BAD_QUESTION, "question is empty");
