@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason.bench.EngineCheck;
+import dev.reason.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
+import dev.reason.runtime.DeviceException;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Engines;
 
@@ -49,6 +51,10 @@ final class CheckCommand implements Callable<Integer> {
         if (prompts < 1 || steps < 1) {
             throw new IllegalArgumentException("--prompts and --steps must be at least 1");
         }
+        CudaEngine.unavailable().ifPresent(why -> {  // not Engines' "--device cuda: ... use --device cpu": no such option here
+            throw new DeviceException("reason check compares the CUDA engine with ONNX Runtime and needs a GPU: " + why
+                    + (why.equals(CudaEngine.NO_DRIVER) ? "; " + CudaEngine.NO_DRIVER_HINT : ""));
+        });
         EngineCheck.Tolerance tolerance = modelOptions.precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir());
              Engine cuda = Engines.open(model, "cuda", modelOptions.threads, modelOptions.precision, parent.err::println);

@@ -149,7 +149,9 @@ class CliTest {
     void cudaWithoutAGpuEngine() {
         Assumptions.assumeTrue(CudaEngine.unavailable().isPresent(), "this machine has a usable GPU");
         assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda", "What is 1+1?"), ExitCodes.DEVICE, "--device cuda");
-        assertOneLineError(reason("check", "--model", MODEL.toString()), ExitCodes.DEVICE, "--device cuda");
+        Run check = reason("check", "--model", MODEL.toString());
+        assertOneLineError(check, ExitCodes.DEVICE, "reason check compares the CUDA engine with ONNX Runtime and needs a GPU: ");
+        assertFalse(check.err().contains("--device"), "check has no --device option: " + check.err());
         Run cudaOnly = reason("throughput", "--model", MODEL.toString(), "--device", "cuda", "--parallel", "1");
         assertOneLineError(cudaOnly, ExitCodes.DEVICE, "--device cuda");
         assertEquals("", cudaOnly.out(), "no empty table");
