@@ -37,13 +37,10 @@ fi
 rm -f "$build"/hs_err_*.log
 # DRIVER_BY_NAME=1: the driver stays off the loader's path and REASON_CUDA_DRIVER names its folder instead.
 on_driver() {
-    if [ "${DRIVER_BY_NAME:-0}" = 1 ]; then
-        REASON_CUDA_DRIVER="$PWD/$build" "$java" -Djava.awt.headless=true \
-            "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" -cp "$REASON_TEST_CLASSPATH" "$@"
-    else
-        LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$java" -Djava.awt.headless=true \
-            "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" -cp "$REASON_TEST_CLASSPATH" "$@"
-    fi
+    local found_by=(LD_LIBRARY_PATH="$PWD/$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+    [ "${DRIVER_BY_NAME:-0}" != 1 ] || found_by=(REASON_CUDA_DRIVER="$PWD/$build")
+    env "${found_by[@]}" "$java" -Djava.awt.headless=true "-XX:ErrorFile=$PWD/$build/hs_err_%p.log" \
+        -cp "$REASON_TEST_CLASSPATH" "$@"
 }
 
 # -Xss64m: the launcher runs the tests on the main thread, and ONNX Runtime overflows its default 1 MB stack.

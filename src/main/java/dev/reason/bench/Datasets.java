@@ -37,6 +37,12 @@ public final class Datasets {
     private Datasets() {
     }
 
+    /** The error for a dataset that is neither a file nor a known name ({@code ownSets}: the model's, if any). */
+    public static String unknown(String nameOrPath, List<String> ownSets) {
+        return nameOrPath + ": no such file, and not a dataset name (" + String.join(", ", NAMES) + ")"
+                + (ownSets.isEmpty() ? "" : " nor one of the model's own (" + String.join(", ", ownSets) + ")");
+    }
+
     /**
      * A public set by name ({@code gsm8k}, {@code svamp}, {@code math500}, {@code aqua}, {@code game24}; the last
      * gives the standard test ranks 901-1000) read from {@code sharedDatasets}, or else a file path loaded by
@@ -60,8 +66,7 @@ public final class Datasets {
             default:
                 Path path = Path.of(nameOrPath);
                 if (!Files.isRegularFile(path)) {
-                    throw new IllegalArgumentException(nameOrPath
-                            + ": no such file, and not a dataset name (" + String.join(", ", NAMES) + ")");
+                    throw new IllegalArgumentException(unknown(nameOrPath, List.of()));
                 }
                 return load(path);
         }

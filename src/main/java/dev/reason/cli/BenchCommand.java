@@ -156,8 +156,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean isPublic = Datasets.NAMES.contains(name);
         List<String> own = ownSets(model);
         if (!isPublic && !own.isEmpty() && !Files.isRegularFile(Path.of(dataset))) {
-            throw new IllegalArgumentException(dataset + ": no such file, and not a dataset name ("
-                    + String.join(", ", Datasets.NAMES) + ") nor one of the model's own (" + String.join(", ", own) + ")");
+            throw new IllegalArgumentException(Datasets.unknown(dataset, own));
         }
         Path shared = sharedDatasets();
         if (isPublic && !Files.isDirectory(shared.resolve(name))) {

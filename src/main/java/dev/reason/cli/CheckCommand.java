@@ -51,9 +51,8 @@ final class CheckCommand implements Callable<Integer> {
         if (prompts < 1 || steps < 1) {
             throw new IllegalArgumentException("--prompts and --steps must be at least 1");
         }
-        CudaEngine.unavailable().ifPresent(why -> {  // not Engines' "--device cuda: ... use --device cpu": no such option here
-            throw new DeviceException("reason check compares the CUDA engine with ONNX Runtime and needs a GPU: " + why
-                    + (why.equals(CudaEngine.NO_DRIVER) ? "; " + CudaEngine.NO_DRIVER_HINT : ""));
+        CudaEngine.unavailableWithAdvice().ifPresent(why -> {  // not Engines' "use --device cpu": no such option here
+            throw new DeviceException("reason check compares the CUDA engine with ONNX Runtime and needs a GPU: " + why);
         });
         EngineCheck.Tolerance tolerance = modelOptions.precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir());

@@ -46,9 +46,6 @@ public final class CudaEngine implements Engine {
 
     /** Why CUDA is unavailable on a machine without an NVIDIA driver, the usual case: short, as auto's notice. */
     public static final String NO_DRIVER = "no NVIDIA driver (libcuda.so.1 not found)";
-    /** What to do when the driver is there but elsewhere, for an explicit --device cuda. */
-    public static final String NO_DRIVER_HINT = "if the driver is installed elsewhere, set " + DriverLibrary.ENV
-            + " to its folder";
     private static final List<String> ARCHITECTURES = List.of("llama", "mistral", "qwen2");  // config.json model_type
     private static final int MIN_COMPUTE_CAPABILITY = 80;   // the fatbin's oldest target: sm_80 (Ampere)
     private static Optional<String> unavailable;
@@ -91,6 +88,15 @@ public final class CudaEngine implements Engine {
             unavailable = probe();
         }
         return unavailable;
+    }
+
+    /**
+     * {@link #unavailable}'s reason with what to do about it, for those who asked for the GPU (--device cuda,
+     * reason check, --version): a driver may be installed where the loader does not look.
+     */
+    public static Optional<String> unavailableWithAdvice() {
+        return unavailable().map(why -> why.equals(NO_DRIVER)
+                ? why + "; if the driver is installed elsewhere, set " + DriverLibrary.ENV + " to its folder" : why);
     }
 
     private static Optional<String> probe() {
@@ -151,10 +157,9 @@ public final class CudaEngine implements Engine {
      * to look at first when {@code --device auto} picks the CPU.
      */
     public static String describe() {
-        Optional<String> why = unavailable();
+        Optional<String> why = unavailableWithAdvice();
         if (why.isPresent()) {
-            return "cuda: not available (" + why.get() + (why.get().equals(NO_DRIVER) ? "; " + NO_DRIVER_HINT : "")
-                    + ")";
+            return "cuda: not available (" + why.get() + ")";
         }
         try {
             CUdevice device = new CUdevice();

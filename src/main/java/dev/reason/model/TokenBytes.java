@@ -20,6 +20,7 @@ import java.util.Map;
 final class TokenBytes {
     private static final String SPACE_MARK = "\u2581";  // ▁
     private static final Map<Character, Byte> BYTE_OF_CHAR = byteLevelChars();
+    private static final byte[] NONE = new byte[0];
 
     /** Per token id: its bytes; null for special tokens (skipped, as decoding skips them). */
     private final byte[][] bytes;
@@ -88,7 +89,7 @@ final class TokenBytes {
             return null;
         }
         byte[][] table = new byte[size][];
-        Arrays.fill(table, new byte[0]);
+        Arrays.fill(table, NONE);
         for (Map.Entry<Integer, String> token : tokens.entrySet()) {
             if (token.getKey() >= 0 && token.getKey() < size) {
                 table[token.getKey()] = bytes(token.getValue(), kind, byteFallback);
@@ -163,12 +164,12 @@ final class TokenBytes {
     /** A chain's text: the bytes of its tokens, each complete character as soon as its last byte has come. */
     TextStream stream() {
         return new TextStream() {
-            private byte[] pending = new byte[0];  // the start of a character whose other bytes are to come
+            private byte[] pending = NONE;  // the start of a character whose other bytes are to come
             private boolean first = true;
 
             @Override
             public String next(int token) {
-                byte[] b = token >= 0 && token < bytes.length ? bytes[token] : new byte[0];
+                byte[] b = token >= 0 && token < bytes.length ? bytes[token] : NONE;
                 if (b == null) {
                     return "";
                 }
@@ -176,6 +177,9 @@ final class TokenBytes {
                 if (first) {
                     first = false;
                     from = dropFirstSpace && b.length > 0 && b[0] == ' ' ? 1 : 0;
+                }
+                if (pending.length == 0 && completeUpTo(b) == b.length) {  // the usual token: no copies
+                    return new String(b, from, b.length - from, StandardCharsets.UTF_8);
                 }
                 byte[] all = Arrays.copyOf(pending, pending.length + b.length - from);
                 System.arraycopy(b, from, all, pending.length, b.length - from);

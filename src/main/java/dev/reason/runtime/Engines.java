@@ -24,10 +24,9 @@ public final class Engines {
                 return OrtEngine.load(model, threads);
             case "cuda": {
                 CudaEngine.Precision p = precision(precision);
-                Optional<String> why = CudaEngine.unavailable();
+                Optional<String> why = CudaEngine.unavailableWithAdvice();
                 if (why.isPresent()) {
-                    String hint = why.get().equals(CudaEngine.NO_DRIVER) ? "; " + CudaEngine.NO_DRIVER_HINT : "";
-                    throw new DeviceException("--device cuda: " + why.get() + hint + "; use --device cpu (or auto)");
+                    throw new DeviceException("--device cuda: " + why.get() + "; use --device cpu (or auto)");
                 }
                 return CudaEngine.load(model, p, notice);
             }
