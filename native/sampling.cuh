@@ -297,3 +297,25 @@ sample_rows(const float* logits, int vocab, const double* uniforms, int* out, in
         result[1] = __float_as_int((float) ((double) row[token] - logZ));
     }
 }
+
+// Hugging Face's repetition penalty (dev.reason.sampling.RepetitionPenalty), launched before sample_rows on the
+// logits [rows, vocab]. seen [rows, vocab] marks the tokens of each slot's sequence so far (its prompt's and its
+// own); the token fed to the slot at this step, tokens[row], joins them here. Every marked logit is then divided by
+// the penalty when positive and multiplied by it when negative (IEEE float, as the host computes it). Inactive
+// slots (lengths[row] < 0) are left alone, their marks too. Grid: (ceil(vocab / 256), rows) x 256.
+extern "C" __global__ void penalize_rows(float* logits, unsigned char* seen, const int* tokens, const int* lengths,
+                                         int vocab, float penalty) {
+    int row = blockIdx.y;
+    int v = blockIdx.x * blockDim.x + threadIdx.x;
+    if (v >= vocab || lengths[row] < 0) {
+        return;
+    }
+    size_t at = (size_t) row * vocab + v;
+    if (v == tokens[row]) {
+        seen[at] = 1;
+    }
+    if (seen[at]) {
+        float x = logits[at];
+        logits[at] = x < 0.0f ? x * penalty : x / penalty;
+    }
+}

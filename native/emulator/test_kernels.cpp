@@ -1,6 +1,7 @@
 // Each kernel of reason_kernels.cu against a plain C++ reference in double: odd GEMM shapes with and without
 // accumulation, RoPE and the KV cache writes, attention over the prompt and slot caches (head dims 8 to 256, GQA,
-// idle and restarted slots), RMSNorm, SwiGLU and the embedding lookup, in both cache and weight precisions.
+// idle and restarted slots), RMSNorm, SwiGLU and the embedding lookup, in both cache and weight precisions; and the
+// repetition penalty, exactly.
 // Launch shapes are those of dev.reason.cuda.Kernels.
 #include "cuda_emulator.h"
 #include "reason_kernels.cu"
@@ -415,6 +416,45 @@ static void test_embed() {
     check(std::string("embed_") + type_name<W>() + " with out-of-range ids", error, 0.0);
 }
 
+// penalize_rows: the fed token joins each active row's marks, every marked logit is penalized with the host's float
+// formula (bit for bit: the kernel's division is IEEE's), an inactive row keeps its logits and marks. A vocabulary
+// not a multiple of the block; logits of both signs, zeros and -infinity; a fed token already marked.
+static void test_penalize(float penalty) {
+    const int rows = 4, vocab = 1000;
+    std::vector<float> logits = random_vector((size_t) rows * vocab);
+    std::vector<unsigned char> seen((size_t) rows * vocab);
+    std::uniform_int_distribution<int> mark(0, 9);
+    for (size_t i = 0; i < seen.size(); i++) {
+        seen[i] = mark(rng) == 0;
+        logits[i] = i % 97 == 0 ? 0.0f : i % 89 == 0 ? -INFINITY : 4.0f * logits[i];
+    }
+    std::vector<int> tokens = {999, 5, 17, 0};
+    std::vector<int> lengths = {0, 3, -1, 7};  // row 2 is an inactive slot
+    seen[3 * vocab + 0] = 1;                   // row 3's fed token is marked already
+    std::vector<float> expectedLogits = logits;
+    std::vector<unsigned char> expectedSeen = seen;
+    for (int r = 0; r < rows; r++) {
+        if (lengths[r] < 0) {
+            continue;
+        }
+        expectedSeen[(size_t) r * vocab + tokens[r]] = 1;
+        for (int v = 0; v < vocab; v++) {
+            float& x = expectedLogits[(size_t) r * vocab + v];
+            if (expectedSeen[(size_t) r * vocab + v]) {
+                x = x < 0.0f ? x * penalty : x / penalty;
+            }
+        }
+    }
+    launch({blocks(vocab, 256), rows, 1}, 256, [&] {
+        penalize_rows(logits.data(), seen.data(), tokens.data(), lengths.data(), vocab, penalty);
+    });
+    double differing = 0;
+    for (size_t i = 0; i < logits.size(); i++) {
+        differing += std::memcmp(&logits[i], &expectedLogits[i], 4) != 0 || seen[i] != expectedSeen[i];
+    }
+    check("penalize_rows " + std::to_string(penalty) + ": logits or marks not bit-equal", differing, 0.0);
+}
+
 int main() {
     std::printf("kernels:\n");
     for (auto [rows, outs, ins] :
@@ -445,6 +485,8 @@ int main() {
     test_swiglu<bf16>(2, 300);
     test_embed<float>();
     test_embed<bf16>();
+    test_penalize(1.3f);
+    test_penalize(0.7f);
     std::printf("kernels: %d failed checks: %s\n", failures, failures == 0 ? "PASS" : "FAIL");
     return failures == 0 ? 0 : 1;
 }

@@ -105,6 +105,7 @@ final class ResultPrinter {
         s.put("top_p", sampling.topP());
         s.put("top_k", sampling.topK());
         s.put("min_p", sampling.minP());
+        s.put("repetition_penalty", sampling.repetitionPenalty());
         s.put("max_tokens", params.maxNewTokens());
         s.put("parallel", params.parallel());
         s.put("seed", params.seed());

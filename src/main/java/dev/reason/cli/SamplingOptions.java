@@ -23,6 +23,11 @@ final class SamplingOptions {
     @Option(names = "--min-p", paramLabel = "P", description = "Drop tokens below P times the likeliest one (default: from generation_config.json).")
     Float minP;
 
+    @Option(names = "--repetition-penalty", paramLabel = "R",
+            description = "Divide the logits of tokens already in the chain or prompt by R (multiply when negative), as"
+                    + " Hugging Face does; 1 = off (default: from generation_config.json).")
+    Float repetitionPenalty;
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
     Integer maxTokens;
 
@@ -39,7 +44,8 @@ final class SamplingOptions {
                 temperature != null ? temperature : gen.temperature(),
                 topP != null ? topP : gen.topP(),
                 topK != null ? topK : gen.topK(),
-                minP != null ? minP : gen.minP());
+                minP != null ? minP : gen.minP(),
+                repetitionPenalty != null ? repetitionPenalty : gen.repetitionPenalty());
     }
 
     /** The per-chain limit, never past the model's context after the prompt. */

@@ -10,6 +10,7 @@ import jcuda.driver.CUdeviceptr;
 
 import java.nio.IntBuffer;
 
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
@@ -48,6 +49,8 @@ final class CudaBatch implements DecodeBatch {
     private final CUdeviceptr gateUp;    // [rows, 2 * inter]
     private final CUdeviceptr act;       // [rows, inter]
     private final CUdeviceptr logits;    // [slots, vocab]; prefill writes row 0
+    private final CUdeviceptr seen;      // [slots, vocab] bytes: each slot's tokens so far, for the repetition penalty
+    private final CUdeviceptr promptSeen; // [vocab] bytes: the prompt's, where a new chain's row starts
     private final CUdeviceptr workspace; // split-K partial sums of the GEMMs (Kernels.gemm)
     private final CUdeviceptr[] promptK; // per layer [kvHeads, promptLen, headDim]
     private final CUdeviceptr[] promptV;
@@ -57,6 +60,9 @@ final class CudaBatch implements DecodeBatch {
     private Kernels.Replay decodeStep;   // the decode forward as a CUDA graph, recorded at the first step
 
     private final int[] length;          // per slot: tokens in its own cache
+    private final int[] prompt;
+    private final int[] fed;             // [slots, maxNew] the tokens each slot was fed since its chain started
+    private boolean seenCurrent;         // whether seen holds them: penalized steps keep it so, the others do not
     private final float[] promptLogits;
     private float[] stepLogits;
     private long backendNanos;
@@ -96,6 +102,8 @@ final class CudaBatch implements DecodeBatch {
         gateUp = memory.alloc(4 * rows * 2 * inter);
         act = memory.alloc(element * rows * inter);
         logits = memory.alloc(4L * slots * vocab);
+        seen = memory.alloc((long) slots * vocab);  // a quarter of the logits: allocated with the batch's memory
+        promptSeen = memory.alloc(vocab);
         workspace = memory.alloc(4L * Math.max(workspaceFloats(promptLen), workspaceFloats(slots)));
         int layers = c.numLayers();
         promptK = new CUdeviceptr[layers];
@@ -110,6 +118,8 @@ final class CudaBatch implements DecodeBatch {
         }
         sampler = new DeviceSampler(k, memory, slots, vocab);
         length = new int[slots];
+        this.prompt = prompt.clone();
+        fed = new int[slots * maxNew];
         promptLogits = new float[vocab];
 
         long t0 = System.nanoTime();
@@ -216,7 +226,38 @@ final class CudaBatch implements DecodeBatch {
         forwardDecode();
         for (int s = 0; s < slots; s++) {
             if (active[s]) {
+                fed[s * maxNew + length[s]] = tokenIds[s];
                 length[s]++;
+            }
+        }
+    }
+
+    /**
+     * HF's repetition penalty on the logits of the step just decoded. The marks of the tokens each slot has seen are
+     * kept on the device, the step's own tokens added by the kernel; after a step without the penalty they are
+     * written again from the prompt and the fed tokens.
+     */
+    private void penalize(float penalty) {
+        if (!seenCurrent) {
+            byte[] marks = new byte[vocab];
+            mark(marks, 0, prompt, 0, prompt.length);
+            cuMemcpyHtoD(promptSeen, Pointer.to(marks), vocab);
+            byte[] rows = new byte[slots * vocab];
+            for (int s = 0; s < slots; s++) {
+                System.arraycopy(marks, 0, rows, s * vocab, vocab);
+                mark(rows, s * vocab, fed, s * maxNew, s * maxNew + length[s]);
+            }
+            cuMemcpyHtoD(seen, Pointer.to(rows), (long) slots * vocab);
+            seenCurrent = true;
+        }
+        k.penalize(logits, seen, tokens, lengths, slots, vocab, penalty);
+    }
+
+    /** Marks ids[from, to) in the row of marks at offset. */
+    private void mark(byte[] marks, int offset, int[] ids, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (ids[i] >= 0 && ids[i] < vocab) {  // the embedding reads an id past the vocabulary as zeros: no logit
+                marks[offset + ids[i]] = 1;
             }
         }
     }
@@ -227,6 +268,7 @@ final class CudaBatch implements DecodeBatch {
         long t0 = System.nanoTime();
         try {
             decode(tokenIds, active);
+            seenCurrent = false;
             if (stepLogits == null) {
                 stepLogits = new float[slots * vocab];
             }
@@ -251,6 +293,11 @@ final class CudaBatch implements DecodeBatch {
         TokenChoice[] choices;
         try {
             decode(tokenIds, active);
+            if (params.penalizesRepetition()) {
+                penalize(params.repetitionPenalty());
+            } else {
+                seenCurrent = false;
+            }
             choices = sampler.sample(logits, active, uniforms, params, topLogprobs);
         } catch (CudaException e) {
             throw failed(e);
@@ -288,6 +335,14 @@ final class CudaBatch implements DecodeBatch {
     @Override
     public void startChain(int slot) {
         length[slot] = 0;
+        if (seenCurrent) {
+            engine.bind();
+            try {
+                cuMemcpyDtoD(seen.withByteOffset((long) slot * vocab), promptSeen, vocab);
+            } catch (CudaException e) {
+                throw failed(e);
+            }
+        }
     }
 
     @Override

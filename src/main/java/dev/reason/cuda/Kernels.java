@@ -75,7 +75,7 @@ final class Kernels {
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
             "gemm_bf16", "gemm_reduce", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
-            "swiglu_f32", "swiglu_bf16", "sample_rows");
+            "swiglu_f32", "swiglu_bf16", "penalize_rows", "sample_rows");
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
     interface Launcher {
@@ -274,6 +274,17 @@ final class Kernels {
     /** act = silu(gate) * up, with gateUp rows = [gate | up]. */
     void swiglu(CUdeviceptr gateUp, CUdeviceptr act, int rows, int inter) {
         launcher.launch("swiglu" + suffix, rows, blocks(inter, 256), 1, 256, gateUp, act, inter);
+    }
+
+    /**
+     * The repetition penalty on logits [rows, vocab]: {@code seen} [rows, vocab] bytes mark each slot's tokens so far,
+     * and the token each active slot was fed at this step ({@code tokens}) joins them; inactive slots (length -1)
+     * are skipped.
+     */
+    void penalize(CUdeviceptr logits, CUdeviceptr seen, CUdeviceptr tokens, CUdeviceptr lengths, int rows, int vocab,
+                  float penalty) {
+        launcher.launch("penalize_rows", blocks(vocab, 256), rows, 1, 256, logits, seen, tokens, lengths, vocab,
+                penalty);
     }
 
     /** One sampled token per row; see sampling.cuh for the arguments. */

@@ -12,7 +12,7 @@ public interface DecodeBatch extends AutoCloseable {
 
     int vocabSize();
 
-    /** Next-token logits after the prompt: the distribution of every chain's first token. */
+    /** Next-token logits after the prompt: the distribution of every chain's first token (a copy, the caller's). */
     float[] promptLogits();
 
     /** Slot {@code slot} begins a new chain: its cache rows become the prompt's. */
@@ -20,7 +20,8 @@ public interface DecodeBatch extends AutoCloseable {
 
     /**
      * Feeds one token to every active slot and returns next-token logits as one array of
-     * {@code slots * vocabSize} (rows of inactive slots are meaningless). The array is reused by the next call.
+     * {@code slots * vocabSize} (rows of inactive slots are meaningless). The array is reused by the next call, and
+     * the caller may change it (the decode loop penalizes repetitions in place).
      */
     float[] step(int[] tokens, boolean[] active);
 
@@ -35,8 +36,10 @@ public interface DecodeBatch extends AutoCloseable {
     /**
      * {@link #step} followed by drawing every active slot's next token on the device, with the host sampler's
      * semantics ({@code Sampler}): {@code uniforms[slot]} is the chain's next draw from its own random stream, so
-     * a seed means the same thing on both devices. Returns one choice per slot (null for inactive slots), each with
-     * {@code topLogprobs} raw top log-probabilities; the array is reused by the next call.
+     * a seed means the same thing on both devices. A repetition penalty in {@code params} is the batch's to apply:
+     * each slot's tokens are the prompt's and those fed to it since its {@link #startChain}, the ones it knows.
+     * Returns one choice per slot (null for inactive slots), each with {@code topLogprobs} top log-probabilities
+     * (of the penalized logits, before temperature and filters); the array is reused by the next call.
      */
     default TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
                                         int topLogprobs) {

@@ -2,6 +2,7 @@ package dev.reason.runtime;
 
 import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
+import dev.reason.sampling.RepetitionPenalty;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -17,7 +18,8 @@ import java.util.function.Supplier;
  * <p>Each round samples one token for every active chain (a new chain samples from the prompt's logits),
  * retires chains that ended, then runs one batched decode step. A slot freed by a finished chain takes a new
  * chain in the next round, as long as the listener allows more. Chain {@code i} always draws from the random
- * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run.
+ * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run. A repetition penalty is applied to the
+ * logits before the sampler sees them: here for logits on the host, by the batch for logits it samples on the device.
  */
 public final class Generator {
     /** Marks a chain's final-answer line; the chain ends when that line does. */
@@ -136,7 +138,14 @@ public final class Generator {
             long prefillBackend = batch.backendNanos();
             float[] promptLogits = batch.promptLogits();
             int vocab = batch.vocabSize();
-            Sampler sampler = new Sampler(params.sampling(), params.topLogprobs());
+            SamplingParams sampling = params.sampling();
+            // Every chain's first token is drawn from the prompt's logits, penalized once for the prompt's tokens.
+            RepetitionPenalty promptPenalty = null;
+            if (sampling.penalizesRepetition()) {
+                promptPenalty = new RepetitionPenalty(sampling.repetitionPenalty(), prompt);
+                promptPenalty.apply(promptLogits, 0, vocab);
+            }
+            Sampler sampler = new Sampler(sampling, params.topLogprobs());
             Running[] running = new Running[slots];
             int[] tokens = new int[slots];
             boolean[] active = new boolean[slots];
@@ -151,7 +160,8 @@ public final class Generator {
                 for (int s = 0; s < slots; s++) {
                     if (running[s] == null && listener.mayStartChain()) {
                         batch.startChain(s);
-                        running[s] = new Running(nextChain, ChainSeeds.forChain(params.seed(), nextChain));
+                        running[s] = new Running(nextChain, ChainSeeds.forChain(params.seed(), nextChain),
+                                promptPenalty == null || onDevice ? null : promptPenalty.copy());
                         nextChain++;
                     }
                 }
@@ -175,9 +185,17 @@ public final class Generator {
                     if (r == null) {
                         continue;
                     }
-                    TokenChoice choice = r.tokens.isEmpty() ? sampler.sample(promptLogits, 0, vocab, r.random)
-                            : onDevice ? drawn[s]
-                            : sampler.sample(stepLogits, s * vocab, vocab, r.random);
+                    TokenChoice choice;
+                    if (r.tokens.isEmpty()) {
+                        choice = sampler.sample(promptLogits, 0, vocab, r.random);
+                    } else if (onDevice) {
+                        choice = drawn[s];
+                    } else {
+                        if (r.penalty != null) {
+                            r.penalty.apply(stepLogits, s * vocab, vocab);
+                        }
+                        choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
+                    }
                     FinishReason end = r.append(choice);
                     if (end == null && !listener.keepChain(r.index, choice)) {
                         end = FinishReason.CUT;
@@ -199,9 +217,9 @@ public final class Generator {
                 if (any && onDevice) {
                     // Each chain gives the draw it would have given the host sampler (none when greedy).
                     for (int s = 0; s < slots; s++) {
-                        uniforms[s] = active[s] && !params.sampling().isGreedy() ? running[s].random.nextDouble() : 0;
+                        uniforms[s] = active[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
                     }
-                    drawn = batch.stepAndSample(tokens, active, uniforms, params.sampling(), params.topLogprobs());
+                    drawn = batch.stepAndSample(tokens, active, uniforms, sampling, params.topLogprobs());
                     steps++;
                 } else if (any) {
                     stepLogits = batch.step(tokens, active);
@@ -217,6 +235,7 @@ public final class Generator {
     private final class Running {
         final int index;
         final SplittableRandom random;
+        final RepetitionPenalty penalty;  // the tokens this chain's logits are penalized for; null: none, or on device
         final long started = System.nanoTime();
         final IntList tokens = new IntList();
         final FloatList logprobs = new FloatList();
@@ -225,9 +244,10 @@ public final class Generator {
         final TextStream stream = texts.get();
         int answerAt = -1;
 
-        Running(int index, SplittableRandom random) {
+        Running(int index, SplittableRandom random, RepetitionPenalty penalty) {
             this.index = index;
             this.random = random;
+            this.penalty = penalty;
         }
 
         /** Adds a token; returns why the chain ends with it, or null if it goes on. */
@@ -238,6 +258,9 @@ public final class Generator {
                 }
             }
             tokens.add(c.token());
+            if (penalty != null) {
+                penalty.add(c.token());
+            }
             logprobs.add(c.logprob());
             top.add(c.topLogprobs());
             int before = text.length();

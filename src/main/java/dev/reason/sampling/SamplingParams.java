@@ -1,15 +1,19 @@
 package dev.reason.sampling;
 
 /**
- * How one row of logits becomes a token. Filters are applied in the HF/vLLM order: temperature, min-p,
- * top-k, top-p (on the distribution renormalised after the earlier filters).
+ * How one row of logits becomes a token. The repetition penalty comes first (it needs the chain's history, so the
+ * decode loop applies it: {@link RepetitionPenalty}); the filters then follow in the HF/vLLM order: temperature,
+ * min-p, top-k, top-p (on the distribution renormalised after the earlier filters).
  *
- * @param temperature divides the logits; 0 means greedy (argmax), which ignores the other options
- * @param topP        keep the smallest most-likely set reaching this probability mass; 1 = off
- * @param topK        keep the k most likely tokens; 0 = off
- * @param minP        keep tokens whose probability is at least {@code minP} times the top one's; 0 = off
+ * @param temperature       divides the logits; 0 means greedy (argmax), which ignores the filters
+ * @param topP              keep the smallest most-likely set reaching this probability mass; 1 = off
+ * @param topK              keep the k most likely tokens; 0 = off
+ * @param minP              keep tokens whose probability is at least {@code minP} times the top one's; 0 = off
+ * @param repetitionPenalty Hugging Face's {@code repetition_penalty}: the logits of tokens already in the sequence
+ *                          (prompt included) are divided by it when positive, multiplied when negative; applied in
+ *                          greedy decoding too; 1 = off
  */
-public record SamplingParams(float temperature, float topP, int topK, float minP) {
+public record SamplingParams(float temperature, float topP, int topK, float minP, float repetitionPenalty) {
 
     public SamplingParams {
         // Messages name the CLI option, since that is where bad values come from.
@@ -25,6 +29,15 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
         if (!(minP >= 0f && minP < 1f)) {
             throw new IllegalArgumentException("--min-p must be in [0, 1), got " + minP);
         }
+        if (!(repetitionPenalty > 0f && repetitionPenalty < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("--repetition-penalty must be finite and > 0 (1 = off), got "
+                    + repetitionPenalty);
+        }
+    }
+
+    /** Without a repetition penalty. */
+    public SamplingParams(float temperature, float topP, int topK, float minP) {
+        this(temperature, topP, topK, minP, 1f);
     }
 
     /** Argmax decoding, no filters. */
@@ -34,5 +47,23 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
 
     public boolean isGreedy() {
         return temperature == 0f;
+    }
+
+    public boolean penalizesRepetition() {
+        return repetitionPenalty != 1f;
+    }
+
+    public SamplingParams withRepetitionPenalty(float penalty) {
+        return new SamplingParams(temperature, topP, topK, minP, penalty);
+    }
+
+    /**
+     * The record's form, naming the repetition penalty only when it is in force: benchmark runs recorded before it
+     * existed keep their settings string ({@code run.json}), so {@code bench --resume} still continues them.
+     */
+    @Override
+    public String toString() {
+        return "SamplingParams[temperature=" + temperature + ", topP=" + topP + ", topK=" + topK + ", minP=" + minP
+                + (penalizesRepetition() ? ", repetitionPenalty=" + repetitionPenalty : "") + "]";
     }
 }

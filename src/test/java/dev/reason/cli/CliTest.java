@@ -142,6 +142,8 @@ class CliTest {
     void badSamplingOptions() {
         assertOneLineError(reason("--model", MODEL.toString(), "--top-p", "1.5", "What is 1+1?"), ExitCodes.USAGE, "--top-p");
         assertOneLineError(reason("--model", MODEL.toString(), "--parallel", "0", "What is 1+1?"), ExitCodes.USAGE, "--parallel");
+        assertOneLineError(reason("--model", MODEL.toString(), "--repetition-penalty", "0", "What is 1+1?"),
+                ExitCodes.USAGE, "--repetition-penalty must be finite and > 0 (1 = off), got 0.0");
         assertOneLineError(reason("--stop", "sometimes", "What is 1+1?"), ExitCodes.USAGE, "--stop");
     }
 
@@ -207,6 +209,23 @@ class CliTest {
         }
         assertTrue(ja.get("chains_started").asInt() <= 8);
         assertTrue(ja.has("stop_reason") && ja.has("tokens_per_second") && ja.has("ranking"));
+    }
+
+    @Test
+    void theRepetitionPenaltyComesFromGenerationConfigUnlessGiven(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Path gen = dir.resolve("generation_config.json");
+        Files.writeString(gen, Files.readString(gen).replace("\"min_p\": 0.0,", "\"min_p\": 0.0, \"repetition_penalty\": 1.25,"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String[] common = {"--model", dir.toString(), "--budget", "2x", "--parallel", "2", "--json"};
+        for (String[] extra : new String[][] {{}, {"--repetition-penalty", "1.5"}}) {
+            String[] args = java.util.stream.Stream.of(common, extra, new String[] {"What is 12 * 7 - 5?"})
+                    .flatMap(java.util.Arrays::stream).toArray(String[]::new);
+            Run r = reason(args);
+            assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
+            double penalty = json.readTree(r.out()).get("sampling").get("repetition_penalty").asDouble();
+            assertEquals(extra.length == 0 ? 1.25 : 1.5, penalty, 1e-6, String.join(" ", extra));
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.reason.runtime.DecodeBatch;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.runtime.OrtEngine;
+import dev.reason.sampling.RepetitionPenalty;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -273,6 +274,72 @@ class CudaEngineTest {
             }
             List<Chain> half = chains(bf16, SamplingParams.greedy(), 2, 2, 0, q);
             assertFalse(half.get(0).text().isEmpty(), "bf16 greedy chain for " + q);
+        }
+    }
+
+    @Test
+    void penalizedChainsMatchTheCpuTokenForToken() {
+        // The penalty's marks live on the device: four chains in two slots, so two start in refilled slots. (The
+        // draw on penalized logits is sample_rows', checked on any logits by deviceSamplingMatchesTheHostSampler.)
+        SamplingParams greedy = SamplingParams.greedy().withRepetitionPenalty(2f);
+        String q = "What is 47 + 38 * 2 - 19?";
+        List<Chain> host = chains(cpu, greedy, 2, 4, 0, q);
+        List<Chain> gpu = chains(fp32, greedy, 2, 4, 0, q);
+        List<Chain> plain = chains(cpu, SamplingParams.greedy(), 2, 1, 0, q);
+        assertFalse(Arrays.equals(plain.get(0).tokens(), host.get(0).tokens()), "the penalty changes the chain");
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(host.get(i).tokens(), gpu.get(i).tokens(), "chain " + i);
+        }
+    }
+
+    @Test
+    void penaltyMarksAreRebuiltAfterStepsWithoutThePenaltyAndResetForANewChain() {
+        int slots = 3;
+        int[] prompt = Arrays.copyOf(ids, prefill);
+        SamplingParams p = SamplingParams.greedy().withRepetitionPenalty(2f);
+        boolean[] active = {true, false, true};
+        double[] u = new double[slots];
+        List<List<Integer>> fed = new ArrayList<>();
+        try (DecodeBatch g = fp32.start(prompt, slots, 16); DecodeBatch c = cpu.start(prompt, slots, 16)) {
+            for (int s = 0; s < slots; s++) {
+                g.startChain(s);
+                c.startChain(s);
+                fed.add(new ArrayList<>());
+            }
+            for (int step = 0; step < 6; step++) {
+                if (step == 4) {  // slot 2 takes a new chain while the marks are on the device
+                    g.startChain(2);
+                    c.startChain(2);
+                    fed.get(2).clear();
+                }
+                int[] tokens = new int[slots];
+                for (int s = 0; s < slots; s++) {
+                    tokens[s] = ids[prefill + (step + s) % (ids.length - prefill)];
+                    if (active[s]) {
+                        fed.get(s).add(tokens[s]);
+                    }
+                }
+                float[] expected = c.step(tokens, active);
+                if (step < 2) {  // steps without the penalty: the device's marks fall behind
+                    g.step(tokens, active);
+                    continue;
+                }
+                TokenChoice[] got = g.stepAndSample(tokens, active, u, p, 3);
+                for (int s = 0; s < slots; s++) {
+                    if (!active[s]) {
+                        assertNull(got[s]);
+                        continue;
+                    }
+                    RepetitionPenalty seen = new RepetitionPenalty(2f, prompt);
+                    fed.get(s).forEach(seen::add);
+                    seen.apply(expected, s * vocab, vocab);
+                    TokenChoice want = new Sampler(p, 3).sample(expected, s * vocab, vocab, 0.0);
+                    String where = "step " + step + " slot " + s;
+                    assertEquals(want.token(), got[s].token(), where);
+                    assertEquals(want.logprob(), got[s].logprob(), 1e-3, where);
+                    assertArrayEquals(want.topLogprobs(), got[s].topLogprobs(), 1e-3f, where);
+                }
+            }
         }
     }
 

@@ -1,16 +1,21 @@
 package dev.reason.runtime;
 
+import dev.reason.sampling.ChainSeeds;
+import dev.reason.sampling.RepetitionPenalty;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The decode loop on the shipped model: seeds reproduce runs, refilled slots sample like fresh chains. */
 class GeneratorTest {
@@ -26,6 +31,57 @@ class GeneratorTest {
         new Generator(engine, model.tokenizer()::stream, params)
                 .runChains(model.promptIds("What is 12 * 7 - 5?"), chains, done);
         return done;
+    }
+
+    private static final String QUESTION = "What is 12 * 7 - 5?";
+    private static final SamplingParams PENALIZED = new SamplingParams(1f, 1f, 0, 0f, 2f);
+
+    /** Runs to the token limit or an end token (no answer-line stop), the case the reference below follows. */
+    private static List<Chain> runToLimit(Engine engine, SamplingParams sampling, int parallel, int chains, int limit) {
+        var model = ShippedModel.model();
+        var params = new Generator.Params(sampling, parallel, limit, 21, model.eosIds(), 0, false);
+        List<Chain> done = new ArrayList<>();
+        new Generator(engine, model.tokenizer()::stream, params).runChains(model.promptIds(QUESTION), chains, done);
+        return done;
+    }
+
+    /**
+     * Chain {@code index} decoded without a cache or any state: at each step a full forward over the prompt and the
+     * tokens so far, the penalty computed from that whole sequence as Hugging Face does, then the chain's own draw.
+     */
+    private static int[] referenceChain(SamplingParams sampling, int index, int limit) {
+        var model = ShippedModel.model();
+        int[] prompt = model.promptIds(QUESTION);
+        SplittableRandom random = ChainSeeds.forChain(21, index);
+        Sampler sampler = new Sampler(sampling, 0);
+        int[] seq = prompt;
+        while (seq.length - prompt.length < limit) {
+            float[] logits;
+            try (DecodeBatch b = ShippedModel.engine().start(seq, 1, 1)) {
+                logits = b.promptLogits();
+            }
+            new RepetitionPenalty(sampling.repetitionPenalty(), seq).apply(logits, 0, logits.length);
+            int token = sampler.sample(logits, 0, logits.length, random).token();
+            if (Arrays.stream(model.eosIds()).anyMatch(e -> e == token)) {
+                break;
+            }
+            seq = Arrays.copyOf(seq, seq.length + 1);
+            seq[seq.length - 1] = token;
+        }
+        return Arrays.copyOfRange(seq, prompt.length, seq.length);
+    }
+
+    @Test
+    void theRepetitionPenaltyFollowsEachChainsWholeSequence() {
+        // 2 slots, 4 chains: two of them in refilled slots, whose penalty must start again from the prompt's.
+        List<Chain> penalized = runToLimit(ShippedModel.engine(), PENALIZED, 2, 4, 24);
+        List<Chain> plain = runToLimit(ShippedModel.engine(), PENALIZED.withRepetitionPenalty(1f), 2, 4, 24);
+        int changed = 0;
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(referenceChain(PENALIZED, i, 24), penalized.get(i).tokens(), "chain " + i);
+            changed += Arrays.equals(plain.get(i).tokens(), penalized.get(i).tokens()) ? 0 : 1;
+        }
+        assertTrue(changed >= 2, changed + " of 4 chains changed by the penalty: the test must see it act");
     }
 
     @Test
@@ -87,6 +143,18 @@ class GeneratorTest {
     }
 
     @Test
+    void aBatchThatSamplesOnTheDevicePenalizesWhatItWasFedAfterTheHostsFirstToken() {
+        // The loop penalizes the prompt's logits itself (every chain's first token) and leaves later steps to the
+        // batch, which knows the prompt and each slot's fed tokens: together they must give the host's chains.
+        Engine deviceSampling = ForwardingBatch.engine(ShippedModel.engine(), DeviceSamplingBatch::new);
+        List<Chain> host = runToLimit(ShippedModel.engine(), PENALIZED, 3, 5, 24);
+        List<Chain> device = runToLimit(deviceSampling, PENALIZED, 3, 5, 24);
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(host.get(i).tokens(), device.get(i).tokens(), "chain " + i);
+        }
+    }
+
+    @Test
     void samplingOnTheDeviceWithEachChainsDrawsGivesTheHostsChains() {
         // A batch that "samples on the device" with the host sampler and the uniforms the loop hands it: the
         // chains must be the host path's, so the GPU sampler only has to match Sampler.sample(logits, u).
@@ -99,9 +167,23 @@ class GeneratorTest {
         }
     }
 
+    /** Samples with the host sampler where a device batch would, penalizing as CudaBatch does. */
     private static final class DeviceSamplingBatch extends ForwardingBatch {
-        DeviceSamplingBatch(DecodeBatch inner) {
+        private final int[] prompt;
+        private final List<List<Integer>> fed = new ArrayList<>();  // per slot, since its chain started
+
+        DeviceSamplingBatch(int[] prompt, DecodeBatch inner) {
             super(inner);
+            this.prompt = prompt;
+            for (int s = 0; s < inner.slots(); s++) {
+                fed.add(new ArrayList<>());
+            }
+        }
+
+        @Override
+        public void startChain(int slot) {
+            fed.get(slot).clear();
+            super.startChain(slot);
         }
 
         @Override
@@ -121,7 +203,16 @@ class GeneratorTest {
             Sampler sampler = new Sampler(params, topLogprobs);
             TokenChoice[] out = new TokenChoice[slots()];
             for (int s = 0; s < out.length; s++) {
-                out[s] = active[s] ? sampler.sample(logits, s * vocabSize(), vocabSize(), uniforms[s]) : null;
+                if (!active[s]) {
+                    continue;
+                }
+                fed.get(s).add(tokens[s]);
+                if (params.penalizesRepetition()) {
+                    RepetitionPenalty seen = new RepetitionPenalty(params.repetitionPenalty(), prompt);
+                    fed.get(s).forEach(seen::add);
+                    seen.apply(logits, s * vocabSize(), vocabSize());
+                }
+                out[s] = sampler.sample(logits, s * vocabSize(), vocabSize(), uniforms[s]);
             }
             return out;
         }

@@ -54,4 +54,27 @@ class SamplingParamsTest {
         assertEquals("--min-p must be in [0, 1), got -0.1", message(1f, 1f, 0, -0.1f));
         assertEquals("--min-p must be in [0, 1), got NaN", message(1f, 1f, 0, Float.NaN));
     }
+
+    @Test
+    void rejectsBadRepetitionPenalty() {
+        for (float bad : new float[] {0f, -1.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            String m = assertThrows(IllegalArgumentException.class,
+                    () -> SamplingParams.greedy().withRepetitionPenalty(bad)).getMessage();
+            assertEquals("--repetition-penalty must be finite and > 0 (1 = off), got " + bad, m);
+        }
+    }
+
+    @Test
+    void theRepetitionPenaltyIsOffAtOneAndNamedOnlyWhenInForce() {
+        SamplingParams plain = new SamplingParams(0.8f, 0.95f, 0, 0f);
+        assertEquals(1f, plain.repetitionPenalty());
+        assertFalse(plain.penalizesRepetition());
+        // The settings string of benchmark runs recorded before the penalty existed, which --resume compares.
+        assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0]", plain.toString());
+        SamplingParams penalized = plain.withRepetitionPenalty(1.05f);
+        assertTrue(penalized.penalizesRepetition());
+        assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0, repetitionPenalty=1.05]",
+                penalized.toString());
+        assertTrue(new SamplingParams(0.5f, 1f, 0, 0f, 0.9f).penalizesRepetition(), "below 1 favours repeats");
+    }
 }
