@@ -3,9 +3,11 @@ package dev.reason.model;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import jinjava.javax.el.CompositeELResolver;
 
 import java.time.Clock;
 import java.time.LocalDateTime;
@@ -19,7 +21,8 @@ import java.util.Map;
  * The model's chat template (Jinja), rendered as transformers does: trim and lstrip blocks on, {@code raise_exception}
  * and {@code strftime_now} defined. jinjava by default ignores the {@code -} of {@code {{- ... }}}, which the Llama
  * family's templates (Qwen2.5, Llama 3) put before nearly every expression, so Jinja's trimming is switched on
- * (ChatTemplateTest compares with jinja2's output).
+ * (ChatTemplateTest compares with jinja2's output). What Qwen3's template needs beyond that: Python's string methods
+ * ({@link PythonStringMethods}), and two constructs jinjava parses differently, rewritten first ({@link JinjaCompat}).
  */
 public final class ChatTemplate {
     private final Jinjava jinjava;
@@ -33,11 +36,15 @@ public final class ChatTemplate {
     }
 
     ChatTemplate(String template, String bosToken, String eosToken, Clock clock) {
-        this.template = template;
+        this.template = JinjaCompat.rewrite(template);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.clock = clock;
+        CompositeELResolver resolvers = new CompositeELResolver();
+        resolvers.add(new PythonStringMethods());
+        resolvers.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);  // jinjava's own, as by default
         jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withElResolver(resolvers)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseTrimmingForNotesAndExpressions(true)   // {{- x -}} trims as in Jinja
                         .build()).build());
@@ -125,7 +132,7 @@ public final class ChatTemplate {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 String raised = RAISED.get();
                 throw new ModelException("the chat template failed: " + (raised != null ? raised : e.getMessage()
-                        + " (Python-only Jinja, which jinjava lacks: rewrite that part of the model's chat template)"));
+                        + " (Python that jinjava lacks: rewrite that part of the model's chat template)"));
             }
         }
         return r.getOutput();

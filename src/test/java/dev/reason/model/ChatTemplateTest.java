@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Chat templates written with the Jinja the Llama family's templates use (ChatML with a default system prompt and
  * loop.first, header ids with a date from strftime_now and messages[1:], {{- ... }} trimming everywhere, filters
- * inside concatenations, "not x is defined" guards and a namespace, as R1-style templates open) render as
- * transformers renders them: the expected files come from jinja2 (src/test/resources/chat-templates/render.py,
+ * inside concatenations, "not x is defined" guards and a namespace, as R1-style templates open; Qwen3's backward walk
+ * with messages[::-1] and Python string methods; Jinja's precedence of not) render as transformers renders them: the expected files come from jinja2 (src/test/resources/chat-templates/render.py,
  * strftime_now fixed to 5 January 2025).
  */
 class ChatTemplateTest {
@@ -29,18 +29,21 @@ class ChatTemplateTest {
             ZoneOffset.UTC);
 
     @ParameterizedTest
-    @ValueSource(strings = {"chatml-tools", "chatml-loop", "header-ids", "guards"})
+    @ValueSource(strings = {"chatml-tools", "chatml-loop", "header-ids", "guards", "think-namespace", "python-strings",
+        "not-precedence"})
     void rendersAsJinja2Does(String name) throws Exception {
         assertEquals(Files.readString(DIR.resolve(name + ".expected"), StandardCharsets.UTF_8), render(name));
     }
 
-    /** Qwen3's style (messages[::-1], Python string methods) is beyond jinjava: refused in one line, not garbled. */
-    @Test
-    void pythonOnlyJinjaIsRefusedClearly() {
-        ModelException e = assertThrows(ModelException.class, () -> render("think-namespace"));
+    /** Python beyond the string methods and [::-1] (other slice steps, other methods) is refused in one line. */
+    @ParameterizedTest
+    @ValueSource(strings = {"{{ messages[::2] }}", "{{ messages[0].content.zfill(3) }}",
+        "{{ messages[0].content.split('') }}", "{{ messages[0].content.startswith() }}"})
+    void pythonBeyondWhatIsAddedIsRefusedClearly(String template) {
+        ModelException e = assertThrows(ModelException.class,
+                () -> new ChatTemplate(template, "<s>", "</s>", DAY).prompt(QUESTION));
         assertTrue(e.getMessage().startsWith("the chat template failed: ") && e.getMessage().endsWith(
-                "(Python-only Jinja, which jinjava lacks: rewrite that part of the model's chat template)"),
-                e.getMessage());
+                "(Python that jinjava lacks: rewrite that part of the model's chat template)"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 

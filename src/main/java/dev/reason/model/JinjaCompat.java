@@ -1,0 +1,201 @@
+package dev.reason.model;
+
+/**
+ * Rewrites what jinjava reads differently from Jinja in transformers' chat templates, into forms it reads as Jinja
+ * means them. Inside {@code {{ }}} and {@code {% %}} tags (never in string literals):
+ * <ul>
+ *   <li>{@code x[::-1]} becomes {@code x|reverse}: jinjava has no slice steps (Qwen3 walks its messages backwards).
+ *   Filters bind as tightly as the subscript did, so the operand is the same unless a subscript or call follows.</li>
+ *   <li>A keyword argument's value is parenthesized, {@code f(n=a - 1)} becoming {@code f(n=(a - 1))}: jinjava reads
+ *   {@code n=a - 1} as {@code (n=a) - 1} (Qwen3: {@code namespace(last_query_index=messages|length - 1)}). Macro
+ *   definitions keep theirs: jinjava parses their defaults itself, and parenthesized ones break it.</li>
+ *   <li>A prefix {@code not} gets its operand parenthesized up to the next {@code and}, {@code or}, {@code if},
+ *   {@code else}, comma or closing bracket: Jinja's {@code not} takes a whole comparison ({@code not 'q' in s} is
+ *   {@code not ('q' in s)}), jinjava's only the next operand ({@code (not 'q') in s}, and {@code not n|length > 1}
+ *   fails).</li>
+ * </ul>
+ * And one trailing newline of the template goes, as Jinja's lexer drops it (a {@code chat_template.jinja} file
+ * usually ends with one; jinjava would print it after the generation prompt).
+ */
+final class JinjaCompat {
+    private JinjaCompat() {
+    }
+
+    static String rewrite(String source) {
+        String template = source.endsWith("\r\n") ? source.substring(0, source.length() - 2)
+                : source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
+        StringBuilder out = new StringBuilder(template.length() + 16);
+        int i = 0;
+        while (i < template.length()) {
+            int open = nextTag(template, i);
+            if (open < 0) {
+                out.append(template, i, template.length());
+                break;
+            }
+            out.append(template, i, open + 2);
+            boolean statement = template.charAt(open + 1) == '%';
+            String close = statement ? "%}" : "}}";
+            int end = tagEnd(template, open + 2, close);
+            String body = template.substring(open + 2, end);
+            out.append(statement && body.strip().replaceFirst("^[-+]\\s*", "").startsWith("macro ")
+                    ? body.replace("[::-1]", "|reverse") : expression(body));
+            i = end;
+        }
+        return out.toString();
+    }
+
+    /** The next {@code {{} or {@code {%} at or after from, skipping comments; -1 if none. */
+    private static int nextTag(String t, int from) {
+        for (int i = from; i + 1 < t.length(); i++) {
+            if (t.charAt(i) != '{') {
+                continue;
+            }
+            char c = t.charAt(i + 1);
+            if (c == '{' || c == '%') {
+                return i;
+            }
+            if (c == '#') {
+                int end = t.indexOf("#}", i + 2);
+                if (end < 0) {
+                    return -1;
+                }
+                i = end + 1;
+            }
+        }
+        return -1;
+    }
+
+    /** Where the tag's closing delimiter starts, past string literals; the text's end if it never closes. */
+    private static int tagEnd(String t, int from, String close) {
+        int i = from;
+        while (i < t.length()) {
+            char c = t.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = literalEnd(t, i);
+            } else if (t.startsWith(close, i)) {
+                return i;
+            } else {
+                i++;
+            }
+        }
+        return t.length();
+    }
+
+    /** The index after the string literal that starts at {@code at}. */
+    private static int literalEnd(String t, int at) {
+        char quote = t.charAt(at);
+        int i = at + 1;
+        while (i < t.length() && t.charAt(i) != quote) {
+            i += t.charAt(i) == '\\' ? 2 : 1;
+        }
+        return Math.min(i + 1, t.length());
+    }
+
+    /** One tag's expression text, rewritten. */
+    private static String expression(String e) {
+        StringBuilder out = new StringBuilder(e.length() + 8);
+        // Per bracket depth (0: the tag itself): the open bracket, whether a keyword argument's value is open, and
+        // how many prefix nots wait for their closing parenthesis.
+        char[] brackets = new char[e.length() + 2];
+        boolean[] valueOpen = new boolean[e.length() + 2];
+        int[] nots = new int[e.length() + 2];
+        int depth = 0;
+        String lastWord = "";
+        int i = 0;
+        while (i < e.length()) {
+            char c = e.charAt(i);
+            if (c == '\'' || c == '"') {
+                int end = literalEnd(e, i);
+                out.append(e, i, end);
+                i = end;
+                lastWord = "";
+            } else if (e.startsWith("[::-1]", i)) {
+                out.append("|reverse");
+                i += 6;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+                brackets[depth] = c;
+                valueOpen[depth] = false;
+                nots[depth] = 0;
+                out.append(c);
+                i++;
+                lastWord = "";
+            } else if (c == ')' || c == ']' || c == '}' || c == ',') {
+                closeNots(out, nots, depth);
+                if (valueOpen[depth]) {
+                    closeBefore(out, 1);
+                    valueOpen[depth] = false;
+                }
+                if (c != ',' && depth > 0) {
+                    depth--;
+                }
+                out.append(c);
+                i++;
+                lastWord = "";
+            } else if (Character.isJavaIdentifierStart(c)
+                    && (i == 0 || !(Character.isJavaIdentifierPart(e.charAt(i - 1)) || e.charAt(i - 1) == '.'))) {
+                int j = i;
+                while (j < e.length() && Character.isJavaIdentifierPart(e.charAt(j))) {
+                    j++;
+                }
+                String word = e.substring(i, j);
+                int k = j;
+                while (k < e.length() && e.charAt(k) == ' ') {
+                    k++;
+                }
+                boolean notIn = e.startsWith("in", k)   // the operator "x not in y"
+                        && (k + 2 == e.length() || !Character.isJavaIdentifierPart(e.charAt(k + 2)));
+                if (word.equals("not") && !lastWord.equals("is") && !notIn) {  // not "x is not y" either
+                    out.append("not (");
+                    nots[depth]++;
+                    i = k;
+                } else if (word.equals("and") || word.equals("or") || word.equals("if") || word.equals("else")) {
+                    closeNots(out, nots, depth);
+                    out.append(word);
+                    i = j;
+                } else if (depth > 0 && brackets[depth] == '(' && !valueOpen[depth] && startsArgument(out)
+                        && k < e.length() && e.charAt(k) == '=' && (k + 1 == e.length() || e.charAt(k + 1) != '=')) {
+                    out.append(e, i, k + 1).append('(');
+                    valueOpen[depth] = true;
+                    i = k + 1;
+                } else {
+                    out.append(word);
+                    i = j;
+                }
+                lastWord = word;
+            } else {
+                out.append(c);
+                i++;
+                if (!Character.isWhitespace(c)) {
+                    lastWord = "";
+                }
+            }
+        }
+        closeNots(out, nots, depth);
+        return out.toString();
+    }
+
+    /** Closes the prefix nots open at this depth: their operand ends here. */
+    private static void closeNots(StringBuilder out, int[] nots, int depth) {
+        closeBefore(out, nots[depth]);
+        nots[depth] = 0;
+    }
+
+    /** Appends {@code count} closing parentheses before the whitespace the output ends with. */
+    private static void closeBefore(StringBuilder out, int count) {
+        int at = out.length();
+        while (at > 0 && Character.isWhitespace(out.charAt(at - 1))) {
+            at--;
+        }
+        out.insert(at, ")".repeat(count));
+    }
+
+    /** Whether what was written so far ends an argument list's opening or a comma (spaces aside). */
+    private static boolean startsArgument(StringBuilder out) {
+        int i = out.length() - 1;
+        while (i >= 0 && Character.isWhitespace(out.charAt(i))) {
+            i--;
+        }
+        return i >= 0 && (out.charAt(i) == '(' || out.charAt(i) == ',');
+    }
+}

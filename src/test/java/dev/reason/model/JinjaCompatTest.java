@@ -1,0 +1,45 @@
+package dev.reason.model;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The rewrites that make jinjava parse Qwen3-style Jinja as Jinja means it, and what they must leave alone. */
+class JinjaCompatTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiterString = " => ", quoteCharacter = '`', value = {
+        // a reversing slice, in a statement and an expression; not inside a string
+        "{%- for m in messages[::-1] %} => {%- for m in messages|reverse %}",
+        "{{ x[::-1] ~ '[::-1]' }} => {{ x|reverse ~ '[::-1]' }}",
+        // keyword arguments' values, parenthesized, nested calls too
+        "{%- set ns = namespace(a=true, last=messages|length - 1) %} => {%- set ns = namespace(a=(true), last=(messages|length - 1)) %}",
+        "{{ f(x, y = g(z=1) + 2) }} => {{ f(x, y =( g(z=(1)) + 2)) }}",
+        "{{ items|tojson(indent=4) }} => {{ items|tojson(indent=(4)) }}",
+        // comparisons, assignments, plain arguments and strings are not keyword arguments
+        "{% if (a == b) and f(c) %}{% set d = e %} => {% if (a == b) and f(c) %}{% set d = e %}",
+        "{{ f(a != b, c >= d, 'k=v', \"(n=1)\") }} => {{ f(a != b, c >= d, 'k=v', \"(n=1)\") }}",
+        "{{ [x=1] }} => {{ [x=1] }}",
+        // text outside tags, comments and macro definitions stay as written
+        "f(n=1) [::-1] {# g(n=1) #} => f(n=1) [::-1] {# g(n=1) #}",
+        "{%- macro m(x=1, y=a - 1) %}{{ m(x=2) }} => {%- macro m(x=1, y=a - 1) %}{{ m(x=(2)) }}",
+        "{{ 'unclosed  => {{ 'unclosed ",
+        // a prefix not takes the whole comparison, up to and/or/if/else, a comma or a closing bracket
+        "{% if not 'q' in s and not x is defined %} => {% if not ('q' in s) and not (x is defined) %}",
+        "{{ a if not b|length > 1 else c }} => {{ a if not (b|length > 1) else c }}",
+        "{{ f(not a == b, k=not c) }} => {{ f(not (a == b), k=(not (c))) }}",
+        "{% if not (m.content.startswith('<r>') or x) %} => {% if not ((m.content.startswith('<r>') or x)) %}",
+        "{{ not not x }} => {{ not (not (x)) }}",
+        // ... but the operators not in and is not stay as they are; so do words that merely contain not
+        "{% if 'x' not in s and y is not none %} => {% if 'x' not in s and y is not none %}",
+        "{{ notes + cannot + x.not }} => {{ notes + cannot + x.not }}",
+        "{{ not index }} => {{ not (index) }}",
+        // one final newline goes, as in Jinja
+        "`{{ x }}\n\n` => `{{ x }}\n`",
+        "`{{ x }}\r\n` => {{ x }}",
+    })
+    void rewrites(String template, String expected) {
+        assertEquals(expected, JinjaCompat.rewrite(template));
+    }
+}
