@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
  *   <li>{@code \boxed{X}} with balanced braces;</li>
  *   <li>the last number in the text.</li>
  * </ol>
- * Values are {@link #normalize normalized} so that equal answers written differently vote together.
+ * Values are {@link #normalize normalized} so that equal answers written differently vote together. A reasoning
+ * model's chain (DeepSeek-R1 distills, Qwen3, QwQ) thinks inside {@code <think>...</think>} and then answers: the
+ * text after the last {@code </think>} is read first, so a value tried and dropped while thinking does not outvote
+ * the final one; the whole text only when the answer part gives none.
  * Stateless and thread-safe.
  */
 public final class AnswerExtractor {
@@ -49,6 +52,7 @@ public final class AnswerExtractor {
     // A sentence ends at a newline or at . ! ? followed by whitespace or the end (so 3.5 stays whole).
     private static final Pattern SENTENCE_END = Pattern.compile("\\n|[.!?](?=\\s|$)");
     private static final String BOXED = "\\boxed{";
+    private static final String THINK_END = "</think>";
     // Thousands groups must be exactly three digits, so "1, 2, 3" is read as a list, not 123.
     private static final Pattern NUMBER = Pattern.compile("(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+");
     // "18 dollars" / "$18 per hour" -> the number; units and trailing words are not part of the answer.
@@ -69,6 +73,20 @@ public final class AnswerExtractor {
     /** The chain's answer, or empty when none of the patterns matches. */
     public static Optional<Answer> extract(String chainText) {
         if (chainText == null || chainText.isBlank()) {
+            return Optional.empty();
+        }
+        int thought = chainText.lastIndexOf(THINK_END);
+        if (thought >= 0) {
+            Optional<Answer> answered = extractFrom(chainText.substring(thought + THINK_END.length()));
+            if (answered.isPresent()) {
+                return answered;
+            }
+        }
+        return extractFrom(chainText);
+    }
+
+    private static Optional<Answer> extractFrom(String chainText) {
+        if (chainText.isBlank()) {
             return Optional.empty();
         }
         Optional<Answer> found = marker(chainText);

@@ -64,6 +64,12 @@ class AnswerExtractorTest {
             Arguments.of("costs .5 each", "0.5", Source.LAST_NUMBER),
             Arguments.of("I counted 1, 2, 3", "3", Source.LAST_NUMBER),
             Arguments.of("The answer is", "", null),
+            // --- reasoning models: the part after </think> first, the thinking only when it gives nothing ---
+            Arguments.of("<think>\nSo the answer is 12? No: 12 + 2 = 14.\n</think>\n\nThe total is \\boxed{14}.",
+                    "14", Source.BOXED),
+            Arguments.of("<think>#### 5 looks wrong, recount</think>\nThere are 6 apples.", "6", Source.LAST_NUMBER),
+            Arguments.of("<think>first 3, then <think> 4</think> no, 7</think>\n\nDone.", "7", Source.LAST_NUMBER),
+            Arguments.of("<think>\nIt is 8 * 3 = 24, so the answer is 24.\n", "24", Source.ANSWER_IS),
             Arguments.of("I am not sure how to solve this problem.", "", null),
             Arguments.of("", "", null),
             Arguments.of("   \n  ", "", null)
