@@ -1,4 +1,5 @@
-"""A Llama-family decoder in plain PyTorch, with Hugging Face `LlamaForCausalLM` state-dict names.
+"""A Llama-family decoder in plain PyTorch, with Hugging Face `LlamaForCausalLM` state-dict names (Qwen2's q/k/v
+biases and Qwen3's per-head q/k norms and explicit head size as options).
 
 The forward pass takes the Optimum decoder inputs (input_ids, attention_mask, position_ids, past key/values)
 so that the same module is what gets exported to ONNX, evaluated by the recipe, and timed as the
@@ -25,22 +26,27 @@ class Config:
     rms_norm_eps: float = 1e-5
     tie_word_embeddings: bool = True
     attention_bias: bool = False  # Qwen2-style q/k/v biases when True
+    qk_norm: bool = False         # Qwen3-style RMSNorm of each query and key head, before RoPE
+    explicit_head_dim: int = 0    # config.json's head_dim when it is not hidden / heads (Qwen3: twice that)
     bos_token_id: int = 1
     eos_token_id: int = 2
     pad_token_id: int = 0
 
     @property
     def head_dim(self):
-        return self.hidden_size // self.num_attention_heads
+        return self.explicit_head_dim or self.hidden_size // self.num_attention_heads
 
     def hf_dict(self, architecture="LlamaForCausalLM", model_type="llama"):
         d = asdict(self)
+        for recipe_only in ("qk_norm", "explicit_head_dim"):  # the model type says these
+            d.pop(recipe_only)
         d.update({"architectures": [architecture], "model_type": model_type, "hidden_act": "silu",
                   "head_dim": self.head_dim, "torch_dtype": "float32", "use_cache": True,
                   "attention_dropout": 0.0, "mlp_bias": False, "initializer_range": 0.02,
                   "pretraining_tp": 1, "rope_scaling": None})
         if model_type == "qwen2":
             d.pop("attention_bias")
+        if model_type in ("qwen2", "qwen3"):
             d.pop("mlp_bias")
         return d
 
@@ -80,12 +86,18 @@ class Attention(nn.Module):
         self.k_proj = nn.Linear(c.hidden_size, c.num_key_value_heads * hd, bias=c.attention_bias)
         self.v_proj = nn.Linear(c.hidden_size, c.num_key_value_heads * hd, bias=c.attention_bias)
         self.o_proj = nn.Linear(c.num_attention_heads * hd, c.hidden_size, bias=False)
+        if c.qk_norm:
+            self.q_norm = RMSNorm(hd, c.rms_norm_eps)
+            self.k_norm = RMSNorm(hd, c.rms_norm_eps)
 
     def forward(self, x, bias, position_ids, past_k, past_v):
         b, s, _ = x.shape
         c, hd = self.c, self.c.head_dim
-        q = self.q_proj(x).view(b, s, c.num_attention_heads, hd).transpose(1, 2)
-        k = self.k_proj(x).view(b, s, c.num_key_value_heads, hd).transpose(1, 2)
+        q = self.q_proj(x).view(b, s, c.num_attention_heads, hd)
+        k = self.k_proj(x).view(b, s, c.num_key_value_heads, hd)
+        if c.qk_norm:
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.v_proj(x).view(b, s, c.num_key_value_heads, hd).transpose(1, 2)
         q, k = rope(q, k, position_ids, c.rope_theta, hd)
         k = torch.cat([past_k.to(k.dtype), k], dim=2)

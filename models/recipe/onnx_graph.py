@@ -53,6 +53,8 @@ class _Graph:
 def build(model):
     """An onnx.ModelProto of model (a recipe LlamaForCausalLM), computing what model.forward computes."""
     c = model.config
+    if c.qk_norm:
+        raise ValueError("onnx_graph.py writes Llama and Qwen2 graphs; Qwen3's q/k norms need torch's exporter")
     hd, nh, kvh = c.head_dim, c.num_attention_heads, c.num_key_value_heads
     groups = nh // kvh
     sd = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
@@ -165,6 +167,8 @@ def load_model_dir(model_dir):
 
     with open(os.path.join(model_dir, "config.json")) as f:
         hf = json.load(f)
+    if hf.get("model_type") not in ("llama", "qwen2"):
+        raise SystemExit("%s: a %s model; onnx_graph.py writes Llama and Qwen2 graphs" % (model_dir, hf.get("model_type")))
     rope = hf.get("rope_parameters") or {}
     fields = {k: hf[k] for k in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
                                  "num_attention_heads", "num_key_value_heads", "max_position_embeddings",

@@ -45,13 +45,17 @@ ARCHS = {
     # name: (model_type, architecture, q/k/v biases, rope_theta, rms_norm_eps)
     "llama": ("llama", "LlamaForCausalLM", False, 10000.0, 1e-5),
     "qwen2": ("qwen2", "Qwen2ForCausalLM", True, 1000000.0, 1e-6),
+    # q/k norms and a head size of twice hidden / heads, as Qwen3-0.6B (1024 / 16 heads, head_dim 128)
+    "qwen3": ("qwen3", "Qwen3ForCausalLM", False, 1000000.0, 1e-6),
 }
 
 
 def build(shape, arch, tied, seed):
     sizes, default_tied, _ = SHAPES[shape]
     _, _, bias, theta, eps = ARCHS[arch]
-    c = Config(**sizes, rope_theta=theta, rms_norm_eps=eps, attention_bias=bias,
+    qwen3 = arch == "qwen3"
+    c = Config(**sizes, rope_theta=theta, rms_norm_eps=eps, attention_bias=bias, qk_norm=qwen3,
+               explicit_head_dim=2 * sizes["hidden_size"] // sizes["num_attention_heads"] if qwen3 else 0,
                tie_word_embeddings=default_tied if tied is None else tied)
     torch.manual_seed(seed)
     model = LlamaForCausalLM(c).eval()
@@ -78,7 +82,7 @@ def randomize(model):
 def config_dict(model, arch, rope_parameters):
     model_type, architecture, _, _, _ = ARCHS[arch]
     d = model.config.hf_dict(architecture, model_type)
-    if model_type == "qwen2":
+    if model_type in ("qwen2", "qwen3"):
         d["use_sliding_window"] = False
     if rope_parameters:  # the newer transformers form
         d.pop("rope_scaling")

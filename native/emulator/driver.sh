@@ -2,9 +2,10 @@
 # Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
 # the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
 # links against it, then through the CLI: two questions (the driver on the loader's path, and named by
-# REASON_CUDA_DRIVER), reason --version, reason check, reason throughput and reason bench. Every test must run and
-# pass: a skipped one (no CUDA found) is a failure here. About 3.5 minutes on two cores. Needs g++ (C++17), a JDK
-# 17+ and the compiled main and test classes with the test dependencies (mvn -q -B test-compile).
+# REASON_CUDA_DRIVER), a Qwen3 model that auto runs on the CPU, reason --version, reason check, reason throughput
+# and reason bench. Every test must run and pass: a skipped one (no CUDA found) is a failure here. About 5 minutes
+# on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test dependencies
+# (mvn -q -B test-compile).
 #
 # Environment: CXX (g++), JAVA (java), REASON_TEST_CLASSPATH (required: target/test-classes, target/classes and
 # the test-scope jars, JUnit's console launcher among them), CUDA_EMULATOR_MEMORY_MIB (1024; see libcuda.cpp).
@@ -70,6 +71,9 @@ cli() { # NAME PATTERN ARGS...: runs reason ARGS, which must exit 0 (or 6) and p
 cli question '^device: cuda \(CUDA emulator' --budget 4x --seed 1 "What is 12 * 7 - 5?"
 # A driver outside the loader's path (containers, WSL): loaded by the path REASON_CUDA_DRIVER gives.
 DRIVER_BY_NAME=1 cli driver-by-name '^device: cuda \(CUDA emulator' --device cuda --budget 2x --seed 1 "What is 12 * 7 - 5?"
+# An architecture the kernels do not compute (Qwen3's q/k norms): auto says why and runs it on the CPU.
+cli qwen3-on-cpu '^device: cpu \(auto: the CUDA kernels do not support model_type qwen3' --model \
+    src/test/resources/models/tiny-qwen3 --budget 2x --parallel 2 --max-tokens 8 "What is 12 * 7 - 5?"
 cli version '^cuda: CUDA emulator on the CPU, compute capability 9[.]0, driver for CUDA 13[.]0; kernels built with CUDA ' \
     --version
 cli check '^check passed$' check --precision fp32 --prompts 2 --steps 4
@@ -91,4 +95,4 @@ if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ] || [ ${#cli_fa
         "CLI runs failed: ${cli_failed[*]:-none}; logs in $build)"
     exit 1
 fi
-echo "emulated CUDA driver: $passed GPU tests and 6 CLI runs passed in $((SECONDS - start)) s"
+echo "emulated CUDA driver: $passed GPU tests and 7 CLI runs passed in $((SECONDS - start)) s"

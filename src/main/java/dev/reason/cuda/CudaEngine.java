@@ -227,11 +227,9 @@ public final class CudaEngine implements Engine {
             throw new DeviceException("--device cuda: " + reason + "; use --device cpu");
         });
         ModelConfig c = model.config();
-        String unsupported = unsupported(c);
-        if (unsupported != null) {
-            throw new DeviceException("--device cuda: the CUDA kernels do not support " + unsupported
-                    + "; use --device cpu");
-        }
+        cannotRun(c).ifPresent(why -> {
+            throw new DeviceException("--device cuda: " + why + "; use --device cpu");
+        });
         CUdevice device = new CUdevice();
         CUcontext context = new CUcontext();
         Kernels.Module module = null;
@@ -270,6 +268,12 @@ public final class CudaEngine implements Engine {
             }
             throw e;
         }
+    }
+
+    /** Why the kernels cannot compute this model (its architecture), for a notice; empty when they can. */
+    public static Optional<String> cannotRun(ModelConfig c) {
+        String what = unsupported(c);
+        return what == null ? Optional.empty() : Optional.of("the CUDA kernels do not support " + what);
     }
 
     /** What in the model's architecture the kernels cannot compute, or null. */

@@ -34,6 +34,9 @@ public final class Engines {
                 CudaEngine.Precision p = precision(precision);
                 Optional<String> why = CudaEngine.unavailable();
                 if (why.isEmpty()) {
+                    why = CudaEngine.cannotRun(model.config());  // the architecture: the CPU runs any graph
+                }
+                if (why.isEmpty()) {
                     try {
                         return CudaEngine.load(model, p, notice);
                     } catch (DeviceException e) {

@@ -85,6 +85,17 @@ class CudaAvailabilityTest {
         }
     }
 
+    @Test
+    void aQwen3ExportIsRefusedWithItsReasonSoThatAutoRunsItOnTheCpu() {
+        // A real Qwen3-shaped export (q/k norms, head_dim twice hidden / heads): ONNX Runtime runs it
+        // (FixtureModelsTest); the kernels would load its weights and compute a Llama block without the norms.
+        try (ModelDirectory model = ModelDirectory.open(Path.of("src", "test", "resources", "models", "tiny-qwen3"))) {
+            assertEquals(16, model.config().headDim(), "head_dim from config.json, not hidden / heads");
+            assertEquals(java.util.Optional.of("the CUDA kernels do not support model_type qwen3 (they run the Llama"
+                    + " family: llama, mistral, qwen2)"), CudaEngine.cannotRun(model.config()));
+        }
+    }
+
     private static ModelConfig with(ModelConfig c, String modelType, String hiddenAct, int kvHeads) {
         return with(c, modelType, hiddenAct, kvHeads, c.ropeScaling());
     }

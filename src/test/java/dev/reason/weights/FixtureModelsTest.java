@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FixtureModelsTest {
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-llama-external"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-llama-external", "tiny-qwen3"})
     void onnxRuntimeAgreesWithPyTorch(String name) throws IOException {
         assertOnnxRuntimeAgreesWithPyTorch(Path.of("src/test/resources/models", name), name);
     }
