@@ -2,7 +2,8 @@
 """Writes NAME.expected beside each NAME.jinja here: the prompt transformers' apply_chat_template renders for one
 user question (jinja2 with trim_blocks, lstrip_blocks and loopcontrols; raise_exception, strftime_now and tojson
 as transformers defines them), with strftime_now fixed to 2025-01-05 so that the files do not change with the day.
-ChatTemplateTest renders the same templates with jinjava and compares. Run from this folder with python3 (jinja2
+ChatTemplateTest renders the same templates with jinjava and compares. VARIANTS adds renders with extra template
+variables (apply_chat_template's **kwargs) as NAME.VARIANT.expected. Run from this folder with python3 (jinja2
 3.x, Debian's python3-jinja2)."""
 import datetime
 import glob
@@ -28,12 +29,16 @@ env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extens
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = lambda fmt: DAY.strftime(fmt)
+VARIANTS = {"think-namespace": {"no-thinking": {"enable_thinking": False}}}
 here = os.path.dirname(os.path.abspath(__file__))
 for path in sorted(glob.glob(os.path.join(here, "*.jinja"))):
+    name = os.path.basename(path)[:-len(".jinja")]
     with open(path, encoding="utf-8") as f:
         template = env.from_string(f.read())
-    out = template.render(messages=[{"role": "user", "content": QUESTION}], add_generation_prompt=True,
-                          bos_token="<s>", eos_token="</s>")
-    with open(path[:-len(".jinja")] + ".expected", "w", encoding="utf-8", newline="") as f:
-        f.write(out)
-    print(os.path.basename(path), len(out))
+    for variant, variables in [("", {})] + sorted(VARIANTS.get(name, {}).items()):
+        out = template.render(messages=[{"role": "user", "content": QUESTION}], add_generation_prompt=True,
+                              bos_token="<s>", eos_token="</s>", **variables)
+        expected = os.path.join(here, name + ("." + variant if variant else "") + ".expected")
+        with open(expected, "w", encoding="utf-8", newline="") as f:
+            f.write(out)
+        print(os.path.basename(expected), len(out))

@@ -113,6 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             Set<String> finished = ResultsFile.finishedIds(results);
             SamplingParams sampling = decoding.sampling(model.generation());
             String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
+            Map<String, Object> templateVariables = modelOptions.templateVariables();
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
                 PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::stream, new PoolGenerator.Options(
@@ -123,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
                     if (finished.contains(p.id())) {
                         continue;
                     }
-                    int[] ids = model.promptIds(template.replace("{question}", p.question()));
+                    int[] ids = model.promptIds(template.replace("{question}", p.question()), templateVariables);
                     int room = model.config().maxPositions() - ids.length;
                     if (room < 1) {
                         parent.err.println("reason: problem " + p.id() + " is longer than the model's context: skipped");
@@ -207,6 +208,9 @@ final class BenchCommand implements Callable<Integer> {
         c.put("max_tokens", decoding.maxTokens(model.generation(), model.config().maxPositions(), 0));
         c.put("greedy", !noGreedy);
         c.put("prompt", prompt);
+        if (!modelOptions.templateArgs.isEmpty()) {  // only then: runs recorded before the option resume as they were
+            c.put("template_args", modelOptions.templateVariables());
+        }
         c.put("offset", offset);
         c.put("problems", problems);
         return c;

@@ -151,7 +151,7 @@ public final class Main implements Callable<Integer> {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
-            int[] prompt = model.promptIds(q);
+            int[] prompt = model.promptIds(q, modelOptions.templateVariables());
             var gen = model.generation();
             int context = model.config().maxPositions();
             if (prompt.length + 1 > context) {

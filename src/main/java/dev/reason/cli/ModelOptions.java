@@ -1,10 +1,14 @@
 package dev.reason.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Options shared by every command that loads a model. */
 final class ModelOptions {
@@ -19,6 +23,34 @@ final class ModelOptions {
             description = "Weights and KV cache on the GPU: bf16 (fast) or fp32 (exact, for checks); the CPU engine "
                     + "runs the ONNX file as it is (default: ${DEFAULT-VALUE}).")
     String precision;
+
+    @Option(names = "--template-arg", paramLabel = "NAME=VALUE",
+            description = "A variable for the model's chat template, as transformers' apply_chat_template(**kwargs)"
+                    + " takes it; VALUE is read as JSON (false, 3, [1, 2], \"text\") or else as text. Repeatable."
+                    + " E.g. Qwen3: --template-arg enable_thinking=false.")
+    Map<String, String> templateArgs = new LinkedHashMap<>();
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** The chat template's extra variables: each value as JSON when it parses, else the text itself. */
+    Map<String, Object> templateVariables() {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        templateArgs.forEach((name, value) -> {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("--template-arg " + name + "=...: a template variable's name is"
+                        + " letters, digits and _, e.g. --template-arg enable_thinking=false");
+            }
+            Object parsed;
+            try {
+                parsed = JSON.readValue(value, Object.class);
+            } catch (JsonProcessingException notJson) {
+                parsed = value;
+            }
+            vars.put(name, parsed);
+        });
+        return vars;
+    }
 
     /** The shipped model: beside the launcher (reason.home), else beside the jar's folder. */
     Path modelDir() {

@@ -110,8 +110,26 @@ public final class ChatTemplate {
         throw new IllegalArgumentException(message);
     }
 
+    /** What the renderer sets itself: a template variable may not take these names. */
+    static final List<String> RESERVED = List.of("messages", "add_generation_prompt", "raise_exception",
+            "strftime_now");
+
     /** The prompt for one user question, ending where the assistant's answer begins. */
     public String prompt(String question) {
+        return prompt(question, Map.of());
+    }
+
+    /**
+     * The same, with extra variables for the template, as transformers' {@code apply_chat_template(...,
+     * **kwargs)} passes them (Qwen3: {@code enable_thinking=False}); they may replace bos_token and eos_token.
+     */
+    public String prompt(String question, Map<String, Object> variables) {
+        for (String name : RESERVED) {
+            if (variables.containsKey(name)) {
+                throw new IllegalArgumentException("--template-arg " + name + ": reason sets that variable itself;"
+                        + " name another one");
+            }
+        }
         Map<String, Object> ctx = new HashMap<>();
         ctx.put("messages", List.of(Map.of("role", "user", "content", question)));
         ctx.put("add_generation_prompt", true);
@@ -120,6 +138,7 @@ public final class ChatTemplate {
         // Jinja's globals are variables too: templates test "strftime_now is defined" before calling it
         ctx.put("strftime_now", "function");
         ctx.put("raise_exception", "function");
+        ctx.putAll(variables);
         RAISED.remove();
         NOW.set(LocalDateTime.now(clock));
         RenderResult r;

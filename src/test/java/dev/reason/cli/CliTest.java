@@ -144,6 +144,10 @@ class CliTest {
         assertOneLineError(reason("--model", MODEL.toString(), "--parallel", "0", "What is 1+1?"), ExitCodes.USAGE, "--parallel");
         assertOneLineError(reason("--model", MODEL.toString(), "--repetition-penalty", "0", "What is 1+1?"),
                 ExitCodes.USAGE, "--repetition-penalty must be finite and > 0 (1 = off), got 0.0");
+        assertOneLineError(reason("--model", MODEL.toString(), "--template-arg", "messages=[]", "What is 1+1?"),
+                ExitCodes.USAGE, "--template-arg messages: reason sets that variable itself");
+        assertOneLineError(reason("--model", MODEL.toString(), "--template-arg", "enable-thinking=false",
+                "What is 1+1?"), ExitCodes.USAGE, "a template variable's name is letters, digits and _");
         assertOneLineError(reason("--stop", "sometimes", "What is 1+1?"), ExitCodes.USAGE, "--stop");
     }
 

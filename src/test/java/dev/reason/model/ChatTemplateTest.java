@@ -48,6 +48,18 @@ class ChatTemplateTest {
     }
 
     @Test
+    void extraVariablesReachTheTemplateAsApplyChatTemplatesKeywordArgumentsDo() throws Exception {
+        String template = Files.readString(DIR.resolve("think-namespace.jinja"), StandardCharsets.UTF_8);
+        ChatTemplate t = new ChatTemplate(template, "<s>", "</s>", DAY);
+        assertEquals(Files.readString(DIR.resolve("think-namespace.no-thinking.expected"), StandardCharsets.UTF_8),
+                t.prompt(QUESTION, java.util.Map.of("enable_thinking", false)));
+        assertEquals(t.prompt(QUESTION), t.prompt(QUESTION, java.util.Map.of("enable_thinking", true)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.prompt(QUESTION, java.util.Map.of("messages", "x")));
+        assertEquals("--template-arg messages: reason sets that variable itself; name another one", e.getMessage());
+    }
+
+    @Test
     void strftimeWritesPythonsDirectives() {
         LocalDateTime t = LocalDateTime.of(2025, 1, 5, 14, 7, 9);
         assertEquals("05 Jan 2025", ChatTemplate.strftime("%d %b %Y", t));
