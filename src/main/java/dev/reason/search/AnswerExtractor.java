@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * </ol>
  * Values are {@link #normalize normalized} so that equal answers written differently vote together. A reasoning
  * model's chain (DeepSeek-R1 distills, Qwen3, QwQ) thinks inside {@code <think>...</think>} and then answers: the
- * text after the last {@code </think>} is read first, so a value tried and dropped while thinking does not outvote
- * the final one; the whole text only when the answer part gives none.
+ * text after the last {@code </think>} is read first ({@link FinalPart}), so a value tried and dropped while
+ * thinking does not outvote the final one; the whole text only when the answer part gives none.
  * Stateless and thread-safe.
  */
 public final class AnswerExtractor {
@@ -52,7 +52,6 @@ public final class AnswerExtractor {
     // A sentence ends at a newline or at . ! ? followed by whitespace or the end (so 3.5 stays whole).
     private static final Pattern SENTENCE_END = Pattern.compile("\\n|[.!?](?=\\s|$)");
     private static final String BOXED = "\\boxed{";
-    private static final String THINK_END = "</think>";
     // Thousands groups must be exactly three digits, so "1, 2, 3" is read as a list, not 123.
     private static final Pattern NUMBER = Pattern.compile("(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+");
     // "18 dollars" / "$18 per hour" -> the number; units and trailing words are not part of the answer.
@@ -75,14 +74,7 @@ public final class AnswerExtractor {
         if (chainText == null || chainText.isBlank()) {
             return Optional.empty();
         }
-        int thought = chainText.lastIndexOf(THINK_END);
-        if (thought >= 0) {
-            Optional<Answer> answered = extractFrom(chainText.substring(thought + THINK_END.length()));
-            if (answered.isPresent()) {
-                return answered;
-            }
-        }
-        return extractFrom(chainText);
+        return FinalPart.of(chainText).flatMap(AnswerExtractor::extractFrom).or(() -> extractFrom(chainText));
     }
 
     private static Optional<Answer> extractFrom(String chainText) {

@@ -27,6 +27,9 @@ import java.util.Optional;
  * question with an invented or dropped operand and a step result written back wrong, which every single
  * equation of such a chain survives.
  *
+ * <p>A reasoning model's chain is held only to what it writes after its thinking ({@link FinalPart}): the
+ * thinking's equations are trials, often wrong and then corrected ("12*7 = 74? no, 84").
+ *
  * <p>Verdict: {@link Verdict#FAIL} if any check fails (a division by zero included), {@link Verdict#PASS} if at
  * least one was made and all held, {@link Verdict#UNKNOWN} if none applied. The verifier never computes an
  * answer the chain did not write; it only holds the chain to its own lines and to the question's wording.
@@ -56,7 +59,9 @@ public final class ArithmeticStepVerifier implements Verifier {
 
     @Override
     public Verdict check(String question, String chainText, String answer) {
-        return report(chainText).plus(workedExpression(question, chainText, answer)).verdict();
+        // A reasoning model's thinking tries and corrects equations; it is held to the part it answers with.
+        String asserted = chainText == null ? null : FinalPart.of(chainText).orElse(chainText);
+        return report(asserted).plus(workedExpression(question, asserted, answer)).verdict();
     }
 
     /**

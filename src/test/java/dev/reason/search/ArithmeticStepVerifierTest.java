@@ -84,6 +84,16 @@ class ArithmeticStepVerifierTest {
     }
 
     @Test
+    void aReasoningModelIsHeldToWhatItWritesAfterThinking() {
+        String corrected = "<think>\n38*2 = 66? No: 38*2 = 76. Then 47 + 76 - 19 = 104.\n</think>\n\n"
+                + "47 + 38*2 - 19 = 47 + 76 - 19 = 104";
+        assertEquals(Verdict.PASS, verdict(corrected), "a trial corrected while thinking is not a wrong step");
+        assertEquals(Verdict.FAIL, verdict("<think>38*2 = 76</think>\nSo 47 + 38*2 - 19 = 94"));
+        assertEquals(Verdict.UNKNOWN, verdict("<think>\n38*2 = 66, hmm"), "still thinking: nothing asserted yet");
+        assertEquals(Verdict.UNKNOWN, verdict("<think>38*2 = 76</think>\nThe answer is 104."));
+    }
+
+    @Test
     void hugeNumbersAreExact() {
         assertEquals(Verdict.PASS, verdict("99999999999999999999*99999999999999999999=9999999999999999999800000000000000000001"));
         assertEquals(Verdict.FAIL, verdict("99999999999999999999*99999999999999999999=9999999999999999999800000000000000000000"));

@@ -1,0 +1,28 @@
+package dev.reason.search;
+
+import java.util.Optional;
+
+/**
+ * The answering part of a reasoning model's chain. DeepSeek-R1 distills, Qwen3 and QwQ think inside
+ * {@code <think>...</think>} (trying values, writing equations they then correct) and answer after it; what the
+ * chain asserts is that answer.
+ */
+final class FinalPart {
+    static final String THINK_START = "<think>";
+    static final String THINK_END = "</think>";
+
+    private FinalPart() {
+    }
+
+    /**
+     * The text after the last {@code </think>}; empty text when the chain opened its thinking and never closed it (it
+     * has answered nothing yet); no value when the chain does not think in tags (all of it is the answer).
+     */
+    static Optional<String> of(String chainText) {
+        int end = chainText.lastIndexOf(THINK_END);
+        if (end >= 0) {
+            return Optional.of(chainText.substring(end + THINK_END.length()));
+        }
+        return chainText.contains(THINK_START) ? Optional.of("") : Optional.empty();
+    }
+}
