@@ -22,9 +22,6 @@ import java.util.function.Supplier;
  * logits before the sampler sees them: here for logits on the host, by the batch for logits it samples on the device.
  */
 public final class Generator {
-    /** Marks a chain's final-answer line; the chain ends when that line does. */
-    public static final String ANSWER_MARK = "####";
-
     private final Engine engine;
     private final Supplier<TextStream> texts;
     private final Params params;
@@ -242,7 +239,7 @@ public final class Generator {
         final List<float[]> top = new ArrayList<>();
         final StringBuilder text = new StringBuilder();
         final TextStream stream = texts.get();
-        int answerAt = -1;
+        final AnswerLine answerLine = new AnswerLine(text);
 
         Running(int index, SplittableRandom random, RepetitionPenalty penalty) {
             this.index = index;
@@ -263,17 +260,8 @@ public final class Generator {
             }
             logprobs.add(c.logprob());
             top.add(c.topLogprobs());
-            int before = text.length();
             text.append(stream.next(c.token()));
-            if (!params.stopAtAnswer()) {
-                return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;
-            }
-            if (answerAt < 0) {
-                int from = Math.max(0, before - ANSWER_MARK.length());
-                int at = text.indexOf(ANSWER_MARK, from);
-                answerAt = at;
-            }
-            if (answerAt >= 0 && text.indexOf("\n", answerAt) >= 0) {
+            if (params.stopAtAnswer() && answerLine.completed()) {
                 return FinishReason.ANSWER_LINE;
             }
             return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;

@@ -51,7 +51,7 @@ class SearchTest {
 
     @Test
     void firstVerifiedStopsAtTheFirstCheckedGame24Answer() {
-        List<String> scripts = List.of("s #### 4*6\n", "s 013-009=004, left 004 004 010\n#### (13-9)*(10-4)\n");
+        List<String> scripts = List.of("s\n#### 4*6\n", "s 013-009=004, left 004 004 010\n#### (13-9)*(10-4)\n");
         SearchResult r = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), new FirstVerified(),
                 "Use 4 9 10 13 to make 24.");
         assertEquals(StopReason.DECIDED, r.stopReason());
@@ -61,7 +61,7 @@ class SearchTest {
 
     @Test
     void escStopsWhenAWindowOfAnswersAgrees() {
-        SearchResult r = search(List.of("s #### 7\n"), "40x", Strategy.majority(), new Esc(5), "What is 3+4?");
+        SearchResult r = search(List.of("s\n#### 7\n"), "40x", Strategy.majority(), new Esc(5), "What is 3+4?");
         assertEquals(StopReason.DECIDED, r.stopReason());
         // the fifth agreeing answer decides; its twin slot may finish in the same decode step and still counts
         assertTrue(r.votes() == 5 || r.votes() == 6, "votes " + r.votes());
@@ -74,7 +74,7 @@ class SearchTest {
 
     @Test
     void majorityOfTheSampleBudgetWins() {
-        SearchResult r = search(List.of("s 1+1=2\n#### 2\n", "s 1+1=3\n#### 3\n", "s #### 2\n"), "6x", StopRule.none(), 4);
+        SearchResult r = search(List.of("s 1+1=2\n#### 2\n", "s 1+1=3\n#### 3\n", "s\n#### 2\n"), "6x", StopRule.none(), 4);
         assertEquals("2", r.answer());
         assertEquals(4, r.leaderVotes());
         assertEquals(6, r.votes());
@@ -85,17 +85,17 @@ class SearchTest {
 
     @Test
     void chainsEndAtTheirAnswerLine() {
-        SearchResult r = search(List.of("s #### 5\nthen more text that is never generated"), "2x", StopRule.none(), 2);
+        SearchResult r = search(List.of("s\n#### 5\nthen more text that is never generated"), "2x", StopRule.none(), 2);
         assertEquals("5", r.answer());
         for (SearchResult.ChainReport c : r.chains()) {
             assertEquals("answer_line", c.finish());
-            assertEquals("s #### 5\n".length(), c.tokens());
+            assertEquals("s\n#### 5\n".length(), c.tokens());
         }
     }
 
     @Test
     void acBetaStopsAUnanimousVoteEarly() {
-        SearchResult r = search(List.of("s #### 9\n"), "64x", new AcBeta(0.95, 3), 2);
+        SearchResult r = search(List.of("s\n#### 9\n"), "64x", new AcBeta(0.95, 3), 2);
         // 4-0 is the first unanimous tally with P = 0.96875 >= 0.95
         assertEquals(StopReason.DECIDED, r.stopReason());
         assertEquals(4, r.votes());
@@ -105,7 +105,7 @@ class SearchTest {
 
     @Test
     void decidedStopsWhenTheRestCannotOvertakeTheLeader() {
-        SearchResult r = search(List.of("s #### 1\n"), "5x", StopRule.decided(), 1);
+        SearchResult r = search(List.of("s\n#### 1\n"), "5x", StopRule.decided(), 1);
         // after 3 votes for "1", the 2 chains left cannot overtake it
         assertEquals(StopReason.DECIDED, r.stopReason());
         assertEquals(3, r.votes());
@@ -122,7 +122,7 @@ class SearchTest {
     @Test
     void timeBudgetReturnsTheAnytimeAnswer() {
         // 10 ms per step on the fake clock; chains need 11 steps each; 0.5 s allows ~50 steps
-        SearchResult r = search(List.of("s #### 12\n", "s #### 13\n", "s #### 12\n"), "500ms", StopRule.none(), 2);
+        SearchResult r = search(List.of("s\n#### 12\n", "s\n#### 13\n", "s\n#### 12\n"), "500ms", StopRule.none(), 2);
         assertEquals(StopReason.TIME, r.stopReason());
         assertEquals("12", r.answer());
         assertTrue(r.seconds() >= 0.5 && r.seconds() < 0.52, "seconds " + r.seconds());
@@ -141,7 +141,7 @@ class SearchTest {
     @Test
     void interruptionKeepsTheBestAnswerSoFar() {
         AtomicInteger polls = new AtomicInteger();
-        SearchResult r = search(List.of("s #### 8\n"), "100x", StopRule.none(), 2, new FakeClock(),
+        SearchResult r = search(List.of("s\n#### 8\n"), "100x", StopRule.none(), 2, new FakeClock(),
                 () -> polls.incrementAndGet() > 40);
         assertEquals(StopReason.INTERRUPTED, r.stopReason());
         assertEquals("8", r.answer());
@@ -150,7 +150,7 @@ class SearchTest {
 
     @Test
     void chainsWithoutAnAnswerDoNotVote() {
-        SearchResult r = search(List.of("s no idea\n", "s #### 3\n"), "4x", StopRule.none(), 2);
+        SearchResult r = search(List.of("s no idea\n", "s\n#### 3\n"), "4x", StopRule.none(), 2);
         assertEquals("3", r.answer());
         assertEquals(2, r.votes());
         assertEquals(4, r.chains().size());
@@ -161,8 +161,8 @@ class SearchTest {
     void tiesGoToTheHigherSummedLogprob() {
         // both answers get 2 votes; scripted tokens all have log-probability ~0, so the longer chains
         // sum to the same value: the tally then falls back to the answer string, deterministically
-        SearchResult a = search(List.of("s #### 1\n", "s #### 2\n"), "4x", StopRule.none(), 2);
-        SearchResult b = search(List.of("s #### 1\n", "s #### 2\n"), "4x", StopRule.none(), 2);
+        SearchResult a = search(List.of("s\n#### 1\n", "s\n#### 2\n"), "4x", StopRule.none(), 2);
+        SearchResult b = search(List.of("s\n#### 1\n", "s\n#### 2\n"), "4x", StopRule.none(), 2);
         assertNotNull(a.answer());
         assertEquals(a.answer(), b.answer());
         assertEquals(2, a.leaderVotes());
