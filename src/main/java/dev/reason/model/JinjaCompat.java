@@ -36,9 +36,16 @@ final class JinjaCompat {
             boolean statement = template.charAt(open + 1) == '%';
             String close = statement ? "%}" : "}}";
             int end = tagEnd(template, open + 2, close);
+            // Whitespace control ({%- ... -%}) is the delimiters', not the expression's.
             String body = template.substring(open + 2, end);
-            out.append(statement && body.strip().replaceFirst("^[-+]\\s*", "").startsWith("macro ")
-                    ? body.replace("[::-1]", "|reverse") : expression(body));
+            int from = body.startsWith("-") || body.startsWith("+") ? 1 : 0;
+            int to = body.length() > from && (body.endsWith("-") || body.endsWith("+")) ? body.length() - 1
+                    : body.length();
+            String inner = body.substring(from, to);
+            out.append(body, 0, from)
+                    .append(statement && inner.strip().startsWith("macro ") ? inner.replace("[::-1]", "|reverse")
+                            : expression(inner))
+                    .append(body, to, body.length());
             i = end;
         }
         return out.toString();

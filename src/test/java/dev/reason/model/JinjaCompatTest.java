@@ -35,6 +35,10 @@ class JinjaCompatTest {
         "{% if 'x' not in s and y is not none %} => {% if 'x' not in s and y is not none %}",
         "{{ notes + cannot + x.not }} => {{ notes + cannot + x.not }}",
         "{{ not index }} => {{ not (index) }}",
+        // whitespace control belongs to the delimiters
+        "{%- if not x -%}{{- not y -}} => {%- if not (x) -%}{{- not (y) -}}",
+        "{%+ set ns = namespace(a=1 - 2) -%} => {%+ set ns = namespace(a=(1 - 2)) -%}",
+        "{%- macro m(x=1) -%} => {%- macro m(x=1) -%}",
         // one final newline goes, as in Jinja
         "`{{ x }}\n\n` => `{{ x }}\n`",
         "`{{ x }}\r\n` => {{ x }}",
