@@ -43,12 +43,14 @@ public final class ModelDirectory implements AutoCloseable {
             }
         }
         ModelConfig config = ModelConfig.fromJson(readJson(dir.resolve("config.json")));
-        Path genFile = dir.resolve("generation_config.json");
-        GenerationConfig generation = Files.isRegularFile(genFile)
-                ? GenerationConfig.fromJson(readJson(genFile)) : GenerationConfig.DEFAULT;
         JsonNode tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
                 ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
         String template = readTemplate(dir, tokConfig);
+        int maxNew = template.contains("<think>") ? GenerationConfig.THINKING_MAX_NEW_TOKENS
+                : GenerationConfig.DEFAULT.maxNewTokens();
+        Path genFile = dir.resolve("generation_config.json");
+        GenerationConfig generation = Files.isRegularFile(genFile)
+                ? GenerationConfig.fromJson(readJson(genFile), maxNew) : GenerationConfig.defaults(maxNew);
         Tokenizer tokenizer = new Tokenizer(dir.resolve("tokenizer.json"), config.vocabSize());
         ChatTemplate chat = new ChatTemplate(template, tokenText(tokConfig, "bos_token"), tokenText(tokConfig, "eos_token"));
         return new ModelDirectory(dir, config, generation, tokenizer, chat);

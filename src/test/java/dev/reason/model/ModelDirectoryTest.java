@@ -3,6 +3,7 @@ package dev.reason.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -86,6 +87,35 @@ class ModelDirectoryTest {
         ChatTemplate bad = new ChatTemplate("{{ raise_exception('no chat here') }}", "<s>", "</s>");
         ModelException e = assertThrows(ModelException.class, () -> bad.prompt("hi"));
         assertTrue(e.getMessage().contains("no chat here"), e.getMessage());
+    }
+
+    @Test
+    void aModelThatThinksGetsRoomToThinkWhenGenerationConfigSetsNoLimit(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path dir = tmp.resolve("m");
+        Files.createDirectories(dir);
+        for (Path f : Files.newDirectoryStream(Path.of("src", "test", "resources", "models", "tiny-qwen3"))) {
+            Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        Path gen = dir.resolve("generation_config.json");
+        Files.writeString(gen, "{\"do_sample\": true, \"temperature\": 0.6}");
+        try (ModelDirectory m = ModelDirectory.open(dir)) {
+            assertEquals(GenerationConfig.DEFAULT.maxNewTokens(), m.generation().maxNewTokens(), "no <think>: 512");
+        }
+        Files.writeString(dir.resolve("chat_template.jinja"), "{% for m in messages %}{{ m.content }}{% endfor %}"
+                + "{% if add_generation_prompt %}<think>\n{% endif %}");
+        try (ModelDirectory m = ModelDirectory.open(dir)) {
+            assertEquals(GenerationConfig.THINKING_MAX_NEW_TOKENS, m.generation().maxNewTokens());
+            assertEquals(0.6f, m.generation().temperature());
+        }
+        Files.delete(gen);
+        try (ModelDirectory m = ModelDirectory.open(dir)) {
+            assertEquals(GenerationConfig.THINKING_MAX_NEW_TOKENS, m.generation().maxNewTokens(), "no file at all");
+        }
+        Files.writeString(gen, "{\"max_new_tokens\": 700}");
+        try (ModelDirectory m = ModelDirectory.open(dir)) {
+            assertEquals(700, m.generation().maxNewTokens(), "the file's own limit wins");
+        }
     }
 
     @Test
