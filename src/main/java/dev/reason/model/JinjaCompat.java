@@ -1,5 +1,8 @@
 package dev.reason.model;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Rewrites what jinjava reads differently from Jinja in transformers' chat templates, into forms it reads as Jinja
  * means them. Inside {@code {{ }}} and {@code {% %}} tags (never in string literals):
@@ -14,10 +17,13 @@ package dev.reason.model;
  *   {@code not ('q' in s)}), jinjava's only the next operand ({@code (not 'q') in s}, and {@code not n|length > 1}
  *   fails).</li>
  * </ul>
- * And one trailing newline of the template goes, as Jinja's lexer drops it (a {@code chat_template.jinja} file
- * usually ends with one; jinjava would print it after the generation prompt).
+ * The text of a {@code {% raw %}} block is left as written. One trailing newline of the template goes, as Jinja's
+ * lexer drops it (a {@code chat_template.jinja} file usually ends with one; jinjava would print it after the
+ * generation prompt).
  */
 final class JinjaCompat {
+    private static final Pattern END_RAW = Pattern.compile("\\{%[-+]?\\s*endraw\\b");
+
     private JinjaCompat() {
     }
 
@@ -47,6 +53,12 @@ final class JinjaCompat {
                             : expression(inner))
                     .append(body, to, body.length());
             i = end;
+            if (statement && inner.strip().equals("raw")) {  // {% raw %} text is printed as written: copy it through
+                Matcher endRaw = END_RAW.matcher(template);
+                int stop = endRaw.find(end) ? endRaw.start() : template.length();
+                out.append(template, end, stop);
+                i = stop;
+            }
         }
         return out.toString();
     }

@@ -39,6 +39,9 @@ class JinjaCompatTest {
         "{%- if not x -%}{{- not y -}} => {%- if not (x) -%}{{- not (y) -}}",
         "{%+ set ns = namespace(a=1 - 2) -%} => {%+ set ns = namespace(a=(1 - 2)) -%}",
         "{%- macro m(x=1) -%} => {%- macro m(x=1) -%}",
+        // a raw block is text, whatever it holds
+        "{% raw %}{{ not x }} f(n=1){% endraw %}{{ not y }} => {% raw %}{{ not x }} f(n=1){% endraw %}{{ not (y) }}",
+        "{%- raw -%}{{ not x }}{%- endraw %} => {%- raw -%}{{ not x }}{%- endraw %}",
         // one final newline goes, as in Jinja
         "`{{ x }}\n\n` => `{{ x }}\n`",
         "`{{ x }}\r\n` => {{ x }}",
