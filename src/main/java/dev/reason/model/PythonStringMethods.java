@@ -38,8 +38,8 @@ final class PythonStringMethods extends ELResolver {
     /** {@code s.name(args)} as Python computes it; a wrong call is an ELException, as Python's TypeError would be. */
     static Object call(String s, String name, Object[] args) {
         return switch (name) {
-            case "startswith" -> affixes(name, args, 1).stream().anyMatch(s::startsWith);
-            case "endswith" -> affixes(name, args, 1).stream().anyMatch(s::endsWith);
+            case "startswith" -> affixes(name, args).stream().anyMatch(s::startsWith);
+            case "endswith" -> affixes(name, args).stream().anyMatch(s::endsWith);
             case "split" -> split(s, separator(name, args), maxSplit(name, args));
             case "rsplit" -> rsplit(s, separator(name, args), maxSplit(name, args));
             case "strip" -> stripRight(stripLeft(s, chars(name, args)), chars(name, args));
@@ -52,8 +52,8 @@ final class PythonStringMethods extends ELResolver {
                     : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT));
             case "replace" -> replace(s, args);
             case "join" -> join(s, args);
-            case "find" -> s.indexOf(string(name, args, 0));
-            case "count" -> count(s, string(name, args, 0));
+            case "find" -> s.indexOf(onlyString(name, args));
+            case "count" -> count(s, onlyString(name, args));
             default -> throw new IllegalStateException("no Python method " + name);
         };
     }
@@ -70,8 +70,14 @@ final class PythonStringMethods extends ELResolver {
         }
     }
 
+    /** The one argument of a method that takes one string (find and count's start and end are not supported). */
+    private static String onlyString(String name, Object[] args) {
+        arity(name, args, 1, 1);
+        return string(name, args, 0);
+    }
+
+    /** Argument i, which the caller's arity check guarantees, as a string. */
     private static String string(String name, Object[] args, int i) {
-        arity(name, args, i + 1, Math.max(i + 1, args.length));
         if (!(args[i] instanceof String v)) {
             throw new ELException("str." + name + "() needs a string, got " + args[i]);
         }
@@ -79,8 +85,8 @@ final class PythonStringMethods extends ELResolver {
     }
 
     /** startswith / endswith take one string or a tuple of them. */
-    private static List<String> affixes(String name, Object[] args, int most) {
-        arity(name, args, 1, most);
+    private static List<String> affixes(String name, Object[] args) {
+        arity(name, args, 1, 1);  // no start and end
         if (args[0] instanceof Collection<?> all) {
             List<String> out = new ArrayList<>();
             for (Object o : all) {

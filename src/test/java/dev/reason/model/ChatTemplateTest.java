@@ -40,7 +40,8 @@ class ChatTemplateTest {
     /** Python beyond the string methods and [::-1] (other slice steps, other methods) is refused in one line. */
     @ParameterizedTest
     @ValueSource(strings = {"{{ messages[::2] }}", "{{ messages[0].content.zfill(3) }}",
-        "{{ messages[0].content.split('') }}", "{{ messages[0].content.startswith() }}"})
+        "{{ messages[0].content.split('') }}", "{{ messages[0].content.startswith() }}",
+        "{{ messages[0].content.find('x', 3) }}"})
     void pythonBeyondWhatIsAddedIsRefusedClearly(String template) {
         ModelException e = assertThrows(ModelException.class,
                 () -> new ChatTemplate(template, "<s>", "</s>", DAY).prompt(QUESTION));
