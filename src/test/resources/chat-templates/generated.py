@@ -3,9 +3,8 @@
 in, not in, is tests, comparisons, filters, [::-1], namespace(...) with operators, whitespace control, ternaries,
 loop filters), each with the output jinja2 renders, for ChatTemplateTest to compare with jinjava after
 JinjaCompat's rewrites. Seeded: the same file every run. Left out, as jinjava differs from Jinja there and no
-rewrite of the template text can help: a none or undefined value under an is test (jinjava treats both as null),
-a boolean under 'is number' (a number in Python), and an is test right after a filter (jinjava cannot parse
-'x|f is defined'). Run from this folder with python3 (jinja2 3.x)."""
+rewrite of the template text can help: a none or undefined value under an is test (jinjava treats both as null)
+and a boolean under 'is number' (a number in Python). Run from this folder with python3 (jinja2 3.x)."""
 import json
 import os
 import random
@@ -17,7 +16,8 @@ env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extens
 rng = random.Random(7)
 STRINGS = ["q", "'x'", "'q'", "m.role", "''", "(q ~ 'x')", "(q|trim)"]
 NUMBERS = ["n", "(messages|length)", "(n - 1)", "ns.k", "(xs[::-1]|length)", "0", "(messages|length - 1)"]
-TESTED = ["q", "m.role", "n", "ns.k", "xs"]  # is-test operands: defined, not a filter, not a bool (Python: a number)
+# is-test operands: defined values, not a bool (a number in Python); filtered ones too (JinjaCompat parenthesizes)
+TESTED = ["q", "m.role", "n", "ns.k", "xs", "messages|length", "q|trim", "xs|first", "q|lower|trim", "m.role|upper"]
 VARIABLES = dict(messages=[{"role": "user", "content": "What is 3 + 4?"}], q="What is 3 + 4?", n=2,
                  add_generation_prompt=True)
 

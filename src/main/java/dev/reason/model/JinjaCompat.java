@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  *   {@code else}, comma or closing bracket: Jinja's {@code not} takes a whole comparison ({@code not 'q' in s} is
  *   {@code not ('q' in s)}), jinjava's only the next operand ({@code (not 'q') in s}, and {@code not n|length > 1}
  *   fails).</li>
+ *   <li>A filtered operand of an {@code is} test is parenthesized, {@code x|length is number} becoming
+ *   {@code (x|length) is number}: Jinja's filters bind tighter than its tests, and jinjava cannot parse the
+ *   unparenthesized form.</li>
  * </ul>
  * The text of a {@code {% raw %}} block is left as written. One trailing newline of the template goes, as Jinja's
  * lexer drops it (a {@code chat_template.jinja} file usually ends with one; jinjava would print it after the
@@ -23,6 +26,8 @@ import java.util.regex.Pattern;
  */
 final class JinjaCompat {
     private static final Pattern END_RAW = Pattern.compile("\\{%[-+]?\\s*endraw\\b");
+    /** Characters of Jinja's binary operators: an operand starts after each. */
+    private static final String OPERATORS = "+-*/%~<>=!";
 
     private JinjaCompat() {
     }
@@ -101,7 +106,7 @@ final class JinjaCompat {
     }
 
     /** The index after the string literal that starts at {@code at}. */
-    private static int literalEnd(String t, int at) {
+    private static int literalEnd(CharSequence t, int at) {
         char quote = t.charAt(at);
         int i = at + 1;
         while (i < t.length() && t.charAt(i) != quote) {
@@ -113,11 +118,12 @@ final class JinjaCompat {
     /** One tag's expression text, rewritten. */
     private static String expression(String e) {
         StringBuilder out = new StringBuilder(e.length() + 8);
-        // Per bracket depth (0: the tag itself): the open bracket, whether a keyword argument's value is open, and
-        // how many prefix nots wait for their closing parenthesis.
+        // Per bracket depth (0: the tag itself): the open bracket, whether a keyword argument's value is open, how
+        // many prefix nots wait for their closing parenthesis, and where in out the operand being written starts.
         char[] brackets = new char[e.length() + 2];
         boolean[] valueOpen = new boolean[e.length() + 2];
         int[] nots = new int[e.length() + 2];
+        int[] operand = new int[e.length() + 2];
         int depth = 0;
         String lastWord = "";
         int i = 0;
@@ -137,6 +143,7 @@ final class JinjaCompat {
                 valueOpen[depth] = false;
                 nots[depth] = 0;
                 out.append(c);
+                operand[depth] = out.length();
                 i++;
                 lastWord = "";
             } else if (c == ')' || c == ']' || c == '}' || c == ',') {
@@ -149,6 +156,9 @@ final class JinjaCompat {
                     depth--;
                 }
                 out.append(c);
+                if (c == ',') {
+                    operand[depth] = out.length();
+                }
                 i++;
                 lastWord = "";
             } else if (Character.isJavaIdentifierStart(c)
@@ -167,15 +177,25 @@ final class JinjaCompat {
                 if (word.equals("not") && !lastWord.equals("is") && !notIn) {  // not "x is not y" either
                     out.append("not (");
                     nots[depth]++;
+                    operand[depth] = out.length();
                     i = k;
                 } else if (word.equals("and") || word.equals("or") || word.equals("if") || word.equals("else")) {
                     closeNots(out, nots, depth);
                     out.append(word);
+                    operand[depth] = out.length();
+                    i = j;
+                } else if (word.equals("is") || word.equals("in") || word.equals("not")) {
+                    if (word.equals("is") && filtered(out, operand[depth])) {
+                        parenthesize(out, operand[depth]);  // jinjava cannot parse "x|f is t": Jinja's "(x|f) is t"
+                    }
+                    out.append(word);
+                    operand[depth] = out.length();
                     i = j;
                 } else if (depth > 0 && brackets[depth] == '(' && !valueOpen[depth] && startsArgument(out)
                         && k < e.length() && e.charAt(k) == '=' && (k + 1 == e.length() || e.charAt(k + 1) != '=')) {
                     out.append(e, i, k + 1).append('(');
                     valueOpen[depth] = true;
+                    operand[depth] = out.length();
                     i = k + 1;
                 } else {
                     out.append(word);
@@ -184,6 +204,9 @@ final class JinjaCompat {
                 lastWord = word;
             } else {
                 out.append(c);
+                if (OPERATORS.indexOf(c) >= 0) {
+                    operand[depth] = out.length();
+                }
                 i++;
                 if (!Character.isWhitespace(c)) {
                     lastWord = "";
@@ -192,6 +215,34 @@ final class JinjaCompat {
         }
         closeNots(out, nots, depth);
         return out.toString();
+    }
+
+    /** Whether out[from..] holds a filter ({@code |}) outside brackets and string literals. */
+    private static boolean filtered(StringBuilder out, int from) {
+        int nesting = 0;
+        for (int i = from; i < out.length(); i++) {
+            char c = out.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = literalEnd(out, i) - 1;
+            } else if (c == '(' || c == '[' || c == '{') {
+                nesting++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                nesting--;
+            } else if (c == '|' && nesting == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Wraps out[from..] in parentheses, leading and trailing whitespace outside them. */
+    private static void parenthesize(StringBuilder out, int from) {
+        int start = from;
+        while (start < out.length() && Character.isWhitespace(out.charAt(start))) {
+            start++;
+        }
+        out.insert(start, '(');
+        closeBefore(out, 1);
     }
 
     /** Closes the prefix nots open at this depth: their operand ends here. */

@@ -35,6 +35,13 @@ class JinjaCompatTest {
         "{% if 'x' not in s and y is not none %} => {% if 'x' not in s and y is not none %}",
         "{{ notes + cannot + x.not }} => {{ notes + cannot + x.not }}",
         "{{ not index }} => {{ not (index) }}",
+        // a filtered operand of an is test is parenthesized; other operands, and filters elsewhere, are not
+        "{% if messages|length is number and q is string %} => {% if (messages|length) is number and q is string %}",
+        "{{ 'Y' if x.y|trim|lower is not none else z|upper }} => {{ 'Y' if (x.y|trim|lower) is not none else z|upper }}",
+        "{% if not b|length is number %} => {% if not ((b|length) is number) %}",
+        "{{ f(x|first is defined, k=y|last is string) }} => {{ f((x|first) is defined, k=((y|last) is string)) }}",
+        "{{ (a|length) is number and g(a|b) is defined and 'a|b' is string }} => "
+            + "{{ (a|length) is number and g(a|b) is defined and 'a|b' is string }}",
         // whitespace control belongs to the delimiters
         "{%- if not x -%}{{- not y -}} => {%- if not (x) -%}{{- not (y) -}}",
         "{%+ set ns = namespace(a=1 - 2) -%} => {%+ set ns = namespace(a=(1 - 2)) -%}",
