@@ -47,6 +47,7 @@ public final class ChatTemplate {
                 .withElResolver(resolvers)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseTrimmingForNotesAndExpressions(true)   // {{- x -}} trims as in Jinja
+                        .withUsePyishObjectMapper(true)                // lists and dicts print as Python does
                         .build()).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
