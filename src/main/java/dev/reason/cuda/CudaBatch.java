@@ -9,6 +9,7 @@ import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
 import java.nio.IntBuffer;
+import java.util.Arrays;
 
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
@@ -61,7 +62,7 @@ final class CudaBatch implements DecodeBatch {
 
     private final int[] length;          // per slot: tokens in its own cache
     private final int[] prompt;
-    private final int[] fed;             // [slots, maxNew] the tokens each slot was fed since its chain started
+    private final int[][] fed;           // per slot, the tokens fed since its chain started (grown as they come)
     private boolean seenCurrent;         // whether seen holds them: penalized steps keep it so, the others do not
     private final float[] promptLogits;
     private float[] stepLogits;
@@ -119,7 +120,7 @@ final class CudaBatch implements DecodeBatch {
         sampler = new DeviceSampler(k, memory, slots, vocab);
         length = new int[slots];
         this.prompt = prompt.clone();
-        fed = new int[slots * maxNew];
+        fed = new int[slots][];
         promptLogits = new float[vocab];
 
         long t0 = System.nanoTime();
@@ -226,7 +227,11 @@ final class CudaBatch implements DecodeBatch {
         forwardDecode();
         for (int s = 0; s < slots; s++) {
             if (active[s]) {
-                fed[s * maxNew + length[s]] = tokenIds[s];
+                if (fed[s] == null || fed[s].length == length[s]) {
+                    fed[s] = Arrays.copyOf(fed[s] == null ? new int[0] : fed[s],
+                            Math.min(maxNew, Math.max(16, 2 * length[s])));
+                }
+                fed[s][length[s]] = tokenIds[s];
                 length[s]++;
             }
         }
@@ -240,24 +245,26 @@ final class CudaBatch implements DecodeBatch {
     private void penalize(float penalty) {
         if (!seenCurrent) {
             byte[] marks = new byte[vocab];
-            mark(marks, 0, prompt, 0, prompt.length);
+            mark(marks, prompt, prompt.length);
             cuMemcpyHtoD(promptSeen, Pointer.to(marks), vocab);
-            byte[] rows = new byte[slots * vocab];
-            for (int s = 0; s < slots; s++) {
-                System.arraycopy(marks, 0, rows, s * vocab, vocab);
-                mark(rows, s * vocab, fed, s * maxNew, s * maxNew + length[s]);
+            byte[] row = new byte[vocab];
+            for (int s = 0; s < slots; s++) {  // a row at a time: no host array of slots x vocab
+                System.arraycopy(marks, 0, row, 0, vocab);
+                if (fed[s] != null) {
+                    mark(row, fed[s], length[s]);
+                }
+                cuMemcpyHtoD(seen.withByteOffset((long) s * vocab), Pointer.to(row), vocab);
             }
-            cuMemcpyHtoD(seen, Pointer.to(rows), (long) slots * vocab);
             seenCurrent = true;
         }
         k.penalize(logits, seen, tokens, lengths, slots, vocab, penalty);
     }
 
-    /** Marks ids[from, to) in the row of marks at offset. */
-    private void mark(byte[] marks, int offset, int[] ids, int from, int to) {
-        for (int i = from; i < to; i++) {
+    /** Marks the first {@code count} of ids in a row of marks. */
+    private void mark(byte[] row, int[] ids, int count) {
+        for (int i = 0; i < count; i++) {
             if (ids[i] >= 0 && ids[i] < vocab) {  // the embedding reads an id past the vocabulary as zeros: no logit
-                marks[offset + ids[i]] = 1;
+                row[ids[i]] = 1;
             }
         }
     }

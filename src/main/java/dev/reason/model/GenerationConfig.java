@@ -23,10 +23,6 @@ public record GenerationConfig(float temperature, float topP, int topK, float mi
         return new GenerationConfig(0.8f, 0.95f, 0, 0f, 1f, maxNewTokens, List.of());
     }
 
-    static GenerationConfig fromJson(JsonNode n) {
-        return fromJson(n, DEFAULT.maxNewTokens);
-    }
-
     /** @param defaultMaxNewTokens the limit when the file names none */
     static GenerationConfig fromJson(JsonNode n, int defaultMaxNewTokens) {
         boolean sample = n.path("do_sample").asBoolean(true);

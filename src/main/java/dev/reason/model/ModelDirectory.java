@@ -46,7 +46,7 @@ public final class ModelDirectory implements AutoCloseable {
         JsonNode tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
                 ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
         String template = readTemplate(dir, tokConfig);
-        int maxNew = template.contains("<think>") ? GenerationConfig.THINKING_MAX_NEW_TOKENS
+        int maxNew = template.contains(ThinkTags.START) ? GenerationConfig.THINKING_MAX_NEW_TOKENS
                 : GenerationConfig.DEFAULT.maxNewTokens();
         Path genFile = dir.resolve("generation_config.json");
         GenerationConfig generation = Files.isRegularFile(genFile)

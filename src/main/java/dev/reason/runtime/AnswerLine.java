@@ -1,5 +1,7 @@
 package dev.reason.runtime;
 
+import dev.reason.model.ThinkTags;
+
 /**
  * Watches one chain's text for its final-answer line, {@code #### <answer>}, which ends the chain as soon as the
  * line does. The line must start with exactly four {@code #} ({@code #####}, or {@code ####} mid-line, is not one),
@@ -12,7 +14,8 @@ final class AnswerLine {
     static final String MARK = "####";
 
     private final StringBuilder text;
-    private int lineStart;  // where the line being written starts
+    private int lineStart;     // where the line being written starts
+    private boolean thinking;  // whether that line starts inside an open <think>: kept per line, not searched for
 
     /** @param text the chain's text, which the caller appends to before each {@link #completed} */
     AnswerLine(StringBuilder text) {
@@ -23,7 +26,11 @@ final class AnswerLine {
     boolean completed() {
         int newline;
         while ((newline = text.indexOf("\n", lineStart)) >= 0) {
-            boolean answer = isAnswer(text.substring(lineStart, newline)) && !thinkingAt(lineStart);
+            String line = text.substring(lineStart, newline);
+            boolean answer = !thinking && isAnswer(line);
+            int open = line.lastIndexOf(ThinkTags.START);
+            int close = line.lastIndexOf(ThinkTags.END);
+            thinking = open > close || (thinking && close < 0);  // the line's last tag decides; none: unchanged
             lineStart = newline + 1;
             if (answer) {
                 return true;
@@ -40,15 +47,5 @@ final class AnswerLine {
         String answer = s.substring(MARK.length()).strip();
         return !answer.isEmpty() && !Character.isLetter(answer.charAt(0))
                 && answer.chars().anyMatch(Character::isDigit);
-    }
-
-    /** Whether position {@code at} lies inside a {@code <think>} not closed before it. */
-    private boolean thinkingAt(int at) {
-        int open = text.lastIndexOf("<think>", at);
-        if (open < 0) {
-            return false;
-        }
-        int close = text.indexOf("</think>", open);
-        return close < 0 || close > at;
     }
 }

@@ -1,5 +1,7 @@
 package dev.reason.search;
 
+import dev.reason.model.ThinkTags;
+
 import java.util.Optional;
 
 /**
@@ -8,9 +10,6 @@ import java.util.Optional;
  * chain asserts is that answer.
  */
 final class FinalPart {
-    static final String THINK_START = "<think>";
-    static final String THINK_END = "</think>";
-
     private FinalPart() {
     }
 
@@ -19,10 +18,10 @@ final class FinalPart {
      * has answered nothing yet); no value when the chain does not think in tags (all of it is the answer).
      */
     static Optional<String> of(String chainText) {
-        int end = chainText.lastIndexOf(THINK_END);
+        int end = chainText.lastIndexOf(ThinkTags.END);
         if (end >= 0) {
-            return Optional.of(chainText.substring(end + THINK_END.length()));
+            return Optional.of(chainText.substring(end + ThinkTags.END.length()));
         }
-        return chainText.contains(THINK_START) ? Optional.of("") : Optional.empty();
+        return chainText.contains(ThinkTags.START) ? Optional.of("") : Optional.empty();
     }
 }

@@ -120,10 +120,12 @@ class ModelDirectoryTest {
 
     @Test
     void generationDefaultsWhenFieldsAreMissing() throws Exception {
-        GenerationConfig g = GenerationConfig.fromJson(JSON.readTree("{\"do_sample\": false}"));
+        GenerationConfig g = GenerationConfig.fromJson(JSON.readTree("{\"do_sample\": false}"),
+                GenerationConfig.DEFAULT.maxNewTokens());
         assertEquals(0f, g.temperature(), "greedy models sample at temperature 0");
         assertEquals(GenerationConfig.DEFAULT.maxNewTokens(), g.maxNewTokens());
         assertEquals(1f, g.repetitionPenalty(), "no repetition penalty unless the model asks for one");
-        assertEquals(1.05f, GenerationConfig.fromJson(JSON.readTree("{\"repetition_penalty\": 1.05}")).repetitionPenalty());
+        assertEquals(1.05f, GenerationConfig.fromJson(JSON.readTree("{\"repetition_penalty\": 1.05}"),
+                GenerationConfig.DEFAULT.maxNewTokens()).repetitionPenalty());
     }
 }
