@@ -12,6 +12,7 @@ import dev.reason.bench.Report;
 import dev.reason.bench.ResultsFile;
 import dev.reason.bench.Summary;
 import dev.reason.model.ModelDirectory;
+import dev.reason.model.PromptOptions;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Engines;
 import dev.reason.sampling.SamplingParams;
@@ -113,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
             Set<String> finished = ResultsFile.finishedIds(results);
             SamplingParams sampling = decoding.sampling(model.generation());
             String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
-            Map<String, Object> templateVariables = modelOptions.templateVariables();
+            PromptOptions promptOptions = modelOptions.promptOptions();
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
                 PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::stream, new PoolGenerator.Options(
@@ -124,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
                     if (finished.contains(p.id())) {
                         continue;
                     }
-                    int[] ids = model.promptIds(template.replace("{question}", p.question()), templateVariables);
+                    int[] ids = model.promptIds(template.replace("{question}", p.question()), promptOptions);
                     int room = model.config().maxPositions() - ids.length;
                     if (room < 1) {
                         parent.err.println("reason: problem " + p.id() + " is longer than the model's context: skipped");
@@ -210,6 +211,9 @@ final class BenchCommand implements Callable<Integer> {
         c.put("prompt", prompt);
         if (!modelOptions.templateArgs.isEmpty()) {  // only then: runs recorded before the option resume as they were
             c.put("template_args", modelOptions.templateVariables());
+        }
+        if (modelOptions.system != null) {
+            c.put("system", modelOptions.system);
         }
         c.put("offset", offset);
         c.put("problems", problems);

@@ -85,7 +85,7 @@ final class CheckCommand implements Callable<Integer> {
         for (int i = 0; i < prompts; i++) {
             String q = "What is " + (1 + random.nextInt(999)) + " + " + (1 + random.nextInt(99)) + " * "
                     + (1 + random.nextInt(99)) + " - " + (1 + random.nextInt(999)) + "?";
-            out.add(model.promptIds(q, modelOptions.templateVariables()));
+            out.add(model.promptIds(q, modelOptions.promptOptions()));
         }
         return out;
     }

@@ -23,7 +23,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 + " chain-of-thought samples, voting on their answers, and stopping when the vote is decided.",
         footer = ExitCodes.HELP)
 public final class Main implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "QUESTION", description = "The question (quote it, or pass it as several words).")
+    @Parameters(arity = "0..*", paramLabel = "QUESTION",
+            description = "The question (quote it, or pass it as several words); - reads it from standard input.")
     List<String> question;
 
     @Option(names = "--budget", paramLabel = "SPEC", converter = BudgetConverter.class,
@@ -80,11 +84,13 @@ public final class Main implements Callable<Integer> {
     @Mixin
     SamplingOptions decoding;
 
+    private final InputStream in;
     final PrintStream out;
     final PrintStream err;
     private final AtomicBoolean interrupted = new AtomicBoolean();
 
-    Main(PrintStream out, PrintStream err) {
+    Main(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -100,7 +106,7 @@ public final class Main implements Callable<Integer> {
         // 1 MB thread stack; overflowing it kills the process with SIGSEGV, so the work runs on a roomy thread.
         Thread worker = new Thread(null, () -> {
             try {
-                code[0] = run(args, System.out, System.err, true);
+                code[0] = run(args, System.in, System.out, System.err, true);
             } catch (Throwable t) { // an Error (e.g. a native library that failed to load) still gets one line
                 code[0] = Errors.report(new RuntimeException(t.toString(), t), System.err);
             }
@@ -111,8 +117,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Runs the CLI; {@code handleSignals} installs the Ctrl-C handler (not in tests). */
-    static int run(String[] args, PrintStream out, PrintStream err, boolean handleSignals) {
-        Main main = new Main(out, err);
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, boolean handleSignals) {
+        Main main = new Main(in, out, err);
         if (handleSignals) {
             Interrupts.install(main.interrupted);
         }
@@ -138,9 +144,19 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String q = question == null ? "" : String.join(" ", question).strip();
+        boolean fromStdin = List.of("-").equals(question);
+        String q;
+        try {
+            q = fromStdin ? new String(in.readAllBytes(), StandardCharsets.UTF_8).strip()
+                    : question == null ? "" : String.join(" ", question).strip();
+        } catch (IOException e) {
+            err.println("reason: cannot read the question from standard input (" + e.getMessage()
+                    + "): pass it as an argument instead");
+            return ExitCodes.BAD_QUESTION;
+        }
         if (q.isEmpty()) {
-            err.println("reason: the question is empty: pass it as an argument, e.g. reason \"What is 12*7-5?\"");
+            err.println(fromStdin ? "reason: standard input held no question: pipe one in, e.g. echo \"What is 12*7-5?\" | reason -"
+                    : "reason: the question is empty: pass it as an argument, e.g. reason \"What is 12*7-5?\"");
             return ExitCodes.BAD_QUESTION;
         }
         StopRule rule = StopRules.parse(stop);
@@ -151,7 +167,7 @@ public final class Main implements Callable<Integer> {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
-            int[] prompt = model.promptIds(q, modelOptions.templateVariables());
+            int[] prompt = model.promptIds(q, modelOptions.promptOptions());
             var gen = model.generation();
             int context = model.config().maxPositions();
             if (prompt.length + 1 > context) {
@@ -171,7 +187,7 @@ public final class Main implements Callable<Integer> {
                 progress.clear();
                 ResultPrinter printer = new ResultPrinter(out);
                 if (json) {
-                    printer.json(q, result, sampling, params, abstain);
+                    printer.json(q, modelOptions.system, prompt.length, result, sampling, params, abstain);
                 } else if (quiet) {
                     out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
                 } else {

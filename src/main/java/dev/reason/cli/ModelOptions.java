@@ -2,6 +2,7 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.model.PromptOptions;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -30,6 +31,12 @@ final class ModelOptions {
                     + " E.g. Qwen3: --template-arg enable_thinking=false.")
     Map<String, String> templateArgs = new LinkedHashMap<>();
 
+    @Option(names = "--system", paramLabel = "TEXT",
+            description = "A system message before the question, for models whose chat template takes one (e.g."
+                    + " Qwen2.5-Math: \"Please reason step by step, and put your final answer within \\boxed{}.\")."
+                    + " Default: none (the template's own default, if it has one).")
+    String system;
+
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -50,6 +57,11 @@ final class ModelOptions {
             vars.put(name, parsed);
         });
         return vars;
+    }
+
+    /** The system message and template variables the chat template gets. */
+    PromptOptions promptOptions() {
+        return new PromptOptions(system, templateVariables());
     }
 
     /** The shipped model: beside the launcher (reason.home), else beside the jar's folder. */

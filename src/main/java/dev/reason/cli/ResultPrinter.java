@@ -71,9 +71,13 @@ final class ResultPrinter {
                 + " chars]";
     }
 
-    void json(String question, SearchResult r, SamplingParams sampling, Generator.Params params, boolean abstain) {
+    /** {@code system}: the system message given, or null; {@code promptTokens}: the prompt's length as the model read it. */
+    void json(String question, String system, int promptTokens, SearchResult r, SamplingParams sampling,
+              Generator.Params params, boolean abstain) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("question", question);
+        o.put("system", system);
+        o.put("prompt_tokens", promptTokens);
         o.put("answer", r.answer());
         o.put("abstained", abstain);
         o.put("votes", r.leaderVotes());

@@ -92,7 +92,7 @@ final class ThroughputCommand implements Callable<Integer> {
                         + " exceed the model's context of " + context + " positions: use shorter lengths");
             }
             Map<Integer, Double> torch = compareTorch ? torchBaseline(out) : Map.of();
-            int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?", modelOptions.templateVariables()), promptLen);
+            int[] prompt = promptOfLength(model.promptIds("What is 47 + 38 * 2 - 19?", modelOptions.promptOptions()), promptLen);
             for (String device : devices) {
                 if (interrupted) {
                     break;

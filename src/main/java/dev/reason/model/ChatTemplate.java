@@ -117,22 +117,44 @@ public final class ChatTemplate {
 
     /** The prompt for one user question, ending where the assistant's answer begins. */
     public String prompt(String question) {
-        return prompt(question, Map.of());
+        return prompt(question, PromptOptions.NONE);
     }
 
     /**
-     * The same, with extra variables for the template, as transformers' {@code apply_chat_template(...,
-     * **kwargs)} passes them (Qwen3: {@code enable_thinking=False}); they may replace bos_token and eos_token.
+     * The same after the options' system message, if any, with the options' extra variables for the template, as
+     * transformers' {@code apply_chat_template(messages, ..., **kwargs)} passes them (Qwen3: {@code
+     * enable_thinking=False}); they may replace bos_token and eos_token. A template that refuses a system message
+     * (the shipped model's, Gemma's) is a usage error, not a broken model.
      */
-    public String prompt(String question, Map<String, Object> variables) {
+    public String prompt(String question, PromptOptions options) {
+        Map<String, Object> variables = options.variables();
         for (String name : RESERVED) {
             if (variables.containsKey(name)) {
                 throw new IllegalArgumentException("--template-arg " + name + ": reason sets that variable itself;"
                         + " name another one");
             }
         }
+        List<Map<String, String>> messages = options.system() == null
+                ? List.of(Map.of("role", "user", "content", question))
+                : List.of(Map.of("role", "system", "content", options.system()), Map.of("role", "user", "content", question));
+        Rendered r = render(messages, variables);
+        if (r.failure() == null) {
+            return r.output();
+        }
+        if (options.system() != null && render(messages.subList(1, 2), variables).failure() == null) {
+            throw new IllegalArgumentException("--system: this model's chat template takes no system message ("
+                    + r.failure() + "); leave --system out");
+        }
+        throw new ModelException("the chat template failed: " + r.failure());
+    }
+
+    /** A rendered prompt, or why the template failed (its raise_exception message, or jinjava's). */
+    private record Rendered(String output, String failure) {
+    }
+
+    private Rendered render(List<Map<String, String>> messages, Map<String, Object> variables) {
         Map<String, Object> ctx = new HashMap<>();
-        ctx.put("messages", List.of(Map.of("role", "user", "content", question)));
+        ctx.put("messages", messages);
         ctx.put("add_generation_prompt", true);
         ctx.put("bos_token", bosToken);
         ctx.put("eos_token", eosToken);
@@ -151,10 +173,10 @@ public final class ChatTemplate {
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 String raised = RAISED.get();
-                throw new ModelException("the chat template failed: " + (raised != null ? raised : e.getMessage()
-                        + " (Python that jinjava lacks: rewrite that part of the model's chat template)"));
+                return new Rendered(null, raised != null ? raised : e.getMessage()
+                        + " (Python that jinjava lacks: rewrite that part of the model's chat template)");
             }
         }
-        return r.getOutput();
+        return new Rendered(r.getOutput(), null);
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * A Hugging Face / Optimum style model directory: {@code config.json}, {@code generation_config.json},
@@ -121,12 +120,12 @@ public final class ModelDirectory implements AutoCloseable {
 
     /** Token ids of the prompt for a question, ready for prefill. */
     public int[] promptIds(String question) {
-        return promptIds(question, Map.of());
+        return promptIds(question, PromptOptions.NONE);
     }
 
-    /** The prompt's ids, with extra variables for the chat template (see {@link ChatTemplate#prompt(String, Map)}). */
-    public int[] promptIds(String question, Map<String, Object> templateVariables) {
-        return tokenizer.encode(chatTemplate.prompt(question, templateVariables));
+    /** The prompt's ids, with a system message and extra template variables (see {@link ChatTemplate#prompt(String, PromptOptions)}). */
+    public int[] promptIds(String question, PromptOptions options) {
+        return tokenizer.encode(chatTemplate.prompt(question, options));
     }
 
     public String prompt(String question) {

@@ -17,19 +17,27 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line: every bad input gives one line naming the problem, a distinct exit code, no stack trace. */
 class CliTest {
     static final Path MODEL = Path.of("models", "reason-mini");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     record Run(int code, String out, String err) {
     }
 
     static Run reason(String... args) {
+        return reasonWithInput("", args);
+    }
+
+    /** The same with {@code stdin} as standard input. */
+    static Run reasonWithInput(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(args, new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), false);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -87,6 +95,64 @@ class CliTest {
     void emptyOrBlankQuestion() {
         assertOneLineError(reason("--model", MODEL.toString()), ExitCodes.BAD_QUESTION, "question is empty");
         assertOneLineError(reason("--model", MODEL.toString(), "   "), ExitCodes.BAD_QUESTION, "question is empty");
+    }
+
+    /** {@code -} reads the question from standard input: the same run as the question given as an argument. */
+    @Test
+    void aDashReadsTheQuestionFromStandardInput() throws IOException {
+        List<String> options = List.of("--model", MODEL.toString(), "--budget", "4x", "--parallel", "4", "--seed", "3",
+                "--json");
+        Run fromArgs = reason(Stream.concat(options.stream(), Stream.of("What is 12 * 7 - 5?")).toArray(String[]::new));
+        Run fromStdin = reasonWithInput("  What is 12 * 7 - 5?\n",
+                Stream.concat(options.stream(), Stream.of("-")).toArray(String[]::new));
+        assertEquals(fromArgs.code(), fromStdin.code(), fromStdin.err());
+        var a = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(fromArgs.out());
+        var b = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(fromStdin.out());
+        assertEquals("What is 12 * 7 - 5?", b.get("question").asText());
+        for (var o : List.of(a, b)) {  // the clock's readings differ, nothing else
+            o.remove(List.of("seconds", "tokens_per_second"));
+            o.get("chains").forEach(c -> ((com.fasterxml.jackson.databind.node.ObjectNode) c).remove("seconds"));
+        }
+        assertEquals(a, b);
+        assertOneLineError(reasonWithInput(" \n", "--model", MODEL.toString(), "-"), ExitCodes.BAD_QUESTION,
+                "standard input held no question: pipe one in, e.g. echo");
+    }
+
+    /**
+     * --system puts a system message first, as apply_chat_template does (rendering: ChatTemplateTest); --json records
+     * it with the prompt's length. The shipped model's own template takes none: a usage error naming --system.
+     */
+    @Test
+    void aSystemMessageReachesTheTemplateOrIsRefusedInOneLine(@TempDir Path tmp) throws IOException {
+        Path chatml = copyModel(tmp);
+        Files.copy(Path.of("src", "test", "resources", "chat-templates", "chatml-loop.jinja"),
+                chatml.resolve("chat_template.jinja"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        List<String> options = List.of("--model", chatml.toString(), "--budget", "1x", "--max-tokens", "4", "--json");
+        Run plain = reason(Stream.concat(options.stream(), Stream.of("What is 2 + 3?")).toArray(String[]::new));
+        Run system = reason(Stream.concat(options.stream(), Stream.of("--system", "Answer with a number.",
+                "What is 2 + 3?")).toArray(String[]::new));
+        assertTrue(plain.code() == ExitCodes.ANSWERED || plain.code() == ExitCodes.NO_ANSWER, plain.err());
+        assertEquals(plain.code(), system.code(), system.err());
+        var p = JSON.readTree(plain.out());
+        var s = JSON.readTree(system.out());
+        assertTrue(p.get("system").isNull(), plain.out());
+        assertEquals("Answer with a number.", s.get("system").asText());
+        // chatml-loop writes its default system prompt when none is given, the given one otherwise
+        assertNotEquals(p.get("prompt_tokens"), s.get("prompt_tokens"));
+
+        // bench: run.json names the system message, so --resume with another one is refused
+        Path set = tmp.resolve("two.jsonl");
+        Files.writeString(set, "{\"id\": \"a\", \"question\": \"What is 2 + 3?\", \"answer\": \"5\"}\n");
+        Path out = tmp.resolve("bench");
+        List<String> bench = List.of("bench", "--model", chatml.toString(), "--dataset", set.toString(), "--samples", "1",
+                "--no-greedy", "--max-tokens", "4", "--out", out.toString());
+        Run recorded = reason(Stream.concat(bench.stream(), Stream.of("--system", "Be brief.")).toArray(String[]::new));
+        assertEquals(ExitCodes.ANSWERED, recorded.code(), recorded.err());
+        assertEquals("Be brief.", JSON.readTree(out.resolve("run.json").toFile()).get("system").asText());
+        assertOneLineError(reason(Stream.concat(bench.stream(), Stream.of("--resume", "--system", "Be long."))
+                .toArray(String[]::new)), ExitCodes.USAGE, "was made with other settings");
+        assertOneLineError(reason("--model", MODEL.toString(), "--system", "Be brief.", "What is 1+1?"),
+                ExitCodes.USAGE, "--system: this model's chat template takes no system message");
     }
 
     @Test

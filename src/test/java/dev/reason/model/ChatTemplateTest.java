@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatTemplateTest {
     private static final Path DIR = Path.of("src", "test", "resources", "chat-templates");
     private static final String QUESTION = "  What is 12 \u00d7 7 - 5?  ";
+    private static final String SYSTEM = "You are terse.\nAnswer with a number.";
     private static final Clock DAY = Clock.fixed(LocalDateTime.of(2025, 1, 5, 9, 30).toInstant(ZoneOffset.UTC),
             ZoneOffset.UTC);
 
@@ -64,7 +66,7 @@ class ChatTemplateTest {
         for (JsonNode c : file.get("cases")) {
             String template = c.get("template").asText();
             assertEquals(c.get("expected").asText(), new ChatTemplate(template, "<s>", "</s>", DAY).prompt(question,
-                    variables), template);
+                    PromptOptions.variables(variables)), template);
             cases++;
         }
         assertEquals(200, cases);
@@ -75,11 +77,39 @@ class ChatTemplateTest {
         String template = Files.readString(DIR.resolve("think-namespace.jinja"), StandardCharsets.UTF_8);
         ChatTemplate t = new ChatTemplate(template, "<s>", "</s>", DAY);
         assertEquals(Files.readString(DIR.resolve("think-namespace.no-thinking.expected"), StandardCharsets.UTF_8),
-                t.prompt(QUESTION, java.util.Map.of("enable_thinking", false)));
-        assertEquals(t.prompt(QUESTION), t.prompt(QUESTION, java.util.Map.of("enable_thinking", true)));
+                t.prompt(QUESTION, PromptOptions.variables(java.util.Map.of("enable_thinking", false))));
+        assertEquals(t.prompt(QUESTION), t.prompt(QUESTION, PromptOptions.variables(java.util.Map.of("enable_thinking", true))));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> t.prompt(QUESTION, java.util.Map.of("messages", "x")));
+                () -> t.prompt(QUESTION, PromptOptions.variables(java.util.Map.of("messages", "x"))));
         assertEquals("--template-arg messages: reason sets that variable itself; name another one", e.getMessage());
+    }
+
+    /** A system message goes first in the conversation, as apply_chat_template takes it (render.py's SYSTEM). */
+    @ParameterizedTest
+    @ValueSource(strings = {"chatml-tools", "chatml-loop", "header-ids", "guards", "think-namespace"})
+    void aSystemMessageRendersAsJinja2Does(String name) throws Exception {
+        String template = Files.readString(DIR.resolve(name + ".jinja"), StandardCharsets.UTF_8);
+        String withSystem = new ChatTemplate(template, "<s>", "</s>", DAY).prompt(QUESTION,
+                new PromptOptions(SYSTEM, java.util.Map.of()));
+        assertEquals(Files.readString(DIR.resolve(name + ".system.expected"), StandardCharsets.UTF_8), withSystem);
+        assertNotEquals(render(name), withSystem);
+    }
+
+    /**
+     * A template that raises on a system message (the shipped model's, Gemma's) is a usage error naming --system; a
+     * template that fails for another reason still fails as the template's own error.
+     */
+    @Test
+    void aTemplateThatRefusesASystemMessageSaysSo() throws Exception {
+        String shipped = Files.readString(Path.of("models", "reason-mini", "chat_template.jinja"), StandardCharsets.UTF_8);
+        PromptOptions system = new PromptOptions(SYSTEM, java.util.Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ChatTemplate(shipped, "<s>", "</s>", DAY).prompt(QUESTION, system));
+        assertEquals("--system: this model's chat template takes no system message (Only user and assistant messages"
+                + " are supported); leave --system out", e.getMessage());
+        ModelException broken = assertThrows(ModelException.class,
+                () -> new ChatTemplate("{{ raise_exception('always') }}", "<s>", "</s>", DAY).prompt(QUESTION, system));
+        assertEquals("the chat template failed: always", broken.getMessage());
     }
 
     @Test
