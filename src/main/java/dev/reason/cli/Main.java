@@ -26,7 +26,12 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,6 +69,13 @@ public final class Main implements Callable<Integer> {
                     + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1). "
                     + "Default: ${DEFAULT-VALUE}.")
     String strategy;
+
+    @Option(names = "--questions", paramLabel = "FILE",
+            description = "Answer every question in FILE (one per line, or JSON Lines with a \"question\" field and an"
+                    + " optional \"id\"; - reads standard input) with one model load, each with the whole --budget, in"
+                    + " order; --json prints one JSON object per line, --quiet one answer per line. Exit code: the"
+                    + " first of 130, 5, 6, 7 that any question got, else 0.")
+    String questionsFile;
 
     @Option(names = "--abstain-below", paramLabel = "P",
             description = "Answer \"not sure\" (exit code 7) when the stopping rule's confidence is below P (0-1).")
@@ -144,63 +156,61 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean fromStdin = List.of("-").equals(question);
-        String q;
+        List<Questions.Question> questions;
+        boolean batch = questionsFile != null;
         try {
-            q = fromStdin ? new String(in.readAllBytes(), StandardCharsets.UTF_8).strip()
-                    : question == null ? "" : String.join(" ", question).strip();
+            questions = batch ? batchQuestions() : List.of(new Questions.Question(null, singleQuestion()));
         } catch (IOException e) {
-            err.println("reason: cannot read the question from standard input (" + e.getMessage()
-                    + "): pass it as an argument instead");
-            return ExitCodes.BAD_QUESTION;
+            String what = batch && !questionsFile.equals("-") ? "--questions " + questionsFile : "standard input";
+            err.println("reason: cannot read " + what + " (" + e.getMessage() + ")");
+            return batch ? ExitCodes.USAGE : ExitCodes.BAD_QUESTION;
         }
-        if (q.isEmpty()) {
-            err.println(fromStdin ? "reason: standard input held no question: pipe one in, e.g. echo \"What is 12*7-5?\" | reason -"
+        if (!batch && questions.get(0).text().isEmpty()) {
+            err.println(List.of("-").equals(question)
+                    ? "reason: standard input held no question: pipe one in, e.g. echo \"What is 12*7-5?\" | reason -"
                     : "reason: the question is empty: pass it as an argument, e.g. reason \"What is 12*7-5?\"");
             return ExitCodes.BAD_QUESTION;
         }
         StopRule rule = StopRules.parse(stop);
         Strategy voting = StopRules.strategy(strategy);
-        boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
-        Verifier verifier = checks ? Verifiers.forQuestion(q) : Verifier.none();
         if (abstainBelow != null && (abstainBelow < 0 || abstainBelow > 1)) {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
         try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
-            int[] prompt = model.promptIds(q, modelOptions.promptOptions());
-            var gen = model.generation();
-            int context = model.config().maxPositions();
-            if (prompt.length + 1 > context) {
-                err.printf("reason: the question is %d tokens with its prompt, over the model's context of %d:"
-                        + " shorten it%n", prompt.length, context);
+            // every prompt and its settings first: a question the model cannot take, or a bad option, is reported
+            // without starting the engine
+            List<Prepared> prepared = new ArrayList<>();
+            for (Questions.Question q : questions) {
+                prepared.add(prepare(model, q));
+            }
+            if (!batch && prepared.get(0).problem() != null) {
+                err.println("reason: " + prepared.get(0).problem());
                 return ExitCodes.BAD_QUESTION;
             }
-            SamplingParams sampling = decoding.sampling(gen);
-            Generator.Params params = new Generator.Params(sampling, decoding.parallel,
-                    decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
+            ResultPrinter printer = new ResultPrinter(out, batch);
+            int code = ExitCodes.ANSWERED;
+            if (prepared.stream().allMatch(p -> p.problem() != null)) {
+                for (Prepared p : prepared) {
+                    code = worse(code, skip(printer, p));
+                }
+                return code;
+            }
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision,
                     quiet || json ? s -> { } : err::println)) {
-                Progress progress = new Progress(err, !quiet && !json && System.console() != null);
-                Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier, Clock.SYSTEM);
-                SearchResult result = search.run(q, prompt, interrupted::get, progress::show);
-                boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
-                progress.clear();
-                ResultPrinter printer = new ResultPrinter(out);
-                if (json) {
-                    printer.json(q, modelOptions.system, prompt.length, result, sampling, params, abstain);
-                } else if (quiet) {
-                    out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
-                } else {
-                    printer.text(result, showChains, abstain);
+                for (int i = 0; i < prepared.size(); i++) {
+                    Prepared p = prepared.get(i);
+                    code = worse(code, p.problem() != null ? skip(printer, p) : answer(model, engine, printer, p, rule, voting));
+                    if (interrupted.get()) {  // during this question, or since it ended: ask no more
+                        code = ExitCodes.INTERRUPTED;
+                        if (i + 1 < prepared.size()) {
+                            err.printf("reason: interrupted at question %s; %d of %d answered, the rest not asked%n",
+                                    p.question().id(), i + 1, prepared.size());
+                        }
+                        break;
+                    }
                 }
-                if (result.stopReason() == StopReason.INTERRUPTED) {
-                    return ExitCodes.INTERRUPTED;
-                }
-                if (abstain) {
-                    return ExitCodes.ABSTAINED;
-                }
-                return result.answer() == null ? ExitCodes.NO_ANSWER : ExitCodes.ANSWERED;
             }
+            return code;
         } catch (ModelException e) {
             err.println("reason: " + e.getMessage());
             return ExitCodes.MODEL;
@@ -211,6 +221,101 @@ public final class Main implements Callable<Integer> {
             err.println("reason: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+    }
+
+    /** The question given as arguments, or all of standard input for {@code -}; empty when none. */
+    private String singleQuestion() throws IOException {
+        if (List.of("-").equals(question)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+        return question == null ? "" : String.join(" ", question).strip();
+    }
+
+    private List<Questions.Question> batchQuestions() throws IOException {
+        if (question != null && !question.isEmpty()) {
+            throw new IllegalArgumentException("--questions and a QUESTION argument: give one or the other");
+        }
+        if (questionsFile.equals("-")) {
+            return Questions.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "standard input");
+        }
+        try {
+            return Questions.parse(Files.readString(Path.of(questionsFile), StandardCharsets.UTF_8), questionsFile);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("--questions " + questionsFile + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("--questions " + questionsFile + ": not UTF-8 text");
+        }
+    }
+
+    /** A question with its prompt and decoding settings, or why it cannot be asked. */
+    private record Prepared(Questions.Question question, int[] prompt, Generator.Params params, String problem) {
+    }
+
+    private Prepared prepare(ModelDirectory model, Questions.Question q) {
+        if (q.text().isEmpty()) {
+            return new Prepared(q, null, null, "the question is empty");
+        }
+        int[] prompt = model.promptIds(q.text(), modelOptions.promptOptions());
+        int context = model.config().maxPositions();
+        if (prompt.length + 1 > context) {
+            return new Prepared(q, prompt, null, String.format("the question is %d tokens with its prompt, over the"
+                    + " model's context of %d: shorten it", prompt.length, context));
+        }
+        var gen = model.generation();
+        Generator.Params params = new Generator.Params(decoding.sampling(gen), decoding.parallel,
+                decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
+        return new Prepared(q, prompt, params, null);
+    }
+
+    /** Searches one question and prints its result; returns its exit code. */
+    private int answer(ModelDirectory model, Engine engine, ResultPrinter printer, Prepared p, StopRule rule,
+                       Strategy voting) {
+        Questions.Question q = p.question();
+        int[] prompt = p.prompt();
+        Generator.Params params = p.params();
+        boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
+        Verifier verifier = checks ? Verifiers.forQuestion(q.text()) : Verifier.none();
+        Progress progress = new Progress(err, !quiet && !json && System.console() != null);
+        Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier, Clock.SYSTEM);
+        SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
+        boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
+        progress.clear();
+        if (json) {
+            printer.json(q.id(), q.text(), modelOptions.system, prompt.length, result, params, abstain);
+        } else if (quiet) {
+            out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
+        } else {
+            printer.text(q.id(), q.text(), result, showChains, abstain);
+        }
+        if (result.stopReason() == StopReason.INTERRUPTED) {
+            return ExitCodes.INTERRUPTED;
+        }
+        if (abstain) {
+            return ExitCodes.ABSTAINED;
+        }
+        return result.answer() == null ? ExitCodes.NO_ANSWER : ExitCodes.ANSWERED;
+    }
+
+    /** A question of a --questions file that cannot be asked: one line on stderr, its place kept in the output. */
+    private int skip(ResultPrinter printer, Prepared p) {
+        Questions.Question q = p.question();
+        String problem = p.problem();
+        err.println("reason: question " + q.id() + ": " + problem);
+        if (json) {
+            printer.skipped(q.id(), q.text(), problem);
+        } else if (quiet) {
+            out.println();
+        } else {
+            printer.skippedText(q.id(), q.text(), problem);
+        }
+        return ExitCodes.BAD_QUESTION;
+    }
+
+    /** The exit code of several questions: interrupted, then a bad question, no answer, not sure, answered. */
+    static int worse(int a, int b) {
+        List<Integer> order = List.of(ExitCodes.INTERRUPTED, ExitCodes.BAD_QUESTION, ExitCodes.NO_ANSWER,
+                ExitCodes.ABSTAINED, ExitCodes.ANSWERED);
+        return order.indexOf(a) <= order.indexOf(b) ? a : b;
     }
 
     /** picocli reads --budget through Budget.parse, so a bad spec is a usage error with Budget's own message. */

@@ -15,16 +15,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The answer first, then what backs it: the vote, the alternatives, and what the search cost. */
+/**
+ * The answer first, then what backs it: the vote, the alternatives, and what the search cost. For one question of
+ * several ({@code --questions}), a header with its id and text comes first in text, and JSON is one line per question
+ * (JSON Lines) with the id; a question given alone has a null id.
+ */
 final class ResultPrinter {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper INDENTED = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper ONE_LINE = new ObjectMapper();
     private final PrintStream out;
+    private final boolean several;
 
-    ResultPrinter(PrintStream out) {
+    ResultPrinter(PrintStream out, boolean several) {
         this.out = out;
+        this.several = several;
     }
 
-    void text(SearchResult r, boolean showChains, boolean abstain) {
+    void text(String id, String question, SearchResult r, boolean showChains, boolean abstain) {
+        header(id, question);
         out.println(abstain ? "not sure" : r.answer() == null ? "(no answer)" : r.answer());
         if (r.answer() != null) {
             out.printf(Locale.ROOT, "%sconfidence: %d/%d votes (%.0f%%), %s confidence %.3f%n",
@@ -57,6 +65,30 @@ final class ResultPrinter {
                         c.verdict(), c.text().strip());
             }
         }
+        if (several) {
+            out.println();
+        }
+    }
+
+    /** A question of several that was not asked, in its place. */
+    void skippedText(String id, String question, String problem) {
+        header(id, question);
+        out.println("(not asked: " + problem + ")");
+        out.println();
+    }
+
+    void skipped(String id, String question, String problem) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("id", id);
+        o.put("question", question);
+        o.put("error", problem);
+        write(o);
+    }
+
+    private void header(String id, String question) {
+        if (several) {
+            out.println("[" + id + "] " + question);
+        }
     }
 
     /**
@@ -72,9 +104,13 @@ final class ResultPrinter {
     }
 
     /** {@code system}: the system message given, or null; {@code promptTokens}: the prompt's length as the model read it. */
-    void json(String question, String system, int promptTokens, SearchResult r, SamplingParams sampling,
-              Generator.Params params, boolean abstain) {
+    void json(String id, String question, String system, int promptTokens, SearchResult r, Generator.Params params,
+              boolean abstain) {
+        SamplingParams sampling = params.sampling();
         Map<String, Object> o = new LinkedHashMap<>();
+        if (several) {
+            o.put("id", id);
+        }
         o.put("question", question);
         o.put("system", system);
         o.put("prompt_tokens", promptTokens);
@@ -129,8 +165,12 @@ final class ResultPrinter {
             chains.add(m);
         }
         o.put("chains", chains);
+        write(o);
+    }
+
+    private void write(Map<String, Object> o) {
         try {
-            out.println(JSON.writeValueAsString(o));
+            out.println((several ? ONE_LINE : INDENTED).writeValueAsString(o));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the result as JSON", e);
         }

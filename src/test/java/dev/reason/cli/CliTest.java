@@ -155,6 +155,80 @@ class CliTest {
                 ExitCodes.USAGE, "--system: this model's chat template takes no system message");
     }
 
+    /**
+     * --questions asks every line of a file with one model load: each answer is the one the question gets alone
+     * (same seed), in order; a question the model cannot take keeps its place and sets exit code 5.
+     */
+    @Test
+    void aQuestionsFileIsAnsweredInOrderAsEachQuestionAlone(@TempDir Path tmp) throws IOException {
+        List<String> options = List.of("--model", MODEL.toString(), "--budget", "4x", "--parallel", "4", "--seed", "5");
+        List<String> asked = List.of("What is 12 * 7 - 5?", "What is 47 + 38 * 2 - 19?", "Compute 9*9+1.");
+        Path file = tmp.resolve("questions.txt");
+        Files.writeString(file, "\uFEFF" + asked.get(0) + "\n\n{\"id\": \"x7\", \"question\": \"" + asked.get(1)
+                + "\"}\n" + asked.get(2) + "\n");
+        List<String> alone = new java.util.ArrayList<>();
+        for (String q : asked) {
+            alone.add(reason(Stream.concat(options.stream(), Stream.of("--quiet", q)).toArray(String[]::new)).out().strip());
+        }
+        Run quiet = reason(Stream.concat(options.stream(), Stream.of("--quiet", "--questions", file.toString()))
+                .toArray(String[]::new));
+        assertEquals(ExitCodes.ANSWERED, quiet.code(), quiet.err());
+        assertEquals(alone, quiet.out().lines().toList());
+
+        Run lines = reasonWithInput(Files.readString(file), Stream.concat(options.stream(),
+                Stream.of("--json", "--questions", "-")).toArray(String[]::new));
+        assertEquals(ExitCodes.ANSWERED, lines.code(), lines.err());
+        List<String> jsonLines = lines.out().lines().toList();
+        assertEquals(3, jsonLines.size(), lines.out());
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            var o = JSON.readTree(jsonLines.get(i));
+            ids.add(o.get("id").asText());
+            assertEquals(asked.get(i), o.get("question").asText());
+            assertEquals(alone.get(i), o.get("answer").asText());
+        }
+        assertEquals(List.of("1", "x7", "4"), ids, "the id given, else the line number");
+
+        Run text = reason(Stream.concat(options.stream(), Stream.of("--questions", file.toString()))
+                .toArray(String[]::new));
+        assertTrue(text.out().startsWith("[1] " + asked.get(0) + "\n" + alone.get(0) + "\n"), text.out());
+        assertTrue(text.out().contains("\n\n[x7] " + asked.get(1) + "\n" + alone.get(1) + "\n"), text.out());
+
+        Files.writeString(file, asked.get(0) + "\nWhat is " + "1 + ".repeat(400) + "1?\n" + asked.get(2) + "\n");
+        Run tooLong = reason(Stream.concat(options.stream(), Stream.of("--quiet", "--questions", file.toString()))
+                .toArray(String[]::new));
+        assertEquals(ExitCodes.BAD_QUESTION, tooLong.code(), tooLong.err());
+        assertEquals(List.of(alone.get(0), "", alone.get(2)), tooLong.out().lines().toList());
+        assertOneLineError(tooLong, ExitCodes.BAD_QUESTION, "question 2: the question is");
+    }
+
+    @Test
+    void aQuestionsFileThatCannotBeReadIsNamed(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("q.jsonl");
+        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
+                "--questions " + file + ": no such file");
+        Files.writeString(file, "What is 1+1?\n{\"q\": \"What is 2+2?\"}\n");
+        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
+                file + " line 2: the JSON object has no \"question\" text");
+        Files.writeString(file, "{\"question\": \n");
+        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
+                file + " line 1: a line starting with { must be a JSON object");
+        Files.writeString(file, "\n  \n");
+        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
+                file + " holds no question");
+        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString(), "What is 1+1?"),
+                ExitCodes.USAGE, "--questions and a QUESTION argument: give one or the other");
+    }
+
+    @Test
+    void severalQuestionsExitWithTheMostPressingCode() {
+        assertEquals(ExitCodes.ANSWERED, Main.worse(ExitCodes.ANSWERED, ExitCodes.ANSWERED));
+        assertEquals(ExitCodes.ABSTAINED, Main.worse(ExitCodes.ANSWERED, ExitCodes.ABSTAINED));
+        assertEquals(ExitCodes.NO_ANSWER, Main.worse(ExitCodes.NO_ANSWER, ExitCodes.ABSTAINED));
+        assertEquals(ExitCodes.BAD_QUESTION, Main.worse(ExitCodes.NO_ANSWER, ExitCodes.BAD_QUESTION));
+        assertEquals(ExitCodes.INTERRUPTED, Main.worse(ExitCodes.BAD_QUESTION, ExitCodes.INTERRUPTED));
+    }
+
     @Test
     void questionLongerThanTheContext() {
         String longQuestion = "What is " + "1 + ".repeat(400) + "1?";
