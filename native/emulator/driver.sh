@@ -74,6 +74,10 @@ DRIVER_BY_NAME=1 cli driver-by-name '^device: cuda \(CUDA emulator' --device cud
 # An architecture the kernels do not compute (Qwen3's q/k norms): auto says why and runs it on the CPU.
 cli qwen3-on-cpu '^device: cpu \(auto: the CUDA kernels do not support model_type qwen3' --model \
     src/test/resources/models/tiny-qwen3 --budget 2x --parallel 2 --max-tokens 8 "What is 12 * 7 - 5?"
+# Weights the CUDA engine does not read (an onnx-community q4 variant): auto says why and runs it on the CPU.
+cli q4-on-cpu '^device: cpu \(auto: the CUDA engine cannot read the weights: .*stores its weights quantized \(MatMulNBits\)' \
+    --model src/test/resources/models/tiny-llama-community --onnx model_q4.onnx --budget 2x --parallel 2 \
+    --max-tokens 8 "What is 12 * 7 - 5?"
 cli version '^cuda: CUDA emulator on the CPU, compute capability 9[.]0, driver for CUDA 13[.]0; kernels built with CUDA ' \
     --version
 cli check '^check passed$' check --precision fp32 --prompts 2 --steps 4
@@ -95,4 +99,4 @@ if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ] || [ ${#cli_fa
         "CLI runs failed: ${cli_failed[*]:-none}; logs in $build)"
     exit 1
 fi
-echo "emulated CUDA driver: $passed GPU tests and 7 CLI runs passed in $((SECONDS - start)) s"
+echo "emulated CUDA driver: $passed GPU tests and 8 CLI runs passed in $((SECONDS - start)) s"

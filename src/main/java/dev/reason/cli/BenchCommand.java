@@ -107,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Paths.get("bench-" + dataset.replaceAll("[^A-Za-z0-9]+", "_"));
         Path results = dir.resolve("results.jsonl");
-        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+        try (ModelDirectory model = modelOptions.open()) {
             List<Problem> problems = select(load(model));
             Map<String, Object> config = runConfig(model, problems.size());
             checkResume(dir, results, config);
@@ -211,6 +211,9 @@ final class BenchCommand implements Callable<Integer> {
         c.put("prompt", prompt);
         if (!modelOptions.templateArgs.isEmpty()) {  // only then: runs recorded before the option resume as they were
             c.put("template_args", modelOptions.templateVariables());
+        }
+        if (modelOptions.onnx != null) {  // only then, as template_args
+            c.put("onnx", model.onnxFile().toAbsolutePath().normalize().toString());
         }
         if (modelOptions.system != null) {
             c.put("system", modelOptions.system);

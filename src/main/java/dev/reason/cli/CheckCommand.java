@@ -55,7 +55,7 @@ final class CheckCommand implements Callable<Integer> {
             throw new DeviceException("reason check compares the CUDA engine with ONNX Runtime and needs a GPU: " + why);
         });
         EngineCheck.Tolerance tolerance = modelOptions.precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
-        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir());
+        try (ModelDirectory model = modelOptions.open();
              Engine cuda = Engines.open(model, "cuda", modelOptions.threads, modelOptions.precision, parent.err::println);
              Engine cpu = Engines.open(model, "cpu", modelOptions.threads, modelOptions.precision, parent.err::println)) {
             parent.out.println("candidate: " + cuda.description());

@@ -176,7 +176,7 @@ public final class Main implements Callable<Integer> {
         if (abstainBelow != null && (abstainBelow < 0 || abstainBelow > 1)) {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
-        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+        try (ModelDirectory model = modelOptions.open()) {
             // every prompt and its settings first: a question the model cannot take, or a bad option, is reported
             // without starting the engine
             List<Prepared> prepared = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.model.ModelDirectory;
 import dev.reason.model.PromptOptions;
 import picocli.CommandLine.Option;
 
@@ -16,6 +17,12 @@ final class ModelOptions {
     @Option(names = "--model", paramLabel = "DIR",
             description = "Hugging Face ONNX model directory (default: the shipped model, models/reason-mini).")
     Path model;
+
+    @Option(names = "--onnx", paramLabel = "NAME",
+            description = "Which ONNX file of the model directory to run: a name in it or in its onnx/ folder, as"
+                    + " onnx-community's exports ship variants (model_quantized.onnx, model_q4.onnx), or a path"
+                    + " (default: model.onnx, else onnx/model.onnx).")
+    String onnx;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads for ONNX Runtime (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -62,6 +69,11 @@ final class ModelOptions {
     /** The system message and template variables the chat template gets. */
     PromptOptions promptOptions() {
         return new PromptOptions(system, templateVariables());
+    }
+
+    /** The model directory, with the ONNX file --onnx names. */
+    ModelDirectory open() {
+        return ModelDirectory.open(modelDir(), onnx);
     }
 
     /** The shipped model: beside the launcher (reason.home), else beside the jar's folder. */

@@ -85,7 +85,7 @@ final class ThroughputCommand implements Callable<Integer> {
         List<KernelRow> kernels = new ArrayList<>();
         boolean interrupted = false;
         Map<String, String> unavailable = new LinkedHashMap<>();  // device -> why it could not be opened
-        try (ModelDirectory model = ModelDirectory.open(modelOptions.modelDir())) {
+        try (ModelDirectory model = modelOptions.open()) {
             int context = model.config().maxPositions();
             if (promptLen + genLen > context) {  // positions the model was never trained for: not its speed
                 throw new IllegalArgumentException("--prompt-len " + promptLen + " + --gen-len " + genLen

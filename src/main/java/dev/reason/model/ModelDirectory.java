@@ -6,24 +6,30 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A Hugging Face / Optimum style model directory: {@code config.json}, {@code generation_config.json},
- * {@code tokenizer.json}, the chat template and {@code model.onnx}. Opening it checks what can be checked
- * without loading weights, so that a broken directory fails with one clear line.
+ * {@code tokenizer.json}, the chat template and {@code model.onnx}, or, as onnx-community's exports keep them,
+ * {@code onnx/model.onnx} beside variants such as {@code onnx/model_q4.onnx} (one is chosen by name). Opening it
+ * checks what can be checked without loading weights, so that a broken directory fails with one clear line.
  */
 public final class ModelDirectory implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
+    private final Path onnxFile;
     private final ModelConfig config;
     private final GenerationConfig generation;
     private final Tokenizer tokenizer;
     private final ChatTemplate chatTemplate;
 
-    private ModelDirectory(Path path, ModelConfig config, GenerationConfig generation, Tokenizer tokenizer,
+    private ModelDirectory(Path path, Path onnxFile, ModelConfig config, GenerationConfig generation, Tokenizer tokenizer,
                            ChatTemplate chatTemplate) {
         this.path = path;
+        this.onnxFile = onnxFile;
         this.config = config;
         this.generation = generation;
         this.tokenizer = tokenizer;
@@ -31,16 +37,25 @@ public final class ModelDirectory implements AutoCloseable {
     }
 
     public static ModelDirectory open(Path dir) {
+        return open(dir, null);
+    }
+
+    /**
+     * @param onnx which ONNX file to run: a name in the directory or its {@code onnx/} folder ({@code model_q4.onnx}),
+     *             or a path; null for {@code model.onnx}, else {@code onnx/model.onnx}
+     */
+    public static ModelDirectory open(Path dir, String onnx) {
         if (!Files.isDirectory(dir)) {
             throw new ModelException("model directory " + dir + " does not exist: pass --model DIR with a"
                     + " Hugging Face ONNX export (config.json, tokenizer.json, model.onnx)");
         }
-        for (String f : new String[] {"config.json", "tokenizer.json", "model.onnx"}) {
+        for (String f : new String[] {"config.json", "tokenizer.json"}) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 throw new ModelException("model directory " + dir + " has no " + f
                         + ": export the model with its tokenizer in the Optimum layout");
             }
         }
+        Path onnxFile = onnxFile(dir, onnx);
         ModelConfig config = ModelConfig.fromJson(readJson(dir.resolve("config.json")));
         JsonNode tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
                 ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
@@ -52,7 +67,37 @@ public final class ModelDirectory implements AutoCloseable {
                 ? GenerationConfig.fromJson(readJson(genFile), maxNew) : GenerationConfig.defaults(maxNew);
         Tokenizer tokenizer = new Tokenizer(dir.resolve("tokenizer.json"), config.vocabSize());
         ChatTemplate chat = new ChatTemplate(template, tokenText(tokConfig, "bos_token"), tokenText(tokConfig, "eos_token"));
-        return new ModelDirectory(dir, config, generation, tokenizer, chat);
+        return new ModelDirectory(dir, onnxFile, config, generation, tokenizer, chat);
+    }
+
+    private static Path onnxFile(Path dir, String name) {
+        List<Path> candidates = name == null ? List.of(dir.resolve("model.onnx"), dir.resolve("onnx").resolve("model.onnx"))
+                : List.of(dir.resolve(name), dir.resolve("onnx").resolve(name), Path.of(name));
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        List<String> present = onnxFiles(dir);
+        String which = name == null ? "model directory " + dir + " has no model.onnx (nor onnx/model.onnx)"
+                : "--onnx " + name + ": no such file in " + dir + " or its onnx/ folder";
+        throw new ModelException(which + (present.isEmpty()
+                ? ": export the model with its tokenizer in the Optimum layout"
+                : "; its ONNX files: " + String.join(", ", present) + ": choose one with --onnx NAME"));
+    }
+
+    /** The .onnx files of the directory and of its onnx/ folder, relative to the directory. */
+    private static List<String> onnxFiles(Path dir) {
+        List<String> out = new ArrayList<>();
+        for (Path folder : List.of(dir, dir.resolve("onnx"))) {
+            try (Stream<Path> files = Files.list(folder)) {
+                files.filter(f -> f.getFileName().toString().endsWith(".onnx") && Files.isRegularFile(f))
+                        .map(f -> dir.relativize(f).toString()).sorted().forEach(out::add);
+            } catch (IOException e) {
+                // no such folder: nothing to list
+            }
+        }
+        return out;
     }
 
     private static String readTemplate(Path dir, JsonNode tokConfig) {
@@ -103,7 +148,7 @@ public final class ModelDirectory implements AutoCloseable {
     }
 
     public Path onnxFile() {
-        return path.resolve("model.onnx");
+        return onnxFile;
     }
 
     public ModelConfig config() {
@@ -133,7 +178,7 @@ public final class ModelDirectory implements AutoCloseable {
     }
 
     /** End-of-sequence ids: from generation_config.json when it names them, else config.json. */
-    public java.util.List<Integer> eosTokenIds() {
+    public List<Integer> eosTokenIds() {
         return generation.eosTokenIds().isEmpty() ? config.eosTokenIds() : generation.eosTokenIds();
     }
 

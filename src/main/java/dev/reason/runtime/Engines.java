@@ -2,6 +2,7 @@ package dev.reason.runtime;
 
 import dev.reason.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
+import dev.reason.model.ModelException;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -41,6 +42,8 @@ public final class Engines {
                         return CudaEngine.load(model, p, notice);
                     } catch (DeviceException e) {
                         why = Optional.of("the CUDA engine failed: " + e.getMessage());
+                    } catch (ModelException e) {  // a graph it cannot read (quantized weights): ONNX Runtime may
+                        why = Optional.of("the CUDA engine cannot read the weights: " + e.getMessage());
                     }
                 }
                 Engine cpu = OrtEngine.load(model, threads); // first, so a broken model is the one error shown

@@ -34,7 +34,7 @@ public final class OrtEngine implements Engine {
         this.hasPositionIds = hasPositionIds;
     }
 
-    /** Loads {@code model.onnx} and checks its inputs and outputs against {@code config.json}. */
+    /** Loads the model's ONNX file and checks its inputs and outputs against {@code config.json}. */
     public static OrtEngine load(ModelDirectory model, int threads) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
@@ -49,7 +49,7 @@ public final class OrtEngine implements Engine {
                     + e.getMessage().lines().findFirst().orElse("") + "): re-export the model");
         }
         try {
-            boolean positions = checkIo(session, model.config());
+            boolean positions = checkIo(session, model.config(), model.onnxFile().getFileName().toString());
             return new OrtEngine(env, session, model.config(), threads, positions);
         } catch (OrtException e) {
             throw new ModelException("cannot read the inputs of " + model.onnxFile() + ": " + e.getMessage());
@@ -59,43 +59,44 @@ public final class OrtEngine implements Engine {
         }
     }
 
-    private static boolean checkIo(OrtSession session, ModelConfig c) throws OrtException {
+    private static boolean checkIo(OrtSession session, ModelConfig c, String file) throws OrtException {
         Map<String, NodeInfo> in = session.getInputInfo();
         Map<String, NodeInfo> out = session.getOutputInfo();
         for (String name : new String[] {"input_ids", "attention_mask"}) {
             if (!in.containsKey(name)) {
-                throw new ModelException("model.onnx has no input \"" + name + "\": export it with the Optimum"
+                throw new ModelException(file + " has no input \"" + name + "\": export it with the Optimum"
                         + " decoder layout (input_ids, attention_mask, past_key_values.*)");
             }
         }
         if (!out.containsKey("logits")) {
-            throw new ModelException("model.onnx has no output \"logits\": export it with the Optimum decoder layout");
+            throw new ModelException(file + " has no output \"logits\": export it with the Optimum decoder layout");
         }
         for (int i = 0; i < c.numLayers(); i++) {
             for (String kv : new String[] {"key", "value"}) {
                 String pastName = "past_key_values." + i + "." + kv;
                 NodeInfo past = in.get(pastName);
                 if (past == null || !out.containsKey("present." + i + "." + kv)) {
-                    throw new ModelException("model.onnx has no " + pastName + " / present." + i + "." + kv
+                    throw new ModelException(file + " has no " + pastName + " / present." + i + "." + kv
                             + " for layer " + i + " of the " + c.numLayers() + " in config.json: export it with"
                             + " past key values (Optimum's text-generation-with-past task)");
                 }
                 TensorInfo t = (TensorInfo) past.getInfo();
                 long[] shape = t.getShape();
                 if (t.type == OnnxJavaType.FLOAT16 || t.type == OnnxJavaType.BFLOAT16) {
-                    throw new ModelException("model.onnx keeps its KV cache in " + t.type + ": the CPU engine runs"
-                            + " fp32 exports (export without --dtype fp16), or use --device cuda");
+                    throw new ModelException(file + " keeps its KV cache in " + t.type + ": the CPU engine runs"
+                            + " fp32 KV caches: choose such a file with --onnx (onnx-community's model.onnx,"
+                            + " model_quantized.onnx, model_q4.onnx), export without --dtype fp16, or use --device cuda");
                 }
                 if (t.type != OnnxJavaType.FLOAT || shape.length != 4
                         || (shape[1] > 0 && shape[1] != c.numKvHeads()) || (shape[3] > 0 && shape[3] != c.headDim())) {
-                    throw new ModelException(pastName + " in model.onnx is " + t.type + " " + java.util.Arrays.toString(shape)
+                    throw new ModelException(pastName + " in " + file + " is " + t.type + " " + java.util.Arrays.toString(shape)
                             + " but config.json says float [batch, " + c.numKvHeads() + ", past, " + c.headDim()
                             + "]: the files do not belong together");
                 }
             }
         }
         if (in.size() != 2 + 2 * c.numLayers() + (in.containsKey("position_ids") ? 1 : 0)) {
-            throw new ModelException("model.onnx has " + in.size() + " inputs, config.json implies "
+            throw new ModelException(file + " has " + in.size() + " inputs, config.json implies "
                     + (3 + 2 * c.numLayers()) + ": the files do not belong together");
         }
         return in.containsKey("position_ids");

@@ -64,7 +64,16 @@ final class LlamaMapper {
         }
     }
 
+    /** Operators of quantized weights (onnxruntime's quantizers, QDQ graphs): nothing this mapper can read. */
+    private static final Set<String> QUANTIZED_OPS = Set.of("MatMulNBits", "MatMulInteger", "DynamicQuantizeLinear",
+            "QLinearMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul", "GatherBlockQuantized",
+            "DequantizeLinear", "QuantizeLinear");
+
     LlamaWeights map() {
+        onnx.nodes.stream().map(Node::opType).filter(QUANTIZED_OPS::contains).findFirst().ifPresent(op -> {
+            throw fail("stores its weights quantized (" + op + "): the CUDA engine reads fp32, fp16 or bf16 weights;"
+                    + " run this file on the CPU (--device cpu) or choose an unquantized one with --onnx");
+        });
         Node gather = embeddingGather();
         List<List<Node>> groups = projectionGroups();
         int layers = (groups.size() - 1) / 4;

@@ -88,7 +88,7 @@ class CliTest {
     @Test
     void anFp16ExportIsToldToUseFp32OrTheGpu() {
         assertOneLineError(reason("--model", "src/test/resources/models/fp16-kv", "--device", "cpu", "What is 1+1?"),
-                ExitCodes.MODEL, "model.onnx keeps its KV cache in FLOAT16: the CPU engine runs fp32 exports");
+                ExitCodes.MODEL, "model.onnx keeps its KV cache in FLOAT16: the CPU engine runs fp32 KV caches: choose such a file with --onnx");
     }
 
     @Test
@@ -227,6 +227,35 @@ class CliTest {
         assertEquals(ExitCodes.NO_ANSWER, Main.worse(ExitCodes.NO_ANSWER, ExitCodes.ABSTAINED));
         assertEquals(ExitCodes.BAD_QUESTION, Main.worse(ExitCodes.NO_ANSWER, ExitCodes.BAD_QUESTION));
         assertEquals(ExitCodes.INTERRUPTED, Main.worse(ExitCodes.BAD_QUESTION, ExitCodes.INTERRUPTED));
+    }
+
+    /**
+     * An onnx-community layout runs as it is, and --onnx picks its quantized variant (on the CPU: the CUDA engine
+     * does not read quantized weights, QuantizedExportsTest); bench's run.json names the file.
+     */
+    @Test
+    void onnxPicksAVariantOfTheModel(@TempDir Path tmp) throws IOException {
+        String community = "src/test/resources/models/tiny-llama-community";
+        List<String> options = List.of("--model", community, "--device", "cpu", "--budget", "2x", "--max-tokens", "6",
+                "--json");
+        Run fp32 = reason(Stream.concat(options.stream(), Stream.of("What is 2 + 3?")).toArray(String[]::new));
+        Run q4 = reason(Stream.concat(options.stream(), Stream.of("--onnx", "model_q4.onnx", "What is 2 + 3?"))
+                .toArray(String[]::new));
+        for (Run r : List.of(fp32, q4)) {
+            assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
+        }
+        assertNotEquals(JSON.readTree(fp32.out()).get("chains"), JSON.readTree(q4.out()).get("chains"),
+                "the quantized weights ran");
+        assertOneLineError(reason("--model", community, "--onnx", "model_int4.onnx", "What is 2 + 3?"), ExitCodes.MODEL,
+                "--onnx model_int4.onnx: no such file in " + community + " or its onnx/ folder; its ONNX files:");
+
+        Path set = tmp.resolve("one.jsonl");
+        Files.writeString(set, "{\"id\": \"a\", \"question\": \"What is 2 + 3?\", \"answer\": \"5\"}\n");
+        Path out = tmp.resolve("bench");
+        Run bench = reason("bench", "--model", community, "--onnx", "model_quantized.onnx", "--dataset", set.toString(),
+                "--samples", "1", "--no-greedy", "--max-tokens", "4", "--out", out.toString());
+        assertEquals(ExitCodes.ANSWERED, bench.code(), bench.err());
+        assertTrue(JSON.readTree(out.resolve("run.json").toFile()).get("onnx").asText().endsWith("model_quantized.onnx"));
     }
 
     @Test

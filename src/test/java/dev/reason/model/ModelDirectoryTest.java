@@ -32,6 +32,46 @@ class ModelDirectoryTest {
         }
     }
 
+    /**
+     * Which ONNX file runs: model.onnx, else onnx/model.onnx (onnx-community's layout); --onnx names a variant in
+     * either folder, or a path. A directory without the default lists the ONNX files it has.
+     */
+    @Test
+    void findsTheOnnxFileInEitherLayoutAndAVariantByName(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path community = Path.of("src/test/resources/models/tiny-llama-community");
+        try (ModelDirectory m = ModelDirectory.open(community)) {
+            assertEquals(community.resolve("onnx/model.onnx"), m.onnxFile());
+        }
+        try (ModelDirectory m = ModelDirectory.open(community, "model_q4.onnx")) {
+            assertEquals(community.resolve("onnx/model_q4.onnx"), m.onnxFile());
+        }
+        Path shipped = Path.of("models", "reason-mini");
+        try (ModelDirectory m = ModelDirectory.open(shipped)) {
+            assertEquals(shipped.resolve("model.onnx"), m.onnxFile());
+        }
+        String elsewhere = community.resolve("onnx/model_quantized.onnx").toAbsolutePath().toString();
+        try (ModelDirectory m = ModelDirectory.open(shipped, elsewhere)) {
+            assertEquals(Path.of(elsewhere), m.onnxFile());
+        }
+        ModelException unknown = assertThrows(ModelException.class, () -> ModelDirectory.open(community, "model_fp16.onnx"));
+        assertEquals("--onnx model_fp16.onnx: no such file in " + community + " or its onnx/ folder; its ONNX files:"
+                + " onnx/model.onnx, onnx/model_q4.onnx, onnx/model_quantized.onnx: choose one with --onnx NAME",
+                unknown.getMessage());
+
+        Path onlyVariants = tmp.resolve("m");
+        Files.createDirectories(onlyVariants.resolve("onnx"));
+        for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(community.resolve(f), onlyVariants.resolve(f));
+        }
+        Files.copy(community.resolve("onnx/model_q4.onnx"), onlyVariants.resolve("onnx/model_q4.onnx"));
+        ModelException none = assertThrows(ModelException.class, () -> ModelDirectory.open(onlyVariants));
+        assertEquals("model directory " + onlyVariants + " has no model.onnx (nor onnx/model.onnx); its ONNX files:"
+                + " onnx/model_q4.onnx: choose one with --onnx NAME", none.getMessage());
+        Files.delete(onlyVariants.resolve("onnx/model_q4.onnx"));
+        assertTrue(assertThrows(ModelException.class, () -> ModelDirectory.open(onlyVariants)).getMessage()
+                .endsWith("has no model.onnx (nor onnx/model.onnx): export the model with its tokenizer in the Optimum layout"));
+    }
+
     @Test
     void readsBothRopeThetaForms() throws Exception {
         String base = "{\"vocab_size\": 151936, \"hidden_size\": 896, \"intermediate_size\": 4864,"
