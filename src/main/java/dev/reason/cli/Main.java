@@ -28,10 +28,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,9 +68,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--questions", paramLabel = "FILE",
             description = "Answer every question in FILE (one per line, or JSON Lines with a \"question\" field and an"
-                    + " optional \"id\"; - reads standard input) with one model load, each with the whole --budget, in"
-                    + " order; --json prints one JSON object per line, --quiet one answer per line. Exit code: the"
-                    + " first of 130, 5, 6, 7 that any question got, else 0.")
+                    + " optional \"id\"; - reads standard input, a session from a terminal) with one model load, each"
+                    + " with the whole --budget, each read when the one before is answered; --json prints one JSON"
+                    + " object per line, --quiet one answer per line. Exit code: the first of 130, 5, 6, 7 that any"
+                    + " question got, else 0.")
     String questionsFile;
 
     @Option(names = "--abstain-below", paramLabel = "P",
@@ -155,96 +152,96 @@ public final class Main implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        List<Questions.Question> questions;
-        boolean batch = questionsFile != null;
-        try {
-            questions = batch ? batchQuestions() : List.of(new Questions.Question(null, singleQuestion()));
-        } catch (IOException e) {
-            String what = batch && !questionsFile.equals("-") ? "--questions " + questionsFile : "standard input";
-            err.println("reason: cannot read " + what + " (" + e.getMessage() + ")");
-            return batch ? ExitCodes.USAGE : ExitCodes.BAD_QUESTION;
-        }
-        if (!batch && questions.get(0).text().isEmpty()) {
-            err.println(List.of("-").equals(question)
-                    ? "reason: standard input held no question: pipe one in, e.g. echo \"What is 12*7-5?\" | reason -"
-                    : "reason: the question is empty: pass it as an argument, e.g. reason \"What is 12*7-5?\"");
-            return ExitCodes.BAD_QUESTION;
-        }
+    public Integer call() throws IOException {
         StopRule rule = StopRules.parse(stop);
         Strategy voting = StopRules.strategy(strategy);
         if (abstainBelow != null && (abstainBelow < 0 || abstainBelow > 1)) {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
-        try (ModelDirectory model = modelOptions.open()) {
-            // every prompt and its settings first: a question the model cannot take, or a bad option, is reported
-            // without starting the engine
-            List<Prepared> prepared = new ArrayList<>();
-            for (Questions.Question q : questions) {
-                prepared.add(prepare(model, q));
-            }
-            if (!batch && prepared.get(0).problem() != null) {
-                err.println("reason: " + prepared.get(0).problem());
-                return ExitCodes.BAD_QUESTION;
-            }
-            ResultPrinter printer = new ResultPrinter(out, batch);
-            int code = ExitCodes.ANSWERED;
-            if (prepared.stream().allMatch(p -> p.problem() != null)) {
-                for (Prepared p : prepared) {
-                    code = worse(code, skip(printer, p));
-                }
-                return code;
-            }
-            try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision,
-                    quiet || json ? s -> { } : err::println)) {
-                for (int i = 0; i < prepared.size(); i++) {
-                    Prepared p = prepared.get(i);
-                    code = worse(code, p.problem() != null ? skip(printer, p) : answer(model, engine, printer, p, rule, voting));
-                    if (interrupted.get()) {  // during this question, or since it ended: ask no more
-                        code = ExitCodes.INTERRUPTED;
-                        if (i + 1 < prepared.size()) {
-                            err.printf("reason: interrupted at question %s; %d of %d answered, the rest not asked%n",
-                                    p.question().id(), i + 1, prepared.size());
-                        }
-                        break;
-                    }
-                }
-            }
-            return code;
+        try {
+            return questionsFile != null ? askMany(rule, voting) : askOne(rule, voting);
         } catch (ModelException e) {
             err.println("reason: " + e.getMessage());
             return ExitCodes.MODEL;
         } catch (DeviceException e) {
             err.println("reason: " + e.getMessage());
             return ExitCodes.DEVICE;
-        } catch (IllegalArgumentException e) {
-            err.println("reason: " + e.getMessage());
-            return ExitCodes.USAGE;
         }
     }
 
-    /** The question given as arguments, or all of standard input for {@code -}; empty when none. */
-    private String singleQuestion() throws IOException {
-        if (List.of("-").equals(question)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+    /** The question given as arguments, or all of standard input for {@code -}. */
+    private int askOne(StopRule rule, Strategy voting) {
+        boolean fromStdin = List.of("-").equals(question);
+        String text;
+        try {
+            text = fromStdin ? new String(in.readAllBytes(), StandardCharsets.UTF_8).strip()
+                    : question == null ? "" : String.join(" ", question).strip();
+        } catch (IOException e) {
+            err.println("reason: cannot read the question from standard input (" + e.getMessage()
+                    + "): pass it as an argument instead");
+            return ExitCodes.BAD_QUESTION;
         }
-        return question == null ? "" : String.join(" ", question).strip();
+        if (text.isEmpty()) {
+            err.println(fromStdin ? "reason: standard input held no question: pipe one in, e.g. echo \"What is 12*7-5?\" | reason -"
+                    : "reason: the question is empty: pass it as an argument, e.g. reason \"What is 12*7-5?\"");
+            return ExitCodes.BAD_QUESTION;
+        }
+        try (ModelDirectory model = modelOptions.open()) {
+            // the prompt and its settings first: a question the model cannot take, or a bad option, is reported
+            // without starting the engine
+            Prepared p = prepare(model, new Questions.Question(null, text, null));
+            if (p.problem() != null) {
+                err.println("reason: " + p.problem());
+                return ExitCodes.BAD_QUESTION;
+            }
+            try (Engine engine = openEngine(model)) {
+                return answer(model, engine, new ResultPrinter(out, false), p, rule, voting);
+            }
+        }
     }
 
-    private List<Questions.Question> batchQuestions() throws IOException {
+    /**
+     * --questions: each question as it is read (a terminal or a pipe feeds them one by one), with one model load; a
+     * question that cannot be asked keeps its place in the output.
+     */
+    private int askMany(StopRule rule, Strategy voting) throws IOException {
         if (question != null && !question.isEmpty()) {
             throw new IllegalArgumentException("--questions and a QUESTION argument: give one or the other");
         }
-        if (questionsFile.equals("-")) {
-            return Questions.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "standard input");
+        try (Questions questions = Questions.open(questionsFile, in); ModelDirectory model = modelOptions.open()) {
+            decoding.sampling(model.generation());  // a bad option is reported before the engine starts
+            ResultPrinter printer = new ResultPrinter(out, true);
+            int code = ExitCodes.ANSWERED;
+            int asked = 0;
+            try (Engine engine = openEngine(model)) {
+                if (questionsFile.equals("-") && System.console() != null) {
+                    err.println("reason: one question per line; Ctrl-D ends");
+                }
+                Questions.Question q;
+                while ((q = questions.next()) != null) {
+                    asked++;
+                    Prepared p = prepare(model, q);
+                    code = worse(code, p.problem() != null ? skip(printer, p) : answer(model, engine, printer, p, rule, voting));
+                    if (interrupted.get()) {  // during this question, or since it ended: ask no more
+                        err.printf("reason: interrupted at question %s; %d asked, the rest not%n", q.id(), asked);
+                        return ExitCodes.INTERRUPTED;
+                    }
+                }
+            } catch (CharacterCodingException e) {
+                err.println("reason: " + questions.source() + " is not UTF-8 text: save it as UTF-8; the answers"
+                        + " printed before this line are complete");
+                return ExitCodes.USAGE;
+            }
+            if (asked == 0) {
+                throw new IllegalArgumentException(questions.source() + " holds no question: write one per line");
+            }
+            return code;
         }
-        try {
-            return Questions.parse(Files.readString(Path.of(questionsFile), StandardCharsets.UTF_8), questionsFile);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("--questions " + questionsFile + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("--questions " + questionsFile + ": not UTF-8 text");
-        }
+    }
+
+    private Engine openEngine(ModelDirectory model) {
+        return Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision,
+                quiet || json ? s -> { } : err::println);
     }
 
     /** A question with its prompt and decoding settings, or why it cannot be asked. */
@@ -252,6 +249,9 @@ public final class Main implements Callable<Integer> {
     }
 
     private Prepared prepare(ModelDirectory model, Questions.Question q) {
+        if (q.problem() != null) {
+            return new Prepared(q, null, null, q.problem());
+        }
         if (q.text().isEmpty()) {
             return new Prepared(q, null, null, "the question is empty");
         }

@@ -4,55 +4,91 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 /**
- * The questions of {@code reason --questions FILE}: one per line, or JSON Lines with a {@code "question"} field (and
- * an optional {@code "id"}), so a benchmark's own files can be asked as they are. Blank lines are skipped; a
- * question's id is its {@code "id"}, else its line number, so answers can be matched to questions.
+ * The questions of {@code reason --questions FILE}, read one line at a time as they are asked (so a pipe or a
+ * terminal feeds a session question by question): one per line, or JSON Lines with a {@code "question"} field and an
+ * optional {@code "id"}, so a benchmark's own files can be asked as they are. Blank lines are skipped; a question's
+ * id is its {@code "id"}, else its line number, so answers can be matched to questions. A line that cannot be read as
+ * a question keeps its place with the problem.
  */
-final class Questions {
-    record Question(String id, String text) {
+final class Questions implements AutoCloseable {
+    /** A question, or ({@code problem} not null) a line that could not be read as one. */
+    record Question(String id, String text, String problem) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final BufferedReader reader;
+    private final String source;
+    private int line;
 
-    private Questions() {
+    private Questions(InputStream in, String source) {
+        // strict UTF-8: a file in another encoding stops with an error instead of asking garbled questions
+        this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()));
+        this.source = source;
     }
 
-    /** {@code source} names the input in error messages (the file, or standard input). */
-    static List<Question> parse(String content, String source) {
-        List<Question> out = new ArrayList<>();
-        List<String> lines = (content.startsWith("\uFEFF") ? content.substring(1) : content).lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String number = String.valueOf(i + 1);
-            if (!line.startsWith("{")) {
-                out.add(new Question(number, line));
-                continue;
-            }
-            JsonNode record;
-            try {
-                record = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(source + " line " + number + ": a line starting with { must be a JSON"
-                        + " object with a \"question\" field (" + e.getOriginalMessage() + ")");
-            }
-            JsonNode q = record.get("question");
-            if (q == null || !q.isTextual()) {
-                throw new IllegalArgumentException(source + " line " + number + ": the JSON object has no \"question\""
-                        + " text; write {\"question\": \"...\"} or the question alone on the line");
-            }
-            JsonNode id = record.get("id");
-            out.add(new Question(id == null || id.isNull() ? number : id.asText(), q.asText().strip()));
+    /** {@code file}: a path, or - for {@code stdin}. */
+    static Questions open(String file, InputStream stdin) throws IOException {
+        if (file.equals("-")) {
+            return new Questions(stdin, "standard input");
         }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(source + " holds no question: write one per line");
+        try {
+            return new Questions(Files.newInputStream(Path.of(file)), file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("--questions " + file + ": no such file");
         }
-        return out;
+    }
+
+    /** What the questions come from, for messages: the file's path, or "standard input". */
+    String source() {
+        return source;
+    }
+
+    /** The next question, or null at the end of the input. */
+    Question next() throws IOException {
+        String raw;
+        while ((raw = reader.readLine()) != null) {
+            line++;
+            String text = (line == 1 && raw.startsWith("\uFEFF") ? raw.substring(1) : raw).strip();
+            if (!text.isEmpty()) {
+                return parse(text, String.valueOf(line));
+            }
+        }
+        return null;
+    }
+
+    private static Question parse(String text, String number) {
+        if (!text.startsWith("{")) {
+            return new Question(number, text, null);
+        }
+        JsonNode record;
+        try {
+            record = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            return new Question(number, text, "a line starting with { must be a JSON object with a \"question\" field ("
+                    + e.getOriginalMessage() + ")");
+        }
+        JsonNode q = record.get("question");
+        JsonNode id = record.get("id");
+        String name = id == null || id.isNull() ? number : id.asText();
+        if (q == null || !q.isTextual()) {
+            return new Question(name, text, "the JSON object has no \"question\" text; write {\"question\": \"...\"} or"
+                    + " the question alone on the line");
+        }
+        return new Question(name, q.asText().strip(), null);
+    }
+
+    @Override
+    public void close() throws IOException {
+        reader.close();
     }
 }

@@ -202,22 +202,36 @@ class CliTest {
         assertOneLineError(tooLong, ExitCodes.BAD_QUESTION, "question 2: the question is");
     }
 
+    /**
+     * A file that cannot be read at all is a usage error; a line that cannot be read as a question keeps its place
+     * (an empty line with --quiet) and is named on stderr, and the run exits 5.
+     */
     @Test
     void aQuestionsFileThatCannotBeReadIsNamed(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("q.jsonl");
-        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
-                "--questions " + file + ": no such file");
-        Files.writeString(file, "What is 1+1?\n{\"q\": \"What is 2+2?\"}\n");
-        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
-                file + " line 2: the JSON object has no \"question\" text");
-        Files.writeString(file, "{\"question\": \n");
-        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
-                file + " line 1: a line starting with { must be a JSON object");
+        List<String> options = List.of("--model", MODEL.toString(), "--budget", "2x", "--quiet", "--questions", file.toString());
+        String[] args = options.toArray(String[]::new);
+        assertOneLineError(reason(args), ExitCodes.USAGE, "--questions " + file + ": no such file");
         Files.writeString(file, "\n  \n");
-        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString()), ExitCodes.USAGE,
-                file + " holds no question");
-        assertOneLineError(reason("--model", MODEL.toString(), "--questions", file.toString(), "What is 1+1?"),
+        assertOneLineError(reason(args), ExitCodes.USAGE, file + " holds no question");
+        assertOneLineError(reason(Stream.concat(options.stream(), Stream.of("What is 1+1?")).toArray(String[]::new)),
                 ExitCodes.USAGE, "--questions and a QUESTION argument: give one or the other");
+
+        Files.writeString(file, "What is 1+1?\n{\"q\": \"What is 2+2?\"}\n{\"question\": \nWhat is 3+3?\n");
+        Run r = reason(args);
+        assertEquals(ExitCodes.BAD_QUESTION, r.code(), r.err());
+        List<String> answers = r.out().lines().toList();
+        assertEquals(4, answers.size(), r.out());
+        assertEquals(List.of("", ""), answers.subList(1, 3));
+        assertEquals(List.of("reason: question 2: the JSON object has no \"question\" text; write {\"question\":"
+                + " \"...\"} or the question alone on the line", "reason: question 3: a line starting with { must be a"
+                + " JSON object with a \"question\" field"), r.err().lines().map(l -> l.replaceFirst(" \\(.*", ""))
+                .toList());
+
+        Files.write(file, new byte[] {'W', 'h', 'a', 't', '?', '\n', (byte) 0xff, (byte) 0xfe, '\n'});
+        Run latin = reason(args);
+        assertEquals(ExitCodes.USAGE, latin.code(), latin.err());
+        assertTrue(latin.err().contains(file + " is not UTF-8 text: save it as UTF-8"), latin.err());
     }
 
     @Test

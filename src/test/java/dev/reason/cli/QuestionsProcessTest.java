@@ -12,10 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Ctrl-C during {@code reason --questions} keeps the answers printed so far, prints the current question's best
- * answer so far, asks no more questions and exits 130.
+ * {@code reason --questions} as a process: questions piped in one at a time are answered as they come (a session),
+ * and Ctrl-C keeps the answers printed so far, prints the current question's best answer so far, asks no more
+ * questions and exits 130.
  */
-class QuestionsInterruptTest {
+class QuestionsProcessTest {
     private static final int QUESTIONS = 40;
 
     @Test
@@ -46,9 +47,33 @@ class QuestionsInterruptTest {
         assertEquals(ExitCodes.INTERRUPTED, p.exitValue(), stderr);
         long asked = lines(answers);
         assertTrue(asked >= 1 && asked < QUESTIONS, asked + " answers:\n" + Files.readString(answers));
-        assertTrue(stderr.contains("reason: interrupted at question " + asked + "; " + asked + " of " + QUESTIONS
-                + " answered, the rest not asked"), stderr);
+        assertTrue(stderr.contains("reason: interrupted at question " + asked + "; " + asked + " asked, the rest not"),
+                stderr);
         assertTrue(Files.readAllLines(answers).get(0).matches("-?\\d+"), Files.readString(answers));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)  // a run that waited for the end of its input would block readLine
+    void eachQuestionIsAnsweredBeforeTheNextIsRead() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--model", CliTest.MODEL.toString(),
+                "--device", "cpu", "--threads", "1", "--budget", "4x", "--quiet", "--questions", "-")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var toReason = new java.io.PrintWriter(p.getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
+             var fromReason = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                     java.nio.charset.StandardCharsets.UTF_8))) {
+            toReason.println("What is 12 * 7 - 5?");
+            String first = fromReason.readLine();  // stdin is still open: the answer came before the input ended
+            assertTrue(first != null && first.matches("-?\\d+"), "first answer: " + first);
+            assertTrue(p.isAlive(), "still waiting for questions");
+            toReason.println("What is 47 + 38 * 2 - 19?");
+            toReason.close();
+            String second = fromReason.readLine();
+            assertTrue(second != null && second.matches("-?\\d+"), "second answer: " + second);
+            assertEquals(null, fromReason.readLine());
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the session ends with its input");
+        assertEquals(ExitCodes.ANSWERED, p.exitValue());
     }
 
     private static long lines(Path file) throws IOException {
