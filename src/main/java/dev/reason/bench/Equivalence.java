@@ -1,7 +1,7 @@
 package dev.reason.bench;
 
 import dev.reason.search.AnswerExtractor;
-import java.math.BigDecimal;
+import dev.reason.search.MathAnswers;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,33 +11,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Grading: is a predicted answer right? Math answers are compared after normalization, numerically when both sides
- * are numbers ({@code 0.5 = \frac{1}{2} = 1/2}, {@code 50\% = 50}, {@code 10^\circ = 10}, {@code 5\text{ cm} = 5}),
- * otherwise as canonical LaTeX strings; tuples and intervals element by element. Game of 24 answers are evaluated
- * exactly; AQuA answers are option letters. Stateless.
+ * Grading: is a predicted answer right? Math answers are compared as the vote compares them ({@link MathAnswers}:
+ * {@code 0.5 = \frac{1}{2} = 1/2}, {@code 50\% = 50}, {@code 10^\circ = 10}, {@code 5\text{ cm} = 5}, tuples and
+ * intervals element by element). Game of 24 answers are evaluated exactly; AQuA answers are option letters. Stateless.
  */
 public final class Equivalence {
 
-    private static final String NUM = "-?(?:\\d+(?:\\.\\d*)?|\\.\\d+)";
-    private static final Pattern DECIMAL = Pattern.compile(NUM);
-    private static final Pattern FRAC = Pattern.compile("(-?)\\\\frac\\{(" + NUM + ")\\}\\{(" + NUM + ")\\}");
-    private static final Pattern SLASH = Pattern.compile("(" + NUM + ")/(" + NUM + ")");
-    private static final Pattern TEXT_WRAPPER =
-            Pattern.compile("\\\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\\{([^{}]*)\\}");
-    // \sqrt2, \frac12, \frac\pi2: one-token arguments without braces.
-    private static final String TOKEN = "(\\\\[a-zA-Z]+|[0-9a-zA-Z])";
-    private static final Pattern SQRT_SHORT = Pattern.compile("\\\\sqrt" + TOKEN);
-    private static final Pattern FRAC_SHORT_BOTH = Pattern.compile("\\\\frac" + TOKEN + TOKEN);
-    private static final Pattern FRAC_SHORT_DEN = Pattern.compile("\\\\frac(\\{[^{}]*\\})" + TOKEN);
-    private static final Pattern FRAC_SHORT_NUM = Pattern.compile("\\\\frac" + TOKEN + "\\{");
-    // "x=5" -> "5": a single-letter variable named in front of the value.
-    private static final Pattern ASSIGNMENT = Pattern.compile("[a-zA-Z]=([^=]+)");
-    // Units after a number, read before spaces are removed: "5\text{ cm}^2", "18 dollars per hour" (one-letter
-    // words are kept: "5 i" and "2 x" are not units).
-    private static final Pattern UNIT_TEXT = Pattern.compile(
-            "(.*?)(?:\\s*\\\\(?:text|textrm|mbox|mathrm)\\{[^{}]*\\}(?:\\s*\\^\\s*\\{?\\d+\\}?)?)+\\s*\\.?\\s*", Pattern.DOTALL);
-    private static final Pattern UNIT_WORDS =
-            Pattern.compile("(.*?[0-9}.])\\s+\\p{L}{2,}(?:\\s+\\p{L}+)*(?:\\^\\{?\\d+\\}?)?\\s*\\.?\\s*", Pattern.DOTALL);
     private static final Pattern INNER_FRAC = Pattern.compile("\\\\frac\\{([^{}]*)\\}\\{([^{}]*)\\}");
     private static final Pattern LETTER_ALONE = Pattern.compile("\\(?([A-E])\\)?[.:]?");
     private static final Pattern LETTER_OPTION = Pattern.compile("\\(?([A-E])\\).*", Pattern.DOTALL);
@@ -70,177 +49,9 @@ public final class Equivalence {
         return equivalent(predicted, problem.answer());
     }
 
-    /** Whether two math answers are the same, numerically where both are numbers, else as canonical LaTeX. */
+    /** Whether two math answers are the same ({@link MathAnswers#equivalent}, as the vote groups them). */
     public static boolean equivalent(String predicted, String reference) {
-        if (predicted == null || reference == null) {
-            return false;
-        }
-        String a = canonical(predicted);
-        String b = canonical(reference);
-        if (a.isEmpty() || b.isEmpty()) {
-            return false;
-        }
-        BigDecimal[] x = numberWithUnits(predicted, a);
-        BigDecimal[] y = numberWithUnits(reference, b);
-        if (x != null && y != null) {
-            return sameNumber(x, y);
-        }
-        return same(a, b);
-    }
-
-    private static boolean same(String a, String b) {
-        BigDecimal[] x = number(a);
-        BigDecimal[] y = number(b);
-        if (x != null && y != null) {
-            return sameNumber(x, y);
-        }
-        return a.equals(b) || sameElements(a, b);
-    }
-
-    // p/q == r/s  <=>  p*s == r*q, exact in BigDecimal.
-    private static boolean sameNumber(BigDecimal[] x, BigDecimal[] y) {
-        return x[0].multiply(y[1]).compareTo(y[0].multiply(x[1])) == 0;
-    }
-
-    /** Tuples, lists and intervals: the same brackets and equal elements in order. */
-    private static boolean sameElements(String a, String b) {
-        boolean wa = wrapped(a);
-        boolean wb = wrapped(b);
-        if (wa != wb) {
-            return false;
-        }
-        String ia = a;
-        String ib = b;
-        if (wa) {
-            if (a.charAt(0) != b.charAt(0) || a.charAt(a.length() - 1) != b.charAt(b.length() - 1)) {
-                return false;
-            }
-            ia = a.substring(1, a.length() - 1);
-            ib = b.substring(1, b.length() - 1);
-        }
-        List<String> pa = splitTopLevel(ia);
-        List<String> pb = splitTopLevel(ib);
-        if (pa.size() != pb.size() || (pa.size() < 2 && !wa)) {
-            return false;
-        }
-        for (int i = 0; i < pa.size(); i++) {
-            if (pa.get(i).isEmpty() || pb.get(i).isEmpty() || !same(pa.get(i), pb.get(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether the text is one bracket group: opens at the first character and closes at the last. */
-    private static boolean wrapped(String s) {
-        if (s.length() < 2 || "([".indexOf(s.charAt(0)) < 0 || ")]".indexOf(s.charAt(s.length() - 1)) < 0) {
-            return false;
-        }
-        int depth = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if ((c == ')' || c == ']' || c == '}') && --depth == 0 && i < s.length() - 1) {
-                return false;
-            }
-        }
-        return depth == 0;
-    }
-
-    private static List<String> splitTopLevel(String s) {
-        List<String> parts = new ArrayList<>();
-        int depth = 0;
-        int start = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                parts.add(s.substring(start, i));
-                start = i + 1;
-            }
-        }
-        parts.add(s.substring(start));
-        return parts;
-    }
-
-    /**
-     * The comparable form: {@link AnswerExtractor#normalize} (spaces, unicode minus, {@code \left}/{@code \right},
-     * {@code \!}, {@code \,}, {@code $}, thousands commas) plus the LaTeX spellings that mean the same.
-     */
-    private static String canonical(String raw) {
-        String t = unwrapBoxed(raw.strip());
-        t = AnswerExtractor.normalize(t);
-        t = t.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "");
-        t = t.replace("^{\\circ}", "").replace("^\\circ", "").replace("\u00B0", "");
-        t = t.replace("%", "");
-        String before;
-        do {
-            before = t;
-            t = TEXT_WRAPPER.matcher(t).replaceAll("$1");
-        } while (!t.equals(before));
-        t = SQRT_SHORT.matcher(t).replaceAll("\\\\sqrt{$1}");
-        t = FRAC_SHORT_BOTH.matcher(t).replaceAll("\\\\frac{$1}{$2}");
-        t = FRAC_SHORT_DEN.matcher(t).replaceAll("\\\\frac$1{$2}");
-        t = FRAC_SHORT_NUM.matcher(t).replaceAll("\\\\frac{$1}{");
-        Matcher assignment = ASSIGNMENT.matcher(t);
-        if (assignment.matches()) {
-            t = assignment.group(1);
-        }
-        // Normalize once more: removing wrappers may have exposed "$", "." or a plain number such as "5.0".
-        return t.isEmpty() ? t : AnswerExtractor.normalize(t);
-    }
-
-    private static String unwrapBoxed(String s) {
-        String t = s;
-        for (String box : new String[] {"\\boxed{", "\\fbox{"}) {
-            while (t.startsWith(box) && t.endsWith("}")) {
-                t = t.substring(box.length(), t.length() - 1).strip();
-            }
-        }
-        return t;
-    }
-
-    /** The value of {@code canonical}, or of {@code raw} without its trailing units; null when not a number. */
-    private static BigDecimal[] numberWithUnits(String raw, String canonical) {
-        BigDecimal[] value = number(canonical);
-        for (Pattern unit : new Pattern[] {UNIT_TEXT, UNIT_WORDS}) {
-            Matcher m = unit.matcher(unwrapBoxed(raw.strip()));
-            if (value == null && m.matches() && !m.group(1).isBlank()) {
-                value = number(canonical(m.group(1)));
-            }
-        }
-        return value;
-    }
-
-    private static BigDecimal[] number(String s) {
-        try {
-            if (DECIMAL.matcher(s).matches()) {
-                return new BigDecimal[] {new BigDecimal(s), BigDecimal.ONE};
-            }
-            Matcher frac = FRAC.matcher(s);
-            Matcher slash = SLASH.matcher(s);
-            BigDecimal p;
-            BigDecimal q;
-            if (frac.matches()) {
-                p = new BigDecimal(frac.group(2));
-                q = new BigDecimal(frac.group(3));
-                if (!frac.group(1).isEmpty()) {
-                    p = p.negate();
-                }
-            } else if (slash.matches()) {
-                p = new BigDecimal(slash.group(1));
-                q = new BigDecimal(slash.group(2));
-            } else {
-                return null;
-            }
-            return q.signum() == 0 ? null : new BigDecimal[] {p, q};
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return MathAnswers.equivalent(predicted, reference);
     }
 
     /**
@@ -255,8 +66,8 @@ public final class Equivalence {
         String before;
         do {
             before = s;
-            s = unwrapBoxed(s);
-            s = TEXT_WRAPPER.matcher(s).replaceAll("$1").replace("$", "").replace("*", "").strip();
+            s = MathAnswers.unwrapBoxed(s);
+            s = MathAnswers.unwrapText(s).replace("$", "").replace("*", "").strip();
         } while (!s.equals(before));
         Matcher m = LETTER_ALONE.matcher(s);
         if (m.matches()) {
@@ -290,7 +101,7 @@ public final class Equivalence {
         if (numbers == null || expression == null) {
             return false;
         }
-        String e = AnswerExtractor.normalize(unwrapBoxed(expression.strip()));
+        String e = AnswerExtractor.normalize(MathAnswers.unwrapBoxed(expression.strip()));
         String before;
         do {
             before = e;

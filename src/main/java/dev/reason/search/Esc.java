@@ -67,7 +67,7 @@ public final class Esc implements StopRule, ChainObserver {
         if (last.size() == window) {
             last.removeFirst();
         }
-        last.addLast(answer == null ? NO_ANSWER : answer);
+        last.addLast(answer == null ? NO_ANSWER : VoteTally.group(answer));  // agreeing as the vote groups answers
         observed++;
     }
 
@@ -106,7 +106,7 @@ public final class Esc implements StopRule, ChainObserver {
 
     @Override
     public Decision check(VoteTally tally, int chainsStillPossible) {
-        String leader = tally.leader().map(VoteTally.Candidate::answer).orElse(null);
+        String leader = tally.leader().map(c -> VoteTally.group(c.answer())).orElse(null);
         double confidence = 0;
         if (leader != null && !last.isEmpty()) {
             int agree = 0;

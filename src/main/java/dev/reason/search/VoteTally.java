@@ -9,7 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Votes of the finished chains, one per chain, grouped by normalized answer. The ranking is total and
+ * Votes of the finished chains, one per chain, grouped by answer: answers that are the same math ({@link MathAnswers}:
+ * {@code 0.5}, {@code 1/2} and {@code \frac{1}{2}}) vote together, under the form the first of them had. The ranking is total and
  * deterministic, so the same chains give the same winner on every run: by weight (= votes when
  * unweighted), then vote count, then the higher summed chain log-probability (chains the model was
  * surer of), then the answer string. Not thread-safe; the search loop owns it.
@@ -19,7 +20,7 @@ public final class VoteTally {
     /**
      * One answer's standing.
      *
-     * @param answer     the normalized answer
+     * @param answer     the normalized answer, as the group's first vote wrote it
      * @param votes      how many chains gave it
      * @param weight     the summed vote weights (equals {@code votes} when every vote weighs 1)
      * @param logprobSum the summed log-probabilities of those chains
@@ -33,7 +34,7 @@ public final class VoteTally {
             .thenComparing(Comparator.comparingDouble(Candidate::logprobSum).reversed())
             .thenComparing(Candidate::answer);
 
-    private final Map<String, Candidate> byAnswer = new HashMap<>();
+    private final Map<String, Candidate> byKey = new HashMap<>();  // MathAnswers.key -> the group's standing
     private int totalVotes;
     private double totalWeight;
 
@@ -60,21 +61,27 @@ public final class VoteTally {
         if (!(weight > 0) || Double.isInfinite(weight)) {
             throw new IllegalArgumentException("vote weight must be finite and > 0, got " + weight);
         }
-        byAnswer.merge(answer, new Candidate(answer, 1, weight, chainLogprob), (a, b) ->
-                new Candidate(answer, a.votes() + 1, a.weight() + weight, a.logprobSum() + chainLogprob));
+        byKey.merge(group(answer), new Candidate(answer, 1, weight, chainLogprob), (a, b) ->
+                new Candidate(a.answer(), a.votes() + 1, a.weight() + weight, a.logprobSum() + chainLogprob));
         totalVotes++;
         totalWeight += weight;
     }
 
+    /** What answers vote together on: their {@link MathAnswers#key}, or the answer itself when that is empty. */
+    static String group(String answer) {
+        String key = MathAnswers.key(answer);
+        return key.isEmpty() ? answer : key;
+    }
+
     /** All answers, best first. */
     public List<Candidate> ranking() {
-        List<Candidate> list = new ArrayList<>(byAnswer.values());
+        List<Candidate> list = new ArrayList<>(byKey.values());
         list.sort(RANKING);
         return list;
     }
 
     public Optional<Candidate> leader() {
-        return byAnswer.values().stream().min(RANKING);
+        return byKey.values().stream().min(RANKING);
     }
 
     public Optional<Candidate> runnerUp() {

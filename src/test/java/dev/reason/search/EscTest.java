@@ -87,4 +87,15 @@ class EscTest {
     void windowOfOneStopsAtTheFirstAnswer() {
         assertTrue(run(new Esc(1), "5")[0]);
     }
+
+    @Test
+    void equivalentAnswersAgree() {
+        Esc esc = new Esc(3);
+        for (String a : new String[] {"0.5", "\\frac{1}{2}", "1/2"}) {
+            esc.observe(a);
+        }
+        assertTrue(esc.unanimous(), "one answer in three spellings");
+        esc.observe("0.25");
+        assertFalse(esc.unanimous());
+    }
 }

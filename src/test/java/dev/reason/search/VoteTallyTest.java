@@ -106,4 +106,20 @@ class VoteTallyTest {
         assertTrue(t.leader().isPresent());
         assertEquals(1, t.ranking().size());
     }
+
+    /** The same math in different spellings is one answer, shown as its first vote wrote it. */
+    @Test
+    void equivalentAnswersVoteTogether() {
+        VoteTally t = new VoteTally();
+        t.add("\\frac{1}{2}", -1.0);
+        t.add("0.5", -2.0);
+        t.add("1/3", -0.5);
+        t.add("\\dfrac12", -1.5);
+        t.add("\\frac{2}{6}", -0.5);
+        List<VoteTally.Candidate> r = t.ranking();
+        assertEquals(2, r.size(), r.toString());
+        assertEquals(new VoteTally.Candidate("\\frac{1}{2}", 3, 3.0, -4.5), r.get(0));
+        assertEquals(new VoteTally.Candidate("1/3", 2, 2.0, -1.0), r.get(1));
+        assertEquals("3/5", t.share());
+    }
 }
