@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * Self-consistency search: spends a budget on parallel chains of thought, extracts each chain's answer,
  * votes (by the strategy: plain, confidence-weighted or verified), and stops when the budget runs out or the
  * stopping rule says the vote is decided. Whatever stops it (budget, rule, Ctrl-C), the result carries the
- * best answer so far. One Search serves one question: stopping rules may keep state.
+ * best answer so far. Greedy decoding (temperature 0) runs one chain: every chain would be the same. One Search
+ * serves one question: stopping rules may keep state.
  */
 public final class Search {
     private final Engine engine;
@@ -88,7 +89,8 @@ public final class Search {
 
         @Override
         public boolean mayStartChain() {
-            if (stopped != null || decision.stop() || interrupted.getAsBoolean() || !meter.mayStartChain()) {
+            if (stopped != null || decision.stop() || interrupted.getAsBoolean() || !meter.mayStartChain()
+                    || params.sampling().isGreedy() && meter.chainsStarted() > 0) {
                 return false;
             }
             meter.chainStarted();
@@ -185,7 +187,8 @@ public final class Search {
                     meter.tokensUsed(),
                     meter.elapsed().toNanos() / 1e9,
                     engine.description(),
-                    last ? (stopped == null ? StopReason.NO_MORE_CHAINS : stopped) : null,
+                    last ? (stopped != null ? stopped
+                            : params.sampling().isGreedy() ? StopReason.GREEDY : StopReason.NO_MORE_CHAINS) : null,
                     budget.toString(),
                     stats == null ? 0 : stats.backendNanos() / 1e9);
         }

@@ -7,7 +7,8 @@ public enum StopReason {
     TIME("time budget reached"),
     DECIDED("stopping rule met"),
     INTERRUPTED("interrupted"),
-    NO_MORE_CHAINS("no more chains to run");
+    NO_MORE_CHAINS("no more chains to run"),
+    GREEDY("greedy decoding (temperature 0) runs one chain: every other would be the same; a temperature above 0 samples");
 
     private final String description;
 

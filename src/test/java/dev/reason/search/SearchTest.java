@@ -59,6 +59,20 @@ class SearchTest {
         assertTrue(r.chainsStarted() < 20);
     }
 
+    /** Greedy chains are all the same: a greedy search runs one, whatever the budget and parallelism, and says why. */
+    @Test
+    void greedyDecodingRunsOneChain() {
+        FakeClock clock = new FakeClock();
+        ScriptedEngine engine = new ScriptedEngine(List.of("s\n#### 7\n"), clock, Duration.ofMillis(10));
+        Generator.Params params = new Generator.Params(SamplingParams.greedy(), 8, 200, 7,
+                new int[] {ScriptedEngine.EOS}, 3, true);
+        SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("32x"), StopRule.none(),
+                clock).run("q", PROMPT, () -> false, x -> { });
+        assertEquals(1, r.chainsStarted());
+        assertEquals("7", r.answer());
+        assertEquals(StopReason.GREEDY, r.stopReason());
+    }
+
     @Test
     void escStopsWhenAWindowOfAnswersAgrees() {
         SearchResult r = search(List.of("s\n#### 7\n"), "40x", Strategy.majority(), new Esc(5), "What is 3+4?");
