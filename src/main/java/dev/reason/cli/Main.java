@@ -275,7 +275,7 @@ public final class Main implements Callable<Integer> {
         Generator.Params params = p.params();
         boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
         Verifier verifier = checks ? Verifiers.forQuestion(q.text()) : Verifier.none();
-        Progress progress = new Progress(err, !quiet && !json && System.console() != null);
+        Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());
         Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier, Clock.SYSTEM);
         SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
         boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
