@@ -219,6 +219,24 @@ gemm_reduce(const float* partial, const float* bias, float* y, int rows, int out
     }
 }
 
+// Qwen3's RMSNorm of each query and key head, in place, before RoPE: v = v / sqrt(mean(v^2) + eps) * weight, with
+// qNorm ([headDim]) on the query heads and kNorm on the key heads; values are left alone. Rows of idle slots are
+// normed too and never read. Grid: (rows, heads + kvHeads); block: a multiple of 32.
+extern "C" __global__ void head_rmsnorm(float* qkv, const float* qNorm, const float* kNorm, int heads, int kvHeads,
+                                        int headDim, float eps) {
+    int h = blockIdx.y;
+    float* v = qkv + ((size_t) blockIdx.x * (heads + 2 * kvHeads) + h) * headDim;
+    const float* weight = h < heads ? qNorm : kNorm;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < headDim; i += blockDim.x) {
+        squares += v[i] * v[i];
+    }
+    float scale = rsqrtf(block_sum(squares) / headDim + eps);
+    for (int i = threadIdx.x; i < headDim; i += blockDim.x) {
+        v[i] = v[i] * scale * weight[i];
+    }
+}
+
 // Rotates the query and key heads of each row in place (Hugging Face rotate-half: pairs i and i + headDim/2, angle
 // position * invFreq[i]) and appends the row's key and value to the cache. qkv rows: [heads | kvHeads | kvHeads] x
 // headDim. Prefill (decode = 0): row r is prompt position r, cached in the prompt cache. Decode: row = slot at

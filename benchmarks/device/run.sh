@@ -15,7 +15,8 @@
 #               made in the background while tests and check run, which time nothing
 #   tests       the GPU tests (CudaEngineTest, DeviceSamplerTest, CudaAvailabilityTest) with the bundle's bin/junit;
 #               on a GPU machine a test that finds no CUDA counts as a failure
-#   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
+#   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny and the committed
+#               tiny-qwen3 (per-head q/k norms) (GPU only)
 #   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (it resumes where a
@@ -299,7 +300,13 @@ no_cuda_reason() { # why a CUDA step cannot run here, or nothing
 # compares with ONNX Runtime itself (here, 2 cores: llama-small 10 s, the 0.5B shape 36 s). Their graphs come from
 # the recipe's onnx_graph.py (--exporter onnx), the kind BuiltGraphTest checks against PyTorch here, not from that
 # machine's torch (2.11), whose TorchScript exporter is deprecated and untried here.
-model_dir() { case "$1" in reason-mini) echo "$MINI" ;; *) echo "$WORK/models/$1" ;; esac; }
+model_dir() { # the committed fixtures as they are, the others as the models step makes them
+  case "$1" in
+    reason-mini) echo "$MINI" ;;
+    qwen3-tiny) echo "$repo/src/test/resources/models/tiny-qwen3" ;;
+    *) echo "$WORK/models/$1" ;;
+  esac
+}
 RM="${REASON_RANDOM_MODEL:-$repo/models/recipe/random_model.py}"
 make_model() { # NAME GPU_ONLY MIN_SECONDS CAP_SECONDS ARGS...
   local name=$1 gpu_only=$2 min=$3 cap=$4 dir
@@ -389,7 +396,7 @@ check_model() {
   run_step "$key" 30 "$cap" "$log" "$BIN" check --model "$dir" --json "$json" "$@"
 }
 if wants check; then
-  for m in reason-mini llama-small qwen2-tiny; do
+  for m in reason-mini llama-small qwen2-tiny qwen3-tiny; do
     [ -n "$(no_cuda_reason)" ] || model_ready "$m" || true  # check_model says so when the model is missing
     for p in fp32 bf16; do
       check_model "check:$m:$p" "$(model_dir "$m")" "$R/check-$m-$p.json" 150 --precision "$p" --prompts 50

@@ -20,7 +20,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 CHAINS = [1, 16, 64, 256]
-MODELS = ["reason-mini", "llama-small", "qwen2-tiny", "qwen2-0.5b"]  # the last: 5 prompts of 8 steps
+MODELS = ["reason-mini", "llama-small", "qwen2-tiny", "qwen3-tiny", "qwen2-0.5b"]  # the last: 5 prompts of 8 steps
 PRECISIONS = ["fp32", "bf16"]
 
 

@@ -71,9 +71,16 @@ cli() { # NAME PATTERN ARGS...: runs reason ARGS, which must exit 0 (or 6) and p
 cli question '^device: cuda \(CUDA emulator' --budget 4x --seed 1 "What is 12 * 7 - 5?"
 # A driver outside the loader's path (containers, WSL): loaded by the path REASON_CUDA_DRIVER gives.
 DRIVER_BY_NAME=1 cli driver-by-name '^device: cuda \(CUDA emulator' --device cuda --budget 2x --seed 1 "What is 12 * 7 - 5?"
-# An architecture the kernels do not compute (Qwen3's q/k norms): auto says why and runs it on the CPU.
-cli qwen3-on-cpu '^device: cpu \(auto: the CUDA kernels do not support model_type qwen3' --model \
-    src/test/resources/models/tiny-qwen3 --budget 2x --parallel 2 --max-tokens 8 "What is 12 * 7 - 5?"
+# Qwen3's per-head q/k norms run on the kernels (head_rmsnorm).
+cli qwen3 '^device: cuda \(CUDA emulator' --model src/test/resources/models/tiny-qwen3 --device auto --budget 2x \
+    --parallel 2 --max-tokens 8 "What is 12 * 7 - 5?"
+# An architecture the kernels do not compute (here tiny-llama's graph under another model_type): auto says why and
+# runs it on the CPU, which runs any graph.
+other="$build/tiny-other-architecture"
+rm -rf "$other" && cp -r src/test/resources/models/tiny-llama "$other"
+sed -i 's/"model_type": *"llama"/"model_type": "olmo"/' "$other/config.json"
+cli other-on-cpu '^device: cpu \(auto: the CUDA kernels do not support model_type olmo' --model "$other" \
+    --budget 2x --parallel 2 --max-tokens 8 "What is 12 * 7 - 5?"
 # Weights the CUDA engine does not read (an onnx-community q4 variant): auto says why and runs it on the CPU.
 cli q4-on-cpu '^device: cpu \(auto: the CUDA engine cannot read the weights: .*stores its weights quantized \(MatMulNBits\)' \
     --model src/test/resources/models/tiny-llama-community --onnx model_q4.onnx --budget 2x --parallel 2 \
@@ -99,4 +106,4 @@ if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ] || [ ${#cli_fa
         "CLI runs failed: ${cli_failed[*]:-none}; logs in $build)"
     exit 1
 fi
-echo "emulated CUDA driver: $passed GPU tests and 8 CLI runs passed in $((SECONDS - start)) s"
+echo "emulated CUDA driver: $passed GPU tests and 9 CLI runs passed in $((SECONDS - start)) s"

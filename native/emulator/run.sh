@@ -73,6 +73,8 @@ checks=(
     "qwen2-bf16:$build/test_forward $fixtures/tiny-qwen2 bf16"
     "llama-fp32:$build/test_forward $fixtures/tiny-llama fp32"
     "llama-bf16:$build/test_forward $fixtures/tiny-llama bf16"
+    "qwen3-fp32:$build/test_forward $fixtures/tiny-qwen3 fp32"
+    "qwen3-bf16:$build/test_forward $fixtures/tiny-qwen3 bf16"
 )
 passed=0
 failed=0

@@ -259,6 +259,13 @@ static void norm(const float* x, const float* weight, bf16* y, int rows, int hid
     launch({(unsigned) rows, 1, 1}, 256, [=] { rmsnorm_bf16(x, weight, y, hidden, eps); });
 }
 
+// Qwen3's per-head norm of q and k, as Kernels.headNorm launches it.
+static void head_norm(float* qkv, const float* qNorm, const float* kNorm, int rows, int heads, int kvHeads, int headDim,
+                      float eps) {
+    launch({(unsigned) rows, (unsigned) (heads + kvHeads), 1}, 64,
+           [=] { head_rmsnorm(qkv, qNorm, kNorm, heads, kvHeads, headDim, eps); });
+}
+
 static void swiglu(const float* gateUp, float* act, int rows, int inter) {
     launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [=] { swiglu_f32(gateUp, act, inter); });
 }
@@ -384,6 +391,10 @@ public:
                                        st.get(p + "self_attn.v_proj.weight", {kv, c.hidden})}));
             layer.qkvBias = concat({bias("self_attn.q_proj.bias", q), bias("self_attn.k_proj.bias", kv),
                                     bias("self_attn.v_proj.bias", kv)});
+            if (st.has(p + "self_attn.q_norm.weight")) {  // Qwen3
+                layer.qNorm = st.get(p + "self_attn.q_norm.weight", {c.headDim});
+                layer.kNorm = st.get(p + "self_attn.k_norm.weight", {c.headDim});
+            }
             layer.o = matrix(st.get(p + "self_attn.o_proj.weight", {c.hidden, q}));
             layer.mlpNorm = st.get(p + "post_attention_layernorm.weight", {c.hidden});
             layer.gateUp = matrix(concat({st.get(p + "mlp.gate_proj.weight", {c.inter, c.hidden}),
@@ -433,7 +444,7 @@ public:
 
 private:
     struct Layer {
-        std::vector<float> attnNorm, qkvBias, mlpNorm;
+        std::vector<float> attnNorm, qkvBias, mlpNorm, qNorm, kNorm;  // qNorm, kNorm: Qwen3 only
         std::vector<W> qkv, o, gateUp, down, promptK, promptV, slotK, slotV;
     };
 
@@ -458,6 +469,9 @@ private:
         for (Layer& l : layers) {
             norm(x.data(), l.attnNorm.data(), xn.data(), rows, c.hidden, eps);
             gemm(xn.data(), l.qkv.data(), l.qkvBias.data(), qkv.data(), rows, qkvDim, c.hidden, 0, ws);
+            if (!l.qNorm.empty()) {
+                head_norm(qkv.data(), l.qNorm.data(), l.kNorm.data(), rows, c.heads, c.kvHeads, c.headDim, eps);
+            }
             rope_store(qkv.data(), invFreq.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),
                        l.promptV.data(), promptLen, l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode);
             attention(qkv.data(), attn.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),

@@ -365,6 +365,34 @@ static void test_rmsnorm(int rows, int hidden) {
           std::is_same_v<Y, float> ? 1e-5 : 5e-3);
 }
 
+// head_rmsnorm: each query head with qNorm, each key head with kNorm, the values untouched.
+static void test_head_rmsnorm(int rows, int heads, int kvHeads, int headDim) {
+    int width = (heads + 2 * kvHeads) * headDim;
+    auto qkv = random_vector((size_t) rows * width), qNorm = random_vector(headDim), kNorm = random_vector(headDim);
+    std::vector<float> out = qkv;
+    const float eps = 1e-6f;
+    launch({(unsigned) rows, (unsigned) (heads + kvHeads), 1}, 64,
+           [&] { head_rmsnorm(out.data(), qNorm.data(), kNorm.data(), heads, kvHeads, headDim, eps); });
+    double error = 0.0;
+    for (int r = 0; r < rows; r++) {
+        for (int h = 0; h < heads + 2 * kvHeads; h++) {
+            const float* v = qkv.data() + (size_t) r * width + (size_t) h * headDim;
+            double squares = 0.0;
+            for (int i = 0; i < headDim; i++) {
+                squares += (double) v[i] * v[i];
+            }
+            double scale = h < heads + kvHeads ? 1.0 / std::sqrt(squares / headDim + eps) : 1.0;
+            const float* w = h < heads ? qNorm.data() : h < heads + kvHeads ? kNorm.data() : nullptr;
+            for (int i = 0; i < headDim; i++) {
+                double want = w ? v[i] * scale * w[i] : v[i];
+                error = std::max(error, std::abs(out[(size_t) r * width + (size_t) h * headDim + i] - want));
+            }
+        }
+    }
+    check("head_rmsnorm heads " + std::to_string(heads) + "/" + std::to_string(kvHeads) + " head_dim "
+          + std::to_string(headDim), error, 1e-5);
+}
+
 template <typename A>
 static void test_swiglu(int rows, int inter) {
     auto gateUp = random_vector((size_t) rows * 2 * inter);
@@ -481,6 +509,9 @@ int main() {
     test_rmsnorm<float>(3, 77);
     test_rmsnorm<float>(2, 1000);
     test_rmsnorm<bf16>(3, 77);
+    test_head_rmsnorm(3, 4, 2, 16);
+    test_head_rmsnorm(2, 16, 8, 128);
+    test_head_rmsnorm(1, 3, 1, 200);
     test_swiglu<float>(2, 300);
     test_swiglu<bf16>(2, 300);
     test_embed<float>();

@@ -158,6 +158,9 @@ final class CudaBatch implements DecodeBatch {
             DeviceWeights.Layer layer = w.layers.get(l);
             k.rmsnorm(x, layer.attnNorm(), xn, rows, hidden, eps);
             k.gemm(xn, layer.qkv(), layer.qkvBias(), qkv, rows, qkvDim, hidden, false, workspace);
+            if (layer.qNorm() != null) {
+                k.headNorm(qkv, layer.qNorm(), layer.kNorm(), rows, heads, kvHeads, headDim, eps);
+            }
             k.ropeStore(qkv, w.invFreq, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
                     slotK[l], slotV[l], maxNew, lengths, decode);
             k.attention(qkv, attn, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,

@@ -46,7 +46,7 @@ public final class CudaEngine implements Engine {
 
     /** Why CUDA is unavailable on a machine without an NVIDIA driver, the usual case: short, as auto's notice. */
     public static final String NO_DRIVER = "no NVIDIA driver (libcuda.so.1 not found)";
-    private static final List<String> ARCHITECTURES = List.of("llama", "mistral", "qwen2");  // config.json model_type
+    private static final List<String> ARCHITECTURES = List.of("llama", "mistral", "qwen2", "qwen3");  // model_type
     private static final int MIN_COMPUTE_CAPABILITY = 80;   // the fatbin's oldest target: sm_80 (Ampere)
     private static Optional<String> unavailable;
 
@@ -279,8 +279,8 @@ public final class CudaEngine implements Engine {
     /** What in the model's architecture the kernels cannot compute, or null. */
     static String unsupported(ModelConfig c) {
         int d = c.headDim();
-        // The kernels compute the Llama block (RMSNorm, RoPE, GQA, SwiGLU); the weights are found through the graph
-        // whatever the architecture, so another one (Gemma's scaled norms, Qwen3's q/k norms) would load and be wrong.
+        // The kernels compute the Llama block (RMSNorm, RoPE, GQA, SwiGLU; Qwen3's per-head q/k norms); the weights are
+        // found through the graph whatever the architecture, so another one (Gemma's scaled norms) would load and be wrong.
         return !ARCHITECTURES.contains(c.modelType()) ? "model_type " + c.modelType()
                 + " (they run the Llama family: " + String.join(", ", ARCHITECTURES) + ")"
                 : !c.hiddenAct().equals("silu") ? "hidden_act " + c.hiddenAct() + " (their MLP is SwiGLU, silu)"

@@ -14,8 +14,9 @@ import java.util.List;
  * takes one GEMM. Layers without a bias point at {@link #zeros}.
  */
 final class DeviceWeights implements AutoCloseable {
+    /** qNorm and kNorm: Qwen3's per-head norms, null for the rest of the family. */
     record Layer(CUdeviceptr attnNorm, CUdeviceptr qkv, CUdeviceptr qkvBias, CUdeviceptr o, CUdeviceptr mlpNorm,
-                 CUdeviceptr gateUp, CUdeviceptr down) {
+                 CUdeviceptr gateUp, CUdeviceptr down, CUdeviceptr qNorm, CUdeviceptr kNorm) {
     }
 
     private final DeviceMemory memory;
@@ -72,9 +73,14 @@ final class DeviceWeights implements AutoCloseable {
             CUdeviceptr qkvBias = biased
                     ? vector(concat(bias(l.qBias(), qDim), bias(l.kBias(), kvDim), bias(l.vBias(), kvDim))) : zeros;
             float[] gateUp = concat(floats(l.gate(), inter, hidden), floats(l.up(), inter, hidden));
+            if (c.qkNorm() && (l.qNorm() == null || l.kNorm() == null)) {
+                throw new IllegalStateException("model_type " + c.modelType() + " without q_norm and k_norm weights");
+            }
             layers.add(new Layer(vector(floats(l.attnNorm(), hidden)), matrix(qkv), qkvBias,
                     matrix(floats(l.o(), hidden, qDim)), vector(floats(l.mlpNorm(), hidden)), matrix(gateUp),
-                    matrix(floats(l.down(), hidden, inter))));
+                    matrix(floats(l.down(), hidden, inter)),
+                    c.qkNorm() ? vector(floats(l.qNorm(), c.headDim())) : null,
+                    c.qkNorm() ? vector(floats(l.kNorm(), c.headDim())) : null));
         }
         finalNorm = vector(floats(w.finalNorm(), hidden));
         if (w.lmHeadTied()) {

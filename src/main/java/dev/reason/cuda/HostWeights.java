@@ -17,8 +17,8 @@ record HostWeights(Tensor embedding, Tensor finalNorm, Tensor lmHead, boolean lm
     record Tensor(String name, int[] shape, Supplier<float[]> floats) {
     }
 
-    /** Biases are null when the model has none. */
+    /** Biases are null when the model has none; qNorm and kNorm (Qwen3's per-head norms) when it has none. */
     record Layer(Tensor attnNorm, Tensor q, Tensor k, Tensor v, Tensor o, Tensor qBias, Tensor kBias, Tensor vBias,
-                 Tensor mlpNorm, Tensor gate, Tensor up, Tensor down) {
+                 Tensor mlpNorm, Tensor gate, Tensor up, Tensor down, Tensor qNorm, Tensor kNorm) {
     }
 }

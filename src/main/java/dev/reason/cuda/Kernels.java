@@ -74,7 +74,7 @@ final class Kernels {
     static final int SPLIT_MIN_K = 256;
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
-            "gemm_bf16", "gemm_reduce", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
+            "gemm_bf16", "gemm_reduce", "head_rmsnorm", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
             "swiglu_f32", "swiglu_bf16", "penalize_rows", "sample_rows");
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
@@ -240,6 +240,12 @@ final class Kernels {
     }
 
     /** Rotary embedding of the query and key heads of each row, and the row's key and value into the cache. */
+    /** Qwen3: RMSNorm of every query head (qNorm) and key head (kNorm) of the fp32 qkv rows, in place, before RoPE. */
+    void headNorm(CUdeviceptr qkv, CUdeviceptr qNorm, CUdeviceptr kNorm, int rows, int heads, int kvHeads, int headDim,
+                  float eps) {
+        launcher.launch("head_rmsnorm", rows, heads + kvHeads, 1, 64, qkv, qNorm, kNorm, heads, kvHeads, headDim, eps);
+    }
+
     void ropeStore(CUdeviceptr qkv, CUdeviceptr invFreq, int rows, int heads, int kvHeads, int headDim,
                    CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
                    int maxNew, CUdeviceptr lengths, boolean decode) {

@@ -18,7 +18,8 @@ final class OnnxWeights {
             List<HostWeights.Layer> layers = w.layers().stream()
                     .map(l -> new HostWeights.Layer(tensor(l.attnNorm()), tensor(l.q()), tensor(l.k()), tensor(l.v()),
                             tensor(l.o()), tensor(l.qBias()), tensor(l.kBias()), tensor(l.vBias()),
-                            tensor(l.mlpNorm()), tensor(l.gate()), tensor(l.up()), tensor(l.down())))
+                            tensor(l.mlpNorm()), tensor(l.gate()), tensor(l.up()), tensor(l.down()),
+                            tensor(l.qNorm()), tensor(l.kNorm())))
                     .toList();
             return use.apply(new HostWeights(tensor(w.embedding()), tensor(w.finalNorm()), tensor(w.lmHead()),
                     w.lmHead() == w.embedding(), layers, model.config().inverseFrequencies()));

@@ -56,6 +56,11 @@ public record ModelConfig(
                 RopeScaling.fromJson(n));
     }
 
+    /** Whether each query and key head is RMS-normed before RoPE (Qwen3's q_norm and k_norm). */
+    public boolean qkNorm() {
+        return modelType.equals("qwen3");
+    }
+
     /** RoPE inverse frequencies, one per pair of head dimensions (headDim / 2), after the config's scaling. */
     public double[] inverseFrequencies() {
         return ropeScaling.inverseFrequencies(ropeTheta, headDim);

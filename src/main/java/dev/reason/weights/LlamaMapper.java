@@ -111,7 +111,9 @@ final class LlamaMapper {
                     norm(mlp.get(0), at + "post_attention_layernorm"),
                     matrix(gateUp[0], at + "gate_proj", inter, hidden),
                     matrix(gateUp[1], at + "up_proj", inter, hidden),
-                    matrix(down, at + "down_proj", hidden, inter)));
+                    matrix(down, at + "down_proj", hidden, inter),
+                    config.qkNorm() ? headNorm(attention[0], at + "q_norm") : null,
+                    config.qkNorm() ? headNorm(attention[1], at + "k_norm") : null));
         }
         Node head = groups.get(groups.size() - 1).get(0);
         noBias(head, "lm_head ");
@@ -290,6 +292,30 @@ final class LlamaMapper {
             }
         }
         throw fail("no RMSNorm weight (a Mul by a 1-D weight) feeds the " + what + " input");
+    }
+
+    /**
+     * Qwen3's per-head RMSNorm weight on q's or k's way from its projection to the attention scores: the one 1-D
+     * weight of head_dim values multiplied in there (RoPE's cos and sin are computed, not stored).
+     */
+    private WeightTensor headNorm(Node projection, String what) {
+        List<Source> found = new ArrayList<>();
+        for (Node n : reach(projection.outputs().get(0), m -> m.opType().equals("MatMul")).passed()) {
+            if (n.opType().equals("Mul")) {
+                for (String in : n.inputs()) {
+                    Source s = weight(in);
+                    if (s != null && s.rank() == 1 && s.tensor().dims[0] == config.headDim()) {
+                        found.add(s);
+                    }
+                }
+            }
+        }
+        if (found.size() != 1) {
+            throw fail(what + ": " + found.size() + " Muls by a weight of head_dim " + config.headDim() + " values"
+                    + " between the projection and the attention scores; model_type " + config.modelType()
+                    + " norms each head once");
+        }
+        return vector(found.get(0), what, config.headDim());
     }
 
     /** Follows a tensor back through Cast, Identity and Transpose to a stored weight; null if it is computed. */

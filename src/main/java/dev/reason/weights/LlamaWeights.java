@@ -6,16 +6,20 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The weights of a Llama-family decoder (Llama, Qwen2, Mistral-style grouped-query attention, tied or untied
- * embeddings) read straight from its ONNX file and mapped onto the architecture config.json describes.
+ * The weights of a Llama-family decoder (Llama, Qwen2, Qwen3, Mistral-style grouped-query attention, tied or
+ * untied embeddings) read straight from its ONNX file and mapped onto the architecture config.json describes.
  * The file and any external data stay memory-mapped; a tensor is converted only when asked for. How weights
  * are found in the graph: {@link LlamaMapper}.
  */
 public final class LlamaWeights implements AutoCloseable {
-    /** One decoder layer; the biases are null when the model has none. */
+    /**
+     * One decoder layer; the biases are null when the model has none, and the per-head norms of queries and keys
+     * ([headDim], before RoPE) unless it is Qwen3.
+     */
     public record Layer(WeightTensor attnNorm, WeightTensor q, WeightTensor k, WeightTensor v, WeightTensor o,
                         WeightTensor qBias, WeightTensor kBias, WeightTensor vBias,
-                        WeightTensor mlpNorm, WeightTensor gate, WeightTensor up, WeightTensor down) {
+                        WeightTensor mlpNorm, WeightTensor gate, WeightTensor up, WeightTensor down,
+                        WeightTensor qNorm, WeightTensor kNorm) {
     }
 
     private final OnnxFile file;

@@ -70,10 +70,10 @@ class CudaAvailabilityTest {
         try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
             ModelConfig c = model.config();
             assertNull(CudaEngine.unsupported(c));
-            for (String type : List.of("llama", "mistral", "qwen2")) {
+            for (String type : List.of("llama", "mistral", "qwen2", "qwen3")) {
                 assertNull(CudaEngine.unsupported(with(c, type, "silu", c.numKvHeads())), type);
             }
-            assertEquals("model_type gemma (they run the Llama family: llama, mistral, qwen2)",
+            assertEquals("model_type gemma (they run the Llama family: llama, mistral, qwen2, qwen3)",
                     CudaEngine.unsupported(with(c, "gemma", "silu", c.numKvHeads())));
             assertEquals("hidden_act gelu_pytorch_tanh (their MLP is SwiGLU, silu)",
                     CudaEngine.unsupported(with(c, "llama", "gelu_pytorch_tanh", c.numKvHeads())));
@@ -86,13 +86,13 @@ class CudaAvailabilityTest {
     }
 
     @Test
-    void aQwen3ExportIsRefusedWithItsReasonSoThatAutoRunsItOnTheCpu() {
-        // A real Qwen3-shaped export (q/k norms, head_dim twice hidden / heads): ONNX Runtime runs it
-        // (FixtureModelsTest); the kernels would load its weights and compute a Llama block without the norms.
+    void aQwen3ExportRunsOnTheKernelsWithItsHeadNorms() {
+        // A Qwen3-shaped export (q/k norms, head_dim twice hidden / heads): the kernels norm each head (head_rmsnorm;
+        // CudaEngineTest checks the logits against ONNX Runtime on the emulated driver).
         try (ModelDirectory model = ModelDirectory.open(Path.of("src", "test", "resources", "models", "tiny-qwen3"))) {
             assertEquals(16, model.config().headDim(), "head_dim from config.json, not hidden / heads");
-            assertEquals(java.util.Optional.of("the CUDA kernels do not support model_type qwen3 (they run the Llama"
-                    + " family: llama, mistral, qwen2)"), CudaEngine.cannotRun(model.config()));
+            assertTrue(model.config().qkNorm());
+            assertEquals(java.util.Optional.empty(), CudaEngine.cannotRun(model.config()));
         }
     }
 

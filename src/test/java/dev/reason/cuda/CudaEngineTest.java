@@ -150,8 +150,9 @@ class CudaEngineTest {
 
     @Test
     void fixtureModelsMatchOnnxRuntime() throws IOException {
-        // Other layouts than the shipped model's: q/k/v biases (Qwen2), an untied LM head, head_dim 8.
-        for (String name : new String[] {"tiny-llama", "tiny-qwen2", "tiny-llama-external"}) {
+        // Other layouts than the shipped model's: q/k/v biases (Qwen2), an untied LM head, head_dim 8; Qwen3's
+        // per-head q/k norms with head_dim 16, twice hidden / heads.
+        for (String name : new String[] {"tiny-llama", "tiny-qwen2", "tiny-llama-external", "tiny-qwen3"}) {
             Path dir = Path.of("src", "test", "resources", "models", name);
             JsonNode ref = new ObjectMapper().readTree(dir.resolve("reference_logits.json").toFile());
             int[] seq = new int[ref.get("input_ids").size()];

@@ -68,6 +68,7 @@ class KernelSignaturesTest {
         k.rmsnorm(p, p, p, 3, 8, 1e-5f);
         k.gemm(p, p, p, p, 3, 40, 8, true, p);
         k.gemm(p, p, p, p, 3, 40, 1024, false, p);  // split along K in bf16: gemm_bf16 in parts, then gemm_reduce
+        k.headNorm(p, p, p, 3, 4, 2, 8, 1e-6f);
         k.ropeStore(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, true);
         k.attention(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, false);
         k.swiglu(p, p, 3, 300);

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LlamaWeightsTest {
     /** The shipped model and the recipe's random-weight fixtures. */
     static final String[] MODELS = {"models/reason-mini", "src/test/resources/models/tiny-llama",
-        "src/test/resources/models/tiny-qwen2", "src/test/resources/models/tiny-llama-external"};
+        "src/test/resources/models/tiny-qwen2", "src/test/resources/models/tiny-llama-external",
+        "src/test/resources/models/tiny-qwen3"};
 
     static ModelConfig config(Path dir) {
         try (ModelDirectory m = ModelDirectory.open(dir)) {
@@ -58,6 +59,8 @@ class LlamaWeightsTest {
             m.put(p + "mlp.gate_proj.weight", l.gate());
             m.put(p + "mlp.up_proj.weight", l.up());
             m.put(p + "mlp.down_proj.weight", l.down());
+            m.put(p + "self_attn.q_norm.weight", l.qNorm());
+            m.put(p + "self_attn.k_norm.weight", l.kNorm());
         }
         return m;
     }
@@ -78,7 +81,8 @@ class LlamaWeightsTest {
             for (Map.Entry<String, WeightTensor> e : byHfName(w).entrySet()) {
                 String name = e.getKey();
                 WeightTensor t = e.getValue();
-                if (name.endsWith("_proj.bias") && !c.qkvBias()) {
+                if (name.endsWith("_proj.bias") && !c.qkvBias() || name.endsWith("_norm.weight") && name.contains("self_attn")
+                        && !c.qkNorm()) {
                     assertNull(t, name);
                     continue;
                 }

@@ -9,7 +9,8 @@ import dev.reason.model.ModelConfig;
 final class ReferenceForward {
     private record LayerFloats(float[] attnNorm, float[] q, float[] k, float[] v, float[] o,
                                float[] qBias, float[] kBias, float[] vBias,
-                               float[] mlpNorm, float[] gate, float[] up, float[] down) {
+                               float[] mlpNorm, float[] gate, float[] up, float[] down,
+                               float[] qNorm, float[] kNorm) {
     }
 
     private final ModelConfig c;
@@ -27,7 +28,7 @@ final class ReferenceForward {
         layers = w.layers().stream().map(l -> new LayerFloats(l.attnNorm().toFloats(), l.q().toFloats(),
                 l.k().toFloats(), l.v().toFloats(), l.o().toFloats(), floats(l.qBias()), floats(l.kBias()),
                 floats(l.vBias()), l.mlpNorm().toFloats(), l.gate().toFloats(), l.up().toFloats(),
-                l.down().toFloats())).toArray(LayerFloats[]::new);
+                l.down().toFloats(), floats(l.qNorm()), floats(l.kNorm()))).toArray(LayerFloats[]::new);
         invFreq = config.inverseFrequencies();
     }
 
@@ -54,6 +55,10 @@ final class ReferenceForward {
                 q[t] = matVec(l.q, h, l.qBias);
                 k[t] = matVec(l.k, h, l.kBias);
                 v[t] = matVec(l.v, h, l.vBias);
+                if (l.qNorm != null) {  // Qwen3: each query and key head RMS-normed before RoPE
+                    headNorm(q[t], l.qNorm, hd);
+                    headNorm(k[t], l.kNorm, hd);
+                }
                 rope(q[t], t, c.numHeads(), hd);
                 rope(k[t], t, c.numKvHeads(), hd);
             }
@@ -89,6 +94,14 @@ final class ReferenceForward {
             out[i] = (float) (weight[i] * (x[i] * scale));
         }
         return out;
+    }
+
+    /** RMSNorm of each head of x (heads of hd values) with the one weight. */
+    private void headNorm(float[] x, float[] weight, int hd) {
+        for (int h = 0; h < x.length / hd; h++) {
+            float[] head = java.util.Arrays.copyOfRange(x, h * hd, (h + 1) * hd);
+            System.arraycopy(rmsNorm(head, weight), 0, x, h * hd, hd);
+        }
     }
 
     /** w is [out, in] row-major (Hugging Face orientation). */
