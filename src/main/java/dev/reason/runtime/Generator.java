@@ -43,6 +43,11 @@ public final class Generator {
                 throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxNewTokens);
             }
         }
+
+        /** The same with another number of slots. */
+        public Params withParallel(int slots) {
+            return new Params(sampling, slots, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer);
+        }
     }
 
     /** What the decode loop asks of the search that drives it. */

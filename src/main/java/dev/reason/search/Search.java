@@ -61,8 +61,17 @@ public final class Search {
      */
     public SearchResult run(String question, int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
         Run run = new Run(question, interrupted, progress);
-        run.stats = new Generator(engine, texts, params).run(prompt, run);
+        run.stats = new Generator(engine, texts, params.withParallel(slots())).run(prompt, run);
         return run.snapshot(true);
+    }
+
+    /**
+     * The batch's slots: --parallel, but no more than chains can ever run (the sample budget; one when greedy),
+     * since an idle slot still costs its row of every decode step.
+     */
+    private int slots() {
+        int most = params.sampling().isGreedy() ? 1 : budget.samples() > 0 ? budget.samples() : Integer.MAX_VALUE;
+        return Math.min(params.parallel(), most);
     }
 
     /** One search in progress: the budget meter, the scored chains and the decode loop's listener. */

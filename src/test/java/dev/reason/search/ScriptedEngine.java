@@ -20,6 +20,7 @@ final class ScriptedEngine implements Engine {
     private final FakeClock clock;
     private final Duration perStep;
     int steps;
+    int slots;  // of the last batch started
 
     ScriptedEngine(List<String> scripts, FakeClock clock, Duration perStep) {
         this.scripts = scripts;
@@ -43,6 +44,7 @@ final class ScriptedEngine implements Engine {
 
     @Override
     public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
+        this.slots = slots;
         return new DecodeBatch() {
             final String[] text = new String[slots];
             final int[] at = new int[slots];

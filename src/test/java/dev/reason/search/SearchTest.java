@@ -71,6 +71,24 @@ class SearchTest {
         assertEquals(1, r.chainsStarted());
         assertEquals("7", r.answer());
         assertEquals(StopReason.GREEDY, r.stopReason());
+        assertEquals(1, engine.slots, "one slot: the others would idle through every step");
+    }
+
+    /** No more slots than chains can ever run: an idle slot still costs its row of every decode step. */
+    @Test
+    void theBatchHasNoMoreSlotsThanTheSampleBudgetAllows() {
+        for (String budget : new String[] {"3x", "30s", "3x,30s"}) {
+            FakeClock clock = new FakeClock();
+            ScriptedEngine engine = new ScriptedEngine(List.of("s\n#### 7\n"), clock, Duration.ofMillis(10));
+            Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 8, 200, 7,
+                    new int[] {ScriptedEngine.EOS}, 3, true);
+            SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget),
+                    StopRule.none(), clock).run("q", PROMPT, () -> false, x -> { });
+            assertEquals(budget.contains("3x") ? 3 : 8, engine.slots, budget);
+            if (budget.contains("3x")) {
+                assertEquals(3, r.chainsStarted(), budget);
+            }
+        }
     }
 
     @Test
