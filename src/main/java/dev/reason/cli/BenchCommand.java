@@ -118,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
                 PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::stream, new PoolGenerator.Options(
-                        sampling, samples, decoding.parallel, maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
+                        sampling, samples, decoding.parallel(engine), maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
                         saveConfidence));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
                 for (Problem p : problems) {

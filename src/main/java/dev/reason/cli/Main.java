@@ -262,7 +262,9 @@ public final class Main implements Callable<Integer> {
                     + " model's context of %d: shorten it", prompt.length, context));
         }
         var gen = model.generation();
-        Generator.Params params = new Generator.Params(decoding.sampling(gen), decoding.parallel,
+        // the slots are settled once the engine is known (answer); a --parallel below 1 is refused here already
+        int slots = decoding.parallel != null ? decoding.parallel : 1;
+        Generator.Params params = new Generator.Params(decoding.sampling(gen), slots,
                 decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
         return new Prepared(q, prompt, params, null);
     }
@@ -272,7 +274,7 @@ public final class Main implements Callable<Integer> {
                        Strategy voting) {
         Questions.Question q = p.question();
         int[] prompt = p.prompt();
-        Generator.Params params = p.params();
+        Generator.Params params = p.params().withParallel(decoding.parallel(engine));
         boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
         Verifier verifier = checks ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());

@@ -1,6 +1,7 @@
 package dev.reason.cli;
 
 import dev.reason.model.GenerationConfig;
+import dev.reason.runtime.Engine;
 import dev.reason.sampling.SamplingParams;
 import picocli.CommandLine.Option;
 
@@ -31,9 +32,10 @@ final class SamplingOptions {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
     Integer maxTokens;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "16",
-            description = "Chains decoded together (default: ${DEFAULT-VALUE}).")
-    int parallel;
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "Chains decoded together (default: 16 on the CPU, 64 on a GPU, whose decode step costs about"
+                    + " the same for either; never more than the sample budget).")
+    Integer parallel;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
             description = "Random seed; the same seed reproduces a run on CPU (default: ${DEFAULT-VALUE}).")
@@ -46,6 +48,14 @@ final class SamplingOptions {
                 topK != null ? topK : gen.topK(),
                 minP != null ? minP : gen.minP(),
                 repetitionPenalty != null ? repetitionPenalty : gen.repetitionPenalty());
+    }
+
+    /**
+     * Chains decoded together: --parallel, else the engine's default. A GPU's decode step is bound by reading the
+     * weights, so 64 rows cost it about what 16 do; on the CPU each row adds its own work.
+     */
+    int parallel(Engine engine) {
+        return parallel != null ? parallel : engine.device().equals("cuda") ? 64 : 16;
     }
 
     /** The per-chain limit, never past the model's context after the prompt. */
