@@ -1,6 +1,7 @@
 package dev.reason.search;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Recomputes every equation a chain writes, exactly. An equation is any {@code =} with an integer
@@ -11,10 +12,14 @@ import java.util.Optional;
  * {@code 47 + 38*2 - 19 = 47 + 76 - 19 = 104}, where each side is compared with the next. Values are
  * rationals, so a division must come out exact: {@code 7/2=3} is wrong.
  *
+ * <p>What chat models write is read too: LaTeX's {@code \times}, {@code \cdot}, {@code \div}, {@code \left(} and
+ * {@code \right)} ({@code $12 \times 7 = 84$}), and thousands separators ({@code 1,200 + 300 = 1,500}, {@code 1\,200};
+ * a comma followed by a space, as in the worked lines below, is not one).
+ *
  * <p>Each side is the longest well-formed expression next to the {@code =}, on the same line. An equation
  * is skipped (neither right nor wrong) when neither side has an operation ({@code x = 5}), or when a side
  * runs into something that makes it more than an integer expression: a letter ({@code 2x}), a decimal
- * point or thousands comma ({@code 1.5}, {@code 1,000}), {@code %}, {@code ^}, {@code _} or a backslash.
+ * point ({@code 1.5}), {@code %}, {@code ^}, {@code _} or another backslash ({@code \frac}).
  * {@code $} is ignored ({@code $5 + $3 = $8} is checked). {@code ==}, {@code <=}, {@code >=},
  * {@code !=} and {@code :=} are not equations.
  *
@@ -140,7 +145,7 @@ public final class ArithmeticStepVerifier implements Verifier {
         if (text == null || text.isEmpty()) {
             return new Report(0, 0);
         }
-        String t = ExactExpression.asciiOperators(text).replace('$', ' ');
+        String t = plainOperators(ExactExpression.asciiOperators(text)).replace('$', ' ');
         int checked = 0;
         int wrong = 0;
         for (int i = t.indexOf('='); i >= 0; i = t.indexOf('=', i + 1)) {
@@ -163,6 +168,20 @@ public final class ArithmeticStepVerifier implements Verifier {
             }
         }
         return new Report(checked, wrong);
+    }
+
+    private static final Pattern LATEX_TIMES = Pattern.compile("\\\\(?:times|cdot|ast)(?![A-Za-z])");
+    private static final Pattern LATEX_DIV = Pattern.compile("\\\\div(?![A-Za-z])");
+    private static final Pattern LATEX_PARENS = Pattern.compile("\\\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[()])");
+    // 1,200 and 1\,200 (not part of a longer run of digits and commas, and not "084, 047": a space follows that comma)
+    private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])\\d{1,3}(?:(?:,|\\\\,)\\d{3})+(?![\\d,])");
+
+    /** LaTeX's operators and parentheses as ASCII, thousands separators dropped. */
+    private static String plainOperators(String t) {
+        String s = LATEX_TIMES.matcher(t).replaceAll(" * ");
+        s = LATEX_DIV.matcher(s).replaceAll(" / ");
+        s = LATEX_PARENS.matcher(s).replaceAll("");
+        return THOUSANDS.matcher(s).replaceAll(m -> m.group().replace("\\,", "").replace(",", ""));
     }
 
     private static boolean isExpressionChar(char c) {

@@ -46,7 +46,15 @@ class ArithmeticStepVerifierTest {
         "$5 + $3 = $8                                      | 1 | 0 | PASS",
         "I think the answer is 42.\\n#### 42               | 0 | 0 | UNKNOWN",
         "x = 5, y = 7                                      | 0 | 0 | UNKNOWN", // nothing computed
-        "1.5+2.5=4 and 1,000+2=1,002 and 3x+2=11 and 2^3=8 | 0 | 0 | UNKNOWN", // not integer expressions
+        "1.5+2.5=4 and 3x+2=11 and 2^3=8                   | 0 | 0 | UNKNOWN", // not integer expressions
+        // what chat models write: LaTeX operators, thousands separators
+        "So $12 \\times 7 = 84$ and $84 - 5 = 79$.           | 2 | 0 | PASS",
+        "$12 \\times 7 = 74$                                 | 1 | 1 | FAIL",
+        "\\left(3 + 4\\right) \\cdot 2 = 14 and 10 \\div 2 = 5 | 2 | 0 | PASS",
+        "1,200 + 300 = 1,500 and 1\\,200 \\times 2 = 2\\,400   | 2 | 0 | PASS",
+        "1,200 + 300 = 1,600                               | 1 | 1 | FAIL",
+        "\\frac{84}{2} = 42 and 4 \\times 10^3 = 4000 and 10 \\div 4 = 2.5 | 0 | 0 | UNKNOWN", // \\frac, powers, decimals
+        "12 \\times 7 = 84 \\text{ apples}                    | 1 | 0 | PASS",
         "50% of 10 = 5, so 5+3 >= 7 and 8==8               | 0 | 0 | UNKNOWN",
         "008-004=004, left 004 007 008\\n007-004=003, left 003 008\\n008*003=024, left 024\\n#### 8*(7-4) | 3 | 0 | PASS",
     })
