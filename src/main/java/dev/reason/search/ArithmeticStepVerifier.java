@@ -1,5 +1,6 @@
 package dev.reason.search;
 
+import java.math.BigInteger;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -13,13 +14,15 @@ import java.util.regex.Pattern;
  * rationals, so a division must come out exact: {@code 7/2=3} is wrong.
  *
  * <p>What chat models write is read too: LaTeX's {@code \times}, {@code \cdot}, {@code \div}, {@code \left(} and
- * {@code \right)} ({@code $12 \times 7 = 84$}), and thousands separators ({@code 1,200 + 300 = 1,500}, {@code 1\,200};
- * a comma followed by a space, as in the worked lines below, is not one).
+ * {@code \right)} ({@code $12 \times 7 = 84$}), thousands separators ({@code 1,200 + 300 = 1,500}, {@code 1\,200};
+ * a comma followed by a space, as in the worked lines below, is not one), and decimals ({@code $2.50 \times 4 =
+ * $10.00}), exactly; a side that is one decimal may be the other's value rounded or cut to the digits written
+ * ({@code 10/3 = 3.33} holds, {@code 10/3 = 3.43} does not), never an integer ({@code 7/2 = 3} is wrong).
  *
  * <p>Each side is the longest well-formed expression next to the {@code =}, on the same line. An equation
  * is skipped (neither right nor wrong) when neither side has an operation ({@code x = 5}), or when a side
- * runs into something that makes it more than an integer expression: a letter ({@code 2x}), a decimal
- * point ({@code 1.5}), {@code %}, {@code ^}, {@code _} or another backslash ({@code \frac}).
+ * runs into something that makes it more than a number expression: a letter ({@code 2x}), {@code %},
+ * {@code ^}, {@code _} or another backslash ({@code \frac}).
  * {@code $} is ignored ({@code $5 + $3 = $8} is checked). {@code ==}, {@code <=}, {@code >=},
  * {@code !=} and {@code :=} are not equations.
  *
@@ -140,6 +143,21 @@ public final class ArithmeticStepVerifier implements Verifier {
         }
     }
 
+    /**
+     * Whether {@code written} is a bare decimal within one unit of its last digit of {@code exact}: {@code 10/3 = 3.33}
+     * and {@code = 3.3} hold (rounded or cut), {@code = 3.43} does not. An integer result is never a rounding:
+     * {@code 7/2 = 3} is wrong.
+     */
+    private static boolean roundedTo(ExactExpression.Node written, ExactExpression.Rational exact) {
+        ExactExpression.Node n = written instanceof ExactExpression.Neg neg ? neg.operand() : written;
+        if (!(n instanceof ExactExpression.Dec dec)) {
+            return false;
+        }
+        ExactExpression.Rational diff = exact.minus(ExactExpression.evaluate(written));
+        // |diff| < 10^-scale  <=>  |num| * 10^scale < den
+        return diff.num().abs().multiply(BigInteger.TEN.pow(dec.value().scale())).compareTo(diff.den()) < 0;
+    }
+
     /** Checks every equation of {@code text}. */
     public static Report report(String text) {
         if (text == null || text.isEmpty()) {
@@ -160,7 +178,9 @@ public final class ArithmeticStepVerifier implements Verifier {
             }
             checked++;
             try {
-                if (!ExactExpression.evaluate(left.get()).equals(ExactExpression.evaluate(right.get()))) {
+                ExactExpression.Rational l = ExactExpression.evaluate(left.get());
+                ExactExpression.Rational r = ExactExpression.evaluate(right.get());
+                if (!l.equals(r) && !roundedTo(right.get(), l) && !roundedTo(left.get(), r)) {
                     wrong++;
                 }
             } catch (ArithmeticException divisionByZero) {
@@ -184,6 +204,11 @@ public final class ArithmeticStepVerifier implements Verifier {
         return THOUSANDS.matcher(s).replaceAll(m -> m.group().replace("\\,", "").replace(",", ""));
     }
 
+    /** What an equation's sides are made of: expression characters and the point of a decimal. */
+    private static boolean isEquationChar(char c) {
+        return isExpressionChar(c) || c == '.';
+    }
+
     private static boolean isExpressionChar(char c) {
         return c >= '0' && c <= '9' || c == '+' || c == '-' || c == '*' || c == '/' || c == '(' || c == ')'
                 || c == ' ' || c == '\t';
@@ -204,7 +229,7 @@ public final class ArithmeticStepVerifier implements Verifier {
      */
     private static Optional<ExactExpression.Node> leftSide(String t, int eq) {
         int s = eq;
-        while (s > 0 && isExpressionChar(t.charAt(s - 1))) {
+        while (s > 0 && isEquationChar(t.charAt(s - 1))) {
             s--;
         }
         int first = s;
@@ -219,7 +244,7 @@ public final class ArithmeticStepVerifier implements Verifier {
             if (p == first ? gluedBefore(t, p) : !(isSpace(t.charAt(p - 1)) || t.charAt(p - 1) == '(')) {
                 continue;
             }
-            Optional<ExactExpression.Node> n = ExactExpression.parse(t.substring(p, eq), true);
+            Optional<ExactExpression.Node> n = ExactExpression.parse(t.substring(p, eq), true, true);
             if (n.isPresent()) {
                 return n;
             }
@@ -234,7 +259,7 @@ public final class ArithmeticStepVerifier implements Verifier {
      */
     private static Optional<ExactExpression.Node> rightSide(String t, int eq) {
         int e = eq + 1;
-        while (e < t.length() && isExpressionChar(t.charAt(e))) {
+        while (e < t.length() && isEquationChar(t.charAt(e))) {
             e++;
         }
         int last = e;
@@ -245,15 +270,20 @@ public final class ArithmeticStepVerifier implements Verifier {
             if (isSpace(t.charAt(q - 1))) {
                 continue;
             }
-            if (q == last ? gluedAfter(t, q, e) : !(isSpace(t.charAt(q)) || t.charAt(q) == ')')) {
+            if (q == last ? gluedAfter(t, q, e) : !(isSpace(t.charAt(q)) || t.charAt(q) == ')' || sentenceEnd(t, q))) {
                 continue;
             }
-            Optional<ExactExpression.Node> n = ExactExpression.parse(t.substring(eq + 1, q), true);
+            Optional<ExactExpression.Node> n = ExactExpression.parse(t.substring(eq + 1, q), true, true);
             if (n.isPresent()) {
                 return n;
             }
         }
         return Optional.empty();
+    }
+
+    /** A point at {@code q} that ends a sentence rather than starting a decimal's digits. */
+    private static boolean sentenceEnd(String t, int q) {
+        return t.charAt(q) == '.' && (q + 1 >= t.length() || !isDigit(t.charAt(q + 1)));
     }
 
     /** Whether the expression starting at {@code p} is glued to what comes before: {@code x5}, {@code 1.5}, {@code 1,000}. */

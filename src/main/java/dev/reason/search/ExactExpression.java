@@ -1,5 +1,6 @@
 package dev.reason.search;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Objects;
@@ -8,7 +9,8 @@ import java.util.Optional;
 /**
  * Exact arithmetic on integer expressions with {@code + - * /} and parentheses, for the verifiers: values
  * are rationals (BigInteger numerator and denominator), so {@code 7/2} is 7/2, not 3, and nothing
- * overflows. Numbers are digit runs of any length, leading zeros allowed ({@code 047} is 47). Stateless.
+ * overflows. Numbers are digit runs of any length, leading zeros allowed ({@code 047} is 47); where the caller
+ * asks for them, decimals too ({@code 2.50} is 5/2). Stateless.
  */
 final class ExactExpression {
 
@@ -81,10 +83,14 @@ final class ExactExpression {
     }
 
     /** A parsed expression. */
-    sealed interface Node permits Num, Neg, Bin {
+    sealed interface Node permits Num, Dec, Neg, Bin {
     }
 
     record Num(BigInteger value) implements Node {
+    }
+
+    /** A decimal as written ({@code 2.50}: its digits after the point count, for rounding). */
+    record Dec(BigDecimal value) implements Node {
     }
 
     record Neg(Node operand) implements Node {
@@ -121,7 +127,12 @@ final class ExactExpression {
      * @return the expression, or empty when {@code s} is not exactly one well-formed expression
      */
     static Optional<Node> parse(String s, boolean unaryMinus) {
-        Parser p = new Parser(s, unaryMinus);
+        return parse(s, unaryMinus, false);
+    }
+
+    /** The same, reading {@code 2.5} as a {@link Dec} where {@code decimals}, else refusing it. */
+    static Optional<Node> parse(String s, boolean unaryMinus, boolean decimals) {
+        Parser p = new Parser(s, unaryMinus, decimals);
         try {
             Node n = p.expr(0);
             p.skipSpaces();
@@ -135,6 +146,9 @@ final class ExactExpression {
     static Rational evaluate(Node n) {
         if (n instanceof Num num) {
             return Rational.of(num.value());
+        }
+        if (n instanceof Dec dec) {
+            return new Rational(dec.value().unscaledValue(), BigInteger.TEN.pow(dec.value().scale()));
         }
         if (n instanceof Neg neg) {
             return Rational.ZERO.minus(evaluate(neg.operand()));
@@ -155,6 +169,8 @@ final class ExactExpression {
     static void leaves(Node n, List<BigInteger> out) {
         if (n instanceof Num num) {
             out.add(num.value());
+        } else if (n instanceof Dec) {
+            throw new IllegalArgumentException("leaves of an expression with decimals");
         } else if (n instanceof Neg neg) {
             leaves(neg.operand(), out);
         } else {
@@ -166,7 +182,7 @@ final class ExactExpression {
 
     /** How many binary operations {@code n} has. */
     static int binaryOps(Node n) {
-        if (n instanceof Num) {
+        if (n instanceof Num || n instanceof Dec) {
             return 0;
         }
         if (n instanceof Neg neg) {
@@ -174,6 +190,10 @@ final class ExactExpression {
         }
         Bin b = (Bin) n;
         return 1 + binaryOps(b.left()) + binaryOps(b.right());
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static final class SyntaxError extends Exception {
@@ -186,11 +206,13 @@ final class ExactExpression {
     private static final class Parser {
         final String s;
         final boolean unaryMinus;
+        final boolean decimals;
         int pos;
 
-        Parser(String s, boolean unaryMinus) {
+        Parser(String s, boolean unaryMinus, boolean decimals) {
             this.s = s;
             this.unaryMinus = unaryMinus;
+            this.decimals = decimals;
         }
 
         void skipSpaces() {
@@ -253,6 +275,13 @@ final class ExactExpression {
             }
             if (start == pos) {
                 throw new SyntaxError();
+            }
+            if (decimals && pos + 1 < s.length() && s.charAt(pos) == '.' && isDigit(s.charAt(pos + 1))) {
+                pos++;
+                while (pos < s.length() && isDigit(s.charAt(pos))) {
+                    pos++;
+                }
+                return new Dec(new BigDecimal(s.substring(start, pos)));
             }
             return new Num(new BigInteger(s.substring(start, pos)));
         }

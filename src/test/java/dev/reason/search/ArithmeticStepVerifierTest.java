@@ -46,14 +46,22 @@ class ArithmeticStepVerifierTest {
         "$5 + $3 = $8                                      | 1 | 0 | PASS",
         "I think the answer is 42.\\n#### 42               | 0 | 0 | UNKNOWN",
         "x = 5, y = 7                                      | 0 | 0 | UNKNOWN", // nothing computed
-        "1.5+2.5=4 and 3x+2=11 and 2^3=8                   | 0 | 0 | UNKNOWN", // not integer expressions
+        "3x+2=11 and 2^3=8 and 50%*2=100                   | 0 | 0 | UNKNOWN", // not number expressions
+        // decimals: exact, or a bare decimal result within one unit of its last digit
+        "1.5+2.5=4 and $2.50 * 4 = $10.00 and 0.1+0.2=0.3   | 3 | 0 | PASS",
+        "1.5+2.5=5                                         | 1 | 1 | FAIL",
+        "10/3 = 3.33 and 10/3 = 3.3 and 2/3 = 0.67 and 2/3 = 0.66 | 4 | 0 | PASS", // rounded or cut
+        "10/3 = 3.43                                       | 1 | 1 | FAIL",
+        "7/2 = 3 and 7/2 = 3.                              | 2 | 2 | FAIL", // an integer is no rounding
+        "It costs 2.5 * 4 = 10. Then 10 - 2.5 = 7.5.       | 2 | 0 | PASS", // sentence-ending points
         // what chat models write: LaTeX operators, thousands separators
         "So $12 \\times 7 = 84$ and $84 - 5 = 79$.           | 2 | 0 | PASS",
         "$12 \\times 7 = 74$                                 | 1 | 1 | FAIL",
         "\\left(3 + 4\\right) \\cdot 2 = 14 and 10 \\div 2 = 5 | 2 | 0 | PASS",
         "1,200 + 300 = 1,500 and 1\\,200 \\times 2 = 2\\,400   | 2 | 0 | PASS",
         "1,200 + 300 = 1,600                               | 1 | 1 | FAIL",
-        "\\frac{84}{2} = 42 and 4 \\times 10^3 = 4000 and 10 \\div 4 = 2.5 | 0 | 0 | UNKNOWN", // \\frac, powers, decimals
+        "\\frac{84}{2} = 42 and 4 \\times 10^3 = 4000          | 0 | 0 | UNKNOWN", // \\frac, powers
+        "10 \\div 4 = 2.5                                    | 1 | 0 | PASS",
         "12 \\times 7 = 84 \\text{ apples}                    | 1 | 0 | PASS",
         "50% of 10 = 5, so 5+3 >= 7 and 8==8               | 0 | 0 | UNKNOWN",
         "008-004=004, left 004 007 008\\n007-004=003, left 003 008\\n008*003=024, left 024\\n#### 8*(7-4) | 3 | 0 | PASS",
@@ -73,7 +81,7 @@ class ArithmeticStepVerifierTest {
 
         String bad = "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\n"
                 + "Working 50 minutes, she earned 0.2 x 50 = $<<5*12=50>>50.\n#### 50";
-        assertEquals(new Report(1, 1), report(bad)); // the decimal one is skipped, 5*12 = 60 is wrong
+        assertEquals(new Report(2, 1), report(bad)); // 12/60 = 0.2 holds, 5*12 = 50 is wrong
         assertEquals(Verdict.FAIL, verdict(bad));
 
         String multi = "Total: <<3+4*5-6/2=20>>20 and <<(3+4)*5=35>>35 and <<100-20*3=40>>40";
