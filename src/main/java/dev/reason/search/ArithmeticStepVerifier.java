@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  * {@code 47 + 38*2 - 19 = 47 + 76 - 19 = 104}, where each side is compared with the next. Values are
  * rationals, so a division must come out exact: {@code 7/2=3} is wrong.
  *
- * <p>What chat models write is read too: LaTeX's {@code \times}, {@code \cdot}, {@code \div}, {@code \left(} and
- * {@code \right)} ({@code $12 \times 7 = 84$}), thousands separators ({@code 1,200 + 300 = 1,500}, {@code 1\,200};
+ * <p>What chat models write is read too: LaTeX's {@code \times}, {@code \cdot}, {@code \div}, {@code \frac{a}{b}},
+ * {@code \left(} and {@code \right)} ({@code $12 \times 7 = 84$}), thousands separators ({@code 1,200 + 300 = 1,500}, {@code 1\,200};
  * a comma followed by a space, as in the worked lines below, is not one), and decimals ({@code $2.50 \times 4 =
  * $10.00}), exactly; a side that is one decimal may be the other's value rounded or cut to the digits written
  * ({@code 10/3 = 3.33} holds, {@code 10/3 = 3.43} does not), never an integer ({@code 7/2 = 3} is wrong).
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <p>Each side is the longest well-formed expression next to the {@code =}, on the same line. An equation
  * is skipped (neither right nor wrong) when neither side has an operation ({@code x = 5}), or when a side
  * runs into something that makes it more than a number expression: a letter ({@code 2x}), {@code %},
- * {@code ^}, {@code _} or another backslash ({@code \frac}).
+ * {@code ^}, {@code _} or another backslash ({@code \sqrt}).
  * {@code $} is ignored ({@code $5 + $3 = $8} is checked). {@code ==}, {@code <=}, {@code >=},
  * {@code !=} and {@code :=} are not equations.
  *
@@ -196,9 +196,17 @@ public final class ArithmeticStepVerifier implements Verifier {
     // 1,200 and 1\,200 (not part of a longer run of digits and commas, and not "084, 047": a space follows that comma)
     private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])\\d{1,3}(?:(?:,|\\\\,)\\d{3})+(?![\\d,])");
 
-    /** LaTeX's operators and parentheses as ASCII, thousands separators dropped. */
+    // \frac{a}{b} (and \dfrac, \tfrac) with no braces inside: innermost first, so nested ones unwrap in turns
+    private static final Pattern LATEX_FRAC = Pattern.compile("\\\\[dt]?frac\\{([^{}]*)\\}\\{([^{}]*)\\}");
+
+    /** LaTeX's operators, fractions and parentheses as ASCII, thousands separators dropped. */
     private static String plainOperators(String t) {
-        String s = LATEX_TIMES.matcher(t).replaceAll(" * ");
+        String s = t;
+        for (String before = null; !s.equals(before); ) {
+            before = s;
+            s = LATEX_FRAC.matcher(s).replaceAll("(($1)/($2))");
+        }
+        s = LATEX_TIMES.matcher(s).replaceAll(" * ");
         s = LATEX_DIV.matcher(s).replaceAll(" / ");
         s = LATEX_PARENS.matcher(s).replaceAll("");
         return THOUSANDS.matcher(s).replaceAll(m -> m.group().replace("\\,", "").replace(",", ""));

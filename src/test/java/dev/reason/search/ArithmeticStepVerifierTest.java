@@ -60,7 +60,9 @@ class ArithmeticStepVerifierTest {
         "\\left(3 + 4\\right) \\cdot 2 = 14 and 10 \\div 2 = 5 | 2 | 0 | PASS",
         "1,200 + 300 = 1,500 and 1\\,200 \\times 2 = 2\\,400   | 2 | 0 | PASS",
         "1,200 + 300 = 1,600                               | 1 | 1 | FAIL",
-        "\\frac{84}{2} = 42 and 4 \\times 10^3 = 4000          | 0 | 0 | UNKNOWN", // \\frac, powers
+        "4 \\times 10^3 = 4000 and \\sqrt{16} + 1 = 5 and \\frac{x}{2} = 5 | 0 | 0 | UNKNOWN", // powers, roots, letters
+        "\\frac{84}{2} = 42 and \\dfrac{12}{60} = 0.2 and \\frac{1+\\frac{1}{2}}{3} = 0.5 | 3 | 0 | PASS",
+        "\\frac{84}{2} = 41                                  | 1 | 1 | FAIL",
         "10 \\div 4 = 2.5                                    | 1 | 0 | PASS",
         "12 \\times 7 = 84 \\text{ apples}                    | 1 | 0 | PASS",
         "50% of 10 = 5, so 5+3 >= 7 and 8==8               | 0 | 0 | UNKNOWN",
