@@ -304,7 +304,7 @@ public final class Main implements Callable<Integer> {
         String problem = p.problem();
         err.println("reason: question " + q.id() + ": " + problem);
         if (json) {
-            printer.skipped(q.id(), q.text(), problem);
+            printer.skippedJson(q.id(), q.text(), problem);
         } else if (quiet) {
             out.println();
         } else {

@@ -77,7 +77,7 @@ final class ResultPrinter {
         out.println();
     }
 
-    void skipped(String id, String question, String problem) {
+    void skippedJson(String id, String question, String problem) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("id", id);
         o.put("question", question);

@@ -200,6 +200,12 @@ class CliTest {
         assertEquals(ExitCodes.BAD_QUESTION, tooLong.code(), tooLong.err());
         assertEquals(List.of(alone.get(0), "", alone.get(2)), tooLong.out().lines().toList());
         assertOneLineError(tooLong, ExitCodes.BAD_QUESTION, "question 2: the question is");
+        Run tooLongJson = reason(Stream.concat(options.stream(), Stream.of("--json", "--questions", file.toString()))
+                .toArray(String[]::new));
+        var skipped = JSON.readTree(tooLongJson.out().lines().toList().get(1));
+        assertEquals("2", skipped.get("id").asText());
+        assertTrue(skipped.get("error").asText().startsWith("the question is "), tooLongJson.out());
+        assertFalse(skipped.has("answer"), "a question not asked has no answer field");
     }
 
     /**
