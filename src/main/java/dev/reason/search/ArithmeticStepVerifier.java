@@ -222,10 +222,6 @@ public final class ArithmeticStepVerifier implements Verifier {
                 || c == ' ' || c == '\t';
     }
 
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
     private static boolean isSpace(char c) {
         return c == ' ' || c == '\t';
     }
@@ -291,7 +287,7 @@ public final class ArithmeticStepVerifier implements Verifier {
 
     /** A point at {@code q} that ends a sentence rather than starting a decimal's digits. */
     private static boolean sentenceEnd(String t, int q) {
-        return t.charAt(q) == '.' && (q + 1 >= t.length() || !isDigit(t.charAt(q + 1)));
+        return t.charAt(q) == '.' && (q + 1 >= t.length() || !ExactExpression.isDigit(t.charAt(q + 1)));
     }
 
     /** Whether the expression starting at {@code p} is glued to what comes before: {@code x5}, {@code 1.5}, {@code 1,000}. */
@@ -301,7 +297,8 @@ public final class ArithmeticStepVerifier implements Verifier {
         }
         char c = t.charAt(p - 1);
         return Character.isLetter(c) || c == '_' || c == '^' || c == '\\' || c == '%'
-                || (c == '.' || c == ',') && isDigit(t.charAt(p)) && p >= 2 && isDigit(t.charAt(p - 2));
+                || (c == '.' || c == ',') && ExactExpression.isDigit(t.charAt(p)) && p >= 2
+                && ExactExpression.isDigit(t.charAt(p - 2));
     }
 
     /**
@@ -314,8 +311,8 @@ public final class ArithmeticStepVerifier implements Verifier {
         }
         char c = t.charAt(q);
         return Character.isLetter(c) || c == '_' || c == '^' || c == '\\' || c == '%'
-                || (c == '.' || c == ',') && isDigit(t.charAt(q - 1)) && q + 1 < t.length()
-                && isDigit(t.charAt(q + 1));
+                || (c == '.' || c == ',') && ExactExpression.isDigit(t.charAt(q - 1)) && q + 1 < t.length()
+                && ExactExpression.isDigit(t.charAt(q + 1));
     }
 
     @Override

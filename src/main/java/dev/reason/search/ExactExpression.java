@@ -192,7 +192,7 @@ final class ExactExpression {
         return 1 + binaryOps(b.left()) + binaryOps(b.right());
     }
 
-    private static boolean isDigit(char c) {
+    static boolean isDigit(char c) {
         return c >= '0' && c <= '9';
     }
 

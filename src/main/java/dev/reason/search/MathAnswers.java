@@ -95,14 +95,8 @@ public final class MathAnswers {
             return n[0].divide(n[1]).stripTrailingZeros().toPlainString();
         } catch (ArithmeticException repeating) {
             int scale = Math.max(0, Math.max(n[0].scale(), n[1].scale()));
-            BigInteger p = n[0].movePointRight(scale).toBigIntegerExact();
-            BigInteger q = n[1].movePointRight(scale).toBigIntegerExact();
-            if (q.signum() < 0) {
-                p = p.negate();
-                q = q.negate();
-            }
-            BigInteger g = p.gcd(q);
-            return p.divide(g) + "/" + q.divide(g);
+            return new ExactExpression.Rational(n[0].movePointRight(scale).toBigIntegerExact(),
+                    n[1].movePointRight(scale).toBigIntegerExact()).toString();  // reduced, sign on top
         }
     }
 
