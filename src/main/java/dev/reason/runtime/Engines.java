@@ -42,7 +42,7 @@ public final class Engines {
                         return CudaEngine.load(model, p, notice);
                     } catch (DeviceException e) {
                         why = Optional.of("the CUDA engine failed: " + e.getMessage());
-                    } catch (ModelException e) {  // a graph it cannot read (quantized weights): ONNX Runtime may
+                    } catch (ModelException e) {  // weights it cannot read (quantized): the CPU may still run the graph
                         why = Optional.of("the CUDA engine cannot read the weights: " + e.getMessage());
                     }
                 }
