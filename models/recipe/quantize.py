@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Writes a weight-quantized copy of a decoder's model.onnx, in the two forms Hugging Face's ONNX exports ship
-(onnx-community's onnx/model_quantized.onnx and onnx/model_q4.onnx), for testing that such files run.
+"""Writes a weight-quantized or half-precision copy of a decoder's model.onnx, in the forms Hugging Face's ONNX
+exports ship (onnx-community's onnx/model_quantized.onnx, model_q4.onnx, model_fp16.onnx, model_q4f16.onnx), for
+testing that such files run.
 
     /usr/bin/python3 models/recipe/quantize.py --model DIR/model.onnx --scheme int8 --out DIR/onnx/model_quantized.onnx
     /usr/bin/python3 models/recipe/quantize.py --model DIR/model.onnx --scheme q4 --out DIR/onnx/model_q4.onnx
+    /usr/bin/python3 models/recipe/quantize.py --model DIR/model.onnx --scheme fp16 --out DIR/onnx/model_fp16.onnx
+    /usr/bin/python3 models/recipe/quantize.py --model DIR/model.onnx --scheme q4f16 --out DIR/onnx/model_q4f16.onnx
 
 Every MatMul whose second input is a constant 2-D weight (an initializer, or a Transpose of one) is replaced:
   int8  dynamic quantization as onnxruntime's quantize_dynamic writes it: the activation quantized per call to uint8
@@ -11,6 +14,10 @@ Every MatMul whose second input is a constant 2-D weight (an initializer, or a T
   q4    com.microsoft MatMulNBits: the weight stored 4-bit in blocks of --block-size along K, one fp32 scale per
         block and output, symmetric (the default zero point 8).
 The embedding Gather and everything else stay as they are; Transposes and initializers left unused are dropped.
+  fp16  the whole graph in float16, its KV cache and logits too, as an export from a half-precision model has them,
+        except the rotary angles (everything Cos and Sin read), which stay fp32 as Hugging Face computes them: fp16
+        cannot hold position x frequency finely enough; constants beyond fp16's range are clipped to +-65504;
+  q4f16 q4, then fp16 (the activations and the block scales in float16).
 Needs only the onnx package (Debian's python3-onnx); onnxruntime runs the result (the Java suite checks it).
 """
 import argparse
@@ -88,6 +95,57 @@ def drop_unused(graph):
         graph.initializer.remove(init)
 
 
+FP16_MAX = 65504.0
+
+
+def fp16_tensor(t):
+    """A float TensorProto as float16, clipped to fp16's finite range (a -1e9 mask constant becomes -65504)."""
+    a = numpy_helper.to_array(t)
+    return numpy_helper.from_array(np.clip(a, -FP16_MAX, FP16_MAX).astype(np.float16), t.name)
+
+
+def to_fp16(model):
+    """Converts every float tensor of the graph to float16, keeping the rotary angles' subgraph in float32."""
+    graph = model.graph
+    float_values = {v.name for v in onnx.shape_inference.infer_shapes(model).graph.value_info
+                    if v.type.tensor_type.elem_type == TensorProto.FLOAT}
+    float_values |= {v.name for v in list(graph.input) + list(graph.output) + list(graph.initializer)
+                     if (v.type.tensor_type.elem_type if hasattr(v, "type") else v.data_type) == TensorProto.FLOAT}
+    producers = {o: n for n in graph.node for o in n.output}
+    kept, stack = set(), [n for n in graph.node if n.op_type in ("Cos", "Sin")]
+    while stack:
+        n = stack.pop()
+        if id(n) not in kept:
+            kept.add(id(n))
+            stack.extend(producers[i] for i in n.input if i in producers)
+    kept_values = {v for n in graph.node if id(n) in kept for v in list(n.input) + list(n.output)}
+    for i, init in enumerate(graph.initializer):
+        if init.data_type == TensorProto.FLOAT and init.name not in kept_values:
+            graph.initializer[i].CopyFrom(fp16_tensor(init))
+    new_nodes, casts = [], {}
+    for node in graph.node:
+        if id(node) not in kept:
+            for a in node.attribute:
+                if node.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT:
+                    a.i = TensorProto.FLOAT16
+                elif a.type == onnx.AttributeProto.TENSOR and a.t.data_type == TensorProto.FLOAT:
+                    a.t.CopyFrom(fp16_tensor(a.t))
+            for k, name in enumerate(node.input):
+                if name in kept_values and name in float_values:  # an fp32 rotary value read by an fp16 node
+                    if name not in casts:
+                        casts[name] = name + "_fp16"
+                        new_nodes.append(helper.make_node("Cast", [name], [casts[name]], to=TensorProto.FLOAT16,
+                                                          name=name + "_CastFp16"))
+                    node.input[k] = casts[name]
+        new_nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(new_nodes)
+    for v in list(graph.input) + list(graph.output):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = TensorProto.FLOAT16
+    del graph.value_info[:]
+
+
 def quantize(model, scheme, block):
     graph = model.graph
     initializers = {i.name: i for i in graph.initializer}
@@ -114,17 +172,23 @@ def quantize(model, scheme, block):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True, help="the fp32 model.onnx (weights inside the file)")
-    ap.add_argument("--scheme", required=True, choices=["int8", "q4"])
+    ap.add_argument("--scheme", required=True, choices=["int8", "q4", "fp16", "q4f16"])
     ap.add_argument("--block-size", type=int, default=32, help="q4: weights per scale along K (16, 32, 64, 128)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     model = onnx.load(args.model)
-    replaced = quantize(model, args.scheme, args.block_size)
-    if replaced == 0:
-        raise SystemExit("quantize.py: %s has no MatMul by a constant 2-D fp32 weight" % args.model)
+    replaced = 0
+    if args.scheme != "fp16":
+        replaced = quantize(model, args.scheme.replace("f16", ""), args.block_size)
+        if replaced == 0:
+            raise SystemExit("quantize.py: %s has no MatMul by a constant 2-D fp32 weight" % args.model)
+    if args.scheme in ("fp16", "q4f16"):
+        to_fp16(model)
+    onnx.checker.check_model(model)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     onnx.save(model, args.out)
-    print("quantize.py: %d MatMuls -> %s, %s (%d bytes)" % (replaced, args.scheme, args.out, os.path.getsize(args.out)))
+    print("quantize.py: %s, %d MatMuls quantized -> %s (%d bytes)" % (args.scheme, replaced, args.out,
+                                                                     os.path.getsize(args.out)))
 
 
 if __name__ == "__main__":

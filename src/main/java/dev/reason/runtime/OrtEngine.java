@@ -13,7 +13,6 @@ import dev.reason.model.ModelException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,14 +23,18 @@ public final class OrtEngine implements Engine {
     private final OrtSession session;
     private final ModelConfig config;
     private final int threads;
-    private final boolean hasPositionIds;
+    private final Io io;
 
-    private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, boolean hasPositionIds) {
+    /** What the graph's interface holds beyond the Optimum layout's fixed part. */
+    private record Io(boolean positionIds, FloatFormat kv, FloatFormat logits) {
+    }
+
+    private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, Io io) {
         this.env = env;
         this.session = session;
         this.config = config;
         this.threads = threads;
-        this.hasPositionIds = hasPositionIds;
+        this.io = io;
     }
 
     /** Loads the model's ONNX file and checks its inputs and outputs against {@code config.json}. */
@@ -49,8 +52,8 @@ public final class OrtEngine implements Engine {
                     + e.getMessage().lines().findFirst().orElse("") + "): re-export the model");
         }
         try {
-            boolean positions = checkIo(session, model.config(), model.onnxFile().getFileName().toString());
-            return new OrtEngine(env, session, model.config(), threads, positions);
+            Io io = checkIo(session, model.config(), model.onnxFile().getFileName().toString());
+            return new OrtEngine(env, session, model.config(), threads, io);
         } catch (OrtException e) {
             throw new ModelException("cannot read the inputs of " + model.onnxFile() + ": " + e.getMessage());
         } catch (ModelException e) {
@@ -59,7 +62,7 @@ public final class OrtEngine implements Engine {
         }
     }
 
-    private static boolean checkIo(OrtSession session, ModelConfig c, String file) throws OrtException {
+    private static Io checkIo(OrtSession session, ModelConfig c, String file) throws OrtException {
         Map<String, NodeInfo> in = session.getInputInfo();
         Map<String, NodeInfo> out = session.getOutputInfo();
         for (String name : new String[] {"input_ids", "attention_mask"}) {
@@ -71,6 +74,12 @@ public final class OrtEngine implements Engine {
         if (!out.containsKey("logits")) {
             throw new ModelException(file + " has no output \"logits\": export it with the Optimum decoder layout");
         }
+        FloatFormat logits = FloatFormat.of(((TensorInfo) out.get("logits").getInfo()).type);
+        if (logits == null) {
+            throw new ModelException(file + " gives its logits as " + ((TensorInfo) out.get("logits").getInfo()).type
+                    + ": the CPU engine reads fp32 or fp16 logits: re-export the model");
+        }
+        FloatFormat kvFormat = null;
         for (int i = 0; i < c.numLayers(); i++) {
             for (String kv : new String[] {"key", "value"}) {
                 String pastName = "past_key_values." + i + "." + kv;
@@ -82,24 +91,30 @@ public final class OrtEngine implements Engine {
                 }
                 TensorInfo t = (TensorInfo) past.getInfo();
                 long[] shape = t.getShape();
-                if (t.type == OnnxJavaType.FLOAT16 || t.type == OnnxJavaType.BFLOAT16) {
-                    throw new ModelException(file + " keeps its KV cache in " + t.type + ": the CPU engine runs"
-                            + " fp32 KV caches: choose such a file with --onnx (onnx-community's model.onnx,"
-                            + " model_quantized.onnx, model_q4.onnx), export without --dtype fp16, or use --device cuda");
+                if (t.type == OnnxJavaType.BFLOAT16) {
+                    throw new ModelException(file + " keeps its KV cache in BFLOAT16: the CPU engine runs fp32 or fp16"
+                            + " KV caches: choose such a file with --onnx (onnx-community's model.onnx, model_fp16.onnx,"
+                            + " model_q4.onnx, ...), export with --dtype fp32 or fp16, or use --device cuda");
                 }
-                if (t.type != OnnxJavaType.FLOAT || shape.length != 4
+                FloatFormat f = FloatFormat.of(t.type);
+                if (f == null || shape.length != 4
                         || (shape[1] > 0 && shape[1] != c.numKvHeads()) || (shape[3] > 0 && shape[3] != c.headDim())) {
                     throw new ModelException(pastName + " in " + file + " is " + t.type + " " + java.util.Arrays.toString(shape)
-                            + " but config.json says float [batch, " + c.numKvHeads() + ", past, " + c.headDim()
-                            + "]: the files do not belong together");
+                            + " but config.json says float or float16 [batch, " + c.numKvHeads() + ", past, "
+                            + c.headDim() + "]: the files do not belong together");
                 }
+                if (kvFormat != null && f != kvFormat) {
+                    throw new ModelException(file + " keeps layer 0's KV cache in " + kvFormat.label() + " and " + pastName
+                            + " in " + f.label() + ": re-export the model with one precision");
+                }
+                kvFormat = f;
             }
         }
         if (in.size() != 2 + 2 * c.numLayers() + (in.containsKey("position_ids") ? 1 : 0)) {
             throw new ModelException(file + " has " + in.size() + " inputs, config.json implies "
                     + (3 + 2 * c.numLayers()) + ": the files do not belong together");
         }
-        return in.containsKey("position_ids");
+        return new Io(in.containsKey("position_ids"), kvFormat, logits);
     }
 
     @Override
@@ -109,7 +124,8 @@ public final class OrtEngine implements Engine {
 
     @Override
     public String description() {
-        return "cpu (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", fp32, " + threads + " threads)";
+        return "cpu (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", " + io.kv().label() + ", "
+                + threads + " threads)";
     }
 
     @Override
@@ -134,28 +150,21 @@ public final class OrtEngine implements Engine {
         }
     }
 
-    static FloatBuffer floats(long n) {
-        return ByteBuffer.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-
-    static LongBuffer longs(long n) {
+    private static LongBuffer longs(long n) {
         return ByteBuffer.allocateDirect(Math.toIntExact(n * 8)).order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
     /** A view of the first {@code n} elements, as ONNX Runtime wants a buffer exactly the tensor's size. */
-    static FloatBuffer head(FloatBuffer b, long n) {
-        return b.duplicate().position(0).limit(Math.toIntExact(n)).slice();
-    }
-
-    static LongBuffer head(LongBuffer b, long n) {
+    private static LongBuffer head(LongBuffer b, long n) {
         return b.duplicate().position(0).limit(Math.toIntExact(n)).slice();
     }
 
     /**
-     * Cache layout: per layer, key and value as [slots, kvHeads, length, headDim] in direct buffers, used
-     * in place as ONNX Runtime inputs and written in place as its pinned outputs (ping-pong between two
-     * buffers), so a decode step allocates nothing large. Column c of a slot holds a token of its chain
-     * when c is inside the prompt or at/after the slot's own start column; other columns are masked.
+     * Cache layout: per layer, key and value as [slots, kvHeads, length, headDim] in direct buffers of the graph's
+     * own KV format (raw bytes, fp32 or fp16), used in place as ONNX Runtime inputs and written in place as its
+     * pinned outputs (ping-pong between two buffers), so a decode step allocates nothing large. Column c of a slot
+     * holds a token of its chain when c is inside the prompt or at/after the slot's own start column; other
+     * columns are masked.
      */
     private final class Batch implements DecodeBatch {
         private final int slots;
@@ -163,20 +172,23 @@ public final class OrtEngine implements Engine {
         private final int slack;
         private int capacity;
         private final int kvHeads = config.numKvHeads();
-        private final int headDim = config.headDim();
         private final int layers = config.numLayers();
+        private final FloatFormat kvFormat = io.kv();
+        private final FloatFormat logitsFormat = io.logits();
+        /** Bytes of one cache column of one head. */
+        private final int row = config.headDim() * kvFormat.bytes;
         private final int vocab;
-        private final float[][] promptKv; // [layer*2 + kv] -> [kvHeads, promptLen, headDim]
+        private final ByteBuffer[] promptKv; // [layer*2 + kv] -> [kvHeads, promptLen, headDim]
         private final float[] promptLogits;
-        private FloatBuffer[] cache; // [layer*2 + kv]
-        private FloatBuffer[] spare;
+        private ByteBuffer[] cache; // [layer*2 + kv]
+        private ByteBuffer[] spare;
         private int length;          // cache columns in use
         private final int[] start;   // per slot: first column of its own tokens
         private final int[] position;
         private final LongBuffer ids;
         private final LongBuffer positions;
         private LongBuffer mask;
-        private final FloatBuffer logitsBuffer;
+        private final ByteBuffer logitsBuffer;
         private final float[] logits;
         private final OnnxTensor idsTensor;
         private final OnnxTensor positionsTensor;
@@ -195,43 +207,50 @@ public final class OrtEngine implements Engine {
             this.vocab = config.vocabSize();
             this.slack = Math.max(64, maxNewTokens / 2);
             this.capacity = promptLen + maxNewTokens + slack;
-            long perTensor = (long) slots * kvHeads * capacity * headDim;
-            cache = new FloatBuffer[2 * layers];
-            spare = new FloatBuffer[2 * layers];
-            for (int i = 0; i < 2 * layers; i++) {
-                cache[i] = floats(perTensor);
-                spare[i] = floats(perTensor);
-            }
-            start = new int[slots];
-            position = new int[slots];
-            ids = longs(slots);
-            positions = longs(slots);
-            mask = longs((long) slots * (capacity + 1));
-            logitsBuffer = floats((long) slots * vocab);
-            logits = new float[slots * vocab];
-            idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
-            positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
-            logitsTensor = OnnxTensor.createTensor(env, logitsBuffer, new long[] {slots, 1, vocab});
-            promptKv = new float[2 * layers][];
-            promptLogits = prefill(prompt);
-            length = promptLen;
             for (int l = 0; l < layers; l++) {
                 pastNames[2 * l] = "past_key_values." + l + ".key";
                 pastNames[2 * l + 1] = "past_key_values." + l + ".value";
                 presentNames[2 * l] = "present." + l + ".key";
                 presentNames[2 * l + 1] = "present." + l + ".value";
             }
+            cache = allocateCache();
+            spare = allocateCache();
+            start = new int[slots];
+            position = new int[slots];
+            ids = longs(slots);
+            positions = longs(slots);
+            mask = longs((long) slots * (capacity + 1));
+            logitsBuffer = logitsFormat.allocate((long) slots * vocab);
+            logits = new float[slots * vocab];
+            idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
+            positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
+            logitsTensor = logitsFormat.tensor(env, logitsBuffer, new long[] {slots, 1, vocab});
+            promptKv = new ByteBuffer[2 * layers];
+            promptLogits = prefill(prompt);
+            length = promptLen;
             inputs.put("input_ids", idsTensor);
-            if (hasPositionIds) {
+            if (io.positionIds()) {
                 inputs.put("position_ids", positionsTensor);
             }
             outputs.put("logits", logitsTensor);
         }
 
-        /** Runs the prompt alone (batch 1, empty past) and keeps its KV rows for every chain. */
+        private ByteBuffer[] allocateCache() {
+            ByteBuffer[] b = new ByteBuffer[2 * layers];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = kvFormat.allocate((long) slots * kvHeads * capacity * config.headDim());
+            }
+            return b;
+        }
+
+        /**
+         * Runs the prompt alone (batch 1, empty past) and keeps its KV rows for every chain: ONNX Runtime writes
+         * them straight into the buffers kept.
+         */
         private float[] prefill(int[] prompt) throws OrtException {
             int p = prompt.length;
             Map<String, OnnxTensor> in = new HashMap<>();
+            Map<String, OnnxTensor> out = new HashMap<>();
             LongBuffer pid = longs(p);
             LongBuffer pmask = longs(p);
             LongBuffer ppos = longs(p);
@@ -240,40 +259,32 @@ public final class OrtEngine implements Engine {
                 pmask.put(i, 1);
                 ppos.put(i, i);
             }
+            ByteBuffer all = logitsFormat.allocate((long) p * vocab);
             try {
                 in.put("input_ids", OnnxTensor.createTensor(env, pid, new long[] {1, p}));
                 in.put("attention_mask", OnnxTensor.createTensor(env, pmask, new long[] {1, p}));
-                if (hasPositionIds) {
+                if (io.positionIds()) {
                     in.put("position_ids", OnnxTensor.createTensor(env, ppos, new long[] {1, p}));
                 }
-                FloatBuffer empty = floats(0);
-                for (int l = 0; l < layers; l++) {
-                    in.put("past_key_values." + l + ".key", OnnxTensor.createTensor(env, empty, new long[] {1, kvHeads, 0, headDim}));
-                    in.put("past_key_values." + l + ".value", OnnxTensor.createTensor(env, empty, new long[] {1, kvHeads, 0, headDim}));
+                ByteBuffer empty = kvFormat.allocate(0);
+                long[] emptyShape = {1, kvHeads, 0, config.headDim()};
+                long[] promptShape = {1, kvHeads, p, config.headDim()};
+                for (int i = 0; i < 2 * layers; i++) {
+                    in.put(pastNames[i], kvFormat.tensor(env, empty, emptyShape));
+                    promptKv[i] = kvFormat.allocate((long) kvHeads * p * config.headDim());
+                    out.put(presentNames[i], kvFormat.tensor(env, promptKv[i], promptShape));
                 }
+                out.put("logits", logitsFormat.tensor(env, all, new long[] {1, p, vocab}));
                 long t0 = System.nanoTime();
-                try (OrtSession.Result r = session.run(in)) {
-                    backendNanos += System.nanoTime() - t0;
-                    for (int l = 0; l < layers; l++) {
-                        promptKv[2 * l] = copy((OnnxTensor) r.get("present." + l + ".key").orElseThrow());
-                        promptKv[2 * l + 1] = copy((OnnxTensor) r.get("present." + l + ".value").orElseThrow());
-                    }
-                    FloatBuffer all = ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer();
-                    float[] last = new float[vocab];
-                    all.position((p - 1) * vocab);
-                    all.get(last);
-                    return last;
-                }
+                session.run(in, out).close();
+                backendNanos += System.nanoTime() - t0;
+                float[] last = new float[vocab];
+                logitsFormat.read(all, (p - 1) * vocab, vocab, last);
+                return last;
             } finally {
                 in.values().forEach(OnnxTensor::close);
+                out.values().forEach(OnnxTensor::close);
             }
-        }
-
-        private float[] copy(OnnxTensor t) {
-            FloatBuffer b = t.getFloatBuffer();
-            float[] a = new float[b.remaining()];
-            b.get(a);
-            return a;
         }
 
         @Override
@@ -294,10 +305,8 @@ public final class OrtEngine implements Engine {
         @Override
         public void startChain(int slot) {
             for (int i = 0; i < 2 * layers; i++) {
-                FloatBuffer dst = cache[i];
-                float[] src = promptKv[i];
                 for (int h = 0; h < kvHeads; h++) {
-                    dst.put(((slot * kvHeads + h) * length) * headDim, src, h * promptLen * headDim, promptLen * headDim);
+                    cache[i].put((slot * kvHeads + h) * length * row, promptKv[i], h * promptLen * row, promptLen * row);
                 }
             }
             start[slot] = length;
@@ -313,9 +322,9 @@ public final class OrtEngine implements Engine {
             for (int s = 0; s < slots; s++) {
                 ids.put(s, active[s] ? tokens[s] : 0);
                 positions.put(s, position[s]);
-                int row = s * total;
+                int maskRow = s * total;
                 for (int c = 0; c < total; c++) {
-                    mask.put(row + c, c < promptLen || c >= start[s] ? 1L : 0L);
+                    mask.put(maskRow + c, c < promptLen || c >= start[s] ? 1L : 0L);
                 }
             }
             if (past == null) {
@@ -344,14 +353,14 @@ public final class OrtEngine implements Engine {
             // this step's present tensors wrap the buffers that become the cache: they are the next step's past
             closeAll(past);
             past = present;
-            FloatBuffer[] t = cache;
+            ByteBuffer[] t = cache;
             cache = spare;
             spare = t;
             length = total;
             for (int s = 0; s < slots; s++) {
                 position[s]++;
             }
-            logitsBuffer.get(0, logits);
+            logitsFormat.read(logitsBuffer, 0, logits.length, logits);
             return logits;
         }
 
@@ -373,22 +382,21 @@ public final class OrtEngine implements Engine {
                 capacity = newLength + 1 + slack;
                 mask = longs((long) slots * (capacity + 1));
             }
-            long perTensor = (long) slots * kvHeads * capacity * headDim;
+            ByteBuffer[] dst = grow ? allocateCache() : spare;
             for (int i = 0; i < 2 * layers; i++) {
-                FloatBuffer src = cache[i];
-                FloatBuffer dst = grow ? floats(perTensor) : spare[i];
+                ByteBuffer src = cache[i];
                 for (int s = 0; s < slots; s++) {
                     int mine = length - start[s];
                     for (int h = 0; h < kvHeads; h++) {
-                        int from = (s * kvHeads + h) * length * headDim;
-                        int to = (s * kvHeads + h) * newLength * headDim;
-                        dst.put(to, src, from, promptLen * headDim);
-                        dst.put(to + (newLength - mine) * headDim, src, from + start[s] * headDim, mine * headDim);
+                        int from = (s * kvHeads + h) * length * row;
+                        int to = (s * kvHeads + h) * newLength * row;
+                        dst[i].put(to, src, from, promptLen * row);
+                        dst[i].put(to + (newLength - mine) * row, src, from + start[s] * row, mine * row);
                     }
                 }
-                spare[i] = grow ? floats(perTensor) : src;
-                cache[i] = dst;
             }
+            spare = grow ? allocateCache() : cache;
+            cache = dst;
             for (int s = 0; s < slots; s++) {
                 start[s] = newLength - (length - start[s]);
             }
@@ -401,13 +409,12 @@ public final class OrtEngine implements Engine {
         }
 
         /** Tensors of shape [slots, kvHeads, columns, headDim] over the first elements of each buffer. */
-        private OnnxTensor[] wrap(FloatBuffer[] buffers, int columns) {
-            long[] shape = {slots, kvHeads, columns, headDim};
-            long size = (long) slots * kvHeads * columns * headDim;
+        private OnnxTensor[] wrap(ByteBuffer[] buffers, int columns) {
+            long[] shape = {slots, kvHeads, columns, config.headDim()};
             OnnxTensor[] t = new OnnxTensor[buffers.length];
             try {
                 for (int i = 0; i < buffers.length; i++) {
-                    t[i] = OnnxTensor.createTensor(env, head(buffers[i], size), shape);
+                    t[i] = kvFormat.tensor(env, buffers[i], shape);
                 }
             } catch (OrtException e) {
                 closeAll(t);

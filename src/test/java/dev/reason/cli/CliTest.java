@@ -86,9 +86,9 @@ class CliTest {
     }
 
     @Test
-    void anFp16ExportIsToldToUseFp32OrTheGpu() {
-        assertOneLineError(reason("--model", "src/test/resources/models/fp16-kv", "--device", "cpu", "What is 1+1?"),
-                ExitCodes.MODEL, "model.onnx keeps its KV cache in FLOAT16: the CPU engine runs fp32 KV caches: choose such a file with --onnx");
+    void aBf16ExportIsToldToUseFp32Fp16OrTheGpu() {
+        assertOneLineError(reason("--model", "src/test/resources/models/bf16-kv", "--device", "cpu", "What is 1+1?"),
+                ExitCodes.MODEL, "model.onnx keeps its KV cache in BFLOAT16: the CPU engine runs fp32 or fp16 KV caches: choose such a file with --onnx");
     }
 
     @Test
@@ -250,8 +250,8 @@ class CliTest {
     }
 
     /**
-     * An onnx-community layout runs as it is, and --onnx picks its quantized variant (on the CPU: the CUDA engine
-     * does not read quantized weights, QuantizedExportsTest); bench's run.json names the file.
+     * An onnx-community layout runs as it is, and --onnx picks its quantized or half-precision variant (on the CPU:
+     * the CUDA engine does not read quantized weights, QuantizedExportsTest); bench's run.json names the file.
      */
     @Test
     void onnxPicksAVariantOfTheModel(@TempDir Path tmp) throws IOException {
@@ -261,11 +261,14 @@ class CliTest {
         Run fp32 = reason(Stream.concat(options.stream(), Stream.of("What is 2 + 3?")).toArray(String[]::new));
         Run q4 = reason(Stream.concat(options.stream(), Stream.of("--onnx", "model_q4.onnx", "What is 2 + 3?"))
                 .toArray(String[]::new));
-        for (Run r : List.of(fp32, q4)) {
+        Run fp16 = reason(Stream.concat(options.stream(), Stream.of("--onnx", "model_fp16.onnx", "What is 2 + 3?"))
+                .toArray(String[]::new));
+        for (Run r : List.of(fp32, q4, fp16)) {
             assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
         }
         assertNotEquals(JSON.readTree(fp32.out()).get("chains"), JSON.readTree(q4.out()).get("chains"),
                 "the quantized weights ran");
+        assertTrue(JSON.readTree(fp16.out()).get("device").asText().contains(", fp16, "), fp16.out());
         assertOneLineError(reason("--model", community, "--onnx", "model_int4.onnx", "What is 2 + 3?"), ExitCodes.MODEL,
                 "--onnx model_int4.onnx: no such file in " + community + " or its onnx/ folder; its ONNX files:");
 

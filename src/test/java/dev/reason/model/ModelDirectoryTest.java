@@ -53,9 +53,10 @@ class ModelDirectoryTest {
         try (ModelDirectory m = ModelDirectory.open(shipped, elsewhere)) {
             assertEquals(Path.of(elsewhere), m.onnxFile());
         }
-        ModelException unknown = assertThrows(ModelException.class, () -> ModelDirectory.open(community, "model_fp16.onnx"));
-        assertEquals("--onnx model_fp16.onnx: no such file in " + community + " or its onnx/ folder; its ONNX files:"
-                + " onnx/model.onnx, onnx/model_q4.onnx, onnx/model_quantized.onnx: choose one with --onnx NAME",
+        ModelException unknown = assertThrows(ModelException.class, () -> ModelDirectory.open(community, "model_bnb4.onnx"));
+        assertEquals("--onnx model_bnb4.onnx: no such file in " + community + " or its onnx/ folder; its ONNX files:"
+                + " onnx/model.onnx, onnx/model_fp16.onnx, onnx/model_q4.onnx, onnx/model_q4f16.onnx,"
+                + " onnx/model_quantized.onnx: choose one with --onnx NAME",
                 unknown.getMessage());
 
         Path onlyVariants = tmp.resolve("m");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.reason.model.ModelDirectory;
+
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -145,25 +148,40 @@ class OrtEngineTest {
     @Test
     void refilledAndCompactedSlotsEqualFreshChains() {
         // capacity = prompt + 10 + 64 columns; chains of at most 10 tokens: 150 steps compact the cache twice
-        checkRefills(10, 7);
+        checkRefills(engine, 10, 7);
     }
 
     @Test
     void chainsLongerThanTheBatchWasSizedForGrowTheCache() {
         // slot 1 keeps one chain for all 150 steps, far past the 8 tokens the batch was sized for
-        checkRefills(8, Integer.MAX_VALUE);
+        checkRefills(engine, 8, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A graph that keeps its KV cache in fp16 (half the bytes per column) is refilled, compacted and grown as an
+     * fp32 one: the engine moves the cache as raw bytes of the graph's own format.
+     */
+    @Test
+    void anFp16CacheIsRefilledCompactedAndGrownAlike() {
+        Path dir = Path.of("src/test/resources/models/tiny-llama-community");
+        try (ModelDirectory model = ModelDirectory.open(dir, "model_fp16.onnx"); OrtEngine fp16 = OrtEngine.load(model, 1)) {
+            assertTrue(fp16.description().contains(", fp16, "), fp16.description());
+            checkRefills(fp16, 10, 7);
+            checkRefills(fp16, 8, Integer.MAX_VALUE);
+        }
     }
 
     /** Slot 0 restarts every 10 steps and is compared with a fresh chain; slot 1 restarts every period steps. */
-    private static void checkRefills(int maxNew, int slot1Period) {
-        int vocab = ShippedModel.model().config().vocabSize();
+    private static void checkRefills(OrtEngine engine, int maxNew, int slot1Period) {
         int[] prompt = Arrays.copyOf(ids, prefill);
         int[] seq = new int[40];
         for (int i = 0; i < seq.length; i++) {
             seq[i] = 6 + (i * 13) % 90;
         }
         float[][] fresh = new float[seq.length][];
+        int vocab;
         try (DecodeBatch b = engine.start(prompt, 1, 64)) {
+            vocab = b.vocabSize();
             b.startChain(0);
             for (int t = 0; t < seq.length; t++) {
                 fresh[t] = b.step(new int[] {seq[t]}, new boolean[] {true}).clone();
