@@ -298,24 +298,35 @@ sample_rows(const float* logits, int vocab, const double* uniforms, int* out, in
     }
 }
 
-// Hugging Face's repetition penalty (dev.reason.sampling.RepetitionPenalty), launched before sample_rows on the
-// logits [rows, vocab]. seen [rows, vocab] marks the tokens of each slot's sequence so far (its prompt's and its
-// own); the token fed to the slot at this step, tokens[row], joins them here. Every marked logit is then divided by
-// the penalty when positive and multiplied by it when negative (IEEE float, as the host computes it). Inactive
-// slots (lengths[row] < 0) are left alone, their marks too. Grid: (ceil(vocab / 256), rows) x 256.
-extern "C" __global__ void penalize_rows(float* logits, unsigned char* seen, const int* tokens, const int* lengths,
-                                         int vocab, float penalty) {
+// The penalties of dev.reason.sampling.Penalties, launched before sample_rows on the logits [rows, vocab]: Hugging
+// Face's repetition penalty, then OpenAI's frequency and presence penalties. history [rows, vocab] holds, per slot and
+// token, 1 when the token is in the slot's prompt plus twice the number of times the slot's chain generated it; the
+// token fed to the slot at this step, tokens[row], is counted here. Every logit with a history is divided by the
+// repetition penalty when positive and multiplied by it when negative; a generated token's then loses frequency
+// times its count, then presence. Each operation rounds as Java's float arithmetic does: the _rn intrinsics keep
+// nvcc from fusing a multiply and a subtraction. Inactive slots (lengths[row] < 0) are left alone, their history
+// too. Grid: (ceil(vocab / 256), rows) x 256.
+extern "C" __global__ void penalize_rows(float* logits, int* history, const int* tokens, const int* lengths, int vocab,
+                                         float repetition, float presence, float frequency) {
     int row = blockIdx.y;
     int v = blockIdx.x * blockDim.x + threadIdx.x;
     if (v >= vocab || lengths[row] < 0) {
         return;
     }
     size_t at = (size_t) row * vocab + v;
+    int h = history[at];
     if (v == tokens[row]) {
-        seen[at] = 1;
+        h += 2;
+        history[at] = h;
     }
-    if (seen[at]) {
+    if (h != 0) {
         float x = logits[at];
-        logits[at] = x < 0.0f ? x * penalty : x / penalty;
+        x = x < 0.0f ? x * repetition : x / repetition;
+        int times = h >> 1;
+        if (times > 0) {
+            x = __fsub_rn(x, __fmul_rn(frequency, (float) times));
+            x = __fsub_rn(x, presence);
+        }
+        logits[at] = x;
     }
 }

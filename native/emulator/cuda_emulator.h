@@ -327,6 +327,9 @@ inline int __float_as_int(float x) {
 }
 
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+// One rounding each, never fused into a multiply-add (nor is anything here: no -mfma).
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
 
 inline int min(int a, int b) { return a < b ? a : b; }
 

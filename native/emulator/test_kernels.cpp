@@ -444,43 +444,52 @@ static void test_embed() {
     check(std::string("embed_") + type_name<W>() + " with out-of-range ids", error, 0.0);
 }
 
-// penalize_rows: the fed token joins each active row's marks, every marked logit is penalized with the host's float
-// formula (bit for bit: the kernel's division is IEEE's), an inactive row keeps its logits and marks. A vocabulary
-// not a multiple of the block; logits of both signs, zeros and -infinity; a fed token already marked.
-static void test_penalize(float penalty) {
+// penalize_rows: the fed token is counted in each active row's history, every logit with a history is penalized with
+// the host's float formula (bit for bit: each operation rounded once, as Java does), an inactive row keeps its logits
+// and history. A vocabulary not a multiple of the block; logits of both signs, zeros and -infinity; histories of
+// prompt tokens, generated ones and both; a fed token already counted.
+static void test_penalize(float repetition, float presence, float frequency) {
     const int rows = 4, vocab = 1000;
     std::vector<float> logits = random_vector((size_t) rows * vocab);
-    std::vector<unsigned char> seen((size_t) rows * vocab);
-    std::uniform_int_distribution<int> mark(0, 9);
-    for (size_t i = 0; i < seen.size(); i++) {
-        seen[i] = mark(rng) == 0;
+    std::vector<int> history((size_t) rows * vocab);
+    std::uniform_int_distribution<int> pick(0, 9);
+    for (size_t i = 0; i < history.size(); i++) {
+        int p = pick(rng);
+        history[i] = p == 0 ? 1 : p == 1 ? 2 * (1 + pick(rng)) : p == 2 ? 1 + 2 * (1 + pick(rng)) : 0;
         logits[i] = i % 97 == 0 ? 0.0f : i % 89 == 0 ? -INFINITY : 4.0f * logits[i];
     }
     std::vector<int> tokens = {999, 5, 17, 0};
     std::vector<int> lengths = {0, 3, -1, 7};  // row 2 is an inactive slot
-    seen[3 * vocab + 0] = 1;                   // row 3's fed token is marked already
+    history[3 * vocab + 0] = 5;                // row 3's fed token is in the prompt and was generated twice
     std::vector<float> expectedLogits = logits;
-    std::vector<unsigned char> expectedSeen = seen;
+    std::vector<int> expectedHistory = history;
     for (int r = 0; r < rows; r++) {
         if (lengths[r] < 0) {
             continue;
         }
-        expectedSeen[(size_t) r * vocab + tokens[r]] = 1;
+        expectedHistory[(size_t) r * vocab + tokens[r]] += 2;
         for (int v = 0; v < vocab; v++) {
             float& x = expectedLogits[(size_t) r * vocab + v];
-            if (expectedSeen[(size_t) r * vocab + v]) {
-                x = x < 0.0f ? x * penalty : x / penalty;
+            int h = expectedHistory[(size_t) r * vocab + v];
+            if (h != 0) {
+                x = x < 0.0f ? x * repetition : x / repetition;
+                if (h / 2 > 0) {
+                    x = x - frequency * (float) (h / 2);
+                    x = x - presence;
+                }
             }
         }
     }
     launch({blocks(vocab, 256), rows, 1}, 256, [&] {
-        penalize_rows(logits.data(), seen.data(), tokens.data(), lengths.data(), vocab, penalty);
+        penalize_rows(logits.data(), history.data(), tokens.data(), lengths.data(), vocab, repetition, presence,
+                      frequency);
     });
     double differing = 0;
     for (size_t i = 0; i < logits.size(); i++) {
-        differing += std::memcmp(&logits[i], &expectedLogits[i], 4) != 0 || seen[i] != expectedSeen[i];
+        differing += std::memcmp(&logits[i], &expectedLogits[i], 4) != 0 || history[i] != expectedHistory[i];
     }
-    check("penalize_rows " + std::to_string(penalty) + ": logits or marks not bit-equal", differing, 0.0);
+    check("penalize_rows " + std::to_string(repetition) + " " + std::to_string(presence) + " "
+          + std::to_string(frequency) + ": logits or history not bit-equal", differing, 0.0);
 }
 
 int main() {
@@ -516,8 +525,11 @@ int main() {
     test_swiglu<bf16>(2, 300);
     test_embed<float>();
     test_embed<bf16>();
-    test_penalize(1.3f);
-    test_penalize(0.7f);
+    test_penalize(1.3f, 0.0f, 0.0f);
+    test_penalize(0.7f, 0.0f, 0.0f);
+    test_penalize(1.0f, 1.5f, 0.0f);
+    test_penalize(1.0f, 0.0f, 0.3f);
+    test_penalize(1.1f, -0.4f, 0.7f);
     std::printf("kernels: %d failed checks: %s\n", failures, failures == 0 ? "PASS" : "FAIL");
     return failures == 0 ? 0 : 1;
 }

@@ -146,6 +146,8 @@ final class ResultPrinter {
         s.put("top_k", sampling.topK());
         s.put("min_p", sampling.minP());
         s.put("repetition_penalty", sampling.repetitionPenalty());
+        s.put("presence_penalty", sampling.presencePenalty());
+        s.put("frequency_penalty", sampling.frequencyPenalty());
         s.put("max_tokens", params.maxNewTokens());
         s.put("parallel", params.parallel());
         s.put("seed", params.seed());

@@ -29,6 +29,17 @@ final class SamplingOptions {
                     + " Hugging Face does; 1 = off (default: from generation_config.json).")
     Float repetitionPenalty;
 
+    @Option(names = "--presence-penalty", paramLabel = "P",
+            description = "Subtract P from the logit of every token the chain has generated (not the prompt's), as"
+                    + " OpenAI and vLLM do; in [-2, 2], 0 = off (default: 0). Qwen3 suggests up to 1.5 against endless"
+                    + " repetition.")
+    float presencePenalty;
+
+    @Option(names = "--frequency-penalty", paramLabel = "F",
+            description = "Subtract F from a generated token's logit once per time the chain generated it; in [-2, 2],"
+                    + " 0 = off (default: 0).")
+    float frequencyPenalty;
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
     Integer maxTokens;
 
@@ -47,7 +58,8 @@ final class SamplingOptions {
                 topP != null ? topP : gen.topP(),
                 topK != null ? topK : gen.topK(),
                 minP != null ? minP : gen.minP(),
-                repetitionPenalty != null ? repetitionPenalty : gen.repetitionPenalty());
+                repetitionPenalty != null ? repetitionPenalty : gen.repetitionPenalty(),
+                presencePenalty, frequencyPenalty);
     }
 
     /**

@@ -50,8 +50,9 @@ final class CudaBatch implements DecodeBatch {
     private final CUdeviceptr gateUp;    // [rows, 2 * inter]
     private final CUdeviceptr act;       // [rows, inter]
     private final CUdeviceptr logits;    // [slots, vocab]; prefill writes row 0
-    private final CUdeviceptr seen;      // [slots, vocab] bytes: each slot's tokens so far, for the repetition penalty
-    private final CUdeviceptr promptSeen; // [vocab] bytes: the prompt's, where a new chain's row starts
+    private final CUdeviceptr history;   // [slots, vocab] ints: each slot's tokens so far, for the penalties (1 in
+                                         // the prompt + 2 per time generated)
+    private final CUdeviceptr promptHistory; // [vocab] ints: the prompt's, where a new chain's row starts
     private final CUdeviceptr workspace; // split-K partial sums of the GEMMs (Kernels.gemm)
     private final CUdeviceptr[] promptK; // per layer [kvHeads, promptLen, headDim]
     private final CUdeviceptr[] promptV;
@@ -63,7 +64,7 @@ final class CudaBatch implements DecodeBatch {
     private final int[] length;          // per slot: tokens in its own cache
     private final int[] prompt;
     private final int[][] fed;           // per slot, the tokens fed since its chain started (grown as they come)
-    private boolean seenCurrent;         // whether seen holds them: penalized steps keep it so, the others do not
+    private boolean historyCurrent;      // whether history holds them: penalized steps keep it so, the others do not
     private final float[] promptLogits;
     private float[] stepLogits;
     private long backendNanos;
@@ -103,8 +104,8 @@ final class CudaBatch implements DecodeBatch {
         gateUp = memory.alloc(4 * rows * 2 * inter);
         act = memory.alloc(element * rows * inter);
         logits = memory.alloc(4L * slots * vocab);
-        seen = memory.alloc((long) slots * vocab);  // a quarter of the logits: allocated with the batch's memory
-        promptSeen = memory.alloc(vocab);
+        history = memory.alloc(4L * slots * vocab);  // as large as the logits: allocated with the batch's memory
+        promptHistory = memory.alloc(4L * vocab);
         workspace = memory.alloc(4L * Math.max(workspaceFloats(promptLen), workspaceFloats(slots)));
         int layers = c.numLayers();
         promptK = new CUdeviceptr[layers];
@@ -241,35 +242,38 @@ final class CudaBatch implements DecodeBatch {
     }
 
     /**
-     * HF's repetition penalty on the logits of the step just decoded. The marks of the tokens each slot has seen are
-     * kept on the device, the step's own tokens added by the kernel; after a step without the penalty they are
-     * written again from the prompt and the fed tokens.
+     * The penalties (repetition, presence, frequency) on the logits of the step just decoded. Each slot's history is
+     * kept on the device, the step's own tokens counted by the kernel; after a step without penalties it is written
+     * again from the prompt and the tokens fed before this step.
      */
-    private void penalize(float penalty) {
-        if (!seenCurrent) {
-            byte[] marks = new byte[vocab];
-            mark(marks, prompt, prompt.length);
-            cuMemcpyHtoD(promptSeen, Pointer.to(marks), vocab);
-            byte[] row = new byte[vocab];
-            for (int s = 0; s < slots; s++) {  // a row at a time: no host array of slots x vocab
-                System.arraycopy(marks, 0, row, 0, vocab);
-                if (fed[s] != null) {
-                    mark(row, fed[s], length[s]);
+    private void penalize(SamplingParams params) {
+        if (!historyCurrent) {
+            int[] promptRow = new int[vocab];
+            for (int t : prompt) {
+                if (inVocabulary(t)) {
+                    promptRow[t] = 1;
                 }
-                cuMemcpyHtoD(seen.withByteOffset((long) s * vocab), Pointer.to(row), vocab);
             }
-            seenCurrent = true;
+            cuMemcpyHtoD(promptHistory, Pointer.to(promptRow), 4L * vocab);
+            int[] row = new int[vocab];
+            for (int s = 0; s < slots; s++) {  // a row at a time: no host array of slots x vocab
+                System.arraycopy(promptRow, 0, row, 0, vocab);
+                // the chain's tokens before this step: the kernel counts an active slot's token of this step itself
+                for (int i = 0; fed[s] != null && i < (lengthsHost.get(s) >= 0 ? length[s] - 1 : length[s]); i++) {
+                    if (inVocabulary(fed[s][i])) {
+                        row[fed[s][i]] += 2;
+                    }
+                }
+                cuMemcpyHtoD(history.withByteOffset(4L * s * vocab), Pointer.to(row), 4L * vocab);
+            }
+            historyCurrent = true;
         }
-        k.penalize(logits, seen, tokens, lengths, slots, vocab, penalty);
+        k.penalize(logits, history, tokens, lengths, slots, vocab, params);
     }
 
-    /** Marks the first {@code count} of ids in a row of marks. */
-    private void mark(byte[] row, int[] ids, int count) {
-        for (int i = 0; i < count; i++) {
-            if (ids[i] >= 0 && ids[i] < vocab) {  // the embedding reads an id past the vocabulary as zeros: no logit
-                row[ids[i]] = 1;
-            }
-        }
+    /** Whether a token has a logit: the embedding reads an id past the vocabulary as zeros. */
+    private boolean inVocabulary(int id) {
+        return id >= 0 && id < vocab;
     }
 
     @Override
@@ -278,7 +282,7 @@ final class CudaBatch implements DecodeBatch {
         long t0 = System.nanoTime();
         try {
             decode(tokenIds, active);
-            seenCurrent = false;
+            historyCurrent = false;
             if (stepLogits == null) {
                 stepLogits = new float[slots * vocab];
             }
@@ -303,10 +307,10 @@ final class CudaBatch implements DecodeBatch {
         TokenChoice[] choices;
         try {
             decode(tokenIds, active);
-            if (params.penalizesRepetition()) {
-                penalize(params.repetitionPenalty());
+            if (params.penalizes()) {
+                penalize(params);
             } else {
-                seenCurrent = false;
+                historyCurrent = false;
             }
             choices = sampler.sample(logits, active, uniforms, params, topLogprobs);
         } catch (CudaException e) {
@@ -345,10 +349,10 @@ final class CudaBatch implements DecodeBatch {
     @Override
     public void startChain(int slot) {
         length[slot] = 0;
-        if (seenCurrent) {
+        if (historyCurrent) {
             engine.bind();
             try {
-                cuMemcpyDtoD(seen.withByteOffset((long) slot * vocab), promptSeen, vocab);
+                cuMemcpyDtoD(history.withByteOffset(4L * slot * vocab), promptHistory, 4L * vocab);
             } catch (CudaException e) {
                 throw failed(e);
             }

@@ -1,6 +1,7 @@
 package dev.reason.cuda;
 
 import dev.reason.runtime.DeviceException;
+import dev.reason.sampling.SamplingParams;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -283,14 +284,14 @@ final class Kernels {
     }
 
     /**
-     * The repetition penalty on logits [rows, vocab]: {@code seen} [rows, vocab] bytes mark each slot's tokens so far,
-     * and the token each active slot was fed at this step ({@code tokens}) joins them; inactive slots (length -1)
-     * are skipped.
+     * The penalties on logits [rows, vocab]: {@code history} [rows, vocab] ints hold each slot's tokens so far (1 in
+     * the prompt, plus 2 per time generated), and the token each active slot was fed at this step ({@code tokens})
+     * is counted in; inactive slots (length -1) are skipped.
      */
-    void penalize(CUdeviceptr logits, CUdeviceptr seen, CUdeviceptr tokens, CUdeviceptr lengths, int rows, int vocab,
-                  float penalty) {
-        launcher.launch("penalize_rows", blocks(vocab, 256), rows, 1, 256, logits, seen, tokens, lengths, vocab,
-                penalty);
+    void penalize(CUdeviceptr logits, CUdeviceptr history, CUdeviceptr tokens, CUdeviceptr lengths, int rows, int vocab,
+                  SamplingParams params) {
+        launcher.launch("penalize_rows", blocks(vocab, 256), rows, 1, 256, logits, history, tokens, lengths, vocab,
+                params.repetitionPenalty(), params.presencePenalty(), params.frequencyPenalty());
     }
 
     /** One sampled token per row; see sampling.cuh for the arguments. */

@@ -2,7 +2,7 @@ package dev.reason.runtime;
 
 import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
-import dev.reason.sampling.RepetitionPenalty;
+import dev.reason.sampling.Penalties;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * <p>Each round samples one token for every active chain (a new chain samples from the prompt's logits),
  * retires chains that ended, then runs one batched decode step. A slot freed by a finished chain takes a new
  * chain in the next round, as long as the listener allows more. Chain {@code i} always draws from the random
- * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run. A repetition penalty is applied to the
- * logits before the sampler sees them: here for logits on the host, by the batch for logits it samples on the device.
+ * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run. The penalties (repetition, presence,
+ * frequency) are applied to the logits before the sampler sees them: here for logits on the host, by the batch for
+ * logits it samples on the device.
  */
 public final class Generator {
     private final Engine engine;
@@ -142,10 +143,10 @@ public final class Generator {
             int vocab = batch.vocabSize();
             SamplingParams sampling = params.sampling();
             // Every chain's first token is drawn from the prompt's logits, penalized once for the prompt's tokens.
-            RepetitionPenalty promptPenalty = null;
-            if (sampling.penalizesRepetition()) {
-                promptPenalty = new RepetitionPenalty(sampling.repetitionPenalty(), prompt);
-                promptPenalty.apply(promptLogits, 0, vocab);
+            Penalties promptPenalties = null;
+            if (sampling.penalizes()) {
+                promptPenalties = new Penalties(sampling, prompt);
+                promptPenalties.apply(promptLogits, 0, vocab);
             }
             Sampler sampler = new Sampler(sampling, params.topLogprobs());
             Running[] running = new Running[slots];
@@ -163,7 +164,7 @@ public final class Generator {
                     if (running[s] == null && listener.mayStartChain()) {
                         batch.startChain(s);
                         running[s] = new Running(nextChain, ChainSeeds.forChain(params.seed(), nextChain),
-                                promptPenalty == null || onDevice ? null : promptPenalty.copy());
+                                promptPenalties == null || onDevice ? null : promptPenalties.copy());
                         nextChain++;
                     }
                 }
@@ -193,8 +194,8 @@ public final class Generator {
                     } else if (onDevice) {
                         choice = drawn[s];
                     } else {
-                        if (r.penalty != null) {
-                            r.penalty.apply(stepLogits, s * vocab, vocab);
+                        if (r.penalties != null) {
+                            r.penalties.apply(stepLogits, s * vocab, vocab);
                         }
                         choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     }
@@ -237,7 +238,7 @@ public final class Generator {
     private final class Running {
         final int index;
         final SplittableRandom random;
-        final RepetitionPenalty penalty;  // the tokens this chain's logits are penalized for; null: none, or on device
+        final Penalties penalties;  // the history this chain's logits are penalized for; null: none, or on device
         final long started = System.nanoTime();
         final IntList tokens = new IntList();
         final FloatList logprobs = new FloatList();
@@ -246,10 +247,10 @@ public final class Generator {
         final TextStream stream = texts.get();
         final AnswerLine answerLine = new AnswerLine(text);
 
-        Running(int index, SplittableRandom random, RepetitionPenalty penalty) {
+        Running(int index, SplittableRandom random, Penalties penalties) {
             this.index = index;
             this.random = random;
-            this.penalty = penalty;
+            this.penalties = penalties;
         }
 
         /** Adds a token; returns why the chain ends with it, or null if it goes on. */
@@ -260,8 +261,8 @@ public final class Generator {
                 }
             }
             tokens.add(c.token());
-            if (penalty != null) {
-                penalty.add(c.token());
+            if (penalties != null) {
+                penalties.add(c.token());
             }
             logprobs.add(c.logprob());
             top.add(c.topLogprobs());

@@ -1,9 +1,9 @@
 package dev.reason.sampling;
 
 /**
- * How one row of logits becomes a token. The repetition penalty comes first (it needs the chain's history, so the
- * decode loop applies it: {@link RepetitionPenalty}); the filters then follow in the HF/vLLM order: temperature,
- * min-p, top-k, top-p (on the distribution renormalised after the earlier filters).
+ * How one row of logits becomes a token. The penalties come first (they need the chain's history, so the decode loop
+ * applies them: {@link Penalties}); the filters then follow in the HF/vLLM order: temperature, min-p, top-k, top-p (on
+ * the distribution renormalised after the earlier filters).
  *
  * @param temperature       divides the logits; 0 means greedy (argmax), which ignores the filters
  * @param topP              keep the smallest most-likely set reaching this probability mass; 1 = off
@@ -12,8 +12,13 @@ package dev.reason.sampling;
  * @param repetitionPenalty Hugging Face's {@code repetition_penalty}: the logits of tokens already in the sequence
  *                          (prompt included) are divided by it when positive, multiplied when negative; applied in
  *                          greedy decoding too; 1 = off
+ * @param presencePenalty   OpenAI's {@code presence_penalty}: subtracted once from the logit of every token the chain
+ *                          itself has generated (not the prompt's); in [-2, 2], 0 = off
+ * @param frequencyPenalty  OpenAI's {@code frequency_penalty}: subtracted from a generated token's logit once per time
+ *                          the chain generated it; in [-2, 2], 0 = off
  */
-public record SamplingParams(float temperature, float topP, int topK, float minP, float repetitionPenalty) {
+public record SamplingParams(float temperature, float topP, int topK, float minP, float repetitionPenalty,
+                             float presencePenalty, float frequencyPenalty) {
 
     public SamplingParams {
         // Messages name the CLI option, since that is where bad values come from.
@@ -33,9 +38,20 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
             throw new IllegalArgumentException("--repetition-penalty must be finite and > 0 (1 = off), got "
                     + repetitionPenalty);
         }
+        if (!(presencePenalty >= -2f && presencePenalty <= 2f)) {
+            throw new IllegalArgumentException("--presence-penalty must be in [-2, 2] (0 = off), got " + presencePenalty);
+        }
+        if (!(frequencyPenalty >= -2f && frequencyPenalty <= 2f)) {
+            throw new IllegalArgumentException("--frequency-penalty must be in [-2, 2] (0 = off), got " + frequencyPenalty);
+        }
     }
 
-    /** Without a repetition penalty. */
+    /** With a repetition penalty only. */
+    public SamplingParams(float temperature, float topP, int topK, float minP, float repetitionPenalty) {
+        this(temperature, topP, topK, minP, repetitionPenalty, 0f, 0f);
+    }
+
+    /** Without penalties. */
     public SamplingParams(float temperature, float topP, int topK, float minP) {
         this(temperature, topP, topK, minP, 1f);
     }
@@ -49,21 +65,28 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
         return temperature == 0f;
     }
 
-    public boolean penalizesRepetition() {
-        return repetitionPenalty != 1f;
+    /** Whether any penalty is in force, so the chains' histories must be kept. */
+    public boolean penalizes() {
+        return repetitionPenalty != 1f || presencePenalty != 0f || frequencyPenalty != 0f;
     }
 
     public SamplingParams withRepetitionPenalty(float penalty) {
-        return new SamplingParams(temperature, topP, topK, minP, penalty);
+        return new SamplingParams(temperature, topP, topK, minP, penalty, presencePenalty, frequencyPenalty);
+    }
+
+    public SamplingParams withPresenceAndFrequencyPenalties(float presence, float frequency) {
+        return new SamplingParams(temperature, topP, topK, minP, repetitionPenalty, presence, frequency);
     }
 
     /**
-     * The record's form, naming the repetition penalty only when it is in force: benchmark runs recorded before it
-     * existed keep their settings string ({@code run.json}), so {@code bench --resume} still continues them.
+     * The record's form, naming each penalty only when it is in force: benchmark runs recorded before they existed
+     * keep their settings string ({@code run.json}), so {@code bench --resume} still continues them.
      */
     @Override
     public String toString() {
         return "SamplingParams[temperature=" + temperature + ", topP=" + topP + ", topK=" + topK + ", minP=" + minP
-                + (penalizesRepetition() ? ", repetitionPenalty=" + repetitionPenalty : "") + "]";
+                + (repetitionPenalty != 1f ? ", repetitionPenalty=" + repetitionPenalty : "")
+                + (presencePenalty != 0f ? ", presencePenalty=" + presencePenalty : "")
+                + (frequencyPenalty != 0f ? ", frequencyPenalty=" + frequencyPenalty : "") + "]";
     }
 }

@@ -336,6 +336,10 @@ class CliTest {
         assertOneLineError(reason("--model", MODEL.toString(), "--parallel", "0", "What is 1+1?"), ExitCodes.USAGE, "--parallel");
         assertOneLineError(reason("--model", MODEL.toString(), "--repetition-penalty", "0", "What is 1+1?"),
                 ExitCodes.USAGE, "--repetition-penalty must be finite and > 0 (1 = off), got 0.0");
+        assertOneLineError(reason("--model", MODEL.toString(), "--presence-penalty", "3", "What is 1+1?"),
+                ExitCodes.USAGE, "--presence-penalty must be in [-2, 2] (0 = off), got 3.0");
+        assertOneLineError(reason("--model", MODEL.toString(), "--frequency-penalty", "-2.5", "What is 1+1?"),
+                ExitCodes.USAGE, "--frequency-penalty must be in [-2, 2] (0 = off), got -2.5");
         assertOneLineError(reason("--model", MODEL.toString(), "--template-arg", "messages=[]", "What is 1+1?"),
                 ExitCodes.USAGE, "--template-arg messages: reason sets that variable itself");
         assertOneLineError(reason("--model", MODEL.toString(), "--template-arg", "enable-thinking=false",
@@ -422,6 +426,26 @@ class CliTest {
             double penalty = json.readTree(r.out()).get("sampling").get("repetition_penalty").asDouble();
             assertEquals(extra.length == 0 ? 1.25 : 1.5, penalty, 1e-6, String.join(" ", extra));
         }
+    }
+
+    /** Presence and frequency penalties are off unless given, and --json records what ran. */
+    @Test
+    void presenceAndFrequencyPenaltiesAreRecorded() throws IOException {
+        String[] common = {"--model", MODEL.toString(), "--budget", "2x", "--parallel", "2", "--json", "--seed", "3"};
+        Run plain = reason(java.util.stream.Stream.concat(java.util.Arrays.stream(common),
+                java.util.stream.Stream.of("What is 12 * 7 - 5?")).toArray(String[]::new));
+        Run penalized = reason(java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of(
+                "--presence-penalty", "1.5", "--frequency-penalty", "0.5", "What is 12 * 7 - 5?")).toArray(String[]::new));
+        for (Run r : List.of(plain, penalized)) {
+            assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
+        }
+        var p = JSON.readTree(plain.out());
+        var q = JSON.readTree(penalized.out());
+        assertEquals(0.0, p.get("sampling").get("presence_penalty").asDouble());
+        assertEquals(0.0, p.get("sampling").get("frequency_penalty").asDouble());
+        assertEquals(1.5, q.get("sampling").get("presence_penalty").asDouble(), 1e-6);
+        assertEquals(0.5, q.get("sampling").get("frequency_penalty").asDouble(), 1e-6);
+        assertNotEquals(p.get("chains"), q.get("chains"), "the penalties changed the chains");
     }
 
     @Test

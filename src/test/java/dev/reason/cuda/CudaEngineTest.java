@@ -9,7 +9,7 @@ import dev.reason.runtime.DecodeBatch;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.runtime.OrtEngine;
-import dev.reason.sampling.RepetitionPenalty;
+import dev.reason.sampling.Penalties;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -280,24 +280,28 @@ class CudaEngineTest {
 
     @Test
     void penalizedChainsMatchTheCpuTokenForToken() {
-        // The penalty's marks live on the device: four chains in two slots, so two start in refilled slots. (The
+        // The chains' histories live on the device: four chains in two slots, so two start in refilled slots. (The
         // draw on penalized logits is sample_rows', checked on any logits by deviceSamplingMatchesTheHostSampler.)
-        SamplingParams greedy = SamplingParams.greedy().withRepetitionPenalty(2f);
+        SamplingParams greedy = PENALIZING;
         String q = "What is 47 + 38 * 2 - 19?";
         List<Chain> host = chains(cpu, greedy, 2, 4, 0, q);
         List<Chain> gpu = chains(fp32, greedy, 2, 4, 0, q);
         List<Chain> plain = chains(cpu, SamplingParams.greedy(), 2, 1, 0, q);
-        assertFalse(Arrays.equals(plain.get(0).tokens(), host.get(0).tokens()), "the penalty changes the chain");
+        assertFalse(Arrays.equals(plain.get(0).tokens(), host.get(0).tokens()), "the penalties change the chain");
         for (int i = 0; i < 4; i++) {
             assertArrayEquals(host.get(i).tokens(), gpu.get(i).tokens(), "chain " + i);
         }
     }
 
+    /** Repetition (prompt and chain), presence and frequency (the chain's own tokens, counted) together. */
+    private static final SamplingParams PENALIZING =
+            SamplingParams.greedy().withRepetitionPenalty(1.5f).withPresenceAndFrequencyPenalties(0.5f, 0.3f);
+
     @Test
-    void penaltyMarksAreRebuiltAfterStepsWithoutThePenaltyAndResetForANewChain() {
+    void penaltyHistoriesAreRebuiltAfterStepsWithoutPenaltiesAndResetForANewChain() {
         int slots = 3;
         int[] prompt = Arrays.copyOf(ids, prefill);
-        SamplingParams p = SamplingParams.greedy().withRepetitionPenalty(2f);
+        SamplingParams p = PENALIZING;
         boolean[] active = {true, false, true};
         double[] u = new double[slots];
         List<List<Integer>> fed = new ArrayList<>();
@@ -308,7 +312,7 @@ class CudaEngineTest {
                 fed.add(new ArrayList<>());
             }
             for (int step = 0; step < 6; step++) {
-                if (step == 4) {  // slot 2 takes a new chain while the marks are on the device
+                if (step == 4) {  // slot 2 takes a new chain while the histories are on the device
                     g.startChain(2);
                     c.startChain(2);
                     fed.get(2).clear();
@@ -321,7 +325,7 @@ class CudaEngineTest {
                     }
                 }
                 float[] expected = c.step(tokens, active);
-                if (step < 2) {  // steps without the penalty: the device's marks fall behind
+                if (step < 2) {  // steps without penalties: the device's histories fall behind
                     g.step(tokens, active);
                     continue;
                 }
@@ -331,9 +335,9 @@ class CudaEngineTest {
                         assertNull(got[s]);
                         continue;
                     }
-                    RepetitionPenalty seen = new RepetitionPenalty(2f, prompt);
-                    fed.get(s).forEach(seen::add);
-                    seen.apply(expected, s * vocab, vocab);
+                    Penalties history = new Penalties(p, prompt);
+                    fed.get(s).forEach(history::add);
+                    history.apply(expected, s * vocab, vocab);
                     TokenChoice want = new Sampler(p, 3).sample(expected, s * vocab, vocab, 0.0);
                     String where = "step " + step + " slot " + s;
                     assertEquals(want.token(), got[s].token(), where);

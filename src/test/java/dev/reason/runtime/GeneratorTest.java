@@ -1,11 +1,13 @@
 package dev.reason.runtime;
 
 import dev.reason.sampling.ChainSeeds;
-import dev.reason.sampling.RepetitionPenalty;
+import dev.reason.sampling.Penalties;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,7 +36,7 @@ class GeneratorTest {
     }
 
     private static final String QUESTION = "What is 12 * 7 - 5?";
-    private static final SamplingParams PENALIZED = new SamplingParams(1f, 1f, 0, 0f, 2f);
+    private static final SamplingParams PLAIN = new SamplingParams(1f, 1f, 0, 0f);
 
     /** Runs to the token limit or an end token (no answer-line stop), the case the reference below follows. */
     private static List<Chain> runToLimit(Engine engine, SamplingParams sampling, int parallel, int chains, int limit) {
@@ -47,7 +49,8 @@ class GeneratorTest {
 
     /**
      * Chain {@code index} decoded without a cache or any state: at each step a full forward over the prompt and the
-     * tokens so far, the penalty computed from that whole sequence as Hugging Face does, then the chain's own draw.
+     * tokens so far, the penalties computed from that whole sequence (the prompt, then the chain's tokens), then the
+     * chain's own draw.
      */
     private static int[] referenceChain(SamplingParams sampling, int index, int limit) {
         var model = ShippedModel.model();
@@ -60,7 +63,11 @@ class GeneratorTest {
             try (DecodeBatch b = ShippedModel.engine().start(seq, 1, 1)) {
                 logits = b.promptLogits();
             }
-            new RepetitionPenalty(sampling.repetitionPenalty(), seq).apply(logits, 0, logits.length);
+            Penalties penalties = new Penalties(sampling, prompt);
+            for (int i = prompt.length; i < seq.length; i++) {
+                penalties.add(seq[i]);
+            }
+            penalties.apply(logits, 0, logits.length);
             int token = sampler.sample(logits, 0, logits.length, random).token();
             if (Arrays.stream(model.eosIds()).anyMatch(e -> e == token)) {
                 break;
@@ -71,17 +78,20 @@ class GeneratorTest {
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
 
-    @Test
-    void theRepetitionPenaltyFollowsEachChainsWholeSequence() {
-        // 2 slots, 4 chains: two of them in refilled slots, whose penalty must start again from the prompt's.
-        List<Chain> penalized = runToLimit(ShippedModel.engine(), PENALIZED, 2, 4, 24);
-        List<Chain> plain = runToLimit(ShippedModel.engine(), PENALIZED.withRepetitionPenalty(1f), 2, 4, 24);
+    /** The repetition penalty alone, then the presence and frequency penalties alone. */
+    @ParameterizedTest
+    @CsvSource({"2, 0, 0", "1, 1.5, 0.5"})
+    void thePenaltiesFollowEachChainsWholeSequence(float repetition, float presence, float frequency) {
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, repetition, presence, frequency);
+        // 2 slots, 4 chains: two of them in refilled slots, whose history must start again from the prompt's.
+        List<Chain> penalized = runToLimit(ShippedModel.engine(), penalizing, 2, 4, 24);
+        List<Chain> plain = runToLimit(ShippedModel.engine(), PLAIN, 2, 4, 24);
         int changed = 0;
         for (int i = 0; i < 4; i++) {
-            assertArrayEquals(referenceChain(PENALIZED, i, 24), penalized.get(i).tokens(), "chain " + i);
+            assertArrayEquals(referenceChain(penalizing, i, 24), penalized.get(i).tokens(), "chain " + i);
             changed += Arrays.equals(plain.get(i).tokens(), penalized.get(i).tokens()) ? 0 : 1;
         }
-        assertTrue(changed >= 2, changed + " of 4 chains changed by the penalty: the test must see it act");
+        assertTrue(changed >= 2, changed + " of 4 chains changed by the penalties: the test must see them act");
     }
 
     @Test
@@ -147,8 +157,9 @@ class GeneratorTest {
         // The loop penalizes the prompt's logits itself (every chain's first token) and leaves later steps to the
         // batch, which knows the prompt and each slot's fed tokens: together they must give the host's chains.
         Engine deviceSampling = ForwardingBatch.engine(ShippedModel.engine(), DeviceSamplingBatch::new);
-        List<Chain> host = runToLimit(ShippedModel.engine(), PENALIZED, 3, 5, 24);
-        List<Chain> device = runToLimit(deviceSampling, PENALIZED, 3, 5, 24);
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, 2f, 0.5f, 0.3f);
+        List<Chain> host = runToLimit(ShippedModel.engine(), penalizing, 3, 5, 24);
+        List<Chain> device = runToLimit(deviceSampling, penalizing, 3, 5, 24);
         for (int i = 0; i < 5; i++) {
             assertArrayEquals(host.get(i).tokens(), device.get(i).tokens(), "chain " + i);
         }
@@ -207,10 +218,10 @@ class GeneratorTest {
                     continue;
                 }
                 fed.get(s).add(tokens[s]);
-                if (params.penalizesRepetition()) {
-                    RepetitionPenalty seen = new RepetitionPenalty(params.repetitionPenalty(), prompt);
-                    fed.get(s).forEach(seen::add);
-                    seen.apply(logits, s * vocabSize(), vocabSize());
+                if (params.penalizes()) {
+                    Penalties history = new Penalties(params, prompt);
+                    fed.get(s).forEach(history::add);
+                    history.apply(logits, s * vocabSize(), vocabSize());
                 }
                 out[s] = sampler.sample(logits, s * vocabSize(), vocabSize(), uniforms[s]);
             }

@@ -65,16 +65,34 @@ class SamplingParamsTest {
     }
 
     @Test
-    void theRepetitionPenaltyIsOffAtOneAndNamedOnlyWhenInForce() {
+    void rejectsPresenceAndFrequencyPenaltiesOutsideOpenAIsRange() {
+        for (float bad : new float[] {-2.5f, 2.01f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            assertEquals("--presence-penalty must be in [-2, 2] (0 = off), got " + bad, assertThrows(IllegalArgumentException.class,
+                    () -> SamplingParams.greedy().withPresenceAndFrequencyPenalties(bad, 0f)).getMessage());
+            assertEquals("--frequency-penalty must be in [-2, 2] (0 = off), got " + bad, assertThrows(IllegalArgumentException.class,
+                    () -> SamplingParams.greedy().withPresenceAndFrequencyPenalties(0f, bad)).getMessage());
+        }
+    }
+
+    @Test
+    void penaltiesAreOffAtTheirNeutralValuesAndNamedOnlyWhenInForce() {
         SamplingParams plain = new SamplingParams(0.8f, 0.95f, 0, 0f);
         assertEquals(1f, plain.repetitionPenalty());
-        assertFalse(plain.penalizesRepetition());
-        // The settings string of benchmark runs recorded before the penalty existed, which --resume compares.
+        assertEquals(0f, plain.presencePenalty());
+        assertEquals(0f, plain.frequencyPenalty());
+        assertFalse(plain.penalizes());
+        // The settings string of benchmark runs recorded before the penalties existed, which --resume compares.
         assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0]", plain.toString());
         SamplingParams penalized = plain.withRepetitionPenalty(1.05f);
-        assertTrue(penalized.penalizesRepetition());
+        assertTrue(penalized.penalizes());
         assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0, repetitionPenalty=1.05]",
                 penalized.toString());
-        assertTrue(new SamplingParams(0.5f, 1f, 0, 0f, 0.9f).penalizesRepetition(), "below 1 favours repeats");
+        assertTrue(new SamplingParams(0.5f, 1f, 0, 0f, 0.9f).penalizes(), "below 1 favours repeats");
+        SamplingParams presence = plain.withPresenceAndFrequencyPenalties(1.5f, 0f);
+        assertTrue(presence.penalizes());
+        assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0, presencePenalty=1.5]", presence.toString());
+        SamplingParams frequency = plain.withPresenceAndFrequencyPenalties(0f, -0.5f);
+        assertTrue(frequency.penalizes());
+        assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0, frequencyPenalty=-0.5]", frequency.toString());
     }
 }
