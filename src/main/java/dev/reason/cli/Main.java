@@ -78,6 +78,12 @@ public final class Main implements Callable<Integer> {
             description = "Answer \"not sure\" (exit code 7) when the stopping rule's confidence is below P (0-1).")
     Double abstainBelow;
 
+    @Option(names = "--keep-loops",
+            description = "Let a chain that keeps repeating itself run on to the token limit (by default a chain whose"
+                    + " last tokens repeat one block of up to 256 tokens four times running, or a short one for 64"
+                    + " tokens, ends there as looping, without an answer).")
+    boolean keepLoops;
+
     @Option(names = "--show-chains", description = "Print every chain's text.")
     boolean showChains;
 
@@ -265,7 +271,7 @@ public final class Main implements Callable<Integer> {
         // the slots are settled once the engine is known (answer); a --parallel below 1 is refused here already
         int slots = decoding.parallel != null ? decoding.parallel : 1;
         Generator.Params params = new Generator.Params(decoding.sampling(gen), slots,
-                decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true);
+                decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true, !keepLoops);
         return new Prepared(q, prompt, params, null);
     }
 

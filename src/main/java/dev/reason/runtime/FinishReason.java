@@ -8,6 +8,8 @@ public enum FinishReason {
     ANSWER_LINE,
     /** The per-chain token limit. */
     MAX_TOKENS,
+    /** The chain kept repeating one block of tokens ({@link RepetitionLoop}); ended early to save the budget. */
+    LOOP,
     /** Cut by the search mid-way (its confidence fell below the stopping rule's threshold). */
     CUT,
     /** Still running when the search stopped (budget, decision or Ctrl-C). */

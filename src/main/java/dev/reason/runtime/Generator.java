@@ -33,9 +33,10 @@ public final class Generator {
      * @param eosIds       tokens that end a chain
      * @param topLogprobs  how many of each step's largest log-probabilities to keep per token
      * @param stopAtAnswer end a chain when its final-answer line is complete (off only for timing runs)
+     * @param cutLoops     end a chain that keeps repeating one block of tokens ({@link RepetitionLoop})
      */
     public record Params(SamplingParams sampling, int parallel, int maxNewTokens, long seed, int[] eosIds,
-                         int topLogprobs, boolean stopAtAnswer) {
+                         int topLogprobs, boolean stopAtAnswer, boolean cutLoops) {
         public Params {
             if (parallel < 1) {
                 throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
@@ -45,9 +46,15 @@ public final class Generator {
             }
         }
 
+        /** Chains that may loop to the token limit, as the model writes them (benchmark pools, timing runs). */
+        public Params(SamplingParams sampling, int parallel, int maxNewTokens, long seed, int[] eosIds,
+                      int topLogprobs, boolean stopAtAnswer) {
+            this(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, false);
+        }
+
         /** The same with another number of slots. */
         public Params withParallel(int slots) {
-            return new Params(sampling, slots, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer);
+            return new Params(sampling, slots, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops);
         }
     }
 
@@ -246,6 +253,7 @@ public final class Generator {
         final StringBuilder text = new StringBuilder();
         final TextStream stream = texts.get();
         final AnswerLine answerLine = new AnswerLine(text);
+        final RepetitionLoop loop = params.cutLoops() ? new RepetitionLoop() : null;
 
         Running(int index, SplittableRandom random, Penalties penalties) {
             this.index = index;
@@ -269,6 +277,9 @@ public final class Generator {
             text.append(stream.next(c.token()));
             if (params.stopAtAnswer() && answerLine.completed()) {
                 return FinishReason.ANSWER_LINE;
+            }
+            if (loop != null && loop.add(tokens.a, tokens.n)) {
+                return FinishReason.LOOP;
             }
             return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;
         }

@@ -155,8 +155,8 @@ public final class Search {
         }
 
         private ScoredChain score(Chain chain) {
-            // a cut chain stopped mid-thought: whatever number it last wrote is not its answer
-            String a = chain.finish() == FinishReason.CUT ? null
+            // a cut or looping chain stopped mid-thought: whatever number it last wrote is not its answer
+            String a = chain.finish() == FinishReason.CUT || chain.finish() == FinishReason.LOOP ? null
                     : AnswerExtractor.extract(chain.text()).map(AnswerExtractor.Answer::value).orElse(null);
             return ScoredChain.of(chain, a, verifier, question);
         }

@@ -94,6 +94,41 @@ class GeneratorTest {
         assertTrue(changed >= 2, changed + " of 4 chains changed by the penalties: the test must see them act");
     }
 
+    /** A chain that keeps writing one block ends as looping when asked, and runs to its limit otherwise. */
+    @Test
+    void aLoopingChainEndsThereWhenAskedAndRunsToTheLimitOtherwise() {
+        var model = ShippedModel.model();
+        int[] cycle = model.tokenizer().encode("abcdefg");
+        // each step's logits make the next token the one after the last in the cycle (its first, after any other)
+        Engine looping = ForwardingBatch.engine(ShippedModel.engine(), b -> new ForwardingBatch(b) {
+            @Override
+            public float[] step(int[] tokens, boolean[] active) {
+                inner.step(tokens, active);
+                int vocab = vocabSize();
+                float[] logits = new float[slots() * vocab];
+                for (int s = 0; s < slots(); s++) {
+                    int at = Arrays.stream(cycle).boxed().toList().indexOf(tokens[s]);
+                    logits[s * vocab + cycle[(at + 1) % cycle.length]] = 100f;
+                }
+                return logits;
+            }
+        });
+        for (boolean cut : new boolean[] {true, false}) {
+            var params = new Generator.Params(SamplingParams.greedy(), 1, 300, 0, model.eosIds(), 0, true, cut);
+            List<Chain> done = new ArrayList<>();
+            new Generator(looping, model.tokenizer()::stream, params).runChains(model.promptIds(QUESTION), 1, done);
+            Chain c = done.get(0);
+            if (cut) {
+                assertEquals(FinishReason.LOOP, c.finish(), c.text());
+                // 64 tokens equal to the one 7 before: 71 of the cycle, after the prompt's own first token
+                assertTrue(c.tokens().length >= 71 && c.tokens().length <= 72, c.tokens().length + " tokens");
+            } else {
+                assertEquals(FinishReason.MAX_TOKENS, c.finish());
+                assertEquals(300, c.tokens().length);
+            }
+        }
+    }
+
     @Test
     void aSeedReproducesTheRun() {
         List<Chain> a = run(3, 6, 11);

@@ -36,6 +36,30 @@ class SearchTest {
                 Verifiers.forQuestion(question), clock).run(question, PROMPT, () -> false, r -> { });
     }
 
+    /** A chain caught in a loop ends there without an answer: whatever number it repeats does not vote. */
+    @Test
+    void aLoopingChainDoesNotVote() {
+        String loop = "s " + "12+3=15, ".repeat(15) + "\n";
+        List<String> scripts = List.of(loop, "s\n#### 7\n", loop, "s\n#### 7\n", loop);
+        for (boolean cut : new boolean[] {true, false}) {
+            ScriptedEngine engine = new ScriptedEngine(scripts, new FakeClock(), Duration.ofMillis(10));
+            Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 2, 200, 7,
+                    new int[] {ScriptedEngine.EOS}, 3, true, cut);
+            SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("5x"),
+                    Strategy.majority(), StopRule.none(), Verifiers.forQuestion("q"), new FakeClock())
+                    .run("q", PROMPT, () -> false, x -> { });
+            long looped = r.chains().stream().filter(c -> c.finish().equals("loop")).count();
+            if (cut) {
+                assertEquals(3, looped);
+                assertTrue(r.chains().stream().filter(c -> c.finish().equals("loop")).allMatch(c -> c.answer() == null));
+                assertEquals("7", r.answer());
+            } else {
+                assertEquals(0, looped);
+                assertEquals("15", r.answer(), "kept whole, each loop ends on its last number");
+            }
+        }
+    }
+
     @Test
     void verifiedVotingDropsChainsWithWrongSteps() {
         // three chains agree on a wrong answer reached through a wrong step; two check out
