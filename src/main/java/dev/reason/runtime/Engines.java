@@ -22,7 +22,7 @@ public final class Engines {
                               Consumer<String> notice) {
         switch (device) {
             case "cpu":
-                return OrtEngine.load(model, threads);
+                return OrtEngine.load(model, threads, notice);
             case "cuda": {
                 CudaEngine.Precision p = precision(precision);
                 Optional<String> why = CudaEngine.unavailableWithAdvice();
@@ -46,7 +46,7 @@ public final class Engines {
                         why = Optional.of("the CUDA engine cannot read the weights: " + e.getMessage());
                     }
                 }
-                Engine cpu = OrtEngine.load(model, threads); // first, so a broken model is the one error shown
+                Engine cpu = OrtEngine.load(model, threads, notice); // first, so a broken model is the one error shown
                 notice.accept("device: cpu (auto: " + why.get() + ")");
                 return cpu;
             }

@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /** The CPU engine: the model's own {@code model.onnx} run by ONNX Runtime, with the KV cache fed back. */
 public final class OrtEngine implements Engine {
@@ -24,21 +25,27 @@ public final class OrtEngine implements Engine {
     private final ModelConfig config;
     private final int threads;
     private final Io io;
+    private final Consumer<String> notice;
 
     /** What the graph's interface holds beyond the Optimum layout's fixed part. */
     private record Io(boolean positionIds, FloatFormat kv, FloatFormat logits) {
     }
 
-    private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, Io io) {
+    private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, Io io,
+                      Consumer<String> notice) {
         this.env = env;
         this.session = session;
         this.config = config;
         this.threads = threads;
         this.io = io;
+        this.notice = notice;
     }
 
-    /** Loads the model's ONNX file and checks its inputs and outputs against {@code config.json}. */
-    public static OrtEngine load(ModelDirectory model, int threads) {
+    /**
+     * Loads the model's ONNX file and checks its inputs and outputs against {@code config.json}. {@code notice}
+     * receives one line when a batch has to run fewer chains than asked (memory).
+     */
+    public static OrtEngine load(ModelDirectory model, int threads, Consumer<String> notice) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -53,7 +60,7 @@ public final class OrtEngine implements Engine {
         }
         try {
             Io io = checkIo(session, model.config(), model.onnxFile().getFileName().toString());
-            return new OrtEngine(env, session, model.config(), threads, io);
+            return new OrtEngine(env, session, model.config(), threads, io, notice);
         } catch (OrtException e) {
             throw new ModelException("cannot read the inputs of " + model.onnxFile() + ": " + e.getMessage());
         } catch (ModelException e) {
@@ -128,13 +135,45 @@ public final class OrtEngine implements Engine {
                 + threads + " threads)";
     }
 
+    /**
+     * Prefills the prompt and allocates {@code slots} decode rows, the whole KV cache up front (so a run cannot run
+     * out of memory half-way); when the JVM's direct memory cannot hold them, halves the rows (down to one) and says
+     * so through the notice, as the CUDA engine does with the GPU's.
+     */
     @Override
     public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
-        try {
-            return new Batch(prompt, slots, maxNewTokens);
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        for (int n = slots; ; n = Math.max(1, n / 2)) {
+            try {
+                Batch batch = new Batch(prompt, n, maxNewTokens);
+                if (n < slots) {
+                    notice.accept("cpu: memory holds " + n + " of the " + slots + " parallel chains asked for (prompt "
+                            + prompt.length + " + " + maxNewTokens + " new tokens each, " + mebibytes(cacheBytes(
+                            prompt.length, maxNewTokens)) + " of KV cache a chain; -XX:MaxDirectMemorySize in"
+                            + " REASON_JAVA_OPTS raises the JVM's limit)");
+                }
+                return batch;
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+            } catch (OutOfMemoryError e) {
+                if (n == 1) {
+                    throw new DeviceException("--device cpu: one chain of a " + prompt.length + "-token prompt and "
+                            + maxNewTokens + " new tokens needs " + mebibytes(cacheBytes(prompt.length, maxNewTokens))
+                            + " of KV cache, more than the JVM may allocate: lower --max-tokens, or raise the limit"
+                            + " with REASON_JAVA_OPTS=-XX:MaxDirectMemorySize=...");
+                }
+            }
         }
+    }
+
+    /** Bytes of one decode row's KV cache: keys and values of every layer, twice (ping-pong), at full length. */
+    private long cacheBytes(int promptLen, int maxNewTokens) {
+        long columns = promptLen + maxNewTokens + Batch.slack(maxNewTokens);
+        return 2L * 2 * config.numLayers() * config.numKvHeads() * columns * config.headDim() * io.kv().bytes;
+    }
+
+    private static String mebibytes(long bytes) {
+        double mib = bytes / 1048576.0;
+        return String.format(java.util.Locale.ROOT, mib < 100 ? "%.1f MiB" : "%.0f MiB", mib);
     }
 
     @Override
@@ -205,7 +244,7 @@ public final class OrtEngine implements Engine {
             this.slots = slots;
             this.promptLen = prompt.length;
             this.vocab = config.vocabSize();
-            this.slack = Math.max(64, maxNewTokens / 2);
+            this.slack = slack(maxNewTokens);
             this.capacity = promptLen + maxNewTokens + slack;
             for (int l = 0; l < layers; l++) {
                 pastNames[2 * l] = "past_key_values." + l + ".key";
@@ -213,6 +252,7 @@ public final class OrtEngine implements Engine {
                 presentNames[2 * l] = "present." + l + ".key";
                 presentNames[2 * l + 1] = "present." + l + ".value";
             }
+            // the large buffers first, and native tensors last: running out of memory on the way leaks nothing
             cache = allocateCache();
             spare = allocateCache();
             start = new int[slots];
@@ -222,17 +262,22 @@ public final class OrtEngine implements Engine {
             mask = longs((long) slots * (capacity + 1));
             logitsBuffer = logitsFormat.allocate((long) slots * vocab);
             logits = new float[slots * vocab];
-            idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
-            positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
-            logitsTensor = logitsFormat.tensor(env, logitsBuffer, new long[] {slots, 1, vocab});
             promptKv = new ByteBuffer[2 * layers];
             promptLogits = prefill(prompt);
             length = promptLen;
+            idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
+            positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
+            logitsTensor = logitsFormat.tensor(env, logitsBuffer, new long[] {slots, 1, vocab});
             inputs.put("input_ids", idsTensor);
             if (io.positionIds()) {
                 inputs.put("position_ids", positionsTensor);
             }
             outputs.put("logits", logitsTensor);
+        }
+
+        /** Columns beyond the longest chain, so a compaction frees some before the next one is due. */
+        static int slack(int maxNewTokens) {
+            return Math.max(64, maxNewTokens / 2);
         }
 
         private ByteBuffer[] allocateCache() {

@@ -61,7 +61,7 @@ class CudaEngineTest {
             ids[i] = ref.get("input_ids").get(i).asInt();
         }
         prefill = ref.get("prefill").asInt();
-        cpu = OrtEngine.load(model, 2);
+        cpu = OrtEngine.load(model, 2, line -> { });
         fp32 = CudaEngine.load(model, CudaEngine.Precision.FP32, notices::add);
         bf16 = CudaEngine.load(model, CudaEngine.Precision.BF16, notices::add);
     }
@@ -160,7 +160,7 @@ class CudaEngineTest {
                 seq[i] = ref.get("input_ids").get(i).asInt();
             }
             try (ModelDirectory m = ModelDirectory.open(dir);
-                 OrtEngine onnx = OrtEngine.load(m, 2);
+                 OrtEngine onnx = OrtEngine.load(m, 2, line -> { });
                  CudaEngine gpu = CudaEngine.load(m, CudaEngine.Precision.FP32, notices::add)) {
                 int n = seq.length / 2;
                 try (DecodeBatch want = onnx.start(Arrays.copyOf(seq, n), 1, 8);

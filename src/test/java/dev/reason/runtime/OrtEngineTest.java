@@ -164,7 +164,7 @@ class OrtEngineTest {
     @Test
     void anFp16CacheIsRefilledCompactedAndGrownAlike() {
         Path dir = Path.of("src/test/resources/models/tiny-llama-community");
-        try (ModelDirectory model = ModelDirectory.open(dir, "model_fp16.onnx"); OrtEngine fp16 = OrtEngine.load(model, 1)) {
+        try (ModelDirectory model = ModelDirectory.open(dir, "model_fp16.onnx"); OrtEngine fp16 = OrtEngine.load(model, 1, line -> { })) {
             assertTrue(fp16.description().contains(", fp16, "), fp16.description());
             checkRefills(fp16, 10, 7);
             checkRefills(fp16, 8, Integer.MAX_VALUE);

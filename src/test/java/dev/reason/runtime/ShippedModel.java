@@ -22,7 +22,7 @@ public final class ShippedModel {
 
     public static synchronized OrtEngine engine() {
         if (engine == null) {
-            engine = OrtEngine.load(model(), Runtime.getRuntime().availableProcessors());
+            engine = OrtEngine.load(model(), Runtime.getRuntime().availableProcessors(), line -> { });
         }
         return engine;
     }

@@ -16,7 +16,7 @@ class TimeBudgetTest {
     @Test
     void aTenSecondBudgetReturnsWithinTenAndAHalfSeconds() {
         try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"));
-             Engine engine = OrtEngine.load(model, Runtime.getRuntime().availableProcessors())) {
+             Engine engine = OrtEngine.load(model, Runtime.getRuntime().availableProcessors(), line -> { })) {
             String q = "What is 47 + 38 * 2 - 19?";
             int[] prompt = model.promptIds(q);
             Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 16, 400, 1,

@@ -30,7 +30,7 @@ class FixtureModelsTest {
      */
     static void assertOnnxRuntimeAgreesWithPyTorch(Path dir, String name) throws IOException {
         ReferenceLogits ref = ReferenceLogits.read(dir);
-        try (ModelDirectory model = ModelDirectory.open(dir); OrtEngine engine = OrtEngine.load(model, 1)) {
+        try (ModelDirectory model = ModelDirectory.open(dir); OrtEngine engine = OrtEngine.load(model, 1, line -> { })) {
             for (int n = ref.prefill(); n <= ref.ids().length; n += 10) {
                 try (DecodeBatch b = engine.start(Arrays.copyOf(ref.ids(), n), 1, 4)) {
                     float d = ReferenceLogits.maxAbsDiff(b.promptLogits(), ref.full()[n - 1]);

@@ -40,7 +40,7 @@ class QuantizedExportsTest {
         ReferenceLogits ref = ReferenceLogits.read(Path.of("src/test/resources/models/tiny-llama"));
         double err2 = 0;
         double norm2 = 0;
-        try (ModelDirectory model = ModelDirectory.open(DIR, file); OrtEngine engine = OrtEngine.load(model, 1)) {
+        try (ModelDirectory model = ModelDirectory.open(DIR, file); OrtEngine engine = OrtEngine.load(model, 1, line -> { })) {
             assertEquals(DIR.resolve("onnx").resolve(file), model.onnxFile());
             assertTrue(engine.description().contains(file.contains("16") ? ", fp16, " : ", fp32, "), engine.description());
             int steps = ref.ids().length - ref.prefill();
