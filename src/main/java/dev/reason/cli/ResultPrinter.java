@@ -53,8 +53,10 @@ final class ResultPrinter {
             out.println("runner-up: " + String.join(", ", others));
         }
         long finished = r.chains().stream().filter(c -> !c.finish().equals("unfinished")).count();
-        out.printf(Locale.ROOT, "chains: %d (%d finished), tokens: %,d, %.2f s, %.0f tok/s%n",
-                r.chainsStarted(), finished, r.tokens(), r.seconds(), r.tokensPerSecond());
+        long looping = r.chains().stream().filter(c -> c.finish().equals("loop")).count();
+        out.printf(Locale.ROOT, "chains: %d (%d finished%s), tokens: %,d, %.2f s, %.0f tok/s%n",
+                r.chainsStarted(), finished, looping == 0 ? "" : ", " + looping + " ended looping", r.tokens(),
+                r.seconds(), r.tokensPerSecond());
         out.println("device: " + r.device());
         out.println("stopped: " + r.stopReason().description() + " (budget " + r.budget() + ", rule " + r.rule()
                 + ", strategy " + r.strategy() + ")");

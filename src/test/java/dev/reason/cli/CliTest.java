@@ -428,6 +428,23 @@ class CliTest {
         }
     }
 
+    /**
+     * On this question, with this seed, one of the shipped model's 16 chains writes "001*057=057, 001*(...)" over and
+     * over: it ends there (220 tokens early) and the summary says so; --keep-loops lets it run to the token limit.
+     */
+    @Test
+    void aLoopingChainEndsEarlyUnlessLoopsAreKept() {
+        String[] common = {"--model", MODEL.toString(), "--device", "cpu", "--threads", "1", "--budget", "16x",
+                "--seed", "1", "--show-chains", "1 × (57 + ((94 × 55 + 28) × 1 - 6)) = ?"};
+        Run cut = reason(common);
+        Run kept = reason(Stream.concat(Stream.of("--keep-loops"), Stream.of(common)).toArray(String[]::new));
+        assertEquals(ExitCodes.ANSWERED, cut.code(), cut.err());
+        assertEquals(ExitCodes.ANSWERED, kept.code(), kept.err());
+        assertTrue(cut.out().contains("chains: 16 (16 finished, 1 ended looping), tokens: 4,309"), cut.out());
+        assertTrue(cut.out().contains("--- chain 5: answer -, 180 tokens, "), cut.out());
+        assertTrue(kept.out().contains("chains: 16 (16 finished), tokens: 4,529"), kept.out());
+    }
+
     /** Presence and frequency penalties are off unless given, and --json records what ran. */
     @Test
     void presenceAndFrequencyPenaltiesAreRecorded() throws IOException {
