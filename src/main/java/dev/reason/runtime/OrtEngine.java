@@ -275,9 +275,14 @@ public final class OrtEngine implements Engine {
             outputs.put("logits", logitsTensor);
         }
 
-        /** Columns beyond the longest chain, so a compaction frees some before the next one is due. */
+        /**
+         * Columns beyond the longest chain, so that a compaction frees some before the next one is due. An eighth of
+         * the chain limit: with every slot near the limit a compaction comes every maxNewTokens/8 steps, and it
+         * copies the cache once, as every decode step does already (ONNX Runtime writes the whole past into the
+         * present), so it costs under 1% of the steps between; a larger slack would only hold more memory.
+         */
         static int slack(int maxNewTokens) {
-            return Math.max(64, maxNewTokens / 2);
+            return Math.max(64, maxNewTokens / 8);
         }
 
         private ByteBuffer[] allocateCache() {
