@@ -284,7 +284,8 @@ public final class Main implements Callable<Integer> {
         boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
         Verifier verifier = checks ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());
-        Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier, Clock.SYSTEM);
+        Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier,
+                !model.thinks(), Clock.SYSTEM);
         SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
         boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
         progress.clear();

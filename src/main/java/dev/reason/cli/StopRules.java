@@ -65,8 +65,13 @@ final class StopRules {
                 WeightedVote.Mode mode = WeightedVote.Mode.fromId(p.getOrDefault("mode", "mean-logprob"));
                 return Strategy.weighted(mode, (int) num(p, "window", 2048), num(p, "keep", 100));
             case "verified":
-                return Strategy.verified(p.getOrDefault("mode", "drop").equals("downweight")
-                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP);
+                String cut = p.getOrDefault("cut", "on");
+                if (!cut.equals("on") && !cut.equals("off")) {
+                    throw new IllegalArgumentException("--strategy " + spec + ": cut is on (a chain whose step fails"
+                            + " ends there, once failing chains no longer vote) or off, got " + cut);
+                }
+                return new VerifiedVote(p.getOrDefault("mode", "drop").equals("downweight")
+                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"));
             default:
                 throw new IllegalArgumentException("unknown --strategy \"" + name + "\": use " + STRATEGY_NAMES);
         }

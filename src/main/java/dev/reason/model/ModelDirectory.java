@@ -25,15 +25,17 @@ public final class ModelDirectory implements AutoCloseable {
     private final GenerationConfig generation;
     private final Tokenizer tokenizer;
     private final ChatTemplate chatTemplate;
+    private final boolean thinks;
 
     private ModelDirectory(Path path, Path onnxFile, ModelConfig config, GenerationConfig generation, Tokenizer tokenizer,
-                           ChatTemplate chatTemplate) {
+                           ChatTemplate chatTemplate, boolean thinks) {
         this.path = path;
         this.onnxFile = onnxFile;
         this.config = config;
         this.generation = generation;
         this.tokenizer = tokenizer;
         this.chatTemplate = chatTemplate;
+        this.thinks = thinks;
     }
 
     public static ModelDirectory open(Path dir) {
@@ -60,14 +62,15 @@ public final class ModelDirectory implements AutoCloseable {
         JsonNode tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
                 ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
         String template = readTemplate(dir, tokConfig);
-        int maxNew = template.contains(ThinkTags.START) ? GenerationConfig.THINKING_MAX_NEW_TOKENS
+        boolean thinks = template.contains(ThinkTags.START);
+        int maxNew = thinks ? GenerationConfig.THINKING_MAX_NEW_TOKENS
                 : GenerationConfig.DEFAULT.maxNewTokens();
         Path genFile = dir.resolve("generation_config.json");
         GenerationConfig generation = Files.isRegularFile(genFile)
                 ? GenerationConfig.fromJson(readJson(genFile), maxNew) : GenerationConfig.defaults(maxNew);
         Tokenizer tokenizer = new Tokenizer(dir.resolve("tokenizer.json"), config.vocabSize());
         ChatTemplate chat = new ChatTemplate(template, tokenText(tokConfig, "bos_token"), tokenText(tokConfig, "eos_token"));
-        return new ModelDirectory(dir, onnxFile, config, generation, tokenizer, chat);
+        return new ModelDirectory(dir, onnxFile, config, generation, tokenizer, chat, thinks);
     }
 
     private static Path onnxFile(Path dir, String name) {
@@ -145,6 +148,14 @@ public final class ModelDirectory implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /**
+     * Whether the model thinks before it answers ({@code <think>} in its chat template: Qwen3, QwQ, the DeepSeek-R1
+     * distills): what it writes first is tried, not asserted.
+     */
+    public boolean thinks() {
+        return thinks;
     }
 
     public Path onnxFile() {

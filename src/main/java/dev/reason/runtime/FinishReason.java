@@ -10,7 +10,7 @@ public enum FinishReason {
     MAX_TOKENS,
     /** The chain kept repeating one block of tokens ({@link RepetitionLoop}); ended early to save the budget. */
     LOOP,
-    /** Cut by the search mid-way (its confidence fell below the stopping rule's threshold). */
+    /** Cut by the search mid-way: its confidence fell below the stopping rule's threshold, or a step it wrote failed. */
     CUT,
     /** Still running when the search stopped (budget, decision or Ctrl-C). */
     UNFINISHED

@@ -72,10 +72,11 @@ public final class Generator {
         void onChainFinished(Chain chain);
 
         /**
-         * After each token of a chain that goes on: false cuts the chain now (it is reported as finished with
-         * {@link FinishReason#CUT}). For confidence-based early cuts.
+         * After each token of a chain that goes on, with the chain's text so far (read it, do not keep it): false
+         * cuts the chain now (it is reported as finished with {@link FinishReason#CUT}). For early cuts: low
+         * confidence, a step that fails.
          */
-        default boolean keepChain(int chainIndex, TokenChoice choice) {
+        default boolean keepChain(int chainIndex, TokenChoice choice, CharSequence text) {
             return true;
         }
 
@@ -207,7 +208,7 @@ public final class Generator {
                         choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     }
                     FinishReason end = r.append(choice);
-                    if (end == null && !listener.keepChain(r.index, choice)) {
+                    if (end == null && !listener.keepChain(r.index, choice, r.text)) {
                         end = FinishReason.CUT;
                     }
                     if (end != null) {

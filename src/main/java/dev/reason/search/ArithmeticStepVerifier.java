@@ -73,6 +73,18 @@ public final class ArithmeticStepVerifier implements Verifier {
     }
 
     /**
+     * Every equation written so far, and the worked expression's rewrites (its answer is not written yet): what fails
+     * here fails in {@link #check} too, since the chain keeps these lines. A chain that thinks in tags is held to the
+     * part after its thinking, as check holds it.
+     */
+    @Override
+    public Verdict checkSteps(String question, String partialText) {
+        String asserted = FinalPart.of(partialText).orElse(partialText);
+        Report r = report(asserted).plus(workedExpression(question, asserted, null));
+        return r.wrong() > 0 ? Verdict.FAIL : Verdict.UNKNOWN;
+    }
+
+    /**
      * The worked-expression checks (class comment): nothing to check unless the chain's first line is an
      * expression with an operation.
      */

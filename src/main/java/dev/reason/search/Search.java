@@ -30,14 +30,18 @@ public final class Search {
     private final Strategy strategy;
     private final StopRule rule;
     private final Verifier verifier;
+    private final boolean stepsAreAnswers;
     private final Clock clock;
 
     /**
-     * @param verifier checks chains for the {@code verified} strategy and the {@code first-verified} rule;
-     *                 {@link Verifier#none()} otherwise
+     * @param verifier        checks chains for the {@code verified} strategy and the {@code first-verified} rule;
+     *                        {@link Verifier#none()} otherwise
+     * @param stepsAreAnswers whether every step a chain writes is asserted (a model that does not think in tags
+     *                        before it answers): only then may a failing step cut a chain early
+     *                        ({@link VerifiedVote#mayCutFailingChains})
      */
     public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, Strategy strategy,
-                  StopRule rule, Verifier verifier, Clock clock) {
+                  StopRule rule, Verifier verifier, boolean stepsAreAnswers, Clock clock) {
         this.engine = engine;
         this.texts = texts;
         this.params = params;
@@ -45,13 +49,14 @@ public final class Search {
         this.strategy = strategy;
         this.rule = rule;
         this.verifier = verifier;
+        this.stepsAreAnswers = stepsAreAnswers;
         this.clock = clock;
     }
 
     /** Plain majority voting, no verifier. */
     public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, StopRule rule,
                   Clock clock) {
-        this(engine, texts, params, budget, Strategy.majority(), rule, Verifier.none(), clock);
+        this(engine, texts, params, budget, Strategy.majority(), rule, Verifier.none(), true, clock);
     }
 
     /**
@@ -130,13 +135,22 @@ public final class Search {
         }
 
         @Override
-        public boolean keepChain(int chainIndex, TokenChoice choice) {
+        public boolean keepChain(int chainIndex, TokenChoice choice, CharSequence text) {
+            if (stepsAreAnswers && strategy instanceof VerifiedVote verified && endsLine(text)
+                    && verified.mayCutFailingChains(scored)
+                    && verifier.checkSteps(question, text.toString()) == Verifier.Verdict.FAIL) {
+                return false;  // its vote would be dropped whatever it writes next
+            }
             if (!(rule instanceof DeepConfOnline deepConf) || !deepConf.warmedUp()) {
                 return true;
             }
             DeepConf.Window w = windows.computeIfAbsent(chainIndex, i -> deepConf.newWindow());
             w.add(choice.topLogprobs(), choice.logprob());
             return !deepConf.shouldCut(w);
+        }
+
+        private static boolean endsLine(CharSequence text) {
+            return text.length() > 0 && text.charAt(text.length() - 1) == '\n';
         }
 
         @Override

@@ -12,6 +12,11 @@ import java.util.Optional;
  * <p>So that a search still has an answer when every chain failed, {@link Mode#DROP} falls back to the
  * down-weighted vote when no chain with an answer is left: all answers then fail, and the best supported
  * one wins.
+ *
+ * <p>In {@link Mode#DROP}, once a chain with an answer has not failed (so failing chains no longer vote at all),
+ * the search may cut a chain as soon as a step it writes fails ({@link #cutsFailedSteps()}, {@link
+ * Verifier#checkSteps}): the vote is the one its whole text would have given, and the tokens it would still have
+ * spent go to other chains.
  */
 public final class VerifiedVote implements Strategy {
 
@@ -24,9 +29,15 @@ public final class VerifiedVote implements Strategy {
     private final Mode mode;
     private final double failWeight;
     private final double passWeight;
+    private final boolean cutFailedSteps;
 
     public VerifiedVote(Mode mode) {
         this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT);
+    }
+
+    /** With early cuts of failing chains on or off ({@code --strategy verified:cut=off}). */
+    public VerifiedVote(Mode mode, boolean cutFailedSteps) {
+        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps);
     }
 
     /**
@@ -34,6 +45,10 @@ public final class VerifiedVote implements Strategy {
      * @param passWeight a passing chain's weight, &gt; 0
      */
     public VerifiedVote(Mode mode, double failWeight, double passWeight) {
+        this(mode, failWeight, passWeight, true);
+    }
+
+    private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps) {
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
         }
@@ -46,6 +61,26 @@ public final class VerifiedVote implements Strategy {
         this.mode = mode;
         this.failWeight = failWeight;
         this.passWeight = passWeight;
+        this.cutFailedSteps = cutFailedSteps;
+    }
+
+    /**
+     * Whether the search may cut a chain at its first failing step, given the chains scored so far: only when
+     * dropping (a down-weighted chain's vote still counts), and only once a chain with an answer has not failed.
+     */
+    public boolean mayCutFailingChains(List<ScoredChain> scored) {
+        return cutFailedSteps && drops(scored);
+    }
+
+    /** Whether failing chains are dropped now: in DROP, once a chain with an answer has not failed. */
+    private boolean drops(List<ScoredChain> chains) {
+        return mode == Mode.DROP && chains.stream()
+                .anyMatch(c -> c.answer() != null && c.verdict() != Verifier.Verdict.FAIL);
+    }
+
+    /** Whether early cuts are on at all. */
+    public boolean cutsFailedSteps() {
+        return cutFailedSteps && mode == Mode.DROP;
     }
 
     public Mode mode() {
@@ -59,8 +94,7 @@ public final class VerifiedVote implements Strategy {
 
     @Override
     public VoteTally tally(List<ScoredChain> chains) {
-        boolean drop = mode == Mode.DROP && chains.stream()
-                .anyMatch(c -> c.answer() != null && c.verdict() != Verifier.Verdict.FAIL);
+        boolean drop = drops(chains);
         VoteTally t = new VoteTally();
         for (ScoredChain c : chains) {
             if (c.answer() == null) {

@@ -28,6 +28,15 @@ public interface Verifier {
      */
     Verdict check(String question, String chainText, String answer);
 
+    /**
+     * The steps of a chain still being written, up to its last complete line: {@link Verdict#FAIL} when one of them
+     * is already wrong in a way that makes {@link #check} fail the whole chain however it goes on, else
+     * {@link Verdict#UNKNOWN}; never PASS. Lets the search cut such a chain at once. By default: never FAIL.
+     */
+    default Verdict checkSteps(String question, String partialText) {
+        return Verdict.UNKNOWN;
+    }
+
     /** A verifier that knows nothing: always {@link Verdict#UNKNOWN}. */
     static Verifier none() {
         return Verifiers.NONE;

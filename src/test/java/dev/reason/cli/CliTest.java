@@ -336,6 +336,8 @@ class CliTest {
         assertOneLineError(reason("--model", MODEL.toString(), "--parallel", "0", "What is 1+1?"), ExitCodes.USAGE, "--parallel");
         assertOneLineError(reason("--model", MODEL.toString(), "--repetition-penalty", "0", "What is 1+1?"),
                 ExitCodes.USAGE, "--repetition-penalty must be finite and > 0 (1 = off), got 0.0");
+        assertOneLineError(reason("--model", MODEL.toString(), "--strategy", "verified:cut=maybe", "What is 1+1?"),
+                ExitCodes.USAGE, "--strategy verified:cut=maybe: cut is on");
         assertOneLineError(reason("--model", MODEL.toString(), "--presence-penalty", "3", "What is 1+1?"),
                 ExitCodes.USAGE, "--presence-penalty must be in [-2, 2] (0 = off), got 3.0");
         assertOneLineError(reason("--model", MODEL.toString(), "--frequency-penalty", "-2.5", "What is 1+1?"),
@@ -431,11 +433,12 @@ class CliTest {
     /**
      * On this question, with this seed, one of the shipped model's 16 chains writes "001*057=057, 001*(...)" over and
      * over: it ends there (220 tokens early) and the summary says so; --keep-loops lets it run to the token limit.
+     * (Majority voting: the default verified strategy would also cut chains at failing steps.)
      */
     @Test
     void aLoopingChainEndsEarlyUnlessLoopsAreKept() {
         String[] common = {"--model", MODEL.toString(), "--device", "cpu", "--threads", "1", "--budget", "16x",
-                "--seed", "1", "--show-chains", "1 × (57 + ((94 × 55 + 28) × 1 - 6)) = ?"};
+                "--seed", "1", "--strategy", "majority", "--show-chains", "1 × (57 + ((94 × 55 + 28) × 1 - 6)) = ?"};
         Run cut = reason(common);
         Run kept = reason(Stream.concat(Stream.of("--keep-loops"), Stream.of(common)).toArray(String[]::new));
         assertEquals(ExitCodes.ANSWERED, cut.code(), cut.err());

@@ -159,4 +159,35 @@ class ArithmeticStepVerifierTest {
         assertEquals(Verdict.FAIL, worked("Tom has 3 bags of 12 apples. How many apples?",
                 "003*012+001\n003*012=036, 036+001\n036+001=037\n#### 38", "38"));
     }
+
+    /**
+     * Steps checked while the chain is written: a wrong step already written is a FAIL (so the search may cut the
+     * chain), never a PASS; thinking is not judged; and whatever fails on a prefix fails the finished chain.
+     */
+    @Test
+    void stepsWrittenSoFarFailOnlyWhereTheWholeChainWould() {
+        String q = "What is 47 + 38 * 2 - 19?";
+        ArithmeticStepVerifier v = ArithmeticStepVerifier.INSTANCE;
+        assertEquals(Verdict.UNKNOWN, v.checkSteps(q, "047+038*002-019\n038*002=076, 047+076-019\n"), "right so far");
+        assertEquals(Verdict.FAIL, v.checkSteps(q, "047+038*002-019\n038*002=066, 047+066-019\n"), "a wrong product");
+        assertEquals(Verdict.FAIL, v.checkSteps(q, "047+038*002-019\n038*002=076, 047+067-019\n"), "a wrong rewrite");
+        assertEquals(Verdict.FAIL, v.checkSteps(q, "047+038*002-018\n"), "not the question's expression");
+        assertEquals(Verdict.UNKNOWN, v.checkSteps(q, "<think>\n38*2 = 66, hmm\n"), "thinking is tried, not asserted");
+        assertEquals(Verdict.FAIL, v.checkSteps(q, "<think>38*2 = 76</think>\n47 + 76 = 113\n"), "after thinking");
+        String[] finished = {
+            "047+038*002-019\n038*002=076, 047+076-019\n047+076=123, 123-019\n123-019=104\n#### 104\n",
+            "047+038*002-019\n038*002=076, 047+076-019\n047+076=123, 123-019\n123-019=004\n#### 4\n",
+            "047+038*002-019\n038*002=066, 047+066-019\n047+066=113, 113-019\n113-019=094\n#### 94\n",
+            "047+038*002-019\n038*002=076, 047+076-019\n076-019=057, 047+057\n047+057=104\n#### 104\n",
+            "047+038*002-019\n038*002=076, 047+076-019\n047+076=123, 123-091\n123-091=032\n#### 32\n"};
+        for (String chain : finished) {
+            String answer = chain.substring(chain.lastIndexOf("#### ") + 5).strip();
+            for (int end = chain.indexOf('\n'); end >= 0; end = chain.indexOf('\n', end + 1)) {
+                if (v.checkSteps(q, chain.substring(0, end + 1)) == Verdict.FAIL) {
+                    assertEquals(Verdict.FAIL, v.check(q, chain, answer), chain.substring(0, end + 1));
+                }
+            }
+        }
+        assertEquals(Verdict.FAIL, v.checkSteps(q, finished[2].substring(0, finished[2].indexOf("047+066="))));
+    }
 }

@@ -28,12 +28,52 @@ class SearchTest {
 
     private static SearchResult search(List<String> scripts, String budget, Strategy strategy, StopRule rule,
                                        String question) {
+        return search(scripts, budget, strategy, rule, question, 2);
+    }
+
+    private static SearchResult search(List<String> scripts, String budget, Strategy strategy, StopRule rule,
+                                       String question, int parallel) {
         FakeClock clock = new FakeClock();
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
-        Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 2, 200, 7,
+        Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3, true);
         return new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget), strategy, rule,
-                Verifiers.forQuestion(question), clock).run(question, PROMPT, () -> false, r -> { });
+                Verifiers.forQuestion(question), true, clock).run(question, PROMPT, () -> false, r -> { });
+    }
+
+    /**
+     * Once a chain's answer has passed, a chain whose step fails can no longer vote (verified-drop): it is cut at
+     * that step, the answer is the same, the tokens it would have spent are saved. Before any chain passed nothing is
+     * cut, so that a question every chain fails still gets its warned plain vote.
+     */
+    @Test
+    void aChainWhoseStepFailsIsCutOnceFailingChainsNoLongerVote() {
+        String q = "What is 47 + 38?";
+        String right = "047+038\n047+038=085\n#### 85\n";
+        String wrong = "047+038\n047+038=095\n" + "then some more words to write before the answer\n".repeat(3) + "#### 95\n";
+        for (boolean cut : new boolean[] {true, false}) {
+            SearchResult r = search(List.of(right, wrong, wrong, right, wrong), "5x", new VerifiedVote(VerifiedVote.Mode.DROP, cut),
+                    StopRule.none(), q, 1);
+            assertEquals("85", r.answer());
+            assertEquals(2, r.votes());
+            long cutChains = r.chains().stream().filter(c -> c.finish().equals("cut")).count();
+            assertEquals(cut ? 3 : 0, cutChains);
+            assertTrue(r.chains().stream().filter(c -> c.finish().equals("cut")).allMatch(c -> c.verdict().equals("fail")
+                    && c.tokens() == "047+038\n047+038=095\n".length()), "cut at the failing step's line end");
+        }
+        // a model that thinks first (stepsAreAnswers false): its steps are tried, not asserted, and are never cut
+        ScriptedEngine engine = new ScriptedEngine(List.of(right, wrong, wrong), new FakeClock(), Duration.ofMillis(10));
+        Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 1, 200, 7,
+                new int[] {ScriptedEngine.EOS}, 3, true);
+        SearchResult thinking = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("3x"),
+                new VerifiedVote(VerifiedVote.Mode.DROP, true), StopRule.none(), Verifiers.forQuestion(q), false,
+                new FakeClock()).run(q, PROMPT, () -> false, x -> { });
+        assertEquals(0, thinking.chains().stream().filter(c -> c.finish().equals("cut")).count());
+        // every chain fails: none is cut before a chain passed, and the plain vote of the failing chains answers
+        SearchResult allWrong = search(List.of(wrong, wrong, wrong), "3x", new VerifiedVote(VerifiedVote.Mode.DROP, true),
+                StopRule.none(), q, 1);
+        assertEquals("95", allWrong.answer());
+        assertEquals(0, allWrong.chains().stream().filter(c -> c.finish().equals("cut")).count());
     }
 
     /** A chain caught in a loop ends there without an answer: whatever number it repeats does not vote. */
@@ -46,7 +86,7 @@ class SearchTest {
             Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 2, 200, 7,
                     new int[] {ScriptedEngine.EOS}, 3, true, cut);
             SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("5x"),
-                    Strategy.majority(), StopRule.none(), Verifiers.forQuestion("q"), new FakeClock())
+                    Strategy.majority(), StopRule.none(), Verifiers.forQuestion("q"), true, new FakeClock())
                     .run("q", PROMPT, () -> false, x -> { });
             long looped = r.chains().stream().filter(c -> c.finish().equals("loop")).count();
             if (cut) {
