@@ -28,6 +28,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -103,6 +104,7 @@ public final class Main implements Callable<Integer> {
     final PrintStream out;
     final PrintStream err;
     private final AtomicBoolean interrupted = new AtomicBoolean();
+    private final List<String> notices = new ArrayList<>();  // --json: the engine's, for the next result
 
     Main(InputStream in, PrintStream out, PrintStream err) {
         this.in = in;
@@ -246,8 +248,16 @@ public final class Main implements Callable<Integer> {
     }
 
     private Engine openEngine(ModelDirectory model) {
-        return Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision,
-                quiet || json ? s -> { } : err::println);
+        return Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, this::notice);
+    }
+
+    /** A line about how the run differs from what was asked: on stderr, or with --json in the next result's "notices". */
+    private void notice(String line) {
+        if (json) {
+            notices.add(line);
+        } else if (!quiet) {
+            err.println(line);
+        }
     }
 
     /** A question with its prompt and decoding settings, or why it cannot be asked. */
@@ -290,7 +300,8 @@ public final class Main implements Callable<Integer> {
         boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
         progress.clear();
         if (json) {
-            printer.json(q.id(), q.text(), modelOptions.system, prompt.length, result, params, abstain);
+            printer.json(q.id(), q.text(), modelOptions.system, prompt.length, result, params, abstain, List.copyOf(notices));
+            notices.clear();
         } else if (quiet) {
             out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
         } else {

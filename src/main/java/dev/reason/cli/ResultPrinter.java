@@ -106,8 +106,9 @@ final class ResultPrinter {
     }
 
     /** {@code system}: the system message given, or null; {@code promptTokens}: the prompt's length as the model read it. */
+    /** @param notices the engine's notices since the previous result (device fallback, fewer chains for memory) */
     void json(String id, String question, String system, int promptTokens, SearchResult r, Generator.Params params,
-              boolean abstain) {
+              boolean abstain, List<String> notices) {
         SamplingParams sampling = params.sampling();
         Map<String, Object> o = new LinkedHashMap<>();
         if (several) {
@@ -141,6 +142,7 @@ final class ResultPrinter {
         o.put("seconds", r.seconds());
         o.put("tokens_per_second", r.tokensPerSecond());
         o.put("device", r.device());
+        o.put("notices", notices);
         o.put("budget", r.budget());
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("temperature", sampling.temperature());

@@ -186,6 +186,14 @@ class CliTest {
             ids.add(o.get("id").asText());
             assertEquals(asked.get(i), o.get("question").asText());
             assertEquals(alone.get(i), o.get("answer").asText());
+            // --device auto's notice, when it chose the CPU, comes with the first result only
+            var notices = o.get("notices");
+            assertTrue(notices.isArray(), o.toString());
+            if (i > 0 || !o.get("device").asText().startsWith("cpu")) {
+                assertEquals(0, notices.size(), o.toString());
+            } else {
+                assertTrue(notices.size() == 1 && notices.get(0).asText().startsWith("device: cpu (auto: "), o.toString());
+            }
         }
         assertEquals(List.of("1", "x7", "4"), ids, "the id given, else the line number");
 

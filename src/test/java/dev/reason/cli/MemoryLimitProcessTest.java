@@ -25,11 +25,13 @@ class MemoryLimitProcessTest {
     private record Result(int code, String out, String err) {
     }
 
-    private static Result run(String limit) throws IOException, InterruptedException {
+    private static Result run(String limit, String... extra) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:MaxDirectMemorySize=" + limit, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "--model", CliTest.MODEL.toString(), "--device", "cpu", "--threads", "1", "--parallel", "16",
-                "--budget", "16x", "--stop", "none", "What is 12 * 7 - 5?"));
+                "--budget", "16x", "--stop", "none"));
+        cmd.addAll(List.of(extra));
+        cmd.add("What is 12 * 7 - 5?");
         Process p = new ProcessBuilder(cmd).start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "no end within 2 minutes");
         return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()),
@@ -47,6 +49,13 @@ class MemoryLimitProcessTest {
         assertTrue(held >= 1 && held < 16, r.err());
         assertTrue(r.out().lines().findFirst().orElse("").matches("-?\\d+"), r.out());
         assertTrue(r.out().contains("chains: 16 (16 finished)"), "every chain of the budget still ran: " + r.out());
+
+        Result json = run("24m", "--json");  // the notice goes with the result, stderr stays quiet
+        assertEquals(ExitCodes.ANSWERED, json.code(), json.err());
+        var notices = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).get("notices");
+        assertEquals(1, notices.size(), json.out());
+        assertTrue(NOTICE.matcher(notices.get(0).asText()).find(), notices.toString());
+        assertEquals("", json.err());
     }
 
     @Test
