@@ -81,9 +81,10 @@ public final class OrtEngine implements Engine {
         if (!out.containsKey("logits")) {
             throw new ModelException(file + " has no output \"logits\": export it with the Optimum decoder layout");
         }
-        FloatFormat logits = FloatFormat.of(((TensorInfo) out.get("logits").getInfo()).type);
+        OnnxJavaType logitsType = ((TensorInfo) out.get("logits").getInfo()).type;
+        FloatFormat logits = FloatFormat.of(logitsType);
         if (logits == null) {
-            throw new ModelException(file + " gives its logits as " + ((TensorInfo) out.get("logits").getInfo()).type
+            throw new ModelException(file + " gives its logits as " + logitsType
                     + ": the CPU engine reads fp32 or fp16 logits: re-export the model");
         }
         FloatFormat kvFormat = null;

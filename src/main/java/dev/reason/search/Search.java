@@ -149,6 +149,7 @@ public final class Search {
             return !deepConf.shouldCut(w);
         }
 
+        /** A line just ended: tokenizers keep a newline out of the tokens around it (its own pre-token or byte). */
         private static boolean endsLine(CharSequence text) {
             return text.length() > 0 && text.charAt(text.length() - 1) == '\n';
         }
