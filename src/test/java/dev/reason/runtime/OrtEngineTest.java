@@ -103,6 +103,35 @@ class OrtEngineTest {
         }
     }
 
+    /**
+     * A prompt longer than {@link OrtEngine#PREFILL_CHUNK} is prefilled in chunks: its last logits and the decoding
+     * after it equal those of the first chunk's prefill followed by the rest of the prompt fed token by token.
+     */
+    @Test
+    void aLongPromptPrefilledInChunksEqualsOneFedTokenByToken() {
+        int[] prompt = new int[OrtEngine.PREFILL_CHUNK + 44];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = i < prefill ? ids[i] : 6 + (i * 17) % 90;
+        }
+        int[] next = {20, 31, 42, 53};
+        try (DecodeBatch chunked = engine.start(prompt, 1, 8);
+             DecodeBatch fed = engine.start(Arrays.copyOf(prompt, OrtEngine.PREFILL_CHUNK), 1, 64)) {
+            fed.startChain(0);
+            float[] want = null;
+            for (int i = OrtEngine.PREFILL_CHUNK; i < prompt.length; i++) {
+                want = fed.step(new int[] {prompt[i]}, new boolean[] {true});
+            }
+            float d = maxAbsDiff(chunked.promptLogits(), 0, want);
+            assertTrue(d <= 1e-4, "last prompt position: " + d);
+            chunked.startChain(0);
+            for (int t : next) {
+                float[] got = chunked.step(new int[] {t}, new boolean[] {true}).clone();
+                float e = maxAbsDiff(got, 0, fed.step(new int[] {t}, new boolean[] {true}));
+                assertTrue(e <= 1e-4, "decoding after the prompt, token " + t + ": " + e);
+            }
+        }
+    }
+
     @Test
     void batchedRowsEqualSingleChains() {
         int vocab = ShippedModel.model().config().vocabSize();
