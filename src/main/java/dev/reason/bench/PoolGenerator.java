@@ -21,11 +21,13 @@ import java.util.function.Supplier;
  */
 public final class PoolGenerator {
     /**
-     * @param keepText       store each chain's text
-     * @param keepConfidence store each chain's per-token DeepConf confidences (for replaying DeepConf)
+     * @param keepText        store each chain's text
+     * @param keepConfidence  store each chain's per-token DeepConf confidences (for replaying DeepConf)
+     * @param stepsAreAnswers the model does not think before it answers: a failing chain's first failing line is
+     *                        recorded (for replaying verified voting's early cut)
      */
     public record Options(SamplingParams sampling, int samples, int parallel, int maxNewTokens, int[] eosIds, long seed,
-                          boolean greedy, boolean keepText, boolean keepConfidence) {
+                          boolean greedy, boolean keepText, boolean keepConfidence, boolean stepsAreAnswers) {
     }
 
     private final Engine engine;
@@ -60,8 +62,25 @@ public final class PoolGenerator {
             answer = Equivalence.letter(answer); // "(C)" and "C" must vote together
         }
         boolean correct = answer != null && Equivalence.correct(problem, answer);
-        String verdict = verifier.check(problem.question(), c.text(), answer).name().toLowerCase(Locale.ROOT);
-        return ProblemResult.ChainResult.of(c, answer, correct, o.keepText(), verdict, o.keepConfidence());
+        Verifier.Verdict v = verifier.check(problem.question(), c.text(), answer);
+        Integer failsAt = v == Verifier.Verdict.FAIL && o.stepsAreAnswers() ? failsAt(problem, c, verifier) : null;
+        return ProblemResult.ChainResult.of(c, answer, correct, o.keepText(), v.name().toLowerCase(Locale.ROOT),
+                o.keepConfidence(), failsAt);
+    }
+
+    /** The tokens of the chain up to the end of its first line on which {@link Verifier#checkSteps} fails, or null. */
+    private Integer failsAt(Problem problem, Chain c, Verifier verifier) {
+        TextStream stream = texts.get();
+        StringBuilder text = new StringBuilder();
+        int[] tokens = c.tokens();
+        for (int i = 0; i < tokens.length; i++) {
+            text.append(stream.next(tokens[i]));
+            if (text.length() > 0 && text.charAt(text.length() - 1) == '\n'
+                    && verifier.checkSteps(problem.question(), text.toString()) == Verifier.Verdict.FAIL) {
+                return i + 1;
+            }
+        }
+        return null;
     }
 
     private List<Chain> decode(int[] prompt, SamplingParams params, int count, int slots, long chainSeed, int limit) {

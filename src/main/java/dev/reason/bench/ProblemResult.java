@@ -37,25 +37,29 @@ public record ProblemResult(String id, String dataset, String difficulty, String
      * @param text        the chain's text, kept only when asked for (it makes the file large); null otherwise
      * @param verdict     the task verifier's verdict on the chain (pass, fail, unknown), for replaying verified votes
      * @param confidence  per token, DeepConf's confidence (rounded), kept only when asked for; null otherwise
+     * @param failsAt     for a chain whose steps fail, the tokens it had written when its first failing line ended
+     *                    ({@link dev.reason.search.Verifier#checkSteps}: where a live verified search cuts it, for
+     *                    replaying that cut); null otherwise, and in runs recorded before it existed
      */
     public record ChainResult(String answer, boolean correct, int tokens, double seconds, double meanLogprob,
                               double minLogprob, double sumLogprob,
                               @JsonInclude(JsonInclude.Include.NON_NULL) String text,
                               @JsonInclude(JsonInclude.Include.NON_NULL) String verdict,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) double[] confidence) {
+                              @JsonInclude(JsonInclude.Include.NON_NULL) double[] confidence,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) Integer failsAt) {
 
         public ChainResult(String answer, boolean correct, int tokens, double seconds, double meanLogprob,
                            double minLogprob, double sumLogprob, String text) {
-            this(answer, correct, tokens, seconds, meanLogprob, minLogprob, sumLogprob, text, null, null);
+            this(answer, correct, tokens, seconds, meanLogprob, minLogprob, sumLogprob, text, null, null, null);
         }
 
         /** The result of a finished engine chain, graded by the caller; its text kept when {@code keepText}. */
         public static ChainResult of(Chain chain, String answer, boolean correct, boolean keepText) {
-            return of(chain, answer, correct, keepText, null, false);
+            return of(chain, answer, correct, keepText, null, false, null);
         }
 
         public static ChainResult of(Chain chain, String answer, boolean correct, boolean keepText, String verdict,
-                                     boolean keepConfidence) {
+                                     boolean keepConfidence, Integer failsAt) {
             double[] conf = null;
             if (keepConfidence) {
                 conf = dev.reason.search.DeepConf.tokenConfidences(chain);
@@ -64,7 +68,7 @@ public record ProblemResult(String id, String dataset, String difficulty, String
                 }
             }
             return new ChainResult(answer, correct, chain.tokenCount(), chain.seconds(), chain.meanLogprob(),
-                    chain.minLogprob(), chain.sumLogprob(), keepText ? chain.text() : null, verdict, conf);
+                    chain.minLogprob(), chain.sumLogprob(), keepText ? chain.text() : null, verdict, conf, failsAt);
         }
     }
 }

@@ -23,7 +23,8 @@ import java.util.function.Supplier;
 /**
  * Replays search strategies and stopping rules on stored pools, without running the model again: chains arrive in
  * their start order, each rule sees them one at a time exactly as the live search would, and the cost is the tokens
- * of the chains it consumed (up to the cut point for a chain DeepConf would have cut).
+ * of the chains it consumed (up to the cut point for a chain DeepConf would have cut, or verified voting's early cut:
+ * its first failing line, once a chain's answer has not failed).
  */
 public final class Replay {
     private Replay() {
@@ -46,9 +47,10 @@ public final class Replay {
 
     /**
      * The methods compared in the recorded results. DeepConf's window is the chain length scale of the model
-     * (its paper uses 2048 tokens for long reasoning traces; this model's chains are ~100 tokens).
+     * (its paper uses 2048 tokens for long reasoning traces; this model's chains are ~100 tokens). The early cut of
+     * verified voting is replayed only from pools that record where chains fail ({@code failsAt}).
      */
-    public static List<Method> standard(boolean withConfidence, int deepConfWindow) {
+    public static List<Method> standard(boolean withConfidence, boolean withFailPoints, int deepConfWindow) {
         List<Method> m = new ArrayList<>();
         m.add(new Method("majority", Strategy.majority(), StopRule::none));
         m.add(new Method("weighted (mean logprob)", Strategy.weighted(WeightedVote.Mode.MEAN_LOGPROB), StopRule::none));
@@ -56,7 +58,11 @@ public final class Replay {
             m.add(new Method("weighted (DeepConf lowest group, top 90%)",
                     Strategy.weighted(WeightedVote.Mode.DEEPCONF_LOWEST_GROUP, deepConfWindow, 90), StopRule::none));
         }
-        m.add(new Method("verified (drop failing chains)", Strategy.verified(VerifiedVote.Mode.DROP), StopRule::none));
+        m.add(new Method("verified (drop failing chains)", new VerifiedVote(VerifiedVote.Mode.DROP, false), StopRule::none));
+        if (withFailPoints) {
+            m.add(new Method("verified + cut at the first failing line",
+                    new VerifiedVote(VerifiedVote.Mode.DROP, true), StopRule::none));
+        }
         m.add(new Method("verified + first verified", Strategy.verified(VerifiedVote.Mode.DROP), FirstVerified::new));
         m.add(new Method("majority + ac-beta 0.95", Strategy.majority(), AcBeta::new));
         m.add(new Method("majority + ac-dirichlet 0.95", Strategy.majority(), AcDirichlet::new));
@@ -106,6 +112,11 @@ public final class Replay {
             double[] conf = c.confidence() == null ? new double[0] : c.confidence();
             String answer = c.answer();
             long cost = c.tokens();
+            if (method.strategy() instanceof VerifiedVote verified && verified.cutsFailedSteps() && c.failsAt() != null
+                    && verified.mayCutFailingChains(scored)) {  // the live search would have cut it there
+                cost = c.failsAt();
+                answer = null;
+            }
             if (rule instanceof DeepConfOnline deepConf && deepConf.warmedUp() && c.confidence() != null) {
                 int cut = deepConf.cutPoint(conf);
                 if (cut >= 0) { // the live search would have stopped this chain here, without an answer

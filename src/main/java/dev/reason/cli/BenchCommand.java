@@ -119,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);
                 PoolGenerator pools = new PoolGenerator(engine, model.tokenizer()::stream, new PoolGenerator.Options(
                         sampling, samples, decoding.parallel(engine), maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
-                        saveConfidence));
+                        saveConfidence, !model.thinks()));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
                 for (Problem p : problems) {
                     if (finished.contains(p.id())) {
@@ -259,7 +259,8 @@ final class BenchCommand implements Callable<Integer> {
                 "sampling: " + config.get("sampling") + ", max tokens per chain: " + config.get("max_tokens"),
                 "command: reason bench --dataset " + dataset + " --samples " + samples);
         boolean withConfidence = rs.stream().allMatch(r -> r.pool().stream().allMatch(c -> c.confidence() != null));
-        List<Replay.Row> replay = Replay.run(rs, Replay.standard(withConfidence, deepConfWindow), samples);
+        boolean withFailPoints = rs.stream().anyMatch(r -> r.pool().stream().anyMatch(c -> c.failsAt() != null));
+        List<Replay.Row> replay = Replay.run(rs, Replay.standard(withConfidence, withFailPoints, deepConfWindow), samples);
         Map<String, double[][]> points = new LinkedHashMap<>();
         for (Replay.Row r : replay) {
             double[][] old = points.getOrDefault(r.curve(), new double[0][]);

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ReplayTest {
     private static ProblemResult.ChainResult chain(String answer, boolean correct, int tokens, String verdict) {
-        return new ProblemResult.ChainResult(answer, correct, tokens, 0.1, -0.1, -1, -0.1 * tokens, null, verdict, null);
+        return new ProblemResult.ChainResult(answer, correct, tokens, 0.1, -0.1, -1, -0.1 * tokens, null, verdict, null,
+                verdict.equals("fail") ? 6 : null);
     }
 
     /** Problem 1: eight chains agree on the right answer. Problem 2: wrong majority, but only the right chains verify. */
@@ -53,6 +54,25 @@ class ReplayTest {
         // ESC with a window of 5: five agreeing answers
         List<Replay.Row> esc = Replay.run(pools(), List.of(new Replay.Method("e", Strategy.majority(), Esc::new)), 8);
         assertEquals((5 * 10 + 8 * 20) / 2.0, esc.get(0).tokens(), 1e-12);
+    }
+
+    /**
+     * The hard problem's failing chains fail on a line ending at their 6th token: verified voting's early cut charges
+     * them 6 tokens instead of 20 once a chain's answer has passed (the second chain), not before; the vote is the
+     * same. Without recorded fail points, or with the cut off, nothing changes.
+     */
+    @Test
+    void verifiedVotingsEarlyCutChargesFailingChainsUpToTheirFailingLine() {
+        Replay.Method cut = new Replay.Method("c", new VerifiedVote(VerifiedVote.Mode.DROP, true), StopRule::none);
+        Replay.Method whole = new Replay.Method("w", new VerifiedVote(VerifiedVote.Mode.DROP, false), StopRule::none);
+        List<Replay.Row> rows = Replay.run(pools(), List.of(cut, whole), 8);
+        assertEquals(1.0, rows.get(0).accuracy(), 1e-12);
+        assertEquals(1.0, rows.get(1).accuracy(), 1e-12);
+        // hard: chain 1 fails before any pass (20), chain 2 passes (20), then 4 failing chains at 6 and one pass
+        assertEquals((80 + 20 + 20 + 6 + 6 + 20 + 6 + 6 + 6) / 2.0, rows.get(0).tokens(), 1e-12);
+        assertEquals((80 + 160) / 2.0, rows.get(1).tokens(), 1e-12);
+        assertEquals(true, Replay.standard(false, true, 32).stream().anyMatch(m -> m.name().contains("first failing line")));
+        assertEquals(false, Replay.standard(false, false, 32).stream().anyMatch(m -> m.name().contains("first failing line")));
     }
 
     @Test

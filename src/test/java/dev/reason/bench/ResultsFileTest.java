@@ -49,6 +49,20 @@ class ResultsFileTest {
         assertEquals(Set.of("gsm8k-1", "game24-901"), ResultsFile.finishedIds(file));
     }
 
+    /** Where a failing chain's first failing line ended is kept; chains without one write no key (older runs read). */
+    @Test
+    void aFailPointRoundTripsAndIsWrittenOnlyWhenThere() throws IOException {
+        Path file = tmp.resolve("results.jsonl");
+        ChainResult failing = new ChainResult("5", false, 40, 1.0, -0.3, -4.0, -12.0, null, "fail", null, 17);
+        ProblemResult r = new ProblemResult("a-1", "arithmetic", null, "6", null,
+                List.of(failing, new ChainResult("6", true, 30, 1.0, -0.2, -3.0, -6.0, null)));
+        ResultsFile.append(file, r);
+        assertEquals(List.of(r), ResultsFile.read(file));
+        String line = Files.readAllLines(file).get(0);
+        assertEquals(1, line.split("\"failsAt\":17", -1).length - 1, line);
+        assertEquals(1, line.split("\"failsAt\"", -1).length - 1, line);
+    }
+
     @Test
     void missingFileReadsAsEmpty() {
         assertEquals(List.of(), ResultsFile.read(tmp.resolve("none.jsonl")));
