@@ -75,8 +75,7 @@ public final class PoolGenerator {
         int[] tokens = c.tokens();
         for (int i = 0; i < tokens.length; i++) {
             text.append(stream.next(tokens[i]));
-            if (text.length() > 0 && text.charAt(text.length() - 1) == '\n'
-                    && verifier.checkSteps(problem.question(), text.toString()) == Verifier.Verdict.FAIL) {
+            if (verifier.failsAtLineEnd(problem.question(), text)) {
                 return i + 1;
             }
         }

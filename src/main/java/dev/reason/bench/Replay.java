@@ -112,7 +112,7 @@ public final class Replay {
             double[] conf = c.confidence() == null ? new double[0] : c.confidence();
             String answer = c.answer();
             long cost = c.tokens();
-            if (method.strategy() instanceof VerifiedVote verified && verified.cutsFailedSteps() && c.failsAt() != null
+            if (method.strategy() instanceof VerifiedVote verified && c.failsAt() != null
                     && verified.mayCutFailingChains(scored)) {  // the live search would have cut it there
                 cost = c.failsAt();
                 answer = null;

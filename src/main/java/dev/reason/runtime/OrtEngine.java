@@ -168,7 +168,7 @@ public final class OrtEngine implements Engine {
 
     /** Bytes of one decode row's KV cache: keys and values of every layer, twice (ping-pong), at full length. */
     private long cacheBytes(int promptLen, int maxNewTokens) {
-        long columns = promptLen + maxNewTokens + Batch.slack(maxNewTokens);
+        long columns = Batch.columns(promptLen, maxNewTokens);
         return 2L * 2 * config.numLayers() * config.numKvHeads() * columns * config.headDim() * io.kv().bytes;
     }
 
@@ -249,7 +249,7 @@ public final class OrtEngine implements Engine {
             this.promptLen = prompt.length;
             this.vocab = config.vocabSize();
             this.slack = slack(maxNewTokens);
-            this.capacity = promptLen + maxNewTokens + slack;
+            this.capacity = columns(promptLen, maxNewTokens);
             for (int l = 0; l < layers; l++) {
                 pastNames[2 * l] = "past_key_values." + l + ".key";
                 pastNames[2 * l + 1] = "past_key_values." + l + ".value";
@@ -287,6 +287,11 @@ public final class OrtEngine implements Engine {
          */
         static int slack(int maxNewTokens) {
             return Math.max(64, maxNewTokens / 8);
+        }
+
+        /** Cache columns a batch starts with: the prompt, the longest chain, the slack. */
+        static int columns(int promptLen, int maxNewTokens) {
+            return promptLen + maxNewTokens + slack(maxNewTokens);
         }
 
         private ByteBuffer[] allocateCache() {

@@ -91,6 +91,7 @@ public final class Search {
         VoteTally tally = new VoteTally();
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
+        boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
         Generator.Stats stats;
         int active;
         int rounds;
@@ -136,9 +137,7 @@ public final class Search {
 
         @Override
         public boolean keepChain(int chainIndex, TokenChoice choice, CharSequence text) {
-            if (stepsAreAnswers && strategy instanceof VerifiedVote verified && endsLine(text)
-                    && verified.mayCutFailingChains(scored)
-                    && verifier.checkSteps(question, text.toString()) == Verifier.Verdict.FAIL) {
+            if (cutFailingChains && verifier.failsAtLineEnd(question, text)) {
                 return false;  // its vote would be dropped whatever it writes next
             }
             if (!(rule instanceof DeepConfOnline deepConf) || !deepConf.warmedUp()) {
@@ -147,11 +146,6 @@ public final class Search {
             DeepConf.Window w = windows.computeIfAbsent(chainIndex, i -> deepConf.newWindow());
             w.add(choice.topLogprobs(), choice.logprob());
             return !deepConf.shouldCut(w);
-        }
-
-        /** A line just ended: tokenizers keep a newline out of the tokens around it (its own pre-token or byte). */
-        private static boolean endsLine(CharSequence text) {
-            return text.length() > 0 && text.charAt(text.length() - 1) == '\n';
         }
 
         @Override
@@ -164,6 +158,8 @@ public final class Search {
                 observer.chainFinished(sc);
             }
             tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : strategy.tally(scored);
+            cutFailingChains = stepsAreAnswers && strategy instanceof VerifiedVote verified
+                    && verified.mayCutFailingChains(scored);
             chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict()));
             decision = rule.check(rule instanceof DeepConfOnline ? tally : strategy.evidence(scored), stillPossible());
             progress.accept(snapshot(false));

@@ -14,7 +14,7 @@ import java.util.Optional;
  * one wins.
  *
  * <p>In {@link Mode#DROP}, once a chain with an answer has not failed (so failing chains no longer vote at all),
- * the search may cut a chain as soon as a step it writes fails ({@link #cutsFailedSteps()}, {@link
+ * the search may cut a chain as soon as a step it writes fails ({@link #mayCutFailingChains}, {@link
  * Verifier#checkSteps}): the vote is the one its whole text would have given, and the tokens it would still have
  * spent go to other chains.
  */
@@ -76,11 +76,6 @@ public final class VerifiedVote implements Strategy {
     private boolean drops(List<ScoredChain> chains) {
         return mode == Mode.DROP && chains.stream()
                 .anyMatch(c -> c.answer() != null && c.verdict() != Verifier.Verdict.FAIL);
-    }
-
-    /** Whether early cuts are on at all. */
-    public boolean cutsFailedSteps() {
-        return cutFailedSteps && mode == Mode.DROP;
     }
 
     public Mode mode() {

@@ -37,6 +37,16 @@ public interface Verifier {
         return Verdict.UNKNOWN;
     }
 
+    /**
+     * Whether a chain's text just ended a line on which {@link #checkSteps} fails: where the search cuts it. Only
+     * a line end is checked (cheap to test for, once per token): tokenizers keep a newline out of the tokens after
+     * it (its own pre-token or byte), so a line ends with a token.
+     */
+    default boolean failsAtLineEnd(String question, CharSequence text) {
+        return text.length() > 0 && text.charAt(text.length() - 1) == '\n'
+                && checkSteps(question, text.toString()) == Verdict.FAIL;
+    }
+
     /** A verifier that knows nothing: always {@link Verdict#UNKNOWN}. */
     static Verifier none() {
         return Verifiers.NONE;
