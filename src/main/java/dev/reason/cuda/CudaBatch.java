@@ -249,26 +249,35 @@ final class CudaBatch implements DecodeBatch {
     private void penalize(SamplingParams params) {
         if (!historyCurrent) {
             int[] promptRow = new int[vocab];
-            for (int t : prompt) {
-                if (inVocabulary(t)) {
-                    promptRow[t] = 1;
-                }
-            }
+            addPrompt(promptRow);
             cuMemcpyHtoD(promptHistory, Pointer.to(promptRow), 4L * vocab);
             int[] row = new int[vocab];
             for (int s = 0; s < slots; s++) {  // a row at a time: no host array of slots x vocab
                 System.arraycopy(promptRow, 0, row, 0, vocab);
                 // the chain's tokens before this step: the kernel counts an active slot's token of this step itself
-                for (int i = 0; fed[s] != null && i < (lengthsHost.get(s) >= 0 ? length[s] - 1 : length[s]); i++) {
-                    if (inVocabulary(fed[s][i])) {
-                        row[fed[s][i]] += 2;
-                    }
-                }
-                cuMemcpyHtoD(history.withByteOffset(4L * s * vocab), Pointer.to(row), 4L * vocab);
+                writeHistory(s, row, lengthsHost.get(s) >= 0 ? length[s] - 1 : length[s]);
             }
             historyCurrent = true;
         }
         k.penalize(logits, history, tokens, lengths, slots, vocab, params);
+    }
+
+    private void addPrompt(int[] row) {
+        for (int t : prompt) {
+            if (inVocabulary(t)) {
+                row[t] = 1;
+            }
+        }
+    }
+
+    /** Writes slot {@code s}'s history row: {@code row} (the prompt's counts) plus its first {@code count} fed tokens. */
+    private void writeHistory(int s, int[] row, int count) {
+        for (int i = 0; fed[s] != null && i < count; i++) {
+            if (inVocabulary(fed[s][i])) {
+                row[fed[s][i]] += 2;
+            }
+        }
+        cuMemcpyHtoD(history.withByteOffset(4L * s * vocab), Pointer.to(row), 4L * vocab);
     }
 
     /** Whether a token has a logit: the embedding reads an id past the vocabulary as zeros. */
@@ -353,6 +362,26 @@ final class CudaBatch implements DecodeBatch {
             engine.bind();
             try {
                 cuMemcpyDtoD(history.withByteOffset(4L * slot * vocab), promptHistory, 4L * vocab);
+            } catch (CudaException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    /** Shortens the slot's own cache; a history kept on the device gets the slot's row written again. */
+    @Override
+    public void rewind(int slot, int keep) {
+        if (keep < 0 || keep > length[slot]) {
+            throw new IllegalArgumentException("slot " + slot + " holds " + length[slot] + " tokens of its own,"
+                    + " cannot keep " + keep);
+        }
+        length[slot] = keep;
+        if (historyCurrent) {
+            engine.bind();
+            int[] row = new int[vocab];
+            addPrompt(row);
+            try {
+                writeHistory(slot, row, keep);
             } catch (CudaException e) {
                 throw failed(e);
             }

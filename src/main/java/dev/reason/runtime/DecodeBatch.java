@@ -19,6 +19,13 @@ public interface DecodeBatch extends AutoCloseable {
     void startChain(int slot);
 
     /**
+     * Slot {@code slot}'s chain goes back to the first {@code keep} tokens fed to it since its {@link #startChain}
+     * (0 up to all of them): the next token fed to it takes the position after those, and the cache rows of the
+     * tokens dropped are never read again. For a search that draws a chain's failing step again.
+     */
+    void rewind(int slot, int keep);
+
+    /**
      * Feeds one token to every active slot and returns next-token logits as one array of
      * {@code slots * vocabSize} (rows of inactive slots are meaningless). The array is reused by the next call, and
      * the caller may change it (the decode loop penalizes repetitions in place).

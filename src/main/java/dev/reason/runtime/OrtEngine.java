@@ -388,6 +388,29 @@ public final class OrtEngine implements Engine {
             position[slot] = promptLen;
         }
 
+        /** Moves the slot's kept columns to end at the current length, where its next token's column goes. */
+        @Override
+        public void rewind(int slot, int keep) {
+            int own = length - start[slot];
+            if (keep < 0 || keep > own) {
+                throw new IllegalArgumentException("slot " + slot + " holds " + own + " tokens of its own, cannot keep "
+                        + keep);
+            }
+            int to = length - keep;
+            if (keep > 0 && to != start[slot]) {
+                byte[] kept = new byte[keep * row];  // the ranges overlap: copied through a buffer of their own
+                for (int i = 0; i < 2 * layers; i++) {
+                    for (int h = 0; h < kvHeads; h++) {
+                        int base = (slot * kvHeads + h) * length * row;
+                        cache[i].get(base + start[slot] * row, kept);
+                        cache[i].put(base + to * row, kept);
+                    }
+                }
+            }
+            start[slot] = to;
+            position[slot] = promptLen + keep;
+        }
+
         @Override
         public float[] step(int[] tokens, boolean[] active) {
             if (length + 1 > capacity) {

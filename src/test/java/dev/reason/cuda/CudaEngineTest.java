@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -221,6 +222,42 @@ class CudaEngineTest {
         }
     }
 
+    /** A slot that goes back to some of its tokens continues as a fresh chain of those, while the other runs on. */
+    @Test
+    void aRewoundSlotContinuesAsAFreshChainOfTheTokensItKept() {
+        float[][] full = new float[ids.length + 1][];
+        for (int n = prefill + 1; n <= ids.length; n++) {
+            full[n] = cpuLogits(n);
+        }
+        for (CudaEngine engine : new CudaEngine[] {fp32, bf16}) {
+            try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 2, 48)) {
+                int[] fed = new int[2];
+                b.startChain(0);
+                b.startChain(1);
+                for (int step = 0; prefill + fed[1] < ids.length; step++) {
+                    if (step == 4 || step == 7) {
+                        fed[0] = step == 4 ? 1 : 0;  // back to its first token, then to none
+                        b.rewind(0, fed[0]);
+                    }
+                    boolean[] active = {prefill + fed[0] < ids.length, true};
+                    int[] tokens = new int[2];
+                    for (int s = 0; s < 2; s++) {
+                        tokens[s] = active[s] ? ids[prefill + fed[s]] : 0;
+                    }
+                    float[] out = b.step(tokens, active);
+                    for (int s = 0; s < 2; s++) {
+                        if (active[s]) {
+                            assertClose(engine, out, s * vocab, full[prefill + fed[s] + 1],
+                                    "step " + step + " slot " + s + " position " + (prefill + fed[s]));
+                            fed[s]++;
+                        }
+                    }
+                }
+                assertThrows(IllegalArgumentException.class, () -> b.rewind(0, 49));
+            }
+        }
+    }
+
     @Test
     void replayedGraphGivesTheLogitsOfKernelByKernelLaunches() {
         assumeTrue(Kernels.GRAPHS, "REASON_CUDA_GRAPHS=0 or REASON_CUDA_DEBUG=1: decode steps launch one by one");
@@ -316,6 +353,11 @@ class CudaEngineTest {
                     g.startChain(2);
                     c.startChain(2);
                     fed.get(2).clear();
+                }
+                if (step == 5) {  // slot 0 goes back to its first two tokens: its history row is written again
+                    g.rewind(0, 2);
+                    c.rewind(0, 2);
+                    fed.get(0).subList(2, fed.get(0).size()).clear();
                 }
                 int[] tokens = new int[slots];
                 for (int s = 0; s < slots; s++) {

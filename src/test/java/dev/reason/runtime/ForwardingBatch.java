@@ -52,6 +52,10 @@ public class ForwardingBatch implements DecodeBatch {
         inner.startChain(slot);
     }
 
+    public void rewind(int slot, int keep) {
+        inner.rewind(slot, keep);
+    }
+
     public float[] step(int[] tokens, boolean[] active) {
         return inner.step(tokens, active);
     }

@@ -13,6 +13,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -200,22 +201,66 @@ class OrtEngineTest {
         }
     }
 
-    /** Slot 0 restarts every 10 steps and is compared with a fresh chain; slot 1 restarts every period steps. */
-    private static void checkRefills(OrtEngine engine, int maxNew, int slot1Period) {
+    /**
+     * A slot that goes back to some of its tokens (as when the search draws a failing line again) continues as a
+     * fresh chain of the tokens it kept, through compactions of the cache, while the other slot runs on.
+     */
+    @Test
+    void aRewoundSlotContinuesAsAFreshChainOfTheTokensItKept() {
         int[] prompt = Arrays.copyOf(ids, prefill);
+        int[] seq = testSequence();
+        float[][] fresh = freshLogits(engine, prompt, seq);
+        int vocab = fresh[0].length;
+        try (DecodeBatch b = engine.start(prompt, 2, 12)) {  // 12 + 64 columns after the prompt: 120 steps compact
+            b.startChain(0);
+            b.startChain(1);
+            int t0 = 0;
+            for (int step = 0; step < 120; step++) {
+                if (step % 7 == 6) {
+                    t0 = (step / 7) % 4;  // back to 0-3 of the 6-9 tokens fed
+                    b.rewind(0, t0);
+                }
+                if (step % 10 == 0) {
+                    b.startChain(1);
+                }
+                float[] out = b.step(new int[] {seq[t0], 7 + step % 80}, new boolean[] {true, true});
+                float d = maxAbsDiff(out, 0, fresh[t0]);
+                assertTrue(d <= 1e-4, "step " + step + " (chain position " + t0 + "): " + d);
+                t0++;
+            }
+            int held = t0;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.rewind(0, held + 1));
+            assertTrue(e.getMessage().contains("cannot keep " + (held + 1)), e.getMessage());
+            assertEquals(2 * vocab, b.step(new int[] {1, 1}, new boolean[] {true, true}).length);
+        }
+    }
+
+    private static int[] testSequence() {
         int[] seq = new int[40];
         for (int i = 0; i < seq.length; i++) {
             seq[i] = 6 + (i * 13) % 90;
         }
+        return seq;
+    }
+
+    /** The logits after each token of {@code seq}, fed to one chain of {@code prompt}. */
+    private static float[][] freshLogits(OrtEngine engine, int[] prompt, int[] seq) {
         float[][] fresh = new float[seq.length][];
-        int vocab;
         try (DecodeBatch b = engine.start(prompt, 1, 64)) {
-            vocab = b.vocabSize();
             b.startChain(0);
             for (int t = 0; t < seq.length; t++) {
                 fresh[t] = b.step(new int[] {seq[t]}, new boolean[] {true}).clone();
             }
         }
+        return fresh;
+    }
+
+    /** Slot 0 restarts every 10 steps and is compared with a fresh chain; slot 1 restarts every period steps. */
+    private static void checkRefills(OrtEngine engine, int maxNew, int slot1Period) {
+        int[] prompt = Arrays.copyOf(ids, prefill);
+        int[] seq = testSequence();
+        float[][] fresh = freshLogits(engine, prompt, seq);
+        int vocab = fresh[0].length;
         try (DecodeBatch b = engine.start(prompt, 2, maxNew)) {
             b.startChain(0);
             b.startChain(1);

@@ -10,7 +10,9 @@ import java.util.List;
  * A model-free engine: chain i (in start order) writes the text {@code scripts.get(i % size)} one character per
  * token, then the end token 0. Every script starts with the same character, since the prompt's logits (the first
  * token of every chain) are computed once per search. Its logits put all mass on the scripted character, so any sampler reproduces it.
- * Each decode step advances the fake clock, so time budgets can be tested exactly.
+ * Each decode step advances the fake clock, so time budgets can be tested exactly. A script may hold variants of the
+ * chain's text separated by {@code |}: a chain follows the first, and each rewind of its slot moves it to the next
+ * one (the last one stays), which starts with the text kept.
  */
 final class ScriptedEngine implements Engine {
     static final int VOCAB = 128;
@@ -46,6 +48,8 @@ final class ScriptedEngine implements Engine {
     public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
         this.slots = slots;
         return new DecodeBatch() {
+            final String[][] variants = new String[slots][];
+            final int[] variant = new int[slots];
             final String[] text = new String[slots];
             final int[] at = new int[slots];
             final float[] logits = new float[slots * VOCAB];
@@ -71,9 +75,18 @@ final class ScriptedEngine implements Engine {
 
             @Override
             public void startChain(int slot) {
-                text[slot] = scripts.get(started % scripts.size());
+                variants[slot] = scripts.get(started % scripts.size()).split("\\|");
+                variant[slot] = 0;
+                text[slot] = variants[slot][0];
                 at[slot] = 1;
                 started++;
+            }
+
+            @Override
+            public void rewind(int slot, int keep) {
+                variant[slot] = Math.min(variant[slot] + 1, variants[slot].length - 1);
+                text[slot] = variants[slot][variant[slot]];
+                at[slot] = keep + 1;  // the kept tokens are characters 0..keep-1; the one fed next is character keep
             }
 
             @Override
