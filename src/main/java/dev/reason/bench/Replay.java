@@ -58,10 +58,10 @@ public final class Replay {
             m.add(new Method("weighted (DeepConf lowest group, top 90%)",
                     Strategy.weighted(WeightedVote.Mode.DEEPCONF_LOWEST_GROUP, deepConfWindow, 90), StopRule::none));
         }
-        m.add(new Method("verified (drop failing chains)", new VerifiedVote(VerifiedVote.Mode.DROP, false), StopRule::none));
+        m.add(new Method("verified (drop failing chains)", new VerifiedVote(VerifiedVote.Mode.DROP, false, 0), StopRule::none));
         if (withFailPoints) {
             m.add(new Method("verified + cut at the first failing line",
-                    new VerifiedVote(VerifiedVote.Mode.DROP, true), StopRule::none));
+                    new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule::none));
         }
         m.add(new Method("verified + first verified", Strategy.verified(VerifiedVote.Mode.DROP), FirstVerified::new));
         m.add(new Method("majority + ac-beta 0.95", Strategy.majority(), AcBeta::new));

@@ -54,17 +54,19 @@ final class ResultPrinter {
         }
         long finished = r.chains().stream().filter(c -> !c.finish().equals("unfinished")).count();
         long looping = r.chains().stream().filter(c -> c.finish().equals("loop")).count();
-        out.printf(Locale.ROOT, "chains: %d (%d finished%s), tokens: %,d, %.2f s, %.0f tok/s%n",
-                r.chainsStarted(), finished, looping == 0 ? "" : ", " + looping + " ended looping", r.tokens(),
-                r.seconds(), r.tokensPerSecond());
+        int redrawn = r.chains().stream().mapToInt(SearchResult.ChainReport::redrawn).sum();
+        out.printf(Locale.ROOT, "chains: %d (%d finished%s%s), tokens: %,d, %.2f s, %.0f tok/s%n",
+                r.chainsStarted(), finished, looping == 0 ? "" : ", " + looping + " ended looping",
+                redrawn == 0 ? "" : ", " + redrawn + (redrawn == 1 ? " failing line" : " failing lines") + " redrawn",
+                r.tokens(), r.seconds(), r.tokensPerSecond());
         out.println("device: " + r.device());
         out.println("stopped: " + r.stopReason().description() + " (budget " + r.budget() + ", rule " + r.rule()
                 + ", strategy " + r.strategy() + ")");
         if (showChains) {
             for (SearchResult.ChainReport c : r.chains()) {
-                out.printf(Locale.ROOT, "%n--- chain %d: answer %s, %d tokens, mean logprob %.3f, %s, verifier %s%n%s%n",
+                out.printf(Locale.ROOT, "%n--- chain %d: answer %s, %d tokens, mean logprob %.3f, %s, verifier %s%s%n%s%n",
                         c.index(), c.answer() == null ? "-" : c.answer(), c.tokens(), c.meanLogprob(), c.finish(),
-                        c.verdict(), c.text().strip());
+                        c.verdict(), c.redrawn() == 0 ? "" : ", " + c.redrawn() + " lines redrawn", c.text().strip());
             }
         }
         if (several) {
@@ -166,6 +168,7 @@ final class ResultPrinter {
             m.put("min_logprob", c.minLogprob());
             m.put("finish", c.finish());
             m.put("verdict", c.verdict());
+            m.put("redrawn_lines", c.redrawn());
             m.put("seconds", c.seconds());
             m.put("text", c.text());
             chains.add(m);

@@ -70,8 +70,14 @@ final class StopRules {
                     throw new IllegalArgumentException("--strategy " + spec + ": cut is on (a chain whose step fails"
                             + " ends there, once failing chains no longer vote) or off, got " + cut);
                 }
+                String redraw = p.getOrDefault("redraw", String.valueOf(VerifiedVote.DEFAULT_REDRAWS));
+                int redraws = redraw.matches("\\d{1,3}") ? Integer.parseInt(redraw) : -1;
+                if (redraws < 0 || redraws > 100) {
+                    throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line whose"
+                            + " step fails is written again, a whole number from 0 to 100, got " + redraw);
+                }
                 return new VerifiedVote(p.getOrDefault("mode", "drop").equals("downweight")
-                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"));
+                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"), (int) redraws);
             default:
                 throw new IllegalArgumentException("unknown --strategy \"" + name + "\": use " + STRATEGY_NAMES);
         }

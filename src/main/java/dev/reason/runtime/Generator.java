@@ -72,17 +72,30 @@ public final class Generator {
         void onChainFinished(Chain chain);
 
         /**
-         * After each token of a chain that goes on, with the chain's text so far (read it, do not keep it): false
-         * cuts the chain now (it is reported as finished with {@link FinishReason#CUT}). For early cuts: low
-         * confidence, a step that fails.
+         * After each token of a chain that goes on, with the chain's text so far (read it, do not keep it): what
+         * becomes of the chain. For early cuts (low confidence, a step that fails) and for drawing a failing line
+         * again.
          */
-        default boolean keepChain(int chainIndex, TokenChoice choice, CharSequence text) {
-            return true;
+        default Next afterToken(int chainIndex, TokenChoice choice, CharSequence text) {
+            return Next.GO_ON;
         }
 
         /** Chains still running when the search stopped; they may still hold a usable answer. */
         default void onUnfinished(List<Chain> chains) {
         }
+    }
+
+    /** What becomes of a chain after its latest token ({@link Listener#afterToken}). */
+    public enum Next {
+        GO_ON,
+        /** The chain ends now, reported as finished with {@link FinishReason#CUT}. */
+        CUT,
+        /**
+         * The chain's last line (the text after its last line end but one; the whole text when it has only one
+         * line) is dropped, and the chain writes it again from its own random stream: its cache goes back to the
+         * tokens kept, so the redraw costs only the new line's tokens.
+         */
+        REDRAW_LINE
     }
 
     /** Counters of one run, for throughput reports. */
@@ -172,7 +185,7 @@ public final class Generator {
                     if (running[s] == null && listener.mayStartChain()) {
                         batch.startChain(s);
                         running[s] = new Running(nextChain, ChainSeeds.forChain(params.seed(), nextChain),
-                                promptPenalties == null || onDevice ? null : promptPenalties.copy());
+                                onDevice ? null : promptPenalties);
                         nextChain++;
                     }
                 }
@@ -208,14 +221,29 @@ public final class Generator {
                         choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     }
                     FinishReason end = r.append(choice);
-                    if (end == null && !listener.keepChain(r.index, choice, r.text)) {
+                    Next next = end == null ? listener.afterToken(r.index, choice, r.text) : Next.GO_ON;
+                    while (next == Next.REDRAW_LINE) {
+                        int keep = r.dropLastLine();
+                        // the last token kept is fed again: its logits give the redrawn line's first token
+                        batch.rewind(s, Math.max(0, keep - 1));
+                        if (keep > 0) {
+                            next = Next.GO_ON;
+                        } else {
+                            // the first line goes: the chain starts over from the prompt's logits, at once
+                            choice = sampler.sample(promptLogits, 0, vocab, r.random);
+                            count++;
+                            end = r.append(choice);
+                            next = end == null ? listener.afterToken(r.index, choice, r.text) : Next.GO_ON;
+                        }
+                    }
+                    if (next == Next.CUT) {
                         end = FinishReason.CUT;
                     }
                     if (end != null) {
                         listener.onChainFinished(r.toChain(end));
                         running[s] = null;
                     } else {
-                        tokens[s] = choice.token();
+                        tokens[s] = r.lastToken();
                         active[s] = true;
                     }
                 }
@@ -246,20 +274,70 @@ public final class Generator {
     private final class Running {
         final int index;
         final SplittableRandom random;
-        final Penalties penalties;  // the history this chain's logits are penalized for; null: none, or on device
+        final Penalties promptPenalties;  // null: none, or applied on the device
         final long started = System.nanoTime();
         final IntList tokens = new IntList();
+        final IntList textEnds = new IntList();  // the text's length after each token
         final FloatList logprobs = new FloatList();
         final List<float[]> top = new ArrayList<>();
         final StringBuilder text = new StringBuilder();
-        final TextStream stream = texts.get();
-        final AnswerLine answerLine = new AnswerLine(text);
-        final RepetitionLoop loop = params.cutLoops() ? new RepetitionLoop() : null;
+        Penalties penalties;  // the history this chain's logits are penalized for
+        TextStream stream = texts.get();
+        AnswerLine answerLine = new AnswerLine(text);
+        RepetitionLoop loop = params.cutLoops() ? new RepetitionLoop() : null;
 
-        Running(int index, SplittableRandom random, Penalties penalties) {
+        Running(int index, SplittableRandom random, Penalties promptPenalties) {
             this.index = index;
             this.random = random;
-            this.penalties = penalties;
+            this.promptPenalties = promptPenalties;
+            this.penalties = promptPenalties == null ? null : promptPenalties.copy();
+        }
+
+        int lastToken() {
+            return tokens.a[tokens.n - 1];
+        }
+
+        /**
+         * Drops the tokens of the text's last line ({@link Next#REDRAW_LINE}) and returns how many tokens are kept:
+         * those up to the one that completes the line before (a token that also starts the last line goes too). The text, its stream and the watchers of answer
+         * lines, loops and penalties are rebuilt from the tokens kept, as if the chain had written only those.
+         */
+        int dropLastLine() {
+            int lineStart = text.lastIndexOf("\n", text.length() - 2) + 1;
+            int keep = 0;  // up to the token that completes the line before (not one that completes a byte after)
+            if (lineStart > 0) {
+                while (textEnds.a[keep] < lineStart) {
+                    keep++;
+                }
+                keep += textEnds.a[keep] == lineStart ? 1 : 0;
+            }
+            int[] kept = java.util.Arrays.copyOf(tokens.a, keep);
+            tokens.n = 0;
+            textEnds.n = 0;
+            logprobs.n = keep;
+            top.subList(keep, top.size()).clear();
+            text.setLength(0);
+            stream = texts.get();
+            answerLine = new AnswerLine(text);
+            loop = params.cutLoops() ? new RepetitionLoop() : null;
+            penalties = promptPenalties == null ? null : promptPenalties.copy();
+            for (int t : kept) {
+                write(t);
+                if (loop != null) {
+                    loop.add(tokens.a, tokens.n);
+                }
+            }
+            answerLine.completed();  // past the lines kept: none of them ended the chain
+            return keep;
+        }
+
+        private void write(int token) {
+            tokens.add(token);
+            if (penalties != null) {
+                penalties.add(token);
+            }
+            text.append(stream.next(token));
+            textEnds.add(text.length());
         }
 
         /** Adds a token; returns why the chain ends with it, or null if it goes on. */
@@ -269,13 +347,9 @@ public final class Generator {
                     return FinishReason.EOS;
                 }
             }
-            tokens.add(c.token());
-            if (penalties != null) {
-                penalties.add(c.token());
-            }
+            write(c.token());
             logprobs.add(c.logprob());
             top.add(c.topLogprobs());
-            text.append(stream.next(c.token()));
             if (params.stopAtAnswer() && answerLine.completed()) {
                 return FinishReason.ANSWER_LINE;
             }

@@ -79,6 +79,39 @@ public final class Search {
         return Math.min(params.parallel(), most);
     }
 
+    /**
+     * The redraws of one chain's failing lines: a line (known by where it starts in the text) is drawn again up to
+     * {@code perLine} times; once one has failed that often, the chain is given up to the vote (or the cut).
+     */
+    private static final class Redraws {
+        int lineStart = -1;
+        int ofLine;
+        int total;
+        boolean givenUp;
+
+        /** Whether the line that just failed, the text's last, may be drawn again; counts it if so. */
+        boolean another(CharSequence text, int perLine) {
+            if (givenUp) {
+                return false;
+            }
+            int start = lastLineStart(text);
+            ofLine = start == lineStart ? ofLine + 1 : 1;
+            lineStart = start;
+            givenUp = ofLine > perLine;
+            total += givenUp ? 0 : 1;
+            return !givenUp;
+        }
+
+        private static int lastLineStart(CharSequence text) {
+            for (int i = text.length() - 2; i >= 0; i--) {
+                if (text.charAt(i) == '\n') {
+                    return i + 1;
+                }
+            }
+            return 0;
+        }
+    }
+
     /** One search in progress: the budget meter, the scored chains and the decode loop's listener. */
     private final class Run implements Generator.Listener {
         final BudgetMeter meter = new BudgetMeter(budget, clock);
@@ -92,6 +125,8 @@ public final class Search {
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
         boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
+        final int redrawsPerLine = stepsAreAnswers && strategy instanceof VerifiedVote v ? v.redrawsPerLine() : 0;
+        final Map<Integer, Redraws> redraws = new HashMap<>();  // of chains that drew a failing line again
         Generator.Stats stats;
         int active;
         int rounds;
@@ -136,16 +171,26 @@ public final class Search {
         }
 
         @Override
-        public boolean keepChain(int chainIndex, TokenChoice choice, CharSequence text) {
-            if (cutFailingChains && verifier.failsAtLineEnd(question, text)) {
-                return false;  // its vote would be dropped whatever it writes next
+        public Generator.Next afterToken(int chainIndex, TokenChoice choice, CharSequence text) {
+            if ((redrawsPerLine > 0 || cutFailingChains) && verifier.failsAtLineEnd(question, text)) {
+                if (redraws.computeIfAbsent(chainIndex, i -> new Redraws()).another(text, redrawsPerLine)) {
+                    return Generator.Next.REDRAW_LINE;
+                }
+                if (cutFailingChains) {
+                    return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
+                }
             }
             if (!(rule instanceof DeepConfOnline deepConf) || !deepConf.warmedUp()) {
-                return true;
+                return Generator.Next.GO_ON;
             }
             DeepConf.Window w = windows.computeIfAbsent(chainIndex, i -> deepConf.newWindow());
             w.add(choice.topLogprobs(), choice.logprob());
-            return !deepConf.shouldCut(w);
+            return deepConf.shouldCut(w) ? Generator.Next.CUT : Generator.Next.GO_ON;
+        }
+
+        private int redrawnLines(Chain chain) {
+            Redraws r = redraws.remove(chain.index());
+            return r == null ? 0 : r.total;
         }
 
         @Override
@@ -160,7 +205,7 @@ public final class Search {
             tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : strategy.tally(scored);
             cutFailingChains = stepsAreAnswers && strategy instanceof VerifiedVote verified
                     && verified.mayCutFailingChains(scored);
-            chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict()));
+            chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict(), redrawnLines(chain)));
             decision = rule.check(rule instanceof DeepConfOnline ? tally : strategy.evidence(scored), stillPossible());
             progress.accept(snapshot(false));
         }
@@ -179,7 +224,7 @@ public final class Search {
             List<ScoredChain> partial = new ArrayList<>();
             for (Chain c : unfinished) {
                 ScoredChain sc = anytime ? score(c) : ScoredChain.of(c, null);
-                chains.add(SearchResult.ChainReport.of(c, sc.answer(), sc.verdict()));
+                chains.add(SearchResult.ChainReport.of(c, sc.answer(), sc.verdict(), redrawnLines(c)));
                 partial.add(sc);
             }
             if (anytime && !partial.isEmpty()) {

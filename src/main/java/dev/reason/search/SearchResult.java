@@ -27,13 +27,19 @@ public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int
         return seconds > 0 ? tokens / seconds : 0;
     }
 
-    /** One chain as reported: its answer and the numbers needed to judge it. */
+    /**
+     * One chain as reported: its answer and the numbers needed to judge it.
+     *
+     * @param tokens  the tokens of its text (not those of lines it drew again)
+     * @param redrawn how many times it drew a failing line again ({@link VerifiedVote#redrawsPerLine})
+     */
     public record ChainReport(int index, String answer, int tokens, double meanLogprob, double sumLogprob,
-                              double minLogprob, String finish, String verdict, double seconds, String text) {
-        static ChainReport of(Chain c, String answer, Verifier.Verdict verdict) {
+                              double minLogprob, String finish, String verdict, int redrawn, double seconds,
+                              String text) {
+        static ChainReport of(Chain c, String answer, Verifier.Verdict verdict, int redrawn) {
             return new ChainReport(c.index(), answer, c.tokenCount(), c.meanLogprob(), c.sumLogprob(),
                     c.minLogprob(), c.finish().name().toLowerCase(java.util.Locale.ROOT),
-                    verdict.name().toLowerCase(java.util.Locale.ROOT), c.seconds(), c.text());
+                    verdict.name().toLowerCase(java.util.Locale.ROOT), redrawn, c.seconds(), c.text());
         }
     }
 }

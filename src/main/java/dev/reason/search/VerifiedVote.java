@@ -17,6 +17,11 @@ import java.util.Optional;
  * the search may cut a chain as soon as a step it writes fails ({@link #mayCutFailingChains}, {@link
  * Verifier#checkSteps}): the vote is the one its whole text would have given, and the tokens it would still have
  * spent go to other chains.
+ *
+ * <p>In either mode, a line whose step fails can first be drawn again ({@link #redrawsPerLine}, the search's
+ * step-level rejection sampling): the chain goes back to the line's start and writes it anew, from its own random
+ * stream, up to that many times before the line counts as failed. A chain then spends its tokens on the step it got
+ * wrong instead of starting over, and one wrong step in a long chain no longer costs the whole chain.
  */
 public final class VerifiedVote implements Strategy {
 
@@ -25,19 +30,24 @@ public final class VerifiedVote implements Strategy {
 
     public static final double DEFAULT_FAIL_WEIGHT = 0.1;
     public static final double DEFAULT_PASS_WEIGHT = 1.0;
+    public static final int DEFAULT_REDRAWS = 0;
 
     private final Mode mode;
     private final double failWeight;
     private final double passWeight;
     private final boolean cutFailedSteps;
+    private final int redrawsPerLine;
 
     public VerifiedVote(Mode mode) {
         this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT);
     }
 
-    /** With early cuts of failing chains on or off ({@code --strategy verified:cut=off}). */
-    public VerifiedVote(Mode mode, boolean cutFailedSteps) {
-        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps);
+    /**
+     * With early cuts of failing chains on or off ({@code --strategy verified:cut=off}) and the redraws a failing
+     * line gets ({@code verified:redraw=N}).
+     */
+    public VerifiedVote(Mode mode, boolean cutFailedSteps, int redrawsPerLine) {
+        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps, redrawsPerLine);
     }
 
     /**
@@ -45,10 +55,10 @@ public final class VerifiedVote implements Strategy {
      * @param passWeight a passing chain's weight, &gt; 0
      */
     public VerifiedVote(Mode mode, double failWeight, double passWeight) {
-        this(mode, failWeight, passWeight, true);
+        this(mode, failWeight, passWeight, true, DEFAULT_REDRAWS);
     }
 
-    private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps) {
+    private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps, int redrawsPerLine) {
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
         }
@@ -58,10 +68,19 @@ public final class VerifiedVote implements Strategy {
         if (!(passWeight > 0) || Double.isInfinite(passWeight)) {
             throw new IllegalArgumentException("passWeight must be finite and > 0, got " + passWeight);
         }
+        if (redrawsPerLine < 0) {
+            throw new IllegalArgumentException("redraws per line must be 0 or more, got " + redrawsPerLine);
+        }
         this.mode = mode;
         this.failWeight = failWeight;
         this.passWeight = passWeight;
         this.cutFailedSteps = cutFailedSteps;
+        this.redrawsPerLine = redrawsPerLine;
+    }
+
+    /** How many times a line whose step fails is drawn again before it counts as failed (0: never). */
+    public int redrawsPerLine() {
+        return redrawsPerLine;
     }
 
     /**

@@ -78,6 +78,107 @@ class GeneratorTest {
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
 
+    /** How often a chain draws its first and its second line: the listener asks for both again once. */
+    private static boolean redrawsAt(int lineEnd) {
+        return lineEnd == 1 || lineEnd == 3;
+    }
+
+    /**
+     * Chains whose first line (dropped whole: the chain starts over) and second line (dropped back to the first line's
+     * end) are drawn again once each equal {@link #referenceWithRedraws}: the cache goes back to the tokens kept, the
+     * penalties count only those, and the chain's random stream goes on. Returns the tokens sampled in all.
+     */
+    private static long runRedrawing(Engine engine, SamplingParams sampling, List<Chain> done) {
+        var model = ShippedModel.model();
+        var params = new Generator.Params(sampling, 2, 40, 21, model.eosIds(), 0, false);
+        long[] sampled = {0};
+        new Generator(engine, model.tokenizer()::stream, params).run(model.promptIds(QUESTION), new Generator.Listener() {
+            final java.util.Map<Integer, Integer> lineEnds = new java.util.HashMap<>();
+            int started;
+
+            public boolean mayStartChain() {
+                return started < 4 && ++started > 0;
+            }
+
+            public boolean stopNow(int active) {
+                return false;
+            }
+
+            public void onTokens(int count) {
+                sampled[0] += count;
+            }
+
+            public void onChainFinished(Chain chain) {
+                done.add(chain);
+            }
+
+            @Override
+            public Generator.Next afterToken(int chainIndex, TokenChoice choice, CharSequence text) {
+                if (text.charAt(text.length() - 1) != '\n') {
+                    return Generator.Next.GO_ON;
+                }
+                int n = lineEnds.merge(chainIndex, 1, Integer::sum);
+                return redrawsAt(n) ? Generator.Next.REDRAW_LINE : Generator.Next.GO_ON;
+            }
+        });
+        done.sort(java.util.Comparator.comparingInt(Chain::index));
+        return sampled[0];
+    }
+
+    /** {@link #referenceChain} with the redraws of {@link #runRedrawing}: returns the chain and its tokens sampled. */
+    private static int[][] referenceWithRedraws(SamplingParams sampling, int index) {
+        var model = ShippedModel.model();
+        int[] prompt = model.promptIds(QUESTION);
+        SplittableRandom random = ChainSeeds.forChain(21, index);
+        Sampler sampler = new Sampler(sampling, 0);
+        List<Integer> chain = new ArrayList<>();
+        int sampled = 0;
+        int lineEnds = 0;
+        while (chain.size() < 40) {
+            int[] seq = java.util.stream.IntStream.concat(Arrays.stream(prompt), chain.stream().mapToInt(i -> i)).toArray();
+            float[] logits;
+            try (DecodeBatch b = ShippedModel.engine().start(seq, 1, 1)) {
+                logits = b.promptLogits();
+            }
+            Penalties penalties = new Penalties(sampling, prompt);
+            chain.forEach(penalties::add);
+            penalties.apply(logits, 0, logits.length);
+            int token = sampler.sample(logits, 0, logits.length, random).token();
+            sampled++;
+            if (Arrays.stream(model.eosIds()).anyMatch(e -> e == token)) {
+                break;
+            }
+            chain.add(token);
+            if (chain.size() < 40 && model.tokenizer().decode(new int[] {token}, 1).equals("\n") && redrawsAt(++lineEnds)) {
+                int lineStart = chain.subList(0, chain.size() - 1).lastIndexOf(token) + 1;  // after the line before
+                chain.subList(lineStart, chain.size()).clear();
+            }
+        }
+        return new int[][] {chain.stream().mapToInt(i -> i).toArray(), {sampled}};
+    }
+
+    @Test
+    void aRedrawnLineContinuesAsIfTheChainHadWrittenOnlyTheTokensKept() {
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, 1.3f, 0.5f, 0.2f);
+        for (Engine engine : new Engine[] {ShippedModel.engine(),
+                ForwardingBatch.engine(ShippedModel.engine(), DeviceSamplingBatch::new)}) {
+            List<Chain> done = new ArrayList<>();
+            long sampled = runRedrawing(engine, penalizing, done);
+            assertEquals(4, done.size());
+            long expectedSampled = 0;
+            int redrawnSecondLines = 0;
+            for (int i = 0; i < 4; i++) {
+                int[][] ref = referenceWithRedraws(penalizing, i);
+                assertArrayEquals(ref[0], done.get(i).tokens(), "chain " + i + ": " + done.get(i).text());
+                assertEquals(done.get(i).tokens().length, done.get(i).logprobs().length);
+                expectedSampled += ref[1][0];
+                redrawnSecondLines += done.get(i).text().chars().filter(c -> c == '\n').count() >= 2 ? 1 : 0;
+            }
+            assertEquals(expectedSampled, sampled, "every token drawn counts, the dropped lines' too");
+            assertTrue(redrawnSecondLines >= 2, redrawnSecondLines + " of 4 chains redrew a second line");
+        }
+    }
+
     /** The repetition penalty alone, then the presence and frequency penalties alone. */
     @ParameterizedTest
     @CsvSource({"2, 0, 0", "1, 1.5, 0.5"})
@@ -230,6 +331,12 @@ class GeneratorTest {
         public void startChain(int slot) {
             fed.get(slot).clear();
             super.startChain(slot);
+        }
+
+        @Override
+        public void rewind(int slot, int keep) {
+            fed.get(slot).subList(keep, fed.get(slot).size()).clear();
+            super.rewind(slot, keep);
         }
 
         @Override

@@ -52,7 +52,7 @@ class SearchTest {
         String right = "047+038\n047+038=085\n#### 85\n";
         String wrong = "047+038\n047+038=095\n" + "then some more words to write before the answer\n".repeat(3) + "#### 95\n";
         for (boolean cut : new boolean[] {true, false}) {
-            SearchResult r = search(List.of(right, wrong, wrong, right, wrong), "5x", new VerifiedVote(VerifiedVote.Mode.DROP, cut),
+            SearchResult r = search(List.of(right, wrong, wrong, right, wrong), "5x", new VerifiedVote(VerifiedVote.Mode.DROP, cut, 0),
                     StopRule.none(), q, 1);
             assertEquals("85", r.answer());
             assertEquals(2, r.votes());
@@ -66,14 +66,60 @@ class SearchTest {
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 1, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3, true);
         SearchResult thinking = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("3x"),
-                new VerifiedVote(VerifiedVote.Mode.DROP, true), StopRule.none(), Verifiers.forQuestion(q), false,
+                new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule.none(), Verifiers.forQuestion(q), false,
                 new FakeClock()).run(q, PROMPT, () -> false, x -> { });
         assertEquals(0, thinking.chains().stream().filter(c -> c.finish().equals("cut")).count());
         // every chain fails: none is cut before a chain passed, and the plain vote of the failing chains answers
-        SearchResult allWrong = search(List.of(wrong, wrong, wrong), "3x", new VerifiedVote(VerifiedVote.Mode.DROP, true),
+        SearchResult allWrong = search(List.of(wrong, wrong, wrong), "3x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 0),
                 StopRule.none(), q, 1);
         assertEquals("95", allWrong.answer());
         assertEquals(0, allWrong.chains().stream().filter(c -> c.finish().equals("cut")).count());
+    }
+
+    /**
+     * A line whose step fails is written again (the scripted chain moves to its next variant), up to the redraws
+     * allowed per line; the tokens of the lines dropped count against the budget, the chain's own are those kept.
+     */
+    @Test
+    void aFailingLineIsDrawnAgainUpToTheRedrawsAllowed() {
+        String q = "What is 47 + 38?";
+        String wrong = "047+038\n047+038=095\n#### 95\n";
+        String wrongAgain = "047+038\n047+038=075\n#### 75\n";
+        String right = "047+038\n047+038=085\n#### 85\n";
+        SearchResult fixed = search(List.of(wrong + "|" + wrongAgain + "|" + right), "1x",
+                new VerifiedVote(VerifiedVote.Mode.DROP, true, 2), StopRule.none(), q, 1);
+        assertEquals("85", fixed.answer());
+        SearchResult.ChainReport chain = fixed.chains().get(0);
+        assertEquals(2, chain.redrawn());
+        assertEquals("pass", chain.verdict());
+        assertEquals(right, chain.text());
+        assertEquals(right.length(), chain.tokens());
+        assertEquals(right.length() + 2 * "047+038=095\n".length(), fixed.tokens(), "the dropped lines were paid for");
+
+        // one redraw allowed: the second wrong line stands, and with no chain passed yet the chain is not cut
+        SearchResult givenUp = search(List.of(wrong + "|" + wrongAgain + "|" + right), "1x",
+                new VerifiedVote(VerifiedVote.Mode.DROP, true, 1), StopRule.none(), q, 1);
+        assertEquals("75", givenUp.answer());
+        assertEquals(1, givenUp.chains().get(0).redrawn());
+        assertEquals("fail", givenUp.chains().get(0).verdict());
+
+        // no redraws: the line stands as first written
+        assertEquals("95", search(List.of(wrong + "|" + right), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 0),
+                StopRule.none(), q, 1).answer());
+    }
+
+    /** A failing first line (the question copied wrong) is drawn again from the prompt: the chain starts over. */
+    @Test
+    void aFailingFirstLineStartsTheChainOver() {
+        String q = "What is 47 + 38?";
+        String miscopied = "047+083\n047+083=130\n#### 130\n";
+        String right = "047+038\n047+038=085\n#### 85\n";
+        SearchResult r = search(List.of(miscopied + "|" + right), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 3),
+                StopRule.none(), q, 1);
+        assertEquals("85", r.answer());
+        assertEquals(1, r.chains().get(0).redrawn());
+        assertEquals(right, r.chains().get(0).text());
+        assertEquals(right.length() + "047+083\n".length(), r.tokens());
     }
 
     /** A chain caught in a loop ends there without an answer: whatever number it repeats does not vote. */
