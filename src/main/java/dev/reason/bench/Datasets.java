@@ -378,13 +378,22 @@ public final class Datasets {
         if (node == null || node.isNull()) {
             throw bad(file, where, "no \"" + field + "\" field");
         }
-        if (node.isNumber()) {
+        String answer = answerText(node);
+        if (answer == null) {
+            throw bad(file, where, "\"" + field + "\" is neither a number nor a non-empty string");
+        }
+        return answer;
+    }
+
+    /** A reference answer as graded: a number ({@code 8.0 -> "8"}) or a non-empty string, stripped; else null. */
+    public static String answerText(JsonNode node) {
+        if (node != null && node.isNumber()) {
             return AnswerExtractor.normalize(plain(node));
         }
-        if (node.isTextual() && !node.asText().isBlank()) {
+        if (node != null && node.isTextual() && !node.asText().isBlank()) {
             return node.asText().strip();
         }
-        throw bad(file, where, "\"" + field + "\" is neither a number nor a non-empty string");
+        return null;
     }
 
     private static String plain(JsonNode number) {

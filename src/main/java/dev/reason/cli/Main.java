@@ -203,7 +203,7 @@ public final class Main implements Callable<Integer> {
                 return ExitCodes.BAD_QUESTION;
             }
             try (Engine engine = openEngine(model)) {
-                return answer(model, engine, new ResultPrinter(out, false), p, rule, voting);
+                return answer(model, engine, new ResultPrinter(out, false), p, rule, voting, new Scorecard());
             }
         }
     }
@@ -219,6 +219,7 @@ public final class Main implements Callable<Integer> {
         try (Questions questions = Questions.open(questionsFile, in); ModelDirectory model = modelOptions.open()) {
             decoding.sampling(model.generation());  // a bad option is reported before the engine starts
             ResultPrinter printer = new ResultPrinter(out, true);
+            Scorecard scores = new Scorecard();
             int code = ExitCodes.ANSWERED;
             int asked = 0;
             try (Engine engine = openEngine(model)) {
@@ -229,12 +230,15 @@ public final class Main implements Callable<Integer> {
                 while ((q = questions.next()) != null) {
                     asked++;
                     Prepared p = prepare(model, q);
-                    code = worse(code, p.problem() != null ? skip(printer, p) : answer(model, engine, printer, p, rule, voting));
+                    code = worse(code, p.problem() != null ? skip(printer, p)
+                            : answer(model, engine, printer, p, rule, voting, scores));
                     if (interrupted.get()) {  // during this question, or since it ended: ask no more
                         err.printf("reason: interrupted at question %s; %d asked, the rest not%n", q.id(), asked);
+                        printScores(scores);
                         return ExitCodes.INTERRUPTED;
                     }
                 }
+                printScores(scores);
             } catch (CharacterCodingException e) {
                 err.println("reason: " + questions.source() + " is not UTF-8 text: save it as UTF-8; the answers"
                         + " printed before this line are complete");
@@ -244,6 +248,13 @@ public final class Main implements Callable<Integer> {
                 throw new IllegalArgumentException(questions.source() + " holds no question: write one per line");
             }
             return code;
+        }
+    }
+
+    private void printScores(Scorecard scores) {
+        String summary = scores.summary();
+        if (summary != null) {
+            err.println("reason: " + summary);
         }
     }
 
@@ -287,7 +298,7 @@ public final class Main implements Callable<Integer> {
 
     /** Searches one question and prints its result; returns its exit code. */
     private int answer(ModelDirectory model, Engine engine, ResultPrinter printer, Prepared p, StopRule rule,
-                       Strategy voting) {
+                       Strategy voting, Scorecard scores) {
         Questions.Question q = p.question();
         int[] prompt = p.prompt();
         Generator.Params params = p.params().withParallel(decoding.parallel(engine));
@@ -299,13 +310,15 @@ public final class Main implements Callable<Integer> {
         SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
         boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
         progress.clear();
+        Boolean correct = scores.grade(q, result, abstain);
         if (json) {
-            printer.json(q.id(), q.text(), modelOptions.system, prompt.length, result, params, abstain, List.copyOf(notices));
+            printer.json(q.id(), q.text(), modelOptions.system, prompt.length, result, params, abstain, List.copyOf(notices),
+                    q.expected(), correct);
             notices.clear();
         } else if (quiet) {
             out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
         } else {
-            printer.text(q.id(), q.text(), result, showChains, abstain);
+            printer.text(q.id(), q.text(), result, showChains, abstain, q.expected(), correct);
         }
         if (result.stopReason() == StopReason.INTERRUPTED) {
             return ExitCodes.INTERRUPTED;

@@ -3,6 +3,8 @@ package dev.reason.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.bench.Datasets;
+import dev.reason.bench.Problem;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,13 +18,22 @@ import java.nio.file.Path;
 /**
  * The questions of {@code reason --questions FILE}, read one line at a time as they are asked (so a pipe or a
  * terminal feeds a session question by question): one per line, or JSON Lines with a {@code "question"} field and an
- * optional {@code "id"}, so a benchmark's own files can be asked as they are. Blank lines are skipped; a question's
+ * optional {@code "id"}, so a benchmark's own files can be asked as they are (and graded, when a line has its
+ * {@code "answer"}). Blank lines are skipped; a question's
  * id is its {@code "id"}, else its line number, so answers can be matched to questions. A line that cannot be read as
  * a question keeps its place with the problem.
  */
 final class Questions implements AutoCloseable {
-    /** A question, or ({@code problem} not null) a line that could not be read as one. */
-    record Question(String id, String text, String problem) {
+    /**
+     * A question, or ({@code problem} not null) a line that could not be read as one.
+     *
+     * @param expected what a right answer is, for grading, from the line's {@code "answer"} (or, for a Game of 24
+     *                 puzzle, its {@code "numbers"}); null when it has neither
+     */
+    record Question(String id, String text, String problem, Problem expected) {
+        Question(String id, String text, String problem) {
+            this(id, text, problem, null);
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -84,7 +95,24 @@ final class Questions implements AutoCloseable {
             return new Question(name, text, "the JSON object has no \"question\" text; write {\"question\": \"...\"} or"
                     + " the question alone on the line");
         }
-        return new Question(name, q.asText().strip(), null);
+        return new Question(name, q.asText().strip(), null, expected(name, q.asText(), record));
+    }
+
+    /** The line's expected answer as {@code reason bench} grades one, or null: a field it cannot read grades nothing. */
+    private static Problem expected(String id, String question, JsonNode record) {
+        String answer = Datasets.answerText(record.get("answer"));
+        JsonNode numbers = record.get("numbers");
+        int[] puzzle = null;
+        if (numbers != null && numbers.isArray() && !numbers.isEmpty()) {
+            puzzle = new int[numbers.size()];
+            for (int i = 0; i < puzzle.length; i++) {
+                if (!numbers.get(i).isIntegralNumber()) {
+                    return null;
+                }
+                puzzle[i] = numbers.get(i).intValue();
+            }
+        }
+        return puzzle == null && answer == null ? null : new Problem(id, question, answer, "questions", null, puzzle);
     }
 
     @Override

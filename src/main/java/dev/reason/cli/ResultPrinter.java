@@ -3,6 +3,7 @@ package dev.reason.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.reason.bench.Problem;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.SearchResult;
@@ -31,9 +32,14 @@ final class ResultPrinter {
         this.several = several;
     }
 
-    void text(String id, String question, SearchResult r, boolean showChains, boolean abstain) {
+    /** {@code expected}, {@code correct}: the question's expected answer and the grade, or null when it has none. */
+    void text(String id, String question, SearchResult r, boolean showChains, boolean abstain, Problem expected,
+              Boolean correct) {
         header(id, question);
         out.println(abstain ? "not sure" : r.answer() == null ? "(no answer)" : r.answer());
+        if (correct != null) {
+            out.println((correct ? "right" : "wrong") + " (expected " + expectedText(expected) + ")");
+        }
         if (r.answer() != null) {
             out.printf(Locale.ROOT, "%sconfidence: %d/%d votes (%.0f%%), %s confidence %.3f%n",
                     abstain ? "best guess " + r.answer() + ", " : "", r.leaderVotes(), r.votes(),
@@ -74,6 +80,12 @@ final class ResultPrinter {
         }
     }
 
+    /** The answer graded against: the reference, or for a Game of 24 puzzle what an expression must do. */
+    private static String expectedText(Problem expected) {
+        return expected.numbers() != null ? "an expression of " + java.util.Arrays.toString(expected.numbers())
+                + " that makes 24" : expected.answer();
+    }
+
     /** A question of several that was not asked, in its place. */
     void skippedText(String id, String question, String problem) {
         header(id, question);
@@ -110,7 +122,7 @@ final class ResultPrinter {
     /** {@code system}: the system message given, or null; {@code promptTokens}: the prompt's length as the model read it. */
     /** @param notices the engine's notices since the previous result (device fallback, fewer chains for memory) */
     void json(String id, String question, String system, int promptTokens, SearchResult r, Generator.Params params,
-              boolean abstain, List<String> notices) {
+              boolean abstain, List<String> notices, Problem expected, Boolean correct) {
         SamplingParams sampling = params.sampling();
         Map<String, Object> o = new LinkedHashMap<>();
         if (several) {
@@ -121,6 +133,10 @@ final class ResultPrinter {
         o.put("prompt_tokens", promptTokens);
         o.put("answer", r.answer());
         o.put("abstained", abstain);
+        if (correct != null) {
+            o.put("expected", expectedText(expected));
+            o.put("correct", correct);
+        }
         o.put("votes", r.leaderVotes());
         o.put("voted_chains", r.votes());
         o.put("vote_share", r.votes() == 0 ? 0.0 : (double) r.leaderVotes() / r.votes());

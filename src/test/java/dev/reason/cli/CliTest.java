@@ -12,12 +12,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line: every bad input gives one line naming the problem, a distinct exit code, no stack trace. */
@@ -484,6 +486,72 @@ class CliTest {
         assertEquals(ExitCodes.ABSTAINED, r.code(), r.err());
         assertEquals("not sure", r.out().strip());
         assertOneLineError(reason("--abstain-below", "2", "What is 1+1?"), ExitCodes.USAGE, "--abstain-below");
+    }
+
+    /**
+     * verified:redraw=N draws a chain's failing line again: the summary counts the lines redrawn, each chain in --json
+     * its own, and the search pays for the dropped lines (its tokens exceed those of the chains' texts).
+     */
+    @Test
+    void failingLinesAreRedrawnAndCounted() throws IOException {
+        String q = "29 × 2 + 45 + (258 + 57 − 76 − 5) =?";
+        String[] common = {"--model", MODEL.toString(), "--threads", "1", "--budget", "4x", "--stop", "none", "--seed", "1"};
+        Run text = reason(Stream.concat(Stream.of(common), Stream.of("--strategy", "verified:redraw=3", q))
+                .toArray(String[]::new));
+        assertEquals(ExitCodes.ANSWERED, text.code(), text.err());
+        assertTrue(text.out().matches("(?s).*chains: 4 \\(4 finished, \\d+ failing lines redrawn\\).*"), text.out());
+        for (String redraw : new String[] {"3", "0"}) {
+            Run json = reason(Stream.concat(Stream.of(common), Stream.of("--json", "--strategy", "verified:redraw=" + redraw,
+                    q)).toArray(String[]::new));
+            var o = JSON.readTree(json.out());
+            int redrawn = 0;
+            int chainTokens = 0;
+            for (var c : o.get("chains")) {
+                redrawn += c.get("redrawn_lines").asInt();
+                chainTokens += c.get("tokens").asInt() + (c.get("finish").asText().equals("eos") ? 1 : 0);
+            }
+            if (redraw.equals("3")) {
+                assertTrue(redrawn > 0 && o.get("tokens").asInt() > chainTokens, redrawn + " redrawn, " + o.get("tokens")
+                        + " tokens spent, " + chainTokens + " in the chains");
+            } else {
+                assertEquals(0, redrawn);
+                assertEquals(chainTokens, o.get("tokens").asInt());
+            }
+        }
+        assertOneLineError(reason("--strategy", "verified:redraw=many", "What is 1+1?"), ExitCodes.USAGE,
+                "redraw is how many times a line whose step fails is written again");
+    }
+
+    /** A --questions file whose lines carry their answers is graded as reason bench grades, with a total at the end. */
+    @Test
+    void aQuestionsFileWithAnswersIsGraded(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("graded.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"question\": \"What is 47 + 38 * 2 - 19?\", \"answer\": 104}",
+                "{\"question\": \"What is 12*7-5?\", \"answer\": \"80\", \"id\": \"off-by-one\"}",
+                "{\"question\": \"Use 4 5 6 10 to make 24.\", \"numbers\": [4, 5, 6, 10]}",
+                "What is 3*4+1?") + "\n");
+        String[] common = {"--model", MODEL.toString(), "--budget", "8x", "--seed", "1", "--questions", file.toString()};
+        Run json = reason(Stream.concat(Stream.of(common), Stream.of("--json")).toArray(String[]::new));
+        assertEquals(ExitCodes.ANSWERED, json.code(), json.err());
+        List<com.fasterxml.jackson.databind.JsonNode> results = new ArrayList<>();
+        for (String line : json.out().strip().split("\n")) {
+            results.add(JSON.readTree(line));
+        }
+        assertEquals(4, results.size());
+        assertEquals("104", results.get(0).get("expected").asText());
+        assertEquals("104".equals(results.get(0).get("answer").asText()), results.get(0).get("correct").asBoolean());
+        assertEquals("79", results.get(1).get("answer").asText(), "the model's answer, graded against a wrong reference");
+        assertFalse(results.get(1).get("correct").asBoolean());
+        assertEquals(dev.reason.bench.Equivalence.game24(new int[] {4, 5, 6, 10}, results.get(2).get("answer").asText()),
+                results.get(2).get("correct").asBoolean());
+        assertNull(results.get(3).get("correct"), "a question without an answer is not graded");
+        long right = results.stream().filter(r -> r.has("correct") && r.get("correct").asBoolean()).count();
+        assertTrue(json.err().contains("reason: " + right + " of 3 graded answers right"), json.err());
+
+        Run text = reason(common);
+        assertTrue(text.out().contains("wrong (expected 80)"), text.out());
+        assertTrue(text.err().contains(" of 3 graded answers right ("), text.err());
     }
 
     @Test
