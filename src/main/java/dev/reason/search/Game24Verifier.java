@@ -111,6 +111,67 @@ public final class Game24Verifier implements Verifier {
         return solves(numbers.get(), answer) ? Verdict.PASS : Verdict.FAIL;
     }
 
+    /**
+     * The steps written so far, in the worked format of the shipped model ({@code 010-006=004, left 004 004 005}: two
+     * of the numbers left, one operation, its result, and the numbers left after it): {@link Verdict#FAIL} when a step
+     * uses a number that is not left, computes wrong (exactly: a division must come out whole, as every step of that
+     * format does), lists the wrong numbers left, or ends on one number that is not 24. Lines in any other form are not
+     * steps and are passed over, so a chain written otherwise is never failed here.
+     *
+     * <p>Unlike the arithmetic steps, these are the way to the answer, not the answer: the final expression alone
+     * decides {@link #check}, so a chain could, rarely, write a valid expression after a wrong step. Cutting such a
+     * chain ({@link VerifiedVote#mayCutFailingChains}) happens only once another chain has passed, that is, once the
+     * search already holds a proven solution; drawing the wrong line again is what this check is for.
+     */
+    @Override
+    public Verdict checkSteps(String question, String partialText) {
+        Optional<List<Integer>> numbers = numbers(question);
+        if (numbers.isEmpty()) {
+            return Verdict.UNKNOWN;
+        }
+        List<Long> left = new ArrayList<>();
+        numbers.get().forEach(n -> left.add((long) n));
+        String text = ExactExpression.asciiOperators(partialText);
+        int end = text.lastIndexOf('\n');  // complete lines only: the last one is still being written
+        for (String line : text.substring(0, Math.max(0, end)).split("\n")) {
+            Matcher m = STEP.matcher(line.strip());
+            if (!m.matches()) {
+                continue;
+            }
+            long a = Long.parseLong(m.group(1));
+            long b = Long.parseLong(m.group(3));
+            long result = Long.parseLong(m.group(4));
+            if (!left.remove(Long.valueOf(a)) || !left.remove(Long.valueOf(b)) || !computes(a, m.group(2).charAt(0), b, result)) {
+                return Verdict.FAIL;
+            }
+            left.add(result);
+            List<Long> written = new ArrayList<>();
+            for (String n : m.group(5).strip().split("\\s+")) {
+                written.add(Long.parseLong(n));
+            }
+            List<Long> expected = new ArrayList<>(left);
+            expected.sort(null);
+            written.sort(null);
+            if (!expected.equals(written) || left.size() == 1 && result != 24) {
+                return Verdict.FAIL;
+            }
+        }
+        return Verdict.UNKNOWN;
+    }
+
+    /** A step of the worked format: {@code a op b = result, left n n ...} (numbers zero-padded or not). */
+    private static final Pattern STEP = Pattern.compile("(\\d{1,6})\\s*([-+*/])\\s*(\\d{1,6})\\s*=\\s*(\\d{1,6})\\s*,"
+            + "\\s*left\\s+(\\d{1,6}(?:\\s+\\d{1,6})*)");
+
+    private static boolean computes(long a, char op, long b, long result) {
+        return switch (op) {
+            case '+' -> a + b == result;
+            case '-' -> a - b == result;
+            case '*' -> a * b == result;
+            default -> b != 0 && a == result * b;
+        };
+    }
+
     /** Whether {@code expression} (optionally ending in {@code =24}) is a solution for {@code numbers}. */
     public static boolean solves(List<Integer> numbers, String expression) {
         String[] sides = ExactExpression.asciiOperators(expression).split("=", -1);

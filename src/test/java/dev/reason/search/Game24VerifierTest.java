@@ -99,4 +99,26 @@ class Game24VerifierTest {
         assertFalse(Game24Verifier.solves(List.of(3, 3, 8, 8), "8/(3-3)+8+8"));
         assertFalse(Game24Verifier.solves(List.of(3, 3, 8, 8), ""));
     }
+
+    /**
+     * The worked steps of a chain still being written (complete lines only): a step that uses a number not left,
+     * computes wrong, lists the wrong numbers left, or ends on a number other than 24 fails; others are unknown, never
+     * passed.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "010-006=004, left 004 004 005\\n004*005=020, left 004 020\\n004+020=024, left 024\\n | UNKNOWN",
+        "010-006=004, left 004 004 005\\n004*005=020, left 004 020\\n004+020=02                 | UNKNOWN",
+        "010/004=001, left 001 005 006\\n                                                      | FAIL",
+        "010+004=014, left 005 006 014\\n006+014=010, left 005 010\\n                          | FAIL",
+        "005*010=050, left 004 006 050\\n007*004=028, left 006 028 050\\n                      | FAIL",
+        "010-006=004, left 004 005\\n                                                          | FAIL",
+        "010-006=004, left 004 004 005\\n004+004=008, left 005 008\\n005+008=013, left 013\\n   | FAIL",
+        "004*004=016, left 005 010 016\\n                                                      | FAIL",
+        "010÷005=002, left 002 004 006\\n006×004=024, left 002 024\\n                          | UNKNOWN",
+        "First I add 4 and 5 to get 9.\\nThen 9 + 10 = 20.\\n                                  | UNKNOWN",
+    })
+    void workedStepsFailWhenAStepIsWrong(String text, Verdict expected) {
+        assertEquals(expected, Game24Verifier.INSTANCE.checkSteps("Use 4 5 6 10 to make 24.", text.replace("\\n", "\n")));
+    }
 }
