@@ -63,8 +63,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "verified",
             description = "How chains vote: majority; weighted (by confidence: weighted:mode=mean-logprob|deepconf-lowest-group|"
                     + "deepconf-bottom10|deepconf-tail,keep=PERCENT); verified (chains whose arithmetic steps or Game-of-24 "
-                    + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1). "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1; a line "
+                    + "whose step fails is first written again, verified:redraw=N times, by default 16 for arithmetic, "
+                    + "none for Game of 24; verified:cut=off keeps failing chains to their end). Default: ${DEFAULT-VALUE}.")
     String strategy;
 
     @Option(names = "--questions", paramLabel = "FILE",

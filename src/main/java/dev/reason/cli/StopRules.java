@@ -70,9 +70,10 @@ final class StopRules {
                     throw new IllegalArgumentException("--strategy " + spec + ": cut is on (a chain whose step fails"
                             + " ends there, once failing chains no longer vote) or off, got " + cut);
                 }
-                String redraw = p.getOrDefault("redraw", String.valueOf(VerifiedVote.DEFAULT_REDRAWS));
-                int redraws = redraw.matches("\\d{1,3}") ? Integer.parseInt(redraw) : -1;
-                if (redraws < 0 || redraws > 100) {
+                String redraw = p.get("redraw");
+                int redraws = redraw == null ? VerifiedVote.VERIFIERS_REDRAWS
+                        : redraw.matches("\\d{1,3}") && Integer.parseInt(redraw) <= 100 ? Integer.parseInt(redraw) : -2;
+                if (redraws < VerifiedVote.VERIFIERS_REDRAWS) {
                     throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line whose"
                             + " step fails is written again, a whole number from 0 to 100, got " + redraw);
                 }

@@ -125,7 +125,7 @@ public final class Search {
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
         boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
-        final int redrawsPerLine = stepsAreAnswers && strategy instanceof VerifiedVote v ? v.redrawsPerLine() : 0;
+        final int redrawsPerLine = stepsAreAnswers && strategy instanceof VerifiedVote v ? v.redrawsPerLine(verifier) : 0;
         final Map<Integer, Redraws> redraws = new HashMap<>();  // of chains that drew a failing line again
         Generator.Stats stats;
         int active;

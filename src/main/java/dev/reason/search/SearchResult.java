@@ -31,7 +31,7 @@ public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int
      * One chain as reported: its answer and the numbers needed to judge it.
      *
      * @param tokens  the tokens of its text (not those of lines it drew again)
-     * @param redrawn how many times it drew a failing line again ({@link VerifiedVote#redrawsPerLine})
+     * @param redrawn how many times it drew a failing line again ({@link Verifier#redrawsPerLine})
      */
     public record ChainReport(int index, String answer, int tokens, double meanLogprob, double sumLogprob,
                               double minLogprob, String finish, String verdict, int redrawn, double seconds,

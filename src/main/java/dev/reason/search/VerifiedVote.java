@@ -18,7 +18,7 @@ import java.util.Optional;
  * Verifier#checkSteps}): the vote is the one its whole text would have given, and the tokens it would still have
  * spent go to other chains.
  *
- * <p>In either mode, a line whose step fails can first be drawn again ({@link #redrawsPerLine}, the search's
+ * <p>In either mode, a line whose step fails can first be drawn again ({@link #redrawsPerLine(Verifier)}, the search's
  * step-level rejection sampling): the chain goes back to the line's start and writes it anew, from its own random
  * stream, up to that many times before the line counts as failed. A chain then spends its tokens on the step it got
  * wrong instead of starting over, and one wrong step in a long chain no longer costs the whole chain.
@@ -30,7 +30,8 @@ public final class VerifiedVote implements Strategy {
 
     public static final double DEFAULT_FAIL_WEIGHT = 0.1;
     public static final double DEFAULT_PASS_WEIGHT = 1.0;
-    public static final int DEFAULT_REDRAWS = 0;
+    /** {@link #redrawsPerLine}: as many as the verifier finds worth their tokens ({@link Verifier#redrawsPerLine}). */
+    public static final int VERIFIERS_REDRAWS = -1;
 
     private final Mode mode;
     private final double failWeight;
@@ -44,7 +45,7 @@ public final class VerifiedVote implements Strategy {
 
     /**
      * With early cuts of failing chains on or off ({@code --strategy verified:cut=off}) and the redraws a failing
-     * line gets ({@code verified:redraw=N}).
+     * line gets ({@code verified:redraw=N}; {@link #VERIFIERS_REDRAWS}: the verifier's own number).
      */
     public VerifiedVote(Mode mode, boolean cutFailedSteps, int redrawsPerLine) {
         this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps, redrawsPerLine);
@@ -55,7 +56,7 @@ public final class VerifiedVote implements Strategy {
      * @param passWeight a passing chain's weight, &gt; 0
      */
     public VerifiedVote(Mode mode, double failWeight, double passWeight) {
-        this(mode, failWeight, passWeight, true, DEFAULT_REDRAWS);
+        this(mode, failWeight, passWeight, true, VERIFIERS_REDRAWS);
     }
 
     private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps, int redrawsPerLine) {
@@ -68,7 +69,7 @@ public final class VerifiedVote implements Strategy {
         if (!(passWeight > 0) || Double.isInfinite(passWeight)) {
             throw new IllegalArgumentException("passWeight must be finite and > 0, got " + passWeight);
         }
-        if (redrawsPerLine < 0) {
+        if (redrawsPerLine < VERIFIERS_REDRAWS) {
             throw new IllegalArgumentException("redraws per line must be 0 or more, got " + redrawsPerLine);
         }
         this.mode = mode;
@@ -78,9 +79,12 @@ public final class VerifiedVote implements Strategy {
         this.redrawsPerLine = redrawsPerLine;
     }
 
-    /** How many times a line whose step fails is drawn again before it counts as failed (0: never). */
-    public int redrawsPerLine() {
-        return redrawsPerLine;
+    /**
+     * How many times a line whose step fails is drawn again before it counts as failed (0: never): the number given,
+     * else the verifier's own ({@link Verifier#redrawsPerLine}).
+     */
+    public int redrawsPerLine(Verifier verifier) {
+        return redrawsPerLine == VERIFIERS_REDRAWS ? verifier.redrawsPerLine() : redrawsPerLine;
     }
 
     /**

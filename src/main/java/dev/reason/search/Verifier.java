@@ -47,6 +47,15 @@ public interface Verifier {
                 && checkSteps(question, text.toString()) == Verdict.FAIL;
     }
 
+    /**
+     * How many times the search draws a line on which {@link #checkSteps} fails again, unless told otherwise
+     * ({@code --strategy verified:redraw=N}): as many as pay for their tokens on this verifier's task, measured. By
+     * default none.
+     */
+    default int redrawsPerLine() {
+        return 0;
+    }
+
     /** A verifier that knows nothing: always {@link Verdict#UNKNOWN}. */
     static Verifier none() {
         return Verifiers.NONE;

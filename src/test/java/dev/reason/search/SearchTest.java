@@ -108,6 +108,32 @@ class SearchTest {
                 StopRule.none(), q, 1).answer());
     }
 
+    /**
+     * Unless told otherwise, a line gets the redraws its verifier finds worth their tokens: 16 for arithmetic steps,
+     * none for Game of 24 steps (whose dead ends a redraw cannot mend); verified:redraw=N applies to both.
+     */
+    @Test
+    void theVerifierSetsTheRedrawsUnlessTheyAreGiven() {
+        String sum = "What is 47 + 38?";
+        SearchResult arithmetic = search(List.of("047+038\n047+038=095\n#### 95\n|047+038\n047+038=085\n#### 85\n"),
+                "1x", Strategy.verified(VerifiedVote.Mode.DROP), StopRule.none(), sum, 1);
+        assertEquals("85", arithmetic.answer());
+        assertEquals(1, arithmetic.chains().get(0).redrawn());
+        assertEquals(16, ArithmeticStepVerifier.INSTANCE.redrawsPerLine());
+
+        String puzzle = "Use 4 5 6 10 to make 24.";
+        String wrong = "010/004=001, left 001 005 006\n005-001=004, left 004 006\n006*004=024, left 024\n#### 6*(5-(10/4))\n";
+        String right = "010-006=004, left 004 004 005\n004*005=020, left 004 020\n004+020=024, left 024\n#### (10-6)+(4*5)\n";
+        SearchResult plain = search(List.of(wrong + "|" + right), "1x", Strategy.verified(VerifiedVote.Mode.DROP),
+                StopRule.none(), puzzle, 1);
+        assertEquals(0, plain.chains().get(0).redrawn());
+        assertEquals("fail", plain.chains().get(0).verdict());
+        SearchResult redrawn = search(List.of(wrong + "|" + right), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 3),
+                StopRule.none(), puzzle, 1);
+        assertEquals(1, redrawn.chains().get(0).redrawn());
+        assertEquals("pass", redrawn.chains().get(0).verdict());
+    }
+
     /** A failing first line (the question copied wrong) is drawn again from the prompt: the chain starts over. */
     @Test
     void aFailingFirstLineStartsTheChainOver() {
