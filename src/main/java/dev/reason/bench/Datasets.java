@@ -276,20 +276,10 @@ public final class Datasets {
         String question = requiredText(file, where, record, "question");
         JsonNode familyNode = record.get("family");
         String family = familyNode == null || familyNode.isNull() ? stem(file) : familyNode.asText();
-        int[] numbers = null;
         JsonNode numbersNode = record.get("numbers");
-        if (numbersNode != null && !numbersNode.isNull()) {
-            if (!numbersNode.isArray() || numbersNode.isEmpty()) {
-                throw bad(file, where, "\"numbers\" is not a list of whole numbers");
-            }
-            numbers = new int[numbersNode.size()];
-            for (int i = 0; i < numbers.length; i++) {
-                JsonNode x = numbersNode.get(i);
-                if (!x.canConvertToInt() || !x.isIntegralNumber()) {
-                    throw bad(file, where, "\"numbers\" is not a list of whole numbers");
-                }
-                numbers[i] = x.intValue();
-            }
+        int[] numbers = wholeNumbers(numbersNode);
+        if (numbers == null && numbersNode != null && !numbersNode.isNull()) {
+            throw bad(file, where, "\"numbers\" is not a list of whole numbers");
         }
         JsonNode answerNode = record.get("answer");
         String answer = numbers != null && (answerNode == null || answerNode.isNull())
@@ -383,6 +373,22 @@ public final class Datasets {
             throw bad(file, where, "\"" + field + "\" is neither a number nor a non-empty string");
         }
         return answer;
+    }
+
+    /** A puzzle's {@code "numbers"}: a non-empty list of whole numbers, else (absent, or anything else) null. */
+    public static int[] wholeNumbers(JsonNode node) {
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            return null;
+        }
+        int[] numbers = new int[node.size()];
+        for (int i = 0; i < numbers.length; i++) {
+            JsonNode x = node.get(i);
+            if (!x.canConvertToInt() || !x.isIntegralNumber()) {
+                return null;
+            }
+            numbers[i] = x.intValue();
+        }
+        return numbers;
     }
 
     /** A reference answer as graded: a number ({@code 8.0 -> "8"}) or a non-empty string, stripped; else null. */

@@ -101,17 +101,7 @@ final class Questions implements AutoCloseable {
     /** The line's expected answer as {@code reason bench} grades one, or null: a field it cannot read grades nothing. */
     private static Problem expected(String id, String question, JsonNode record) {
         String answer = Datasets.answerText(record.get("answer"));
-        JsonNode numbers = record.get("numbers");
-        int[] puzzle = null;
-        if (numbers != null && numbers.isArray() && !numbers.isEmpty()) {
-            puzzle = new int[numbers.size()];
-            for (int i = 0; i < puzzle.length; i++) {
-                if (!numbers.get(i).isIntegralNumber()) {
-                    return null;
-                }
-                puzzle[i] = numbers.get(i).intValue();
-            }
-        }
+        int[] puzzle = Datasets.wholeNumbers(record.get("numbers"));
         return puzzle == null && answer == null ? null : new Problem(id, question, answer, "questions", null, puzzle);
     }
 

@@ -63,6 +63,7 @@ final class CudaBatch implements DecodeBatch {
 
     private final int[] length;          // per slot: tokens in its own cache
     private final int[] prompt;
+    private int[] promptRow;             // host copy of promptHistory, once penalties have been applied
     private final int[][] fed;           // per slot, the tokens fed since its chain started (grown as they come)
     private boolean historyCurrent;      // whether history holds them: penalized steps keep it so, the others do not
     private final float[] promptLogits;
@@ -248,8 +249,7 @@ final class CudaBatch implements DecodeBatch {
      */
     private void penalize(SamplingParams params) {
         if (!historyCurrent) {
-            int[] promptRow = new int[vocab];
-            addPrompt(promptRow);
+            int[] promptRow = promptRow();
             cuMemcpyHtoD(promptHistory, Pointer.to(promptRow), 4L * vocab);
             int[] row = new int[vocab];
             for (int s = 0; s < slots; s++) {  // a row at a time: no host array of slots x vocab
@@ -262,12 +262,17 @@ final class CudaBatch implements DecodeBatch {
         k.penalize(logits, history, tokens, lengths, slots, vocab, params);
     }
 
-    private void addPrompt(int[] row) {
-        for (int t : prompt) {
-            if (inVocabulary(t)) {
-                row[t] = 1;
+    /** The prompt's history row (1 for each of its tokens), made at the first penalized step and kept. */
+    private int[] promptRow() {
+        if (promptRow == null) {
+            promptRow = new int[vocab];
+            for (int t : prompt) {
+                if (inVocabulary(t)) {
+                    promptRow[t] = 1;
+                }
             }
         }
+        return promptRow;
     }
 
     /** Writes slot {@code s}'s history row: {@code row} (the prompt's counts) plus its first {@code count} fed tokens. */
@@ -378,10 +383,8 @@ final class CudaBatch implements DecodeBatch {
         length[slot] = keep;
         if (historyCurrent) {
             engine.bind();
-            int[] row = new int[vocab];
-            addPrompt(row);
             try {
-                writeHistory(slot, row, keep);
+                writeHistory(slot, promptRow().clone(), keep);
             } catch (CudaException e) {
                 throw failed(e);
             }

@@ -91,11 +91,23 @@ public final class Generator {
         /** The chain ends now, reported as finished with {@link FinishReason#CUT}. */
         CUT,
         /**
-         * The chain's last line (the text after its last line end but one; the whole text when it has only one
-         * line) is dropped, and the chain writes it again from its own random stream: its cache goes back to the
-         * tokens kept, so the redraw costs only the new line's tokens.
+         * The chain's last line ({@link Generator#lastLineStart}) is dropped, and the chain writes it again from its own
+         * random stream: its cache goes back to the tokens kept, so the redraw costs only the new line's tokens.
          */
         REDRAW_LINE
+    }
+
+    /**
+     * Where the text's last line starts ({@link Next#REDRAW_LINE}): after its last line end but one (a line just
+     * ended keeps its own), or 0 when it has only one line.
+     */
+    public static int lastLineStart(CharSequence text) {
+        for (int i = text.length() - 2; i >= 0; i--) {
+            if (text.charAt(i) == '\n') {
+                return i + 1;
+            }
+        }
+        return 0;
     }
 
     /** Counters of one run, for throughput reports. */
@@ -299,11 +311,12 @@ public final class Generator {
 
         /**
          * Drops the tokens of the text's last line ({@link Next#REDRAW_LINE}) and returns how many tokens are kept:
-         * those up to the one that completes the line before (a token that also starts the last line goes too). The text, its stream and the watchers of answer
-         * lines, loops and penalties are rebuilt from the tokens kept, as if the chain had written only those.
+         * those up to the one that completes the line before (a token that also starts the last line goes too). The
+         * text, its stream and the watchers of answer lines, loops and penalties are rebuilt from the tokens kept, as if
+         * the chain had written only those.
          */
         int dropLastLine() {
-            int lineStart = text.lastIndexOf("\n", text.length() - 2) + 1;
+            int lineStart = lastLineStart(text);
             int keep = 0;  // up to the token that completes the line before (not one that completes a byte after)
             if (lineStart > 0) {
                 while (textEnds.a[keep] < lineStart) {

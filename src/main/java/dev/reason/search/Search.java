@@ -94,21 +94,12 @@ public final class Search {
             if (givenUp) {
                 return false;
             }
-            int start = lastLineStart(text);
+            int start = Generator.lastLineStart(text);
             ofLine = start == lineStart ? ofLine + 1 : 1;
             lineStart = start;
             givenUp = ofLine > perLine;
             total += givenUp ? 0 : 1;
             return !givenUp;
-        }
-
-        private static int lastLineStart(CharSequence text) {
-            for (int i = text.length() - 2; i >= 0; i--) {
-                if (text.charAt(i) == '\n') {
-                    return i + 1;
-                }
-            }
-            return 0;
         }
     }
 

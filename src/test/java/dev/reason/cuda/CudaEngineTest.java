@@ -205,19 +205,28 @@ class CudaEngineTest {
                         b.startChain(2);
                         fed[2] = 0;
                     }
-                    int[] tokens = new int[3];
-                    for (int s = 0; s < 3; s++) {
-                        tokens[s] = active[s] ? ids[prefill + fed[s]] : 0;
-                    }
-                    float[] out = b.step(tokens, active);
-                    for (int s = 0; s < 3; s++) {
-                        if (active[s]) {
-                            assertClose(engine, out, s * vocab, full[prefill + fed[s] + 1],
-                                    "step " + step + " slot " + s + " position " + (prefill + fed[s]));
-                            fed[s]++;
-                        }
-                    }
+                    stepAndCompare(engine, b, full, fed, active, step);
                 }
+            }
+        }
+    }
+
+    /**
+     * Feeds each active slot the reference sequence's token after the {@code fed[s]} it holds, compares its logits with
+     * ONNX Runtime's full forward over that prefix ({@code full}), and counts the token fed.
+     */
+    private static void stepAndCompare(CudaEngine engine, DecodeBatch b, float[][] full, int[] fed, boolean[] active,
+                                       int step) {
+        int[] tokens = new int[fed.length];
+        for (int s = 0; s < fed.length; s++) {
+            tokens[s] = active[s] ? ids[prefill + fed[s]] : 0;
+        }
+        float[] out = b.step(tokens, active);
+        for (int s = 0; s < fed.length; s++) {
+            if (active[s]) {
+                assertClose(engine, out, s * vocab, full[prefill + fed[s] + 1],
+                        "step " + step + " slot " + s + " position " + (prefill + fed[s]));
+                fed[s]++;
             }
         }
     }
@@ -240,18 +249,7 @@ class CudaEngineTest {
                         b.rewind(0, fed[0]);
                     }
                     boolean[] active = {prefill + fed[0] < ids.length, true};
-                    int[] tokens = new int[2];
-                    for (int s = 0; s < 2; s++) {
-                        tokens[s] = active[s] ? ids[prefill + fed[s]] : 0;
-                    }
-                    float[] out = b.step(tokens, active);
-                    for (int s = 0; s < 2; s++) {
-                        if (active[s]) {
-                            assertClose(engine, out, s * vocab, full[prefill + fed[s] + 1],
-                                    "step " + step + " slot " + s + " position " + (prefill + fed[s]));
-                            fed[s]++;
-                        }
-                    }
+                    stepAndCompare(engine, b, full, fed, active, step);
                 }
                 assertThrows(IllegalArgumentException.class, () -> b.rewind(0, 49));
             }
