@@ -72,11 +72,11 @@ public final class Generator {
         void onChainFinished(Chain chain);
 
         /**
-         * After each token of a chain that goes on, with the chain's text so far (read it, do not keep it): what
-         * becomes of the chain. For early cuts (low confidence, a step that fails) and for drawing a failing line
-         * again.
+         * After each token of a chain that goes on, with how many tokens the chain now has (this one included;
+         * fewer than before once a line was drawn again) and its text so far (read it, do not keep it): what becomes
+         * of the chain. For early cuts (low confidence, a step that fails) and for drawing a failing line again.
          */
-        default Next afterToken(int chainIndex, TokenChoice choice, CharSequence text) {
+        default Next afterToken(int chainIndex, int tokens, TokenChoice choice, CharSequence text) {
             return Next.GO_ON;
         }
 
@@ -233,7 +233,7 @@ public final class Generator {
                         choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     }
                     FinishReason end = r.append(choice);
-                    Next next = end == null ? listener.afterToken(r.index, choice, r.text) : Next.GO_ON;
+                    Next next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
                     while (next == Next.REDRAW_LINE) {
                         int keep = r.dropLastLine();
                         // the last token kept is fed again: its logits give the redrawn line's first token
@@ -245,7 +245,7 @@ public final class Generator {
                             choice = sampler.sample(promptLogits, 0, vocab, r.random);
                             count++;
                             end = r.append(choice);
-                            next = end == null ? listener.afterToken(r.index, choice, r.text) : Next.GO_ON;
+                            next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
                         }
                     }
                     if (next == Next.CUT) {

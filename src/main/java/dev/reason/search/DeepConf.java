@@ -179,29 +179,29 @@ public final class DeepConf {
 
     /**
      * The running group confidence of a chain being decoded, one token at a time in O(1): for the decode
-     * loop's per-token {@link DeepConfOnline#shouldCut(Window)} check. Not thread-safe; one per chain.
+     * loop's per-token {@link DeepConfOnline#shouldCut(Window)} check. It keeps every token's confidence, so a
+     * chain that goes back ({@link #keepFirst}: a redrawn line) scores as if it had written only what it kept.
+     * Not thread-safe; one per chain.
      */
     public static final class Window {
-        private final double[] ring;
-        private long count;
+        private final int size;
+        private double[] confidences = new double[64];
+        private int count;
         private double sum;
 
         /** @param size tokens per group, &gt;= 1 */
         public Window(int size) {
             checkWindow(size);
-            ring = new double[size];
+            this.size = size;
         }
 
         /** Adds the next token's confidence. */
         public void add(double tokenConfidence) {
-            int w = ring.length;
-            int slot = (int) (count % w);
-            if (count < w) {
-                sum += tokenConfidence;
-            } else {
-                sum += tokenConfidence - ring[slot];
+            if (count == confidences.length) {
+                confidences = java.util.Arrays.copyOf(confidences, 2 * count);
             }
-            ring[slot] = tokenConfidence;
+            confidences[count] = tokenConfidence;
+            sum += count < size ? tokenConfidence : tokenConfidence - confidences[count - size];
             count++;
         }
 
@@ -210,23 +210,38 @@ public final class DeepConf {
             add(tokenConfidence(topLogprobs, chosenLogprob));
         }
 
-        /** Tokens added so far. */
-        public long count() {
+        /**
+         * Forgets the tokens after the first {@code tokens}: the window is then what adding only those would have
+         * made, to the last bit (the running sum is summed again in the same order).
+         */
+        public void keepFirst(int tokens) {
+            if (tokens < 0 || tokens > count) {
+                throw new IllegalArgumentException("cannot keep " + tokens + " of " + count + " tokens");
+            }
+            count = 0;
+            sum = 0;
+            for (int i = 0; i < tokens; i++) {
+                add(confidences[i]);
+            }
+        }
+
+        /** Tokens added (and kept) so far. */
+        public int count() {
             return count;
         }
 
         public int size() {
-            return ring.length;
+            return size;
         }
 
         /** Whether a whole window of tokens has been seen. */
         public boolean full() {
-            return count >= ring.length;
+            return count >= size;
         }
 
         /** The mean of the last {@link #size()} tokens, or NaN until the window is {@link #full()}. */
         public double groupConfidence() {
-            return full() ? sum / ring.length : Double.NaN;
+            return full() ? sum / size : Double.NaN;
         }
     }
 }

@@ -162,7 +162,7 @@ public final class Search {
         }
 
         @Override
-        public Generator.Next afterToken(int chainIndex, TokenChoice choice, CharSequence text) {
+        public Generator.Next afterToken(int chainIndex, int tokens, TokenChoice choice, CharSequence text) {
             if ((redrawsPerLine > 0 || cutFailingChains) && verifier.failsAtLineEnd(question, text)) {
                 if (redraws.computeIfAbsent(chainIndex, i -> new Redraws()).another(text, redrawsPerLine)) {
                     return Generator.Next.REDRAW_LINE;
@@ -171,10 +171,15 @@ public final class Search {
                     return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
                 }
             }
-            if (!(rule instanceof DeepConfOnline deepConf) || !deepConf.warmedUp()) {
+            if (!(rule instanceof DeepConfOnline deepConf)) {
                 return Generator.Next.GO_ON;
             }
+            // every token from the chain's first, so that a chain begun during the warm-up is judged on its last
+            // window as its finished score will be; a redrawn line's tokens leave the window with the line
             DeepConf.Window w = windows.computeIfAbsent(chainIndex, i -> deepConf.newWindow());
+            if (w.count() >= tokens) {
+                w.keepFirst(tokens - 1);
+            }
             w.add(choice.topLogprobs(), choice.logprob());
             return deepConf.shouldCut(w) ? Generator.Next.CUT : Generator.Next.GO_ON;
         }

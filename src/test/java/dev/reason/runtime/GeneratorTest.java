@@ -113,7 +113,8 @@ class GeneratorTest {
             }
 
             @Override
-            public Generator.Next afterToken(int chainIndex, TokenChoice choice, CharSequence text) {
+            public Generator.Next afterToken(int chainIndex, int tokens, TokenChoice choice, CharSequence text) {
+                assertEquals(text.length(), tokens, "one character a token: the tokens kept and this one");
                 if (text.charAt(text.length() - 1) != '\n') {
                     return Generator.Next.GO_ON;
                 }

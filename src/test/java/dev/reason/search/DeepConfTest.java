@@ -100,4 +100,31 @@ class DeepConfTest {
         }
         assertEquals(3000, win.count());
     }
+
+    /** A window that forgets its last tokens (a redrawn line) is the window of the tokens kept and those after. */
+    @Test
+    void aWindowThatGoesBackScoresOnlyTheTokensKept() {
+        SplittableRandom r = new SplittableRandom(11);
+        double[] written = new double[300];
+        for (int i = 0; i < written.length; i++) {
+            written[i] = r.nextDouble() * 20;
+        }
+        int w = 32;
+        DeepConf.Window win = new DeepConf.Window(w);
+        for (double c : written) {
+            win.add(c);
+        }
+        win.keepFirst(250);
+        double[] kept = java.util.Arrays.copyOf(written, 270);
+        for (int i = 250; i < 270; i++) {
+            kept[i] = 100 + i;  // the line written again
+            win.add(kept[i]);
+        }
+        double[] g = DeepConf.groupConfidences(kept, w);
+        assertEquals(g[g.length - 1], win.groupConfidence(), 0.0);
+        assertEquals(270, win.count());
+        win.keepFirst(10);
+        assertFalse(win.full(), "fewer tokens than a window are left");
+        assertThrows(IllegalArgumentException.class, () -> win.keepFirst(11));
+    }
 }

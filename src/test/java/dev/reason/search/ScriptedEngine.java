@@ -17,6 +17,8 @@ import java.util.List;
 final class ScriptedEngine implements Engine {
     static final int VOCAB = 128;
     static final int EOS = 0;
+    /** A script's {@code ~} is written as any character, but with a runner-up close behind (lower confidence). */
+    static final char DOUBT = '~';
 
     private final List<String> scripts;
     private final FakeClock clock;
@@ -98,6 +100,9 @@ final class ScriptedEngine implements Engine {
                     if (active[s]) {
                         int next = at[s] < text[s].length() ? text[s].charAt(at[s]) : EOS;
                         logits[s * VOCAB + next] = 100f;
+                        if (next == DOUBT) {
+                            logits[s * VOCAB + '!'] = 95f;  // a runner-up close behind: a token of low confidence
+                        }
                         at[s]++;
                     }
                 }

@@ -148,6 +148,22 @@ class SearchTest {
         assertEquals(right.length() + "047+083\n".length(), r.tokens());
     }
 
+    /**
+     * Online DeepConf cuts a chain once its last window of tokens is less confident than the warm-up's threshold,
+     * judged on the chain's whole text: a chain begun during the warm-up is cut at the warm-up's end when its last
+     * window already falls short, not a window later.
+     */
+    @Test
+    void deepConfCutsAChainWhoseLastWindowIsUnsureFromTheWarmUpsEnd() {
+        String sure = "s\n#### 7\n";
+        String unsure = "s" + "~".repeat(12) + "\n#### 9\n";
+        SearchResult r = search(List.of(sure, unsure), "2x", Strategy.majority(), new DeepConfOnline(1, 90, 1.0, 4),
+                "q", 2);
+        assertEquals("7", r.answer());
+        assertEquals(List.of("answer_line", "cut"), r.chains().stream().map(SearchResult.ChainReport::finish).toList());
+        assertEquals(sure.length(), r.chains().get(1).tokens(), "cut at the token written as the warm-up chain finished");
+    }
+
     /** A chain caught in a loop ends there without an answer: whatever number it repeats does not vote. */
     @Test
     void aLoopingChainDoesNotVote() {
