@@ -90,7 +90,7 @@ public final class ModelDirectory implements AutoCloseable {
     }
 
     /** The .onnx files of the directory and of its onnx/ folder, relative to the directory. */
-    private static List<String> onnxFiles(Path dir) {
+    public static List<String> onnxFiles(Path dir) {
         List<String> out = new ArrayList<>();
         for (Path folder : List.of(dir, dir.resolve("onnx"))) {
             try (Stream<Path> files = Files.list(folder)) {

@@ -71,6 +71,11 @@ public final class Tokenizer implements AutoCloseable {
         return p;
     }
 
+    /** A token as the vocabulary writes it, special tokens too ({@code </s>}, {@code <|im_end|>}). */
+    public String tokenText(int id) {
+        return tokenizer.decode(new long[] {id}, false);
+    }
+
     /**
      * A new chain's text stream. Vocabularies whose decoder {@link TokenBytes} does not model get each token
      * decoded alone, which is exact for them only when no character spans two tokens.

@@ -1,6 +1,7 @@
 package dev.reason.runtime;
 
 import dev.reason.cuda.CudaEngine;
+import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
 
@@ -33,10 +34,7 @@ public final class Engines {
             }
             case "auto": {
                 CudaEngine.Precision p = precision(precision);
-                Optional<String> why = CudaEngine.unavailable();
-                if (why.isEmpty()) {
-                    why = CudaEngine.cannotRun(model.config());  // the architecture: the CPU runs any graph
-                }
+                Optional<String> why = whyNotCuda(model.config());
                 if (why.isEmpty()) {
                     try {
                         return CudaEngine.load(model, p, notice);
@@ -53,6 +51,14 @@ public final class Engines {
             default:
                 throw new IllegalArgumentException("unknown --device \"" + device + "\": use auto, cpu or cuda");
         }
+    }
+
+    /**
+     * Why {@code --device auto} would not try the GPU for a model of this architecture: no usable GPU here, or a
+     * model the kernels cannot compute (the CPU runs any graph). Empty when it would; loading may still fail.
+     */
+    public static Optional<String> whyNotCuda(ModelConfig config) {
+        return CudaEngine.unavailable().or(() -> CudaEngine.cannotRun(config));
     }
 
     private static CudaEngine.Precision precision(String name) {

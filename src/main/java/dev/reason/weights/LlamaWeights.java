@@ -63,6 +63,17 @@ public final class LlamaWeights implements AutoCloseable {
         return layers;
     }
 
+    /** Every weight tensor the file stores, once: a tied lm_head, the embedding read again, is not counted twice. */
+    public List<WeightTensor> tensors() {
+        List<WeightTensor> all = new java.util.ArrayList<>(List.of(embedding, finalNorm, lmHead));
+        for (Layer l : layers) {
+            all.addAll(java.util.Arrays.asList(l.attnNorm(), l.q(), l.k(), l.v(), l.o(), l.qBias(), l.kBias(), l.vBias(),
+                    l.mlpNorm(), l.gate(), l.up(), l.down(), l.qNorm(), l.kNorm()));
+        }
+        java.util.Set<StoredTensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        return all.stream().filter(t -> t != null && seen.add(t.stored())).toList();
+    }
+
     /** Tensors cannot be read afterwards; the mappings go with the garbage collector (Java 17 cannot unmap). */
     @Override
     public void close() {

@@ -34,6 +34,12 @@ final class StoredTensor {
         this.owner = owner;
     }
 
+    /** The element type as the engines name it: fp32, fp16 or bf16 (the only ones a mapped weight can have). */
+    String typeName() {
+        return dataType == FLOAT ? "fp32" : dataType == FLOAT16 ? "fp16" : dataType == BFLOAT16 ? "bf16"
+                : "ONNX type " + dataType;
+    }
+
     /** Parses a TensorProto; external data is mapped from files next to the .onnx file. */
     static StoredTensor parse(ProtoReader r, OnnxFile owner) throws IOException {
         String name = "";

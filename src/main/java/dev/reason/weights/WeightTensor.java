@@ -25,6 +25,20 @@ public final class WeightTensor {
         return shape.clone();
     }
 
+    /** How the file stores its elements: fp32, fp16 or bf16. */
+    public String storedType() {
+        return stored.typeName();
+    }
+
+    /** Its number of elements. */
+    public long elements() {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
     /** Row-major values, converted from fp32/fp16/bf16, transposed when the graph stores the matrix [in, out]. */
     public float[] toFloats() {
         float[] v = stored.toFloats();
