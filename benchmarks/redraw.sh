@@ -6,8 +6,9 @@
 #
 #   bash benchmarks/redraw.sh [OUT]        (default OUT: benchmarks/results/redraw; about 40 minutes on two cores)
 #
-# Environment: REASON (the command, default ./reason); CELLS ("set:redraws:samples ...", default below), where a set
-# is one of the shipped model's held-out sets (models/reason-mini/eval/SET.jsonl) or a path to a JSON Lines file.
+# Environment: REASON (the command, default ./reason); CELLS ("set:redraws:samples[:backtrack] ...", default below),
+# where a set is one of the shipped model's held-out sets (models/reason-mini/eval/SET.jsonl) or a path to a JSON Lines
+# file, and a fourth field "backtrack" turns backtracking on (verified:backtrack=on; without it, off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-benchmarks/results/redraw}
@@ -18,27 +19,27 @@ game24:0:8 game24:0:16 game24:0:32 game24:16:4 game24:16:8"}
 mkdir -p "$out"
 
 file_of() { [[ $1 == */* ]] && echo "$1" || echo "models/reason-mini/eval/$1.jsonl"; }
-name_of() { local base; base=$(basename "$1"); echo "${base%.jsonl}-redraw$2-$3x"; }
+name_of() { local base; base=$(basename "$1"); echo "${base%.jsonl}-redraw$2-$3x${4:+-$4}"; }
 
 for cell in $cells; do
-    IFS=: read -r set redraws samples <<<"$cell"
-    name=$(name_of "$set" "$redraws" "$samples")
+    IFS=: read -r set redraws samples backtrack <<<"$cell"
+    name=$(name_of "$set" "$redraws" "$samples" "$backtrack")
     if [ -s "$out/$name.summary" ]; then
         continue
     fi
     $reason --model models/reason-mini --questions "$(file_of "$set")" --budget "${samples}x" --stop none --seed 1 \
-        --strategy "verified:redraw=$redraws" --quiet >"$out/$name.answers" 2>"$out/$name.log"
+        --strategy "verified:redraw=$redraws,backtrack=$([ -n "$backtrack" ] && echo on || echo off)" --quiet >"$out/$name.answers" 2>"$out/$name.log"
     grep "graded answers right" "$out/$name.log" | sed 's/^reason: //' >"$out/$name.summary"
     echo "$name: $(cat "$out/$name.summary")"
 done
 echo
-echo "| set | redraws per line | samples | right | accuracy | tokens per question |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| set | redraws per line | backtrack | samples | right | accuracy | tokens per question |"
+echo "|---|---:|---|---:|---:|---:|---:|"
 for cell in $cells; do
-    IFS=: read -r set redraws samples <<<"$cell"
-    s=$(cat "$out/$(name_of "$set" "$redraws" "$samples").summary")
+    IFS=: read -r set redraws samples backtrack <<<"$cell"
+    s=$(cat "$out/$(name_of "$set" "$redraws" "$samples" "$backtrack").summary")
     right=$(sed -E 's/^([0-9]+) of ([0-9]+).*/\1\/\2/' <<<"$s")
     acc=$(sed -E 's/.*\(([0-9.]+%)\).*/\1/' <<<"$s")
     tok=$(sed -E 's/.*, ([0-9,]+) tokens a question.*/\1/' <<<"$s")
-    echo "| $(basename "${set%.jsonl}") | $redraws | $samples | $right | $acc | $tok |"
+    echo "| $(basename "${set%.jsonl}") | $redraws | $([ -n "$backtrack" ] && echo yes || echo no) | $samples | $right | $acc | $tok |"
 done

@@ -65,7 +65,8 @@ public final class Main implements Callable<Integer> {
                     + "deepconf-bottom10|deepconf-tail,keep=PERCENT); verified (chains whose arithmetic steps or Game-of-24 "
                     + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1; a line "
                     + "whose step fails is first written again, verified:redraw=N times, by default 16 for arithmetic, "
-                    + "none for Game of 24; verified:cut=off keeps failing chains to their end). Default: ${DEFAULT-VALUE}.")
+                    + "none for Game of 24; verified:backtrack=on|off: once a line's redraws ran out, go back to draw the "
+                    + "line before it again; verified:cut=off keeps failing chains to their end). Default: ${DEFAULT-VALUE}.")
     String strategy;
 
     @Option(names = "--questions", paramLabel = "FILE",

@@ -77,8 +77,15 @@ final class StopRules {
                     throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line whose"
                             + " step fails is written again, a whole number from 0 to 100, got " + redraw);
                 }
+                String backtrack = p.get("backtrack");
+                if (backtrack != null && !backtrack.equals("on") && !backtrack.equals("off")) {
+                    throw new IllegalArgumentException("--strategy " + spec + ": backtrack is on (a line whose redraws"
+                            + " ran out sends the chain back to draw an earlier line again) or off, got " + backtrack);
+                }
                 return new VerifiedVote(p.getOrDefault("mode", "drop").equals("downweight")
-                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"), (int) redraws);
+                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"), redraws,
+                        backtrack == null ? VerifiedVote.Backtrack.VERIFIERS
+                                : backtrack.equals("on") ? VerifiedVote.Backtrack.ON : VerifiedVote.Backtrack.OFF);
             default:
                 throw new IllegalArgumentException("unknown --strategy \"" + name + "\": use " + STRATEGY_NAMES);
         }

@@ -86,15 +86,43 @@ public final class Generator {
     }
 
     /** What becomes of a chain after its latest token ({@link Listener#afterToken}). */
-    public enum Next {
-        GO_ON,
+    public static final class Next {
+        public static final Next GO_ON = new Next(false, 0);
         /** The chain ends now, reported as finished with {@link FinishReason#CUT}. */
-        CUT,
+        public static final Next CUT = new Next(true, 0);
         /**
          * The chain's last line ({@link Generator#lastLineStart}) is dropped, and the chain writes it again from its own
          * random stream: its cache goes back to the tokens kept, so the redraw costs only the new line's tokens.
          */
-        REDRAW_LINE
+        public static final Next REDRAW_LINE = new Next(false, 1);
+
+        private final boolean cut;
+        private final int linesToRedraw;
+
+        private Next(boolean cut, int linesToRedraw) {
+            this.cut = cut;
+            this.linesToRedraw = linesToRedraw;
+        }
+
+        /**
+         * The chain's last {@code lines} lines are dropped and it writes on from the start of the first of them: with
+         * more than one, it goes back past its last line to draw an earlier one again (backtracking).
+         */
+        public static Next redraw(int lines) {
+            if (lines < 1) {
+                throw new IllegalArgumentException("a redraw drops at least one line, got " + lines);
+            }
+            return lines == 1 ? REDRAW_LINE : new Next(false, lines);
+        }
+
+        public boolean cut() {
+            return cut;
+        }
+
+        /** Lines to drop before the chain goes on (0: none). */
+        public int linesToRedraw() {
+            return linesToRedraw;
+        }
     }
 
     /**
@@ -234,8 +262,8 @@ public final class Generator {
                     }
                     FinishReason end = r.append(choice);
                     Next next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
-                    while (next == Next.REDRAW_LINE) {
-                        int keep = r.dropLastLine();
+                    while (next.linesToRedraw() > 0) {
+                        int keep = r.dropLastLines(next.linesToRedraw());
                         // the last token kept is fed again: its logits give the redrawn line's first token
                         batch.rewind(s, Math.max(0, keep - 1));
                         if (keep > 0) {
@@ -248,7 +276,7 @@ public final class Generator {
                             next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
                         }
                     }
-                    if (next == Next.CUT) {
+                    if (next.cut()) {
                         end = FinishReason.CUT;
                     }
                     if (end != null) {
@@ -310,13 +338,16 @@ public final class Generator {
         }
 
         /**
-         * Drops the tokens of the text's last line ({@link Next#REDRAW_LINE}) and returns how many tokens are kept:
-         * those up to the one that completes the line before (a token that also starts the last line goes too). The
-         * text, its stream and the watchers of answer lines, loops and penalties are rebuilt from the tokens kept, as if
-         * the chain had written only those.
+         * Drops the tokens of the text's last {@code lines} lines ({@link Next#redraw}) and returns how many tokens are
+         * kept: those up to the one that completes the line before them (a token that also starts the first line dropped
+         * goes too). The text, its stream and the watchers of answer lines, loops and penalties are rebuilt from the
+         * tokens kept, as if the chain had written only those.
          */
-        int dropLastLine() {
-            int lineStart = lastLineStart(text);
+        int dropLastLines(int lines) {
+            int lineStart = text.length();
+            for (int i = 0; i < lines && lineStart > 0; i++) {
+                lineStart = lastLineStart(text.subSequence(0, lineStart));
+            }
             int keep = 0;  // up to the token that completes the line before (not one that completes a byte after)
             if (lineStart > 0) {
                 while (textEnds.a[keep] < lineStart) {

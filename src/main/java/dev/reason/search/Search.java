@@ -80,26 +80,41 @@ public final class Search {
     }
 
     /**
-     * The redraws of one chain's failing lines: a line (known by where it starts in the text) is drawn again up to
-     * {@code perLine} times; once one has failed that often, the chain is given up to the vote (or the cut).
+     * The redraws of one chain's failing lines, a depth-first search over its lines: a failing line is drawn again up
+     * to {@code perLine} times under the lines before it; once it has failed that often the chain may go back to the
+     * nearest earlier line with redraws left and draw that one again (backtracking, where the verifier finds it pays:
+     * a dead end shows only lines after the step that made it), whose later lines then start afresh. As going back
+     * makes the search a tree whose size grows with the power of its depth, a chain goes back only while it has drawn
+     * fewer tokens than its token limit. With nothing left to redraw, the chain is given up to the vote (or the cut).
      */
     private static final class Redraws {
-        int lineStart = -1;
-        int ofLine;
+        final List<Integer> used = new ArrayList<>();  // by line number: redraws of that line under the lines before it
         int total;
+        int drawn;  // tokens drawn for the chain, those of lines dropped included
         boolean givenUp;
 
-        /** Whether the line that just failed, the text's last, may be drawn again; counts it if so. */
-        boolean another(CharSequence text, int perLine) {
+        /** How many of the text's last lines to drop because its last line just failed (0: the line stands). */
+        int linesToRedraw(CharSequence text, int perLine, boolean backtrack) {
             if (givenUp) {
-                return false;
+                return 0;
             }
-            int start = Generator.lastLineStart(text);
-            ofLine = start == lineStart ? ofLine + 1 : 1;
-            lineStart = start;
-            givenUp = ofLine > perLine;
-            total += givenUp ? 0 : 1;
-            return !givenUp;
+            int line = 0;
+            for (int i = Generator.lastLineStart(text) - 1; i >= 0; i--) {
+                line += text.charAt(i) == '\n' ? 1 : 0;
+            }
+            while (used.size() <= line) {
+                used.add(0);
+            }
+            for (int j = line; j >= (backtrack ? 0 : line); j--) {
+                if (used.get(j) < perLine) {
+                    used.set(j, used.get(j) + 1);
+                    used.subList(j + 1, used.size()).clear();
+                    total++;
+                    return line - j + 1;
+                }
+            }
+            givenUp = true;
+            return 0;
         }
     }
 
@@ -117,7 +132,8 @@ public final class Search {
         StopRule.Decision decision = new StopRule.Decision(false, 0);
         boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
         final int redrawsPerLine = stepsAreAnswers && strategy instanceof VerifiedVote v ? v.redrawsPerLine(verifier) : 0;
-        final Map<Integer, Redraws> redraws = new HashMap<>();  // of chains that drew a failing line again
+        final boolean backtrack = strategy instanceof VerifiedVote v && v.backtracks(verifier);
+        final Map<Integer, Redraws> redraws = new HashMap<>();  // of running chains, while lines may be redrawn or cut
         Generator.Stats stats;
         int active;
         int rounds;
@@ -163,12 +179,17 @@ public final class Search {
 
         @Override
         public Generator.Next afterToken(int chainIndex, int tokens, TokenChoice choice, CharSequence text) {
-            if ((redrawsPerLine > 0 || cutFailingChains) && verifier.failsAtLineEnd(question, text)) {
-                if (redraws.computeIfAbsent(chainIndex, i -> new Redraws()).another(text, redrawsPerLine)) {
-                    return Generator.Next.REDRAW_LINE;
-                }
-                if (cutFailingChains) {
-                    return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
+            if (redrawsPerLine > 0 || cutFailingChains) {
+                Redraws r = redraws.computeIfAbsent(chainIndex, i -> new Redraws());
+                r.drawn++;
+                if (verifier.failsAtLineEnd(question, text)) {
+                    int lines = r.linesToRedraw(text, redrawsPerLine, backtrack && r.drawn < params.maxNewTokens());
+                    if (lines > 0) {
+                        return Generator.Next.redraw(lines);
+                    }
+                    if (cutFailingChains) {
+                        return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
+                    }
                 }
             }
             if (!(rule instanceof DeepConfOnline deepConf)) {

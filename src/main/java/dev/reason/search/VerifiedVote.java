@@ -33,11 +33,15 @@ public final class VerifiedVote implements Strategy {
     /** {@link #redrawsPerLine}: as many as the verifier finds worth their tokens ({@link Verifier#redrawsPerLine}). */
     public static final int VERIFIERS_REDRAWS = -1;
 
+    /** Whether a line whose redraws ran out sends the chain back to an earlier line: as the verifier finds, or as told. */
+    public enum Backtrack { VERIFIERS, ON, OFF }
+
     private final Mode mode;
     private final double failWeight;
     private final double passWeight;
     private final boolean cutFailedSteps;
     private final int redrawsPerLine;
+    private final Backtrack backtrack;
 
     public VerifiedVote(Mode mode) {
         this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT);
@@ -48,7 +52,12 @@ public final class VerifiedVote implements Strategy {
      * line gets ({@code verified:redraw=N}; {@link #VERIFIERS_REDRAWS}: the verifier's own number).
      */
     public VerifiedVote(Mode mode, boolean cutFailedSteps, int redrawsPerLine) {
-        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps, redrawsPerLine);
+        this(mode, cutFailedSteps, redrawsPerLine, Backtrack.VERIFIERS);
+    }
+
+    /** The same, with backtracking past a line whose redraws ran out as told ({@code verified:backtrack=on|off}). */
+    public VerifiedVote(Mode mode, boolean cutFailedSteps, int redrawsPerLine, Backtrack backtrack) {
+        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps, redrawsPerLine, backtrack);
     }
 
     /**
@@ -56,12 +65,13 @@ public final class VerifiedVote implements Strategy {
      * @param passWeight a passing chain's weight, &gt; 0
      */
     public VerifiedVote(Mode mode, double failWeight, double passWeight) {
-        this(mode, failWeight, passWeight, true, VERIFIERS_REDRAWS);
+        this(mode, failWeight, passWeight, true, VERIFIERS_REDRAWS, Backtrack.VERIFIERS);
     }
 
-    private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps, int redrawsPerLine) {
-        if (mode == null) {
-            throw new IllegalArgumentException("mode must not be null");
+    private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps, int redrawsPerLine,
+                         Backtrack backtrack) {
+        if (mode == null || backtrack == null) {
+            throw new IllegalArgumentException("mode and backtrack must not be null");
         }
         if (!(failWeight > 0) || Double.isInfinite(failWeight)) {
             throw new IllegalArgumentException("failWeight must be finite and > 0, got " + failWeight);
@@ -77,6 +87,7 @@ public final class VerifiedVote implements Strategy {
         this.passWeight = passWeight;
         this.cutFailedSteps = cutFailedSteps;
         this.redrawsPerLine = redrawsPerLine;
+        this.backtrack = backtrack;
     }
 
     /**
@@ -85,6 +96,14 @@ public final class VerifiedVote implements Strategy {
      */
     public int redrawsPerLine(Verifier verifier) {
         return redrawsPerLine == VERIFIERS_REDRAWS ? verifier.redrawsPerLine() : redrawsPerLine;
+    }
+
+    /**
+     * Whether a line whose redraws ran out sends the chain back to redraw an earlier line: as told, else as the verifier
+     * finds ({@link Verifier#backtracks}).
+     */
+    public boolean backtracks(Verifier verifier) {
+        return backtrack == Backtrack.VERIFIERS ? verifier.backtracks() : backtrack == Backtrack.ON;
     }
 
     /**

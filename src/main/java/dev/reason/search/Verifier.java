@@ -56,6 +56,15 @@ public interface Verifier {
         return 0;
     }
 
+    /**
+     * Whether a line whose redraws ran out sends the chain back to draw an earlier line again (with redraws left), unless
+     * told otherwise ({@code verified:backtrack=on|off}): where a failing line can be the fault of a line before it
+     * that passed. By default not.
+     */
+    default boolean backtracks() {
+        return false;
+    }
+
     /** A verifier that knows nothing: always {@link Verdict#UNKNOWN}. */
     static Verifier none() {
         return Verifiers.NONE;

@@ -520,6 +520,8 @@ class CliTest {
         }
         assertOneLineError(reason("--strategy", "verified:redraw=many", "What is 1+1?"), ExitCodes.USAGE,
                 "redraw is how many times a line whose step fails is written again");
+        assertOneLineError(reason("--strategy", "verified:backtrack=maybe", "What is 1+1?"), ExitCodes.USAGE,
+                "backtrack is on (a line whose redraws ran out sends the chain back to draw an earlier line again) or off");
     }
 
     /** A --questions file whose lines carry their answers is graded as reason bench grades, with a total at the end. */

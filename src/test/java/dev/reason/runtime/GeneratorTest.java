@@ -37,6 +37,8 @@ class GeneratorTest {
 
     private static final String QUESTION = "What is 12 * 7 - 5?";
     private static final SamplingParams PLAIN = new SamplingParams(1f, 1f, 0, 0f);
+    /** Room for five line ends (two of them redrawn lines) in the chains that redraw. */
+    private static final int LIMIT_WITH_REDRAWS = 64;
 
     /** Runs to the token limit or an end token (no answer-line stop), the case the reference below follows. */
     private static List<Chain> runToLimit(Engine engine, SamplingParams sampling, int parallel, int chains, int limit) {
@@ -78,19 +80,23 @@ class GeneratorTest {
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
 
-    /** How often a chain draws its first and its second line: the listener asks for both again once. */
-    private static boolean redrawsAt(int lineEnd) {
-        return lineEnd == 1 || lineEnd == 3;
+    /**
+     * Lines a chain drops at its n-th line end: its first line and its second are drawn again once, and at the fifth
+     * line end (its third line) it goes back past that line to draw its second line again (backtracking).
+     */
+    private static int linesDroppedAt(int lineEnd) {
+        return lineEnd == 1 || lineEnd == 3 ? 1 : lineEnd == 5 ? 2 : 0;
     }
 
     /**
      * Chains whose first line (dropped whole: the chain starts over) and second line (dropped back to the first line's
-     * end) are drawn again once each equal {@link #referenceWithRedraws}: the cache goes back to the tokens kept, the
-     * penalties count only those, and the chain's random stream goes on. Returns the tokens sampled in all.
+     * end) are drawn again once each, and whose third line sends them back to redraw the second, equal
+     * {@link #referenceWithRedraws}: the cache goes back to the tokens kept, the penalties count only those, and the
+     * chain's random stream goes on. Returns the tokens sampled in all.
      */
     private static long runRedrawing(Engine engine, SamplingParams sampling, List<Chain> done) {
         var model = ShippedModel.model();
-        var params = new Generator.Params(sampling, 2, 40, 21, model.eosIds(), 0, false);
+        var params = new Generator.Params(sampling, 2, LIMIT_WITH_REDRAWS, 21, model.eosIds(), 0, false);
         long[] sampled = {0};
         new Generator(engine, model.tokenizer()::stream, params).run(model.promptIds(QUESTION), new Generator.Listener() {
             final java.util.Map<Integer, Integer> lineEnds = new java.util.HashMap<>();
@@ -118,15 +124,15 @@ class GeneratorTest {
                 if (text.charAt(text.length() - 1) != '\n') {
                     return Generator.Next.GO_ON;
                 }
-                int n = lineEnds.merge(chainIndex, 1, Integer::sum);
-                return redrawsAt(n) ? Generator.Next.REDRAW_LINE : Generator.Next.GO_ON;
+                int lines = linesDroppedAt(lineEnds.merge(chainIndex, 1, Integer::sum));
+                return lines > 0 ? Generator.Next.redraw(lines) : Generator.Next.GO_ON;
             }
         });
         done.sort(java.util.Comparator.comparingInt(Chain::index));
         return sampled[0];
     }
 
-    /** {@link #referenceChain} with the redraws of {@link #runRedrawing}: returns the chain and its tokens sampled. */
+    /** {@link #referenceChain} with the redraws of {@link #runRedrawing}: returns the chain, its tokens sampled and its line ends. */
     private static int[][] referenceWithRedraws(SamplingParams sampling, int index) {
         var model = ShippedModel.model();
         int[] prompt = model.promptIds(QUESTION);
@@ -135,7 +141,7 @@ class GeneratorTest {
         List<Integer> chain = new ArrayList<>();
         int sampled = 0;
         int lineEnds = 0;
-        while (chain.size() < 40) {
+        while (chain.size() < LIMIT_WITH_REDRAWS) {
             int[] seq = java.util.stream.IntStream.concat(Arrays.stream(prompt), chain.stream().mapToInt(i -> i)).toArray();
             float[] logits;
             try (DecodeBatch b = ShippedModel.engine().start(seq, 1, 1)) {
@@ -150,12 +156,17 @@ class GeneratorTest {
                 break;
             }
             chain.add(token);
-            if (chain.size() < 40 && model.tokenizer().decode(new int[] {token}, 1).equals("\n") && redrawsAt(++lineEnds)) {
-                int lineStart = chain.subList(0, chain.size() - 1).lastIndexOf(token) + 1;  // after the line before
+            int lines = chain.size() < LIMIT_WITH_REDRAWS && model.tokenizer().decode(new int[] {token}, 1).equals("\n")
+                    ? linesDroppedAt(++lineEnds) : 0;
+            int lineStart = chain.size();  // each line dropped: back to after the line end before it
+            for (int i = 0; i < lines && lineStart > 0; i++) {
+                lineStart = chain.subList(0, lineStart - 1).lastIndexOf(token) + 1;
+            }
+            if (lines > 0) {
                 chain.subList(lineStart, chain.size()).clear();
             }
         }
-        return new int[][] {chain.stream().mapToInt(i -> i).toArray(), {sampled}};
+        return new int[][] {chain.stream().mapToInt(i -> i).toArray(), {sampled, lineEnds}};
     }
 
     @Test
@@ -168,15 +179,18 @@ class GeneratorTest {
             assertEquals(4, done.size());
             long expectedSampled = 0;
             int redrawnSecondLines = 0;
+            int wentBack = 0;
             for (int i = 0; i < 4; i++) {
                 int[][] ref = referenceWithRedraws(penalizing, i);
                 assertArrayEquals(ref[0], done.get(i).tokens(), "chain " + i + ": " + done.get(i).text());
                 assertEquals(done.get(i).tokens().length, done.get(i).logprobs().length);
                 expectedSampled += ref[1][0];
+                wentBack += ref[1][1] >= 5 ? 1 : 0;
                 redrawnSecondLines += done.get(i).text().chars().filter(c -> c == '\n').count() >= 2 ? 1 : 0;
             }
             assertEquals(expectedSampled, sampled, "every token drawn counts, the dropped lines' too");
             assertTrue(redrawnSecondLines >= 2, redrawnSecondLines + " of 4 chains redrew a second line");
+            assertTrue(wentBack >= 2, wentBack + " of 4 chains went back past a third line");
         }
     }
 

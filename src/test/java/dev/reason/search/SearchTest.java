@@ -134,6 +134,65 @@ class SearchTest {
         assertEquals("pass", redrawn.chains().get(0).verdict());
     }
 
+    /**
+     * Backtracking: a line whose redraws ran out sends the chain back to draw the line before it again (here the step
+     * that led into a dead end), whose later lines then get their redraws afresh; without it the failing line stands.
+     */
+    @Test
+    void aLineWhoseRedrawsRanOutSendsTheChainBackAStep() {
+        String puzzle = "Use 4 5 6 10 to make 24.";
+        String first = "010-006=004, left 004 004 005\n";
+        String deadEnd = "004+004=008, left 005 008\n";
+        String good = "004*005=020, left 004 020\n";
+        String answer = "004+020=024, left 024\n#### (10-6)+(4*5)\n";
+        List<String> variants = List.of(
+                first + deadEnd + "005+008=024, left 024\n#### 5+4+4\n",   // no 24 from 5 and 8: the last step fails
+                first + deadEnd + "008*005=024, left 024\n#### 8*5\n",     // redrawn once: fails again
+                first + good + "004-020=024, left 024\n#### 4-20\n",       // back a step: a good step, then a slip
+                first + good + answer);                                       // that slip redrawn afresh: solved
+        String script = String.join("|", variants);
+        for (VerifiedVote.Backtrack backtrack : VerifiedVote.Backtrack.values()) {
+            SearchResult r = search(List.of(script), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 1, backtrack),
+                    StopRule.none(), puzzle, 1);
+            SearchResult.ChainReport chain = r.chains().get(0);
+            if (backtrack == VerifiedVote.Backtrack.ON) {
+                assertEquals(first + good + answer, chain.text());
+                assertEquals("pass", chain.verdict());
+                assertEquals(3, chain.redrawn());
+                int dropped = "005+008=024, left 024\n".length() + deadEnd.length() + "008*005=024, left 024\n".length()
+                        + "004-020=024, left 024\n".length();
+                assertEquals(chain.tokens() + dropped, r.tokens(), "the lines dropped were paid for");
+            } else {  // Game of 24's verifier does not backtrack unless told to
+                assertEquals(variants.get(1), chain.text(), backtrack.name());
+                assertEquals("fail", chain.verdict());
+                assertEquals(1, chain.redrawn());
+            }
+        }
+    }
+
+    /**
+     * Going back makes the search a tree: a chain goes back only while it has drawn fewer tokens than its token limit
+     * (200 here). A chain whose failing lines already cost that much still redraws its line, but then gives it up.
+     */
+    @Test
+    void aChainGoesBackOnlyWhileItHasDrawnLessThanItsTokenLimit() {
+        String puzzle = "Use 4 5 6 10 to make 24.";
+        String first = "010-006=004, left 004 004 005\n";
+        String deadEnd = "004+004=008, left 005 008\n";
+        String padding = " ".repeat(100);  // a step's line may be indented: its length is what counts here
+        List<String> variants = List.of(
+                first + deadEnd + padding + "005+008=024, left 024\n#### 5+4+4\n",
+                first + deadEnd + padding + "008*005=024, left 024\n#### 8*5\n",
+                first + deadEnd + padding + "008-005=024, left 024\n#### 8-5\n",
+                first + "004*005=020, left 004 020\n004+020=024, left 024\n#### (10-6)+(4*5)\n");
+        SearchResult r = search(List.of(String.join("|", variants)), "1x",
+                new VerifiedVote(VerifiedVote.Mode.DROP, true, 2, VerifiedVote.Backtrack.ON), StopRule.none(), puzzle, 1);
+        SearchResult.ChainReport chain = r.chains().get(0);
+        assertEquals(variants.get(2), chain.text(), "its line redrawn twice, then given up, not gone back past");
+        assertEquals(2, chain.redrawn());
+        assertEquals("fail", chain.verdict());
+    }
+
     /** A failing first line (the question copied wrong) is drawn again from the prompt: the chain starts over. */
     @Test
     void aFailingFirstLineStartsTheChainOver() {
