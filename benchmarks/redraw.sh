@@ -15,7 +15,7 @@ out=${1:-benchmarks/results/redraw}
 reason=${REASON:-./reason}
 cells=${CELLS:-"arithmetic:0:8 arithmetic:0:16 arithmetic:0:32 arithmetic:3:4 arithmetic:3:8 arithmetic:3:16
 arithmetic:8:4 arithmetic:8:8 arithmetic:16:4 arithmetic:16:8 word:0:8 word:0:16 word:3:8 word:3:16 word:16:4 word:16:8
-game24:0:8 game24:0:16 game24:0:32 game24:16:4 game24:16:8"}
+game24:0:8 game24:0:16 game24:0:32 game24:16:4 game24:16:8 game24:1:4:backtrack game24:1:8:backtrack game24:1:16:backtrack"}
 mkdir -p "$out"
 
 file_of() { [[ $1 == */* ]] && echo "$1" || echo "models/reason-mini/eval/$1.jsonl"; }

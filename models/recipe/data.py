@@ -44,6 +44,14 @@ def dev_arithmetic(per_level):
     return out
 
 
+def dev_game24():
+    """Ranks 801-900 of the Tree-of-Thoughts list, the next hardest after the test puzzles, phrased as the held-out
+    ones are (seed DEV_SEED). Every solvable set but the test puzzles is in the training stream, so these were
+    trained on: a development set for choosing search settings, easier than unseen puzzles."""
+    rng = random.Random(DEV_SEED)
+    return [dict(tasks.game24_problem(rng, numbers), difficulty="dev") for numbers in tasks.game24_ranked_puzzles(801, 900)]
+
+
 def public(problem):
     """The record shipped in the eval files (the tree stays internal)."""
     out = {k: problem[k] for k in ("question", "answer", "family", "difficulty")}
@@ -94,14 +102,16 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="Write the held-out evaluation sets.")
     ap.add_argument("--out", required=True, help="folder for arithmetic.jsonl, word.jsonl, game24.jsonl")
     ap.add_argument("--dev", type=int, metavar="N",
-                    help="instead, write arithmetic-dev.jsonl: N problems per level (2-6 operations), seed %d" % DEV_SEED)
+                    help="instead, write the development sets: arithmetic-dev.jsonl, N problems per level (2-6"
+                         " operations), seed %d, and game24-dev.jsonl, ranks 801-900 (trained on)" % DEV_SEED)
     args = ap.parse_args()
     if args.dev:
         os.makedirs(args.out, exist_ok=True)
-        with open(os.path.join(args.out, "arithmetic-dev.jsonl"), "w", encoding="utf-8") as f:
-            for p in dev_arithmetic(args.dev):
-                f.write(json.dumps(public(p), ensure_ascii=False) + "\n")
-        print("wrote the development set to", os.path.join(args.out, "arithmetic-dev.jsonl"))
+        for name, problems in (("arithmetic-dev.jsonl", dev_arithmetic(args.dev)), ("game24-dev.jsonl", dev_game24())):
+            with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
+                for p in problems:
+                    f.write(json.dumps(public(p), ensure_ascii=False) + "\n")
+        print("wrote the development sets to", args.out)
     else:
         write_eval_sets(args.out)
         print("wrote held-out sets to", args.out)

@@ -281,11 +281,16 @@ def word_problem(rng):
 GAME24_CSV = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "datasets", "game24", "24.csv")
 
 
-def game24_test_puzzles(path=GAME24_CSV):
-    """Ranks 901-1000 of the Tree-of-Thoughts list: the standard test puzzles, never trained on."""
+def game24_ranked_puzzles(first, last, path=GAME24_CSV):
+    """Ranks first..last of the Tree-of-Thoughts list (ranked by how long people took: the last are the hardest)."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    return [tuple(int(x) for x in r["Puzzles"].split()) for r in rows if 901 <= int(r["Rank"]) <= 1000]
+    return [tuple(int(x) for x in r["Puzzles"].split()) for r in rows if first <= int(r["Rank"]) <= last]
+
+
+def game24_test_puzzles(path=GAME24_CSV):
+    """Ranks 901-1000 of the Tree-of-Thoughts list: the standard test puzzles, never trained on."""
+    return game24_ranked_puzzles(901, 1000, path)
 
 
 def game24_paths(numbers):
