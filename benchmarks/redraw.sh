@@ -2,7 +2,9 @@
 # Live verified search with and without redrawing failing lines: each cell (set, redraws per line, samples) runs
 # `reason --questions` over a whole set with --stop none, so that every question spends its whole sample budget, and
 # keeps the run's graded summary line (--questions grades lines that carry their answers). Prints a markdown table
-# last. A killed run resumes at the first cell without a summary.
+# last, and writes OUT/cells.csv and a chart per set of accuracy against tokens per question
+# (OUT/accuracy_vs_tokens_SET.png, benchmarks/CellsChart.java). A killed run resumes at the first cell without a
+# summary.
 #
 #   bash benchmarks/redraw.sh [OUT]        (default OUT: benchmarks/results/redraw; about 40 minutes on two cores)
 #
@@ -35,11 +37,19 @@ done
 echo
 echo "| set | redraws per line | backtrack | samples | right | accuracy | tokens per question |"
 echo "|---|---:|---|---:|---:|---:|---:|"
+echo "set,redraws,backtrack,samples,right,total,accuracy,tokens" >"$out/cells.csv"
 for cell in $cells; do
     IFS=: read -r set redraws samples backtrack <<<"$cell"
     s=$(cat "$out/$(name_of "$set" "$redraws" "$samples" "$backtrack").summary")
     right=$(sed -E 's/^([0-9]+) of ([0-9]+).*/\1\/\2/' <<<"$s")
     acc=$(sed -E 's/.*\(([0-9.]+%)\).*/\1/' <<<"$s")
     tok=$(sed -E 's/.*, ([0-9,]+) tokens a question.*/\1/' <<<"$s")
-    echo "| $(basename "${set%.jsonl}") | $redraws | $([ -n "$backtrack" ] && echo yes || echo no) | $samples | $right | $acc | $tok |"
+    bt=$([ -n "$backtrack" ] && echo yes || echo no)
+    echo "| $(basename "${set%.jsonl}") | $redraws | $bt | $samples | $right | $acc | $tok |"
+    echo "$(basename "${set%.jsonl}"),$redraws,$bt,$samples,${right%/*},${right#*/},$(awk -v r="${right%/*}" -v n="${right#*/}" \
+        'BEGIN { printf "%.4f", r / n }'),${tok//,/}" >>"$out/cells.csv"
 done
+echo
+# the chart needs the project's jar (./reason builds it on first use)
+./reason --version >/dev/null
+java -cp target/reason.jar benchmarks/CellsChart.java "$out"
