@@ -163,13 +163,13 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        StopRule rule = StopRules.parse(stop);
+        StopRules.parse(stop);  // a bad --stop is reported before the model loads; each question gets its own rule
         Strategy voting = StopRules.strategy(strategy);
         if (abstainBelow != null && (abstainBelow < 0 || abstainBelow > 1)) {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
         try {
-            return questionsFile != null ? askMany(rule, voting) : askOne(rule, voting);
+            return questionsFile != null ? askMany(voting) : askOne(voting);
         } catch (ModelException e) {
             err.println("reason: " + e.getMessage());
             return ExitCodes.MODEL;
@@ -180,7 +180,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** The question given as arguments, or all of standard input for {@code -}. */
-    private int askOne(StopRule rule, Strategy voting) {
+    private int askOne(Strategy voting) {
         boolean fromStdin = List.of("-").equals(question);
         String text;
         try {
@@ -205,7 +205,7 @@ public final class Main implements Callable<Integer> {
                 return ExitCodes.BAD_QUESTION;
             }
             try (Engine engine = openEngine(model)) {
-                return answer(model, engine, new ResultPrinter(out, false), p, rule, voting, new Scorecard());
+                return answer(model, engine, new ResultPrinter(out, false), p, voting, new Scorecard());
             }
         }
     }
@@ -214,7 +214,7 @@ public final class Main implements Callable<Integer> {
      * --questions: each question as it is read (a terminal or a pipe feeds them one by one), with one model load; a
      * question that cannot be asked keeps its place in the output.
      */
-    private int askMany(StopRule rule, Strategy voting) throws IOException {
+    private int askMany(Strategy voting) throws IOException {
         if (question != null && !question.isEmpty()) {
             throw new IllegalArgumentException("--questions and a QUESTION argument: give one or the other");
         }
@@ -233,7 +233,7 @@ public final class Main implements Callable<Integer> {
                     asked++;
                     Prepared p = prepare(model, q);
                     code = worse(code, p.problem() != null ? skip(printer, p)
-                            : answer(model, engine, printer, p, rule, voting, scores));
+                            : answer(model, engine, printer, p, voting, scores));
                     if (interrupted.get()) {  // during this question, or since it ended: ask no more
                         err.printf("reason: interrupted at question %s; %d asked, the rest not%n", q.id(), asked);
                         printScores(scores);
@@ -299,8 +299,9 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Searches one question and prints its result; returns its exit code. */
-    private int answer(ModelDirectory model, Engine engine, ResultPrinter printer, Prepared p, StopRule rule,
-                       Strategy voting, Scorecard scores) {
+    private int answer(ModelDirectory model, Engine engine, ResultPrinter printer, Prepared p, Strategy voting,
+                       Scorecard scores) {
+        StopRule rule = StopRules.parse(stop);  // a rule keeps state (esc's last answers, first-verified's pass): one a question
         Questions.Question q = p.question();
         int[] prompt = p.prompt();
         Generator.Params params = p.params().withParallel(decoding.parallel(engine));

@@ -524,6 +524,31 @@ class CliTest {
                 "backtrack is on (a line whose redraws ran out sends the chain back to draw an earlier line again) or off");
     }
 
+    /**
+     * Every question of a --questions run gets a stopping rule of its own: a rule that keeps state (esc's window of the
+     * last answers, first-verified's pass, DeepConf's threshold) must not carry the last question's into the next.
+     * With one chain at a time, esc needs five answers of the question's own before it may call the vote decided.
+     */
+    @Test
+    void eachQuestionOfAQuestionsRunStartsItsStoppingRuleAfresh(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("twice.txt");
+        Files.writeString(file, "What is 47 + 38 * 2 - 19?\nWhat is 47 + 38 * 2 - 19?\n");
+        Run r = reason("--model", MODEL.toString(), "--threads", "1", "--questions", file.toString(), "--json",
+                "--stop", "esc", "--strategy", "majority", "--parallel", "1", "--budget", "16x", "--seed", "1");
+        assertEquals(ExitCodes.ANSWERED, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        for (String line : lines) {
+            var o = JSON.readTree(line);
+            assertEquals("decided", o.get("stop_reason").asText(), line);
+            long finished = 0;
+            for (var c : o.get("chains")) {
+                finished += c.get("finish").asText().equals("unfinished") ? 0 : 1;
+            }
+            assertTrue(finished >= 5, "question " + o.get("id") + " was decided after " + finished + " chains of its own");
+        }
+    }
+
     /** A --questions file whose lines carry their answers is graded as reason bench grades, with a total at the end. */
     @Test
     void aQuestionsFileWithAnswersIsGraded(@TempDir Path tmp) throws IOException {
