@@ -52,132 +52,141 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Map<String, Object> info = new LinkedHashMap<>();
+        Info info;
         try (ModelDirectory model = modelOptions.open()) {
-            ModelConfig c = model.config();
-            GenerationConfig g = model.generation();
-            info.put("model", model.path().toString());
-            Path dir = model.path().toAbsolutePath().normalize();
-            Path onnx = model.onnxFile().toAbsolutePath().normalize();
-            info.put("onnx", (onnx.startsWith(dir) ? dir.relativize(onnx) : onnx).toString());
-            info.put("onnx_bytes", Files.size(model.onnxFile()));
-            info.put("onnx_files", ModelDirectory.onnxFiles(model.path()));
-            info.put("architecture", c.modelType());
-            info.put("layers", c.numLayers());
-            info.put("hidden_size", c.hiddenSize());
-            info.put("heads", c.numHeads());
-            info.put("kv_heads", c.numKvHeads());
-            info.put("head_dim", c.headDim());
-            info.put("intermediate_size", c.intermediateSize());
-            info.put("hidden_act", c.hiddenAct());
-            info.put("tied_embeddings", c.tieWordEmbeddings());
-            info.put("context", c.maxPositions());
-            info.put("rope_theta", c.ropeTheta());
-            info.put("vocab_size", c.vocabSize());
-            Weights w = weights(model);
-            info.put("parameters", w.parameters);
-            info.put("weights_type", w.type);
-            info.put("weights_bytes", w.bytes);
-            info.put("weights_unreadable", w.unreadable);
-            info.put("kv_values_per_token", kvValuesPerToken(c));
-            info.put("eos_token_ids", model.eosTokenIds());
-            info.put("eos_tokens", model.eosTokenIds().stream().map(id -> model.tokenizer().tokenText(id)).toList());
-            info.put("thinks", model.thinks());
-            info.put("prompt", model.prompt(SAMPLE_QUESTION));
-            info.put("temperature", g.temperature());
-            info.put("top_p", g.topP());
-            info.put("top_k", g.topK());
-            info.put("min_p", g.minP());
-            info.put("repetition_penalty", g.repetitionPenalty());
-            info.put("max_new_tokens", g.maxNewTokens());
-            info.put("cpu", "ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", "
+            info = Info.of(model, "ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", "
                     + modelOptions.threads + " threads");
-            info.put("cuda", CudaEngine.describe().replaceFirst("^cuda: ", ""));
-            Optional<String> cannotRun = CudaEngine.cannotRun(c).or(() -> Optional.ofNullable(w.unreadable)
-                    .map(why -> "the CUDA engine cannot read the weights: " + why));
-            info.put("cuda_cannot_run_model", cannotRun.orElse(null));
-            Optional<String> whyNotCuda = Engines.whyNotCuda(c).or(() -> cannotRun);
-            info.put("auto_device", whyNotCuda.isPresent() ? "cpu" : "cuda");
-            info.put("auto_device_why_not_cuda", whyNotCuda.orElse(null));
         }
-        if (json) {
-            parent.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
-        } else {
-            parent.out.print(text(info));
-        }
+        parent.out.print(json ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(info.json()) + System.lineSeparator() : info.text());
         return ExitCodes.ANSWERED;
     }
 
     /** The weights as the ONNX file stores them, or why the CUDA engine's reader cannot map them (quantized ones). */
     private record Weights(Long parameters, String type, Long bytes, String unreadable) {
-    }
-
-    private static Weights weights(ModelDirectory model) {
-        try (LlamaWeights w = LlamaWeights.read(model.onnxFile(), model.config())) {
-            long parameters = 0;
-            long bytes = 0;
-            Map<String, Long> byType = new LinkedHashMap<>();
-            for (WeightTensor t : w.tensors()) {
-                // a tied lm_head is the embedding, even where the export stored it again
-                boolean storedAgain = t == w.lmHead() && t != w.embedding();
-                parameters += model.config().tieWordEmbeddings() && storedAgain ? 0 : t.elements();
-                bytes += t.elements() * (t.storedType().equals("fp32") ? 4 : 2);
-                byType.merge(t.storedType(), t.elements(), Long::sum);
+        static Weights of(ModelDirectory model) {
+            try (LlamaWeights w = LlamaWeights.read(model.onnxFile(), model.config())) {
+                long parameters = 0;
+                long bytes = 0;
+                Map<String, Long> byType = new LinkedHashMap<>();
+                for (WeightTensor t : w.tensors()) {
+                    // a tied lm_head is the embedding, even where the export stored it again
+                    boolean storedAgain = t == w.lmHead() && t != w.embedding();
+                    parameters += model.config().tieWordEmbeddings() && storedAgain ? 0 : t.elements();
+                    bytes += t.storedBytes();
+                    byType.merge(t.storedType(), t.elements(), Long::sum);
+                }
+                String type = byType.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+                return new Weights(parameters, byType.size() == 1 ? type : "mostly " + type, bytes, null);
+            } catch (ModelException e) {
+                return new Weights(null, null, null, e.getMessage());
             }
-            String type = byType.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-            return new Weights(parameters, byType.size() == 1 ? type : "mostly " + type, bytes, null);
-        } catch (ModelException e) {
-            return new Weights(null, null, null, e.getMessage());
         }
     }
 
-    /** Keys and values of every layer, for one token of one chain. */
-    static long kvValuesPerToken(ModelConfig c) {
-        return 2L * c.numLayers() * c.numKvHeads() * c.headDim();
-    }
+    /** What info reports, read once from the model directory and this machine; printed as text or as JSON. */
+    private record Info(String model, String onnx, long onnxBytes, List<String> onnxFiles, ModelConfig config,
+                        GenerationConfig generation, Weights weights, List<Integer> eosIds, List<String> eosTokens,
+                        boolean thinks, String prompt, String cpu, String cuda, String cudaCannotRun,
+                        String whyNotCuda) {
+        static Info of(ModelDirectory model, String cpu) throws IOException {
+            ModelConfig c = model.config();
+            Path dir = model.path().toAbsolutePath().normalize();
+            Path onnx = model.onnxFile().toAbsolutePath().normalize();
+            Weights w = Weights.of(model);
+            Optional<String> cannotRun = CudaEngine.cannotRun(c).or(() -> Optional.ofNullable(w.unreadable())
+                    .map(why -> "the CUDA engine cannot read the weights: " + why));
+            return new Info(model.path().toString(), (onnx.startsWith(dir) ? dir.relativize(onnx) : onnx).toString(),
+                    Files.size(model.onnxFile()), ModelDirectory.onnxFiles(model.path()), c, model.generation(), w,
+                    model.eosTokenIds(), model.eosTokenIds().stream().map(id -> model.tokenizer().tokenText(id)).toList(),
+                    model.thinks(), model.prompt(SAMPLE_QUESTION), cpu, CudaEngine.describe().replaceFirst("^cuda: ", ""),
+                    cannotRun.orElse(null), Engines.whyNotCuda(c).or(() -> cannotRun).orElse(null));
+        }
 
-    @SuppressWarnings("unchecked")
-    static String text(Map<String, Object> i) {
-        StringBuilder b = new StringBuilder();
-        line(b, "model", i.get("model") + " (" + i.get("onnx") + ", " + bytes((long) i.get("onnx_bytes")) + ")");
-        List<String> others = ((List<String>) i.get("onnx_files")).stream().filter(f -> !f.equals(i.get("onnx"))).toList();
-        if (!others.isEmpty()) {
-            line(b, "other ONNX files", String.join(", ", others) + " (--onnx NAME)");
+        /** Keys and values of every layer, for one token of one chain. */
+        long kvValuesPerToken() {
+            return 2L * config.numLayers() * config.numKvHeads() * config.headDim();
         }
-        line(b, "architecture", String.format(Locale.ROOT, "%s: %d layers, hidden %d, %d heads and %d KV heads of %d,"
-                        + " MLP %d (%s), %s embeddings", i.get("architecture"), i.get("layers"), i.get("hidden_size"),
-                i.get("heads"), i.get("kv_heads"), i.get("head_dim"), i.get("intermediate_size"), i.get("hidden_act"),
-                (boolean) i.get("tied_embeddings") ? "tied" : "untied"));
-        line(b, "weights", i.get("parameters") == null ? "not counted: the CUDA engine's reader cannot map them (below)"
-                : String.format(Locale.ROOT, "%,d parameters, %s, %s in the file", (long) i.get("parameters"),
-                i.get("weights_type"), bytes((long) i.get("weights_bytes"))));
-        long context = (int) i.get("context");
-        line(b, "context", String.format(Locale.ROOT, "%,d tokens, rope theta %s", context, number((double) i.get("rope_theta"))));
-        long kv = (long) i.get("kv_values_per_token");
-        line(b, "KV cache", String.format(Locale.ROOT, "%,d values a token per chain: %s in fp32, %s in fp16 or bf16;"
-                + " a chain of the whole context: %s in fp32", kv, bytes(4 * kv), bytes(2 * kv), bytes(4 * kv * context)));
-        List<Integer> eosIds = (List<Integer>) i.get("eos_token_ids");
-        List<String> eos = (List<String>) i.get("eos_tokens");
-        StringBuilder ends = new StringBuilder();
-        for (int k = 0; k < eosIds.size(); k++) {
-            ends.append(k == 0 ? "" : ", ").append(eos.get(k)).append(" (").append(eosIds.get(k)).append(')');
+
+        Map<String, Object> json() {
+            GenerationConfig g = generation;
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("model", model);
+            o.put("onnx", onnx);
+            o.put("onnx_bytes", onnxBytes);
+            o.put("onnx_files", onnxFiles);
+            o.put("architecture", config.modelType());
+            o.put("layers", config.numLayers());
+            o.put("hidden_size", config.hiddenSize());
+            o.put("heads", config.numHeads());
+            o.put("kv_heads", config.numKvHeads());
+            o.put("head_dim", config.headDim());
+            o.put("intermediate_size", config.intermediateSize());
+            o.put("hidden_act", config.hiddenAct());
+            o.put("tied_embeddings", config.tieWordEmbeddings());
+            o.put("context", config.maxPositions());
+            o.put("rope_theta", config.ropeTheta());
+            o.put("vocab_size", config.vocabSize());
+            o.put("parameters", weights.parameters());
+            o.put("weights_type", weights.type());
+            o.put("weights_bytes", weights.bytes());
+            o.put("weights_unreadable", weights.unreadable());
+            o.put("kv_values_per_token", kvValuesPerToken());
+            o.put("eos_token_ids", eosIds);
+            o.put("eos_tokens", eosTokens);
+            o.put("thinks", thinks);
+            o.put("prompt", prompt);
+            o.put("temperature", g.temperature());
+            o.put("top_p", g.topP());
+            o.put("top_k", g.topK());
+            o.put("min_p", g.minP());
+            o.put("repetition_penalty", g.repetitionPenalty());
+            o.put("max_new_tokens", g.maxNewTokens());
+            o.put("cpu", cpu);
+            o.put("cuda", cuda);
+            o.put("cuda_cannot_run_model", cudaCannotRun);
+            o.put("auto_device", whyNotCuda == null ? "cuda" : "cpu");
+            o.put("auto_device_why_not_cuda", whyNotCuda);
+            return o;
         }
-        line(b, "vocabulary", String.format(Locale.ROOT, "%,d tokens; chains end at %s", (int) i.get("vocab_size"),
-                eosIds.isEmpty() ? "no end token (the token limit only)" : ends));
-        line(b, "prompt", escaped((String) i.get("prompt")) + ((boolean) i.get("thinks")
-                ? " (the model thinks in tags before it answers)" : ""));
-        line(b, "sampling", String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, min-p %s, repetition penalty %s,"
-                        + " up to %,d new tokens", number((float) i.get("temperature")), number((float) i.get("top_p")),
-                (int) i.get("top_k") == 0 ? "off" : i.get("top_k"), (float) i.get("min_p") == 0 ? "off" : number((float) i.get("min_p")),
-                (float) i.get("repetition_penalty") == 1 ? "off" : number((float) i.get("repetition_penalty")),
-                (int) i.get("max_new_tokens")));
-        line(b, "cpu", (String) i.get("cpu"));
-        line(b, "cuda", (String) i.get("cuda"));
-        line(b, "CUDA engine", i.get("cuda_cannot_run_model") == null ? "can run this model"
-                : "cannot run this model: " + i.get("cuda_cannot_run_model"));
-        line(b, "--device auto", i.get("auto_device") + (i.get("auto_device_why_not_cuda") == null ? ""
-                : " (" + i.get("auto_device_why_not_cuda") + ")"));
-        return b.toString();
+
+        String text() {
+            ModelConfig c = config;
+            GenerationConfig g = generation;
+            StringBuilder b = new StringBuilder();
+            line(b, "model", model + " (" + onnx + ", " + bytes(onnxBytes) + ")");
+            List<String> others = onnxFiles.stream().filter(f -> !f.equals(onnx)).toList();
+            if (!others.isEmpty()) {
+                line(b, "other ONNX files", String.join(", ", others) + " (--onnx NAME)");
+            }
+            line(b, "architecture", String.format(Locale.ROOT, "%s: %d layers, hidden %d, %d heads and %d KV heads of %d,"
+                            + " MLP %d (%s), %s embeddings", c.modelType(), c.numLayers(), c.hiddenSize(), c.numHeads(),
+                    c.numKvHeads(), c.headDim(), c.intermediateSize(), c.hiddenAct(), c.tieWordEmbeddings() ? "tied" : "untied"));
+            line(b, "weights", weights.parameters() == null ? "not counted: the CUDA engine's reader cannot map them (below)"
+                    : String.format(Locale.ROOT, "%,d parameters, %s, %s in the file", weights.parameters(), weights.type(),
+                    bytes(weights.bytes())));
+            long context = c.maxPositions();
+            line(b, "context", String.format(Locale.ROOT, "%,d tokens, rope theta %s", context, number(c.ropeTheta())));
+            long kv = kvValuesPerToken();
+            line(b, "KV cache", String.format(Locale.ROOT, "%,d values a token per chain: %s in fp32, %s in fp16 or bf16;"
+                    + " a chain of the whole context: %s in fp32", kv, bytes(4 * kv), bytes(2 * kv), bytes(4 * kv * context)));
+            StringBuilder ends = new StringBuilder();
+            for (int k = 0; k < eosIds.size(); k++) {
+                ends.append(k == 0 ? "" : ", ").append(eosTokens.get(k)).append(" (").append(eosIds.get(k)).append(')');
+            }
+            line(b, "vocabulary", String.format(Locale.ROOT, "%,d tokens; chains end at %s", c.vocabSize(),
+                    eosIds.isEmpty() ? "no end token (the token limit only)" : ends));
+            line(b, "prompt", escaped(prompt) + (thinks ? " (the model thinks in tags before it answers)" : ""));
+            line(b, "sampling", String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, min-p %s, repetition"
+                            + " penalty %s, up to %,d new tokens", number(g.temperature()), number(g.topP()),
+                    g.topK() == 0 ? "off" : g.topK(), g.minP() == 0 ? "off" : number(g.minP()),
+                    g.repetitionPenalty() == 1 ? "off" : number(g.repetitionPenalty()), g.maxNewTokens()));
+            line(b, "cpu", cpu);
+            line(b, "cuda", cuda);
+            line(b, "CUDA engine", cudaCannotRun == null ? "can run this model" : "cannot run this model: " + cudaCannotRun);
+            line(b, "--device auto", whyNotCuda == null ? "cuda" : "cpu (" + whyNotCuda + ")");
+            return b.toString();
+        }
     }
 
     private static void line(StringBuilder b, String label, String value) {

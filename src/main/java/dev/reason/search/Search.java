@@ -90,7 +90,7 @@ public final class Search {
     private static final class Redraws {
         final List<Integer> used = new ArrayList<>();  // by line number: redraws of that line under the lines before it
         int total;
-        int drawn;  // tokens drawn for the chain, those of lines dropped included
+        int drawn;  // tokens drawn for the chain, those of lines dropped included (counted when backtracking)
         boolean givenUp;
 
         /** How many of the text's last lines to drop because its last line just failed (0: the line stands). */
@@ -133,7 +133,7 @@ public final class Search {
         boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
         final int redrawsPerLine = stepsAreAnswers && strategy instanceof VerifiedVote v ? v.redrawsPerLine(verifier) : 0;
         final boolean backtrack = strategy instanceof VerifiedVote v && v.backtracks(verifier);
-        final Map<Integer, Redraws> redraws = new HashMap<>();  // of running chains, while lines may be redrawn or cut
+        final Map<Integer, Redraws> redraws = new HashMap<>();  // of chains that failed a line (every one, when backtracking)
         Generator.Stats stats;
         int active;
         int rounds;
@@ -179,17 +179,17 @@ public final class Search {
 
         @Override
         public Generator.Next afterToken(int chainIndex, int tokens, TokenChoice choice, CharSequence text) {
-            if (redrawsPerLine > 0 || cutFailingChains) {
+            if (backtrack && redrawsPerLine > 0) {  // what bounds going back; otherwise no work per token
+                redraws.computeIfAbsent(chainIndex, i -> new Redraws()).drawn++;
+            }
+            if ((redrawsPerLine > 0 || cutFailingChains) && verifier.failsAtLineEnd(question, text)) {
                 Redraws r = redraws.computeIfAbsent(chainIndex, i -> new Redraws());
-                r.drawn++;
-                if (verifier.failsAtLineEnd(question, text)) {
-                    int lines = r.linesToRedraw(text, redrawsPerLine, backtrack && r.drawn < params.maxNewTokens());
-                    if (lines > 0) {
-                        return Generator.Next.redraw(lines);
-                    }
-                    if (cutFailingChains) {
-                        return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
-                    }
+                int lines = r.linesToRedraw(text, redrawsPerLine, backtrack && r.drawn < params.maxNewTokens());
+                if (lines > 0) {
+                    return Generator.Next.redraw(lines);
+                }
+                if (cutFailingChains) {
+                    return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
                 }
             }
             if (!(rule instanceof DeepConfOnline deepConf)) {

@@ -40,6 +40,11 @@ final class StoredTensor {
                 : "ONNX type " + dataType;
     }
 
+    /** Bytes an element of a mappable type takes (fp32 4, fp16 and bf16 2). */
+    int elementBytes() {
+        return dataType == FLOAT ? 4 : 2;
+    }
+
     /** Parses a TensorProto; external data is mapped from files next to the .onnx file. */
     static StoredTensor parse(ProtoReader r, OnnxFile owner) throws IOException {
         String name = "";
@@ -130,7 +135,7 @@ final class StoredTensor {
         if (varints) {
             return dataType == FLOAT ? "stores FLOAT values in int32_data" : null;
         }
-        long bytes = n * (dataType == FLOAT ? 4 : 2);
+        long bytes = n * elementBytes();
         return data.limit() == bytes ? null : "holds " + data.limit() + " bytes for " + n + " elements " + Arrays.toString(dims);
     }
 

@@ -39,6 +39,11 @@ public final class WeightTensor {
         return n;
     }
 
+    /** The bytes the file stores it in. */
+    public long storedBytes() {
+        return elements() * stored.elementBytes();
+    }
+
     /** Row-major values, converted from fp32/fp16/bf16, transposed when the graph stores the matrix [in, out]. */
     public float[] toFloats() {
         float[] v = stored.toFloats();
