@@ -2,9 +2,9 @@
 # Runs the GPU engine's own tests without a GPU: builds libcuda.so.1 from libcuda.cpp (the CUDA driver API calls
 # the engine makes, on the kernel emulator) and runs CudaEngineTest and DeviceSamplerTest in a JVM whose JCuda
 # links against it, then through the CLI: two questions (the driver on the loader's path, and named by
-# REASON_CUDA_DRIVER), a Qwen3 model that auto runs on the CPU, reason --version, reason check, reason throughput
-# and reason bench. Every test must run and pass: a skipped one (no CUDA found) is a failure here. About 5 minutes
-# on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test dependencies
+# REASON_CUDA_DRIVER), a Qwen3 model that auto runs on the CPU, reason --version, reason check, two GPUs of which
+# the first is too old, reason throughput and reason bench. Every test must run and pass: a skipped one (no CUDA
+# found) is a failure here. About 5 minutes on two cores. Needs g++ (C++17), a JDK 17+ and the compiled main and test classes with the test dependencies
 # (mvn -q -B test-compile).
 #
 # Environment: CXX (g++), JAVA (java), REASON_TEST_CLASSPATH (required: target/test-classes, target/classes and
@@ -58,13 +58,26 @@ not_run=$(( $(count skipped) + $(count aborted) ))
 # The CLI's CUDA paths, as the device run takes them: --device auto picks the driver for a question (exit 0, or 6
 # when the vote finds no answer), and reason check passes. Main runs its work on a 64 MB thread of its own.
 cli_failed=()
+cli_runs=0
 cli() { # NAME PATTERN ARGS...: runs reason ARGS, which must exit 0 (or 6) and print a line matching PATTERN
     local name=$1 pattern=$2 out=$build/cli-$1.log rc=0
     shift 2
+    cli_runs=$((cli_runs + 1))
     on_driver dev.reason.cli.Main "$@" >"$out" 2>&1 || rc=$?
     echo "reason $* (exit $rc):"
     sed 's/^/    /' "$out"
     if { [ "$rc" != 0 ] && [ "$rc" != 6 ]; } || ! grep -qE "$pattern" "$out"; then
+        cli_failed+=("$name")
+    fi
+}
+cli_error() { # NAME CODE PATTERN ARGS...: runs reason ARGS, which must exit CODE with one line matching PATTERN
+    local name=$1 code=$2 pattern=$3 out=$build/cli-$1.log rc=0
+    shift 3
+    cli_runs=$((cli_runs + 1))
+    on_driver dev.reason.cli.Main "$@" >"$out" 2>&1 || rc=$?
+    echo "reason $* (exit $rc, $code expected):"
+    sed 's/^/    /' "$out"
+    if [ "$rc" != "$code" ] || [ "$(wc -l < "$out")" != 1 ] || ! grep -qE "$pattern" "$out"; then
         cli_failed+=("$name")
     fi
 }
@@ -88,6 +101,15 @@ cli q4-on-cpu '^device: cpu \(auto: the CUDA engine cannot read the weights: .*s
 cli version '^cuda: CUDA emulator on the CPU, compute capability 9[.]0, driver for CUDA 13[.]0; kernels built with CUDA ' \
     --version
 cli check '^check passed$' check --precision fp32 --prompts 2 --steps 4
+# Two GPUs, the first older than the kernels (CUDA_EMULATOR_DEVICES lists compute capabilities): auto takes
+# cuda:1 and names it, cuda:0 is a one-line error that says which to use, --version lists both.
+CUDA_EMULATOR_DEVICES=7.5,9.0 cli two-gpus-auto '^device: cuda:1 \(CUDA emulator on the CPU, bf16' --budget 2x \
+    --parallel 2 --max-tokens 8 "What is 12 * 7 - 5?"
+CUDA_EMULATOR_DEVICES=7.5,9.0 cli_error two-gpus-old 4 \
+    '^reason: --device cuda:0: cuda:0 \(CUDA emulator on the CPU, compute capability 7[.]5\) is older .*; use --device cuda:1 or --device cpu$' \
+    --device cuda:0 --budget 2x "What is 12 * 7 - 5?"
+CUDA_EMULATOR_DEVICES=7.5,9.0 cli two-gpus-version '^cuda: 2 GPUs: cuda:0 \(CUDA emulator on the CPU, compute capability 7[.]5\) too old for the kernels, cuda:1 \(CUDA emulator on the CPU, compute capability 9[.]0\); --device cuda takes cuda:1; driver for CUDA 13[.]0' \
+    --version
 # reason throughput as the device run's cpu,cuda step takes it: a CUDA row with its roofline (the copy bandwidth
 # measured through the driver) and, under REASON_CUDA_PROFILE=1, every kernel timed with events into kernels.csv.
 rm -rf "$build/throughput"
@@ -106,4 +128,4 @@ if [ "$status" != 0 ] || [ "$not_run" != 0 ] || [ "$passed" = 0 ] || [ ${#cli_fa
         "CLI runs failed: ${cli_failed[*]:-none}; logs in $build)"
     exit 1
 fi
-echo "emulated CUDA driver: $passed GPU tests and 9 CLI runs passed in $((SECONDS - start)) s"
+echo "emulated CUDA driver: $passed GPU tests and $cli_runs CLI runs passed in $((SECONDS - start)) s"

@@ -11,7 +11,8 @@
 // Everything runs at once on the calling thread (streams and events are in order by construction), under one
 // lock: the emulator's fibers and globals are not thread-safe.
 //
-// Environment: CUDA_EMULATOR_MEMORY_MIB (1024), the device memory it reports and allows;
+// Environment: CUDA_EMULATOR_MEMORY_MIB (1024), the device memory it reports and allows; CUDA_EMULATOR_DEVICES
+// ("9.0"), the devices it lists, by compute capability;
 // CUDA_EMULATOR_ORDER=descending (see cuda_emulator.h).
 #include "cuda_emulator.h"
 #include "reason_kernels.cu"
@@ -22,6 +23,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -263,42 +265,71 @@ EXPORT CUresult cuDriverGetVersion(int* version) {
     return CUDA_SUCCESS;
 }
 
+// The emulated devices' compute capabilities (major * 10 + minor): CUDA_EMULATOR_DEVICES lists them ("7.5,9.0":
+// an old GPU as cuda:0 beside a Hopper one), default one device of 9.0. All share the one context and memory.
+const std::vector<int>& deviceCapabilities() {
+    static const std::vector<int> capabilities = [] {
+        std::vector<int> list;
+        const char* spec = std::getenv("CUDA_EMULATOR_DEVICES");
+        std::string text = spec != nullptr && *spec != 0 ? spec : "9.0";
+        size_t start = 0;
+        while (start <= text.size()) {
+            size_t end = text.find(',', start);
+            std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            int major = 0, minor = 0;
+            if (std::sscanf(item.c_str(), "%d.%d", &major, &minor) == 2) {
+                list.push_back(10 * major + minor);
+            }
+            if (end == std::string::npos) {
+                break;
+            }
+            start = end + 1;
+        }
+        return list;
+    }();
+    return capabilities;
+}
+
+bool validDevice(CUdevice device) {
+    return device >= 0 && device < (CUdevice) deviceCapabilities().size();
+}
+
 EXPORT CUresult cuDeviceGetCount(int* count) {
     ENTER
-    *count = 1;
+    *count = (int) deviceCapabilities().size();
     return CUDA_SUCCESS;
 }
 
 EXPORT CUresult cuDeviceGet(CUdevice* device, int ordinal) {
     ENTER
-    if (ordinal != 0) {
+    if (!validDevice(ordinal)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
-    *device = 0;
+    *device = ordinal;
     return CUDA_SUCCESS;
 }
 
 EXPORT CUresult cuDeviceGetName(char* name, int length, CUdevice device) {
     ENTER
-    if (device != 0 || length < 1) {
+    if (!validDevice(device) || length < 1) {
         return CUDA_ERROR_INVALID_VALUE;
     }
     std::snprintf(name, length, "CUDA emulator on the CPU");
     return CUDA_SUCCESS;
 }
 
-// An H100's shape (132 multiprocessors of 2048 threads, compute capability 9.0), so that the launch shapes are
-// the ones the engine uses on the GPU machine.
+// An H100's shape (132 multiprocessors of 2048 threads, compute capability 9.0 unless CUDA_EMULATOR_DEVICES says
+// otherwise), so that the launch shapes are the ones the engine uses on the GPU machine.
 EXPORT CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice device) {
     ENTER
-    if (device != 0) {
+    if (!validDevice(device)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     switch (attribute) {
         case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *value = 1024; break;
         case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *value = 132; break;
-        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *value = 9; break;
-        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *value = 0; break;
+        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *value = deviceCapabilities()[device] / 10; break;
+        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *value = deviceCapabilities()[device] % 10; break;
         case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR: *value = 2048; break;
         default: return error(CUDA_ERROR_INVALID_VALUE, "cuDeviceGetAttribute: attribute "
                               + std::to_string(attribute) + " is not emulated; add it to libcuda.cpp");
@@ -308,7 +339,7 @@ EXPORT CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice device)
 
 EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
     ENTER
-    if (device != 0) {
+    if (!validDevice(device)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     *context = &primary;
@@ -317,7 +348,7 @@ EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
 
 EXPORT CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
     ENTER
-    return device == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+    return validDevice(device) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
 }
 
 EXPORT CUresult cuCtxSetCurrent(CUcontext context) {

@@ -40,6 +40,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results there.")
     Path json;
 
+    @Option(names = "--device", paramLabel = "cuda[:N]", defaultValue = "cuda",
+            description = "The GPU to check: cuda, the first the kernels run on, or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -51,12 +55,17 @@ final class CheckCommand implements Callable<Integer> {
         if (prompts < 1 || steps < 1) {
             throw new IllegalArgumentException("--prompts and --steps must be at least 1");
         }
+        if (device.equals("cpu") || device.equals("auto")) {
+            throw new IllegalArgumentException("--device " + device + ": reason check checks the CUDA engine; use "
+                    + "--device cuda or cuda:N");
+        }
+        Engines.cudaOrdinal(device);  // a name that is no GPU's is an error before the GPU is looked for
         CudaEngine.unavailableWithAdvice().ifPresent(why -> {  // not Engines' "use --device cpu": no such option here
             throw new DeviceException("reason check compares the CUDA engine with ONNX Runtime and needs a GPU: " + why);
         });
         EngineCheck.Tolerance tolerance = modelOptions.precision.equals("fp32") ? EngineCheck.Tolerance.FP32 : EngineCheck.Tolerance.BF16;
         try (ModelDirectory model = modelOptions.open();
-             Engine cuda = Engines.open(model, "cuda", modelOptions.threads, modelOptions.precision, parent.err::println);
+             Engine cuda = Engines.open(model, device, modelOptions.threads, modelOptions.precision, parent.err::println);
              Engine cpu = Engines.open(model, "cpu", modelOptions.threads, modelOptions.precision, parent.err::println)) {
             parent.out.println("candidate: " + cuda.description());
             parent.out.println("reference: " + cpu.description());

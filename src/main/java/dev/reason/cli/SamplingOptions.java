@@ -7,9 +7,10 @@ import picocli.CommandLine.Option;
 
 /** Sampling and decoding options shared by the commands that generate; unset ones come from generation_config.json. */
 final class SamplingOptions {
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
             description = "Where to run the model: auto picks the CUDA engine when a GPU answers, else the CPU "
-                    + "with a notice (default: ${DEFAULT-VALUE}).")
+                    + "with a notice; cuda takes the first GPU the kernels run on, cuda:N the driver's GPU N "
+                    + "(reason --version lists them) (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")

@@ -38,7 +38,8 @@ import picocli.CommandLine.ParentCommand;
         description = "Measures decode and prefill tokens/s per device and number of parallel chains.")
 final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--device", split = ",", defaultValue = "cpu", paramLabel = "cpu,cuda",
-            description = "Devices to measure; a missing one is reported, not fatal (default: ${DEFAULT-VALUE}).")
+            description = "Devices to measure (cpu, cuda, cuda:N: several GPUs side by side); a missing one is "
+                    + "reported, not fatal (default: ${DEFAULT-VALUE}).")
     List<String> devices;
 
     @Option(names = "--parallel", split = ",", defaultValue = "1,4,16,64", paramLabel = "N,N,...",

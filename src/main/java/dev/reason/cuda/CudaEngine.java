@@ -16,10 +16,13 @@ import jcuda.driver.JCudaDriver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
@@ -36,7 +39,8 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 
 /**
  * The GPU engine: the project's own CUDA kernels ({@code native/}, shipped as a fatbin in the jar) launched through
- * the CUDA driver API (JCuda), on the first GPU. Needs only the NVIDIA driver: no CUDA toolkit, cuBLAS or NVRTC.
+ * the CUDA driver API (JCuda), on one GPU ({@code --device cuda} takes the first the kernels run on, {@code cuda:N} the
+ * driver's device N). Needs only the NVIDIA driver: no CUDA toolkit, cuBLAS or NVRTC.
  * Weights are fp32 or bf16 (tensor-core GEMMs); activations, softmax and norms are fp32.
  *
  * <p>A CUDA context belongs to the calling thread, so every entry point makes the engine's context current.
@@ -49,10 +53,11 @@ public final class CudaEngine implements Engine {
     private static final List<String> ARCHITECTURES = List.of("llama", "mistral", "qwen2", "qwen3");  // model_type
     private static final int MIN_COMPUTE_CAPABILITY = 80;   // the fatbin's oldest target: sm_80 (Ampere)
     private static Optional<String> unavailable;
+    private static List<CudaDevice> gpus = List.of();  // what the probe found, in the driver's order
 
     private final CUdevice device;
     private final CUcontext context;
-    private final String name;
+    private final CudaDevice gpu;
     private final long totalMemory;
     private final ModelConfig config;
     private final Precision precision;
@@ -64,24 +69,43 @@ public final class CudaEngine implements Engine {
     private boolean graphs = Kernels.GRAPHS;
     private boolean closed;
 
-    private CudaEngine(CUdevice device, CUcontext context, String name, long totalMemory, ModelConfig config,
-                       Precision precision, Consumer<String> notice, Kernels.Module module, Kernels.Gpu gpu,
+    private CudaEngine(CUdevice device, CUcontext context, CudaDevice gpu, long totalMemory, ModelConfig config,
+                       Precision precision, Consumer<String> notice, Kernels.Module module, Kernels.Gpu shape,
                        DeviceWeights weights) {
         this.device = device;
         this.context = context;
-        this.name = name;
+        this.gpu = gpu;
         this.totalMemory = totalMemory;
         this.config = config;
         this.precision = precision;
         this.notice = notice;
         this.module = module;
-        this.kernels = new Kernels(module, precision, gpu);
+        this.kernels = new Kernels(module, precision, shape);
         this.weights = weights;
     }
 
     /**
-     * Why the CUDA engine cannot run here (JCuda's native library or libcuda missing, cuInit failing, no device, a
-     * GPU older than the kernels), or empty. Never throws; the answer is found once.
+     * A GPU the driver lists, {@code --device cuda:ordinal} (in the driver's order, which CUDA_VISIBLE_DEVICES and
+     * CUDA_DEVICE_ORDER set).
+     *
+     * @param capability compute capability, major * 10 + minor
+     */
+    record CudaDevice(int ordinal, String name, int capability) {
+        /** Whether the kernels run on it: the fatbin's oldest target is sm_80. */
+        boolean runsKernels() {
+            return capability >= MIN_COMPUTE_CAPABILITY;
+        }
+
+        /** "cuda:1 (NVIDIA H200, compute capability 9.0)". */
+        String label() {
+            return "cuda:" + ordinal + " (" + name + ", compute capability " + capability / 10 + "." + capability % 10
+                    + ")";
+        }
+    }
+
+    /**
+     * Why the CUDA engine cannot run here (JCuda's native library or libcuda missing, cuInit failing, no device, no
+     * GPU as new as the kernels), or empty. Never throws; the answer is found once.
      */
     public static synchronized Optional<String> unavailable() {
         if (unavailable == null) {
@@ -109,17 +133,14 @@ public final class CudaEngine implements Engine {
             cuInit(0);
             int[] count = new int[1];
             cuDeviceGetCount(count);
-            if (count[0] == 0) {
-                return Optional.of("the NVIDIA driver sees no CUDA device");
+            List<CudaDevice> found = new ArrayList<>();
+            for (int i = 0; i < count[0]; i++) {
+                CUdevice device = new CUdevice();
+                cuDeviceGet(device, i);
+                found.add(new CudaDevice(i, deviceName(device), computeCapability(device)));
             }
-            CUdevice device = new CUdevice();
-            cuDeviceGet(device, 0);
-            int capability = computeCapability(device);
-            if (capability < MIN_COMPUTE_CAPABILITY) {
-                return Optional.of("the GPU has compute capability " + capability / 10 + "." + capability % 10
-                        + "; the CUDA engine needs 8.0 or newer (Ampere, Ada, Hopper and later)");
-            }
-            return Optional.empty();
+            gpus = List.copyOf(found);
+            return whyNone(gpus);
         } catch (LinkageError e) {
             String problem = linkProblem(e);
             if (problem.contains("libcuda.so")) {        // the usual case: a machine without an NVIDIA driver
@@ -131,6 +152,54 @@ public final class CudaEngine implements Engine {
         } catch (RuntimeException e) {
             return Optional.of("CUDA cannot start (" + firstLine(e) + ")");
         }
+    }
+
+    /** Why none of these GPUs runs the kernels, or empty when one does. */
+    static Optional<String> whyNone(List<CudaDevice> gpus) {
+        if (gpus.isEmpty()) {
+            return Optional.of("the NVIDIA driver sees no CUDA device");
+        }
+        if (gpus.stream().anyMatch(CudaDevice::runsKernels)) {
+            return Optional.empty();
+        }
+        if (gpus.size() == 1) {
+            int c = gpus.get(0).capability();
+            return Optional.of("the GPU has compute capability " + c / 10 + "." + c % 10
+                    + "; the CUDA engine needs 8.0 or newer (Ampere, Ada, Hopper and later)");
+        }
+        return Optional.of("none of the " + gpus.size() + " GPUs (" + labels(gpus) + ") has compute capability 8.0"
+                + " or newer, which the CUDA engine needs (Ampere, Ada, Hopper and later)");
+    }
+
+    /**
+     * The GPU that {@code --device asked} names: {@code cuda} (ordinal empty) the first the kernels run on,
+     * {@code cuda:N} the driver's device N.
+     *
+     * @throws DeviceException (one line, naming the GPUs there are) when there is no device N or it is too old
+     */
+    static CudaDevice choose(List<CudaDevice> gpus, OptionalInt ordinal, String asked) {
+        Optional<CudaDevice> first = gpus.stream().filter(CudaDevice::runsKernels).findFirst();
+        if (ordinal.isEmpty()) {
+            return first.orElseThrow(() -> new DeviceException("--device " + asked + ": "
+                    + whyNone(gpus).orElseThrow() + "; use --device cpu"));
+        }
+        String instead = first.map(g -> "--device cuda:" + g.ordinal() + " or --device cpu").orElse("--device cpu");
+        int n = ordinal.getAsInt();
+        if (n >= gpus.size()) {
+            throw new DeviceException("--device " + asked + ": the NVIDIA driver lists "
+                    + (gpus.size() == 1 ? "one GPU, " : gpus.size() + " GPUs, ") + labels(gpus) + "; use " + instead);
+        }
+        CudaDevice gpu = gpus.get(n);
+        if (!gpu.runsKernels()) {
+            throw new DeviceException("--device " + asked + ": " + gpu.label()
+                    + " is older than the CUDA engine's kernels, which need compute capability 8.0 or newer; use "
+                    + instead);
+        }
+        return gpu;
+    }
+
+    private static String labels(List<CudaDevice> gpus) {
+        return gpus.stream().map(CudaDevice::label).collect(Collectors.joining(", "));
     }
 
     /**
@@ -153,8 +222,8 @@ public final class CudaEngine implements Engine {
     }
 
     /**
-     * One line on the GPU the engine would run on, or on why it cannot run (for {@code reason --version}): what
-     * to look at first when {@code --device auto} picks the CPU.
+     * One line on the GPU the engine would run on (every GPU, when the driver lists several), or on why it cannot
+     * run (for {@code reason --version}): what to look at first when {@code --device auto} picks the CPU.
      */
     public static String describe() {
         Optional<String> why = unavailableWithAdvice();
@@ -162,14 +231,19 @@ public final class CudaEngine implements Engine {
             return "cuda: not available (" + why.get() + ")";
         }
         try {
-            CUdevice device = new CUdevice();
-            cuDeviceGet(device, 0);
             int[] driver = new int[1];
             cuDriverGetVersion(driver);
-            int capability = computeCapability(device);
-            return "cuda: " + deviceName(device) + ", compute capability " + capability / 10 + "." + capability % 10
-                    + ", driver for CUDA " + Kernels.cudaVersion(driver[0]) + "; kernels built with CUDA "
+            String versions = "driver for CUDA " + Kernels.cudaVersion(driver[0]) + "; kernels built with CUDA "
                     + Kernels.builtWith();
+            if (gpus.size() == 1) {
+                CudaDevice g = gpus.get(0);
+                return "cuda: " + g.name() + ", compute capability " + g.capability() / 10 + "." + g.capability() % 10
+                        + ", " + versions;
+            }
+            return "cuda: " + gpus.size() + " GPUs: " + gpus.stream()
+                    .map(g -> g.label() + (g.runsKernels() ? "" : " too old for the kernels"))
+                    .collect(Collectors.joining(", ")) + "; --device cuda takes cuda:"
+                    + choose(gpus, OptionalInt.empty(), "cuda").ordinal() + "; " + versions;
         } catch (RuntimeException e) {
             return "cuda: not available (" + firstLine(e) + ")";
         }
@@ -215,41 +289,49 @@ public final class CudaEngine implements Engine {
         return m.lines().findFirst().orElse(m);
     }
 
-    /**
-     * Loads the weights from the model's ONNX file, converts them to {@code precision} and uploads them to the
-     * first GPU. {@code notice} receives one line when a batch has to run fewer chains than asked (GPU memory).
-     *
-     * @throws DeviceException (one line) when CUDA is unavailable, the model's shape is beyond the kernels, or
-     *                         its weights do not fit in the GPU's memory
-     */
+    /** {@link #load(ModelDirectory, Precision, OptionalInt, Consumer)} on the first GPU the kernels run on. */
     public static CudaEngine load(ModelDirectory model, Precision precision, Consumer<String> notice) {
+        return load(model, precision, OptionalInt.empty(), notice);
+    }
+
+    /**
+     * Loads the weights from the model's ONNX file, converts them to {@code precision} and uploads them to the GPU
+     * {@code ordinal} names (empty: the first the kernels run on). {@code notice} receives one line when a batch has
+     * to run fewer chains than asked (GPU memory).
+     *
+     * @throws DeviceException (one line) when CUDA is unavailable, there is no such GPU or it is too old, the
+     *                         model's shape is beyond the kernels, or its weights do not fit in the GPU's memory
+     */
+    public static CudaEngine load(ModelDirectory model, Precision precision, OptionalInt ordinal,
+                                  Consumer<String> notice) {
+        String asked = ordinal.isPresent() ? "cuda:" + ordinal.getAsInt() : "cuda";
         unavailable().ifPresent(reason -> {
-            throw new DeviceException("--device cuda: " + reason + "; use --device cpu");
+            throw new DeviceException("--device " + asked + ": " + reason + "; use --device cpu");
         });
+        CudaDevice gpu = choose(gpus, ordinal, asked);
         ModelConfig c = model.config();
         cannotRun(c).ifPresent(why -> {
-            throw new DeviceException("--device cuda: " + why + "; use --device cpu");
+            throw new DeviceException("--device " + asked + ": " + why + "; use --device cpu");
         });
         CUdevice device = new CUdevice();
         CUcontext context = new CUcontext();
         Kernels.Module module = null;
         try {
-            cuDeviceGet(device, 0);
+            cuDeviceGet(device, gpu.ordinal());
             cuDevicePrimaryCtxRetain(context, device);
             cuCtxSetCurrent(context);
-            String name = deviceName(device);
             long[] free = new long[1];
             long[] total = new long[1];
             cuMemGetInfo(free, total);
             long needed = DeviceWeights.bytesNeeded(c, precision);
             if (needed > free[0]) {
-                throw new DeviceException("--device cuda: the model's weights need " + size(needed) + " in "
+                throw new DeviceException("--device " + asked + ": the model's weights need " + size(needed) + " in "
                         + name(precision) + " but the GPU has " + size(free[0]) + " free; use a smaller model"
                         + (precision == Precision.FP32 ? ", bf16" : "") + " or --device cpu");
             }
             module = new Kernels.Module();
             DeviceWeights weights = OnnxWeights.read(model, host -> DeviceWeights.upload(host, c, precision));
-            return new CudaEngine(device, context, name,
+            return new CudaEngine(device, context, gpu,
                     total[0], c, precision, notice, module, gpu(device), weights);
         } catch (RuntimeException e) {
             try {
@@ -261,7 +343,7 @@ public final class CudaEngine implements Engine {
                 e.addSuppressed(cleanup);
             }
             if (e instanceof CudaException) {
-                DeviceException d = new DeviceException("--device cuda: CUDA failed while loading the model ("
+                DeviceException d = new DeviceException("--device " + asked + ": CUDA failed while loading the model ("
                         + firstLine(e) + "); REASON_DEBUG=1 shows where, --device cpu works without it");
                 d.initCause(e);
                 throw d;
@@ -347,7 +429,13 @@ public final class CudaEngine implements Engine {
 
     @Override
     public String description() {
-        return "cuda (" + name + ", " + name(precision) + ", " + size(totalMemory) + ")";
+        // The ordinal only where the driver lists several GPUs: which one ran is then part of the result.
+        return label() + " (" + gpu.name() + ", " + name(precision) + ", " + size(totalMemory) + ")";
+    }
+
+    /** "cuda", or "cuda:N" where the driver lists several GPUs. */
+    private String label() {
+        return gpus.size() > 1 ? "cuda:" + gpu.ordinal() : "cuda";
     }
 
     /**
@@ -386,7 +474,7 @@ public final class CudaEngine implements Engine {
                             + (Kernels.DEBUG ? "" : " (REASON_CUDA_DEBUG=1 names the kernel)"), cuda);
                 }
                 if (n == 1) {
-                    throw new DeviceException("--device cuda: the GPU's memory cannot hold one chain of a "
+                    throw new DeviceException("--device " + label() + ": the GPU's memory cannot hold one chain of a "
                             + prompt.length + "-token prompt and " + maxNewTokens + " new tokens; lower"
                             + " --max-tokens or use --device cpu");
                 }

@@ -7,9 +7,10 @@ import dev.reason.model.ModelException;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
-/** Chooses and opens the engine for {@code --device auto|cpu|cuda}. */
+/** Chooses and opens the engine for {@code --device auto|cpu|cuda|cuda:N}. */
 public final class Engines {
     private Engines() {
     }
@@ -21,36 +22,52 @@ public final class Engines {
      */
     public static Engine open(ModelDirectory model, String device, int threads, String precision,
                               Consumer<String> notice) {
-        switch (device) {
-            case "cpu":
-                return OrtEngine.load(model, threads, notice);
-            case "cuda": {
-                CudaEngine.Precision p = precision(precision);
-                Optional<String> why = CudaEngine.unavailableWithAdvice();
-                if (why.isPresent()) {
-                    throw new DeviceException("--device cuda: " + why.get() + "; use --device cpu (or auto)");
-                }
-                return CudaEngine.load(model, p, notice);
-            }
-            case "auto": {
-                CudaEngine.Precision p = precision(precision);
-                Optional<String> why = whyNotCuda(model.config());
-                if (why.isEmpty()) {
-                    try {
-                        return CudaEngine.load(model, p, notice);
-                    } catch (DeviceException e) {
-                        why = Optional.of("the CUDA engine failed: " + e.getMessage());
-                    } catch (ModelException e) {  // weights it cannot read (quantized): the CPU may still run the graph
-                        why = Optional.of("the CUDA engine cannot read the weights: " + e.getMessage());
-                    }
-                }
-                Engine cpu = OrtEngine.load(model, threads, notice); // first, so a broken model is the one error shown
-                notice.accept("device: cpu (auto: " + why.get() + ")");
-                return cpu;
-            }
-            default:
-                throw new IllegalArgumentException("unknown --device \"" + device + "\": use auto, cpu or cuda");
+        if (device.equals("cpu")) {
+            return OrtEngine.load(model, threads, notice);
         }
+        if (device.equals("auto")) {
+            return auto(model, threads, precision(precision), notice);
+        }
+        OptionalInt ordinal = cudaOrdinal(device);
+        CudaEngine.Precision p = precision(precision);
+        Optional<String> why = CudaEngine.unavailableWithAdvice();
+        if (why.isPresent()) {
+            throw new DeviceException("--device " + device + ": " + why.get() + "; use --device cpu (or auto)");
+        }
+        return CudaEngine.load(model, p, ordinal, notice);
+    }
+
+    /**
+     * The GPU {@code cuda} or {@code cuda:N} names: empty for the first one the kernels run on, else N.
+     *
+     * @throws IllegalArgumentException for any other device name
+     */
+    public static OptionalInt cudaOrdinal(String device) {
+        if (device.equals("cuda")) {
+            return OptionalInt.empty();
+        }
+        if (device.matches("cuda:[0-9]{1,4}")) {
+            return OptionalInt.of(Integer.parseInt(device.substring("cuda:".length())));
+        }
+        throw new IllegalArgumentException("unknown --device \"" + device + "\": use auto, cpu, cuda or cuda:N (the"
+                + " driver's GPU N, as reason --version lists them)");
+    }
+
+    /** The CUDA engine when a GPU, the kernels and the weights allow, else the CPU's with a notice saying why. */
+    private static Engine auto(ModelDirectory model, int threads, CudaEngine.Precision p, Consumer<String> notice) {
+        Optional<String> why = whyNotCuda(model.config());
+        if (why.isEmpty()) {
+            try {
+                return CudaEngine.load(model, p, notice);
+            } catch (DeviceException e) {
+                why = Optional.of("the CUDA engine failed: " + e.getMessage());
+            } catch (ModelException e) {  // weights it cannot read (quantized): the CPU may still run the graph
+                why = Optional.of("the CUDA engine cannot read the weights: " + e.getMessage());
+            }
+        }
+        Engine cpu = OrtEngine.load(model, threads, notice); // first, so a broken model is the one error shown
+        notice.accept("device: cpu (auto: " + why.get() + ")");
+        return cpu;
     }
 
     /**

@@ -365,7 +365,7 @@ class CliTest {
         assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda", "What is 1+1?"), ExitCodes.DEVICE, "--device cuda");
         Run check = reason("check", "--model", MODEL.toString());
         assertOneLineError(check, ExitCodes.DEVICE, "reason check compares the CUDA engine with ONNX Runtime and needs a GPU: ");
-        assertFalse(check.err().contains("--device"), "check has no --device option: " + check.err());
+        assertFalse(check.err().contains("--device cpu"), "check runs only on a GPU: " + check.err());
         Run cudaOnly = reason("throughput", "--model", MODEL.toString(), "--device", "cuda", "--parallel", "1");
         assertOneLineError(cudaOnly, ExitCodes.DEVICE, "--device cuda");
         assertEquals("", cudaOnly.out(), "no empty table");
@@ -380,6 +380,16 @@ class CliTest {
         assertTrue(r.out().contains("cuda: not measured (--device cuda: "), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| cpu | 1 | ")), r.out());
         assertFalse(r.out().lines().anyMatch(l -> l.startsWith("| cuda |")), r.out());
+    }
+
+    @Test
+    void unknownDevice() {
+        assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda:first", "What is 1+1?"),
+                ExitCodes.USAGE, "unknown --device \"cuda:first\": use auto, cpu, cuda or cuda:N");
+        assertOneLineError(reason("check", "--model", MODEL.toString(), "--device", "cpu"), ExitCodes.USAGE,
+                "--device cpu: reason check checks the CUDA engine; use --device cuda or cuda:N");
+        assertOneLineError(reason("check", "--model", MODEL.toString(), "--device", "gpu1"), ExitCodes.USAGE,
+                "unknown --device \"gpu1\"");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,6 +63,65 @@ class CudaAvailabilityTest {
             Engines.open(model, "auto", 1, "bf16", notices::add).close();
             assertEquals(List.of("device: cpu (auto: no NVIDIA driver (libcuda.so.1 not found))"), notices,
                     "auto's notice stays short: most machines have no NVIDIA GPU at all");
+        }
+    }
+
+    @Test
+    void askingForANumberedGpuWithoutADriverNamesIt() {
+        assumeTrue(CudaEngine.unavailable().equals(Optional.of(CudaEngine.NO_DRIVER)), "a driver library is here");
+        try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
+            DeviceException e = assertThrows(DeviceException.class,
+                    () -> Engines.open(model, "cuda:1", 1, "bf16", notice -> { }));
+            assertTrue(e.getMessage().startsWith("--device cuda:1: no NVIDIA driver (libcuda.so.1 not found); "),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void cudaNamesTheFirstGpuTheKernelsRunOnAndCudaNTheDriversGpuN() {
+        List<CudaEngine.CudaDevice> gpus = List.of(new CudaEngine.CudaDevice(0, "Tesla T4", 75),
+                new CudaEngine.CudaDevice(1, "NVIDIA A100", 80), new CudaEngine.CudaDevice(2, "NVIDIA H200", 90));
+        assertEquals(1, CudaEngine.choose(gpus, OptionalInt.empty(), "cuda").ordinal(), "the T4 is skipped");
+        assertEquals(2, CudaEngine.choose(gpus, OptionalInt.of(2), "cuda:2").ordinal());
+        assertEquals("--device cuda:0: cuda:0 (Tesla T4, compute capability 7.5) is older than the CUDA engine's"
+                        + " kernels, which need compute capability 8.0 or newer; use --device cuda:1 or --device cpu",
+                assertThrows(DeviceException.class, () -> CudaEngine.choose(gpus, OptionalInt.of(0), "cuda:0"))
+                        .getMessage());
+        assertEquals("--device cuda:3: the NVIDIA driver lists 3 GPUs, cuda:0 (Tesla T4, compute capability 7.5),"
+                        + " cuda:1 (NVIDIA A100, compute capability 8.0), cuda:2 (NVIDIA H200, compute capability 9.0);"
+                        + " use --device cuda:1 or --device cpu",
+                assertThrows(DeviceException.class, () -> CudaEngine.choose(gpus, OptionalInt.of(3), "cuda:3"))
+                        .getMessage());
+        List<CudaEngine.CudaDevice> one = List.of(new CudaEngine.CudaDevice(0, "NVIDIA L4", 89));
+        assertEquals("--device cuda:1: the NVIDIA driver lists one GPU, cuda:0 (NVIDIA L4, compute capability 8.9);"
+                        + " use --device cuda:0 or --device cpu",
+                assertThrows(DeviceException.class, () -> CudaEngine.choose(one, OptionalInt.of(1), "cuda:1"))
+                        .getMessage());
+    }
+
+    @Test
+    void cudaIsUnavailableOnlyWhenNoGpuRunsTheKernels() {
+        assertEquals(Optional.of("the NVIDIA driver sees no CUDA device"), CudaEngine.whyNone(List.of()));
+        assertEquals(Optional.of("the GPU has compute capability 7.5; the CUDA engine needs 8.0 or newer (Ampere, Ada,"
+                + " Hopper and later)"), CudaEngine.whyNone(List.of(new CudaEngine.CudaDevice(0, "Tesla T4", 75))));
+        assertEquals(Optional.of("none of the 2 GPUs (cuda:0 (Tesla T4, compute capability 7.5), cuda:1 (Tesla P100,"
+                        + " compute capability 6.0)) has compute capability 8.0 or newer, which the CUDA engine needs"
+                        + " (Ampere, Ada, Hopper and later)"),
+                CudaEngine.whyNone(List.of(new CudaEngine.CudaDevice(0, "Tesla T4", 75),
+                        new CudaEngine.CudaDevice(1, "Tesla P100", 60))));
+        assertEquals(Optional.empty(), CudaEngine.whyNone(List.of(new CudaEngine.CudaDevice(0, "Tesla T4", 75),
+                new CudaEngine.CudaDevice(1, "NVIDIA H200", 90))), "one GPU the kernels run on is enough");
+    }
+
+    @Test
+    void deviceNamesAreCudaOrCudaNAndNothingElse() {
+        assertEquals(OptionalInt.empty(), Engines.cudaOrdinal("cuda"));
+        assertEquals(OptionalInt.of(0), Engines.cudaOrdinal("cuda:0"));
+        assertEquals(OptionalInt.of(12), Engines.cudaOrdinal("cuda:12"));
+        for (String bad : List.of("gpu", "cuda:", "cuda:-1", "cuda:1x", "cuda0", "CUDA", "cuda:99999")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Engines.cudaOrdinal(bad));
+            assertEquals("unknown --device \"" + bad + "\": use auto, cpu, cuda or cuda:N (the driver's GPU N, as"
+                    + " reason --version lists them)", e.getMessage());
         }
     }
 
