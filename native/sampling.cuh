@@ -330,3 +330,18 @@ extern "C" __global__ void penalize_rows(float* logits, int* history, const int*
         logits[at] = x;
     }
 }
+
+// Hugging Face's no_repeat_ngram_size: the tokens that would repeat an n-gram of a row's sequence (found by the host,
+// which holds the sequences) get no probability. bans is [rows, width], padded with -1; grid (ceil(width / block),
+// rows).
+extern "C" __global__ void ban_tokens(float* logits, const int* bans, int width, int vocab) {
+    int row = blockIdx.y;
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= width) {
+        return;
+    }
+    int token = bans[(size_t) row * width + j];
+    if (token >= 0 && token < vocab) {
+        logits[(size_t) row * vocab + token] = -INFINITY;
+    }
+}

@@ -141,6 +141,7 @@ final class InfoCommand implements Callable<Integer> {
             o.put("top_k", g.topK());
             o.put("min_p", g.minP());
             o.put("repetition_penalty", g.repetitionPenalty());
+            o.put("no_repeat_ngram_size", g.noRepeatNgramSize());
             o.put("max_new_tokens", g.maxNewTokens());
             o.put("cpu", cpu);
             o.put("cuda", cuda);
@@ -178,9 +179,11 @@ final class InfoCommand implements Callable<Integer> {
                     eosIds.isEmpty() ? "no end token (the token limit only)" : ends));
             line(b, "prompt", escaped(prompt) + (thinks ? " (the model thinks in tags before it answers)" : ""));
             line(b, "sampling", String.format(Locale.ROOT, "temperature %s, top-p %s, top-k %s, min-p %s, repetition"
-                            + " penalty %s, up to %,d new tokens", number(g.temperature()), number(g.topP()),
+                            + " penalty %s%s, up to %,d new tokens", number(g.temperature()), number(g.topP()),
                     g.topK() == 0 ? "off" : g.topK(), g.minP() == 0 ? "off" : number(g.minP()),
-                    g.repetitionPenalty() == 1 ? "off" : number(g.repetitionPenalty()), g.maxNewTokens()));
+                    g.repetitionPenalty() == 1 ? "off" : number(g.repetitionPenalty()),
+                    g.noRepeatNgramSize() > 0 ? ", no repeated " + g.noRepeatNgramSize() + "-grams" : "",
+                    g.maxNewTokens()));
             line(b, "cpu", cpu);
             line(b, "cuda", cuda);
             line(b, "CUDA engine", cudaCannotRun == null ? "can run this model" : "cannot run this model: " + cudaCannotRun);

@@ -170,6 +170,7 @@ final class ResultPrinter {
         s.put("repetition_penalty", sampling.repetitionPenalty());
         s.put("presence_penalty", sampling.presencePenalty());
         s.put("frequency_penalty", sampling.frequencyPenalty());
+        s.put("no_repeat_ngram_size", sampling.noRepeatNgramSize());
         s.put("max_tokens", params.maxNewTokens());
         s.put("parallel", params.parallel());
         s.put("seed", params.seed());

@@ -41,6 +41,11 @@ final class SamplingOptions {
                     + " 0 = off (default: 0).")
     float frequencyPenalty;
 
+    @Option(names = "--no-repeat-ngram", paramLabel = "N",
+            description = "Never draw a token that would repeat an N-gram already in the chain or its prompt, as Hugging"
+                    + " Face's no_repeat_ngram_size does; 0 = off (default: from generation_config.json).")
+    Integer noRepeatNgram;
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
     Integer maxTokens;
 
@@ -60,7 +65,8 @@ final class SamplingOptions {
                 topK != null ? topK : gen.topK(),
                 minP != null ? minP : gen.minP(),
                 repetitionPenalty != null ? repetitionPenalty : gen.repetitionPenalty(),
-                presencePenalty, frequencyPenalty);
+                presencePenalty, frequencyPenalty,
+                noRepeatNgram != null ? noRepeatNgram : gen.noRepeatNgramSize());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.reason.cuda;
 
 import dev.reason.model.ModelConfig;
 import dev.reason.runtime.DecodeBatch;
+import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 import jcuda.CudaException;
@@ -53,6 +54,8 @@ final class CudaBatch implements DecodeBatch {
     private final CUdeviceptr history;   // [slots, vocab] ints: each slot's tokens so far, for the penalties (1 in
                                          // the prompt + 2 per time generated)
     private final CUdeviceptr promptHistory; // [vocab] ints: the prompt's, where a new chain's row starts
+    private final CUdeviceptr bans;      // [slots, width] ints: each slot's tokens that would repeat an n-gram, -1 pads
+    private final int maxBans;           // the most a slot can have: one per token of its sequence
     private final CUdeviceptr workspace; // split-K partial sums of the GEMMs (Kernels.gemm)
     private final CUdeviceptr[] promptK; // per layer [kvHeads, promptLen, headDim]
     private final CUdeviceptr[] promptV;
@@ -107,6 +110,8 @@ final class CudaBatch implements DecodeBatch {
         logits = memory.alloc(4L * slots * vocab);
         history = memory.alloc(4L * slots * vocab);  // as large as the logits: allocated with the batch's memory
         promptHistory = memory.alloc(4L * vocab);
+        maxBans = Math.min(vocab, promptLen + maxNew);
+        bans = memory.alloc(4L * slots * maxBans);
         workspace = memory.alloc(4L * Math.max(workspaceFloats(promptLen), workspaceFloats(slots)));
         int layers = c.numLayers();
         promptK = new CUdeviceptr[layers];
@@ -262,6 +267,30 @@ final class CudaBatch implements DecodeBatch {
         k.penalize(logits, history, tokens, lengths, slots, vocab, params);
     }
 
+    /**
+     * Sets to -infinity the logits of the tokens that would repeat an n-gram of each active slot's sequence (the
+     * prompt and the tokens fed to it), found on the host, which knows them; only the lists cross, as [slots, width]
+     * with width the longest of them.
+     */
+    private void banRepeatedNgrams(int n, boolean[] active) {
+        int[][] each = new int[slots][];
+        int width = 0;
+        for (int s = 0; s < slots; s++) {
+            each[s] = active[s] ? RepeatedNgrams.banned(n, prompt, fed[s], length[s]) : new int[0];
+            width = Math.max(width, each[s].length);
+        }
+        if (width == 0) {
+            return;
+        }
+        int[] rows = new int[slots * width];
+        Arrays.fill(rows, -1);
+        for (int s = 0; s < slots; s++) {
+            System.arraycopy(each[s], 0, rows, s * width, each[s].length);
+        }
+        cuMemcpyHtoD(bans, Pointer.to(rows), 4L * rows.length);
+        k.ban(logits, bans, slots, width, vocab);
+    }
+
     /** The prompt's history row (1 for each of its tokens), made at the first penalized step and kept. */
     private int[] promptRow() {
         if (promptRow == null) {
@@ -325,6 +354,9 @@ final class CudaBatch implements DecodeBatch {
                 penalize(params);
             } else {
                 historyCurrent = false;
+            }
+            if (params.bansRepeatedNgrams()) {
+                banRepeatedNgrams(params.noRepeatNgramSize(), active);
             }
             choices = sampler.sample(logits, active, uniforms, params, topLogprobs);
         } catch (CudaException e) {

@@ -76,7 +76,7 @@ final class Kernels {
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
             "gemm_bf16", "gemm_reduce", "head_rmsnorm", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
-            "swiglu_f32", "swiglu_bf16", "penalize_rows", "sample_rows");
+            "swiglu_f32", "swiglu_bf16", "penalize_rows", "ban_tokens", "sample_rows");
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
     interface Launcher {
@@ -292,6 +292,11 @@ final class Kernels {
                   SamplingParams params) {
         launcher.launch("penalize_rows", blocks(vocab, 256), rows, 1, 256, logits, history, tokens, lengths, vocab,
                 params.repetitionPenalty(), params.presencePenalty(), params.frequencyPenalty());
+    }
+
+    /** Sets logits[row, bans[row, j]] to -infinity for each of the {@code width} ids of each row (-1: none). */
+    void ban(CUdeviceptr logits, CUdeviceptr bans, int rows, int width, int vocab) {
+        launcher.launch("ban_tokens", blocks(width, 128), rows, 1, 128, logits, bans, width, vocab);
     }
 
     /** One sampled token per row; see sampling.cuh for the arguments. */

@@ -43,8 +43,9 @@ public interface DecodeBatch extends AutoCloseable {
     /**
      * {@link #step} followed by drawing every active slot's next token on the device, with the host sampler's
      * semantics ({@code Sampler}): {@code uniforms[slot]} is the chain's next draw from its own random stream, so
-     * a seed means the same thing on both devices. A repetition penalty in {@code params} is the batch's to apply:
-     * each slot's tokens are the prompt's and those fed to it since its {@link #startChain}, the ones it knows.
+     * a seed means the same thing on both devices. The penalties and the n-gram ban in {@code params} are the batch's
+     * to apply: each slot's tokens are the prompt's and those fed to it since its {@link #startChain}, the ones it
+     * knows.
      * Returns one choice per slot (null for inactive slots), each with {@code topLogprobs} top log-probabilities
      * (of the penalized logits, before temperature and filters); the array is reused by the next call.
      */

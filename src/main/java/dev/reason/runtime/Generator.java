@@ -3,6 +3,7 @@ package dev.reason.runtime;
 import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
+import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -19,8 +20,8 @@ import java.util.function.Supplier;
  * retires chains that ended, then runs one batched decode step. A slot freed by a finished chain takes a new
  * chain in the next round, as long as the listener allows more. Chain {@code i} always draws from the random
  * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run. The penalties (repetition, presence,
- * frequency) are applied to the logits before the sampler sees them: here for logits on the host, by the batch for
- * logits it samples on the device.
+ * frequency) and the ban on repeated n-grams are applied to the logits before the sampler sees them: here for logits
+ * on the host, by the batch for logits it samples on the device.
  */
 public final class Generator {
     private final Engine engine;
@@ -209,6 +210,10 @@ public final class Generator {
                 promptPenalties = new Penalties(sampling, prompt);
                 promptPenalties.apply(promptLogits, 0, vocab);
             }
+            int ngram = sampling.noRepeatNgramSize();
+            if (ngram > 0) {
+                RepeatedNgrams.ban(promptLogits, 0, vocab, RepeatedNgrams.banned(ngram, prompt, new int[0], 0));
+            }
             Sampler sampler = new Sampler(sampling, params.topLogprobs());
             Running[] running = new Running[slots];
             int[] tokens = new int[slots];
@@ -257,6 +262,10 @@ public final class Generator {
                     } else {
                         if (r.penalties != null) {
                             r.penalties.apply(stepLogits, s * vocab, vocab);
+                        }
+                        if (ngram > 0) {
+                            RepeatedNgrams.ban(stepLogits, s * vocab, vocab,
+                                    RepeatedNgrams.banned(ngram, prompt, r.tokens.a, r.tokens.n));
                         }
                         choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
                     }

@@ -1,8 +1,8 @@
 package dev.reason.sampling;
 
 /**
- * How one row of logits becomes a token. The penalties come first (they need the chain's history, so the decode loop
- * applies them: {@link Penalties}); the filters then follow in the HF/vLLM order: temperature, min-p, top-k, top-p (on
+ * How one row of logits becomes a token. The penalties and the n-gram ban come first (they need the chain's history,
+ * so the decode loop applies them: {@link Penalties}, {@link RepeatedNgrams}); the filters then follow in the HF/vLLM order: temperature, min-p, top-k, top-p (on
  * the distribution renormalised after the earlier filters).
  *
  * @param temperature       divides the logits; 0 means greedy (argmax), which ignores the filters
@@ -16,9 +16,12 @@ package dev.reason.sampling;
  *                          itself has generated (not the prompt's); in [-2, 2], 0 = off
  * @param frequencyPenalty  OpenAI's {@code frequency_penalty}: subtracted from a generated token's logit once per time
  *                          the chain generated it; in [-2, 2], 0 = off
+ * @param noRepeatNgramSize Hugging Face's {@code no_repeat_ngram_size}: a token that would complete an n-gram of this
+ *                          size already in the sequence (prompt included) is never drawn; in greedy decoding too;
+ *                          0 = off
  */
 public record SamplingParams(float temperature, float topP, int topK, float minP, float repetitionPenalty,
-                             float presencePenalty, float frequencyPenalty) {
+                             float presencePenalty, float frequencyPenalty, int noRepeatNgramSize) {
 
     public SamplingParams {
         // Messages name the CLI option, since that is where bad values come from.
@@ -44,6 +47,15 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
         if (!(frequencyPenalty >= -2f && frequencyPenalty <= 2f)) {
             throw new IllegalArgumentException("--frequency-penalty must be in [-2, 2] (0 = off), got " + frequencyPenalty);
         }
+        if (noRepeatNgramSize < 0) {
+            throw new IllegalArgumentException("--no-repeat-ngram must be >= 0 (0 = off), got " + noRepeatNgramSize);
+        }
+    }
+
+    /** Without the n-gram ban. */
+    public SamplingParams(float temperature, float topP, int topK, float minP, float repetitionPenalty,
+                          float presencePenalty, float frequencyPenalty) {
+        this(temperature, topP, topK, minP, repetitionPenalty, presencePenalty, frequencyPenalty, 0);
     }
 
     /** With a repetition penalty only. */
@@ -70,16 +82,28 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
         return repetitionPenalty != 1f || presencePenalty != 0f || frequencyPenalty != 0f;
     }
 
+    /** Whether n-grams may not repeat, so the chains' tokens must be scanned before each draw. */
+    public boolean bansRepeatedNgrams() {
+        return noRepeatNgramSize > 0;
+    }
+
     public SamplingParams withRepetitionPenalty(float penalty) {
-        return new SamplingParams(temperature, topP, topK, minP, penalty, presencePenalty, frequencyPenalty);
+        return new SamplingParams(temperature, topP, topK, minP, penalty, presencePenalty, frequencyPenalty,
+                noRepeatNgramSize);
     }
 
     public SamplingParams withPresenceAndFrequencyPenalties(float presence, float frequency) {
-        return new SamplingParams(temperature, topP, topK, minP, repetitionPenalty, presence, frequency);
+        return new SamplingParams(temperature, topP, topK, minP, repetitionPenalty, presence, frequency,
+                noRepeatNgramSize);
+    }
+
+    public SamplingParams withNoRepeatNgramSize(int size) {
+        return new SamplingParams(temperature, topP, topK, minP, repetitionPenalty, presencePenalty, frequencyPenalty,
+                size);
     }
 
     /**
-     * The record's form, naming each penalty only when it is in force: benchmark runs recorded before they existed
+     * The record's form, naming each penalty and the n-gram ban only when in force: benchmark runs recorded before they existed
      * keep their settings string ({@code run.json}), so {@code bench --resume} still continues them.
      */
     @Override
@@ -87,6 +111,7 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
         return "SamplingParams[temperature=" + temperature + ", topP=" + topP + ", topK=" + topK + ", minP=" + minP
                 + (repetitionPenalty != 1f ? ", repetitionPenalty=" + repetitionPenalty : "")
                 + (presencePenalty != 0f ? ", presencePenalty=" + presencePenalty : "")
-                + (frequencyPenalty != 0f ? ", frequencyPenalty=" + frequencyPenalty : "") + "]";
+                + (frequencyPenalty != 0f ? ", frequencyPenalty=" + frequencyPenalty : "")
+                + (noRepeatNgramSize != 0 ? ", noRepeatNgramSize=" + noRepeatNgramSize : "") + "]";
     }
 }

@@ -450,6 +450,28 @@ class CliTest {
         }
     }
 
+    @Test
+    void theNgramBanComesFromGenerationConfigUnlessGivenAndWhatIsNotAppliedIsNamed(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Path gen = dir.resolve("generation_config.json");
+        Files.writeString(gen, Files.readString(gen).replace("\"min_p\": 0.0,",
+                "\"min_p\": 0.0, \"no_repeat_ngram_size\": 4, \"typical_p\": 0.9, \"bad_words_ids\": [[7]],"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String[] extra : new String[][] {{}, {"--no-repeat-ngram", "0"}}) {
+            String[] args = Stream.of(new String[] {"--model", dir.toString(), "--budget", "2x", "--parallel", "2",
+                    "--json"}, extra, new String[] {"What is 12 * 7 - 5?"}).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+            Run r = reason(args);
+            assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
+            var result = json.readTree(r.out());
+            assertEquals(extra.length == 0 ? 4 : 0, result.get("sampling").get("no_repeat_ngram_size").asInt(),
+                    String.join(" ", extra));
+            assertTrue(result.get("notices").toString().contains("sampling: generation_config.json sets typical_p,"
+                    + " bad_words_ids, which reason does not apply"), result.get("notices").toString());
+        }
+        assertOneLineError(reason("--model", dir.toString(), "--no-repeat-ngram", "-1", "What is 1+1?"), ExitCodes.USAGE,
+                "--no-repeat-ngram must be >= 0 (0 = off), got -1");
+    }
+
     /**
      * On this question, with this seed, one of the shipped model's 16 chains writes "001*057=057, 001*(...)" over and
      * over: it ends there (220 tokens early) and the summary says so; --keep-loops lets it run to the token limit.

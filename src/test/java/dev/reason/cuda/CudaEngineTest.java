@@ -10,6 +10,7 @@ import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.runtime.OrtEngine;
 import dev.reason.sampling.Penalties;
+import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -314,15 +315,18 @@ class CudaEngineTest {
     }
 
     @Test
-    void penalizedChainsMatchTheCpuTokenForToken() {
-        // The chains' histories live on the device: four chains in two slots, so two start in refilled slots. (The
-        // draw on penalized logits is sample_rows', checked on any logits by deviceSamplingMatchesTheHostSampler.)
-        SamplingParams greedy = PENALIZING;
+    void penalizedChainsBanningRepeatedNgramsMatchTheCpuTokenForToken() {
+        // The chains' histories live on the device: four chains in two slots, so two start in refilled slots. The
+        // bans are found on the host from each slot's own tokens and set on the device (ban_tokens). (The draw on
+        // penalized logits is sample_rows', checked on any logits by deviceSamplingMatchesTheHostSampler.)
+        SamplingParams greedy = PENALIZING.withNoRepeatNgramSize(3);
         String q = "What is 47 + 38 * 2 - 19?";
         List<Chain> host = chains(cpu, greedy, 2, 4, 0, q);
         List<Chain> gpu = chains(fp32, greedy, 2, 4, 0, q);
         List<Chain> plain = chains(cpu, SamplingParams.greedy(), 2, 1, 0, q);
-        assertFalse(Arrays.equals(plain.get(0).tokens(), host.get(0).tokens()), "the penalties change the chain");
+        List<Chain> unbanned = chains(cpu, PENALIZING, 2, 1, 0, q);
+        assertFalse(Arrays.equals(plain.get(0).tokens(), unbanned.get(0).tokens()), "the penalties change the chain");
+        assertFalse(Arrays.equals(unbanned.get(0).tokens(), host.get(0).tokens()), "the ban changes the chain");
         for (int i = 0; i < 4; i++) {
             assertArrayEquals(host.get(i).tokens(), gpu.get(i).tokens(), "chain " + i);
         }
@@ -333,10 +337,11 @@ class CudaEngineTest {
             SamplingParams.greedy().withRepetitionPenalty(1.5f).withPresenceAndFrequencyPenalties(0.5f, 0.3f);
 
     @Test
-    void penaltyHistoriesAreRebuiltAfterStepsWithoutPenaltiesAndResetForANewChain() {
+    void penaltyHistoriesAndBansFollowStepsWithoutPenaltiesNewChainsAndRewinds() {
         int slots = 3;
         int[] prompt = Arrays.copyOf(ids, prefill);
-        SamplingParams p = PENALIZING;
+        SamplingParams p = PENALIZING.withNoRepeatNgramSize(2);
+        int banned = 0;
         boolean[] active = {true, false, true};
         double[] u = new double[slots];
         List<List<Integer>> fed = new ArrayList<>();
@@ -378,6 +383,10 @@ class CudaEngineTest {
                     Penalties history = new Penalties(p, prompt);
                     fed.get(s).forEach(history::add);
                     history.apply(expected, s * vocab, vocab);
+                    int[] chain = fed.get(s).stream().mapToInt(i -> i).toArray();
+                    int[] bans = RepeatedNgrams.banned(2, prompt, chain, chain.length);
+                    RepeatedNgrams.ban(expected, s * vocab, vocab, bans);
+                    banned += bans.length;
                     TokenChoice want = new Sampler(p, 3).sample(expected, s * vocab, vocab, 0.0);
                     String where = "step " + step + " slot " + s;
                     assertEquals(want.token(), got[s].token(), where);
@@ -386,6 +395,7 @@ class CudaEngineTest {
                 }
             }
         }
+        assertTrue(banned > 0, "the steps must ban some repeated bigram");
     }
 
     @Test

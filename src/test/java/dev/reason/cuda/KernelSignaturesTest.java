@@ -74,6 +74,7 @@ class KernelSignaturesTest {
         k.attention(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, false);
         k.swiglu(p, p, 3, 300);
         k.penalize(p, p, p, p, 3, 10, new SamplingParams(1f, 1f, 0, 0f, 1.2f, 0.5f, 0.3f));
+        k.ban(p, p, 3, 5, 10);
         k.sample(p, 3, 10, p, p, 5, false, 1.0, 2.0, 4, 0.9);
         return launches;
     }

@@ -168,5 +168,20 @@ class ModelDirectoryTest {
         assertEquals(1f, g.repetitionPenalty(), "no repetition penalty unless the model asks for one");
         assertEquals(1.05f, GenerationConfig.fromJson(JSON.readTree("{\"repetition_penalty\": 1.05}"),
                 GenerationConfig.DEFAULT.maxNewTokens()).repetitionPenalty());
+        assertEquals(0, g.noRepeatNgramSize(), "n-grams may repeat unless the model says otherwise");
+        assertEquals(3, GenerationConfig.fromJson(JSON.readTree("{\"no_repeat_ngram_size\": 3}"),
+                GenerationConfig.DEFAULT.maxNewTokens()).noRepeatNgramSize());
+        assertEquals(java.util.List.of(), g.unapplied());
+    }
+
+    @Test
+    void settingsReasonDoesNotApplyAreNamedUnlessNeutral() throws Exception {
+        GenerationConfig g = GenerationConfig.fromJson(JSON.readTree("{\"typical_p\": 0.9, \"num_beams\": 1,"
+                + " \"bad_words_ids\": [[5]], \"suppress_tokens\": [], \"sequence_bias\": null, \"min_length\": 0,"
+                + " \"temperature\": 0.7, \"no_repeat_ngram_size\": 3, \"num_beams_extra\": 4}"), 512);
+        assertEquals(java.util.List.of("typical_p", "bad_words_ids"), g.unapplied(),
+                "in the file's order; empty lists, nulls and neutral numbers change nothing");
+        assertEquals(java.util.List.of("num_beams"), GenerationConfig.fromJson(JSON.readTree("{\"num_beams\": 4}"), 512)
+                .unapplied());
     }
 }

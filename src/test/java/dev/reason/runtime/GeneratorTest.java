@@ -2,6 +2,7 @@ package dev.reason.runtime;
 
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
+import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -51,8 +52,8 @@ class GeneratorTest {
 
     /**
      * Chain {@code index} decoded without a cache or any state: at each step a full forward over the prompt and the
-     * tokens so far, the penalties computed from that whole sequence (the prompt, then the chain's tokens), then the
-     * chain's own draw.
+     * tokens so far, the penalties and the n-gram ban computed from that whole sequence (the prompt, then the chain's
+     * tokens), then the chain's own draw.
      */
     private static int[] referenceChain(SamplingParams sampling, int index, int limit) {
         var model = ShippedModel.model();
@@ -70,6 +71,8 @@ class GeneratorTest {
                 penalties.add(seq[i]);
             }
             penalties.apply(logits, 0, logits.length);
+            RepeatedNgrams.ban(logits, 0, logits.length,
+                    RepeatedNgrams.banned(sampling.noRepeatNgramSize(), seq, new int[0], 0));
             int token = sampler.sample(logits, 0, logits.length, random).token();
             if (Arrays.stream(model.eosIds()).anyMatch(e -> e == token)) {
                 break;
@@ -150,6 +153,8 @@ class GeneratorTest {
             Penalties penalties = new Penalties(sampling, prompt);
             chain.forEach(penalties::add);
             penalties.apply(logits, 0, logits.length);
+            RepeatedNgrams.ban(logits, 0, logits.length,
+                    RepeatedNgrams.banned(sampling.noRepeatNgramSize(), seq, new int[0], 0));
             int token = sampler.sample(logits, 0, logits.length, random).token();
             sampled++;
             if (Arrays.stream(model.eosIds()).anyMatch(e -> e == token)) {
@@ -169,9 +174,10 @@ class GeneratorTest {
         return new int[][] {chain.stream().mapToInt(i -> i).toArray(), {sampled, lineEnds}};
     }
 
+    /** With every penalty and the n-gram ban (of 6-grams: shorter ones push this model to pieces of several characters). */
     @Test
     void aRedrawnLineContinuesAsIfTheChainHadWrittenOnlyTheTokensKept() {
-        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, 1.3f, 0.5f, 0.2f);
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, 1.3f, 0.5f, 0.2f, 6);
         for (Engine engine : new Engine[] {ShippedModel.engine(),
                 ForwardingBatch.engine(ShippedModel.engine(), DeviceSamplingBatch::new)}) {
             List<Chain> done = new ArrayList<>();
@@ -192,13 +198,17 @@ class GeneratorTest {
             assertTrue(redrawnSecondLines >= 2, redrawnSecondLines + " of 4 chains redrew a second line");
             assertTrue(wentBack >= 2, wentBack + " of 4 chains went back past a third line");
         }
+        List<Chain> unbanned = new ArrayList<>();
+        runRedrawing(ShippedModel.engine(), penalizing.withNoRepeatNgramSize(0), unbanned);
+        assertTrue(java.util.stream.IntStream.range(0, 4).anyMatch(i -> !Arrays.equals(unbanned.get(i).tokens(),
+                referenceWithRedraws(penalizing, i)[0])), "the n-gram ban must act on these chains");
     }
 
-    /** The repetition penalty alone, then the presence and frequency penalties alone. */
+    /** The repetition penalty alone, the presence and frequency penalties alone, then the n-gram ban alone. */
     @ParameterizedTest
-    @CsvSource({"2, 0, 0", "1, 1.5, 0.5"})
-    void thePenaltiesFollowEachChainsWholeSequence(float repetition, float presence, float frequency) {
-        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, repetition, presence, frequency);
+    @CsvSource({"2, 0, 0, 0", "1, 1.5, 0.5, 0", "1, 0, 0, 3"})
+    void thePenaltiesFollowEachChainsWholeSequence(float repetition, float presence, float frequency, int ngram) {
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, repetition, presence, frequency, ngram);
         // 2 slots, 4 chains: two of them in refilled slots, whose history must start again from the prompt's.
         List<Chain> penalized = runToLimit(ShippedModel.engine(), penalizing, 2, 4, 24);
         List<Chain> plain = runToLimit(ShippedModel.engine(), PLAIN, 2, 4, 24);
@@ -329,7 +339,7 @@ class GeneratorTest {
         }
     }
 
-    /** Samples with the host sampler where a device batch would, penalizing as CudaBatch does. */
+    /** Samples with the host sampler where a device batch would, penalizing and banning as CudaBatch does. */
     private static final class DeviceSamplingBatch extends ForwardingBatch {
         private final int[] prompt;
         private final List<List<Integer>> fed = new ArrayList<>();  // per slot, since its chain started
@@ -380,6 +390,9 @@ class GeneratorTest {
                     fed.get(s).forEach(history::add);
                     history.apply(logits, s * vocabSize(), vocabSize());
                 }
+                int[] chain = fed.get(s).stream().mapToInt(i -> i).toArray();
+                RepeatedNgrams.ban(logits, s * vocabSize(), vocabSize(),
+                        RepeatedNgrams.banned(params.noRepeatNgramSize(), prompt, chain, chain.length));
                 out[s] = sampler.sample(logits, s * vocabSize(), vocabSize(), uniforms[s]);
             }
             return out;

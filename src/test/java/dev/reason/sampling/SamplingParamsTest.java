@@ -95,4 +95,20 @@ class SamplingParamsTest {
         assertTrue(frequency.penalizes());
         assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0, frequencyPenalty=-0.5]", frequency.toString());
     }
+
+    @Test
+    void theNgramBanIsOffAtZeroNamedOnlyWhenInForceAndNeverNegative() {
+        SamplingParams plain = new SamplingParams(0.8f, 0.95f, 0, 0f);
+        assertEquals(0, plain.noRepeatNgramSize());
+        assertFalse(plain.bansRepeatedNgrams());
+        SamplingParams banning = plain.withRepetitionPenalty(1.1f).withNoRepeatNgramSize(3);
+        assertTrue(banning.bansRepeatedNgrams());
+        assertFalse(plain.withNoRepeatNgramSize(3).penalizes(), "a ban is no penalty: no histories of counts");
+        assertEquals(3, banning.withPresenceAndFrequencyPenalties(0.5f, 0f).withRepetitionPenalty(1f).noRepeatNgramSize(),
+                "the other withers keep it");
+        assertEquals("SamplingParams[temperature=0.8, topP=0.95, topK=0, minP=0.0, repetitionPenalty=1.1,"
+                + " noRepeatNgramSize=3]", banning.toString());
+        assertEquals("--no-repeat-ngram must be >= 0 (0 = off), got -1", assertThrows(IllegalArgumentException.class,
+                () -> plain.withNoRepeatNgramSize(-1)).getMessage());
+    }
 }
