@@ -339,9 +339,9 @@ if [ "$self_test" = 1 ]; then
   [ "$with_model" = 1 ] || model_args=(--model "$repo/models/reason-mini")
   isolate=()
   if unshare -rn true 2>/dev/null; then isolate=(unshare -rn); fi
-  say "self-test in $t (HOME empty${isolate:+, no network}): bin/reason --device cpu --budget 4x \"What is 2 + 3?\""
+  say "self-test in $t (HOME empty${isolate:+, no network}): bin/reason --device cpu --budget 4x \"What is 47 + 38 * 2 - 19?\""
   env -i PATH=/usr/bin:/bin HOME="$t/home" TMPDIR="$t" "${isolate[@]}" \
-    "$t/reason-device/bin/reason" --device cpu --budget 4x "${model_args[@]}" "What is 2 + 3?" > "$t/answer.txt" 2>&1 \
+    "$t/reason-device/bin/reason" --device cpu --budget 4x "${model_args[@]}" "What is 47 + 38 * 2 - 19?" > "$t/answer.txt" 2>&1 \
     || { cat "$t/answer.txt"; die "self-test: bin/reason failed"; }
   sed 's/^/    /' "$t/answer.txt"
   ls "$t/reason-device/cache/djl/tokenizers/"*/libtokenizers.so >/dev/null 2>&1 \
