@@ -55,11 +55,12 @@ final class CheckCommand implements Callable<Integer> {
         if (prompts < 1 || steps < 1) {
             throw new IllegalArgumentException("--prompts and --steps must be at least 1");
         }
-        if (device.equals("cpu") || device.equals("auto")) {
+        try {
+            Engines.cudaOrdinal(device);  // a name that is no GPU's is an error before the GPU is looked for
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--device " + device + ": reason check checks the CUDA engine; use "
                     + "--device cuda or cuda:N");
         }
-        Engines.cudaOrdinal(device);  // a name that is no GPU's is an error before the GPU is looked for
         CudaEngine.unavailableWithAdvice().ifPresent(why -> {  // not Engines' "use --device cpu": no such option here
             throw new DeviceException("reason check compares the CUDA engine with ONNX Runtime and needs a GPU: " + why);
         });

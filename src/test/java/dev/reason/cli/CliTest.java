@@ -389,7 +389,7 @@ class CliTest {
         assertOneLineError(reason("check", "--model", MODEL.toString(), "--device", "cpu"), ExitCodes.USAGE,
                 "--device cpu: reason check checks the CUDA engine; use --device cuda or cuda:N");
         assertOneLineError(reason("check", "--model", MODEL.toString(), "--device", "gpu1"), ExitCodes.USAGE,
-                "unknown --device \"gpu1\"");
+                "--device gpu1: reason check checks the CUDA engine; use --device cuda or cuda:N");
     }
 
     @Test
