@@ -45,12 +45,7 @@ final class ResultPrinter {
                     abstain ? "best guess " + r.answer() + ", " : "", r.leaderVotes(), r.votes(),
                     100.0 * r.leaderVotes() / Math.max(1, r.votes()), r.rule(), r.confidence());
         }
-        long answered = r.chains().stream().filter(c -> c.answer() != null).count();
-        long failed = r.chains().stream().filter(c -> c.answer() != null && c.verdict().equals("fail")).count();
-        if (answered > 0 && failed == answered) {
-            out.println("warning: every answered chain failed the verifier's check (a miscopied question or a wrong"
-                    + " step); this is their plain vote");
-        }
+        warnings(r).forEach(w -> out.println("warning: " + w));
         List<String> others = new ArrayList<>();
         for (VoteTally.Candidate c : r.ranking().subList(Math.min(1, r.ranking().size()), Math.min(4, r.ranking().size()))) {
             others.add(brief(c.answer()) + " (" + c.votes() + "/" + r.votes() + ")");
@@ -78,6 +73,31 @@ final class ResultPrinter {
         if (several) {
             out.println();
         }
+    }
+
+    /**
+     * What makes the answer weaker than its vote share says: every chain that answered failed the verifier, or none
+     * of them ended (the budget ran out first: their answers are the last numbers they wrote), or all of them ran
+     * into the token limit.
+     */
+    static List<String> warnings(SearchResult r) {
+        List<SearchResult.ChainReport> answered = r.chains().stream().filter(c -> c.answer() != null).toList();
+        List<String> out = new ArrayList<>();
+        if (answered.isEmpty()) {
+            return out;
+        }
+        if (answered.stream().allMatch(c -> c.verdict().equals("fail"))) {
+            out.add("every answered chain failed the verifier's check (a miscopied question or a wrong step); this is"
+                    + " their plain vote");
+        }
+        if (answered.stream().allMatch(c -> c.finish().equals("unfinished"))) {
+            out.add("no chain finished within the budget; this is the vote of the unfinished chains' last numbers:"
+                    + " give a larger --budget");
+        } else if (answered.stream().allMatch(c -> c.finish().equals("max_tokens"))) {
+            out.add("every answered chain reached its token limit before it ended; its answer is the last number it"
+                    + " wrote: raise --max-tokens");
+        }
+        return out;
     }
 
     /** The answer graded against: the reference, or for a Game of 24 puzzle what an expression must do. */
@@ -145,6 +165,7 @@ final class ResultPrinter {
         o.put("stop_rule", r.rule());
         o.put("stop_reason", r.stopReason().name().toLowerCase(Locale.ROOT));
         o.put("stop_description", r.stopReason().description());
+        o.put("warnings", warnings(r));
         List<Map<String, Object>> ranking = new ArrayList<>();
         for (VoteTally.Candidate c : r.ranking()) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -382,6 +382,25 @@ class CliTest {
         assertFalse(r.out().lines().anyMatch(l -> l.startsWith("| cuda |")), r.out());
     }
 
+    /** An answer read from chains that never ended says so, in the text result and in --json. */
+    @Test
+    void anAnswerFromChainsThatDidNotEndCarriesAWarning() throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String q = "What is 47 + 38 * 2 - 19?";
+        var cut = json.readTree(reason("--model", MODEL.toString(), "--budget", "20tok", "--parallel", "4", "--json", q).out());
+        assertTrue(cut.get("warnings").toString().contains("no chain finished within the budget"), cut.toString());
+        var limited = json.readTree(reason("--model", MODEL.toString(), "--budget", "2x", "--max-tokens", "5", "--json",
+                q).out());
+        assertTrue(limited.get("warnings").toString().contains("every answered chain reached its token limit"),
+                limited.toString());
+        Run plain = reason("--model", MODEL.toString(), "--budget", "2x", "--seed", "0", q);
+        assertEquals("104", plain.out().lines().findFirst().orElse(""), plain.out());
+        assertFalse(plain.out().contains("warning:"), "chains that ended and passed the check: " + plain.out());
+        Run cutText = reason("--model", MODEL.toString(), "--budget", "20tok", "--parallel", "4", q);
+        assertTrue(cutText.out().contains("warning: no chain finished within the budget; this is the vote of the"
+                + " unfinished chains' last numbers: give a larger --budget"), cutText.out());
+    }
+
     @Test
     void unknownDevice() {
         assertOneLineError(reason("--model", MODEL.toString(), "--device", "cuda:first", "What is 1+1?"),
