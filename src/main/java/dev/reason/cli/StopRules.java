@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * The names {@code --stop} and {@code --strategy} accept, with optional parameters after a colon:
  * {@code ac-beta:threshold=0.99}, {@code esc:window=8}, {@code gain:epsilon=0.05}, {@code deepconf:warmup=8,tau=0.9,window=32,keep=90},
- * {@code weighted:mode=deepconf-lowest-group,keep=90}, {@code verified:mode=drop}.
+ * {@code weighted:mode=deepconf-lowest-group,keep=90}, {@code verified:mode=drop}, {@code first-verified:give-up=16}.
  */
 final class StopRules {
     static final String STOP_NAMES = "none, decided, ac-beta, ac-dirichlet, esc, gain, deepconf, first-verified";
@@ -26,9 +26,20 @@ final class StopRules {
     private StopRules() {
     }
 
+    /** The parameters each rule and strategy takes, for the error that names an unknown one. */
+    private static final Map<String, String> TAKES = Map.ofEntries(Map.entry("ac-beta", "threshold, min"),
+            Map.entry("ac-dirichlet", "threshold, min"), Map.entry("esc", "window"), Map.entry("gain", "epsilon, min"),
+            Map.entry("deepconf", "warmup, keep, tau, window"), Map.entry("first-verified", "give-up"),
+            Map.entry("weighted", "mode, window, keep"), Map.entry("verified", "mode, cut, redraw, backtrack"));
+
     static StopRule parse(String spec) {
-        String name = name(spec);
         Map<String, String> p = params(spec, "--stop");
+        StopRule rule = rule(name(spec), p);
+        rejectUnknown(p, spec, "--stop");
+        return rule;
+    }
+
+    private static StopRule rule(String name, Map<String, String> p) {
         switch (name) {
             case "none":
                 return StopRule.none();
@@ -49,45 +60,66 @@ final class StopRules {
                         num(p, "keep", DeepConfOnline.DEFAULT_KEEP_PERCENT), num(p, "tau", DeepConfOnline.DEFAULT_TAU),
                         (int) num(p, "window", 2048));
             case "first-verified":
-                return new FirstVerified();
+                return new FirstVerified((int) num(p, "give-up", 0));
             default:
                 throw new IllegalArgumentException("unknown --stop rule \"" + name + "\": use " + STOP_NAMES);
         }
     }
 
     static Strategy strategy(String spec) {
-        String name = name(spec);
         Map<String, String> p = params(spec, "--strategy");
+        Strategy strategy = strategy(spec, name(spec), p);
+        rejectUnknown(p, spec, "--strategy");
+        return strategy;
+    }
+
+    /** Each parameter is taken out of {@code p} as it is read, so that what is left is unknown. */
+    private static Strategy strategy(String spec, String name, Map<String, String> p) {
         switch (name) {
             case "majority":
                 return Strategy.majority();
             case "weighted":
-                WeightedVote.Mode mode = WeightedVote.Mode.fromId(p.getOrDefault("mode", "mean-logprob"));
+                String modeId = p.remove("mode");
+                WeightedVote.Mode mode = WeightedVote.Mode.fromId(modeId == null ? "mean-logprob" : modeId);
                 return Strategy.weighted(mode, (int) num(p, "window", 2048), num(p, "keep", 100));
             case "verified":
-                String cut = p.getOrDefault("cut", "on");
+                String cut = p.containsKey("cut") ? p.remove("cut") : "on";
                 if (!cut.equals("on") && !cut.equals("off")) {
                     throw new IllegalArgumentException("--strategy " + spec + ": cut is on (a chain whose step fails"
                             + " ends there, once failing chains no longer vote) or off, got " + cut);
                 }
-                String redraw = p.get("redraw");
+                String redraw = p.remove("redraw");
                 int redraws = redraw == null ? VerifiedVote.VERIFIERS_REDRAWS
                         : redraw.matches("\\d{1,3}") && Integer.parseInt(redraw) <= 100 ? Integer.parseInt(redraw) : -2;
                 if (redraws < VerifiedVote.VERIFIERS_REDRAWS) {
                     throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line whose"
                             + " step fails is written again, a whole number from 0 to 100, got " + redraw);
                 }
-                String backtrack = p.get("backtrack");
+                String backtrack = p.remove("backtrack");
                 if (backtrack != null && !backtrack.equals("on") && !backtrack.equals("off")) {
                     throw new IllegalArgumentException("--strategy " + spec + ": backtrack is on (a line whose redraws"
                             + " ran out sends the chain back to draw an earlier line again) or off, got " + backtrack);
                 }
-                return new VerifiedVote(p.getOrDefault("mode", "drop").equals("downweight")
+                String verifiedMode = p.containsKey("mode") ? p.remove("mode") : "drop";
+                if (!verifiedMode.equals("drop") && !verifiedMode.equals("downweight")) {
+                    throw new IllegalArgumentException("--strategy " + spec + ": mode is drop (failing chains do not"
+                            + " vote) or downweight (they vote at weight 0.1), got " + verifiedMode);
+                }
+                return new VerifiedVote(verifiedMode.equals("downweight")
                         ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"), redraws,
                         backtrack == null ? VerifiedVote.Backtrack.VERIFIERS
                                 : backtrack.equals("on") ? VerifiedVote.Backtrack.ON : VerifiedVote.Backtrack.OFF);
             default:
                 throw new IllegalArgumentException("unknown --strategy \"" + name + "\": use " + STRATEGY_NAMES);
+        }
+    }
+
+    private static void rejectUnknown(Map<String, String> left, String spec, String option) {
+        if (!left.isEmpty()) {
+            String name = name(spec);
+            throw new IllegalArgumentException(option + " " + spec + ": unknown parameter "
+                    + String.join(", ", new java.util.TreeSet<>(left.keySet())) + " ("
+                    + name + " takes " + TAKES.getOrDefault(name, "no parameters") + ")");
         }
     }
 

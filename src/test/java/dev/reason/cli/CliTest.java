@@ -636,6 +636,17 @@ class CliTest {
     void unknownStrategyAndRuleParameters() {
         assertOneLineError(reason("--strategy", "loudest", "What is 1+1?"), ExitCodes.USAGE, "--strategy");
         assertOneLineError(reason("--stop", "esc:window", "What is 1+1?"), ExitCodes.USAGE, "key=value");
+        // a misspelt parameter is an error, not a default silently kept
+        assertOneLineError(reason("--stop", "esc:windw=8", "What is 1+1?"), ExitCodes.USAGE,
+                "--stop esc:windw=8: unknown parameter windw (esc takes window)");
+        assertOneLineError(reason("--strategy", "verified:redraw=2,bactrack=on", "What is 1+1?"), ExitCodes.USAGE,
+                "unknown parameter bactrack (verified takes mode, cut, redraw, backtrack)");
+        assertOneLineError(reason("--strategy", "majority:keep=90", "What is 1+1?"), ExitCodes.USAGE,
+                "unknown parameter keep (majority takes no parameters)");
+        assertOneLineError(reason("--strategy", "verified:mode=vote", "What is 1+1?"), ExitCodes.USAGE,
+                "mode is drop (failing chains do not vote) or downweight");
+        assertOneLineError(reason("--stop", "first-verified:give-up=-1", "What is 1+1?"), ExitCodes.USAGE,
+                "first-verified give-up must be >= 0 chains (0 = never), got -1");
     }
 
     @Test

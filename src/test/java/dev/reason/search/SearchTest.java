@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The search controller over a scripted engine: votes, budgets, stopping rules and anytime answers. */
@@ -268,6 +269,24 @@ class SearchTest {
         assertEquals(StopReason.DECIDED, r.stopReason());
         assertEquals("(13-9)*(10-4)", r.answer());
         assertTrue(r.chainsStarted() < 20);
+    }
+
+    @Test
+    void firstVerifiedGivesUpAfterItsChainsWithoutAPass() {
+        List<String> scripts = List.of("s\n#### 4*6\n");  // never a checked solution of this puzzle
+        for (int giveUp : new int[] {3, 5}) {
+            FirstVerified rule = new FirstVerified(giveUp);
+            SearchResult r = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), rule,
+                    "Use 4 9 10 13 to make 24.");
+            assertEquals(StopReason.DECIDED, r.stopReason(), "given up: " + rule.name());
+            assertTrue(r.chains().stream().filter(c -> !c.finish().equals("unfinished")).count() >= giveUp);
+            assertTrue(r.chainsStarted() < 20, r.chainsStarted() + " chains");
+            assertEquals("first-verified:give-up=" + giveUp, rule.name());
+        }
+        SearchResult never = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), new FirstVerified(),
+                "Use 4 9 10 13 to make 24.");
+        assertEquals(20, never.chainsStarted(), "without a give-up the budget runs out");
+        assertThrows(IllegalArgumentException.class, () -> new FirstVerified(-1));
     }
 
     /** Greedy chains are all the same: a greedy search runs one, whatever the budget and parallelism, and says why. */
