@@ -59,21 +59,14 @@ class CudaAvailabilityTest {
                     () -> Engines.open(model, "cuda", 1, "bf16", notice -> { }));
             assertEquals("--device cuda: no NVIDIA driver (libcuda.so.1 not found); if the driver is installed "
                     + "elsewhere, set REASON_CUDA_DRIVER to its folder; use --device cpu (or auto)", e.getMessage());
+            DeviceException numbered = assertThrows(DeviceException.class,
+                    () -> Engines.open(model, "cuda:1", 1, "bf16", notice -> { }));
+            assertTrue(numbered.getMessage().startsWith("--device cuda:1: no NVIDIA driver (libcuda.so.1 not found); "),
+                    "the GPU asked for is named: " + numbered.getMessage());
             List<String> notices = new ArrayList<>();
             Engines.open(model, "auto", 1, "bf16", notices::add).close();
             assertEquals(List.of("device: cpu (auto: no NVIDIA driver (libcuda.so.1 not found))"), notices,
                     "auto's notice stays short: most machines have no NVIDIA GPU at all");
-        }
-    }
-
-    @Test
-    void askingForANumberedGpuWithoutADriverNamesIt() {
-        assumeTrue(CudaEngine.unavailable().equals(Optional.of(CudaEngine.NO_DRIVER)), "a driver library is here");
-        try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
-            DeviceException e = assertThrows(DeviceException.class,
-                    () -> Engines.open(model, "cuda:1", 1, "bf16", notice -> { }));
-            assertTrue(e.getMessage().startsWith("--device cuda:1: no NVIDIA driver (libcuda.so.1 not found); "),
-                    e.getMessage());
         }
     }
 
