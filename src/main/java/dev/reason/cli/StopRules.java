@@ -12,7 +12,10 @@ import dev.reason.search.VerifiedVote;
 import dev.reason.search.WeightedVote;
 
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The names {@code --stop} and {@code --strategy} accept, with optional parameters after a colon:
@@ -26,20 +29,14 @@ final class StopRules {
     private StopRules() {
     }
 
-    /** The parameters each rule and strategy takes, for the error that names an unknown one. */
-    private static final Map<String, String> TAKES = Map.ofEntries(Map.entry("ac-beta", "threshold, min"),
-            Map.entry("ac-dirichlet", "threshold, min"), Map.entry("esc", "window"), Map.entry("gain", "epsilon, min"),
-            Map.entry("deepconf", "warmup, keep, tau, window"), Map.entry("first-verified", "give-up"),
-            Map.entry("weighted", "mode, window, keep"), Map.entry("verified", "mode, cut, redraw, backtrack"));
-
     static StopRule parse(String spec) {
-        Map<String, String> p = params(spec, "--stop");
+        Params p = new Params(spec, "--stop");
         StopRule rule = rule(name(spec), p);
-        rejectUnknown(p, spec, "--stop");
+        p.rejectUnknown();
         return rule;
     }
 
-    private static StopRule rule(String name, Map<String, String> p) {
+    private static StopRule rule(String name, Params p) {
         switch (name) {
             case "none":
                 return StopRule.none();
@@ -67,40 +64,38 @@ final class StopRules {
     }
 
     static Strategy strategy(String spec) {
-        Map<String, String> p = params(spec, "--strategy");
+        Params p = new Params(spec, "--strategy");
         Strategy strategy = strategy(spec, name(spec), p);
-        rejectUnknown(p, spec, "--strategy");
+        p.rejectUnknown();
         return strategy;
     }
 
-    /** Each parameter is taken out of {@code p} as it is read, so that what is left is unknown. */
-    private static Strategy strategy(String spec, String name, Map<String, String> p) {
+    private static Strategy strategy(String spec, String name, Params p) {
         switch (name) {
             case "majority":
                 return Strategy.majority();
             case "weighted":
-                String modeId = p.remove("mode");
-                WeightedVote.Mode mode = WeightedVote.Mode.fromId(modeId == null ? "mean-logprob" : modeId);
+                WeightedVote.Mode mode = WeightedVote.Mode.fromId(p.take("mode", "mean-logprob"));
                 return Strategy.weighted(mode, (int) num(p, "window", 2048), num(p, "keep", 100));
             case "verified":
-                String cut = p.containsKey("cut") ? p.remove("cut") : "on";
+                String verifiedMode = p.take("mode", "drop");
+                String cut = p.take("cut", "on");
                 if (!cut.equals("on") && !cut.equals("off")) {
                     throw new IllegalArgumentException("--strategy " + spec + ": cut is on (a chain whose step fails"
                             + " ends there, once failing chains no longer vote) or off, got " + cut);
                 }
-                String redraw = p.remove("redraw");
+                String redraw = p.take("redraw", null);
                 int redraws = redraw == null ? VerifiedVote.VERIFIERS_REDRAWS
                         : redraw.matches("\\d{1,3}") && Integer.parseInt(redraw) <= 100 ? Integer.parseInt(redraw) : -2;
                 if (redraws < VerifiedVote.VERIFIERS_REDRAWS) {
                     throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line whose"
                             + " step fails is written again, a whole number from 0 to 100, got " + redraw);
                 }
-                String backtrack = p.remove("backtrack");
+                String backtrack = p.take("backtrack", null);
                 if (backtrack != null && !backtrack.equals("on") && !backtrack.equals("off")) {
                     throw new IllegalArgumentException("--strategy " + spec + ": backtrack is on (a line whose redraws"
                             + " ran out sends the chain back to draw an earlier line again) or off, got " + backtrack);
                 }
-                String verifiedMode = p.containsKey("mode") ? p.remove("mode") : "drop";
                 if (!verifiedMode.equals("drop") && !verifiedMode.equals("downweight")) {
                     throw new IllegalArgumentException("--strategy " + spec + ": mode is drop (failing chains do not"
                             + " vote) or downweight (they vote at weight 0.1), got " + verifiedMode);
@@ -114,38 +109,13 @@ final class StopRules {
         }
     }
 
-    private static void rejectUnknown(Map<String, String> left, String spec, String option) {
-        if (!left.isEmpty()) {
-            String name = name(spec);
-            throw new IllegalArgumentException(option + " " + spec + ": unknown parameter "
-                    + String.join(", ", new java.util.TreeSet<>(left.keySet())) + " ("
-                    + name + " takes " + TAKES.getOrDefault(name, "no parameters") + ")");
-        }
-    }
-
     private static String name(String spec) {
         int colon = spec.indexOf(':');
         return (colon < 0 ? spec : spec.substring(0, colon)).strip();
     }
 
-    private static Map<String, String> params(String spec, String option) {
-        Map<String, String> out = new HashMap<>();
-        int colon = spec.indexOf(':');
-        if (colon < 0) {
-            return out;
-        }
-        for (String kv : spec.substring(colon + 1).split(",")) {
-            String[] parts = kv.split("=", 2);
-            if (parts.length != 2 || parts[0].isBlank()) {
-                throw new IllegalArgumentException(option + " " + spec + ": parameters are key=value pairs separated by commas");
-            }
-            out.put(parts[0].strip(), parts[1].strip());
-        }
-        return out;
-    }
-
-    private static double num(Map<String, String> p, String key, double fallback) {
-        String v = p.remove(key);
+    private static double num(Params p, String key, double fallback) {
+        String v = p.take(key, null);
         if (v == null) {
             return fallback;
         }
@@ -153,6 +123,47 @@ final class StopRules {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("parameter " + key + "=" + v + " is not a number");
+        }
+    }
+
+    /**
+     * The key=value pairs after a spec's colon. Each is taken as the rule or strategy reads it, which also records
+     * what it takes, so that one left over is an error naming them.
+     */
+    private static final class Params {
+        private final String spec;
+        private final String option;
+        private final Map<String, String> given = new HashMap<>();
+        private final Set<String> taken = new LinkedHashSet<>();
+
+        Params(String spec, String option) {
+            this.spec = spec;
+            this.option = option;
+            int colon = spec.indexOf(':');
+            if (colon < 0) {
+                return;
+            }
+            for (String kv : spec.substring(colon + 1).split(",")) {
+                String[] parts = kv.split("=", 2);
+                if (parts.length != 2 || parts[0].isBlank()) {
+                    throw new IllegalArgumentException(option + " " + spec + ": parameters are key=value pairs separated by commas");
+                }
+                given.put(parts[0].strip(), parts[1].strip());
+            }
+        }
+
+        String take(String key, String fallback) {
+            taken.add(key);
+            String v = given.remove(key);
+            return v == null ? fallback : v;
+        }
+
+        void rejectUnknown() {
+            if (!given.isEmpty()) {
+                throw new IllegalArgumentException(option + " " + spec + ": unknown parameter "
+                        + String.join(", ", new TreeSet<>(given.keySet())) + " (" + name(spec) + " takes "
+                        + (taken.isEmpty() ? "no parameters" : String.join(", ", taken)) + ")");
+            }
         }
     }
 }
