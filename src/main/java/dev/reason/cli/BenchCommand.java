@@ -113,6 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             checkResume(dir, results, config);
             Set<String> finished = ResultsFile.finishedIds(results);
             SamplingParams sampling = decoding.sampling(model.generation());
+            model.generation().unappliedNotice().ifPresent(parent.err::println);
             String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
             PromptOptions promptOptions = modelOptions.promptOptions();
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {

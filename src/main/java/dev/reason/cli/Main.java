@@ -261,11 +261,7 @@ public final class Main implements Callable<Integer> {
     }
 
     private Engine openEngine(ModelDirectory model) {
-        List<String> unapplied = model.generation().unapplied();
-        if (!unapplied.isEmpty()) {
-            notice("sampling: generation_config.json sets " + String.join(", ", unapplied) + ", which reason does not"
-                    + " apply (it samples with temperature, top-k, top-p, min-p, the penalties and no_repeat_ngram_size)");
-        }
+        model.generation().unappliedNotice().ifPresent(this::notice);
         return Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, this::notice);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Sampling defaults from {@code generation_config.json}; the CLI's options override them.
@@ -52,6 +53,13 @@ public record GenerationConfig(float temperature, float topP, int topK, float mi
                 n.has("max_new_tokens") ? n.get("max_new_tokens").asInt() : defaultMaxNewTokens,
                 ModelConfig.ids(n.path("eos_token_id")),
                 unapplied(n));
+    }
+
+    /** The notice naming {@link #unapplied} settings, or empty when there are none. */
+    public Optional<String> unappliedNotice() {
+        return unapplied.isEmpty() ? Optional.empty() : Optional.of("sampling: generation_config.json sets "
+                + String.join(", ", unapplied) + ", which reason does not apply (it samples with temperature, top-k,"
+                + " top-p, min-p, the penalties and no_repeat_ngram_size)");
     }
 
     private static List<String> unapplied(JsonNode n) {
