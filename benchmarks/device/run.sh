@@ -47,9 +47,10 @@
 # are not repeated (FORCE=1 repeats them) and the bench resumes; with another bundle the earlier results and logs
 # are moved aside to earlier-<time>/ (the models stay).
 #
-# Environment: OUT, REASON_DEVICE_WORK, REASON_DEVICE_BUDGET_S, FORCE, REASON_DEVICE_CPU_ONLY=1 (act as if no
-# GPU), REASON_BUNDLE (tarball, default benchmarks/device/bundle/reason-device.tar.xz), REASON_RANDOM_MODEL
-# (default models/recipe/random_model.py), PYTHON (python3 with torch, for models and hf).
+# Environment: OUT, REASON_DEVICE_WORK, REASON_DEVICE_BUDGET_S, FORCE, REASON_DEVICE_CHECK_MODELS (the models the
+# check step takes, default "reason-mini llama-small qwen2-tiny"), REASON_DEVICE_CPU_ONLY=1 (act as if no GPU),
+# REASON_BUNDLE (tarball, default benchmarks/device/bundle/reason-device.tar.xz), REASON_RANDOM_MODEL (default
+# models/recipe/random_model.py), PYTHON (python3 with torch, for models and hf).
 set -uo pipefail
 
 T0=$(date +%s)
@@ -67,6 +68,7 @@ MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
 all_steps=(models tests check throughput hf bench profile check-large throughput-cpu ncu)
+read -r -a check_models <<< "${REASON_DEVICE_CHECK_MODELS:-reason-mini llama-small qwen2-tiny}"
 steps=()
 for s in "$@"; do
   case " ${all_steps[*]} " in
@@ -330,8 +332,10 @@ declare -A model_jobs=()
 if wants models; then
   make_model qwen2-0.5b 1 120 400 --arch qwen2 --shape qwen2-0.5b --seed 3 --external-data --no-reference --exporter onnx &
   model_jobs[qwen2-0.5b]=$!
-  make_model llama-small 0 20 240 --arch llama --shape llama-small --seed 1 --no-reference --exporter onnx &
-  model_jobs[llama-small]=$!
+  if [[ " ${check_models[*]} " == *" llama-small "* ]]; then
+    make_model llama-small 0 20 240 --arch llama --shape llama-small --seed 1 --no-reference --exporter onnx &
+    model_jobs[llama-small]=$!
+  fi
   make_model qwen2-tiny 0 20 120 --arch qwen2 --shape tiny --seed 2 --exporter onnx &
   model_jobs[qwen2-tiny]=$!
 fi
@@ -396,7 +400,7 @@ check_model() {
   run_step "$key" 30 "$cap" "$log" "$BIN" check --model "$dir" --json "$json" "$@"
 }
 if wants check; then
-  for m in reason-mini llama-small qwen2-tiny; do
+  for m in "${check_models[@]}"; do
     [ -n "$(no_cuda_reason)" ] || model_ready "$m" || true  # check_model says so when the model is missing
     for p in fp32 bf16; do
       check_model "check:$m:$p" "$(model_dir "$m")" "$R/check-$m-$p.json" 150 --precision "$p" --prompts 50

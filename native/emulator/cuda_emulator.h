@@ -43,6 +43,7 @@ inline dim3 threadIdx, blockIdx, blockDim, gridDim;  // threadIdx is switched wi
 #define __global__
 #define __device__
 #define __forceinline__ inline
+#define __noinline__
 #define __launch_bounds__(threads)
 #define __shared__ static  // one block runs at a time, so a function's statics are the block's shared memory
 #define __align__(n) __attribute__((aligned(n)))

@@ -36,7 +36,7 @@ static int refused_rows() {
         double uniforms[rows] = {0.3, 0.3, 0.3};
         std::vector<int> out(rows * stride, 7);
         launch({rows, 1, 1}, SAMPLE_THREADS, [&] {
-            sample_rows(logits.data(), vocab, uniforms, out.data(), 5, greedy, 1.0, INFINITY, 0, 0.9);
+            sample_rows(logits.data(), vocab, vocab, uniforms, out.data(), 5, greedy, 1.0, INFINITY, 0, 0.9);
         });
         for (int r = 0; r < rows; r++) {
             refused += out[r * stride] == -1;
@@ -57,7 +57,7 @@ static double throughput_exps_per_token() {
     std::vector<int> out(rows * 7);
     expCalls = 0;
     launch({rows, 1, 1}, SAMPLE_THREADS, [&] {
-        sample_rows(logits.data(), vocab, uniforms, out.data(), 5, 0, 1.0 / 0.8, INFINITY, 0, 0.95);
+        sample_rows(logits.data(), vocab, vocab, uniforms, out.data(), 5, 0, 1.0 / 0.8, INFINITY, 0, 0.95);
     });
     return (double) expCalls / ((double) rows * vocab);
 }
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
         uniforms[active] = double_bits(u);
         uniforms[1 - active] = -1.0;
         launch({2, 1, 1}, SAMPLE_THREADS, [&] {
-            sample_rows(logits.data(), vocab, uniforms, out.data(), nTop, greedy, double_bits(invTemperature),
+            sample_rows(logits.data(), vocab, cases % 2 ? 0 : vocab, uniforms, out.data(), nTop, greedy, double_bits(invTemperature),
                         double_bits(maxDistance), topK, double_bits(topP));
         });
         cases++;

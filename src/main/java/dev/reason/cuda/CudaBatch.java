@@ -51,6 +51,8 @@ final class CudaBatch implements DecodeBatch {
     private final CUdeviceptr gateUp;    // [rows, 2 * inter]
     private final CUdeviceptr act;       // [rows, inter]
     private final CUdeviceptr logits;    // [slots, vocab]; prefill writes row 0
+    private final CUdeviceptr firstLogits; // [vocab] the prompt's, as the host adjusted them: chains' first draws
+    private float[] firstUploaded;       // the host array firstLogits holds
     private final CUdeviceptr history;   // [slots, vocab] ints: each slot's tokens so far, for the penalties (1 in
                                          // the prompt + 2 per time generated)
     private final CUdeviceptr promptHistory; // [vocab] ints: the prompt's, where a new chain's row starts
@@ -108,6 +110,7 @@ final class CudaBatch implements DecodeBatch {
         gateUp = memory.alloc(4 * rows * 2 * inter);
         act = memory.alloc(element * rows * inter);
         logits = memory.alloc(4L * slots * vocab);
+        firstLogits = memory.alloc(4L * vocab);
         history = memory.alloc(4L * slots * vocab);  // as large as the logits: allocated with the batch's memory
         promptHistory = memory.alloc(4L * vocab);
         maxBans = Math.min(vocab, promptLen + maxNew);
@@ -359,6 +362,29 @@ final class CudaBatch implements DecodeBatch {
                 banRepeatedNgrams(params.noRepeatNgramSize(), active);
             }
             choices = sampler.sample(logits, active, uniforms, params, topLogprobs);
+        } catch (CudaException e) {
+            throw failed(e);
+        }
+        backendNanos += System.nanoTime() - t0;
+        return choices;
+    }
+
+    @Override
+    public TokenChoice[] sampleFirst(float[] firstLogits, boolean[] starting, double[] uniforms,
+                                     SamplingParams params, int topLogprobs) {
+        if (firstLogits.length != vocab) {
+            throw new IllegalArgumentException("first logits hold " + firstLogits.length + " values, not the "
+                    + vocab + " of the vocabulary");
+        }
+        engine.bind();
+        long t0 = System.nanoTime();
+        TokenChoice[] choices;
+        try {
+            if (firstLogits != firstUploaded) {
+                cuMemcpyHtoD(this.firstLogits, Pointer.to(firstLogits), 4L * vocab);
+                firstUploaded = firstLogits;
+            }
+            choices = sampler.sampleOneRow(this.firstLogits, starting, uniforms, params, topLogprobs);
         } catch (CudaException e) {
             throw failed(e);
         }

@@ -50,6 +50,20 @@ final class DeviceSampler {
      * greedy). Returns a choice per row, null for inactive rows; the array is reused by the next call.
      */
     TokenChoice[] sample(CUdeviceptr logits, boolean[] active, double[] u, SamplingParams params, int topLogprobs) {
+        return sample(logits, vocab, active, u, params, topLogprobs, choices);
+    }
+
+    /**
+     * The same draws with every row reading the one row of logits [vocab] (each with its own u), into a new array:
+     * the decode loop still reads the last step's draws when it draws new chains' first tokens.
+     */
+    TokenChoice[] sampleOneRow(CUdeviceptr logits, boolean[] active, double[] u, SamplingParams params,
+                               int topLogprobs) {
+        return sample(logits, 0, active, u, params, topLogprobs, new TokenChoice[rows]);
+    }
+
+    private TokenChoice[] sample(CUdeviceptr logits, long rowStride, boolean[] active, double[] u,
+                                 SamplingParams params, int topLogprobs, TokenChoice[] into) {
         if (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS) {
             throw new IllegalArgumentException("the CUDA sampler keeps 0 to " + MAX_TOP_LOGPROBS
                     + " top log-probabilities, not " + topLogprobs);
@@ -65,13 +79,13 @@ final class DeviceSampler {
         int nTop = Math.min(topLogprobs, vocab);
         double invTemperature = greedy ? 0.0 : 1.0 / params.temperature();   // the host sampler's own formulas
         double maxDistance = params.minP() > 0f ? -Math.log(params.minP()) : Double.POSITIVE_INFINITY;
-        kernels.sample(logits, rows, vocab, uniforms, results, nTop, greedy, invTemperature, maxDistance,
-                params.topK(), params.topP());
+        kernels.sample(logits, rows, vocab, rowStride, uniforms, results, nTop, greedy, invTemperature,
+                maxDistance, params.topK(), params.topP());
         int stride = 2 + nTop;
         cuMemcpyDtoH(resultsHost.pointer(), results, 4L * rows * stride);
         for (int r = 0; r < rows; r++) {
             if (!active[r]) {
-                choices[r] = null;
+                into[r] = null;
                 continue;
             }
             int at = r * stride;
@@ -84,8 +98,8 @@ final class DeviceSampler {
             for (int j = 0; j < nTop; j++) {
                 top[j] = Float.intBitsToFloat(resultsView.get(at + 2 + j));
             }
-            choices[r] = new TokenChoice(resultsView.get(at), Float.intBitsToFloat(resultsView.get(at + 1)), top);
+            into[r] = new TokenChoice(resultsView.get(at), Float.intBitsToFloat(resultsView.get(at + 1)), top);
         }
-        return choices;
+        return into;
     }
 }

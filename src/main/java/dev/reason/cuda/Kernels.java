@@ -299,11 +299,11 @@ final class Kernels {
         launcher.launch("ban_tokens", blocks(width, 128), rows, 1, 128, logits, bans, width, vocab);
     }
 
-    /** One sampled token per row; see sampling.cuh for the arguments. */
-    void sample(CUdeviceptr logits, int rows, int vocab, CUdeviceptr uniforms, CUdeviceptr out, int nTop,
-                boolean greedy, double invTemperature, double maxDistance, int topK, double topP) {
-        launcher.launch("sample_rows", rows, 1, 1, 512, logits, vocab, uniforms, out, nTop, greedy ? 1 : 0,
-                invTemperature, maxDistance, topK, topP);
+    /** One sampled token per row, row r at logits + r * rowStride floats; see sampling.cuh for the arguments. */
+    void sample(CUdeviceptr logits, int rows, int vocab, long rowStride, CUdeviceptr uniforms, CUdeviceptr out,
+                int nTop, boolean greedy, double invTemperature, double maxDistance, int topK, double topP) {
+        launcher.launch("sample_rows", rows, 1, 1, 512, logits, vocab, rowStride, uniforms, out, nTop,
+                greedy ? 1 : 0, invTemperature, maxDistance, topK, topP);
     }
 
     /** The fatbin the driver loads, from its gzip'd resource. */
@@ -498,6 +498,8 @@ final class Kernels {
                 return Pointer.to(p);
             } else if (arg instanceof Integer v) {
                 return Pointer.to(new int[] {v});
+            } else if (arg instanceof Long v) {
+                return Pointer.to(new long[] {v});
             } else if (arg instanceof Float v) {
                 return Pointer.to(new float[] {v});
             } else if (arg instanceof Double v) {

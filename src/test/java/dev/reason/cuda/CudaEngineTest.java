@@ -432,6 +432,11 @@ class CudaEngineTest {
                 tokens[s] = ids[prefill + s];
             }
             float[] logits = b.step(tokens, active).clone();
+            // first tokens: every row reads one row of logits the host gives (two of them here, taken in turns)
+            float[] prompt = b.promptLogits();
+            float[] adjusted = prompt.clone();
+            adjusted[new Sampler(SamplingParams.greedy(), 0).sample(prompt, 0, vocab, 0.0).token()] =
+                    Float.NEGATIVE_INFINITY;
             for (SamplingParams p : settings) {
                 Sampler host = new Sampler(p, 5);
                 for (int round = 0; round < 20; round++) {
@@ -439,21 +444,28 @@ class CudaEngineTest {
                     for (int s = 0; s < slots; s++) {
                         u[s] = round == 0 ? 0.0 : random.nextDouble();
                     }
+                    float[] first = round % 2 == 0 ? prompt : adjusted;
                     TokenChoice[] device = b.sampleLastLogits(active, u, p, 5);
+                    TokenChoice[] firstDevice = b.sampleFirst(first, active, u, p, 5);  // must leave device[] as it is
                     for (int s = 0; s < slots; s++) {
                         if (!active[s]) {
                             assertNull(device[s]);
+                            assertNull(firstDevice[s]);
                             continue;
                         }
-                        TokenChoice expected = host.sample(logits, s * vocab, vocab, u[s]);
                         String where = p + " slot " + s + " u " + u[s];
-                        assertEquals(expected.token(), device[s].token(), where);
-                        assertEquals(expected.logprob(), device[s].logprob(), 1e-5, where);
-                        assertArrayEquals(expected.topLogprobs(), device[s].topLogprobs(), 1e-5f, where);
+                        assertSameChoice(host.sample(logits, s * vocab, vocab, u[s]), device[s], where);
+                        assertSameChoice(host.sample(first, 0, vocab, u[s]), firstDevice[s], "first token, " + where);
                     }
                 }
             }
         }
+    }
+
+    private static void assertSameChoice(TokenChoice expected, TokenChoice device, String where) {
+        assertEquals(expected.token(), device.token(), where);
+        assertEquals(expected.logprob(), device.logprob(), 1e-5, where);
+        assertArrayEquals(expected.topLogprobs(), device.topLogprobs(), 1e-5f, where);
     }
 
     @Test

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every launch helper passes exactly the parameters its kernel declares in native/ (count, order, and C type:
- * pointer, int, float, double) within the kernel's launch bounds. A mismatch would read garbage on the GPU
+ * pointer, int, long long, float, double) within the kernel's launch bounds. A mismatch would read garbage on the GPU
  * without any error, so it is checked here, without one.
  */
 class KernelSignaturesTest {
@@ -49,6 +49,7 @@ class KernelSignaturesTest {
             for (String p : m.group(3).split(",")) {
                 String type = p.strip().split("\\s+")[0];
                 params.add(p.contains("*") ? CUdeviceptr.class
+                        : p.strip().startsWith("long long ") ? Long.class
                         : type.equals("int") ? Integer.class
                         : type.equals("float") ? Float.class
                         : type.equals("double") ? Double.class
@@ -75,7 +76,7 @@ class KernelSignaturesTest {
         k.swiglu(p, p, 3, 300);
         k.penalize(p, p, p, p, 3, 10, new SamplingParams(1f, 1f, 0, 0f, 1.2f, 0.5f, 0.3f));
         k.ban(p, p, 3, 5, 10);
-        k.sample(p, 3, 10, p, p, 5, false, 1.0, 2.0, 4, 0.9);
+        k.sample(p, 3, 10, 10, p, p, 5, false, 1.0, 2.0, 4, 0.9);
         return launches;
     }
 

@@ -339,17 +339,87 @@ class GeneratorTest {
         }
     }
 
-    /** Samples with the host sampler where a device batch would, penalizing and banning as CudaBatch does. */
+    @Test
+    void firstTokensOfALargeVocabularyAreDrawnOnTheDeviceAsTheHostWouldDrawThem() {
+        // The shipped model's logits padded with -infinity to a vocabulary large enough that the loop draws the
+        // chains' first tokens through sampleFirst: the chains must still be the host path's, penalties included.
+        List<DeviceSamplingBatch> batches = new ArrayList<>();
+        Engine wide = ForwardingBatch.engine(ShippedModel.engine(), (prompt, batch) -> {
+            DeviceSamplingBatch b = new DeviceSamplingBatch(prompt, batch, 1 << 16);
+            batches.add(b);
+            return b;
+        });
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, 2f, 0.5f, 0.3f);
+        for (SamplingParams p : new SamplingParams[] {PLAIN, penalizing, SamplingParams.greedy()}) {
+            List<Chain> host = runToLimit(ShippedModel.engine(), p, 3, 5, 24);
+            List<Chain> device = runToLimit(wide, p, 3, 5, 24);
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(host.get(i).tokens(), device.get(i).tokens(), p + " chain " + i);
+                assertArrayEquals(host.get(i).logprobs(), device.get(i).logprobs(), 1e-6f, p + " chain " + i);
+            }
+            assertEquals(5, batches.get(batches.size() - 1).firstDraws, p + ": every first token drawn on the device");
+        }
+    }
+
+    /**
+     * Samples with the host sampler where a device batch would, penalizing and banning as CudaBatch does; with a
+     * width beyond the model's vocabulary, its logits are padded with -infinity to that many tokens.
+     */
     private static final class DeviceSamplingBatch extends ForwardingBatch {
         private final int[] prompt;
+        private final int width;
         private final List<List<Integer>> fed = new ArrayList<>();  // per slot, since its chain started
+        int firstDraws;
 
         DeviceSamplingBatch(int[] prompt, DecodeBatch inner) {
+            this(prompt, inner, inner.vocabSize());
+        }
+
+        DeviceSamplingBatch(int[] prompt, DecodeBatch inner, int width) {
             super(inner);
             this.prompt = prompt;
+            this.width = width;
             for (int s = 0; s < inner.slots(); s++) {
                 fed.add(new ArrayList<>());
             }
+        }
+
+        @Override
+        public int vocabSize() {
+            return width;
+        }
+
+        @Override
+        public float[] promptLogits() {
+            return padded(inner.promptLogits(), 1);
+        }
+
+        private float[] padded(float[] logits, int rows) {
+            int vocab = inner.vocabSize();
+            if (width == vocab) {
+                return logits;
+            }
+            float[] wide = new float[rows * width];
+            Arrays.fill(wide, Float.NEGATIVE_INFINITY);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(logits, r * vocab, wide, r * width, vocab);
+            }
+            return wide;
+        }
+
+        @Override
+        public TokenChoice[] sampleFirst(float[] firstLogits, boolean[] starting, double[] uniforms,
+                                         SamplingParams params, int topLogprobs) {
+            assertEquals(width, firstLogits.length);
+            Sampler sampler = new Sampler(params, topLogprobs);
+            TokenChoice[] out = new TokenChoice[slots()];
+            for (int s = 0; s < out.length; s++) {
+                if (starting[s]) {
+                    out[s] = sampler.sample(firstLogits, 0, width, uniforms[s]);
+                    firstDraws++;
+                }
+            }
+            return out;
         }
 
         @Override
@@ -377,7 +447,7 @@ class GeneratorTest {
         @Override
         public TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
                                            int topLogprobs) {
-            float[] logits = inner.step(tokens, active);
+            float[] logits = padded(inner.step(tokens, active), slots());
             Sampler sampler = new Sampler(params, topLogprobs);
             TokenChoice[] out = new TokenChoice[slots()];
             for (int s = 0; s < out.length; s++) {
