@@ -296,16 +296,17 @@ extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int
 // scores ATTENTION_KEYS_PER_STEP keys at once so that their loads and reductions overlap. Each warp runs its own
 // softmax per head over its keys; the warps' partial results are merged at the end, one head at a time.
 // Grid: (rows, kvHeads, ceil(group / ATTENTION_GROUP)); block: a multiple of 32 up to 32 * ATTENTION_MAX_WARPS.
-// headDim <= MAX_HEAD_DIM.
-template <typename KV>
+// headDim <= 32 * T: each lane holds T elements of a head (T = 8 for any head up to MAX_HEAD_DIM; the _d64 and
+// _d128 kernels, T = 2 and 4, keep fewer registers per thread, so that more blocks run at once).
+template <typename KV, int T>
 __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int headDim,
                        const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
                        int maxNew, const int* lengths, int decode, float scale) {
-    constexpr int G = ATTENTION_GROUP, K = ATTENTION_KEYS_PER_STEP, T = MAX_HEAD_DIM / 32;
-    __shared__ float q[G][MAX_HEAD_DIM];
+    constexpr int G = ATTENTION_GROUP, K = ATTENTION_KEYS_PER_STEP;
+    __shared__ float q[G][32 * T];
     __shared__ float warpMax[ATTENTION_MAX_WARPS];
     __shared__ float warpSum[ATTENTION_MAX_WARPS];
-    __shared__ float warpAcc[ATTENTION_MAX_WARPS][MAX_HEAD_DIM];
+    __shared__ float warpAcc[ATTENTION_MAX_WARPS][32 * T];
     int r = blockIdx.x, g = blockIdx.y;
     int group = heads / kvHeads;
     int h0 = g * group + blockIdx.z * G;
@@ -351,22 +352,27 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
     }
     for (int j0 = warp * K; j0 < keys; j0 += warps * K) {
         int n = min(K, keys - j0);  // the same in every lane
-        float s[G][K];
+        float kd[K][T], vd[K][T];   // this lane's elements of keys and values j0 .. j0 + n - 1, all loaded first
 #pragma unroll
         for (int u = 0; u < K; u++) {
-            float kd[T];  // this lane's elements of key j0 + u
 #pragma unroll
             for (int t = 0; t < T; t++) {
                 int d = lane + 32 * t;
-                kd[t] = u < n && d < headDim ? to_float(key(j0 + u)[d]) : 0.0f;
+                bool in = u < n && d < headDim;
+                kd[u][t] = in ? to_float(key(j0 + u)[d]) : 0.0f;
+                vd[u][t] = in ? to_float(value(j0 + u)[d]) : 0.0f;
             }
+        }
+        float s[G][K];
+#pragma unroll
+        for (int u = 0; u < K; u++) {
 #pragma unroll
             for (int i = 0; i < G; i++) {
                 s[i][u] = 0.0f;
 #pragma unroll
                 for (int t = 0; t < T; t++) {
                     int d = lane + 32 * t;
-                    s[i][u] += i < count && d < headDim ? q[i][d] * kd[t] : 0.0f;
+                    s[i][u] += i < count && d < headDim ? q[i][d] * kd[u][t] : 0.0f;
                 }
             }
         }
@@ -396,19 +402,13 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
 #pragma unroll
         for (int u = 0; u < K; u++) {
             if (u < n) {
-                float vd[T];
-#pragma unroll
-                for (int t = 0; t < T; t++) {
-                    int d = lane + 32 * t;
-                    vd[t] = d < headDim ? to_float(value(j0 + u)[d]) : 0.0f;
-                }
 #pragma unroll
                 for (int i = 0; i < G; i++) {
                     float p = expf(s[i][u] - m[i]);
                     l[i] += p;
 #pragma unroll
                     for (int t = 0; t < T; t++) {
-                        acc[i][t] += p * vd[t];
+                        acc[i][t] += p * vd[u][t];
                     }
                 }
             }
@@ -448,20 +448,39 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
     }
 }
 
+// Any head size up to MAX_HEAD_DIM; in bf16, heads of up to 128 and 64 (most models) on kernels of fewer
+// registers, the latter at most 64 a thread so that two blocks of 512 threads share a multiprocessor (fp32 is for
+// checks, not speed).
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim, const float* promptK,
               const float* promptV, int promptLen, const float* slotK, const float* slotV, int maxNew,
               const int* lengths, int decode, float scale) {
-    attend(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode,
-           scale);
+    attend<float, MAX_HEAD_DIM / 32>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                                     maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_bf16(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
                const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
                const int* lengths, int decode, float scale) {
-    attend(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode,
-           scale);
+    attend<bf16, MAX_HEAD_DIM / 32>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                                    maxNew, lengths, decode, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
+attention_bf16_d128(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
+                    const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
+                    const int* lengths, int decode, float scale) {
+    attend<bf16, 4>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                    maxNew, lengths, decode, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS, 2)
+attention_bf16_d64(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
+                   const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
+                   const int* lengths, int decode, float scale) {
+    attend<bf16, 2>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                    maxNew, lengths, decode, scale);
 }
 
 // act[r, i] = silu(gateUp[r, i]) * gateUp[r, inter + i]. Grid: (rows, ceil(inter / blockDim)).

@@ -22,35 +22,70 @@
 #define SAMPLE_THREADS 512
 #define NO_TOKEN 0xffffffffffffffffull  // larger than every sort key (indices are below 2^31)
 #define RADIX_BINS 256                  // 8 bits of the key per round
-#define HIST_COPIES 8                   // lane l adds into copy l % 8: at most 4 lanes of a warp per address
+#define HIST_COPIES 8                   // warp w adds into copy w % 8
 #define TOP_P_TOLERANCE 1e-6            // Sampler.TOP_P_TOLERANCE
-#define SAMPLE_UNROLL 16                // logits a thread loads before it uses the first of them
+#define SAMPLE_UNROLL 8                 // logits a thread loads before it uses the first of them
 
-// Calls f(x, i) for every logit of the row a thread owns: i = threadIdx.x + k * blockDim.x, in ascending k, as a plain
-// strided loop would. A row is read a dozen times per draw by one block, so a pass is bound by the latency of its
-// loads: loading SAMPLE_UNROLL of them before using any keeps that many in flight per thread (a loop that loads one
-// at a time waits for each, about 16x slower at a 152k vocabulary). Same tokens, same order: same results.
+typedef unsigned long long amount_t;    // a count, or a mass in fixed point
+
+// Calls f(x, i, valid) for the logits a thread owns, i = threadIdx.x + k * blockDim.x in ascending k as a plain
+// strided loop would, and for the lanes past the row's end with valid false, so that all 32 lanes of a warp make
+// every call (warp-wide exchanges inside f need them all). A row is read a dozen times per draw by one block, so
+// a pass waits on its loads: loading SAMPLE_UNROLL of them before using any keeps that many in flight per thread.
+// Same tokens, same order: same results as the plain loop. blockDim.x: a multiple of 32.
 template <typename F>
-__device__ __forceinline__ void each_logit(const float* row, int vocab, F f) {
+__device__ __forceinline__ void each_slot(const float* row, int vocab, F f) {
     const int step = (int) blockDim.x;
-    for (int base = threadIdx.x; base < vocab; base += SAMPLE_UNROLL * step) {
+    const int warpStart = (int) (threadIdx.x & ~31u);  // the loop's bounds are the warp's, the same in its lanes
+    for (int base = warpStart; base < vocab; base += SAMPLE_UNROLL * step) {
         float x[SAMPLE_UNROLL];
 #pragma unroll
         for (int u = 0; u < SAMPLE_UNROLL; u++) {
-            int i = base + u * step;
+            int i = base + (int) (threadIdx.x & 31) + u * step;
             x[u] = i < vocab ? row[i] : 0.0f;
         }
 #pragma unroll
         for (int u = 0; u < SAMPLE_UNROLL; u++) {
-            int i = base + u * step;
-            if (i < vocab) {
-                f(x[u], i);
+            int i = base + (int) (threadIdx.x & 31) + u * step;
+            if (base + u * step < vocab) {  // the warp's lanes together
+                f(x[u], i, i < vocab);
             }
         }
     }
 }
 
-typedef unsigned long long amount_t;    // a count, or a mass in fixed point
+// f(x, i) for every logit of the row a thread owns (each_slot without the lanes past the end).
+template <typename F>
+__device__ __forceinline__ void each_logit(const float* row, int vocab, F f) {
+    each_slot(row, vocab, [&](float x, int i, bool valid) {
+        if (valid) {
+            f(x, i);
+        }
+    });
+}
+
+// hist[bin] += amount for each lane of the warp (bin < 0: nothing), all 32 lanes calling. Lanes with the same bin
+// are summed first and one of them adds: a round's first histogram puts most of a vocabulary into two to four
+// bins (logits share their sign and exponent), and 64-bit atomics on one shared address take turns. Up to 4
+// distinct bins per call go that way; lanes of further bins add their own (later rounds spread over many bins).
+__device__ __forceinline__ void add_to_bins(amount_t* hist, int bin, amount_t amount) {
+    const unsigned all = 0xffffffffu;
+    unsigned lane = threadIdx.x & 31;
+    unsigned left = __ballot_sync(all, bin >= 0);
+    for (int k = 0; k < 4 && left != 0; k++) {  // the same in every lane
+        int leader = __ffs(left) - 1;
+        int b = __shfl_sync(all, bin, leader);
+        bool same = bin == b;
+        amount_t sum = warp_sum(same ? amount : 0ull);
+        if (lane == (unsigned) leader) {
+            atomicAdd(&hist[b], sum);
+        }
+        left &= ~__ballot_sync(all, same);
+    }
+    if (left & (1u << lane)) {
+        atomicAdd(&hist[bin], amount);
+    }
+}
 
 // Order-preserving map of a float to 32 bits: a larger float gives a larger key; -0 and +0 share one key.
 __device__ __forceinline__ uint32_t ordered(float x) {
@@ -184,15 +219,14 @@ __device__ __noinline__ Reached find_reaching(const float* row, int vocab, const
             tiedCount[e] = 0u;
         }
         __syncthreads();
-        amount_t* mine = hist[threadIdx.x % HIST_COPIES];
-        each_logit(row, vocab, [&](float x, int i) {
+        amount_t* mine = hist[(threadIdx.x >> 5) % HIST_COPIES];
+        each_slot(row, vocab, [&](float x, int i, bool valid) {
             uint32_t v = ordered(x);
-            if ((v & prefixMask) == prefix && kept.keeps(x, i)) {
-                int bin = (v >> shift) & (RADIX_BINS - 1);
-                atomicAdd(&mine[bin], kept.amount(x, mass));
-                if (lastRound) {
-                    atomicAdd(&tiedCount[bin], 1u);
-                }
+            bool inPlay = valid && (v & prefixMask) == prefix && kept.keeps(x, i);
+            int bin = inPlay ? (int) ((v >> shift) & (RADIX_BINS - 1)) : -1;
+            add_to_bins(mine, bin, inPlay ? kept.amount(x, mass) : 0ull);
+            if (lastRound && inPlay) {
+                atomicAdd(&tiedCount[bin], 1u);
             }
         });
         __syncthreads();

@@ -44,7 +44,7 @@ inline dim3 threadIdx, blockIdx, blockDim, gridDim;  // threadIdx is switched wi
 #define __device__
 #define __forceinline__ inline
 #define __noinline__
-#define __launch_bounds__(threads)
+#define __launch_bounds__(...)
 #define __shared__ static  // one block runs at a time, so a function's statics are the block's shared memory
 #define __align__(n) __attribute__((aligned(n)))
 
@@ -273,21 +273,53 @@ inline int __syncthreads_or(int predicate) {
     return any;
 }
 
-// All 32 lanes must take part (mask 0xffffffff), as in every use in the kernels.
+namespace emu {
+// Every lane's value, once all 32 lanes of the warp have given theirs. All 32 lanes must take part (mask
+// 0xffffffff), as in every use in the kernels. The slots are overwritten two exchanges later, when all have read.
 template <class T>
-T __shfl_xor_sync(unsigned mask, T value, int laneMask) {
+const uint64_t* exchange(unsigned mask, T value) {
     static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "shuffles move up to 8 bytes");
     if (mask != 0xffffffffu) {
-        emu::fail("only full-warp shuffles are emulated");
+        fail("only full-warp shuffles are emulated");
     }
-    emu::ThreadBlock& b = emu::ThreadBlock::active();
-    emu::Barrier& warp = b.warps[threadIdx.x >> 5];
-    uint64_t* lanes = warp.lanes[warp.generation & 1];  // overwritten two shuffles later, when all have read it
+    ThreadBlock& b = ThreadBlock::active();
+    Barrier& warp = b.warps[threadIdx.x >> 5];
+    uint64_t* lanes = warp.lanes[warp.generation & 1];
+    lanes[threadIdx.x & 31] = 0;
     std::memcpy(&lanes[threadIdx.x & 31], &value, sizeof(T));
     b.arriveAndWait(warp);
+    return lanes;
+}
+
+template <class T>
+T lane_value(const uint64_t* lanes, unsigned lane) {
     T result;
-    std::memcpy(&result, &lanes[(threadIdx.x & 31) ^ (unsigned) laneMask], sizeof(T));
+    std::memcpy(&result, &lanes[lane & 31], sizeof(T));
     return result;
+}
+}  // namespace emu
+
+template <class T>
+T __shfl_xor_sync(unsigned mask, T value, int laneMask) {
+    return emu::lane_value<T>(emu::exchange(mask, value), (threadIdx.x & 31) ^ (unsigned) laneMask);
+}
+
+template <class T>
+T __shfl_sync(unsigned mask, T value, int srcLane) {
+    return emu::lane_value<T>(emu::exchange(mask, value), (unsigned) srcLane);
+}
+
+inline unsigned __ballot_sync(unsigned mask, int predicate) {
+    const uint64_t* lanes = emu::exchange(mask, predicate ? 1u : 0u);
+    unsigned bits = 0;
+    for (unsigned l = 0; l < 32; l++) {
+        bits |= lanes[l] ? 1u << l : 0u;
+    }
+    return bits;
+}
+
+inline int __ffs(unsigned x) {
+    return x == 0 ? 0 : __builtin_ctz(x) + 1;
 }
 
 // Fibers on one OS thread never interleave inside a function, so plain read-modify-writes are atomic.

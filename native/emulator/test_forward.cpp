@@ -9,6 +9,7 @@
 // Usage: test_forward MODEL_DIR fp32|bf16 (MODEL_DIR holds config.json, model.safetensors, reference_logits.json).
 #include "cuda_emulator.h"
 #include "reason_kernels.cu"
+#include "attention_by_head.h"
 
 #include <fstream>
 #include <map>
@@ -346,23 +347,15 @@ static unsigned attention_threads(dim3 grid) {
     return 32u * warps;
 }
 
-static void attention(const float* qkv, float* out, int rows, int heads, int kvHeads, int headDim, const float* pk,
-                      const float* pv, int promptLen, const float* sk, const float* sv, int maxNew,
-                      const int* lengths, int decode) {
-    float scale = (float) (1.0 / std::sqrt((double) headDim));
-    dim3 grid = attention_grid(rows, heads, kvHeads);
-    launch(grid, attention_threads(grid), [=] {
-        attention_f32(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode, scale);
-    });
-}
-
-static void attention(const float* qkv, bf16* out, int rows, int heads, int kvHeads, int headDim, const bf16* pk,
-                      const bf16* pv, int promptLen, const bf16* sk, const bf16* sv, int maxNew, const int* lengths,
+template <typename KV>
+static void attention(const float* qkv, KV* out, int rows, int heads, int kvHeads, int headDim, const KV* pk,
+                      const KV* pv, int promptLen, const KV* sk, const KV* sv, int maxNew, const int* lengths,
                       int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
     dim3 grid = attention_grid(rows, heads, kvHeads);
     launch(grid, attention_threads(grid), [=] {
-        attention_bf16(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode, scale);
+        attention_by_head(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode,
+                          scale);
     });
 }
 

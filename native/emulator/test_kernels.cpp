@@ -5,6 +5,7 @@
 // Launch shapes are those of dev.reason.cuda.Kernels.
 #include "cuda_emulator.h"
 #include "reason_kernels.cu"
+#include "attention_by_head.h"
 
 #include <random>
 #include <string>
@@ -186,13 +187,8 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
         }
     });
     launch({(unsigned) promptLen, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
-        if constexpr (std::is_same_v<KV, float>) {
-            attention_f32(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(), promptLen,
-                          slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
-        } else {
-            attention_bf16(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
-                           promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
-        }
+        attention_by_head(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+                          promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
     });
     double ropeError = 0.0, cacheError = 0.0, attentionError = 0.0;
     for (int r = 0; r < promptLen; r++) {
@@ -263,14 +259,8 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
             }
         });
         launch({slots, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
-            if constexpr (std::is_same_v<KV, float>) {
-                attention_f32(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
+            attention_by_head(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
                               promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1, scale);
-            } else {
-                attention_bf16(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(),
-                               promptV.data(), promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1,
-                               scale);
-            }
         });
         for (int s = 0; s < slots; s++) {
             if (!active[s]) {

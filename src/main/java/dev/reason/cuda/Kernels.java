@@ -76,6 +76,7 @@ final class Kernels {
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
             "gemm_bf16", "gemm_reduce", "head_rmsnorm", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
+            "attention_bf16_d128", "attention_bf16_d64",
             "swiglu_f32", "swiglu_bf16", "penalize_rows", "ban_tokens", "sample_rows");
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
@@ -259,9 +260,18 @@ final class Kernels {
                    int maxNew, CUdeviceptr lengths, boolean decode) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int chunks = blocks(heads / kvHeads, ATTENTION_GROUP);  // blocks per KV head
-        launcher.launch("attention" + suffix, rows, kvHeads, chunks, 32 * attentionWarps(rows * kvHeads * chunks),
+        launcher.launch(attentionKernel(headDim), rows, kvHeads, chunks, 32 * attentionWarps(rows * kvHeads * chunks),
                 qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths,
                 decode ? 1 : 0, scale);
+    }
+
+    /**
+     * The attention kernel for a head size: in bf16, those for up to 64 and 128 keep fewer registers (more blocks at
+     * once); fp32, for checks, has one for all.
+     */
+    String attentionKernel(int headDim) {
+        boolean fp32 = suffix.equals("_f32");
+        return "attention" + suffix + (fp32 ? "" : headDim <= 64 ? "_d64" : headDim <= 128 ? "_d128" : "");
     }
 
     /**

@@ -72,7 +72,9 @@ class KernelSignaturesTest {
         k.gemm(p, p, p, p, 3, 40, 1024, false, p);  // split along K in bf16: gemm_bf16 in parts, then gemm_reduce
         k.headNorm(p, p, p, 3, 4, 2, 8, 1e-6f);
         k.ropeStore(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, true);
-        k.attention(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, false);
+        for (int headDim : new int[] {8, 128, 256}) {  // the kernels by head size
+            k.attention(p, p, 3, 4, 2, headDim, p, p, 5, p, p, 7, p, false);
+        }
         k.swiglu(p, p, 3, 300);
         k.penalize(p, p, p, p, 3, 10, new SamplingParams(1f, 1f, 0, 0f, 1.2f, 0.5f, 0.3f));
         k.ban(p, p, 3, 5, 10);
@@ -132,7 +134,7 @@ class KernelSignaturesTest {
             defines.put(m.group(1), Integer.parseInt(m.group(2)));
         }
         int product = 1;
-        for (String factor : bound.split("\\*")) {
+        for (String factor : bound.split(",")[0].split("\\*")) {  // threads per block; then blocks per SM, if any
             String f = factor.strip();
             product *= defines.containsKey(f) ? defines.get(f) : Integer.parseInt(f);
         }
