@@ -116,7 +116,7 @@ rm -rf "$build/throughput"
 REASON_CUDA_PROFILE=1 cli throughput '^[|] cuda [|] 2 [|] [0-9]+ [|] [0-9]+ [|] [0-9.]+% [|] [0-9]+ [|]' throughput \
     --device cpu,cuda --model src/test/resources/models/tiny-qwen2 --parallel 1,2 --prompt-len 8 --gen-len 4 \
     --out "$build/throughput"
-grep -q '^2,attention_bf16 ' "$build/throughput/kernels.csv" 2>/dev/null || cli_failed+=("throughput (kernels.csv)")
+grep -qE '^2,attention_bf16(_d64|_d128)? ' "$build/throughput/kernels.csv" 2>/dev/null || cli_failed+=("throughput (kernels.csv)")
 # reason bench as the device run's majority-of-16 step takes it (here 2 problems, 2 samples each).
 rm -rf "$build/bench"
 cli bench '^[|] majority [|] 2 [|]' bench --device cuda --dataset arithmetic --samples 2 --limit 2 --no-greedy \

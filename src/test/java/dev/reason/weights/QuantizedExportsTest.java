@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -37,6 +38,9 @@ class QuantizedExportsTest {
     @CsvSource({"model.onnx, 0, 1e-5", "model_quantized.onnx, 1e-3, 0.05", "model_q4.onnx, 1e-2, 0.4",
             "model_fp16.onnx, 1e-4, 1e-2", "model_q4f16.onnx, 1e-2, 0.4"})
     void everyVariantRunsWithinItsQuantizationError(String file, double atLeast, double atMost) throws IOException {
+        if (file.equals("model_quantized.onnx") && int8SaturatesHere()) {
+            atMost = 0.2;  // measured 0.143 on an AVX2-only AMD EPYC
+        }
         ReferenceLogits ref = ReferenceLogits.read(Path.of("src/test/resources/models/tiny-llama"));
         double err2 = 0;
         double norm2 = 0;
@@ -60,6 +64,20 @@ class QuantizedExportsTest {
         double rel = Math.sqrt(err2 / norm2);
         System.out.printf("%s: relative L2 error %.4g against PyTorch fp32%n", file, rel);
         assertTrue(rel >= atLeast && rel <= atMost, file + ": relative L2 " + rel + " outside [" + atLeast + ", " + atMost + "]");
+    }
+
+    /**
+     * Whether ONNX Runtime's int8 kernels lose precision on this CPU: on x86 with AVX2 but no VNNI, its u8 x s8
+     * products are summed in pairs in 16-bit lanes that saturate (ONNX Runtime's quantization docs), which triples
+     * the error of this fixture's int8 export.
+     */
+    private static boolean int8SaturatesHere() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return false;
+        }
+        String flags = Files.readString(cpuinfo);
+        return flags.contains(" avx2") && !flags.contains("avx512_vnni") && !flags.contains("avx_vnni");
     }
 
     @Test
