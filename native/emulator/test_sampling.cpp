@@ -122,8 +122,9 @@ int main(int argc, char** argv) {
         uniforms[active] = double_bits(u);
         uniforms[1 - active] = -1.0;
         launch({2, 1, 1}, SAMPLE_THREADS, [&] {
-            sample_rows(logits.data(), vocab, cases % 2 ? 0 : vocab, uniforms, out.data(), nTop, greedy, double_bits(invTemperature),
-                        double_bits(maxDistance), topK, double_bits(topP));
+            // odd cases read row 0 for both rows (stride 0, as a chain's first draw does); it holds the same logits
+            sample_rows(logits.data(), vocab, cases % 2 ? 0 : vocab, uniforms, out.data(), nTop, greedy,
+                        double_bits(invTemperature), double_bits(maxDistance), topK, double_bits(topP));
         });
         cases++;
 

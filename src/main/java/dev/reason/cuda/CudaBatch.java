@@ -11,6 +11,7 @@ import jcuda.driver.CUdeviceptr;
 
 import java.nio.IntBuffer;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
@@ -324,20 +325,28 @@ final class CudaBatch implements DecodeBatch {
 
     @Override
     public float[] step(int[] tokenIds, boolean[] active) {
-        engine.bind();
-        long t0 = System.nanoTime();
-        try {
+        return onDevice(() -> {
             decode(tokenIds, active);
             historyCurrent = false;
             if (stepLogits == null) {
                 stepLogits = new float[slots * vocab];
             }
             cuMemcpyDtoH(Pointer.to(stepLogits), logits, 4L * slots * vocab);
+            return stepLogits;
+        });
+    }
+
+    /** Runs work on this batch's context, its time counted as the backend's; a CUDA error says it was a step's. */
+    private <T> T onDevice(Supplier<T> work) {
+        engine.bind();
+        long t0 = System.nanoTime();
+        try {
+            return work.get();
         } catch (CudaException e) {
             throw failed(e);
+        } finally {
+            backendNanos += System.nanoTime() - t0;
         }
-        backendNanos += System.nanoTime() - t0;
-        return stepLogits;
     }
 
     @Override
@@ -348,10 +357,7 @@ final class CudaBatch implements DecodeBatch {
     @Override
     public TokenChoice[] stepAndSample(int[] tokenIds, boolean[] active, double[] uniforms, SamplingParams params,
                                        int topLogprobs) {
-        engine.bind();
-        long t0 = System.nanoTime();
-        TokenChoice[] choices;
-        try {
+        return onDevice(() -> {
             decode(tokenIds, active);
             if (params.penalizes()) {
                 penalize(params);
@@ -361,12 +367,8 @@ final class CudaBatch implements DecodeBatch {
             if (params.bansRepeatedNgrams()) {
                 banRepeatedNgrams(params.noRepeatNgramSize(), active);
             }
-            choices = sampler.sample(logits, active, uniforms, params, topLogprobs);
-        } catch (CudaException e) {
-            throw failed(e);
-        }
-        backendNanos += System.nanoTime() - t0;
-        return choices;
+            return sampler.sample(logits, active, uniforms, params, topLogprobs);
+        });
     }
 
     @Override
@@ -376,20 +378,13 @@ final class CudaBatch implements DecodeBatch {
             throw new IllegalArgumentException("first logits hold " + firstLogits.length + " values, not the "
                     + vocab + " of the vocabulary");
         }
-        engine.bind();
-        long t0 = System.nanoTime();
-        TokenChoice[] choices;
-        try {
+        return onDevice(() -> {
             if (firstLogits != firstUploaded) {
                 cuMemcpyHtoD(this.firstLogits, Pointer.to(firstLogits), 4L * vocab);
                 firstUploaded = firstLogits;
             }
-            choices = sampler.sampleOneRow(this.firstLogits, starting, uniforms, params, topLogprobs);
-        } catch (CudaException e) {
-            throw failed(e);
-        }
-        backendNanos += System.nanoTime() - t0;
-        return choices;
+            return sampler.sampleOneRow(this.firstLogits, starting, uniforms, params, topLogprobs);
+        });
     }
 
     /** Samples the logits of the last step again (tests compare the device's draws with the host sampler's). */

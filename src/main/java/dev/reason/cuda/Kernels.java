@@ -270,7 +270,6 @@ final class Kernels {
      * once); fp32, for checks, has one for all.
      */
     String attentionKernel(int headDim) {
-        boolean fp32 = suffix.equals("_f32");
         return "attention" + suffix + (fp32 ? "" : headDim <= 64 ? "_d64" : headDim <= 128 ? "_d128" : "");
     }
 

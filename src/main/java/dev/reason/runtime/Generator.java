@@ -331,17 +331,17 @@ public final class Generator {
      */
     private TokenChoice[] firstOnDevice(DecodeBatch batch, Running[] running, float[] promptLogits,
                                         SamplingParams sampling) {
-        boolean[] starting = new boolean[running.length];
         int count = 0;
-        for (int s = 0; s < running.length; s++) {
-            starting[s] = running[s] != null && running[s].tokens.isEmpty();
-            count += starting[s] ? 1 : 0;
+        for (Running r : running) {
+            count += r != null && r.tokens.isEmpty() ? 1 : 0;
         }
         if ((long) count * promptLogits.length < FIRST_DRAWS_ON_DEVICE) {
-            return null;
+            return null;  // also every step on which no chain starts: nothing allocated
         }
+        boolean[] starting = new boolean[running.length];
         double[] uniforms = new double[running.length];
         for (int s = 0; s < running.length; s++) {
+            starting[s] = running[s] != null && running[s].tokens.isEmpty();
             uniforms[s] = starting[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
         }
         return batch.sampleFirst(promptLogits, starting, uniforms, sampling, params.topLogprobs());
