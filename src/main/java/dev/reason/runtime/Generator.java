@@ -4,7 +4,7 @@ import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
-import dev.reason.sampling.Sampler;
+import dev.reason.sampling.Samplers;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 
@@ -217,8 +217,10 @@ public final class Generator {
             if (ngram > 0) {
                 RepeatedNgrams.ban(promptLogits, 0, vocab, RepeatedNgrams.banned(ngram, prompt, new int[0], 0));
             }
-            Sampler sampler = new Sampler(sampling, params.topLogprobs());
+            Samplers samplers = new Samplers(sampling, params.topLogprobs());
             Running[] running = new Running[slots];
+            TokenChoice[] chosen = new TokenChoice[slots];
+            int[] hostDraws = new int[slots];
             int[] tokens = new int[slots];
             boolean[] active = new boolean[slots];
             float[] stepLogits = null;
@@ -252,27 +254,14 @@ public final class Generator {
                     break;
                 }
                 TokenChoice[] first = onDevice ? firstOnDevice(batch, running, promptLogits, sampling) : null;
+                nextTokens(running, first, drawn, promptLogits, stepLogits, prompt, samplers, chosen, hostDraws);
                 for (int s = 0; s < slots; s++) {
                     Running r = running[s];
                     active[s] = false;
                     if (r == null) {
                         continue;
                     }
-                    TokenChoice choice;
-                    if (r.tokens.isEmpty()) {
-                        choice = first != null ? first[s] : sampler.sample(promptLogits, 0, vocab, r.random);
-                    } else if (onDevice) {
-                        choice = drawn[s];
-                    } else {
-                        if (r.penalties != null) {
-                            r.penalties.apply(stepLogits, s * vocab, vocab);
-                        }
-                        if (ngram > 0) {
-                            RepeatedNgrams.ban(stepLogits, s * vocab, vocab,
-                                    RepeatedNgrams.banned(ngram, prompt, r.tokens.a, r.tokens.n));
-                        }
-                        choice = sampler.sample(stepLogits, s * vocab, vocab, r.random);
-                    }
+                    TokenChoice choice = chosen[s];
                     FinishReason end = r.append(choice);
                     Next next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
                     while (next.linesToRedraw() > 0) {
@@ -283,7 +272,7 @@ public final class Generator {
                             next = Next.GO_ON;
                         } else {
                             // the first line goes: the chain starts over from the prompt's logits, at once
-                            choice = sampler.sample(promptLogits, 0, vocab, r.random);
+                            choice = samplers.one().sample(promptLogits, 0, vocab, r.random);
                             count++;
                             end = r.append(choice);
                             next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
@@ -321,6 +310,49 @@ public final class Generator {
             long backend = batch.backendNanos() - prefillBackend;
             return new Stats(generated, nextChain, steps, prefillBackend, System.nanoTime() - t0 - prefill, backend);
         }
+    }
+
+    /**
+     * Each running chain's token of this round, into {@code chosen}: the device's draw where the batch made it (a new
+     * chain's from {@code first}, the others' from {@code drawn}), else the host's, the chains spread over the cores
+     * ({@link Samplers}): a new chain draws from the prompt's logits, the others from their row of the step's, after
+     * the penalties and the ban on repeated n-grams. Each chain touches only its own row and random stream, so the
+     * draws are the same in any order. {@code hostDraws}: scratch, a slot per chain.
+     */
+    private void nextTokens(Running[] running, TokenChoice[] first, TokenChoice[] drawn, float[] promptLogits,
+                            float[] stepLogits, int[] prompt, Samplers samplers, TokenChoice[] chosen,
+                            int[] hostDraws) {
+        int vocab = promptLogits.length;
+        int n = 0;
+        for (int s = 0; s < running.length; s++) {
+            Running r = running[s];
+            chosen[s] = null;
+            if (r == null) {
+                continue;
+            }
+            if (r.tokens.isEmpty() ? first != null : drawn != null) {
+                chosen[s] = r.tokens.isEmpty() ? first[s] : drawn[s];
+            } else {
+                hostDraws[n++] = s;
+            }
+        }
+        int ngram = params.sampling().noRepeatNgramSize();
+        samplers.forEach(n, vocab, (sampler, j) -> {
+            int s = hostDraws[j];
+            Running r = running[s];
+            if (r.tokens.isEmpty()) {
+                chosen[s] = sampler.sample(promptLogits, 0, vocab, r.random);
+                return;
+            }
+            if (r.penalties != null) {
+                r.penalties.apply(stepLogits, s * vocab, vocab);
+            }
+            if (ngram > 0) {
+                RepeatedNgrams.ban(stepLogits, s * vocab, vocab,
+                        RepeatedNgrams.banned(ngram, prompt, r.tokens.a, r.tokens.n));
+            }
+            chosen[s] = sampler.sample(stepLogits, s * vocab, vocab, r.random);
+        });
     }
 
     /**

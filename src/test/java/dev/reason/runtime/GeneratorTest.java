@@ -361,27 +361,13 @@ class GeneratorTest {
         }
     }
 
-    /**
-     * Samples with the host sampler where a device batch would, penalizing and banning as CudaBatch does; with a
-     * width beyond the model's vocabulary, its logits are padded with -infinity to that many tokens.
-     */
-    private static final class DeviceSamplingBatch extends ForwardingBatch {
-        private final int[] prompt;
-        private final int width;
-        private final List<List<Integer>> fed = new ArrayList<>();  // per slot, since its chain started
-        int firstDraws;
+    /** The model's logits padded with -infinity to {@code width} tokens (none past the model's are ever drawn). */
+    private static class WideBatch extends ForwardingBatch {
+        final int width;
 
-        DeviceSamplingBatch(int[] prompt, DecodeBatch inner) {
-            this(prompt, inner, inner.vocabSize());
-        }
-
-        DeviceSamplingBatch(int[] prompt, DecodeBatch inner, int width) {
+        WideBatch(DecodeBatch inner, int width) {
             super(inner);
-            this.prompt = prompt;
             this.width = width;
-            for (int s = 0; s < inner.slots(); s++) {
-                fed.add(new ArrayList<>());
-            }
         }
 
         @Override
@@ -394,7 +380,12 @@ class GeneratorTest {
             return padded(inner.promptLogits(), 1);
         }
 
-        private float[] padded(float[] logits, int rows) {
+        @Override
+        public float[] step(int[] tokens, boolean[] active) {
+            return padded(inner.step(tokens, active), slots());
+        }
+
+        final float[] padded(float[] logits, int rows) {
             int vocab = inner.vocabSize();
             if (width == vocab) {
                 return logits;
@@ -405,6 +396,46 @@ class GeneratorTest {
                 System.arraycopy(logits, r * vocab, wide, r * width, vocab);
             }
             return wide;
+        }
+    }
+
+    @Test
+    void drawsSpreadOverTheCoresGiveEachChainItsOneCoreTokens() {
+        // The shipped model's logits padded with -infinity to 2^16 tokens: a round of 3 chains reads enough logits
+        // that the host's draws are spread over the cores (Samplers), penalties and n-gram bans with them. Each chain
+        // must be the one drawn alone, chain after chain, from the model's own 128 logits.
+        Engine wide = ForwardingBatch.engine(ShippedModel.engine(), batch -> new WideBatch(batch, 1 << 16));
+        SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, 2f, 0.5f, 0.3f, 3);
+        SamplingParams filtered = new SamplingParams(0.8f, 0.9f, 20, 0.02f);
+        for (SamplingParams p : new SamplingParams[] {PLAIN, penalizing, filtered, SamplingParams.greedy()}) {
+            List<Chain> alone = runToLimit(ShippedModel.engine(), p, 3, 5, 24);
+            List<Chain> spread = runToLimit(wide, p, 3, 5, 24);
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(alone.get(i).tokens(), spread.get(i).tokens(), p + " chain " + i);
+                assertArrayEquals(alone.get(i).logprobs(), spread.get(i).logprobs(), 1e-6f, p + " chain " + i);
+            }
+        }
+    }
+
+    /**
+     * Samples with the host sampler where a device batch would, penalizing and banning as CudaBatch does; with a
+     * width beyond the model's vocabulary, its logits are padded with -infinity to that many tokens.
+     */
+    private static final class DeviceSamplingBatch extends WideBatch {
+        private final int[] prompt;
+        private final List<List<Integer>> fed = new ArrayList<>();  // per slot, since its chain started
+        int firstDraws;
+
+        DeviceSamplingBatch(int[] prompt, DecodeBatch inner) {
+            this(prompt, inner, inner.vocabSize());
+        }
+
+        DeviceSamplingBatch(int[] prompt, DecodeBatch inner, int width) {
+            super(inner, width);
+            this.prompt = prompt;
+            for (int s = 0; s < inner.slots(); s++) {
+                fed.add(new ArrayList<>());
+            }
         }
 
         @Override
