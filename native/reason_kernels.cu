@@ -9,6 +9,7 @@
 // step, or -1 for a slot with no chain (its rows are skipped or left as garbage, never written to the cache).
 // Every pointer argument is a valid allocation: the host passes zeros instead of a missing bias.
 
+#include <cuda_pipeline.h>
 #include <mma.h>
 
 #include "common.cuh"
@@ -36,6 +37,11 @@ extern "C" __global__ void embed_f32(const int* tokens, const float* table, floa
 
 extern "C" __global__ void embed_bf16(const int* tokens, const bf16* table, float* x, int hidden, int vocab) {
     embed_rows(tokens, table, x, hidden, vocab);
+}
+
+// SwiGLU of one gate and up value: silu(gate) * up.
+__device__ __forceinline__ float silu_times(float gate, float up) {
+    return gate / (1.0f + expf(-gate)) * up;
 }
 
 // y[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight. Grid: rows; block: a multiple of 32.
@@ -89,29 +95,39 @@ gemm_f32(const float* x, const float* w, const float* bias, float* y, int rows, 
     }
 }
 
-// The same product on tensor cores: x and w in bf16, fp32 accumulation. 64 x 64 output
-// tiles, K chunks of GEMM_CHUNK; each of the 4 warps owns a 32 x 32 quarter (four 16 x 16 wmma tiles). The tile is
-// wide because every block reads its rows of x whole: at 64 decode rows, 32-wide tiles read x from L2 twice as
-// often as the weights themselves. Each thread stages its share of the next chunk in registers while the tensor
-// cores work on the current one. When ins % 8 == 0 and x and w are 16-byte aligned, both are read 8 bf16 at a time
-// (uint4); otherwise element by element.
+// The same product on tensor cores: x and w in bf16, fp32 accumulation. 64 x 64 output tiles, K in chunks of
+// GEMM_CHUNK; each of the 4 warps owns a 32 x 32 quarter (four 16 x 16 wmma tiles). The tile is wide because every
+// block reads its rows of x whole: at 64 decode rows, 32-wide tiles read x from L2 twice as often as the weights
+// themselves. A decode step's GEMMs read each weight once and have little to compute, so a block's time is the
+// latency of its loads: chunks go through GEMM_STAGES buffers of shared memory, copied asynchronously (cp.async,
+// straight from global memory, no registers), so that while the tensor cores work on one chunk the next
+// GEMM_STAGES - 1 are on their way. When ins % 8 == 0 and x and w are 16-byte aligned, rows are copied 8 bf16 at a
+// time; otherwise element by element, as plain stores.
 // Split-K: block z of gridDim.z parts takes a contiguous run of whole chunks of K. With one part the block writes
-// y = tile + bias (+ y when accumulate); with several it writes its partial tile to partial[z][rows][outs] and
-// gemm_reduce adds the parts, in a fixed order (no atomics: the result does not depend on scheduling).
+// y = tile + bias (+ y when accumulate); with several it writes its partial tile to partial[z][rows][outs] and a
+// reduce kernel (gemm_reduce, or the fused ones below) adds the parts, in a fixed order (no atomics: the result does
+// not depend on scheduling).
 // Grid: (ceil(rows / GEMM_TILE), ceil(outs / GEMM_TILE), parts); block: 128. Rows sit in grid x so that the blocks
 // sharing a weight tile run together and hit it in L2.
-#define GEMM_CHUNK 64
+#define GEMM_CHUNK 32
 #define GEMM_TILE 64
+#define GEMM_STAGES 4
 
 extern "C" __global__ void __launch_bounds__(128)
 gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* bias, float* y, float* partial,
           int rows, int outs, int ins, int accumulate) {
     using namespace nvcuda;
-    const int ld = GEMM_CHUNK + 8;  // 144-byte rows: 16-byte aligned for wmma and the uint4 stores, spread over banks
-    const int ldy = GEMM_TILE + 4;
-    __shared__ __align__(32) bf16 xs[GEMM_TILE][ld];
-    __shared__ __align__(32) bf16 ws[GEMM_TILE][ld];
-    __shared__ __align__(32) float ys[GEMM_TILE][ldy];
+    constexpr int ld = GEMM_CHUNK + 8;  // 80-byte rows: 16-byte aligned for wmma and the copies, spread over banks
+    constexpr int ldy = GEMM_TILE + 4;
+    struct Stage {
+        bf16 x[GEMM_TILE][ld];
+        bf16 w[GEMM_TILE][ld];
+    };
+    // 40 KiB: the stages, then (once every chunk is used) the output tile
+    __shared__ __align__(32) union {
+        Stage stage[GEMM_STAGES];
+        float y[GEMM_TILE][ldy];
+    } tile;
     int row0 = blockIdx.x * GEMM_TILE, col0 = blockIdx.y * GEMM_TILE;
     int warp = threadIdx.x >> 5;
     int wr = (warp >> 1) * 32, wc = (warp & 1) * 32;
@@ -119,32 +135,41 @@ gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* b
     int perPart = (chunks + gridDim.z - 1) / gridDim.z;
     int kBegin = min(ins, (int) blockIdx.z * perPart * GEMM_CHUNK);
     int kEnd = min(ins, kBegin + perPart * GEMM_CHUNK);
+    int ownChunks = (kEnd - kBegin + GEMM_CHUNK - 1) / GEMM_CHUNK;
     bool vector = ins % 8 == 0 && (((uintptr_t) x | (uintptr_t) w) & 15) == 0;
 
-    // This thread's share of a chunk of either matrix: elements [e / 8][(e % 8) * 8, + 8) of its 64-row tile for
-    // e = threadIdx.x + 128 i (i < 4), W's rows from col0 and x's from row0. Zeros outside the matrix and past kEnd
-    // (kEnd - k0 is a multiple of 8 on the vector path, so a vector is wholly inside or outside).
-    auto share = [&](const bf16* m, int firstRow, int lastRow, int k0, uint4* v) {
+    // Row r of m (a row of this block's tile when firstRow + r < lastRow), elements [k, k + 8), into to: an
+    // asynchronous copy on the vector path, else plain stores of the elements or zeros (outside the matrix or past
+    // kEnd; kEnd - k is a multiple of 8 on the vector path, so a vector is wholly inside or outside).
+    auto eight = [&](bf16* to, const bf16* m, int r, int lastRow, int k) {
+        const size_t at = (size_t) r * ins + k;
+        if (vector && r < lastRow && k < kEnd) {
+            __pipeline_memcpy_async(to, m + at, 16);
+            return;
+        }
         const unsigned short* bits = reinterpret_cast<const unsigned short*>(m);
-        for (int i = 0; i < 4; i++) {
-            int e = threadIdx.x + 128 * i;
-            int r = firstRow + (e >> 3), k = k0 + (e & 7) * 8;
-            const size_t at = (size_t) r * ins + k;
-            if (vector) {
-                v[i] = r < lastRow && k < kEnd ? *reinterpret_cast<const uint4*>(m + at) : make_uint4(0, 0, 0, 0);
-            } else {
-                unsigned h[8];
-                for (int j = 0; j < 8; j++) {
-                    h[j] = r < lastRow && k + j < kEnd ? bits[at + j] : 0u;
-                }
-                v[i] = make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6] | h[7] << 16);
+        unsigned h[8];
+        for (int j = 0; j < 8; j++) {
+            h[j] = !vector && r < lastRow && k + j < kEnd ? bits[at + j] : 0u;
+        }
+        *reinterpret_cast<uint4*>(to) = make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16,
+                                                   h[6] | h[7] << 16);
+    };
+    // Chunk c of this part into its stage, as one commit group: 256 vectors of 8 of each matrix, two of each per
+    // thread, vector e = row e / 4, elements (e % 4) * 8 onwards. Every thread commits a group for every c, copies
+    // or none, so that the groups' count says which chunks have landed.
+    auto load = [&](int c) {
+        if (c < ownChunks) {
+            Stage& s = tile.stage[c % GEMM_STAGES];
+            int k0 = kBegin + c * GEMM_CHUNK;
+            for (int i = 0; i < 2; i++) {
+                int e = threadIdx.x + 128 * i;
+                int r = e >> 2, k = (e & 3) * 8;
+                eight(&s.w[r][k], w, col0 + r, outs, k0 + k);
+                eight(&s.x[r][k], x, row0 + r, rows, k0 + k);
             }
         }
-    };
-    uint4 wv[4], xv[4];
-    auto load = [&](int k0) {
-        share(w, col0, outs, k0, wv);
-        share(x, row0, rows, k0, xv);
+        __pipeline_commit();
     };
 
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];  // [row half][column half] of the quarter
@@ -153,25 +178,20 @@ gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* b
             wmma::fill_fragment(acc[i][j], 0.0f);
         }
     }
-    if (kBegin < kEnd) {
-        load(kBegin);
+    for (int c = 0; c < GEMM_STAGES - 1; c++) {
+        load(c);
     }
-    for (int k0 = kBegin; k0 < kEnd; k0 += GEMM_CHUNK) {
-        for (int i = 0; i < 4; i++) {
-            int e = threadIdx.x + 128 * i;
-            *reinterpret_cast<uint4*>(&ws[e >> 3][(e & 7) * 8]) = wv[i];
-            *reinterpret_cast<uint4*>(&xs[e >> 3][(e & 7) * 8]) = xv[i];
-        }
-        __syncthreads();
-        if (k0 + GEMM_CHUNK < kEnd) {
-            load(k0 + GEMM_CHUNK);  // in flight while the tensor cores run
-        }
+    for (int c = 0; c < ownChunks; c++) {
+        __pipeline_wait_prior(GEMM_STAGES - 2);  // this thread's copies of chunk c have landed
+        __syncthreads();  // everyone's have, and everyone is done with chunk c - 1, whose stage the next load takes
+        load(c + GEMM_STAGES - 1);
+        Stage& s = tile.stage[c % GEMM_STAGES];
         for (int kk = 0; kk < GEMM_CHUNK; kk += 16) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a[2];
-            wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b[2];  // ws[n][k] is w^T column-major
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b[2];  // w[n][k] is w^T column-major
             for (int h = 0; h < 2; h++) {
-                wmma::load_matrix_sync(a[h], &xs[wr + 16 * h][kk], ld);
-                wmma::load_matrix_sync(b[h], &ws[wc + 16 * h][kk], ld);
+                wmma::load_matrix_sync(a[h], &s.x[wr + 16 * h][kk], ld);
+                wmma::load_matrix_sync(b[h], &s.w[wc + 16 * h][kk], ld);
             }
             for (int i = 0; i < 2; i++) {
                 for (int j = 0; j < 2; j++) {
@@ -179,11 +199,12 @@ gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* b
                 }
             }
         }
-        __syncthreads();
     }
+    __pipeline_wait_prior(0);  // no copy may land in the output tile
+    __syncthreads();           // every warp is done with the stages
     for (int i = 0; i < 2; i++) {
         for (int j = 0; j < 2; j++) {
-            wmma::store_matrix_sync(&ys[wr + 16 * i][wc + 16 * j], acc[i][j], ldy, wmma::mem_row_major);
+            wmma::store_matrix_sync(&tile.y[wr + 16 * i][wc + 16 * j], acc[i][j], ldy, wmma::mem_row_major);
         }
     }
     __syncthreads();
@@ -193,29 +214,65 @@ gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* b
         int row = row0 + r, col = col0 + c;
         if (row < rows && col < outs) {
             if (split) {
-                partial[((size_t) blockIdx.z * rows + row) * outs + col] = ys[r][c];
+                partial[((size_t) blockIdx.z * rows + row) * outs + col] = tile.y[r][c];
             } else {
                 float* out = y + (size_t) row * outs + col;
-                float v = ys[r][c] + bias[col];
+                float v = tile.y[r][c] + bias[col];
                 *out = accumulate ? *out + v : v;
             }
         }
     }
 }
 
-// Finishes a split-K gemm_bf16: y = the sum of the parts partial[0 .. parts) in that order + bias (+ y when
-// accumulate). Grid: ceil(rows * outs / 256); block: 256.
+// The sum of split-K parts at element i of a [rows, outs] product of n elements: partial[0 .. parts) in that order.
+__device__ __forceinline__ float parts_sum(const float* partial, size_t n, size_t i, int parts) {
+    float sum = 0.0f;
+    for (int p = 0; p < parts; p++) {
+        sum += partial[p * n + i];
+    }
+    return sum;
+}
+
+// Finishes a split-K gemm_bf16: y = the sum of its parts + bias (+ y when accumulate). Grid: ceil(rows * outs /
+// 256); block: 256.
 extern "C" __global__ void __launch_bounds__(256)
 gemm_reduce(const float* partial, const float* bias, float* y, int rows, int outs, int parts, int accumulate) {
     size_t n = (size_t) rows * outs;
     size_t i = (size_t) blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) {
-        float sum = 0.0f;
-        for (int p = 0; p < parts; p++) {
-            sum += partial[p * n + i];
-        }
-        float v = sum + bias[i % outs];
+        float v = parts_sum(partial, n, i, parts) + bias[i % outs];
         y[i] = accumulate ? y[i] + v : v;
+    }
+}
+
+// The end of a layer's attention or MLP in one kernel, when its last GEMM was split along K: x[r] += the parts' sum
+// + bias (as gemm_reduce with accumulate), then y[r] = rmsnorm(x[r]) * weight (as rmsnorm_bf16), the input of the
+// next GEMM. Same operations in the same order as those two kernels, so the same bits, one launch and one read of
+// x fewer. Grid: rows; block: 256.
+extern "C" __global__ void __launch_bounds__(256)
+reduce_rmsnorm_bf16(const float* partial, const float* bias, float* x, const float* weight, bf16* y, int rows,
+                    int hidden, int parts, float eps) {
+    size_t n = (size_t) rows * hidden;
+    float* row = x + (size_t) blockIdx.x * hidden;
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+        row[i] += parts_sum(partial, n, (size_t) blockIdx.x * hidden + i, parts) + bias[i];
+    }
+    rmsnorm_rows(x, weight, y, hidden, eps);  // each thread reads back only the elements it wrote
+}
+
+// A split-K gate/up GEMM finished with SwiGLU: act[r, i] = silu(g) * u, where g and u are the parts' sums + bias of
+// columns i and inter + i (as gemm_reduce, then swiglu_bf16, bit for bit); the [rows, 2 * inter] product itself is
+// never written. Grid: ceil(rows * inter / 256); block: 256.
+extern "C" __global__ void __launch_bounds__(256)
+reduce_swiglu_bf16(const float* partial, const float* bias, bf16* act, int rows, int inter, int parts) {
+    size_t i = (size_t) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < (size_t) rows * inter) {
+        size_t n = (size_t) rows * 2 * inter;
+        size_t r = i / inter, c = i % inter;
+        size_t gate = r * 2 * inter + c;
+        float g = parts_sum(partial, n, gate, parts) + bias[c];
+        float u = parts_sum(partial, n, gate + inter, parts) + bias[inter + c];
+        store(&act[i], silu_times(g, u));
     }
 }
 
@@ -282,6 +339,23 @@ extern "C" __global__ void rope_store_f32(float* qkv, const float* invFreq, int 
 extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
                                            bf16* promptK, bf16* promptV, int promptLen, bf16* slotK, bf16* slotV,
                                            int maxNew, const int* lengths, int decode) {
+    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+                    lengths, decode);
+}
+
+// A split-K q/k/v GEMM finished with RoPE and the cache writes: qkv[r] = the parts' sum + bias (as gemm_reduce),
+// then rope_store_bf16 of the row, bit for bit, in one launch. Grid: rows; block: 128.
+extern "C" __global__ void __launch_bounds__(128)
+reduce_rope_store_bf16(const float* partial, const float* bias, float* qkv, int rows, const float* invFreq, int heads,
+                       int kvHeads, int headDim, bf16* promptK, bf16* promptV, int promptLen, bf16* slotK,
+                       bf16* slotV, int maxNew, const int* lengths, int decode, int parts) {
+    int width = (heads + 2 * kvHeads) * headDim;
+    size_t n = (size_t) rows * width;
+    float* row = qkv + (size_t) blockIdx.x * width;
+    for (int i = threadIdx.x; i < width; i += blockDim.x) {
+        row[i] = parts_sum(partial, n, (size_t) blockIdx.x * width + i, parts) + bias[i];
+    }
+    __syncthreads();  // the rotation pairs elements other threads wrote
     rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
                     lengths, decode);
 }
@@ -489,8 +563,7 @@ __device__ void swiglu_rows(const float* gateUp, A* act, int inter) {
     int i = blockIdx.y * blockDim.x + threadIdx.x;
     if (i < inter) {
         const float* in = gateUp + (size_t) blockIdx.x * 2 * inter;
-        float gate = in[i];
-        store(&act[(size_t) blockIdx.x * inter + i], gate / (1.0f + expf(-gate)) * in[inter + i]);
+        store(&act[(size_t) blockIdx.x * inter + i], silu_times(in[i], in[inter + i]));
     }
 }
 

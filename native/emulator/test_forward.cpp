@@ -300,21 +300,61 @@ static size_t workspace_floats(int rows, int outs, int ins) {
 
 static int splitGemms = 0;  // gemm_bf16 launches split along K, for the summary
 
-static void gemm(const float* x, const float* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
-                 float*) {
+// Kernels.product: the GEMM proper; returns its parts along K (with more than one, their sums wait in workspace).
+static int product(const float* x, const float* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
+                   float*) {
     launch({blocks(rows, 16), blocks(outs, 16), 1}, 256, [=] { gemm_f32(x, w, bias, y, rows, outs, ins, acc); });
+    return 1;
 }
 
-static void gemm(const bf16* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
-                 float* workspace) {
+static int product(const bf16* x, const bf16* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
+                   float* workspace) {
     unsigned parts = (unsigned) split_k(rows, outs, ins);
     launch({blocks(rows, GEMM_TILE), blocks(outs, GEMM_TILE), parts}, 128,
            [=] { gemm_bf16(x, w, bias, y, workspace, rows, outs, ins, acc); });
+    splitGemms += parts > 1;
+    return (int) parts;
+}
+
+// Kernels.gemm
+template <typename T>
+static void gemm(const T* x, const T* w, const float* bias, float* y, int rows, int outs, int ins, int acc,
+                 float* workspace) {
+    int parts = product(x, w, bias, y, rows, outs, ins, acc, workspace);
     if (parts > 1) {
-        splitGemms++;
         launch({blocks(rows * outs, 256), 1, 1}, 256,
-               [=] { gemm_reduce(workspace, bias, y, rows, outs, (int) parts, acc); });
+               [=] { gemm_reduce(workspace, bias, y, rows, outs, parts, acc); });
     }
+}
+
+// Kernels.gemmAddNorm: x += a * w^T + bias, then xn = rmsnorm(x) * weight.
+template <typename T>
+static void gemm_add_norm(const T* a, const T* w, const float* bias, float* x, const float* weight, T* xn, int rows,
+                          int hidden, int ins, float eps, float* workspace) {
+    int parts = product(a, w, bias, x, rows, hidden, ins, 1, workspace);
+    if constexpr (std::is_same_v<T, bf16>) {
+        if (parts > 1) {
+            launch({(unsigned) rows, 1, 1}, 256,
+                   [=] { reduce_rmsnorm_bf16(workspace, bias, x, weight, xn, rows, hidden, parts, eps); });
+            return;
+        }
+    }
+    norm(x, weight, xn, rows, hidden, eps);
+}
+
+// Kernels.gemmSwiglu: act = silu(gate) * up of x * w^T + bias = [gate | up].
+template <typename T>
+static void gemm_swiglu(const T* x, const T* w, const float* bias, float* gateUp, T* act, int rows, int inter, int ins,
+                        float* workspace) {
+    int parts = product(x, w, bias, gateUp, rows, 2 * inter, ins, 0, workspace);
+    if constexpr (std::is_same_v<T, bf16>) {
+        if (parts > 1) {
+            launch({blocks(rows * inter, 256), 1, 1}, 256,
+                   [=] { reduce_swiglu_bf16(workspace, bias, act, rows, inter, parts); });
+            return;
+        }
+    }
+    swiglu(gateUp, act, rows, inter);
 }
 
 static void rope_store(float* qkv, const float* invFreq, int rows, int heads, int kvHeads, int headDim, float* pk,
@@ -329,6 +369,24 @@ static void rope_store(float* qkv, const float* invFreq, int rows, int heads, in
     launch({(unsigned) rows, 1, 1}, 128, [=] {
         rope_store_bf16(qkv, invFreq, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode);
     });
+}
+
+// Kernels.gemmRopeStore: qkv = x * w^T + bias, then RoPE and the cache writes.
+template <typename T>
+static void gemm_rope_store(const T* x, const T* w, const float* bias, float* qkv, int rows, int ins,
+                            const float* invFreq, int heads, int kvHeads, int headDim, T* pk, T* pv, int promptLen,
+                            T* sk, T* sv, int maxNew, const int* lengths, int decode, float* workspace) {
+    int parts = product(x, w, bias, qkv, rows, (heads + 2 * kvHeads) * headDim, ins, 0, workspace);
+    if constexpr (std::is_same_v<T, bf16>) {
+        if (parts > 1) {
+            launch({(unsigned) rows, 1, 1}, 128, [=] {
+                reduce_rope_store_bf16(workspace, bias, qkv, rows, invFreq, heads, kvHeads, headDim, pk, pv,
+                                       promptLen, sk, sv, maxNew, lengths, decode, parts);
+            });
+            return;
+        }
+    }
+    rope_store(qkv, invFreq, rows, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode);
 }
 
 // Kernels.attention's launch shape, copied (keep the two in step): blocks of up to ATTENTION_GROUP query heads
@@ -459,26 +517,37 @@ private:
         float eps = (float) c.eps;
         float* ws = workspace.data();
         embed(tokens.data(), embedding.data(), x.data(), rows, c.hidden, c.vocab);
-        for (Layer& l : layers) {
-            norm(x.data(), l.attnNorm.data(), xn.data(), rows, c.hidden, eps);
-            gemm(xn.data(), l.qkv.data(), l.qkvBias.data(), qkv.data(), rows, qkvDim, c.hidden, 0, ws);
-            if (!l.qNorm.empty()) {
+        norm(x.data(), layers[0].attnNorm.data(), xn.data(), rows, c.hidden, eps);
+        for (size_t i = 0; i < layers.size(); i++) {
+            Layer& l = layers[i];
+            if (l.qNorm.empty()) {
+                gemm_rope_store(xn.data(), l.qkv.data(), l.qkvBias.data(), qkv.data(), rows, c.hidden, invFreq.data(),
+                                c.heads, c.kvHeads, c.headDim, l.promptK.data(), l.promptV.data(), promptLen,
+                                l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode, ws);
+            } else {
+                gemm(xn.data(), l.qkv.data(), l.qkvBias.data(), qkv.data(), rows, qkvDim, c.hidden, 0, ws);
                 head_norm(qkv.data(), l.qNorm.data(), l.kNorm.data(), rows, c.heads, c.kvHeads, c.headDim, eps);
+                rope_store(qkv.data(), invFreq.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),
+                           l.promptV.data(), promptLen, l.slotK.data(), l.slotV.data(), maxNew, lengths.data(),
+                           decode);
             }
-            rope_store(qkv.data(), invFreq.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),
-                       l.promptV.data(), promptLen, l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode);
             attention(qkv.data(), attn.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),
                       l.promptV.data(), promptLen, l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode);
-            gemm(attn.data(), l.o.data(), zeros.data(), x.data(), rows, c.hidden, q, 1, ws);
-            norm(x.data(), l.mlpNorm.data(), xn.data(), rows, c.hidden, eps);
-            gemm(xn.data(), l.gateUp.data(), zeros.data(), gateUp.data(), rows, 2 * c.inter, c.hidden, 0, ws);
-            swiglu(gateUp.data(), act.data(), rows, c.inter);
-            gemm(act.data(), l.down.data(), zeros.data(), x.data(), rows, c.hidden, c.inter, 1, ws);
+            gemm_add_norm(attn.data(), l.o.data(), zeros.data(), x.data(), l.mlpNorm.data(), xn.data(), rows,
+                          c.hidden, q, eps, ws);
+            gemm_swiglu(xn.data(), l.gateUp.data(), zeros.data(), gateUp.data(), act.data(), rows, c.inter, c.hidden,
+                        ws);
+            bool lastLayer = i + 1 == layers.size();
+            if (!lastLayer || decode) {
+                const float* next = lastLayer ? finalNorm.data() : layers[i + 1].attnNorm.data();
+                gemm_add_norm(act.data(), l.down.data(), zeros.data(), x.data(), next, xn.data(), rows, c.hidden,
+                              c.inter, eps, ws);
+            } else {
+                gemm(act.data(), l.down.data(), zeros.data(), x.data(), rows, c.hidden, c.inter, 1, ws);
+                norm(x.data() + (size_t) (rows - 1) * c.hidden, finalNorm.data(), xn.data(), 1, c.hidden, eps);
+            }
         }
-        int outRows = decode ? rows : 1;
-        const float* last = decode ? x.data() : x.data() + (size_t) (rows - 1) * c.hidden;
-        norm(last, finalNorm.data(), xn.data(), outRows, c.hidden, eps);
-        gemm(xn.data(), lmHead.data(), zeros.data(), logits.data(), outRows, c.vocab, c.hidden, 0, ws);
+        gemm(xn.data(), lmHead.data(), zeros.data(), logits.data(), decode ? rows : 1, c.vocab, c.hidden, 0, ws);
     }
 
     const Config& c;

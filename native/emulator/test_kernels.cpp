@@ -1,7 +1,7 @@
 // Each kernel of reason_kernels.cu against a plain C++ reference in double: odd GEMM shapes with and without
 // accumulation, RoPE and the KV cache writes, attention over the prompt and slot caches (head dims 8 to 256, GQA,
 // idle and restarted slots), RMSNorm, SwiGLU and the embedding lookup, in both cache and weight precisions; and the
-// repetition penalty, exactly.
+// repetition penalty and the fused ends of split-K GEMMs, exactly.
 // Launch shapes are those of dev.reason.cuda.Kernels.
 #include "cuda_emulator.h"
 #include "reason_kernels.cu"
@@ -482,6 +482,92 @@ static void test_penalize(float repetition, float presence, float frequency) {
           + std::to_string(frequency) + ": logits or history not bit-equal", differing, 0.0);
 }
 
+// The fused ends of split-K GEMMs against the kernels they stand for, bit for bit: reduce_rmsnorm_bf16 as gemm_reduce
+// (accumulating into x) then rmsnorm_bf16, reduce_swiglu_bf16 as gemm_reduce then swiglu_bf16, from the same parts.
+static void test_fused_reduces(int rows, int width, int parts) {
+    auto partial = random_vector((size_t) parts * rows * 2 * width), bias = random_vector(2 * width);
+    auto x0 = random_vector((size_t) rows * width), weight = random_vector(width);
+    float eps = 1e-5f;
+    std::vector<float> xFused = x0, xPlain = x0;
+    std::vector<bf16> yFused((size_t) rows * width), yPlain((size_t) rows * width);
+    launch({(unsigned) rows, 1, 1}, 256, [&] {
+        reduce_rmsnorm_bf16(partial.data(), bias.data(), xFused.data(), weight.data(), yFused.data(), rows, width,
+                            parts, eps);
+    });
+    launch({blocks(rows * width, 256), 1, 1}, 256,
+           [&] { gemm_reduce(partial.data(), bias.data(), xPlain.data(), rows, width, parts, 1); });
+    launch({(unsigned) rows, 1, 1}, 256, [&] { rmsnorm_bf16(xPlain.data(), weight.data(), yPlain.data(), width, eps); });
+    double differing = 0;
+    for (size_t i = 0; i < xFused.size(); i++) {
+        differing += xFused[i] != xPlain[i] || yFused[i].bits != yPlain[i].bits;
+    }
+    check("reduce_rmsnorm_bf16 " + std::to_string(rows) + "x" + std::to_string(width) + " of " + std::to_string(parts)
+                  + " parts: x or y not bit-equal",
+          differing, 0.0);
+
+    std::vector<float> gateUp((size_t) rows * 2 * width);
+    std::vector<bf16> actFused((size_t) rows * width), actPlain((size_t) rows * width);
+    launch({blocks(rows * width, 256), 1, 1}, 256,
+           [&] { reduce_swiglu_bf16(partial.data(), bias.data(), actFused.data(), rows, width, parts); });
+    launch({blocks(rows * 2 * width, 256), 1, 1}, 256,
+           [&] { gemm_reduce(partial.data(), bias.data(), gateUp.data(), rows, 2 * width, parts, 0); });
+    launch({(unsigned) rows, blocks(width, 256), 1}, 256, [&] { swiglu_bf16(gateUp.data(), actPlain.data(), width); });
+    differing = 0;
+    for (size_t i = 0; i < actFused.size(); i++) {
+        differing += actFused[i].bits != actPlain[i].bits;
+    }
+    check("reduce_swiglu_bf16 " + std::to_string(rows) + "x" + std::to_string(width) + " of " + std::to_string(parts)
+                  + " parts: act not bit-equal",
+          differing, 0.0);
+}
+
+// reduce_rope_store_bf16 against gemm_reduce then rope_store_bf16, bit for bit: the q/k/v rows and both caches, in
+// prefill (row r at position r) and in decode (slots at their own lengths, an idle one among them).
+static void test_reduce_rope_store(int decode) {
+    const int rows = 3, heads = 4, kvHeads = 2, headDim = 16, promptLen = 5, maxNew = 6, parts = 3;
+    const int width = (heads + 2 * kvHeads) * headDim;
+    std::vector<float> invFreq(headDim / 2);
+    for (int i = 0; i < headDim / 2; i++) {
+        invFreq[i] = (float) (1.0 / std::pow(10000.0, 2.0 * i / headDim));
+    }
+    auto partial = random_vector((size_t) parts * rows * width), bias = random_vector(width);
+    std::vector<int> lengths = decode ? std::vector<int>{2, -1, 0} : std::vector<int>(rows, 0);
+    struct Run {
+        std::vector<float> qkv;
+        std::vector<bf16> pk, pv, sk, sv;
+    };
+    auto fresh = [&] {
+        return Run{std::vector<float>((size_t) rows * width), std::vector<bf16>((size_t) kvHeads * promptLen * headDim),
+                   std::vector<bf16>((size_t) kvHeads * promptLen * headDim),
+                   std::vector<bf16>((size_t) rows * kvHeads * maxNew * headDim),
+                   std::vector<bf16>((size_t) rows * kvHeads * maxNew * headDim)};
+    };
+    Run fused = fresh(), plain = fresh();
+    launch({(unsigned) rows, 1, 1}, 128, [&] {
+        reduce_rope_store_bf16(partial.data(), bias.data(), fused.qkv.data(), rows, invFreq.data(), heads, kvHeads,
+                               headDim, fused.pk.data(), fused.pv.data(), promptLen, fused.sk.data(), fused.sv.data(),
+                               maxNew, lengths.data(), decode, parts);
+    });
+    launch({blocks(rows * width, 256), 1, 1}, 256,
+           [&] { gemm_reduce(partial.data(), bias.data(), plain.qkv.data(), rows, width, parts, 0); });
+    launch({(unsigned) rows, 1, 1}, 128, [&] {
+        rope_store_bf16(plain.qkv.data(), invFreq.data(), heads, kvHeads, headDim, plain.pk.data(), plain.pv.data(),
+                        promptLen, plain.sk.data(), plain.sv.data(), maxNew, lengths.data(), decode);
+    });
+    double differing = 0;
+    for (size_t i = 0; i < fused.qkv.size(); i++) {
+        differing += fused.qkv[i] != plain.qkv[i];
+    }
+    for (auto [a, b] : {std::pair{&fused.pk, &plain.pk}, {&fused.pv, &plain.pv}, {&fused.sk, &plain.sk},
+                        {&fused.sv, &plain.sv}}) {
+        for (size_t i = 0; i < a->size(); i++) {
+            differing += (*a)[i].bits != (*b)[i].bits;
+        }
+    }
+    check(std::string("reduce_rope_store_bf16 ") + (decode ? "decode" : "prefill") + ": qkv or cache not bit-equal",
+          differing, 0.0);
+}
+
 int main() {
     std::printf("kernels:\n");
     for (auto [rows, outs, ins] :
@@ -489,10 +575,11 @@ int main() {
         test_gemm<float>(rows, outs, ins);
         test_gemm<bf16>(rows, outs, ins);
     }
-    // Split-K over K not a multiple of the 64-wide chunk: vector loads (ins % 8 == 0) and element-wise ones (odd
-    // ins, or x misaligned); 5x33x200 in 7 parts leaves parts with no chunk at all (they contribute zeros).
+    // Split-K over K not a multiple of the GEMM_CHUNK-wide chunk: vector loads (ins % 8 == 0) and element-wise
+    // ones (odd ins, or x misaligned); 5x33x100 in 7 parts leaves parts with no chunk at all (they contribute
+    // zeros); 2x64x4864 in 7 parts runs 22 chunks a part through the GEMM_STAGES buffers.
     for (auto [rows, outs, ins, parts, xOffset] :
-         {std::tuple{1, 45, 520, 2, 0}, {3, 40, 1000, 3, 0}, {37, 70, 777, 7, 0}, {5, 33, 200, 7, 0},
+         {std::tuple{1, 45, 520, 2, 0}, {3, 40, 1000, 3, 0}, {37, 70, 777, 7, 0}, {5, 33, 100, 7, 0},
           {4, 50, 256, 2, 1}, {33, 31, 136, 1, 1}, {2, 64, 4864, 7, 0}, {66, 40, 904, 3, 0}}) {
         test_gemm<bf16>(rows, outs, ins, parts, xOffset);
     }
@@ -513,6 +600,10 @@ int main() {
     test_head_rmsnorm(1, 3, 1, 200);
     test_swiglu<float>(2, 300);
     test_swiglu<bf16>(2, 300);
+    test_fused_reduces(3, 300, 4);
+    test_fused_reduces(2, 1000, 19);
+    test_reduce_rope_store(0);
+    test_reduce_rope_store(1);
     test_embed<float>();
     test_embed<bf16>();
     test_penalize(1.3f, 0.0f, 0.0f);

@@ -164,28 +164,38 @@ final class CudaBatch implements DecodeBatch {
      * token at its own position.
      */
     private void forward(int rows, boolean decode) {
+        int layers = w.layers.size();
         k.embed(tokens, w.embedding, x, rows, hidden, vocab);
-        for (int l = 0; l < w.layers.size(); l++) {
+        k.rmsnorm(x, w.layers.get(0).attnNorm(), xn, rows, hidden, eps);
+        for (int l = 0; l < layers; l++) {
             DeviceWeights.Layer layer = w.layers.get(l);
-            k.rmsnorm(x, layer.attnNorm(), xn, rows, hidden, eps);
-            k.gemm(xn, layer.qkv(), layer.qkvBias(), qkv, rows, qkvDim, hidden, false, workspace);
-            if (layer.qNorm() != null) {
+            if (layer.qNorm() == null) {
+                k.gemmRopeStore(xn, layer.qkv(), layer.qkvBias(), qkv, rows, hidden, w.invFreq, heads, kvHeads,
+                        headDim, promptK[l], promptV[l], promptLen, slotK[l], slotV[l], maxNew, lengths, decode,
+                        workspace);
+            } else {  // Qwen3: each query and key head is normed between the projection and RoPE
+                k.gemm(xn, layer.qkv(), layer.qkvBias(), qkv, rows, qkvDim, hidden, false, workspace);
                 k.headNorm(qkv, layer.qNorm(), layer.kNorm(), rows, heads, kvHeads, headDim, eps);
+                k.ropeStore(qkv, w.invFreq, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
+                        slotK[l], slotV[l], maxNew, lengths, decode);
             }
-            k.ropeStore(qkv, w.invFreq, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
-                    slotK[l], slotV[l], maxNew, lengths, decode);
             k.attention(qkv, attn, rows, heads, kvHeads, headDim, promptK[l], promptV[l], promptLen,
                     slotK[l], slotV[l], maxNew, lengths, decode);
-            k.gemm(attn, layer.o(), w.zeros, x, rows, hidden, heads * headDim, true, workspace);  // x += attention
-            k.rmsnorm(x, layer.mlpNorm(), xn, rows, hidden, eps);
-            k.gemm(xn, layer.gateUp(), w.zeros, gateUp, rows, 2 * inter, hidden, false, workspace);
-            k.swiglu(gateUp, act, rows, inter);
-            k.gemm(act, layer.down(), w.zeros, x, rows, hidden, inter, true, workspace);         // x += MLP
+            // x += attention, then xn = the MLP's norm of x
+            k.gemmAddNorm(attn, layer.o(), w.zeros, x, layer.mlpNorm(), xn, rows, hidden, heads * headDim, eps,
+                    workspace);
+            k.gemmSwiglu(xn, layer.gateUp(), w.zeros, gateUp, act, rows, inter, hidden, workspace);
+            if (l + 1 < layers || decode) {
+                // x += MLP, then xn = the next layer's norm of x, or the final norm of every slot's row
+                CUdeviceptr next = l + 1 < layers ? w.layers.get(l + 1).attnNorm() : w.finalNorm;
+                k.gemmAddNorm(act, layer.down(), w.zeros, x, next, xn, rows, hidden, inter, eps, workspace);
+            } else {
+                // prefill: only the last position's logits are wanted
+                k.gemm(act, layer.down(), w.zeros, x, rows, hidden, inter, true, workspace);
+                k.rmsnorm(x.withByteOffset(4L * (rows - 1) * hidden), w.finalNorm, xn, 1, hidden, eps);
+            }
         }
-        int outRows = decode ? rows : 1;
-        CUdeviceptr last = decode ? x : x.withByteOffset(4L * (rows - 1) * hidden);
-        k.rmsnorm(last, w.finalNorm, xn, outRows, hidden, eps);
-        k.gemm(xn, w.lmHead, w.zeros, logits, outRows, vocab, hidden, false, workspace);
+        k.gemm(xn, w.lmHead, w.zeros, logits, decode ? rows : 1, vocab, hidden, false, workspace);
     }
 
     /**

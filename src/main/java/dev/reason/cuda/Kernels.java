@@ -68,14 +68,15 @@ final class Kernels {
     private static final int MAX_GRID_Y = 65535;
     private static final int MAX_GRID_Z = 65535;
     static final int GEMM_TILE = 64;          // GEMM_TILE in reason_kernels.cu: gemm_bf16's square output tile
-    static final int GEMM_CHUNK = 64;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
+    static final int GEMM_CHUNK = 32;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
     /** Each split-K part gets at least this much of K, so that a part's work outweighs writing its partial tile. */
     static final int SPLIT_MIN_K = 256;
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
-            "gemm_bf16", "gemm_reduce", "head_rmsnorm", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
+            "gemm_bf16", "gemm_reduce", "reduce_rmsnorm_bf16", "reduce_swiglu_bf16",
+            "reduce_rope_store_bf16", "head_rmsnorm", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
             "attention_bf16_d128", "attention_bf16_d64",
             "swiglu_f32", "swiglu_bf16", "penalize_rows", "ban_tokens", "sample_rows");
 
@@ -200,19 +201,81 @@ final class Kernels {
      */
     void gemm(CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr y, int rows, int outs, int ins,
               boolean accumulate, CUdeviceptr workspace) {
+        int parts = product(x, w, bias, y, rows, outs, ins, accumulate, workspace);
+        if (parts > 1) {
+            launcher.launch("gemm_reduce", blocks(rows * outs, 256), 1, 1, 256, workspace, bias, y, rows, outs,
+                    parts, accumulate ? 1 : 0);
+        }
+    }
+
+    /**
+     * The end of a layer's attention or MLP: x += a * w^T + bias (x [rows, hidden], a [rows, ins]), then xn =
+     * rmsnorm(x) * norm, the next GEMM's input. A product split along K is finished by one kernel that does both
+     * (reduce_rmsnorm_bf16, the same bits as gemm_reduce then rmsnorm).
+     */
+    void gemmAddNorm(CUdeviceptr a, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr x, CUdeviceptr norm, CUdeviceptr xn,
+                     int rows, int hidden, int ins, float eps, CUdeviceptr workspace) {
+        int parts = product(a, w, bias, x, rows, hidden, ins, true, workspace);
+        if (parts > 1) {
+            launcher.launch("reduce_rmsnorm_bf16", rows, 1, 1, 256, workspace, bias, x, norm, xn, rows, hidden,
+                    parts, eps);
+        } else {
+            rmsnorm(x, norm, xn, rows, hidden, eps);
+        }
+    }
+
+    /**
+     * The MLP's gate and up projections and SwiGLU: act = silu(gate) * up, where x * w^T + bias = [gate | up] ([rows,
+     * 2 * inter], written to gateUp). A product split along K is finished by one kernel that computes act from the
+     * parts (reduce_swiglu_bf16, the same bits as gemm_reduce then swiglu) and never writes gateUp.
+     */
+    void gemmSwiglu(CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr gateUp, CUdeviceptr act, int rows,
+                    int inter, int ins, CUdeviceptr workspace) {
+        int parts = product(x, w, bias, gateUp, rows, 2 * inter, ins, false, workspace);
+        if (parts > 1) {
+            launcher.launch("reduce_swiglu_bf16", blocks(rows * inter, 256), 1, 1, 256, workspace, bias, act, rows,
+                    inter, parts);
+        } else {
+            swiglu(gateUp, act, rows, inter);
+        }
+    }
+
+    /**
+     * The q/k/v projection (qkv = x * w^T + bias, [rows, (heads + 2 kvHeads) * headDim]), then {@link #ropeStore}. A
+     * product split along K is finished by one kernel that does both (reduce_rope_store_bf16, the same bits as
+     * gemm_reduce then rope_store). Not for Qwen3, whose heads are normed between the two.
+     */
+    void gemmRopeStore(CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr qkv, int rows, int ins,
+                       CUdeviceptr invFreq, int heads, int kvHeads, int headDim, CUdeviceptr promptK,
+                       CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV, int maxNew,
+                       CUdeviceptr lengths, boolean decode, CUdeviceptr workspace) {
+        int parts = product(x, w, bias, qkv, rows, (heads + 2 * kvHeads) * headDim, ins, false, workspace);
+        if (parts > 1) {
+            launcher.launch("reduce_rope_store_bf16", rows, 1, 1, 128, workspace, bias, qkv, rows, invFreq, heads,
+                    kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0,
+                    parts);
+        } else {
+            ropeStore(qkv, invFreq, rows, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+                    lengths, decode);
+        }
+    }
+
+    /**
+     * Launches the GEMM proper and returns its number of K parts: with one, y holds the result; with more, the
+     * parts wait in workspace for a reduce kernel (which adds bias, and y when accumulating).
+     */
+    private int product(CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr y, int rows, int outs, int ins,
+                        boolean accumulate, CUdeviceptr workspace) {
         int acc = accumulate ? 1 : 0;
         if (fp32) {
             launcher.launch("gemm_f32", blocks(rows, 16), blocks(outs, 16), 1, 256, x, w, bias, y, rows, outs, ins,
                     acc);
-            return;
+            return 1;
         }
         int parts = splitK(rows, outs, ins);
         launcher.launch("gemm_bf16", blocks(rows, GEMM_TILE), blocks(outs, GEMM_TILE), parts, 128,
                 x, w, bias, y, workspace, rows, outs, ins, acc);
-        if (parts > 1) {
-            launcher.launch("gemm_reduce", blocks(rows * outs, 256), 1, 1, 256, workspace, bias, y, rows, outs,
-                    parts, acc);
-        }
+        return parts;
     }
 
     /** The floats of workspace {@link #gemm} needs for this shape (0 without a split). */

@@ -70,6 +70,11 @@ class KernelSignaturesTest {
         k.rmsnorm(p, p, p, 3, 8, 1e-5f);
         k.gemm(p, p, p, p, 3, 40, 8, true, p);
         k.gemm(p, p, p, p, 3, 40, 1024, false, p);  // split along K in bf16: gemm_bf16 in parts, then gemm_reduce
+        for (int ins : new int[] {8, 1024}) {       // the fused ends of a split product (reduce_*) and the plain ones
+            k.gemmAddNorm(p, p, p, p, p, p, 3, 40, ins, 1e-5f, p);
+            k.gemmSwiglu(p, p, p, p, p, 3, 20, ins, p);
+            k.gemmRopeStore(p, p, p, p, 3, ins, p, 4, 2, 8, p, p, 5, p, p, 7, p, true, p);
+        }
         k.headNorm(p, p, p, 3, 4, 2, 8, 1e-6f);
         k.ropeStore(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, true);
         for (int headDim : new int[] {8, 128, 256}) {  // the kernels by head size
@@ -102,6 +107,15 @@ class KernelSignaturesTest {
         }
         assertTrue(kernels.contains("gemm_bf16 z 1"), kernels.toString());
         assertTrue(kernels.contains("gemm_bf16 z 4") && kernels.contains("gemm_reduce z 1"), kernels.toString());
+        List<String> fused = new ArrayList<>();
+        for (Launch l : everyLaunch(CudaEngine.Precision.BF16)) {
+            if (l.kernel().startsWith("reduce_")) {
+                fused.add(l.kernel() + " after " + l.args()[l.args().length - (l.kernel().contains("rmsnorm") ? 2 : 1)]
+                        + " parts");
+            }
+        }
+        assertEquals(List.of("reduce_rmsnorm_bf16 after 4 parts", "reduce_swiglu_bf16 after 4 parts",
+                "reduce_rope_store_bf16 after 4 parts"), fused);
     }
 
     @Test
