@@ -549,9 +549,11 @@ checkpoint throughput-cpu
 
 # ---------------------------------------------------------------------------------------------------------
 # ncu: why each kernel of a decode step takes its time. The run: one warm-up chain of 8 tokens (a prefill and 7
-# decode steps of about 316 launches each on this shape), then 64 chains of 16 tokens; skipping 4,000 launches
-# lands inside the 64 chains' decode steps, and 316 launches are one whole step. Kernel by kernel (no graph), so
-# that every launch is its own kernel to profile.
+# decode steps of about 220 launches each on this shape since the fused reductions, 316 before), then 64 chains of
+# 16 tokens; skipping 4,000 launches lands inside the 64 chains' decode steps. A step ends with its one sample_rows,
+# and summarize.py keeps the whole steps between the first and the last in the window: 480 launches hold at least
+# one whole step (the first run's 316, cut short by the time cap at 191, held none). About 0.4 s a launch. Kernel by
+# kernel (no graph), so that every launch is its own kernel to profile.
 if wants ncu; then
   ncu_bin="$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | sort -V | tail -1)"
   if [ -z "$ncu_bin" ]; then skip ncu:qwen-64 "ncu not found"
@@ -560,8 +562,8 @@ if wants ncu; then
     if done_before ncu:qwen-64 "$csv"; then say "ncu:qwen-64: done earlier"
     elif fits ncu:qwen-64 60; then
       rm -f "$csv"
-      if REASON_CUDA_GRAPHS=0 run_step ncu:qwen-64 60 180 "$LOGS/ncu-qwen-64.log" "$ncu_bin" --target-processes all \
-        --clock-control none --section SpeedOfLight --launch-skip 4000 --launch-count 316 --csv --page details \
+      if REASON_CUDA_GRAPHS=0 run_step ncu:qwen-64 60 240 "$LOGS/ncu-qwen-64.log" "$ncu_bin" --target-processes all \
+        --clock-control none --section SpeedOfLight --launch-skip 4000 --launch-count 480 --csv --page details \
         --print-units base --log-file "$csv" "$BIN" throughput --device cuda --model "$QWEN" --parallel 64 \
         --prompt-len 128 --gen-len 16 --out "$R/ncu-throughput" && ! grep -q '^"ID"' "$csv" 2>/dev/null; then
         say "ncu:qwen-64: no kernel profiled (the counters may be unreadable on this machine); see logs/ncu-qwen-64.log"

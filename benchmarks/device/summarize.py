@@ -189,8 +189,11 @@ NS_PER_UNIT = {"nsecond": 1.0, "usecond": 1e3, "msecond": 1e6, "second": 1e9}
 
 
 def ncu_kernels(path):
-    """Nsight Compute's details CSV (--page details --print-units base) as one row per kernel and grid: launches,
-    total duration in us, mean DRAM and SM throughput in % of the peak; longest first. None when there is none."""
+    """Nsight Compute's details CSV (--page details --print-units base) as (rows, steps): one row per kernel and grid
+    with launches, duration in us, mean DRAM and SM throughput in % of the peak, longest first; steps, the whole decode
+    steps they cover. A step ends with its one sample_rows launch, so with two of them in the window the rows are the
+    launches after the first up to the last, divided by the steps between (per step); otherwise every launch, steps 0
+    (not a whole step). None when there is no launch."""
     if not os.path.isfile(path):
         return None
     with open(path, newline="") as f:
@@ -198,23 +201,33 @@ def ncu_kernels(path):
     start = next((i for i, line in enumerate(lines) if line.startswith('"ID"')), None)
     if start is None:
         return None
-    launches = {}
+    metrics, names = {}, {}  # by launch ID
     for r in csv.DictReader(lines[start:]):
         if not (r.get("ID") or "").isdigit() or r.get("Kernel Name") is None:
             continue  # ncu's own messages (==PROF==, ==WARNING==) share the log file
-        key = (r["Kernel Name"].split("(")[0], (r.get("Grid Size") or "?").replace(" ", ""))
+        launch = int(r["ID"])
+        names[launch] = (r["Kernel Name"].split("(")[0], (r.get("Grid Size") or "?").replace(" ", ""))
         value = num((r.get("Metric Value") or "").replace(",", ""))
         if value is not None:
-            launches.setdefault(key, {}).setdefault(r.get("ID"), {})[r.get("Metric Name")] = (value, r.get("Metric Unit"))
+            metrics.setdefault(launch, {})[r.get("Metric Name")] = (value, r.get("Metric Unit"))
+    if not names:
+        return None
+    ends = sorted(i for i, (kernel, _) in names.items() if kernel == "sample_rows")
+    steps = len(ends) - 1 if len(ends) >= 2 else 0
+    window = [i for i in names if ends[0] < i <= ends[-1]] if steps else list(names)
+    by_kernel = {}
+    for i in window:
+        by_kernel.setdefault(names[i], []).append(metrics.get(i, {}))
+    per = steps or 1
     rows = []
-    for (kernel, grid), by_id in launches.items():
-        us = [m["Duration"][0] * NS_PER_UNIT.get(m["Duration"][1], 1.0) / 1e3 for m in by_id.values() if "Duration" in m]
-        dram = [m["DRAM Throughput"][0] for m in by_id.values() if "DRAM Throughput" in m]
-        sm = [m["Compute (SM) Throughput"][0] for m in by_id.values() if "Compute (SM) Throughput" in m]
-        rows.append({"kernel": kernel, "grid": grid, "launches": len(by_id), "us": sum(us),
+    for (kernel, grid), ms in by_kernel.items():
+        us = [m["Duration"][0] * NS_PER_UNIT.get(m["Duration"][1], 1.0) / 1e3 for m in ms if "Duration" in m]
+        dram = [m["DRAM Throughput"][0] for m in ms if "DRAM Throughput" in m]
+        sm = [m["Compute (SM) Throughput"][0] for m in ms if "Compute (SM) Throughput" in m]
+        rows.append({"kernel": kernel, "grid": grid, "launches": len(ms) / per, "us": sum(us) / per,
                      "dram_pct": sum(dram) / len(dram) if dram else None, "sm_pct": sum(sm) / len(sm) if sm else None})
     rows.sort(key=lambda r: -r["us"])
-    return rows
+    return rows, steps
 
 
 def bench_row(summary_path, method="majority", k=None):
@@ -329,13 +342,16 @@ def main(argv=None):
         if ncu_problem:
             out.append("ncu: %s" % ncu_problem)
         elif ncu:
+            ncu, steps = ncu
             total = sum(r["us"] for r in ncu)
             pct = lambda v: "%.0f%%" % v if v is not None else "?"
-            out.append("ncu, one decode step at 64 chains (%d launches, %.0f us of kernels): %s" % (
-                sum(r["launches"] for r in ncu), total,
+            what = ("a decode step at 64 chains, mean of %d" % steps if steps
+                    else "64 chains, launches that are not a whole decode step")
+            out.append("ncu, %s (%.0f launches, %.0f us of kernels): %s" % (
+                what, sum(r["launches"] for r in ncu), total,
                 " · ".join("%s %s %.0f us (DRAM %s, SM %s)" % (r["kernel"], r["grid"], r["us"], pct(r["dram_pct"]),
                                                             pct(r["sm_pct"])) for r in ncu[:5])))
-            js["ncu_64"] = ncu
+            js["ncu_64"] = {"steps": steps, "kernels": ncu}
         else:
             out.append("ncu: %s" % why_missing(st, "ncu:qwen-64"))
 

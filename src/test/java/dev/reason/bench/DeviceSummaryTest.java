@@ -107,6 +107,34 @@ class DeviceSummaryTest {
         }
     }
 
+    @Test
+    void ncuTableIsTheWholeDecodeStepsBetweenTwoDraws() throws Exception {
+        // A window that starts and ends inside a step: gemm | sample_rows | gemm gemm attention sample_rows | gemm
+        // gemm attention sample_rows | gemm. Only the launches after the first draw up to the last count, per step.
+        StringBuilder csv = new StringBuilder("==PROF== Connected to process 1\n\"ID\",\"Kernel Name\",\"Grid Size\","
+                + "\"Metric Name\",\"Metric Unit\",\"Metric Value\"\n");
+        String[] kernels = {"gemm_bf16", "sample_rows", "gemm_bf16", "gemm_bf16", "attention_bf16", "sample_rows",
+            "gemm_bf16", "gemm_bf16", "attention_bf16", "sample_rows", "gemm_bf16"};
+        for (int id = 0; id < kernels.length; id++) {
+            int ns = switch (kernels[id]) {
+                case "gemm_bf16" -> 10_000;
+                case "attention_bf16" -> 40_000;
+                default -> id == 1 ? 999_000 : 200_000;  // the first draw is outside the whole steps
+            };
+            csv.append(String.format("\"%d\",\"%s\",\"(64, 1, 1)\",\"Duration\",\"ns\",\"%,d\"%n", id, kernels[id], ns));
+            csv.append(String.format("\"%d\",\"%s\",\"(64, 1, 1)\",\"DRAM Throughput\",\"%%\",\"10.5\"%n", id,
+                    kernels[id]));
+        }
+        write("results/ncu-qwen-64.csv", csv.toString());
+        write("status.tsv", "ncu:qwen-64\ttimeout\t124\t180\ttimed out\n");
+        String text = summarize();
+        assertTrue(text.contains("ncu, a decode step at 64 chains, mean of 2 (4 launches, 260 us of kernels): "
+                + "sample_rows (64,1,1) 200 us (DRAM 10%, SM ?) · attention_bf16 (64,1,1) 40 us"), text);
+        JsonNode ncu = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("ncu_64");
+        assertEquals(2, ncu.get("steps").asInt());
+        assertEquals(2.0, ncu.get("kernels").get(2).get("launches").asDouble(), 1e-9);  // gemm_bf16, twice a step
+    }
+
     private static String check(int prompts, int asked, boolean interrupted, double maxAbs, double relL2, int agreed) {
         return String.format(java.util.Locale.ROOT, """
                 {"model": "models/x", "device": "NVIDIA H200", "precision": "fp32", "prompts": %d, "prompts_asked": %d,
