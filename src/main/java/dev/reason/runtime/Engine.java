@@ -12,6 +12,14 @@ public interface Engine extends AutoCloseable {
     String description();
 
     /**
+     * The CPU threads a run on this engine may use (the CPU engine's {@code --threads}): the decode loop spreads the
+     * host's draws over as many.
+     */
+    default int cpuThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
      * Prefills the prompt once and returns a batch of {@code slots} decode rows whose chains all
      * start from that prompt's KV cache (copied, never recomputed).
      */

@@ -217,7 +217,7 @@ public final class Generator {
             if (ngram > 0) {
                 RepeatedNgrams.ban(promptLogits, 0, vocab, RepeatedNgrams.banned(ngram, prompt, new int[0], 0));
             }
-            Samplers samplers = new Samplers(sampling, params.topLogprobs());
+            Samplers samplers = new Samplers(sampling, params.topLogprobs(), engine.cpuThreads());
             Running[] running = new Running[slots];
             TokenChoice[] chosen = new TokenChoice[slots];
             int[] hostDraws = new int[slots];

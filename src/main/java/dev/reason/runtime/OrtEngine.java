@@ -131,6 +131,11 @@ public final class OrtEngine implements Engine {
     }
 
     @Override
+    public int cpuThreads() {
+        return threads;
+    }
+
+    @Override
     public String description() {
         return "cpu (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", " + io.kv().label() + ", "
                 + threads + " threads)";

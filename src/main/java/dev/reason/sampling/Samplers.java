@@ -30,11 +30,6 @@ public final class Samplers {
         }
     }
 
-    /** As many workers as the machine has cores. */
-    public Samplers(SamplingParams params, int topLogprobs) {
-        this(params, topLogprobs, Runtime.getRuntime().availableProcessors());
-    }
-
     /** A sampler for a draw made alone, outside {@link #forEach}. */
     public Sampler one() {
         return samplers[0];
