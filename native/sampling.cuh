@@ -19,7 +19,7 @@
 
 #include "common.cuh"
 
-#define SAMPLE_THREADS 512
+#define SAMPLE_THREADS 1024  // one block per row: a row's passes are one multiprocessor's, so it takes all it holds
 #define NO_TOKEN 0xffffffffffffffffull  // larger than every sort key (indices are below 2^31)
 #define RADIX_BINS 256                  // 8 bits of the key per round
 #define HIST_COPIES 8                   // warp w adds into copy w % 8

@@ -71,6 +71,7 @@ final class Kernels {
     static final int GEMM_CHUNK = 32;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
+    static final int SAMPLE_THREADS = 1024;     // SAMPLE_THREADS in sampling.cuh: sample_rows' block, one per row
     /** Each split-K part gets at least this much of K, so that a part's work outweighs writing its partial tile. */
     static final int SPLIT_MIN_K = 256;
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
@@ -374,7 +375,7 @@ final class Kernels {
     /** One sampled token per row, row r at logits + r * rowStride floats; see sampling.cuh for the arguments. */
     void sample(CUdeviceptr logits, int rows, int vocab, long rowStride, CUdeviceptr uniforms, CUdeviceptr out,
                 int nTop, boolean greedy, double invTemperature, double maxDistance, int topK, double topP) {
-        launcher.launch("sample_rows", rows, 1, 1, 512, logits, vocab, rowStride, uniforms, out, nTop,
+        launcher.launch("sample_rows", rows, 1, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms, out, nTop,
                 greedy ? 1 : 0, invTemperature, maxDistance, topK, topP);
     }
 
