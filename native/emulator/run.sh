@@ -5,7 +5,9 @@
 #   test_kernels   every kernel against a plain C++ reference
 #   test_forward   the forward pass (prefill + decode over several slots) against PyTorch's logits in the model's
 #                  reference_logits.json, in fp32 and bf16: the shipped model (Llama, GQA, tied), and the test
-#                  fixtures tiny-qwen2 (q/k/v biases, rope_parameters) and tiny-llama (untied LM head)
+#                  fixtures tiny-qwen2 (q/k/v biases, rope_parameters) and tiny-llama (untied LM head); and the
+#                  shipped model in bf16 with split-K parts of 64 (not 256), so that all its layer GEMMs split and
+#                  the fused reductions (RoPE, residual + RMSNorm, SwiGLU) run in a whole forward
 # Each runs twice, with the threads of a block scheduled in ascending and in descending order between barriers.
 # Prints one line per check and exits non-zero if any failed. Needs g++ (C++17), bash, a JDK 17+ and the compiled
 # Java classes (mvn -q -B compile) for the sampler's reference. Inputs and binaries go to target/kernel-emulator/.
@@ -69,6 +71,7 @@ checks=(
     "kernels:$build/test_kernels"
     "forward-fp32:$build/test_forward $model fp32"
     "forward-bf16:$build/test_forward $model bf16"
+    "split-bf16:$build/test_forward $model bf16 64"
     "qwen2-fp32:$build/test_forward $fixtures/tiny-qwen2 fp32"
     "qwen2-bf16:$build/test_forward $fixtures/tiny-qwen2 bf16"
     "llama-fp32:$build/test_forward $fixtures/tiny-llama fp32"

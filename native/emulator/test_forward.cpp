@@ -275,10 +275,15 @@ static void swiglu(const float* gateUp, bf16* act, int rows, int inter) {
     launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [=] { swiglu_bf16(gateUp, act, inter); });
 }
 
+// The shortest part of K a split takes: Kernels.SPLIT_MIN_K, or less (test_forward's third argument) so that the
+// small models' GEMMs split too and the fused reductions run in their forward.
+static long splitMinK = 256;
+
 // Kernels.splitK, copied (keep the two in step): the parts of gemm_bf16 along K for a shape. 264 blocks: two per
-// SM of an H100 or H200 (Kernels.Gpu.HOPPER; the engine uses the GPU's own count); no part shorter than 256 of K; evened out over whole GEMM_CHUNKs so that no part is empty.
+// SM of an H100 or H200 (Kernels.Gpu.HOPPER; the engine uses the GPU's own count); no part shorter than splitMinK of
+// K; evened out over whole GEMM_CHUNKs so that no part is empty.
 static int split_k(int rows, int outs, int ins) {
-    const long target = 264, minK = 256;
+    const long target = 264, minK = splitMinK;
     long tiles = (long) blocks(rows, GEMM_TILE) * blocks(outs, GEMM_TILE);
     if (tiles >= target) {
         return 1;
@@ -635,9 +640,13 @@ static bool run(const std::string& modelDir, const char* precision) {
 }
 
 int main(int argc, char** argv) {
-    std::string precision = argc == 3 ? argv[2] : "";
-    if (precision != "fp32" && precision != "bf16") {
-        std::fprintf(stderr, "usage: test_forward MODEL_DIR fp32|bf16\n");
+    std::string precision = argc == 3 || argc == 4 ? argv[2] : "";
+    if (argc == 4) {
+        splitMinK = std::atol(argv[3]);
+    }
+    if ((precision != "fp32" && precision != "bf16") || splitMinK < GEMM_CHUNK) {
+        std::fprintf(stderr, "usage: test_forward MODEL_DIR fp32|bf16 [SPLIT_MIN_K, default 256, at least %d]\n",
+                     GEMM_CHUNK);
         return 2;
     }
     try {
