@@ -18,7 +18,6 @@
 #define MAX_HEAD_DIM 256
 #define ATTENTION_MAX_WARPS 16
 #define ATTENTION_GROUP 4
-#define ATTENTION_KEYS_PER_STEP 2
 
 // x[r] = table[tokens[r]] (zeros for an out-of-range id). Grid: rows; any block size.
 template <typename W>
@@ -360,27 +359,88 @@ reduce_rope_store_bf16(const float* partial, const float* bias, float* qkv, int 
                     lengths, decode);
 }
 
+// Eight consecutive elements of a cache row, as loaded (one 16-byte load in bf16, two in fp32), then as floats.
+template <typename KV>
+struct Eight;
+
+template <>
+struct Eight<bf16> {
+    uint4 raw;
+    __device__ __forceinline__ void load(const bf16* p) { raw = *reinterpret_cast<const uint4*>(p); }  // 16-byte aligned
+    __device__ __forceinline__ void get(float* e) const {  // a bf16 is a float's upper half
+        unsigned w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+        for (int k = 0; k < 4; k++) {
+            e[2 * k] = __uint_as_float(w[k] << 16);
+            e[2 * k + 1] = __uint_as_float(w[k] & 0xffff0000u);
+        }
+    }
+};
+
+template <>
+struct Eight<float> {
+    float4 a, b;
+    __device__ __forceinline__ void load(const float* p) {
+        a = *reinterpret_cast<const float4*>(p);
+        b = *reinterpret_cast<const float4*>(p + 4);
+    }
+    __device__ __forceinline__ void get(float* e) const {
+        e[0] = a.x, e[1] = a.y, e[2] = a.z, e[3] = a.w, e[4] = b.x, e[5] = b.y, e[6] = b.z, e[7] = b.w;
+    }
+};
+
+// Elements d and d + 1 of a cache row as floats, 0 past headDim: one 4-byte load in bf16, 8-byte in fp32, when
+// `vector` (headDim % 8 == 0 and the row 16-byte aligned, d even), else element by element.
+__device__ __forceinline__ float2 load_pair(const bf16* row, int d, int headDim, bool vector) {
+    if (vector) {
+        unsigned w = *reinterpret_cast<const unsigned*>(row + d);
+        return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));
+    }
+    return make_float2(d < headDim ? to_float(row[d]) : 0.0f, d + 1 < headDim ? to_float(row[d + 1]) : 0.0f);
+}
+
+__device__ __forceinline__ float2 load_pair(const float* row, int d, int headDim, bool vector) {
+    if (vector) {
+        return *reinterpret_cast<const float2*>(row + d);
+    }
+    return make_float2(d < headDim ? row[d] : 0.0f, d + 1 < headDim ? row[d + 1] : 0.0f);
+}
+
+template <typename T>
+__device__ __forceinline__ T warp_max(T v) {
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    }
+    return v;
+}
+
 // Attention of one query row over its keys for up to ATTENTION_GROUP of the query heads that share one KV head,
 // with an online softmax in fp32. Prefill: row r sees prompt keys 0..r. Decode: the slot sees the whole prompt,
 // then its own lengths[slot] + 1 keys (this step's included); a slot with length -1 gets zeros. Block (r, g, z)
 // takes query heads g * group + z * ATTENTION_GROUP onwards (group = heads / kvHeads), so each key and value is
 // read once for all of them rather than once per head.
-// A decode block's time is the chain of keys one warp walks, each a load and warp-wide reductions that wait on
-// it: the warps (blockDim / 32, up to ATTENTION_MAX_WARPS, as many as fill the GPU) split the keys, and each warp
-// scores ATTENTION_KEYS_PER_STEP keys at once so that their loads and reductions overlap. Each warp runs its own
-// softmax per head over its keys; the warps' partial results are merged at the end, one head at a time.
+// A decode step has few keys and a few heads per block, so the time goes to instructions, not bytes: each warp
+// takes 32 keys at a time, a key per lane. A lane scores its key against the block's heads alone (its row in
+// 16-byte loads, no cross-lane sums), the warp updates its softmax once per 32 keys, and then adds the 32 values
+// with the lanes over the head's elements, two each (a coalesced row per key). The warps (blockDim / 32, up to
+// ATTENTION_MAX_WARPS) take every warps-th group of 32 keys; their partial results are merged at the end, one head
+// at a time.
 // Grid: (rows, kvHeads, ceil(group / ATTENTION_GROUP)); block: a multiple of 32 up to 32 * ATTENTION_MAX_WARPS.
-// headDim <= 32 * T: each lane holds T elements of a head (T = 8 for any head up to MAX_HEAD_DIM; the _d64 and
-// _d128 kernels, T = 2 and 4, keep fewer registers per thread, so that more blocks run at once).
-template <typename KV, int T>
+// headDim <= D, a multiple of 64 (D = MAX_HEAD_DIM serves any head; the _d64 and _d128 kernels keep fewer registers
+// and less shared memory, so that more blocks run at once). Rows go 8 elements at a time when headDim % 8 == 0 and
+// the caches are 16-byte aligned, else element by element.
+template <typename KV, int D>
 __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int headDim,
                        const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
                        int maxNew, const int* lengths, int decode, float scale) {
-    constexpr int G = ATTENTION_GROUP, K = ATTENTION_KEYS_PER_STEP;
-    __shared__ float q[G][32 * T];
+    constexpr int G = ATTENTION_GROUP, P = D / 64;  // P: pairs of a value row's elements per lane
+    // Loads in flight per lane: KC chunks of 8 of a key, U keys' values (more spill at the _d64 kernel's 64 registers)
+    constexpr int KC = 2, U = 4;
+    __shared__ __align__(16) float q[G][D];
+    __shared__ __align__(16) float prob[ATTENTION_MAX_WARPS][G][32];  // a warp's 32 keys' weights, per head
     __shared__ float warpMax[ATTENTION_MAX_WARPS];
     __shared__ float warpSum[ATTENTION_MAX_WARPS];
-    __shared__ float warpAcc[ATTENTION_MAX_WARPS][32 * T];
+    __shared__ float warpAcc[ATTENTION_MAX_WARPS][D];
     int r = blockIdx.x, g = blockIdx.y;
     int group = heads / kvHeads;
     int h0 = g * group + blockIdx.z * G;
@@ -405,101 +465,135 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
     auto value = [&](int j) {
         return j < fromPrompt ? pv + (size_t) j * headDim : sv + (size_t) (j - fromPrompt) * headDim;
     };
+    bool vector = headDim % 8 == 0
+            && (((uintptr_t) promptK | (uintptr_t) promptV | (uintptr_t) slotK | (uintptr_t) slotV) & 15) == 0;
 
     const float* qr = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim + (size_t) h0 * headDim;
-    for (int e = threadIdx.x; e < count * headDim; e += blockDim.x) {
-        q[e / headDim][e % headDim] = qr[e] * scale;
+    for (int e = threadIdx.x; e < G * D; e += blockDim.x) {  // heads past count score zeros, never stored
+        int i = e / D, d = e % D;
+        q[i][d] = i < count && d < headDim ? qr[i * headDim + d] * scale : 0.0f;
     }
     __syncthreads();
 
     int warps = blockDim.x >> 5;
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    float m[G], l[G], acc[G][T];
+    float m[G], l[G], acc[G][P][2];  // m: the warp's running maximum; l: this lane's keys' share of the sum
 #pragma unroll
     for (int i = 0; i < G; i++) {
         m[i] = -INFINITY;
         l[i] = 0.0f;
 #pragma unroll
-        for (int t = 0; t < T; t++) {
-            acc[i][t] = 0.0f;
+        for (int t = 0; t < P; t++) {
+            acc[i][t][0] = acc[i][t][1] = 0.0f;
         }
     }
-    for (int j0 = warp * K; j0 < keys; j0 += warps * K) {
-        int n = min(K, keys - j0);  // the same in every lane
-        float kd[K][T], vd[K][T];   // this lane's elements of keys and values j0 .. j0 + n - 1, all loaded first
+    for (int j0 = warp * 32; j0 < keys; j0 += warps * 32) {
+        int j = j0 + lane;
+        bool valid = j < keys;
+        float s[G];
 #pragma unroll
-        for (int u = 0; u < K; u++) {
-#pragma unroll
-            for (int t = 0; t < T; t++) {
-                int d = lane + 32 * t;
-                bool in = u < n && d < headDim;
-                kd[u][t] = in ? to_float(key(j0 + u)[d]) : 0.0f;
-                vd[u][t] = in ? to_float(value(j0 + u)[d]) : 0.0f;
-            }
+        for (int i = 0; i < G; i++) {
+            s[i] = 0.0f;
         }
-        float s[G][K];
+        if (valid) {
+            const KV* k = key(j);
+            if (vector) {  // KC chunks of 8 loaded at a time, so that a key waits on D / (8 KC) loads, not D / 8
+#pragma unroll 4
+                for (int d0 = 0; d0 < D; d0 += 8 * KC) {
+                    Eight<KV> chunk[KC];
 #pragma unroll
-        for (int u = 0; u < K; u++) {
+                    for (int c = 0; c < KC; c++) {
+                        if (d0 + 8 * c < headDim) {
+                            chunk[c].load(k + d0 + 8 * c);
+                        }
+                    }
 #pragma unroll
-            for (int i = 0; i < G; i++) {
-                s[i][u] = 0.0f;
+                    for (int c = 0; c < KC; c++) {
+                        int d = d0 + 8 * c;
+                        if (d < headDim) {
+                            float e[8];
+                            chunk[c].get(e);
 #pragma unroll
-                for (int t = 0; t < T; t++) {
-                    int d = lane + 32 * t;
-                    s[i][u] += i < count && d < headDim ? q[i][d] * kd[u][t] : 0.0f;
+                            for (int i = 0; i < G; i++) {
+                                float4 a = *reinterpret_cast<const float4*>(&q[i][d]);
+                                float4 b = *reinterpret_cast<const float4*>(&q[i][d + 4]);
+                                s[i] += a.x * e[0] + a.y * e[1] + a.z * e[2] + a.w * e[3]
+                                        + b.x * e[4] + b.y * e[5] + b.z * e[6] + b.w * e[7];
+                            }
+                        }
+                    }
                 }
-            }
-        }
+            } else {
+                for (int d = 0; d < headDim; d++) {
+                    float e = to_float(k[d]);
 #pragma unroll
-        for (int i = 0; i < G; i++) {
-#pragma unroll
-            for (int u = 0; u < K; u++) {
-                s[i][u] = warp_sum(s[i][u]);
-            }
-        }
-        float mNew[G];
-#pragma unroll
-        for (int i = 0; i < G; i++) {
-            mNew[i] = m[i];
-#pragma unroll
-            for (int u = 0; u < K; u++) {
-                mNew[i] = u < n ? fmaxf(mNew[i], s[i][u]) : mNew[i];
-            }
-            float correction = expf(m[i] - mNew[i]);  // 0 for the warp's first keys (m = -inf)
-            l[i] *= correction;
-#pragma unroll
-            for (int t = 0; t < T; t++) {
-                acc[i][t] *= correction;
-            }
-            m[i] = mNew[i];
-        }
-#pragma unroll
-        for (int u = 0; u < K; u++) {
-            if (u < n) {
-#pragma unroll
-                for (int i = 0; i < G; i++) {
-                    float p = expf(s[i][u] - m[i]);
-                    l[i] += p;
-#pragma unroll
-                    for (int t = 0; t < T; t++) {
-                        acc[i][t] += p * vd[u][t];
+                    for (int i = 0; i < G; i++) {
+                        s[i] += q[i][d] * e;
                     }
                 }
             }
         }
+#pragma unroll
+        for (int i = 0; i < G; i++) {
+            float mNew = fmaxf(m[i], warp_max(valid ? s[i] : -INFINITY));  // lane 0's key is always valid
+            float correction = expf(m[i] - mNew);  // 0 for the warp's first keys (m = -inf)
+            float p = valid ? expf(s[i] - mNew) : 0.0f;
+            l[i] = l[i] * correction + p;
+#pragma unroll
+            for (int t = 0; t < P; t++) {
+                acc[i][t][0] *= correction;
+                acc[i][t][1] *= correction;
+            }
+            m[i] = mNew;
+            prob[warp][i][lane] = p;
+        }
+        __syncwarp();
+        int n = min(32, keys - j0);  // the same in every lane
+        for (int u0 = 0; u0 < n; u0 += U) {
+            float v[U][P][2];  // U keys' values, all loaded before the first is used
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                const KV* row = value(j0 + u0 + u);
+#pragma unroll
+                for (int t = 0; t < P; t++) {
+                    int d = 2 * lane + 64 * t;
+                    float2 pair = u0 + u < n && d < headDim ? load_pair(row, d, headDim, vector) : make_float2(0, 0);
+                    v[u][t][0] = pair.x;
+                    v[u][t][1] = pair.y;
+                }
+            }
+#pragma unroll
+            for (int i = 0; i < G; i++) {
+                float4 p = *reinterpret_cast<const float4*>(&prob[warp][i][u0]);  // 0 past the keys
+                float pu[U] = {p.x, p.y, p.z, p.w};
+#pragma unroll
+                for (int u = 0; u < U; u++) {
+#pragma unroll
+                    for (int t = 0; t < P; t++) {
+                        acc[i][t][0] += pu[u] * v[u][t][0];
+                        acc[i][t][1] += pu[u] * v[u][t][1];
+                    }
+                }
+            }
+        }
+        __syncwarp();  // prob is rewritten by the warp's next keys
     }
 #pragma unroll
     for (int i = 0; i < G; i++) {
         if (i < count) {  // the same in every thread, so the barriers are too
+            float sum = warp_sum(l[i]);
             if (lane == 0) {
                 warpMax[warp] = m[i];
-                warpSum[warp] = l[i];
+                warpSum[warp] = sum;
             }
 #pragma unroll
-            for (int t = 0; t < T; t++) {
-                int d = lane + 32 * t;
+            for (int t = 0; t < P; t++) {
+                int d = 2 * lane + 64 * t;
                 if (d < headDim) {
-                    warpAcc[warp][d] = acc[i][t];
+                    warpAcc[warp][d] = acc[i][t][0];
+                }
+                if (d + 1 < headDim) {
+                    warpAcc[warp][d + 1] = acc[i][t][1];
                 }
             }
             __syncthreads();
@@ -523,38 +617,37 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
 }
 
 // Any head size up to MAX_HEAD_DIM; in bf16, heads of up to 128 and 64 (most models) on kernels of fewer
-// registers, the latter at most 64 a thread so that two blocks of 512 threads share a multiprocessor (fp32 is for
-// checks, not speed).
+// registers and less shared memory (fp32 is for checks, not speed).
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim, const float* promptK,
               const float* promptV, int promptLen, const float* slotK, const float* slotV, int maxNew,
               const int* lengths, int decode, float scale) {
-    attend<float, MAX_HEAD_DIM / 32>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
-                                     maxNew, lengths, decode, scale);
+    attend<float, MAX_HEAD_DIM>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                                maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_bf16(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
                const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
                const int* lengths, int decode, float scale) {
-    attend<bf16, MAX_HEAD_DIM / 32>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
-                                    maxNew, lengths, decode, scale);
+    attend<bf16, MAX_HEAD_DIM>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                               maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_bf16_d128(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
                     const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
                     const int* lengths, int decode, float scale) {
-    attend<bf16, 4>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
-                    maxNew, lengths, decode, scale);
+    attend<bf16, 128>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                      maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS, 2)
 attention_bf16_d64(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
                    const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
                    const int* lengths, int decode, float scale) {
-    attend<bf16, 2>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
-                    maxNew, lengths, decode, scale);
+    attend<bf16, 64>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+                     maxNew, lengths, decode, scale);
 }
 
 // act[r, i] = silu(gateUp[r, i]) * gateUp[r, inter + i]. Grid: (rows, ceil(inter / blockDim)).

@@ -309,6 +309,15 @@ T __shfl_sync(unsigned mask, T value, int srcLane) {
     return emu::lane_value<T>(emu::exchange(mask, value), (unsigned) srcLane);
 }
 
+// A barrier of the warp's 32 lanes (all of them, as in every use in the kernels).
+inline void __syncwarp(unsigned mask = 0xffffffffu) {
+    if (mask != 0xffffffffu) {
+        emu::fail("only full-warp barriers are emulated");
+    }
+    emu::ThreadBlock& b = emu::ThreadBlock::active();
+    b.arriveAndWait(b.warps[threadIdx.x >> 5]);
+}
+
 inline unsigned __ballot_sync(unsigned mask, int predicate) {
     const uint64_t* lanes = emu::exchange(mask, predicate ? 1u : 0u);
     unsigned bits = 0;
@@ -353,6 +362,12 @@ inline uint32_t __float_as_uint(float x) {
     return bits;
 }
 
+inline float __uint_as_float(uint32_t bits) {
+    float x;
+    std::memcpy(&x, &bits, 4);
+    return x;
+}
+
 inline int __float_as_int(float x) {
     int bits;
     std::memcpy(&bits, &x, 4);
@@ -366,7 +381,7 @@ inline float __fsub_rn(float a, float b) { return a - b; }
 
 inline int min(int a, int b) { return a < b ? a : b; }
 
-// The vector types of the 16-byte loads, with CUDA's alignment (the kernels reinterpret bf16 and float arrays as
+// The vector types of the 16- and 8-byte loads, with CUDA's alignment (the kernels reinterpret bf16 and float arrays as
 // these, hence -fno-strict-aliasing in run.sh).
 struct alignas(16) uint4 {
     unsigned x, y, z, w;
@@ -376,6 +391,11 @@ struct alignas(16) float4 {
     float x, y, z, w;
 };
 
+struct alignas(8) float2 {
+    float x, y;
+};
+
+inline float2 make_float2(float x, float y) { return {x, y}; }
 inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
 inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 

@@ -583,12 +583,15 @@ int main() {
           {4, 50, 256, 2, 1}, {33, 31, 136, 1, 1}, {2, 64, 4864, 7, 0}, {66, 40, 904, 3, 0}}) {
         test_gemm<bf16>(rows, outs, ins, parts, xOffset);
     }
-    // Warps per block from 1 to ATTENTION_MAX_WARPS: with 16 warps of 2 keys, 30 keys leave warps without any and
-    // 70 keys need a third round with a partial step. Query heads per KV head from 1 to 9: 7 and 9 take two and
-    // three blocks of up to ATTENTION_GROUP, the last one partial.
+    // Warps per block from 1 to ATTENTION_MAX_WARPS, each taking 32 keys at a time: 30 keys leave all warps but
+    // the first without any, 100 keys on one warp take four rounds (the last partial), 130 on two warps three
+    // and two. Query heads per KV head from 1 to 9: 7 and 9 take two and three blocks of up to
+    // ATTENTION_GROUP, the last one partial. Head sizes 12 and 6 (not multiples of 8) read the caches element by
+    // element; the others 8 at a time.
     for (auto [headDim, heads, kvHeads, promptLen, warps] :
          {std::tuple{32, 6, 2, 30, 16}, {128, 4, 2, 9, 4}, {80, 3, 1, 5, 1}, {8, 4, 2, 70, 16}, {256, 2, 1, 3, 8},
-          {64, 2, 2, 1, 4}, {64, 7, 1, 45, 2}, {64, 18, 2, 12, 4}}) {
+          {64, 2, 2, 1, 4}, {64, 7, 1, 45, 2}, {64, 18, 2, 12, 4}, {64, 4, 1, 100, 1}, {128, 8, 2, 130, 2},
+          {12, 4, 2, 40, 2}, {6, 3, 3, 33, 1}}) {
         test_rope_attention<float>(headDim, heads, kvHeads, promptLen, warps);
         test_rope_attention<bf16>(headDim, heads, kvHeads, promptLen, warps);
     }
