@@ -198,10 +198,22 @@ __device__ Reached first_reaching_tie(const float* row, int vocab, const Kept& k
     return {NO_TOKEN, before};  // unreachable while the caller's invariant holds
 }
 
-// The first kept token, in sort order, at which the running amount of kept tokens reaches target.of(total);
-// NO_TOKEN when that is 0 (top-k larger than what min-p left). Not inlined: one copy serves the three searches of
-// a draw (its unrolled passes would otherwise triple the kernel's code).
-__device__ __noinline__ Reached find_reaching(const float* row, int vocab, const Kept& kept, bool mass, Target target) {
+// A search's rounds as they went: the histogram each round made of the tokens sharing the bits fixed before it,
+// for a second search over the same tokens and amounts to reuse while its bits agree. 9 KiB of shared memory.
+struct Rounds {
+    amount_t hist[4][RADIX_BINS];
+    unsigned tied[RADIX_BINS];  // the last round's tokens per bin
+    uint32_t prefix[4];         // the bits fixed before each round
+    int count;                  // rounds made
+};
+
+// The first kept token, in sort order, at which the running amount of kept tokens reaches target.of(total), where
+// total is the kept tokens' whole amount or, when given (> 0), the caller's; NO_TOKEN when that is 0 (top-k larger
+// than what min-p left). Each round's histogram goes to `record` when given, and a round whose bits so far are
+// those of a round in `replay` takes its histogram from there instead of a pass over the row. Not inlined: one
+// copy serves the three searches of a draw (its unrolled passes would otherwise triple the kernel's code).
+__device__ __noinline__ Reached find_reaching(const float* row, int vocab, const Kept& kept, bool mass, Target target,
+                                              amount_t given, Rounds* record, const Rounds* replay) {
     __shared__ amount_t hist[HIST_COPIES][RADIX_BINS];
     __shared__ amount_t groupSum[RADIX_BINS / 8];
     __shared__ unsigned tiedCount[RADIX_BINS];  // the last round's tokens per bin
@@ -212,30 +224,48 @@ __device__ __noinline__ Reached find_reaching(const float* row, int vocab, const
     amount_t before = 0;  // the kept amount above the bits fixed so far (larger logits)
     for (int shift = 24; shift >= 0; shift -= 8) {
         bool lastRound = shift == 0;
-        for (int e = threadIdx.x; e < HIST_COPIES * RADIX_BINS; e += blockDim.x) {
-            hist[e / RADIX_BINS][e % RADIX_BINS] = 0ull;
-        }
-        for (int e = threadIdx.x; lastRound && e < RADIX_BINS; e += blockDim.x) {
-            tiedCount[e] = 0u;
-        }
-        __syncthreads();
-        amount_t* mine = hist[(threadIdx.x >> 5) % HIST_COPIES];
-        each_slot(row, vocab, [&](float x, int i, bool valid) {
-            uint32_t v = ordered(x);
-            bool inPlay = valid && (v & prefixMask) == prefix && kept.keeps(x, i);
-            int bin = inPlay ? (int) ((v >> shift) & (RADIX_BINS - 1)) : -1;
-            add_to_bins(mine, bin, inPlay ? kept.amount(x, mass) : 0ull);
-            if (lastRound && inPlay) {
-                atomicAdd(&tiedCount[bin], 1u);
+        int round = (24 - shift) / 8;
+        if (replay != nullptr && round < replay->count && replay->prefix[round] == prefix) {  // the same in every thread
+            for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {
+                hist[0][d] = replay->hist[round][d];
+                tiedCount[d] = replay->tied[d];  // used after the last round only
             }
-        });
-        __syncthreads();
-        for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {  // merge the copies into copy 0
-            amount_t sum = 0;
-            for (int c = 0; c < HIST_COPIES; c++) {
-                sum += hist[c][d];
+        } else {
+            for (int e = threadIdx.x; e < HIST_COPIES * RADIX_BINS; e += blockDim.x) {
+                hist[e / RADIX_BINS][e % RADIX_BINS] = 0ull;
             }
-            hist[0][d] = sum;
+            for (int e = threadIdx.x; lastRound && e < RADIX_BINS; e += blockDim.x) {
+                tiedCount[e] = 0u;
+            }
+            __syncthreads();
+            amount_t* mine = hist[(threadIdx.x >> 5) % HIST_COPIES];
+            each_slot(row, vocab, [&](float x, int i, bool valid) {
+                uint32_t v = ordered(x);
+                bool inPlay = valid && (v & prefixMask) == prefix && kept.keeps(x, i);
+                int bin = inPlay ? (int) ((v >> shift) & (RADIX_BINS - 1)) : -1;
+                add_to_bins(mine, bin, inPlay ? kept.amount(x, mass) : 0ull);
+                if (lastRound && inPlay) {
+                    atomicAdd(&tiedCount[bin], 1u);
+                }
+            });
+            __syncthreads();
+            for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {  // merge the copies into copy 0
+                amount_t sum = 0;
+                for (int c = 0; c < HIST_COPIES; c++) {
+                    sum += hist[c][d];
+                }
+                hist[0][d] = sum;
+            }
+        }
+        if (record != nullptr) {
+            for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {
+                record->hist[round][d] = hist[0][d];
+                record->tied[d] = lastRound ? tiedCount[d] : 0u;
+            }
+            if (threadIdx.x == 0) {
+                record->prefix[round] = prefix;
+                record->count = round + 1;
+            }
         }
         __syncthreads();
         for (int g = threadIdx.x; g < RADIX_BINS / 8; g += blockDim.x) {  // groups of 8 bins, from the largest logits down
@@ -252,7 +282,7 @@ __device__ __noinline__ Reached find_reaching(const float* row, int vocab, const
                 for (int g = 0; g < RADIX_BINS / 8; g++) {
                     total += groupSum[g];
                 }
-                goal = target.of(total);
+                goal = target.of(given > 0 ? given : total);
             }
             amount_t run = before;
             int g = 0;
@@ -278,21 +308,27 @@ __device__ __noinline__ Reached find_reaching(const float* row, int vocab, const
     return first_reaching_tie(row, vocab, kept, prefix, mass, before, goal, tiedCount[prefix & (RADIX_BINS - 1)]);
 }
 
+// Top-k, then top-p, then the draw. The draw looks among the tokens top-p keeps, a prefix in sort order whose mass
+// top-p found: searching all of top-k's tokens for the same target (a fraction of that mass) finds the same token,
+// and then its rounds are top-p's while their bits agree, the first always, so they come from top-p's histograms.
 __device__ int draw_token(const float* row, int vocab, float maxLogit, double u, double invTemperature,
                           double maxDistance, int topK, double topP) {
+    __shared__ Rounds topPRounds;
     int vocabBits = 0;
     while ((1ll << vocabBits) < vocab) {
         vocabBits++;
     }
     Kept kept = {maxLogit, invTemperature, maxDistance, ldexp(1.0, 63 - vocabBits), NO_TOKEN};
     if (topK > 0 && topK < vocab) {
-        Reached kth = find_reaching(row, vocab, kept, false, {Target::COUNT, (double) topK});
+        Reached kth = find_reaching(row, vocab, kept, false, {Target::COUNT, (double) topK}, 0, nullptr, nullptr);
         kept.last = kth.key;  // NO_TOKEN when min-p left fewer than k tokens
     }
     if (topP < 1.0) {
-        kept.last = find_reaching(row, vocab, kept, true, {Target::TOP_P, topP}).key;
+        Reached cut = find_reaching(row, vocab, kept, true, {Target::TOP_P, topP}, 0, &topPRounds, nullptr);
+        return (int) (uint32_t) find_reaching(row, vocab, kept, true, {Target::DRAW, u}, cut.through, nullptr,
+                                              &topPRounds).key;
     }
-    return (int) (uint32_t) find_reaching(row, vocab, kept, true, {Target::DRAW, u}).key;
+    return (int) (uint32_t) find_reaching(row, vocab, kept, true, {Target::DRAW, u}, 0, nullptr, nullptr).key;
 }
 
 // One block of SAMPLE_THREADS per row of logits, row r at logits + r * rowStride: rowStride vocab for the rows of a
