@@ -5,7 +5,8 @@
 #
 #   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
 #
-# Steps, in this order by default: models tests check throughput hf bench profile check-large throughput-cpu ncu.
+# Steps, in this order by default: models tests check throughput hf bench profile tune check-large throughput-cpu
+# ncu.
 # What the issue asks to be shown comes first (a session gets about one call of this script: 15 minutes of device
 # time, the machine's start included); the rest explains or extends it. Before the steps the bundle is unpacked,
 # the machine described and the CUDA engine probed; after them the results are packed and a short summary is
@@ -23,6 +24,8 @@
 #   profile     the 0.5B shape at 1,64 chains launching kernel by kernel (REASON_CUDA_GRAPHS=0: what the decode
 #               step's CUDA graph gains) and with every kernel timed (REASON_CUDA_PROFILE=1: kernels.csv, where a
 #               decode step's time goes)
+#   tune        the 0.5B shape at 64 chains, 128 new tokens, with split-K's shortest part (REASON_CUDA_SPLIT_MIN_K)
+#               at 64, 128, 256 (the default) and 512 of K, side by side: which the default should be
 #   check-large reason check on the committed tiny-qwen3 (Qwen3's per-head q/k norms), then on the 0.5B shape
 #               itself, fp32 and bf16, 5 prompts of 8 steps (its 152k vocabulary and large GEMMs; ONNX Runtime's CPU
 #               reference is slow at that size, so few prompts)
@@ -67,7 +70,7 @@ ENVF="$WORK/env.txt"
 MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
-all_steps=(models tests check throughput hf bench profile check-large throughput-cpu ncu)
+all_steps=(models tests check throughput hf bench profile tune check-large throughput-cpu ncu)
 read -r -a check_models <<< "${REASON_DEVICE_CHECK_MODELS:-reason-mini llama-small qwen2-tiny}"
 steps=()
 for s in "$@"; do
@@ -417,8 +420,7 @@ settle_models
 # A device the command cannot open is reported as "DEVICE: not measured (...)", exit 4 (the other devices' rows
 # are still printed and written): the step fails with that line as its note.
 throughput() { # KEY DEVICES MIN_SECONDS CAP_SECONDS OUTDIR ARGS...
-  local key=$1 devices=$2 min=$3 cap=$4 dir=$5 log="$LOGS/$1.log"
-  log="${log/throughput:/throughput-}"
+  local key=$1 devices=$2 min=$3 cap=$4 dir=$5 log="$LOGS/${1//:/-}.log"
   shift 5
   if done_before "$key" "$dir/throughput.csv"; then say "$key: done earlier"; return 0; fi
   fits "$key" "$min" || return 0
@@ -518,6 +520,20 @@ if wants profile; then
   fi
 fi
 checkpoint profile
+
+# ---------------------------------------------------------------------------------------------------------
+# tune: split-K's shortest part, one value per run of the same workload. At 64 chains the q/k/v and o_proj GEMMs
+# (18 and 14 output tiles) split into 3 parts of about 299 of K by default (256); shorter parts give more blocks
+# (7 of 128, 14 of 64) and more partial tiles to add up.
+if wants tune; then
+  for k in 64 128 256 512; do
+    if qwen_cuda "tune:split-$k"; then
+      REASON_CUDA_SPLIT_MIN_K=$k throughput "tune:split-$k" cuda 20 90 "$R/tune-split-$k" --model "$QWEN" \
+        --parallel 64 --prompt-len 128 --gen-len 128
+    fi
+  done
+fi
+checkpoint tune
 
 # ---------------------------------------------------------------------------------------------------------
 # check-large: the CUDA engine against ONNX Runtime on the committed tiny-qwen3 (per-head q/k norms, beyond what

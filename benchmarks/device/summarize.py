@@ -22,6 +22,8 @@ import xml.etree.ElementTree as ET
 CHAINS = [1, 16, 64, 256]
 MODELS = ["reason-mini", "llama-small", "qwen2-tiny", "qwen3-tiny", "qwen2-0.5b"]  # the last: 5 prompts of 8 steps
 PRECISIONS = ["fp32", "bf16"]
+TUNE_SPLIT_MIN_K = (64, 128, 256, 512)  # run.sh's tune step
+DEFAULT_SPLIT_MIN_K = 256                # Kernels.SPLIT_MIN_K
 
 
 def read_status(path):
@@ -315,6 +317,20 @@ def main(argv=None):
             js.setdefault("cuda_graphs", {})[n] = {"with_tps": with_graphs, "without_tps": without}
         out.append("CUDA graphs (decode tok/s, REASON_CUDA_GRAPHS=0 vs default): "
                    + (" · ".join(gains) if gains else why_missing(st, "throughput:qwen-cuda-nographs")))
+
+    # Split-K's shortest part, one value per run of the same workload: which the default should be.
+    tune = []
+    for k in TUNE_SPLIT_MIN_K:
+        key = "tune:split-%d" % k
+        r = throughput_rows(os.path.join(results, "tune-split-%d" % k, "throughput.csv"), "cuda").get(64)
+        if r or key in st:
+            tps = num(r["decode_tps"]) if r else None
+            tune.append("%d%s: %s" % (k, " (default)" if k == DEFAULT_SPLIT_MIN_K else "",
+                                      fmt_tps(tps) or why_missing(st, key)))
+            js.setdefault("split_min_k_at_64_chains", {})[k] = tps
+    if tune:
+        out.append("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, 128 new tokens: "
+                   + " · ".join(tune))
 
     # Where a decode step's time goes: each kernel timed with CUDA events (a run without graphs).
     kern = read_csv(os.path.join(results, "throughput-qwen-profile", "kernels.csv")) or []

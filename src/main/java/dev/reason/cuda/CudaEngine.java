@@ -71,7 +71,7 @@ public final class CudaEngine implements Engine {
 
     private CudaEngine(CUdevice device, CUcontext context, CudaDevice gpu, long totalMemory, ModelConfig config,
                        Precision precision, Consumer<String> notice, Kernels.Module module, Kernels.Gpu shape,
-                       DeviceWeights weights) {
+                       int splitMinK, DeviceWeights weights) {
         this.device = device;
         this.context = context;
         this.gpu = gpu;
@@ -80,7 +80,7 @@ public final class CudaEngine implements Engine {
         this.precision = precision;
         this.notice = notice;
         this.module = module;
-        this.kernels = new Kernels(module, precision, shape);
+        this.kernels = new Kernels(module, precision, shape, splitMinK);
         this.weights = weights;
     }
 
@@ -313,6 +313,12 @@ public final class CudaEngine implements Engine {
         cannotRun(c).ifPresent(why -> {
             throw new DeviceException("--device " + asked + ": " + why + "; use --device cpu");
         });
+        int splitMinK;
+        try {
+            splitMinK = Kernels.splitMinK(System.getenv(Kernels.SPLIT_MIN_K_ENV));
+        } catch (IllegalArgumentException e) {
+            throw new DeviceException("--device " + asked + ": " + e.getMessage());
+        }
         CUdevice device = new CUdevice();
         CUcontext context = new CUcontext();
         Kernels.Module module = null;
@@ -332,7 +338,7 @@ public final class CudaEngine implements Engine {
             module = new Kernels.Module();
             DeviceWeights weights = OnnxWeights.read(model, host -> DeviceWeights.upload(host, c, precision));
             return new CudaEngine(device, context, gpu,
-                    total[0], c, precision, notice, module, gpu(device), weights);
+                    total[0], c, precision, notice, module, gpu(device), splitMinK, weights);
         } catch (RuntimeException e) {
             try {
                 if (module != null) {

@@ -72,8 +72,12 @@ final class Kernels {
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
     static final int SAMPLE_THREADS = 1024;     // SAMPLE_THREADS in sampling.cuh: sample_rows' block, one per row
-    /** Each split-K part gets at least this much of K, so that a part's work outweighs writing its partial tile. */
+    /**
+     * By default each split-K part gets at least this much of K, so that a part's work outweighs writing its partial
+     * tile; {@value #SPLIT_MIN_K_ENV} sets another (the device run's {@code tune} step measures a few).
+     */
     static final int SPLIT_MIN_K = 256;
+    static final String SPLIT_MIN_K_ENV = "REASON_CUDA_SPLIT_MIN_K";
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
             "gemm_bf16", "gemm_reduce", "reduce_rmsnorm_bf16", "reduce_swiglu_bf16",
@@ -134,12 +138,44 @@ final class Kernels {
     private final boolean fp32;
     private final String suffix;
     private final Gpu gpu;
+    private final int splitMinK;
 
     Kernels(Launcher launcher, CudaEngine.Precision precision, Gpu gpu) {
+        this(launcher, precision, gpu, SPLIT_MIN_K);
+    }
+
+    /** @param splitMinK the shortest split-K part, a multiple of {@link #GEMM_CHUNK} ({@link #splitMinK(String)}) */
+    Kernels(Launcher launcher, CudaEngine.Precision precision, Gpu gpu, int splitMinK) {
         this.launcher = launcher;
         this.fp32 = precision == CudaEngine.Precision.FP32;
         this.suffix = fp32 ? "_f32" : "_bf16";
         this.gpu = gpu;
+        this.splitMinK = splitMinK;
+    }
+
+    /**
+     * The shortest split-K part {@value #SPLIT_MIN_K_ENV} asks for ({@code value}; null or blank: {@link
+     * #SPLIT_MIN_K}).
+     *
+     * @throws IllegalArgumentException (one line) unless it is a multiple of {@link #GEMM_CHUNK} from {@link
+     *                                  #GEMM_CHUNK} to 65536
+     */
+    static int splitMinK(String value) {
+        if (value == null || value.isBlank()) {
+            return SPLIT_MIN_K;
+        }
+        int k;
+        try {
+            k = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            k = -1;
+        }
+        if (k < GEMM_CHUNK || k > 65536 || k % GEMM_CHUNK != 0) {
+            throw new IllegalArgumentException(SPLIT_MIN_K_ENV + "=" + value.strip() + " is not a multiple of "
+                    + GEMM_CHUNK + " from " + GEMM_CHUNK + " to 65536: set one (the default is " + SPLIT_MIN_K
+                    + ") or unset it");
+        }
+        return k;
     }
 
     /**
@@ -288,8 +324,8 @@ final class Kernels {
     /**
      * The number of K parts of gemm_bf16 for a shape: 1 when the output tiles alone give {@link
      * Gpu#splitTargetBlocks} blocks; otherwise enough parts to reach it, but none shorter than {@link
-     * #SPLIT_MIN_K}, then evened out over whole chunks so that no part is empty. native/emulator/test_forward.cpp
-     * has a copy, with {@link Gpu#HOPPER}'s target.
+     * #SPLIT_MIN_K} (or the shortest part given), then evened out over whole chunks so that no part is empty.
+     * native/emulator/test_forward.cpp has a copy, with {@link Gpu#HOPPER}'s target.
      */
     int splitK(int rows, int outs, int ins) {
         int target = gpu.splitTargetBlocks();
@@ -297,7 +333,7 @@ final class Kernels {
         if (tiles >= target) {
             return 1;
         }
-        int parts = (int) Math.min((target + tiles - 1) / tiles, ins / SPLIT_MIN_K);
+        int parts = (int) Math.min((target + tiles - 1) / tiles, ins / splitMinK);
         if (parts <= 1) {
             return 1;
         }
@@ -305,13 +341,13 @@ final class Kernels {
         return blocks(chunks, blocks(chunks, parts));  // the parts that whole chunks of ceil(chunks / parts) fill
     }
 
-    /** Rotary embedding of the query and key heads of each row, and the row's key and value into the cache. */
     /** Qwen3: RMSNorm of every query head (qNorm) and key head (kNorm) of the fp32 qkv rows, in place, before RoPE. */
     void headNorm(CUdeviceptr qkv, CUdeviceptr qNorm, CUdeviceptr kNorm, int rows, int heads, int kvHeads, int headDim,
                   float eps) {
         launcher.launch("head_rmsnorm", rows, heads + kvHeads, 1, 64, qkv, qNorm, kNorm, heads, kvHeads, headDim, eps);
     }
 
+    /** Rotary embedding of the query and key heads of each row, and the row's key and value into the cache. */
     void ropeStore(CUdeviceptr qkv, CUdeviceptr invFreq, int rows, int heads, int kvHeads, int headDim,
                    CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
                    int maxNew, CUdeviceptr lengths, boolean decode) {

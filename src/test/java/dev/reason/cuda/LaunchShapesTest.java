@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,6 +42,22 @@ class LaunchShapesTest {
         assertEquals("3 3 2 19 1", qwenSplits(HOPPER, 16));
         assertEquals("3 3 2 19 1", qwenSplits(HOPPER, 64));
         assertEquals("3 3 1 5 1", qwenSplits(HOPPER, 256));
+    }
+
+    @Test
+    void theShortestPartCanBeSetForTuning() {
+        assertEquals(Kernels.SPLIT_MIN_K, Kernels.splitMinK(null));
+        assertEquals(Kernels.SPLIT_MIN_K, Kernels.splitMinK(" "));
+        assertEquals(128, Kernels.splitMinK(" 128 "));
+        Kernels shortParts = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
+                Kernels.Gpu.HOPPER, 128);
+        // q/k/v and o_proj: 7 parts of 128 instead of 3 of about 299; gate_up and down_proj reach 264 blocks anyway
+        assertEquals("7 7 2 19 1", qwenSplits(shortParts, 64));
+        for (String bad : new String[] {"100", "16", "0", "-64", "131072", "abc", "1e3"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.splitMinK(bad));
+            assertEquals("REASON_CUDA_SPLIT_MIN_K=" + bad + " is not a multiple of 32 from 32 to 65536: set one (the"
+                    + " default is 256) or unset it", e.getMessage());
+        }
     }
 
     @Test
