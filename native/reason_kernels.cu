@@ -18,6 +18,10 @@
 #define MAX_HEAD_DIM 256
 #define ATTENTION_MAX_WARPS 16
 #define ATTENTION_GROUP 4
+// The kernels that take a row per block on the decode path (RMSNorm, and the fused reductions that end a split
+// GEMM with it or with RoPE): at 64 decode rows a block is all a multiprocessor has, and a reduction's thread reads
+// every part of its elements, so a row gets as many threads as a block holds rather than a few elements each.
+#define ROW_THREADS 1024
 
 // x[r] = table[tokens[r]] (zeros for an out-of-range id). Grid: rows; any block size.
 template <typename W>
@@ -43,7 +47,7 @@ __device__ __forceinline__ float silu_times(float gate, float up) {
     return gate / (1.0f + expf(-gate)) * up;
 }
 
-// y[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight. Grid: rows; block: a multiple of 32.
+// y[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight. Grid: rows; block: a multiple of 32 (ROW_THREADS as launched).
 template <typename Y>
 __device__ void rmsnorm_rows(const float* x, const float* weight, Y* y, int hidden, float eps) {
     const float* in = x + (size_t) blockIdx.x * hidden;
@@ -226,7 +230,8 @@ gemm_bf16(const bf16* __restrict__ x, const bf16* __restrict__ w, const float* b
 // The sum of split-K parts at element i of a [rows, outs] product of n elements: partial[0 .. parts) in that order.
 __device__ __forceinline__ float parts_sum(const float* partial, size_t n, size_t i, int parts) {
     float sum = 0.0f;
-    for (int p = 0; p < parts; p++) {
+#pragma unroll 8
+    for (int p = 0; p < parts; p++) {  // added in order; the unrolling only puts 8 loads in flight
         sum += partial[p * n + i];
     }
     return sum;
@@ -247,8 +252,8 @@ gemm_reduce(const float* partial, const float* bias, float* y, int rows, int out
 // The end of a layer's attention or MLP in one kernel, when its last GEMM was split along K: x[r] += the parts' sum
 // + bias (as gemm_reduce with accumulate), then y[r] = rmsnorm(x[r]) * weight (as rmsnorm_bf16), the input of the
 // next GEMM. Same operations in the same order as those two kernels, so the same bits, one launch and one read of
-// x fewer. Grid: rows; block: 256.
-extern "C" __global__ void __launch_bounds__(256)
+// x fewer. Grid: rows; block: ROW_THREADS, as rmsnorm's (block_sum's order depends on the block size).
+extern "C" __global__ void __launch_bounds__(ROW_THREADS)
 reduce_rmsnorm_bf16(const float* partial, const float* bias, float* x, const float* weight, bf16* y, int rows,
                     int hidden, int parts, float eps) {
     size_t n = (size_t) rows * hidden;
@@ -343,8 +348,8 @@ extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int
 }
 
 // A split-K q/k/v GEMM finished with RoPE and the cache writes: qkv[r] = the parts' sum + bias (as gemm_reduce),
-// then rope_store_bf16 of the row, bit for bit, in one launch. Grid: rows; block: 128.
-extern "C" __global__ void __launch_bounds__(128)
+// then rope_store_bf16 of the row, bit for bit, in one launch. Grid: rows; block: ROW_THREADS.
+extern "C" __global__ void __launch_bounds__(ROW_THREADS)
 reduce_rope_store_bf16(const float* partial, const float* bias, float* qkv, int rows, const float* invFreq, int heads,
                        int kvHeads, int headDim, bf16* promptK, bf16* promptV, int promptLen, bf16* slotK,
                        bf16* slotV, int maxNew, const int* lengths, int decode, int parts) {

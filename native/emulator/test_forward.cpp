@@ -253,11 +253,11 @@ static void embed(const int* tokens, const bf16* table, float* x, int rows, int 
 }
 
 static void norm(const float* x, const float* weight, float* y, int rows, int hidden, float eps) {
-    launch({(unsigned) rows, 1, 1}, 256, [=] { rmsnorm_f32(x, weight, y, hidden, eps); });
+    launch({(unsigned) rows, 1, 1}, ROW_THREADS, [=] { rmsnorm_f32(x, weight, y, hidden, eps); });
 }
 
 static void norm(const float* x, const float* weight, bf16* y, int rows, int hidden, float eps) {
-    launch({(unsigned) rows, 1, 1}, 256, [=] { rmsnorm_bf16(x, weight, y, hidden, eps); });
+    launch({(unsigned) rows, 1, 1}, ROW_THREADS, [=] { rmsnorm_bf16(x, weight, y, hidden, eps); });
 }
 
 // Qwen3's per-head norm of q and k, as Kernels.headNorm launches it.
@@ -339,7 +339,7 @@ static void gemm_add_norm(const T* a, const T* w, const float* bias, float* x, c
     int parts = product(a, w, bias, x, rows, hidden, ins, 1, workspace);
     if constexpr (std::is_same_v<T, bf16>) {
         if (parts > 1) {
-            launch({(unsigned) rows, 1, 1}, 256,
+            launch({(unsigned) rows, 1, 1}, ROW_THREADS,
                    [=] { reduce_rmsnorm_bf16(workspace, bias, x, weight, xn, rows, hidden, parts, eps); });
             return;
         }
@@ -384,7 +384,7 @@ static void gemm_rope_store(const T* x, const T* w, const float* bias, float* qk
     int parts = product(x, w, bias, qkv, rows, (heads + 2 * kvHeads) * headDim, ins, 0, workspace);
     if constexpr (std::is_same_v<T, bf16>) {
         if (parts > 1) {
-            launch({(unsigned) rows, 1, 1}, 128, [=] {
+            launch({(unsigned) rows, 1, 1}, ROW_THREADS, [=] {
                 reduce_rope_store_bf16(workspace, bias, qkv, rows, invFreq, heads, kvHeads, headDim, pk, pv,
                                        promptLen, sk, sv, maxNew, lengths, decode, parts);
             });

@@ -332,7 +332,7 @@ static void test_rmsnorm(int rows, int hidden) {
     auto x = random_vector((size_t) rows * hidden), weight = random_vector(hidden);
     std::vector<Y> y(x.size());
     const float eps = 1e-5f;
-    launch({(unsigned) rows, 1, 1}, 256, [&] {
+    launch({(unsigned) rows, 1, 1}, ROW_THREADS, [&] {
         if constexpr (std::is_same_v<Y, float>) {
             rmsnorm_f32(x.data(), weight.data(), y.data(), hidden, eps);
         } else {
@@ -490,13 +490,14 @@ static void test_fused_reduces(int rows, int width, int parts) {
     float eps = 1e-5f;
     std::vector<float> xFused = x0, xPlain = x0;
     std::vector<bf16> yFused((size_t) rows * width), yPlain((size_t) rows * width);
-    launch({(unsigned) rows, 1, 1}, 256, [&] {
+    launch({(unsigned) rows, 1, 1}, ROW_THREADS, [&] {
         reduce_rmsnorm_bf16(partial.data(), bias.data(), xFused.data(), weight.data(), yFused.data(), rows, width,
                             parts, eps);
     });
     launch({blocks(rows * width, 256), 1, 1}, 256,
            [&] { gemm_reduce(partial.data(), bias.data(), xPlain.data(), rows, width, parts, 1); });
-    launch({(unsigned) rows, 1, 1}, 256, [&] { rmsnorm_bf16(xPlain.data(), weight.data(), yPlain.data(), width, eps); });
+    launch({(unsigned) rows, 1, 1}, ROW_THREADS,
+           [&] { rmsnorm_bf16(xPlain.data(), weight.data(), yPlain.data(), width, eps); });
     double differing = 0;
     for (size_t i = 0; i < xFused.size(); i++) {
         differing += xFused[i] != xPlain[i] || yFused[i].bits != yPlain[i].bits;
@@ -543,7 +544,7 @@ static void test_reduce_rope_store(int decode) {
                    std::vector<bf16>((size_t) rows * kvHeads * maxNew * headDim)};
     };
     Run fused = fresh(), plain = fresh();
-    launch({(unsigned) rows, 1, 1}, 128, [&] {
+    launch({(unsigned) rows, 1, 1}, ROW_THREADS, [&] {
         reduce_rope_store_bf16(partial.data(), bias.data(), fused.qkv.data(), rows, invFreq.data(), heads, kvHeads,
                                headDim, fused.pk.data(), fused.pv.data(), promptLen, fused.sk.data(), fused.sv.data(),
                                maxNew, lengths.data(), decode, parts);
@@ -598,6 +599,7 @@ int main() {
     test_rmsnorm<float>(3, 77);
     test_rmsnorm<float>(2, 1000);
     test_rmsnorm<bf16>(3, 77);
+    test_rmsnorm<bf16>(2, 2500);
     test_head_rmsnorm(3, 4, 2, 16);
     test_head_rmsnorm(2, 16, 8, 128);
     test_head_rmsnorm(1, 3, 1, 200);
@@ -605,6 +607,7 @@ int main() {
     test_swiglu<bf16>(2, 300);
     test_fused_reduces(3, 300, 4);
     test_fused_reduces(2, 1000, 19);
+    test_fused_reduces(2, 2100, 5);  // wider than ROW_THREADS: threads of reduce_rmsnorm_bf16 take 2 or 3 elements
     test_reduce_rope_store(0);
     test_reduce_rope_store(1);
     test_embed<float>();

@@ -72,6 +72,7 @@ final class Kernels {
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
     static final int SAMPLE_THREADS = 1024;     // SAMPLE_THREADS in sampling.cuh: sample_rows' block, one per row
+    static final int ROW_THREADS = 1024;        // ROW_THREADS in reason_kernels.cu: RMSNorm's and the fused reductions'
     /**
      * By default each split-K part gets at least this much of K, so that a part's work outweighs writing its partial
      * tile; {@value #SPLIT_MIN_K_ENV} sets another (the device run's {@code tune} step measures a few).
@@ -228,7 +229,7 @@ final class Kernels {
     }
 
     void rmsnorm(CUdeviceptr x, CUdeviceptr weight, CUdeviceptr y, int rows, int hidden, float eps) {
-        launcher.launch("rmsnorm" + suffix, rows, 1, 1, 256, x, weight, y, hidden, eps);
+        launcher.launch("rmsnorm" + suffix, rows, 1, 1, ROW_THREADS, x, weight, y, hidden, eps);
     }
 
     /**
@@ -254,7 +255,7 @@ final class Kernels {
                      int rows, int hidden, int ins, float eps, CUdeviceptr workspace) {
         int parts = product(a, w, bias, x, rows, hidden, ins, true, workspace);
         if (parts > 1) {
-            launcher.launch("reduce_rmsnorm_bf16", rows, 1, 1, 256, workspace, bias, x, norm, xn, rows, hidden,
+            launcher.launch("reduce_rmsnorm_bf16", rows, 1, 1, ROW_THREADS, workspace, bias, x, norm, xn, rows, hidden,
                     parts, eps);
         } else {
             rmsnorm(x, norm, xn, rows, hidden, eps);
@@ -288,7 +289,7 @@ final class Kernels {
                        CUdeviceptr lengths, boolean decode, CUdeviceptr workspace) {
         int parts = product(x, w, bias, qkv, rows, (heads + 2 * kvHeads) * headDim, ins, false, workspace);
         if (parts > 1) {
-            launcher.launch("reduce_rope_store_bf16", rows, 1, 1, 128, workspace, bias, qkv, rows, invFreq, heads,
+            launcher.launch("reduce_rope_store_bf16", rows, 1, 1, ROW_THREADS, workspace, bias, qkv, rows, invFreq, heads,
                     kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0,
                     parts);
         } else {

@@ -126,6 +126,7 @@ class LaunchShapesTest {
         assertEquals(define(source, "GEMM_TILE"), Kernels.GEMM_TILE);
         assertEquals(define(source, "ATTENTION_MAX_WARPS"), Kernels.ATTENTION_MAX_WARPS);
         assertEquals(define(source, "ATTENTION_GROUP"), Kernels.ATTENTION_GROUP);
+        assertEquals(define(source, "ROW_THREADS"), Kernels.ROW_THREADS);
         assertEquals(define(Files.readString(Path.of("native", "sampling.cuh")), "SAMPLE_THREADS"), Kernels.SAMPLE_THREADS);
     }
 
