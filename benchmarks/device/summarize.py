@@ -190,12 +190,9 @@ def tests_line(st, results):
 NS_PER_UNIT = {"nsecond": 1.0, "usecond": 1e3, "msecond": 1e6, "second": 1e9}
 
 
-def ncu_kernels(path):
-    """Nsight Compute's details CSV (--page details --print-units base) as (rows, steps): one row per kernel and grid
-    with launches, duration in us, mean DRAM and SM throughput in % of the peak, longest first; steps, the whole decode
-    steps they cover. A step ends with its one sample_rows launch, so with two of them in the window the rows are the
-    launches after the first up to the last, divided by the steps between (per step); otherwise every launch, steps 0
-    (not a whole step). None when there is no launch."""
+def ncu_launches(path):
+    """Nsight Compute's details CSV (--page details --print-units base) by launch ID: ({id: (kernel, grid)}, {id:
+    {metric name: (value, unit)}}); None when the file has no launch."""
     if not os.path.isfile(path):
         return None
     with open(path, newline="") as f:
@@ -212,8 +209,19 @@ def ncu_kernels(path):
         value = num((r.get("Metric Value") or "").replace(",", ""))
         if value is not None:
             metrics.setdefault(launch, {})[r.get("Metric Name")] = (value, r.get("Metric Unit"))
-    if not names:
+    return (names, metrics) if names else None
+
+
+def ncu_kernels(path):
+    """Nsight Compute's details CSV as (rows, steps): one row per kernel and grid with launches, duration in us, mean
+    DRAM and SM throughput in % of the peak, longest first; steps, the whole decode steps they cover. A step ends with
+    its one sample_rows launch, so with two of them in the window the rows are the launches after the first up to the
+    last, divided by the steps between (per step); otherwise every launch, steps 0 (not a whole step). None when there
+    is no launch."""
+    launches = ncu_launches(path)
+    if launches is None:
         return None
+    names, metrics = launches
     ends = sorted(i for i, (kernel, _) in names.items() if kernel == "sample_rows")
     steps = len(ends) - 1 if len(ends) >= 2 else 0
     window = [i for i in names if ends[0] < i <= ends[-1]] if steps else list(names)
@@ -230,6 +238,34 @@ def ncu_kernels(path):
                      "dram_pct": sum(dram) / len(dram) if dram else None, "sm_pct": sum(sm) / len(sm) if sm else None})
     rows.sort(key=lambda r: -r["us"])
     return rows, steps
+
+
+# The ncu-detail run's sections (run.sh), as Nsight Compute names their metrics: what a kernel's time is made of.
+NCU_DETAIL = [("Duration", "us"), ("Compute (SM) Throughput", "SM %"), ("Achieved Occupancy", "occupancy %"),
+              ("Issued Warp Per Scheduler", "issued/cycle/scheduler"),
+              ("Warp Cycles Per Issued Instruction", "cycles between a warp's instructions")]
+
+
+def ncu_detail(path):
+    """The ncu-detail CSV as {kernel (grid): {label: mean value}} over its launches, for NCU_DETAIL's metrics that
+    are there; None when there is no launch."""
+    launches = ncu_launches(path)
+    if launches is None:
+        return None
+    names, metrics = launches
+    by_kernel = {}
+    for i, (kernel, grid) in sorted(names.items()):
+        by_kernel.setdefault("%s %s" % (kernel, grid), []).append(metrics.get(i, {}))
+    out = {}
+    for kernel, ms in by_kernel.items():
+        row = {"launches": len(ms)}
+        for name, label in NCU_DETAIL:
+            values = [m[name][0] * (NS_PER_UNIT.get(m[name][1], 1.0) / 1e3 if name == "Duration" else 1.0)
+                      for m in ms if name in m]
+            if values:
+                row[label] = sum(values) / len(values)
+        out[kernel] = row
+    return out
 
 
 def bench_row(summary_path, method="majority", k=None):
@@ -370,6 +406,19 @@ def main(argv=None):
             js["ncu_64"] = {"steps": steps, "kernels": ncu}
         else:
             out.append("ncu: %s" % why_missing(st, "ncu:qwen-64"))
+    try:
+        detail, detail_problem = ncu_detail(os.path.join(results, "ncu-detail-qwen-64.csv")), None
+    except (ValueError, KeyError, csv.Error) as e:
+        detail, detail_problem = None, "unreadable CSV (%s)" % e
+    if detail or detail_problem or "ncu:detail-qwen-64" in st:
+        if detail:
+            out.append("ncu detail at 64 chains: " + " · ".join(
+                "%s, %d launches: %s" % (k, r["launches"], ", ".join(
+                    "%s %.3g" % (label, r[label]) for _, label in NCU_DETAIL if label in r))
+                for k, r in sorted(detail.items())))
+            js["ncu_detail_64"] = detail
+        else:
+            out.append("ncu detail: %s" % (detail_problem or why_missing(st, "ncu:detail-qwen-64")))
 
     # The same command on the shipped model, and ONNX Runtime on the 0.5B shape.
     def line(label, path, device, key):

@@ -136,6 +136,29 @@ class DeviceSummaryTest {
     }
 
     @Test
+    void ncuDetailAveragesEachKernelsLaunches() throws Exception {
+        StringBuilder csv = new StringBuilder("==PROF== Connected to process 1\n\"ID\",\"Kernel Name\",\"Grid Size\","
+                + "\"Metric Name\",\"Metric Unit\",\"Metric Value\"\n");
+        String[][] rows = {
+            {"0", "attention_bf16_d64", "Duration", "nsecond", "4,000"},
+            {"0", "attention_bf16_d64", "Achieved Occupancy", "%", "40"},
+            {"1", "attention_bf16_d64", "Duration", "nsecond", "6,000"},
+            {"1", "attention_bf16_d64", "Achieved Occupancy", "%", "50"},
+            {"2", "sample_rows", "Duration", "usecond", "300"},
+            {"2", "sample_rows", "Warp Cycles Per Issued Instruction", "cycle", "12.5"},
+            {"2", "sample_rows", "Issued Warp Per Scheduler", "", "0.31"}};
+        for (String[] r : rows) {
+            csv.append(String.format("\"%s\",\"%s\",\"(64, 2, 2)\",\"%s\",\"%s\",\"%s\"%n", r[0], r[1], r[2], r[3], r[4]));
+        }
+        write("results/ncu-detail-qwen-64.csv", csv.toString());
+        write("status.tsv", "ncu:detail-qwen-64\tok\t0\t60\t\n");
+        String text = summarize();
+        assertTrue(text.contains("ncu detail at 64 chains: attention_bf16_d64 (64,2,2), 2 launches: us 5, occupancy % 45"
+                + " · sample_rows (64,2,2), 1 launches: us 300, issued/cycle/scheduler 0.31, cycles between a warp's"
+                + " instructions 12.5\n"), text);
+    }
+
+    @Test
     void splitKRunsSideBySide() throws Exception {
         for (int k : new int[] {64, 256}) {
             write("results/tune-split-" + k + "/throughput.csv", String.join("\n",
