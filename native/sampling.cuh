@@ -11,28 +11,68 @@
 // key cost 33).
 //
 // Masses are integers: weights (<= 1) in fixed point with fracBits binary places, as many as keep the sum of the
-// vocabulary's weights below 2^63. Integer sums are exact in any order, so the block's atomics give the same bits
-// on every run and the prefix masses need no second pass. Rounding moves each weight by at most 2^-(fracBits + 1),
-// the kept mass by at most vocab * 2^-(fracBits + 1) (3.7e-9 of it for a 152k vocabulary), so a draw can differ
-// from the host's (double sums) only when u lands that close to a boundary between two tokens.
+// vocabulary's weights below 2^63. Integer sums are exact in any order, so the atomics give the same bits on every
+// run and the prefix masses need no second pass. Rounding moves each weight by at most 2^-(fracBits + 1), the kept
+// mass by at most vocab * 2^-(fracBits + 1) (3.7e-9 of it for a 152k vocabulary), so a draw can differ from the
+// host's (double sums) only when u lands that close to a boundary between two tokens.
+//
+// A row is cut into slices of a block each. With one block per row, a 64-chain step kept 64 of an H200's 132
+// multiprocessors busy for the whole draw (the first run's profile: 1.9 ms of a 7.4 ms step) and one chain kept
+// one. The blocks of a row meet in its RowSample in global memory, between launches that the host makes in this
+// order (Kernels.sample): sample_stats (each slice's best keys and exp sum), sample_search for each round and then
+// the tie of each search (top-k, top-p, the draw), and sample_rows, which writes each row's token and
+// log-probabilities. A round's histogram is the sum of its slices', exact in any order, so slicing changes no token;
+// every block of a launch makes the previous round's choice itself from that sum (the same bits in each), and the
+// row's first block records it for the launches after.
 #pragma once
 
 #include "common.cuh"
 
-#define SAMPLE_THREADS 1024  // one block per row: a row's passes are one multiprocessor's, so it takes all it holds
+#define SAMPLE_THREADS 256      // a block per slice of a row: one histogram copy per warp
+#define SAMPLE_MAX_SLICES 128   // at most SAMPLE_THREADS: a block reads each slice's stats with a thread of its own
+#define SAMPLE_MAX_TOP 20       // DeviceSampler.MAX_TOP_LOGPROBS
+#define SAMPLE_ROW_BYTES 50440  // sizeof(RowSample): the host allocates rows of it
 #define NO_TOKEN 0xffffffffffffffffull  // larger than every sort key (indices are below 2^31)
 #define RADIX_BINS 256                  // 8 bits of the key per round
 #define HIST_COPIES 8                   // warp w adds into copy w % 8
 #define TOP_P_TOLERANCE 1e-6            // Sampler.TOP_P_TOLERANCE
 #define SAMPLE_UNROLL 8                 // logits a thread loads before it uses the first of them
+#define TIE_ROUND 4                     // sample_search's round after the four radix rounds
+
+enum SearchKind { SEARCH_TOP_K = 0, SEARCH_TOP_P = 1, SEARCH_DRAW = 2 };
 
 typedef unsigned long long amount_t;    // a count, or a mass in fixed point
 
+// What sample_stats found in one slice of a row.
+struct SliceStats {
+    uint64_t top[SAMPLE_MAX_TOP];  // the slice's first sort keys (top[0] its best; the first nTop), NO_TOKEN past its end
+    double sum;                    // sum of exp(x - maxLogit) over the slice; 0 when maxLogit is -infinity
+    float maxLogit;                // the logit of top[0]; -infinity for an empty slice
+    int invalid;                   // a NaN or +infinity in the slice
+};
+
+// One search of a row, summed over its slices. Cleared by sample_stats.
+struct Search {
+    amount_t hist[4][RADIX_BINS];  // each round's histogram of the next 8 bits
+    amount_t before[5];            // the kept amount above the bits fixed before round r (r = 4: before the key found)
+    amount_t goal;                 // the amount to reach, known after round 0; 0: no token reaches it
+    uint64_t key;                  // the token found: NO_TOKEN until the tie, and when no token reaches the goal
+    amount_t through;              // the running amount through that token (the kept mass, for a top-p cut)
+    unsigned tied[RADIX_BINS];     // the last round's tokens per bin
+    uint32_t prefix[5];            // the key bits fixed before round r (prefix[4]: the whole key)
+};
+
+struct RowSample {
+    SliceStats slices[SAMPLE_MAX_SLICES];
+    Search search[3];  // by SearchKind
+};
+static_assert(sizeof(RowSample) == SAMPLE_ROW_BYTES, "SAMPLE_ROW_BYTES, and Kernels.SAMPLE_ROW_BYTES with it");
+
 // Calls f(x, i, valid) for the logits a thread owns, i = threadIdx.x + k * blockDim.x in ascending k as a plain
 // strided loop would, and for the lanes past the row's end with valid false, so that all 32 lanes of a warp make
-// every call (warp-wide exchanges inside f need them all). A row is read a dozen times per draw by one block, so
-// a pass waits on its loads: loading SAMPLE_UNROLL of them before using any keeps that many in flight per thread.
-// Same tokens, same order: same results as the plain loop. blockDim.x: a multiple of 32.
+// every call (warp-wide exchanges inside f need them all). A pass waits on its loads: loading SAMPLE_UNROLL of them
+// before using any keeps that many in flight per thread. Same tokens, same order: same results as the plain loop.
+// blockDim.x: a multiple of 32.
 template <typename F>
 __device__ __forceinline__ void each_slot(const float* row, int vocab, F f) {
     const int step = (int) blockDim.x;
@@ -63,6 +103,28 @@ __device__ __forceinline__ void each_logit(const float* row, int vocab, F f) {
         }
     });
 }
+
+// The tokens [begin, end) of a row that block blockIdx.x of `slices` takes: equal parts, the last one shorter.
+struct Slice {
+    int begin, end;
+
+    __device__ static Slice of(int vocab, int slices) {
+        int length = (vocab + slices - 1) / slices;
+        int begin = min((int) blockIdx.x * length, vocab);
+        return {begin, min(begin + length, vocab)};
+    }
+
+    // f(x, i) as each_logit does over the slice's logits, i the index in the row.
+    template <typename F>
+    __device__ __forceinline__ void each_logit(const float* row, F f) const {
+        ::each_logit(row + begin, end - begin, [&](float x, int j) { f(x, begin + j); });
+    }
+
+    template <typename F>
+    __device__ __forceinline__ void each_slot(const float* row, F f) const {
+        ::each_slot(row + begin, end - begin, [&](float x, int j, bool valid) { f(x, begin + j, valid); });
+    }
+};
 
 // hist[bin] += amount for each lane of the warp (bin < 0: nothing), all 32 lanes calling. Lanes with the same bin
 // are summed first and one of them adds: a round's first histogram puts most of a vocabulary into two to four
@@ -146,20 +208,11 @@ struct Reached {
     amount_t through;
 };
 
-// Among the kept tokens whose logit key is v, in index order: the first at which before + their running amount
-// reaches target (the caller knows they do). The usual case, one token on that key, costs one pass and no scan.
+// Among the kept tokens of the whole row whose logit key is v, in index order: the first at which before + their
+// running amount reaches target (the caller knows they do). For two or more tokens tied on the key, which is rare
+// enough to take one block over the row: a single tied token is found by every slice (sample_search).
 __device__ Reached first_reaching_tie(const float* row, int vocab, const Kept& kept, uint32_t v, bool mass,
-                                      amount_t before, amount_t target, unsigned tied) {
-    if (tied == 1) {
-        uint64_t only = NO_TOKEN;
-        each_logit(row, vocab, [&](float x, int i) {
-            if (ordered(x) == v && kept.keeps(x, i)) {
-                only = sort_key(x, i);
-            }
-        });
-        only = block_min(only);
-        return {only, before + kept.amount(row[(uint32_t) only], mass)};
-    }
+                                      amount_t before, amount_t target) {
     __shared__ amount_t scan[SAMPLE_THREADS];
     __shared__ int found;
     for (int base = 0; base < vocab; base += blockDim.x) {
@@ -198,194 +251,301 @@ __device__ Reached first_reaching_tie(const float* row, int vocab, const Kept& k
     return {NO_TOKEN, before};  // unreachable while the caller's invariant holds
 }
 
-// A search's rounds as they went: the histogram each round made of the tokens sharing the bits fixed before it,
-// for a second search over the same tokens and amounts to reuse while its bits agree. 9 KiB of shared memory.
-struct Rounds {
-    amount_t hist[4][RADIX_BINS];
-    unsigned tied[RADIX_BINS];  // the last round's tokens per bin
-    uint32_t prefix[4];         // the bits fixed before each round
-    int count;                  // rounds made
+// Where a search stands before a round: the key bits fixed so far, the kept amount above them, and the goal.
+struct Position {
+    uint32_t prefix;
+    amount_t before;
+    amount_t goal;  // 0 before round 0's histogram, and when no token reaches it
 };
 
-// The first kept token, in sort order, at which the running amount of kept tokens reaches target.of(total), where
-// total is the kept tokens' whole amount or, when given (> 0), the caller's; NO_TOKEN when that is 0 (top-k larger
-// than what min-p left). Each round's histogram goes to `record` when given, and a round whose bits so far are
-// those of a round in `replay` takes its histogram from there instead of a pass over the row. Not inlined: one
-// copy serves the three searches of a draw (its unrolled passes would otherwise triple the kernel's code).
-__device__ __noinline__ Reached find_reaching(const float* row, int vocab, const Kept& kept, bool mass, Target target,
-                                              amount_t given, Rounds* record, const Rounds* replay) {
-    __shared__ amount_t hist[HIST_COPIES][RADIX_BINS];
+// The position after `round`, from its histogram summed over the slices: the bin, from the largest keys down, in
+// which the running amount reaches the goal. After round 0 the goal is first set, a fraction of the histogram's
+// total or of `given` when that is > 0. Every thread gets the same result.
+__device__ Position after_round(const amount_t* histogram, Position at, int round, Target target, amount_t given) {
+    __shared__ amount_t hist[RADIX_BINS];
     __shared__ amount_t groupSum[RADIX_BINS / 8];
-    __shared__ unsigned tiedCount[RADIX_BINS];  // the last round's tokens per bin
-    __shared__ int chosen;
-    __shared__ amount_t chosenBefore;
-    __shared__ amount_t goal;
-    uint32_t prefix = 0, prefixMask = 0;
-    amount_t before = 0;  // the kept amount above the bits fixed so far (larger logits)
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        bool lastRound = shift == 0;
-        int round = (24 - shift) / 8;
-        if (replay != nullptr && round < replay->count && replay->prefix[round] == prefix) {  // the same in every thread
-            for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {
-                hist[0][d] = replay->hist[round][d];
-                tiedCount[d] = replay->tied[d];  // used after the last round only
-            }
-        } else {
-            for (int e = threadIdx.x; e < HIST_COPIES * RADIX_BINS; e += blockDim.x) {
-                hist[e / RADIX_BINS][e % RADIX_BINS] = 0ull;
-            }
-            for (int e = threadIdx.x; lastRound && e < RADIX_BINS; e += blockDim.x) {
-                tiedCount[e] = 0u;
-            }
-            __syncthreads();
-            amount_t* mine = hist[(threadIdx.x >> 5) % HIST_COPIES];
-            each_slot(row, vocab, [&](float x, int i, bool valid) {
-                uint32_t v = ordered(x);
-                bool inPlay = valid && (v & prefixMask) == prefix && kept.keeps(x, i);
-                int bin = inPlay ? (int) ((v >> shift) & (RADIX_BINS - 1)) : -1;
-                add_to_bins(mine, bin, inPlay ? kept.amount(x, mass) : 0ull);
-                if (lastRound && inPlay) {
-                    atomicAdd(&tiedCount[bin], 1u);
-                }
-            });
-            __syncthreads();
-            for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {  // merge the copies into copy 0
-                amount_t sum = 0;
-                for (int c = 0; c < HIST_COPIES; c++) {
-                    sum += hist[c][d];
-                }
-                hist[0][d] = sum;
-            }
-        }
-        if (record != nullptr) {
-            for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {
-                record->hist[round][d] = hist[0][d];
-                record->tied[d] = lastRound ? tiedCount[d] : 0u;
-            }
-            if (threadIdx.x == 0) {
-                record->prefix[round] = prefix;
-                record->count = round + 1;
-            }
-        }
-        __syncthreads();
-        for (int g = threadIdx.x; g < RADIX_BINS / 8; g += blockDim.x) {  // groups of 8 bins, from the largest logits down
-            amount_t sum = 0;
-            for (int d = RADIX_BINS - 1 - 8 * g; d > RADIX_BINS - 9 - 8 * g; d--) {
-                sum += hist[0][d];
-            }
-            groupSum[g] = sum;
-        }
-        __syncthreads();
-        if (threadIdx.x == 0) {
-            if (shift == 24) {
-                amount_t total = 0;
-                for (int g = 0; g < RADIX_BINS / 8; g++) {
-                    total += groupSum[g];
-                }
-                goal = target.of(given > 0 ? given : total);
-            }
-            amount_t run = before;
-            int g = 0;
-            while (g < RADIX_BINS / 8 - 1 && run + groupSum[g] < goal) {
-                run += groupSum[g++];
-            }
-            int d = RADIX_BINS - 1 - 8 * g;
-            while (d > RADIX_BINS - 8 - 8 * g && run + hist[0][d] < goal) {
-                run += hist[0][d--];
-            }
-            chosen = goal == 0 ? -1 : d;
-            chosenBefore = run;
-        }
-        __syncthreads();
-        int d = chosen;
-        if (d < 0) {
-            return {NO_TOKEN, 0ull};
-        }
-        before = chosenBefore;
-        prefix |= (uint32_t) d << shift;
-        prefixMask |= (uint32_t) (RADIX_BINS - 1) << shift;
+    __shared__ Position next;
+    for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {
+        hist[d] = histogram[d];
     }
-    return first_reaching_tie(row, vocab, kept, prefix, mass, before, goal, tiedCount[prefix & (RADIX_BINS - 1)]);
+    __syncthreads();
+    for (int g = threadIdx.x; g < RADIX_BINS / 8; g += blockDim.x) {  // groups of 8 bins, from the largest logits down
+        amount_t sum = 0;
+        for (int d = RADIX_BINS - 1 - 8 * g; d > RADIX_BINS - 9 - 8 * g; d--) {
+            sum += hist[d];
+        }
+        groupSum[g] = sum;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        amount_t goal = at.goal;
+        if (round == 0) {
+            amount_t total = 0;
+            for (int g = 0; g < RADIX_BINS / 8; g++) {
+                total += groupSum[g];
+            }
+            goal = target.of(given > 0 ? given : total);
+        }
+        amount_t run = at.before;
+        int g = 0;
+        while (g < RADIX_BINS / 8 - 1 && run + groupSum[g] < goal) {
+            run += groupSum[g++];
+        }
+        int d = RADIX_BINS - 1 - 8 * g;
+        while (d > RADIX_BINS - 8 - 8 * g && run + hist[d] < goal) {
+            run += hist[d--];
+        }
+        next = {at.prefix | (uint32_t) d << (24 - 8 * round), run, goal};
+    }
+    __syncthreads();
+    Position result = next;
+    __syncthreads();  // next and hist are rewritten by the next call
+    return result;
 }
 
-// Top-k, then top-p, then the draw. The draw looks among the tokens top-p keeps, a prefix in sort order whose mass
-// top-p found: searching all of top-k's tokens for the same target (a fraction of that mass) finds the same token,
-// and then its rounds are top-p's while their bits agree, the first always, so they come from top-p's histograms.
-__device__ int draw_token(const float* row, int vocab, float maxLogit, double u, double invTemperature,
-                          double maxDistance, int topK, double topP) {
-    __shared__ Rounds topPRounds;
-    int vocabBits = 0;
-    while ((1ll << vocabBits) < vocab) {
-        vocabBits++;
-    }
-    Kept kept = {maxLogit, invTemperature, maxDistance, ldexp(1.0, 63 - vocabBits), NO_TOKEN};
-    if (topK > 0 && topK < vocab) {
-        Reached kth = find_reaching(row, vocab, kept, false, {Target::COUNT, (double) topK}, 0, nullptr, nullptr);
-        kept.last = kth.key;  // NO_TOKEN when min-p left fewer than k tokens
-    }
-    if (topP < 1.0) {
-        Reached cut = find_reaching(row, vocab, kept, true, {Target::TOP_P, topP}, 0, &topPRounds, nullptr);
-        return (int) (uint32_t) find_reaching(row, vocab, kept, true, {Target::DRAW, u}, cut.through, nullptr,
-                                              &topPRounds).key;
-    }
-    return (int) (uint32_t) find_reaching(row, vocab, kept, true, {Target::DRAW, u}, 0, nullptr, nullptr).key;
+// The search whose histogram of `round` a search uses: top-p's (cut) when the draw's bits before the round are
+// top-p's. The draw looks among the tokens top-p keeps, a prefix in sort order whose mass top-p found: searching all
+// of top-k's tokens for the same target (a fraction of that mass) finds the same token, so its rounds are top-p's
+// while their bits agree, the first always, and they need no pass of their own.
+__device__ const Search* histogram_of(const Search* search, const Search* cut, int round, uint32_t prefix) {
+    return cut != nullptr && cut->prefix[round] == prefix ? cut : search;
 }
 
-// One block of SAMPLE_THREADS per row of logits, row r at logits + r * rowStride: rowStride vocab for the rows of a
-// decode step, 0 for drawing several chains' first tokens from the prompt's one row. uniforms[row] < 0 marks an
-// inactive row (skipped).
-// out[row] = {token, logprob bits, top logprob bits...}: (2 + nTop) ints, log-probabilities of the raw logits.
-// nTop is at most vocab. greedy != 0: argmax (lowest index on ties), the other settings unused. A row the host
-// sampler would refuse (a NaN or +infinity, or every logit -infinity) gets token -1 and nothing else.
+// Adds the slice's in-play tokens (kept, sharing the bits fixed before the round) to the round's histogram of the
+// search, by the next 8 bits of their keys; in the last round also their number per bin.
+__device__ void histogram_slice(const float* row, Slice slice, const Kept& kept, bool mass, int round, uint32_t prefix,
+                                Search* search) {
+    __shared__ amount_t hist[HIST_COPIES][RADIX_BINS];
+    __shared__ unsigned tiedCount[RADIX_BINS];
+    const int shift = 24 - 8 * round;
+    const uint32_t prefixMask = round == 0 ? 0u : ~0u << (shift + 8);
+    const bool lastRound = round == 3;
+    for (int e = threadIdx.x; e < HIST_COPIES * RADIX_BINS; e += blockDim.x) {
+        hist[e / RADIX_BINS][e % RADIX_BINS] = 0ull;
+    }
+    for (int e = threadIdx.x; e < RADIX_BINS; e += blockDim.x) {
+        tiedCount[e] = 0u;
+    }
+    __syncthreads();
+    amount_t* mine = hist[(threadIdx.x >> 5) % HIST_COPIES];
+    slice.each_slot(row, [&](float x, int i, bool valid) {
+        uint32_t v = ordered(x);
+        bool inPlay = valid && (v & prefixMask) == prefix && kept.keeps(x, i);
+        int bin = inPlay ? (int) ((v >> shift) & (RADIX_BINS - 1)) : -1;
+        add_to_bins(mine, bin, inPlay ? kept.amount(x, mass) : 0ull);
+        if (lastRound && inPlay) {
+            atomicAdd(&tiedCount[bin], 1u);
+        }
+    });
+    __syncthreads();
+    for (int d = threadIdx.x; d < RADIX_BINS; d += blockDim.x) {  // the copies' sum, into the row's histogram
+        amount_t sum = 0;
+        for (int c = 0; c < HIST_COPIES; c++) {
+            sum += hist[c][d];
+        }
+        if (sum != 0) {
+            atomicAdd(&search->hist[round][d], sum);
+        }
+        if (tiedCount[d] != 0) {
+            atomicAdd(&search->tied[d], tiedCount[d]);
+        }
+    }
+}
+
+// The row's best sort key, over its slices' (sample_stats); false when the host sampler would refuse the row (a
+// NaN or +infinity, or every logit -infinity). The same in every thread.
+__device__ bool row_best(const RowSample* sample, int slices, const float* row, uint64_t* best) {
+    uint64_t key = NO_TOKEN;
+    bool invalid = false;
+    if ((int) threadIdx.x < slices) {
+        key = sample->slices[threadIdx.x].top[0];
+        invalid = sample->slices[threadIdx.x].invalid != 0;
+    }
+    key = block_min(key);
+    invalid = __syncthreads_or(invalid);
+    *best = key;
+    return !invalid && key != NO_TOKEN && row[(uint32_t) key] > -INFINITY;
+}
+
+// Row r of the logits at logits + r * rowStride: rowStride vocab for the rows of a decode step, 0 for drawing
+// several chains' first tokens from the prompt's one row. uniforms[row] < 0 marks an inactive row, which every
+// kernel here skips. Grids: (slices, rows) for sample_stats and sample_search, (1, rows) for sample_rows; the
+// same slices (1 to SAMPLE_MAX_SLICES) and samples ([rows] RowSample) throughout one draw.
+
+// Each slice's first nTop sort keys (at least its best), whether it holds a NaN or +infinity, its largest logit and
+// its sum of exp(x - that); the row's first block also clears the row's searches.
 extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
-sample_rows(const float* logits, int vocab, long long rowStride, const double* uniforms, int* out, int nTop,
-            int greedy, double invTemperature, double maxDistance, int topK, double topP) {
-    double u = uniforms[blockIdx.x];
-    if (u < 0.0) {
+sample_stats(const float* logits, int vocab, long long rowStride, const double* uniforms, RowSample* samples,
+             int slices, int nTop) {
+    if (uniforms[blockIdx.y] < 0.0) {
         return;
     }
-    const float* row = logits + (size_t) blockIdx.x * rowStride;
-    int* result = out + (size_t) blockIdx.x * (2 + nTop);
-
+    const float* row = logits + (size_t) blockIdx.y * rowStride;
+    RowSample* sample = samples + blockIdx.y;
+    if (blockIdx.x == 0) {
+        amount_t* words = (amount_t*) sample->search;
+        for (size_t w = threadIdx.x; w < 3 * sizeof(Search) / sizeof(amount_t); w += blockDim.x) {
+            words[w] = 0ull;
+        }
+        __syncthreads();
+        if (threadIdx.x < 3) {
+            sample->search[threadIdx.x].key = NO_TOKEN;
+        }
+    }
+    Slice slice = Slice::of(vocab, slices);
     uint64_t best = NO_TOKEN;
     bool invalid = false;
-    each_logit(row, vocab, [&](float x, int i) {
+    slice.each_logit(row, [&](float x, int i) {
         invalid |= !(x < INFINITY);  // NaN or +infinity
         uint64_t key = sort_key(x, i);
         best = key < best ? key : best;
     });
     best = block_min(best);
-    int argmax = (int) (uint32_t) best;
-    float maxLogit = row[argmax];
-    if (__syncthreads_or(invalid) || !(maxLogit > -INFINITY)) {
+    invalid = __syncthreads_or(invalid);
+    float maxLogit = best == NO_TOKEN ? -INFINITY : row[(uint32_t) best];
+    double sum = 0.0;
+    if (!invalid && maxLogit > -INFINITY) {  // the same in every thread
+        slice.each_logit(row, [&](float x, int) { sum += exp((double) x - maxLogit); });
+    }
+    sum = block_sum(sum);
+    SliceStats* stats = &sample->slices[blockIdx.x];
+    if (threadIdx.x == 0) {
+        stats->top[0] = best;
+        stats->sum = sum;
+        stats->maxLogit = maxLogit;
+        stats->invalid = invalid;
+    }
+    uint64_t previous = best;  // the next key after the previous one, up to nTop
+    for (int j = 1; j < nTop; j++) {
+        uint64_t next = NO_TOKEN;
+        slice.each_logit(row, [&](float x, int i) {
+            uint64_t key = sort_key(x, i);
+            next = key > previous && key < next ? key : next;
+        });
+        next = block_min(next);
+        if (threadIdx.x == 0) {
+            stats->top[j] = next;
+        }
+        previous = next;
+    }
+}
+
+// One round (0 to 3) of a search over every slice of the row, or its tie (TIE_ROUND): the search's kind, and its
+// filters as the host sampler takes them (topK 0 or >= vocab: none; topP 1: none; the draw's u is the row's
+// uniform). Top-k's search runs only when it cuts, top-p's only when it does; the draw always.
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
+sample_search(const float* logits, int vocab, long long rowStride, const double* uniforms, RowSample* samples,
+              int slices, double invTemperature, double maxDistance, int topK, double topP, int kind, int round) {
+    double u = uniforms[blockIdx.y];
+    if (u < 0.0) {
+        return;
+    }
+    const float* row = logits + (size_t) blockIdx.y * rowStride;
+    RowSample* sample = samples + blockIdx.y;
+    uint64_t best;
+    if (!row_best(sample, slices, row, &best)) {
+        return;
+    }
+    int vocabBits = 0;
+    while ((1ll << vocabBits) < vocab) {
+        vocabBits++;
+    }
+    bool cutsTopK = topK > 0 && topK < vocab;
+    uint64_t last = kind != SEARCH_TOP_K && cutsTopK ? sample->search[SEARCH_TOP_K].key : NO_TOKEN;
+    Kept kept = {row[(uint32_t) best], invTemperature, maxDistance, ldexp(1.0, 63 - vocabBits), last};
+    Search* search = &sample->search[kind];
+    const Search* cut = kind == SEARCH_DRAW && topP < 1.0 ? &sample->search[SEARCH_TOP_P] : nullptr;
+    Target target = kind == SEARCH_TOP_K ? Target{Target::COUNT, (double) topK}
+                  : kind == SEARCH_TOP_P ? Target{Target::TOP_P, topP} : Target{Target::DRAW, u};
+    bool mass = kind != SEARCH_TOP_K;
+
+    Position at = {0u, 0ull, 0ull};
+    if (round > 0) {  // the previous round's choice, made again from its histogram in every block
+        if (round > 1 && search->goal == 0) {
+            return;  // no token reaches the goal: the key stays NO_TOKEN
+        }
+        Position was = {search->prefix[round - 1], search->before[round - 1], search->goal};
+        const Search* from = histogram_of(search, cut, round - 1, was.prefix);
+        at = after_round(from->hist[round - 1], was, round - 1, target, cut != nullptr ? cut->through : 0ull);
+        if (blockIdx.x == 0 && threadIdx.x == 0) {  // for the launches after this one
+            search->prefix[round] = at.prefix;
+            search->before[round] = at.before;
+            if (round == 1) {
+                search->goal = at.goal;  // read by the later rounds' blocks (this launch's read the cleared 0)
+            }
+        }
+        if (at.goal == 0) {
+            return;
+        }
+    }
+    Slice slice = Slice::of(vocab, slices);
+    if (round < TIE_ROUND) {
+        if (histogram_of(search, cut, round, at.prefix) == search) {
+            histogram_slice(row, slice, kept, mass, round, at.prefix, search);
+        }
+        return;
+    }
+    unsigned tied = histogram_of(search, cut, 3, search->prefix[3])->tied[at.prefix & (RADIX_BINS - 1)];
+    if (tied == 1) {  // the slice that holds the one token writes it
+        uint64_t only = NO_TOKEN;
+        slice.each_logit(row, [&](float x, int i) {
+            if (ordered(x) == at.prefix && kept.keeps(x, i)) {
+                only = sort_key(x, i);
+            }
+        });
+        only = block_min(only);
+        if (only != NO_TOKEN && threadIdx.x == 0) {
+            search->key = only;
+            search->through = at.before + kept.amount(row[(uint32_t) only], mass);
+        }
+    } else if (blockIdx.x == 0) {
+        Reached found = first_reaching_tie(row, vocab, kept, at.prefix, mass, at.before, at.goal);
+        if (threadIdx.x == 0) {
+            search->key = found.key;
+            search->through = found.through;
+        }
+    }
+}
+
+// Each active row's result, from its slices' stats and its draw: out[row] = {token, logprob bits, top logprob
+// bits...}, (2 + nTop) ints, log-probabilities of the raw logits. nTop is at most vocab and SAMPLE_MAX_TOP.
+// greedy != 0: argmax (lowest index on ties), and no search ran. A row the host sampler would refuse gets token -1
+// and nothing else.
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
+sample_rows(const float* logits, int vocab, long long rowStride, const double* uniforms, const RowSample* samples,
+            int slices, int* out, int nTop, int greedy) {
+    if (uniforms[blockIdx.y] < 0.0) {
+        return;
+    }
+    const float* row = logits + (size_t) blockIdx.y * rowStride;
+    const RowSample* sample = samples + blockIdx.y;
+    int* result = out + (size_t) blockIdx.y * (2 + nTop);
+    uint64_t best;
+    if (!row_best(sample, slices, row, &best)) {
         if (threadIdx.x == 0) {
             result[0] = -1;
         }
         return;
     }
-
-    double sum = 0.0;
-    each_logit(row, vocab, [&](float x, int) { sum += exp((double) x - maxLogit); });
+    float maxLogit = row[(uint32_t) best];
+    double sum = 0.0;  // the slices' sums, each taken to the row's largest logit
+    if ((int) threadIdx.x < slices && sample->slices[threadIdx.x].maxLogit > -INFINITY) {
+        const SliceStats& s = sample->slices[threadIdx.x];
+        sum = s.sum * exp((double) s.maxLogit - maxLogit);
+    }
     double logZ = maxLogit + log(block_sum(sum));
 
-    uint64_t previous = best;  // top log-probabilities: the next key after the previous one, nTop times
+    int taken = 0;  // top log-probabilities: a merge of the slices' sorted keys, thread t taking slice t's
     for (int j = 0; j < nTop; j++) {
-        uint64_t next = best;
-        if (j > 0) {
-            next = NO_TOKEN;
-            each_logit(row, vocab, [&](float x, int i) {
-                uint64_t key = sort_key(x, i);
-                next = key > previous && key < next ? key : next;
-            });
-            next = block_min(next);
-        }
+        uint64_t head = (int) threadIdx.x < slices && taken < nTop ? sample->slices[threadIdx.x].top[taken] : NO_TOKEN;
+        uint64_t next = block_min(head);
+        taken += head == next ? 1 : 0;  // keys hold their index: one slice has it
         if (threadIdx.x == 0) {
             result[2 + j] = __float_as_int((float) ((double) row[(uint32_t) next] - logZ));
         }
-        previous = next;
     }
 
-    int token = greedy ? argmax : draw_token(row, vocab, maxLogit, u, invTemperature, maxDistance, topK, topP);
+    int token = (int) (uint32_t) (greedy ? best : sample->search[SEARCH_DRAW].key);
     if (threadIdx.x == 0) {
         result[0] = token;
         result[1] = __float_as_int((float) ((double) row[token] - logZ));

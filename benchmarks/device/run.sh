@@ -32,7 +32,7 @@
 #   throughput-cpu  reason throughput --device cpu on the 0.5B shape at 1,16 chains, 64 new tokens (for scale)
 #   ncu         Nsight Compute's speed of light (duration, DRAM and SM throughput as shares of the peak) of every
 #               kernel of one decode step of the 0.5B shape at 64 chains, when ncu is there and reads the counters
-#               (--clock-control none: the card's clocks are left as they are); then sample_rows and attention
+#               (--clock-control none: the card's clocks are left as they are); then the sampling kernels and attention
 #               alone with the occupancy, scheduler and warp-state sections (ncu-detail-qwen-64.csv)
 #
 # Outputs: $OUT/run.log (these progress lines), $OUT/summary.md and summary.json (the table), and
@@ -587,16 +587,18 @@ if wants ncu; then
         record ncu:qwen-64 fail 1 0 "no kernel profiled"
       fi
     fi
-    # ncu-detail: what the time of sample_rows and attention is made of (issue rate, stalls between a warp's
-    # instructions, occupancy), which the speed of light above does not say. Only those kernels are counted: 25 a
-    # step, so skipping the warm-up chain's 8 steps and the 64 chains' prefill (about 225) lands in their decode.
+    # ncu-detail: what the time of the sampling kernels and attention is made of (issue rate, stalls between a
+    # warp's instructions, occupancy), which the speed of light above does not say. Only those kernels are counted:
+    # 36 a step (24 attention, then sample_stats, five sample_search rounds each for top-p and the draw, and
+    # sample_rows), so skipping the warm-up chain's 8 steps and the 64 chains' prefill and first draws (about 325)
+    # lands in their decode, and 40 launches hold a step.
     csv="$R/ncu-detail-qwen-64.csv"
     if done_before ncu:detail-qwen-64 "$csv"; then say "ncu:detail-qwen-64: done earlier"
     elif fits ncu:detail-qwen-64 45; then
       rm -f "$csv"
       if REASON_CUDA_GRAPHS=0 run_step ncu:detail-qwen-64 45 150 "$LOGS/ncu-detail-qwen-64.log" "$ncu_bin" \
-        --target-processes all --clock-control none --kernel-name regex:'^(sample_rows|attention_bf16.*)$' \
-        --launch-skip 250 --launch-count 30 --section SpeedOfLight --section Occupancy --section SchedulerStats \
+        --target-processes all --clock-control none --kernel-name regex:'^(sample_.*|attention_bf16.*)$' \
+        --launch-skip 350 --launch-count 40 --section SpeedOfLight --section Occupancy --section SchedulerStats \
         --section WarpStateStats --section LaunchStats --csv --page details --print-units base --log-file "$csv" \
         "$BIN" throughput --device cuda --model "$QWEN" --parallel 64 --prompt-len 128 --gen-len 16 \
         --out "$R/ncu-detail-throughput" && ! grep -q '^"ID"' "$csv" 2>/dev/null; then

@@ -187,8 +187,9 @@ std::vector<Kernel> kernels = {
     KERNEL(gemm_f32),       KERNEL(gemm_bf16),       KERNEL(gemm_reduce),    KERNEL(reduce_rmsnorm_bf16),
     KERNEL(reduce_swiglu_bf16), KERNEL(reduce_rope_store_bf16), KERNEL(rope_store_f32),
     KERNEL(rope_store_bf16), KERNEL(attention_f32),  KERNEL(attention_bf16), KERNEL(swiglu_f32),
-    KERNEL(swiglu_bf16),    KERNEL(penalize_rows),  KERNEL(head_rmsnorm),  KERNEL(sample_rows),
-    KERNEL(ban_tokens),     KERNEL(attention_bf16_d128), KERNEL(attention_bf16_d64),
+    KERNEL(swiglu_bf16),    KERNEL(penalize_rows),  KERNEL(head_rmsnorm),  KERNEL(sample_stats),
+    KERNEL(sample_search),  KERNEL(sample_rows),    KERNEL(ban_tokens),    KERNEL(attention_bf16_d128),
+    KERNEL(attention_bf16_d64),
 };
 
 // Runs a launch, unless one of its pointers is no longer (or never was) device memory.

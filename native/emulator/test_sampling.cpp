@@ -1,4 +1,4 @@
-// sample_rows against the host Sampler: replays the cases SamplerCases.java wrote with Sampler.sample(logits,
+// The sampling kernels against the host Sampler: replays the cases SamplerCases.java wrote with Sampler.sample(logits,
 // offset, vocab, u). The token must be the same in every case, except within 1e-9 of a boundary between two
 // tokens (see below), the log-probabilities within 1e-4. Each case runs as one of two rows, the other one inactive
 // (u < 0), whose output must stay untouched.
@@ -21,8 +21,30 @@ static double counted_exp(double x) {
 #undef exp
 static const double MAX_EXPS_PER_TOKEN = 4.0;
 
+// One draw as dev.reason.cuda.Kernels.sample launches it: the stats, each search that cuts (its four rounds and its
+// tie), then the rows' results; each row cut into `slices`.
+static void sample(const float* logits, int rows, int vocab, long long rowStride, const double* uniforms, int* out,
+                   int nTop, int greedy, double invTemperature, double maxDistance, int topK, double topP, int slices) {
+    std::vector<RowSample> samples(rows);
+    launch({(unsigned) slices, (unsigned) rows, 1}, SAMPLE_THREADS, [&] {
+        sample_stats(logits, vocab, rowStride, uniforms, samples.data(), slices, nTop);
+    });
+    for (int kind = SEARCH_TOP_K; !greedy && kind <= SEARCH_DRAW; kind++) {
+        bool cuts = kind == SEARCH_DRAW || (kind == SEARCH_TOP_K ? topK > 0 && topK < vocab : topP < 1.0);
+        for (int round = 0; cuts && round <= TIE_ROUND; round++) {
+            launch({(unsigned) slices, (unsigned) rows, 1}, SAMPLE_THREADS, [&] {
+                sample_search(logits, vocab, rowStride, uniforms, samples.data(), slices, invTemperature,
+                              maxDistance, topK, topP, kind, round);
+            });
+        }
+    }
+    launch({1, (unsigned) rows, 1}, SAMPLE_THREADS, [&] {
+        sample_rows(logits, vocab, rowStride, uniforms, samples.data(), slices, out, nTop, greedy);
+    });
+}
+
 // Double exps per vocabulary token of a draw as `reason throughput` makes it (temperature 0.8, top-p 0.95, 5 top
-// log-probabilities) on a 152k vocabulary of normal logits, over four rows.
+// log-probabilities) on a 152k vocabulary of normal logits, over four rows of 9 slices (as at 64 chains on an H200).
 // Rows the host sampler refuses (a NaN; +infinity; every logit -infinity), drawn and greedy: how many of the
 // six get token -1.
 static int refused_rows() {
@@ -35,9 +57,7 @@ static int refused_rows() {
     for (int greedy = 0; greedy < 2; greedy++) {
         double uniforms[rows] = {0.3, 0.3, 0.3};
         std::vector<int> out(rows * stride, 7);
-        launch({rows, 1, 1}, SAMPLE_THREADS, [&] {
-            sample_rows(logits.data(), vocab, vocab, uniforms, out.data(), 5, greedy, 1.0, INFINITY, 0, 0.9);
-        });
+        sample(logits.data(), rows, vocab, vocab, uniforms, out.data(), 5, greedy, 1.0, INFINITY, 0, 0.9, 2 + greedy);
         for (int r = 0; r < rows; r++) {
             refused += out[r * stride] == -1;
         }
@@ -56,9 +76,7 @@ static double throughput_exps_per_token() {
     double uniforms[rows] = {0.1, 0.5, 0.9, 0.99};
     std::vector<int> out(rows * 7);
     expCalls = 0;
-    launch({rows, 1, 1}, SAMPLE_THREADS, [&] {
-        sample_rows(logits.data(), vocab, vocab, uniforms, out.data(), 5, 0, 1.0 / 0.8, INFINITY, 0, 0.95);
-    });
+    sample(logits.data(), rows, vocab, vocab, uniforms, out.data(), 5, 0, 1.0 / 0.8, INFINITY, 0, 0.95, 9);
     return (double) expCalls / ((double) rows * vocab);
 }
 
@@ -121,11 +139,10 @@ int main(int argc, char** argv) {
         double uniforms[2];
         uniforms[active] = double_bits(u);
         uniforms[1 - active] = -1.0;
-        launch({2, 1, 1}, SAMPLE_THREADS, [&] {
-            // odd cases read row 0 for both rows (stride 0, as a chain's first draw does); it holds the same logits
-            sample_rows(logits.data(), vocab, cases % 2 ? 0 : vocab, uniforms, out.data(), nTop, greedy,
-                        double_bits(invTemperature), double_bits(maxDistance), topK, double_bits(topP));
-        });
+        // odd cases read row 0 for both rows (stride 0, as a chain's first draw does); it holds the same logits.
+        // Slices 1 to 7 in turn, more than a small vocabulary has tokens among them (empty slices).
+        sample(logits.data(), 2, vocab, cases % 2 ? 0 : vocab, uniforms, out.data(), nTop, greedy,
+               double_bits(invTemperature), double_bits(maxDistance), topK, double_bits(topP), 1 + cases % 7);
         cases++;
 
         const int* got = &out[(size_t) active * stride];

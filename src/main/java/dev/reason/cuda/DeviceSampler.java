@@ -29,6 +29,7 @@ final class DeviceSampler {
     private final IntBuffer resultsView;
     private final CUdeviceptr uniforms;
     private final CUdeviceptr results;
+    private final CUdeviceptr samples;  // the kernels' per-row workspace (Kernels.SAMPLE_ROW_BYTES each)
     private final TokenChoice[] choices;
 
     DeviceSampler(Kernels kernels, DeviceMemory memory, int rows, int vocab) {
@@ -42,6 +43,7 @@ final class DeviceSampler {
         resultsView = resultsHost.buffer().asIntBuffer();
         uniforms = memory.alloc(8L * rows);
         results = memory.alloc(resultBytes);
+        samples = memory.alloc((long) Kernels.SAMPLE_ROW_BYTES * rows);
         choices = new TokenChoice[rows];
     }
 
@@ -79,7 +81,7 @@ final class DeviceSampler {
         int nTop = Math.min(topLogprobs, vocab);
         double invTemperature = greedy ? 0.0 : 1.0 / params.temperature();   // the host sampler's own formulas
         double maxDistance = params.minP() > 0f ? -Math.log(params.minP()) : Double.POSITIVE_INFINITY;
-        kernels.sample(logits, rows, vocab, rowStride, uniforms, results, nTop, greedy, invTemperature,
+        kernels.sample(logits, rows, vocab, rowStride, uniforms, samples, results, nTop, greedy, invTemperature,
                 maxDistance, params.topK(), params.topP());
         int stride = 2 + nTop;
         cuMemcpyDtoH(resultsHost.pointer(), results, 4L * rows * stride);

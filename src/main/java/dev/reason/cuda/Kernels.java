@@ -71,7 +71,15 @@ final class Kernels {
     static final int GEMM_CHUNK = 32;         // GEMM_CHUNK in reason_kernels.cu: the K step of gemm_bf16
     static final int ATTENTION_MAX_WARPS = 16;  // ATTENTION_MAX_WARPS in reason_kernels.cu
     static final int ATTENTION_GROUP = 4;       // ATTENTION_GROUP in reason_kernels.cu: query heads per block
-    static final int SAMPLE_THREADS = 1024;     // SAMPLE_THREADS in sampling.cuh: sample_rows' block, one per row
+    static final int SAMPLE_THREADS = 256;      // SAMPLE_THREADS in sampling.cuh: a block per slice of a row
+    static final int SAMPLE_MAX_SLICES = 128;   // SAMPLE_MAX_SLICES in sampling.cuh
+    static final int SAMPLE_ROW_BYTES = 50440;  // SAMPLE_ROW_BYTES in sampling.cuh: a row's RowSample
+    /** The fewest logits a sampling slice takes: eight per thread, one load of each_slot's. */
+    static final int SAMPLE_MIN_SLICE = 8 * SAMPLE_THREADS;
+    private static final int SEARCH_TOP_K = 0;  // SearchKind in sampling.cuh
+    private static final int SEARCH_TOP_P = 1;
+    private static final int SEARCH_DRAW = 2;
+    private static final int TIE_ROUND = 4;     // TIE_ROUND in sampling.cuh
     static final int ROW_THREADS = 1024;        // ROW_THREADS in reason_kernels.cu: RMSNorm's and the fused reductions'
     /**
      * By default each split-K part gets at least this much of K, so that a part's work outweighs writing its partial
@@ -84,7 +92,8 @@ final class Kernels {
             "gemm_bf16", "gemm_reduce", "reduce_rmsnorm_bf16", "reduce_swiglu_bf16",
             "reduce_rope_store_bf16", "head_rmsnorm", "rope_store_f32", "rope_store_bf16", "attention_f32", "attention_bf16",
             "attention_bf16_d128", "attention_bf16_d64",
-            "swiglu_f32", "swiglu_bf16", "penalize_rows", "ban_tokens", "sample_rows");
+            "swiglu_f32", "swiglu_bf16", "penalize_rows", "ban_tokens", "sample_stats", "sample_search",
+            "sample_rows");
 
     /** Runs one kernel; the CUDA one, or a recorder in tests. */
     interface Launcher {
@@ -409,11 +418,37 @@ final class Kernels {
         launcher.launch("ban_tokens", blocks(width, 128), rows, 1, 128, logits, bans, width, vocab);
     }
 
-    /** One sampled token per row, row r at logits + r * rowStride floats; see sampling.cuh for the arguments. */
-    void sample(CUdeviceptr logits, int rows, int vocab, long rowStride, CUdeviceptr uniforms, CUdeviceptr out,
-                int nTop, boolean greedy, double invTemperature, double maxDistance, int topK, double topP) {
-        launcher.launch("sample_rows", rows, 1, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms, out, nTop,
-                greedy ? 1 : 0, invTemperature, maxDistance, topK, topP);
+    /**
+     * One sampled token per row, row r at logits + r * rowStride floats; see sampling.cuh for the arguments. Each
+     * row is cut into {@link #sampleSlices} slices, a block each: the slices' stats, then each search that cuts
+     * (top-k, top-p, the draw) as four radix rounds and a tie, then the rows' results. {@code samples} holds
+     * {@link #SAMPLE_ROW_BYTES} per row.
+     */
+    void sample(CUdeviceptr logits, int rows, int vocab, long rowStride, CUdeviceptr uniforms, CUdeviceptr samples,
+                CUdeviceptr out, int nTop, boolean greedy, double invTemperature, double maxDistance, int topK,
+                double topP) {
+        int slices = sampleSlices(rows, vocab);
+        launcher.launch("sample_stats", slices, rows, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms, samples,
+                slices, nTop);
+        for (int kind = SEARCH_TOP_K; !greedy && kind <= SEARCH_DRAW; kind++) {
+            boolean cuts = kind == SEARCH_DRAW || (kind == SEARCH_TOP_K ? topK > 0 && topK < vocab : topP < 1.0);
+            for (int round = 0; cuts && round <= TIE_ROUND; round++) {
+                launcher.launch("sample_search", slices, rows, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms,
+                        samples, slices, invTemperature, maxDistance, topK, topP, kind, round);
+            }
+        }
+        launcher.launch("sample_rows", 1, rows, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms, samples,
+                slices, out, nTop, greedy ? 1 : 0);
+    }
+
+    /**
+     * Slices per row of a draw: enough for four sampling blocks per multiprocessor over all rows (one block per row
+     * left most of the GPU idle below 132 rows), each of at least {@link #SAMPLE_MIN_SLICE} logits.
+     */
+    int sampleSlices(int rows, int vocab) {
+        long wanted = (4L * gpu.multiprocessors() + rows - 1) / rows;
+        long most = Math.min(SAMPLE_MAX_SLICES, (vocab + SAMPLE_MIN_SLICE - 1) / SAMPLE_MIN_SLICE);
+        return (int) Math.max(1, Math.min(wanted, most));
     }
 
     /** The fatbin the driver loads, from its gzip'd resource. */

@@ -83,7 +83,8 @@ class KernelSignaturesTest {
         k.swiglu(p, p, 3, 300);
         k.penalize(p, p, p, p, 3, 10, new SamplingParams(1f, 1f, 0, 0f, 1.2f, 0.5f, 0.3f));
         k.ban(p, p, 3, 5, 10);
-        k.sample(p, 3, 10, 10, p, p, 5, false, 1.0, 2.0, 4, 0.9);
+        k.sample(p, 3, 10, 10, p, p, p, 5, false, 1.0, 2.0, 4, 0.9);
+        k.sample(p, 3, 10, 10, p, p, p, 5, true, 0.0, 2.0, 0, 1.0);
         return launches;
     }
 

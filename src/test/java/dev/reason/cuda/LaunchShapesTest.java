@@ -120,6 +120,18 @@ class LaunchShapesTest {
     }
 
     @Test
+    void samplingFillsTheGpuWithSlicesOfARow() {
+        // four blocks per multiprocessor (528 on an H200) over the rows, each slice at least 2,048 logits
+        assertEquals(75, HOPPER.sampleSlices(1, VOCAB));   // 151936 / 2048, rounded up
+        assertEquals(9, HOPPER.sampleSlices(64, VOCAB));   // 576 blocks
+        assertEquals(3, HOPPER.sampleSlices(256, VOCAB));
+        assertEquals(1, HOPPER.sampleSlices(1024, VOCAB));
+        assertEquals(1, HOPPER.sampleSlices(1, 37));       // a tiny vocabulary: one slice
+        assertEquals(2, HOPPER.sampleSlices(16, 4096));
+        assertEquals(Kernels.SAMPLE_MAX_SLICES, HOPPER.sampleSlices(1, 1 << 20));
+    }
+
+    @Test
     void constantsMatchTheKernels() throws IOException {
         String source = Files.readString(Path.of("native", "reason_kernels.cu"));
         assertEquals(define(source, "GEMM_CHUNK"), Kernels.GEMM_CHUNK);
@@ -127,7 +139,12 @@ class LaunchShapesTest {
         assertEquals(define(source, "ATTENTION_MAX_WARPS"), Kernels.ATTENTION_MAX_WARPS);
         assertEquals(define(source, "ATTENTION_GROUP"), Kernels.ATTENTION_GROUP);
         assertEquals(define(source, "ROW_THREADS"), Kernels.ROW_THREADS);
-        assertEquals(define(Files.readString(Path.of("native", "sampling.cuh")), "SAMPLE_THREADS"), Kernels.SAMPLE_THREADS);
+        String sampling = Files.readString(Path.of("native", "sampling.cuh"));
+        assertEquals(define(sampling, "SAMPLE_THREADS"), Kernels.SAMPLE_THREADS);
+        assertEquals(define(sampling, "SAMPLE_MAX_SLICES"), Kernels.SAMPLE_MAX_SLICES);
+        assertEquals(define(sampling, "SAMPLE_ROW_BYTES"), Kernels.SAMPLE_ROW_BYTES);
+        assertEquals(define(sampling, "SAMPLE_MAX_TOP"), DeviceSampler.MAX_TOP_LOGPROBS);
+        assertTrue(Kernels.SAMPLE_MAX_SLICES <= Kernels.SAMPLE_THREADS, "a block reads each slice's stats with a thread");
     }
 
     private static int define(String source, String name) {
