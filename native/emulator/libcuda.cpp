@@ -426,6 +426,21 @@ EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr to, const void* from, size_t bytes) 
     return r;
 }
 
+// Done at once: every launch here has run to its end when it returns, so the stream's order is kept. The stream must
+// be the legacy default (null) or a live one that is not capturing (the engine copies outside its graphs).
+EXPORT CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr to, const void* from, size_t bytes, CUstream stream) {
+    {
+        std::lock_guard<std::mutex> guard(lock);
+        if (stream != nullptr && !live(streams, stream)) {
+            return CUDA_ERROR_INVALID_HANDLE;
+        }
+        if (stream != nullptr && stream->capturing) {
+            return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+        }
+    }
+    return cuMemcpyHtoD_v2(to, from, bytes);
+}
+
 EXPORT CUresult cuMemcpyDtoH_v2(void* to, CUdeviceptr from, size_t bytes) {
     ENTER
     CUresult r = checkRange("cuMemcpyDtoH", from, bytes);

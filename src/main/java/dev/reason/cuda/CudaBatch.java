@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
 /**
  * The decode rows of one search on the GPU. The prompt is prefilled once into a shared per-layer cache; each slot
@@ -246,8 +247,10 @@ final class CudaBatch implements DecodeBatch {
             tokensHost.put(s, active[s] ? tokenIds[s] : 0);
             lengthsHost.put(s, active[s] ? length[s] : -1);
         }
-        cuMemcpyHtoD(tokens, tokensPinned.pointer(), 4L * slots);
-        cuMemcpyHtoD(lengths, lengthsPinned.pointer(), 4L * slots);
+        // asynchronous, in order before the step's kernels; the pinned buffers are written again only after the
+        // step's results came back
+        cuMemcpyHtoDAsync(tokens, tokensPinned.pointer(), 4L * slots, Kernels.DEFAULT_STREAM);
+        cuMemcpyHtoDAsync(lengths, lengthsPinned.pointer(), 4L * slots, Kernels.DEFAULT_STREAM);
         forwardDecode();
         for (int s = 0; s < slots; s++) {
             if (active[s]) {

@@ -9,7 +9,7 @@ import java.nio.DoubleBuffer;
 import java.nio.IntBuffer;
 
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
 /**
  * Draws one token per row of logits on the GPU with the host sampler's semantics ({@code Sampler.sample(logits,
@@ -77,7 +77,10 @@ final class DeviceSampler {
             }
             uniformsView.put(r, !active[r] ? -1.0 : greedy ? 0.0 : u[r]);
         }
-        cuMemcpyHtoD(uniforms, uniformsHost.pointer(), 8L * rows);
+        // Queued behind the decode step, not waited for: a blocking copy would hold the host until the step ended
+        // and only then let it launch the sampling kernels, with the GPU idle in between. The pinned buffer is
+        // written again at the next call, after this one's results came back.
+        cuMemcpyHtoDAsync(uniforms, uniformsHost.pointer(), 8L * rows, Kernels.DEFAULT_STREAM);
         int nTop = Math.min(topLogprobs, vocab);
         double invTemperature = greedy ? 0.0 : 1.0 / params.temperature();   // the host sampler's own formulas
         double maxDistance = params.minP() > 0f ? -Math.log(params.minP()) : Double.POSITIVE_INFINITY;
