@@ -38,6 +38,7 @@
 #define TOP_P_TOLERANCE 1e-6            // Sampler.TOP_P_TOLERANCE
 #define SAMPLE_UNROLL 8                 // logits a thread loads before it uses the first of them
 #define TIE_ROUND 4                     // sample_search's round after the four radix rounds
+#define SAMPLE_TOP_IN_PASS 8            // top keys a thread keeps in sample_stats' pass; more take a pass each
 
 enum SearchKind { SEARCH_TOP_K = 0, SEARCH_TOP_P = 1, SEARCH_DRAW = 2 };
 
@@ -372,8 +373,44 @@ __device__ bool row_best(const RowSample* sample, int slices, const float* row, 
 // kernel here skips. Grids: (slices, rows) for sample_stats and sample_search, (1, rows) for sample_rows; the
 // same slices (1 to SAMPLE_MAX_SLICES) and samples ([rows] RowSample) throughout one draw.
 
-// Each slice's first nTop sort keys (at least its best), whether it holds a NaN or +infinity, its largest logit and
-// its sum of exp(x - that); the row's first block also clears the row's searches.
+// A thread's first sort keys among those it saw, ascending in registers, NO_TOKEN past them: sample_stats keeps
+// them in its one pass over the slice, instead of a pass per top log-probability.
+struct TopKeys {
+    uint64_t key[SAMPLE_TOP_IN_PASS];
+
+    __device__ TopKeys() {
+#pragma unroll
+        for (int j = 0; j < SAMPLE_TOP_IN_PASS; j++) {
+            key[j] = NO_TOKEN;
+        }
+    }
+
+    // Insertion; keys are unique (they hold the index), so no two compare equal.
+    __device__ void add(uint64_t k) {
+        if (k >= key[SAMPLE_TOP_IN_PASS - 1]) {
+            return;  // the usual case once the list has filled
+        }
+#pragma unroll
+        for (int j = SAMPLE_TOP_IN_PASS - 1; j > 0; j--) {
+            key[j] = k < key[j - 1] ? key[j - 1] : k < key[j] ? k : key[j];
+        }
+        key[0] = k < key[0] ? k : key[0];
+    }
+
+    // Drops key[0] (the block took it).
+    __device__ void pop() {
+#pragma unroll
+        for (int j = 0; j < SAMPLE_TOP_IN_PASS - 1; j++) {
+            key[j] = key[j + 1];
+        }
+        key[SAMPLE_TOP_IN_PASS - 1] = NO_TOKEN;
+    }
+};
+
+// Each slice's first nTop sort keys (at least its best), whether it holds a NaN or +infinity, its largest logit
+// and its sum of exp(x - that), in one pass: each thread keeps its own first keys (up to SAMPLE_TOP_IN_PASS; the
+// slice's first ones are among the threads' first ones) and a running sum of exp(x - its running maximum),
+// rescaled when the maximum grows. The row's first block also clears the row's searches.
 extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
 sample_stats(const float* logits, int vocab, long long rowStride, const double* uniforms, RowSample* samples,
              int slices, int nTop) {
@@ -393,30 +430,39 @@ sample_stats(const float* logits, int vocab, long long rowStride, const double* 
         }
     }
     Slice slice = Slice::of(vocab, slices);
-    uint64_t best = NO_TOKEN;
+    TopKeys top;
     bool invalid = false;
+    float runMax = -INFINITY;
+    double runSum = 0.0;  // sum of exp(x - runMax) over the thread's logits so far
     slice.each_logit(row, [&](float x, int i) {
-        invalid |= !(x < INFINITY);  // NaN or +infinity
-        uint64_t key = sort_key(x, i);
-        best = key < best ? key : best;
+        if (!(x < INFINITY)) {
+            invalid = true;  // NaN or +infinity: the row is refused, its sums unused
+            return;
+        }
+        top.add(sort_key(x, i));
+        if (x > runMax) {
+            runSum = (runMax > -INFINITY ? runSum * exp((double) runMax - x) : 0.0) + 1.0;
+            runMax = x;
+        } else if (x > -INFINITY) {
+            runSum += exp((double) x - runMax);
+        }
     });
-    best = block_min(best);
     invalid = __syncthreads_or(invalid);
-    float maxLogit = best == NO_TOKEN ? -INFINITY : row[(uint32_t) best];
-    double sum = 0.0;
-    if (!invalid && maxLogit > -INFINITY) {  // the same in every thread
-        slice.each_logit(row, [&](float x, int) { sum += exp((double) x - maxLogit); });
-    }
-    sum = block_sum(sum);
     SliceStats* stats = &sample->slices[blockIdx.x];
-    if (threadIdx.x == 0) {
-        stats->top[0] = best;
-        stats->sum = sum;
-        stats->maxLogit = maxLogit;
-        stats->invalid = invalid;
+    int inPass = min(nTop > 1 ? nTop : 1, SAMPLE_TOP_IN_PASS);
+    uint64_t best = NO_TOKEN, previous = NO_TOKEN;
+    for (int j = 0; j < inPass; j++) {  // the slice's first keys: the smallest of the threads' first, in turn
+        uint64_t next = block_min(top.key[0]);
+        if (top.key[0] == next) {
+            top.pop();
+        }
+        if (threadIdx.x == 0) {
+            stats->top[j] = next;
+        }
+        best = j == 0 ? next : best;
+        previous = next;
     }
-    uint64_t previous = best;  // the next key after the previous one, up to nTop
-    for (int j = 1; j < nTop; j++) {
+    for (int j = inPass; j < nTop; j++) {  // beyond what the threads kept: a pass each
         uint64_t next = NO_TOKEN;
         slice.each_logit(row, [&](float x, int i) {
             uint64_t key = sort_key(x, i);
@@ -427,6 +473,14 @@ sample_stats(const float* logits, int vocab, long long rowStride, const double* 
             stats->top[j] = next;
         }
         previous = next;
+    }
+    float maxLogit = best == NO_TOKEN ? -INFINITY : row[(uint32_t) best];
+    double sum = !invalid && runMax > -INFINITY ? runSum * exp((double) runMax - maxLogit) : 0.0;
+    sum = block_sum(sum);
+    if (threadIdx.x == 0) {
+        stats->sum = sum;
+        stats->maxLogit = maxLogit;
+        stats->invalid = invalid;
     }
 }
 
