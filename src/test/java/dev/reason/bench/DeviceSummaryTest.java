@@ -159,6 +159,23 @@ class DeviceSummaryTest {
     }
 
     @Test
+    void kernelProfileAddsUpTheDrawsKernels() throws Exception {
+        // ThroughputCommand's kernels.csv: 10 steps of 20 ms, the draw's three kernels 1.2 ms of them
+        write("results/throughput-qwen-profile/kernels.csv", String.join("\n",
+                "parallel,kernel,launches,ms,steps,decode_ms",
+                "64,attention_bf16_d64 64x2x2,240,5.000,10,20.000",
+                "64,sample_search 9x64x1,100,0.800,10,20.000",
+                "64,gemm_bf16 1x14x19,240,3.000,10,20.000",
+                "64,sample_stats 9x64x1,10,0.300,10,20.000",
+                "64,sample_rows 1x64x1,10,0.100,10,20.000", ""));
+        String text = summarize();
+        assertTrue(text.contains("kernels at 64 chains, per step (profiled, no graphs): attention_bf16_d64 64x2x2 500 us"
+                + " (25%) · gemm_bf16 1x14x19 300 us (15%) · sample_search 9x64x1 80 us (4%) · sample_stats 9x64x1 30 us"
+                + " (2%) · sample_rows 1x64x1 10 us (0%); the draw (sample_*) 120 us (6%); all kernels 46% of decode"
+                + " time\n"), text);
+    }
+
+    @Test
     void splitKRunsSideBySide() throws Exception {
         for (int k : new int[] {64, 256}) {
             write("results/tune-split-" + k + "/throughput.csv", String.join("\n",
