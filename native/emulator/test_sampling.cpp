@@ -30,7 +30,7 @@ static void sample(const float* logits, int rows, int vocab, long long rowStride
         sample_stats(logits, vocab, rowStride, uniforms, samples.data(), slices, nTop);
     });
     for (int kind = SEARCH_TOP_K; !greedy && kind <= SEARCH_DRAW; kind++) {
-        bool cuts = kind == SEARCH_DRAW || (kind == SEARCH_TOP_K ? topK > 0 && topK < vocab : topP < 1.0);
+        bool cuts = kind == SEARCH_TOP_K ? topK > 0 && topK < vocab : kind != SEARCH_TOP_P || topP < 1.0;
         for (int round = 0; cuts && round <= TIE_ROUND; round++) {
             launch({(unsigned) slices, (unsigned) rows, 1}, SAMPLE_THREADS, [&] {
                 sample_search(logits, vocab, rowStride, uniforms, samples.data(), slices, invTemperature,

@@ -431,7 +431,7 @@ final class Kernels {
         launcher.launch("sample_stats", slices, rows, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms, samples,
                 slices, nTop);
         for (int kind = SEARCH_TOP_K; !greedy && kind <= SEARCH_DRAW; kind++) {
-            boolean cuts = kind == SEARCH_DRAW || (kind == SEARCH_TOP_K ? topK > 0 && topK < vocab : topP < 1.0);
+            boolean cuts = kind == SEARCH_TOP_K ? topK > 0 && topK < vocab : kind != SEARCH_TOP_P || topP < 1.0;
             for (int round = 0; cuts && round <= TIE_ROUND; round++) {
                 launcher.launch("sample_search", slices, rows, 1, SAMPLE_THREADS, logits, vocab, rowStride, uniforms,
                         samples, slices, invTemperature, maxDistance, topK, topP, kind, round);
