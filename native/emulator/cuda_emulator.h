@@ -9,7 +9,8 @@
 // Between barriers the threads run one after the other, in ascending order, or descending with
 // CUDA_EMULATOR_ORDER=descending: run.sh runs every check both ways, so that a missing __syncthreads (a thread
 // reading shared memory that another has not written yet, or overwriting what another still has to read) shows
-// up as a wrong result in at least one of them.
+// up as a wrong result in at least one of them. The blocks of a launch follow the same order, so a block that
+// reads what another block of the same launch writes (which a GPU runs in any order, or at once) shows up too.
 //
 // Besides running the code it reports what the GPU would not: a block whose threads cannot all reach the same
 // barrier (a divergent __syncthreads or shuffle) stops the test with a message instead of hanging, and
@@ -49,6 +50,11 @@ inline dim3 threadIdx, blockIdx, blockDim, gridDim;  // threadIdx is switched wi
 #define __align__(n) __attribute__((aligned(n)))
 
 namespace emu {
+
+inline bool descendingOrder() {
+    const char* order = std::getenv("CUDA_EMULATOR_ORDER");
+    return order != nullptr && std::strcmp(order, "descending") == 0;
+}
 
 // Ends the test: parked fibers cannot be unwound, and a core dump would say no more than the message.
 [[noreturn]] inline void fail(const char* message) {
@@ -216,10 +222,7 @@ private:
     jmp_buf scheduler;
     const std::function<void()>* kernel = nullptr;
     static inline ThreadBlock* running = nullptr;
-    static inline const bool descending = [] {
-        const char* order = std::getenv("CUDA_EMULATOR_ORDER");
-        return order != nullptr && std::strcmp(order, "descending") == 0;
-    }();
+    static inline const bool descending = descendingOrder();
     static inline ThreadBlock* creating = nullptr;
 };
 
@@ -246,13 +249,12 @@ void launch(dim3 grid, unsigned threads, Kernel kernel) {
     gridDim = grid;
     blockDim = dim3{threads, 1, 1};
     std::function<void()> k = kernel;
-    for (unsigned z = 0; z < grid.z; z++) {
-        for (unsigned y = 0; y < grid.y; y++) {
-            for (unsigned x = 0; x < grid.x; x++) {
-                blockIdx = dim3{x, y, z};
-                block->run(k);
-            }
-        }
+    static const bool descending = emu::descendingOrder();
+    const unsigned long long blocks = 1ull * grid.x * grid.y * grid.z;
+    for (unsigned long long i = 0; i < blocks; i++) {
+        unsigned long long b = descending ? blocks - 1 - i : i;
+        blockIdx = dim3{unsigned(b % grid.x), unsigned(b / grid.x % grid.y), unsigned(b / grid.x / grid.y)};
+        block->run(k);
     }
 }
 

@@ -8,7 +8,8 @@
 #                  fixtures tiny-qwen2 (q/k/v biases, rope_parameters) and tiny-llama (untied LM head); and the
 #                  shipped model in bf16 with split-K parts of 64 (not 256), so that all its layer GEMMs split and
 #                  the fused reductions (RoPE, residual + RMSNorm, SwiGLU) run in a whole forward
-# Each runs twice, with the threads of a block scheduled in ascending and in descending order between barriers.
+# Each runs twice, with the threads of a block scheduled in ascending and in descending order between barriers
+# (and a launch's blocks in the same order).
 # Prints one line per check and exits non-zero if any failed. Needs g++ (C++17), bash, a JDK 17+ and the compiled
 # Java classes (mvn -q -B compile) for the sampler's reference. Inputs and binaries go to target/kernel-emulator/.
 #

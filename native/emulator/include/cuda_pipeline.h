@@ -28,10 +28,7 @@ struct ThreadCopies {
 inline ThreadCopies copies[1024];  // by threadIdx.x; one block runs at a time
 
 inline bool copiesLandAtOnce() {
-    static const bool ascending = [] {
-        const char* order = std::getenv("CUDA_EMULATOR_ORDER");
-        return order == nullptr || std::strcmp(order, "descending") != 0;
-    }();
+    static const bool ascending = !descendingOrder();
     return ascending;
 }
 }  // namespace emu
