@@ -25,6 +25,11 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -77,7 +82,46 @@ struct Fiber {
     uint64_t waitingFor = 0;  // the generation it waits to see opened
     bool finished = true;
     void* stack = nullptr;
+    void* fakeStack = nullptr;  // AddressSanitizer's, kept while the fiber is parked
 };
+
+// Under AddressSanitizer (native/emulator/run.sh builds the tests with it where g++ has it) every jump between
+// stacks is announced, so that it knows which stack is live: a jump it was not told of looks like a stack
+// overflow to it, and it may then report false errors. No-ops otherwise.
+//
+// The jumps themselves bypass its _longjmp, which clears the shadow of the stack left behind at a system call or
+// two a jump (18 times the emulator's time on the sampling checks): each jump here leaves from a function that
+// called _setjmp and is resumed there later, so every frame it leaves behind returns normally and clears its
+// own shadow. (Not declared noreturn: the compiler would put ASan's clearing back before every call.)
+inline void jump(jmp_buf to) {
+#if defined(__SANITIZE_ADDRESS__)
+    using LongJump = void (*)(jmp_buf, int);
+    static const LongJump libcLongJump = [] {
+        void* libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+        void* f = libc != nullptr ? dlsym(libc, "_longjmp") : nullptr;
+        if (f == nullptr) {
+            std::fprintf(stderr, "cuda emulator: no _longjmp in libc.so.6\n");
+            std::_Exit(3);
+        }
+        return (LongJump) f;
+    }();
+    libcLongJump(to, 1);
+#else
+    _longjmp(to, 1);
+#endif
+}
+
+inline void startSwitch(void** fakeStackSave, const void* bottom, size_t size) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(fakeStackSave, bottom, size);
+#endif
+}
+
+inline void finishSwitch(void* fakeStack, const void** bottomOld, size_t* sizeOld) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(fakeStack, bottomOld, sizeOld);
+#endif
+}
 
 constexpr size_t STACK_BYTES = 256 * 1024;  // wmma fragments are 1 KiB each here
 constexpr size_t GUARD_BYTES = 4096;        // an inaccessible page below each stack turns overflow into a crash
@@ -107,8 +151,10 @@ public:
             current = t;
             creating = this;
             if (!_setjmp(scheduler)) {
+                toFiber(f);
                 setcontext(&start);  // the fiber parks itself at once and jumps back here
             }
+            finishSwitch(schedulerFakeStack, nullptr, nullptr);
         }
     }
 
@@ -179,6 +225,7 @@ private:
     static void fiberMain() {
         ThreadBlock& self = *creating;
         Fiber& f = self.fibers[self.current];
+        finishSwitch(nullptr, &self.schedulerBottom, &self.schedulerSize);
         while (true) {
             self.park(f);
             (*self.kernel)();
@@ -189,16 +236,24 @@ private:
     // Kept out of line so that no caller's locals live across the jumps.
     __attribute__((noinline)) void park(Fiber& f) {
         if (!_setjmp(f.context)) {
-            _longjmp(scheduler, 1);
+            startSwitch(&f.fakeStack, schedulerBottom, schedulerSize);
+            jump(scheduler);
         }
+        finishSwitch(f.fakeStack, &schedulerBottom, &schedulerSize);
+    }
+
+    void toFiber(const Fiber& f) {
+        startSwitch(&schedulerFakeStack, (const char*) f.stack + GUARD_BYTES, STACK_BYTES - GUARD_BYTES);
     }
 
     __attribute__((noinline)) void resume(unsigned t) {
         current = t;
         threadIdx = dim3{t, 0, 0};
         if (!_setjmp(scheduler)) {
-            _longjmp(fibers[t].context, 1);
+            toFiber(fibers[t]);
+            jump(fibers[t].context);
         }
+        finishSwitch(schedulerFakeStack, nullptr, nullptr);
     }
 
     [[noreturn]] void deadlock() {
@@ -220,6 +275,9 @@ private:
     std::vector<Fiber> fibers;
     unsigned current = 0;
     jmp_buf scheduler;
+    const void* schedulerBottom = nullptr;  // the scheduler's stack and fake stack, for AddressSanitizer
+    size_t schedulerSize = 0;
+    void* schedulerFakeStack = nullptr;
     const std::function<void()>* kernel = nullptr;
     static inline ThreadBlock* running = nullptr;
     static inline const bool descending = descendingOrder();

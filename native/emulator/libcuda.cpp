@@ -87,11 +87,12 @@ CUresult error(CUresult code, const std::string& why) {
     return code;
 }
 
-// ---- Device memory: page-aligned mappings with an inaccessible page after each, so an overrun past the end
-// of the last page faults ----
+// ---- Device memory: each allocation ends (rounded up to 256 bytes, cudaMalloc's alignment) where an
+// inaccessible page begins, so a kernel that reads or writes past its end faults ----
 
 struct Allocation {
     size_t bytes;
+    void* mapping;  // the pages holding it, the guard page last
     size_t mapped;
 };
 
@@ -107,6 +108,7 @@ size_t totalMemory() {
 }
 
 constexpr size_t PAGE = 4096;
+constexpr size_t ALIGNMENT = 256;
 
 // Whether [p, p + bytes) lies in one live allocation (a pointer just past the end is fine when bytes is 0).
 bool inAllocation(uintptr_t p, size_t bytes) {
@@ -382,12 +384,13 @@ EXPORT CUresult cuMemAlloc_v2(CUdeviceptr* pointer, size_t bytes) {
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
     size_t mapped = (bytes + PAGE - 1) / PAGE * PAGE + PAGE;
-    void* memory = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED || mprotect((char*) memory + mapped - PAGE, PAGE, PROT_NONE) != 0) {
+    void* mapping = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED || mprotect((char*) mapping + mapped - PAGE, PAGE, PROT_NONE) != 0) {
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    std::memset(memory, 0xff, bytes);
-    allocations[(uintptr_t) memory] = Allocation{bytes, mapped};
+    char* memory = (char*) mapping + (mapped - PAGE) - (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    std::memset(mapping, 0xff, mapped - PAGE);
+    allocations[(uintptr_t) memory] = Allocation{bytes, mapping, mapped};
     used += bytes;
     *pointer = (CUdeviceptr) (uintptr_t) memory;
     return CUDA_SUCCESS;
@@ -399,7 +402,7 @@ EXPORT CUresult cuMemFree_v2(CUdeviceptr pointer) {
     if (it == allocations.end()) {
         return error(CUDA_ERROR_INVALID_VALUE, "cuMemFree: " + hex(pointer) + " is not an allocation's start");
     }
-    munmap((void*) it->first, it->second.mapped);
+    munmap(it->second.mapping, it->second.mapped);
     used -= it->second.bytes;
     allocations.erase(it);
     return CUDA_SUCCESS;

@@ -45,6 +45,15 @@ fi
 # Compile the tests and generate the sampler cases side by side.
 flags=(-O2 -std=c++17 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-sign-compare
        -I native/emulator/include -I native -I native/emulator)  # the stand-in CUDA headers come first
+# With AddressSanitizer where the compiler has it: a kernel that reads or writes past a buffer the tests allocate
+# (on the GPU: another buffer's bytes, or a fault) stops its check with the line of the access.
+sanitizer="with AddressSanitizer"
+if echo 'int main() { return 0; }' | "$cxx" -fsanitize=address -x c++ - -o "$build/asan-probe" 2>/dev/null \
+        && "$build/asan-probe"; then
+    flags+=(-g1 -fsanitize=address -fno-omit-frame-pointer)
+else
+    sanitizer="without AddressSanitizer ($cxx cannot build with -fsanitize=address: out-of-bounds accesses go unseen)"
+fi
 pids=()
 for test in test_sampling test_kernels test_forward; do
     "$cxx" "${flags[@]}" "native/emulator/$test.cpp" -o "$build/$test" >"$build/$test.compile.log" 2>&1 &
@@ -103,5 +112,5 @@ for check in "${checks[@]}"; do
         fi
     done
 done
-echo "kernel emulator: $passed passed, $failed failed, in $((SECONDS - start)) s"
+echo "kernel emulator: $passed passed, $failed failed, in $((SECONDS - start)) s, $sanitizer"
 [ "$failed" = 0 ]
