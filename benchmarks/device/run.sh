@@ -5,7 +5,7 @@
 #
 #   bash benchmarks/device/run.sh [steps...]        (from the repository root, with the bundle carried)
 #
-# Steps, in this order by default: models tests check throughput hf bench profile tune check-large throughput-cpu
+# Steps, in this order by default: models tests check throughput hf tune bench profile check-large throughput-cpu
 # ncu.
 # What the issue asks to be shown comes first (a session gets about one call of this script: 15 minutes of device
 # time, the machine's start included); the rest explains or extends it. Before the steps the bundle is unpacked,
@@ -19,13 +19,13 @@
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
 #   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
+#   tune        the throughput table's 64-chain row again with split-K's shortest part (REASON_CUDA_SPLIT_MIN_K)
+#               at 64, 128, 256 (the default) and 512 of K, side by side: which the default should be
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (it resumes where a
 #               killed run stopped)
 #   profile     the 0.5B shape at 1,64 chains launching kernel by kernel (REASON_CUDA_GRAPHS=0: what the decode
 #               step's CUDA graph gains) and with every kernel timed (REASON_CUDA_PROFILE=1: kernels.csv, where a
 #               decode step's time goes)
-#   tune        the 0.5B shape at 64 chains, 128 new tokens, with split-K's shortest part (REASON_CUDA_SPLIT_MIN_K)
-#               at 64, 128, 256 (the default) and 512 of K, side by side: which the default should be
 #   check-large reason check on the committed tiny-qwen3 (Qwen3's per-head q/k norms), then on the 0.5B shape
 #               itself, fp32 and bf16, 5 prompts of 8 steps (its 152k vocabulary and large GEMMs; ONNX Runtime's CPU
 #               reference is slow at that size, so few prompts)
@@ -71,7 +71,7 @@ ENVF="$WORK/env.txt"
 MINI="$repo/models/reason-mini"
 QWEN="$WORK/models/qwen2-0.5b"
 
-all_steps=(models tests check throughput hf bench profile tune check-large throughput-cpu ncu)
+all_steps=(models tests check throughput hf tune bench profile check-large throughput-cpu ncu)
 read -r -a check_models <<< "${REASON_DEVICE_CHECK_MODELS:-reason-mini llama-small qwen2-tiny}"
 steps=()
 for s in "$@"; do
@@ -478,6 +478,21 @@ fi
 checkpoint hf
 
 # ---------------------------------------------------------------------------------------------------------
+# tune: split-K's shortest part, one value per run of the throughput table's workload at 64 chains (so that each
+# sets against transformers' figure of this run). At 64 chains the q/k/v and o_proj GEMMs (18 and 14 output tiles)
+# split into 3 parts of about 299 of K by default (256); shorter parts give more blocks (7 of 128, 14 of 64) and
+# more partial tiles to add up.
+if wants tune; then
+  for k in 64 128 256 512; do
+    if qwen_cuda "tune:split-$k"; then
+      REASON_CUDA_SPLIT_MIN_K=$k throughput "tune:split-$k" cuda 20 90 "$R/tune-split-$k" --model "$QWEN" \
+        --parallel 64 --prompt-len 128 --gen-len 256
+    fi
+  done
+fi
+checkpoint tune
+
+# ---------------------------------------------------------------------------------------------------------
 # bench: majority-of-16 accuracy on the held-out arithmetic set with the CUDA engine.
 if wants bench; then
   dir="$R/bench-arith-cuda"
@@ -521,20 +536,6 @@ if wants profile; then
   fi
 fi
 checkpoint profile
-
-# ---------------------------------------------------------------------------------------------------------
-# tune: split-K's shortest part, one value per run of the same workload. At 64 chains the q/k/v and o_proj GEMMs
-# (18 and 14 output tiles) split into 3 parts of about 299 of K by default (256); shorter parts give more blocks
-# (7 of 128, 14 of 64) and more partial tiles to add up.
-if wants tune; then
-  for k in 64 128 256 512; do
-    if qwen_cuda "tune:split-$k"; then
-      REASON_CUDA_SPLIT_MIN_K=$k throughput "tune:split-$k" cuda 20 90 "$R/tune-split-$k" --model "$QWEN" \
-        --parallel 64 --prompt-len 128 --gen-len 128
-    fi
-  done
-fi
-checkpoint tune
 
 # ---------------------------------------------------------------------------------------------------------
 # check-large: the CUDA engine against ONNX Runtime on the committed tiny-qwen3 (per-head q/k norms, beyond what

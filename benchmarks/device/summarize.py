@@ -354,19 +354,22 @@ def main(argv=None):
         out.append("CUDA graphs (decode tok/s, REASON_CUDA_GRAPHS=0 vs default): "
                    + (" · ".join(gains) if gains else why_missing(st, "throughput:qwen-cuda-nographs")))
 
-    # Split-K's shortest part, one value per run of the same workload: which the default should be.
+    # Split-K's shortest part, one value per run of the table's workload at 64 chains: which the default should
+    # be, each set against transformers' figure from the same run.
+    theirs64 = num(first_col(hf[64], ["decode_tps", "tps"])) if 64 in hf else None
     tune = []
     for k in TUNE_SPLIT_MIN_K:
         key = "tune:split-%d" % k
         r = throughput_rows(os.path.join(results, "tune-split-%d" % k, "throughput.csv"), "cuda").get(64)
         if r or key in st:
             tps = num(r["decode_tps"]) if r else None
-            tune.append("%d%s: %s" % (k, " (default)" if k == DEFAULT_SPLIT_MIN_K else "",
-                                      fmt_tps(tps) or why_missing(st, key)))
+            versus = " (%.2fx transformers)" % (tps / theirs64) if tps and theirs64 else ""
+            tune.append("%d%s: %s%s" % (k, " (default)" if k == DEFAULT_SPLIT_MIN_K else "",
+                                        fmt_tps(tps) or why_missing(st, key), versus))
             js.setdefault("split_min_k_at_64_chains", {})[k] = tps
     if tune:
-        out.append("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, 128 new tokens: "
-                   + " · ".join(tune))
+        out.append("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, prompt 128, 256 new"
+                   " tokens: " + " · ".join(tune))
 
     # Where a decode step's time goes: each kernel timed with CUDA events (a run without graphs).
     kern = read_csv(os.path.join(results, "throughput-qwen-profile", "kernels.csv")) or []

@@ -182,11 +182,13 @@ class DeviceSummaryTest {
                     "device,parallel,decode_tps,prefill_tps,backend_share,torch_tps,roofline_tps",
                     "cuda,64," + (k == 64 ? "23100.4" : "21050.0") + ",90000.0,0.9700,,263125.0", ""));
         }
+        write("results/hf-qwen.csv", String.join("\n", "parallel,tps,decode_tps", "64,1000.0,1100.0", ""));
         write("status.tsv", String.join("\n", "tune:split-64\tok\t0\t30\t", "tune:split-128\tfail\t1\t5\t",
                 "tune:split-256\tok\t0\t30\t", "tune:split-512\tskipped\t-\t0\tnot enough time left", ""));
         String text = summarize();
-        assertTrue(text.contains("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, 128 new"
-                + " tokens: 64: 23100 · 128: failed (exit 1) · 256 (default): 21050 · 512: skipped\n"), text);
+        assertTrue(text.contains("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, prompt"
+                + " 128, 256 new tokens: 64: 23100 (21.00x transformers) · 128: failed (exit 1) · 256 (default): 21050"
+                + " (19.14x transformers) · 512: skipped\n"), text);
         JsonNode tune = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("split_min_k_at_64_chains");
         assertEquals(23100.4, tune.get("64").asDouble(), 1e-9);
         assertTrue(tune.get("128").isNull());
