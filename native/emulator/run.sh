@@ -45,14 +45,17 @@ fi
 # Compile the tests and generate the sampler cases side by side.
 flags=(-O2 -std=c++17 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-sign-compare
        -I native/emulator/include -I native -I native/emulator)  # the stand-in CUDA headers come first
-# With AddressSanitizer where the compiler has it: a kernel that reads or writes past a buffer the tests allocate
-# (on the GPU: another buffer's bytes, or a fault) stops its check with the line of the access.
-sanitizer="with AddressSanitizer"
-if echo 'int main() { return 0; }' | "$cxx" -fsanitize=address -x c++ - -o "$build/asan-probe" 2>/dev/null \
-        && "$build/asan-probe"; then
-    flags+=(-g1 -fsanitize=address -fno-omit-frame-pointer)
+# With AddressSanitizer and UndefinedBehaviorSanitizer where the compiler has them: a kernel that reads or writes
+# past a buffer the tests allocate (on the GPU: another buffer's bytes, or a fault), loads a vector from an address
+# not aligned for it (on the GPU: a misaligned-address error), or overflows a signed index stops its check with
+# the line.
+sanitizers=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+sanitizer="with AddressSanitizer and UndefinedBehaviorSanitizer"
+if echo 'int main() { return 0; }' | "$cxx" "${sanitizers[@]}" -x c++ - -o "$build/sanitizer-probe" 2>/dev/null \
+        && "$build/sanitizer-probe"; then
+    flags+=(-g1 "${sanitizers[@]}" -fno-omit-frame-pointer)
 else
-    sanitizer="without AddressSanitizer ($cxx cannot build with -fsanitize=address: out-of-bounds accesses go unseen)"
+    sanitizer="without sanitizers ($cxx cannot build with ${sanitizers[0]}: out-of-bounds and misaligned accesses go unseen)"
 fi
 pids=()
 for test in test_sampling test_kernels test_forward; do
