@@ -96,6 +96,11 @@ def first_col(row, names):
     return None
 
 
+def transformers_tps(row):
+    """Decode tokens/s of a row of hf_generate.py's CSV (its end-to-end tps where the row has no decode_tps)."""
+    return num(first_col(row, ["decode_tps", "tps"])) if row else None
+
+
 def throughput_rows(path, device):
     """{parallel: row} for one device from a throughput.csv."""
     rows = read_csv(path) or []
@@ -322,7 +327,7 @@ def main(argv=None):
         r = cuda.get(n)
         h = hf.get(n)
         ours = num(r["decode_tps"]) if r else None
-        theirs = num(first_col(h, ["decode_tps", "tps"])) if h else None
+        theirs = transformers_tps(h)
         roof = num(first_col(r, ["roofline_tps", "roofline_tok_s", "roofline"])) if r else None
         frac = num(first_col(r, ["roofline_fraction", "roofline_share", "of_roofline"])) if r else None
         if frac is None and roof and ours is not None:
@@ -356,7 +361,7 @@ def main(argv=None):
 
     # Split-K's shortest part, one value per run of the table's workload at 64 chains: which the default should
     # be, each set against transformers' figure from the same run.
-    theirs64 = num(first_col(hf[64], ["decode_tps", "tps"])) if 64 in hf else None
+    theirs64 = transformers_tps(hf.get(64))
     tune = []
     for k in TUNE_SPLIT_MIN_K:
         key = "tune:split-%d" % k

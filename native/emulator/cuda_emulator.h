@@ -56,9 +56,13 @@ inline dim3 threadIdx, blockIdx, blockDim, gridDim;  // threadIdx is switched wi
 
 namespace emu {
 
+// CUDA_EMULATOR_ORDER=descending: threads between barriers, a launch's blocks and cp.async copies go the other way.
 inline bool descendingOrder() {
-    const char* order = std::getenv("CUDA_EMULATOR_ORDER");
-    return order != nullptr && std::strcmp(order, "descending") == 0;
+    static const bool descending = [] {
+        const char* order = std::getenv("CUDA_EMULATOR_ORDER");
+        return order != nullptr && std::strcmp(order, "descending") == 0;
+    }();
+    return descending;
 }
 
 // Ends the test: parked fibers cannot be unwound, and a core dump would say no more than the message.
@@ -179,7 +183,7 @@ public:
         while (left > 0) {
             bool progress = false;
             for (unsigned i = 0; i < threads; i++) {
-                unsigned t = descending ? threads - 1 - i : i;
+                unsigned t = descendingOrder() ? threads - 1 - i : i;
                 Fiber& f = fibers[t];
                 if (f.finished || (f.waitingOn != nullptr && f.waitingOn->generation == f.waitingFor)) {
                     continue;
@@ -280,7 +284,6 @@ private:
     void* schedulerFakeStack = nullptr;
     const std::function<void()>* kernel = nullptr;
     static inline ThreadBlock* running = nullptr;
-    static inline const bool descending = descendingOrder();
     static inline ThreadBlock* creating = nullptr;
 };
 
@@ -307,10 +310,9 @@ void launch(dim3 grid, unsigned threads, Kernel kernel) {
     gridDim = grid;
     blockDim = dim3{threads, 1, 1};
     std::function<void()> k = kernel;
-    static const bool descending = emu::descendingOrder();
     const unsigned long long blocks = 1ull * grid.x * grid.y * grid.z;
     for (unsigned long long i = 0; i < blocks; i++) {
-        unsigned long long b = descending ? blocks - 1 - i : i;
+        unsigned long long b = emu::descendingOrder() ? blocks - 1 - i : i;
         blockIdx = dim3{unsigned(b % grid.x), unsigned(b / grid.x % grid.y), unsigned(b / grid.x / grid.y)};
         block->run(k);
     }

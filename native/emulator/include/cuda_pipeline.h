@@ -28,8 +28,7 @@ struct ThreadCopies {
 inline ThreadCopies copies[1024];  // by threadIdx.x; one block runs at a time
 
 inline bool copiesLandAtOnce() {
-    static const bool ascending = !descendingOrder();
-    return ascending;
+    return !descendingOrder();
 }
 }  // namespace emu
 
