@@ -19,8 +19,9 @@
 #   check       reason check --precision fp32|bf16 on reason-mini, llama-small, qwen2-tiny (GPU only)
 #   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
-#   tune        the throughput table's 64-chain row again with split-K's shortest part (REASON_CUDA_SPLIT_MIN_K)
-#               at 64, 128, 256 (the default) and 512 of K, side by side: which the default should be
+#   tune        the throughput table's 64-chain row again under other launch settings (cuda/Tuning.java: split-K's
+#               shortest part, attention's warps, sampling's blocks), one changed at a time, then the fastest of
+#               each together and the defaults again: which the defaults should be
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (it resumes where a
 #               killed run stopped)
 #   profile     the 0.5B shape at 1,64 chains launching kernel by kernel (REASON_CUDA_GRAPHS=0: what the decode
@@ -478,17 +479,58 @@ fi
 checkpoint hf
 
 # ---------------------------------------------------------------------------------------------------------
-# tune: split-K's shortest part, one value per run of the throughput table's workload at 64 chains (so that each
-# sets against transformers' figure of this run). At 64 chains the q/k/v and o_proj GEMMs (18 and 14 output tiles)
-# split into 3 parts of about 299 of K by default (256); shorter parts give more blocks (7 of 128, 14 of 64) and
-# more partial tiles to add up.
+# tune: the throughput table's 64-chain row again under other launch settings (src/main/java/dev/reason/cuda/
+# Tuning.java), each set against transformers' figure of this run: the defaults, then one setting changed at a
+# time, then each setting's fastest value together (when any beat the defaults), then the defaults again (how far
+# two runs of the same settings drift). At 64 chains the q/k/v and o_proj GEMMs (18 and 14 output tiles) split
+# into 3 parts of about 299 of K (split-K's shortest part 256; 128 gives 7 parts, 64 gives 14); attention takes 16
+# warps a block (256 blocks); a draw cuts each row into 9 slices (4 blocks per multiprocessor).
+tune_settings=(default: split-64:REASON_CUDA_SPLIT_MIN_K=64 split-128:REASON_CUDA_SPLIT_MIN_K=128
+  split-512:REASON_CUDA_SPLIT_MIN_K=512 attention-4:REASON_CUDA_ATTENTION_WARPS=4
+  attention-8:REASON_CUDA_ATTENTION_WARPS=8 sample-2:REASON_CUDA_SAMPLE_BLOCKS=2
+  sample-8:REASON_CUDA_SAMPLE_BLOCKS=8 sample-16:REASON_CUDA_SAMPLE_BLOCKS=16)
+# tune_run NAME [VAR=VALUE ...]: one run, its settings written beside its throughput.csv.
+tune_run() {
+  local name=$1
+  shift
+  qwen_cuda "tune:$name" || return 0
+  # a warm machine's earlier run of this name stands only if it had the same settings (best may differ)
+  [ "$(cat "$R/tune-$name/settings.txt" 2>/dev/null)" = "$*" ] || rm -rf "$R/tune-$name"
+  ( [ $# -eq 0 ] || export "$@"
+    throughput "tune:$name" cuda 20 90 "$R/tune-$name" --model "$QWEN" --parallel 64 --prompt-len 128 --gen-len 256 )
+  [ ! -d "$R/tune-$name" ] || echo "$*" > "$R/tune-$name/settings.txt"
+}
+# tune_tps NAME: decode tok/s at 64 chains of that run, or nothing.
+tune_tps() {
+  awk -F, '$1 == "cuda" && $2 == 64 { print $3 }' "$R/tune-$1/throughput.csv" 2>/dev/null
+}
 if wants tune; then
-  for k in 64 128 256 512; do
-    if qwen_cuda "tune:split-$k"; then
-      REASON_CUDA_SPLIT_MIN_K=$k throughput "tune:split-$k" cuda 20 90 "$R/tune-split-$k" --model "$QWEN" \
-        --parallel 64 --prompt-len 128 --gen-len 256
-    fi
+  for t in "${tune_settings[@]}"; do
+    setting="${t#*:}"
+    # shellcheck disable=SC2086  # no setting or one VAR=VALUE
+    tune_run "${t%%:*}" $setting
   done
+  # each variable's fastest value, where it beat the defaults
+  best=()
+  for var in REASON_CUDA_SPLIT_MIN_K REASON_CUDA_ATTENTION_WARPS REASON_CUDA_SAMPLE_BLOCKS; do
+    top="$(tune_tps default)"
+    pick=""
+    for t in "${tune_settings[@]}"; do
+      case "${t#*:}" in "$var="*) ;; *) continue ;; esac
+      tps="$(tune_tps "${t%%:*}")"
+      if [ -n "$tps" ] && [ -n "$top" ] && awk -v a="$tps" -v b="$top" 'BEGIN { exit !(a > b) }'; then
+        top=$tps
+        pick="${t#*:}"
+      fi
+    done
+    [ -z "$pick" ] || best+=("$pick")
+  done
+  if [ ${#best[@]} -gt 0 ]; then
+    tune_run best "${best[@]}"
+    tune_run default-again
+  elif [ -n "$(tune_tps default)" ]; then
+    say "tune: no setting beat the defaults"
+  fi
 fi
 checkpoint tune
 

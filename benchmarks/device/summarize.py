@@ -22,8 +22,6 @@ import xml.etree.ElementTree as ET
 CHAINS = [1, 16, 64, 256]
 MODELS = ["reason-mini", "llama-small", "qwen2-tiny", "qwen3-tiny", "qwen2-0.5b"]  # the last: 5 prompts of 8 steps
 PRECISIONS = ["fp32", "bf16"]
-TUNE_SPLIT_MIN_K = (64, 128, 256, 512)  # run.sh's tune step
-DEFAULT_SPLIT_MIN_K = 256                # Kernels.SPLIT_MIN_K
 
 
 def read_status(path):
@@ -55,6 +53,14 @@ def read_csv(path):
         return None
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def read_text(path):
+    """A small file's text, or "" when it is not there."""
+    if not os.path.isfile(path):
+        return ""
+    with open(path) as f:
+        return f.read()
 
 
 def num(x):
@@ -359,22 +365,30 @@ def main(argv=None):
         out.append("CUDA graphs (decode tok/s, REASON_CUDA_GRAPHS=0 vs default): "
                    + (" · ".join(gains) if gains else why_missing(st, "throughput:qwen-cuda-nographs")))
 
-    # Split-K's shortest part, one value per run of the table's workload at 64 chains: which the default should
-    # be, each set against transformers' figure from the same run.
+    # The 64-chain row under other launch settings (run.sh's tune step, in the order it ran them): which the
+    # defaults should be, each set against transformers' figure from the same run.
     theirs64 = transformers_tps(hf.get(64))
-    tune = []
-    for k in TUNE_SPLIT_MIN_K:
-        key = "tune:split-%d" % k
-        r = throughput_rows(os.path.join(results, "tune-split-%d" % k, "throughput.csv"), "cuda").get(64)
-        if r or key in st:
-            tps = num(r["decode_tps"]) if r else None
-            versus = " (%.2fx transformers)" % (tps / theirs64) if tps and theirs64 else ""
-            tune.append("%d%s: %s%s" % (k, " (default)" if k == DEFAULT_SPLIT_MIN_K else "",
-                                        fmt_tps(tps) or why_missing(st, key), versus))
-            js.setdefault("split_min_k_at_64_chains", {})[k] = tps
+    tune = []  # (label, decode tok/s or None, cell)
+    for key in [k for k in st if k.startswith("tune:")]:
+        name = key[len("tune:"):]
+        folder = os.path.join(results, "tune-" + name)
+        r = throughput_rows(os.path.join(folder, "throughput.csv"), "cuda").get(64)
+        tps = num(r["decode_tps"]) if r else None
+        settings = read_text(os.path.join(folder, "settings.txt")).strip()  # none: the defaults, or did not run
+        versus = " (%.2fx transformers)" % (tps / theirs64) if tps and theirs64 else ""
+        tune.append((name + (" (%s)" % settings if settings else ""), tps,
+                     (fmt_tps(tps) or why_missing(st, key)) + versus))
+        js.setdefault("tune_at_64_chains", []).append({"run": name, "settings": settings or None,
+                                                       "reason_cuda_tps": tps,
+                                                       "vs_transformers": tps / theirs64 if tps and theirs64
+                                                       else None})
     if tune:
-        out.append("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, prompt 128, 256 new"
-                   " tokens: " + " · ".join(tune))
+        out.append("tune (launch settings, cuda/Tuning.java; best: each one's fastest value together), decode tok/s"
+                   " at 64 chains, prompt 128, 256 new tokens:")
+        if all(tps is None for _, tps, _ in tune) and len({cell for _, _, cell in tune}) == 1:
+            out.append("  all %d runs: %s" % (len(tune), tune[0][2]))  # e.g. skipped: no GPU
+        else:
+            out.extend("  %s: %s" % (label, cell) for label, _, cell in tune)
 
     # Where a decode step's time goes: each kernel timed with CUDA events (a run without graphs).
     kern = read_csv(os.path.join(results, "throughput-qwen-profile", "kernels.csv")) or []

@@ -275,7 +275,7 @@ static void swiglu(const float* gateUp, bf16* act, int rows, int inter) {
     launch({(unsigned) rows, blocks(inter, 256), 1}, 256, [=] { swiglu_bf16(gateUp, act, inter); });
 }
 
-// The shortest part of K a split takes: Kernels.SPLIT_MIN_K, or less (test_forward's third argument) so that the
+// The shortest part of K a split takes: Tuning.SPLIT_MIN_K, or less (test_forward's third argument) so that the
 // small models' GEMMs split too and the fused reductions run in their forward.
 static long splitMinK = 256;
 

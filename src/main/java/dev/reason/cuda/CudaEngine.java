@@ -64,6 +64,7 @@ public final class CudaEngine implements Engine {
     private final Consumer<String> notice;
     private final Kernels.Module module;
     private final Kernels kernels;
+    private final Tuning tuning;
     private final DeviceWeights weights;
     private double bandwidth;
     private boolean graphs = Kernels.GRAPHS;
@@ -71,7 +72,7 @@ public final class CudaEngine implements Engine {
 
     private CudaEngine(CUdevice device, CUcontext context, CudaDevice gpu, long totalMemory, ModelConfig config,
                        Precision precision, Consumer<String> notice, Kernels.Module module, Kernels.Gpu shape,
-                       int splitMinK, DeviceWeights weights) {
+                       Tuning tuning, DeviceWeights weights) {
         this.device = device;
         this.context = context;
         this.gpu = gpu;
@@ -80,7 +81,8 @@ public final class CudaEngine implements Engine {
         this.precision = precision;
         this.notice = notice;
         this.module = module;
-        this.kernels = new Kernels(module, precision, shape, splitMinK);
+        this.kernels = new Kernels(module, precision, shape, tuning);
+        this.tuning = tuning;
         this.weights = weights;
     }
 
@@ -313,9 +315,9 @@ public final class CudaEngine implements Engine {
         cannotRun(c).ifPresent(why -> {
             throw new DeviceException("--device " + asked + ": " + why + "; use --device cpu");
         });
-        int splitMinK;
+        Tuning tuning;
         try {
-            splitMinK = Kernels.splitMinK(System.getenv(Kernels.SPLIT_MIN_K_ENV));
+            tuning = Tuning.from(System.getenv());
         } catch (IllegalArgumentException e) {
             throw new DeviceException("--device " + asked + ": " + e.getMessage());
         }
@@ -338,7 +340,7 @@ public final class CudaEngine implements Engine {
             module = new Kernels.Module();
             DeviceWeights weights = OnnxWeights.read(model, host -> DeviceWeights.upload(host, c, precision));
             return new CudaEngine(device, context, gpu,
-                    total[0], c, precision, notice, module, gpu(device), splitMinK, weights);
+                    total[0], c, precision, notice, module, gpu(device), tuning, weights);
         } catch (RuntimeException e) {
             try {
                 if (module != null) {
@@ -436,7 +438,9 @@ public final class CudaEngine implements Engine {
     @Override
     public String description() {
         // The ordinal only where the driver lists several GPUs: which one ran is then part of the result.
-        return label() + " (" + gpu.name() + ", " + name(precision) + ", " + size(totalMemory) + ")";
+        String tuned = tuning.changed();
+        return label() + " (" + gpu.name() + ", " + name(precision) + ", " + size(totalMemory)
+                + (tuned.isEmpty() ? "" : ", " + tuned) + ")";
     }
 
     /** "cuda", or "cuda:N" where the driver lists several GPUs. */

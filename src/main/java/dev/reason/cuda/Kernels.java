@@ -81,12 +81,6 @@ final class Kernels {
     private static final int SEARCH_DRAW = 2;
     private static final int TIE_ROUND = 4;     // TIE_ROUND in sampling.cuh
     static final int ROW_THREADS = 1024;        // ROW_THREADS in reason_kernels.cu: RMSNorm's and the fused reductions'
-    /**
-     * By default each split-K part gets at least this much of K, so that a part's work outweighs writing its partial
-     * tile; {@value #SPLIT_MIN_K_ENV} sets another (the device run's {@code tune} step measures a few).
-     */
-    static final int SPLIT_MIN_K = 256;
-    static final String SPLIT_MIN_K_ENV = "REASON_CUDA_SPLIT_MIN_K";
     /** Every kernel the methods below launch, in both precisions (KernelSignaturesTest keeps the list whole). */
     static final List<String> NAMES = List.of("embed_f32", "embed_bf16", "rmsnorm_f32", "rmsnorm_bf16", "gemm_f32",
             "gemm_bf16", "gemm_reduce", "reduce_rmsnorm_bf16", "reduce_swiglu_bf16",
@@ -148,44 +142,18 @@ final class Kernels {
     private final boolean fp32;
     private final String suffix;
     private final Gpu gpu;
-    private final int splitMinK;
+    private final Tuning tuning;
 
     Kernels(Launcher launcher, CudaEngine.Precision precision, Gpu gpu) {
-        this(launcher, precision, gpu, SPLIT_MIN_K);
+        this(launcher, precision, gpu, Tuning.DEFAULT);
     }
 
-    /** @param splitMinK the shortest split-K part, a multiple of {@link #GEMM_CHUNK} ({@link #splitMinK(String)}) */
-    Kernels(Launcher launcher, CudaEngine.Precision precision, Gpu gpu, int splitMinK) {
+    Kernels(Launcher launcher, CudaEngine.Precision precision, Gpu gpu, Tuning tuning) {
         this.launcher = launcher;
         this.fp32 = precision == CudaEngine.Precision.FP32;
         this.suffix = fp32 ? "_f32" : "_bf16";
         this.gpu = gpu;
-        this.splitMinK = splitMinK;
-    }
-
-    /**
-     * The shortest split-K part {@value #SPLIT_MIN_K_ENV} asks for ({@code value}; null or blank: {@link
-     * #SPLIT_MIN_K}).
-     *
-     * @throws IllegalArgumentException (one line) unless it is a multiple of {@link #GEMM_CHUNK} from {@link
-     *                                  #GEMM_CHUNK} to 65536
-     */
-    static int splitMinK(String value) {
-        if (value == null || value.isBlank()) {
-            return SPLIT_MIN_K;
-        }
-        int k;
-        try {
-            k = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            k = -1;
-        }
-        if (k < GEMM_CHUNK || k > 65536 || k % GEMM_CHUNK != 0) {
-            throw new IllegalArgumentException(SPLIT_MIN_K_ENV + "=" + value.strip() + " is not a multiple of "
-                    + GEMM_CHUNK + " from " + GEMM_CHUNK + " to 65536: set one (the default is " + SPLIT_MIN_K
-                    + ") or unset it");
-        }
-        return k;
+        this.tuning = tuning;
     }
 
     /**
@@ -334,7 +302,7 @@ final class Kernels {
     /**
      * The number of K parts of gemm_bf16 for a shape: 1 when the output tiles alone give {@link
      * Gpu#splitTargetBlocks} blocks; otherwise enough parts to reach it, but none shorter than {@link
-     * #SPLIT_MIN_K} (or the shortest part given), then evened out over whole chunks so that no part is empty.
+     * Tuning#splitMinK}, then evened out over whole chunks so that no part is empty.
      * native/emulator/test_forward.cpp has a copy, with {@link Gpu#HOPPER}'s target.
      */
     int splitK(int rows, int outs, int ins) {
@@ -343,7 +311,7 @@ final class Kernels {
         if (tiles >= target) {
             return 1;
         }
-        int parts = (int) Math.min((target + tiles - 1) / tiles, ins / splitMinK);
+        int parts = (int) Math.min((target + tiles - 1) / tiles, ins / tuning.splitMinK());
         if (parts <= 1) {
             return 1;
         }
@@ -386,10 +354,13 @@ final class Kernels {
     /**
      * Warps per block of an attention launch of {@code blocks} blocks: a block's time is the chain of keys each of
      * its warps walks, so as many as keep the launch within what the GPU holds ({@link Gpu#residentWarps}), from
-     * {@link #ATTENTION_MAX_WARPS} down to 4. native/emulator/test_forward.cpp has a copy, with {@link
-     * Gpu#HOPPER}'s figure.
+     * {@link #ATTENTION_MAX_WARPS} down to 4, unless {@link Tuning#attentionWarps} fixes them.
+     * native/emulator/test_forward.cpp has a copy, with {@link Gpu#HOPPER}'s figure.
      */
     int attentionWarps(long blocks) {
+        if (tuning.attentionWarps() > 0) {
+            return tuning.attentionWarps();
+        }
         int warps = ATTENTION_MAX_WARPS;
         while (warps > 4 && blocks * warps > gpu.residentWarps()) {
             warps /= 2;
@@ -442,11 +413,12 @@ final class Kernels {
     }
 
     /**
-     * Slices per row of a draw: enough for four sampling blocks per multiprocessor over all rows (one block per row
-     * left most of the GPU idle below 132 rows), each of at least {@link #SAMPLE_MIN_SLICE} logits.
+     * Slices per row of a draw: enough for {@link Tuning#sampleBlocksPerSm} sampling blocks per multiprocessor over
+     * all rows (four by default; one block per row left most of the GPU idle below 132 rows), each of at least
+     * {@link #SAMPLE_MIN_SLICE} logits.
      */
     int sampleSlices(int rows, int vocab) {
-        long wanted = (4L * gpu.multiprocessors() + rows - 1) / rows;
+        long wanted = ((long) tuning.sampleBlocksPerSm() * gpu.multiprocessors() + rows - 1) / rows;
         long most = Math.min(SAMPLE_MAX_SLICES, (vocab + SAMPLE_MIN_SLICE - 1) / SAMPLE_MIN_SLICE);
         return (int) Math.max(1, Math.min(wanted, most));
     }

@@ -176,22 +176,41 @@ class DeviceSummaryTest {
     }
 
     @Test
-    void splitKRunsSideBySide() throws Exception {
-        for (int k : new int[] {64, 256}) {
-            write("results/tune-split-" + k + "/throughput.csv", String.join("\n",
+    void tuneRunsSideBySideInTheOrderTheyRan() throws Exception {
+        String[][] runs = {  // name, settings, decode tok/s
+            {"default", "", "21050.0"}, {"split-64", "REASON_CUDA_SPLIT_MIN_K=64", "23100.4"},
+            {"sample-8", "REASON_CUDA_SAMPLE_BLOCKS=8", "21500.0"},
+            {"best", "REASON_CUDA_SPLIT_MIN_K=64 REASON_CUDA_SAMPLE_BLOCKS=8", "23980.0"},
+            {"default-again", "", "20950.0"}};
+        for (String[] r : runs) {
+            write("results/tune-" + r[0] + "/throughput.csv", String.join("\n",
                     "device,parallel,decode_tps,prefill_tps,backend_share,torch_tps,roofline_tps",
-                    "cuda,64," + (k == 64 ? "23100.4" : "21050.0") + ",90000.0,0.9700,,263125.0", ""));
+                    "cuda,64," + r[2] + ",90000.0,0.9700,,263125.0", ""));
+            write("results/tune-" + r[0] + "/settings.txt", r[1] + "\n");
         }
         write("results/hf-qwen.csv", String.join("\n", "parallel,tps,decode_tps", "64,1000.0,1100.0", ""));
-        write("status.tsv", String.join("\n", "tune:split-64\tok\t0\t30\t", "tune:split-128\tfail\t1\t5\t",
-                "tune:split-256\tok\t0\t30\t", "tune:split-512\tskipped\t-\t0\tnot enough time left", ""));
+        write("status.tsv", String.join("\n", "tune:default\tok\t0\t8\t", "tune:split-64\tok\t0\t8\t",
+                "tune:split-128\tfail\t1\t5\t", "tune:sample-8\tok\t0\t8\t",
+                "tune:sample-16\tskipped\t-\t0\tnot enough time left", "tune:best\tok\t0\t8\t",
+                "tune:default-again\tok\t0\t8\t", ""));
         String text = summarize();
-        assertTrue(text.contains("split-K's shortest part (REASON_CUDA_SPLIT_MIN_K), decode tok/s at 64 chains, prompt"
-                + " 128, 256 new tokens: 64: 23100 (21.00x transformers) · 128: failed (exit 1) · 256 (default): 21050"
-                + " (19.14x transformers) · 512: skipped\n"), text);
-        JsonNode tune = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("split_min_k_at_64_chains");
-        assertEquals(23100.4, tune.get("64").asDouble(), 1e-9);
-        assertTrue(tune.get("128").isNull());
+        assertTrue(text.contains("""
+                tune (launch settings, cuda/Tuning.java; best: each one's fastest value together), decode tok/s at 64\
+                 chains, prompt 128, 256 new tokens:
+                  default: 21050 (19.14x transformers)
+                  split-64 (REASON_CUDA_SPLIT_MIN_K=64): 23100 (21.00x transformers)
+                  split-128: failed (exit 1)
+                  sample-8 (REASON_CUDA_SAMPLE_BLOCKS=8): 21500 (19.55x transformers)
+                  sample-16: skipped
+                  best (REASON_CUDA_SPLIT_MIN_K=64 REASON_CUDA_SAMPLE_BLOCKS=8): 23980 (21.80x transformers)
+                  default-again: 20950 (19.05x transformers)
+                """), text);
+        JsonNode tune = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("tune_at_64_chains");
+        assertEquals("split-64", tune.get(1).get("run").asText());
+        assertEquals(23100.4, tune.get(1).get("reason_cuda_tps").asDouble(), 1e-9);
+        assertEquals(21.0004, tune.get(1).get("vs_transformers").asDouble(), 1e-4);
+        assertTrue(tune.get(2).get("reason_cuda_tps").isNull());
+        assertTrue(tune.get(0).get("settings").isNull());
     }
 
     private static String check(int prompts, int asked, boolean interrupted, double maxAbs, double relL2, int agreed) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Launch shapes chosen on the host for the GPU at hand: split-K ({@link Kernels#splitK}) with its workspace, and
- * attention's warps.
+ * Launch shapes chosen on the host for the GPU at hand: split-K ({@link Kernels#splitK}) with its workspace,
+ * attention's warps and sampling's slices, and the settings a device run's tune step varies ({@link Tuning}).
  */
 class LaunchShapesTest {
     // Qwen2-0.5B: hidden 896, intermediate 4864, 14 heads / 2 KV heads of 64, vocab 151936.
@@ -45,19 +46,57 @@ class LaunchShapesTest {
     }
 
     @Test
+    void theDefaultsHoldWhereNothingIsSet() {
+        assertEquals(Tuning.DEFAULT, Tuning.from(Map.of()));
+        assertEquals(Tuning.DEFAULT, Tuning.from(Map.of(Tuning.SPLIT_MIN_K_ENV, " ", Tuning.ATTENTION_WARPS_ENV, "")));
+        assertEquals("", Tuning.DEFAULT.changed());
+    }
+
+    @Test
     void theShortestPartCanBeSetForTuning() {
-        assertEquals(Kernels.SPLIT_MIN_K, Kernels.splitMinK(null));
-        assertEquals(Kernels.SPLIT_MIN_K, Kernels.splitMinK(" "));
-        assertEquals(128, Kernels.splitMinK(" 128 "));
+        Tuning tuning = Tuning.from(Map.of(Tuning.SPLIT_MIN_K_ENV, " 128 "));
+        assertEquals(new Tuning(128, 0, Tuning.SAMPLE_BLOCKS_PER_SM), tuning);
+        assertEquals("REASON_CUDA_SPLIT_MIN_K=128", tuning.changed());
         Kernels shortParts = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
-                Kernels.Gpu.HOPPER, 128);
+                Kernels.Gpu.HOPPER, tuning);
         // q/k/v and o_proj: 7 parts of 128 instead of 3 of about 299; gate_up and down_proj reach 264 blocks anyway
         assertEquals("7 7 2 19 1", qwenSplits(shortParts, 64));
         for (String bad : new String[] {"100", "16", "0", "-64", "131072", "abc", "1e3"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.splitMinK(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Tuning.from(Map.of(Tuning.SPLIT_MIN_K_ENV, bad)));
             assertEquals("REASON_CUDA_SPLIT_MIN_K=" + bad + " is not a multiple of 32 from 32 to 65536: set one (the"
                     + " default is 256) or unset it", e.getMessage());
         }
+    }
+
+    @Test
+    void attentionWarpsCanBeFixedForTuning() {
+        Tuning tuning = Tuning.from(Map.of(Tuning.ATTENTION_WARPS_ENV, "6"));
+        assertEquals("REASON_CUDA_ATTENTION_WARPS=6", tuning.changed());
+        Kernels six = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
+                Kernels.Gpu.HOPPER, tuning);
+        assertEquals(6, six.attentionWarps(4));
+        assertEquals(6, six.attentionWarps(100_000));  // fixed, even where the GPU holds fewer at once
+        for (String bad : new String[] {"0", "17", "-1", "x"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Tuning.from(Map.of(Tuning.ATTENTION_WARPS_ENV, bad)));
+            assertEquals("REASON_CUDA_ATTENTION_WARPS=" + bad + " is not a whole number from 1 to 16: set one (the"
+                    + " default is as many as the GPU holds, up to 16) or unset it", e.getMessage());
+        }
+    }
+
+    @Test
+    void samplingBlocksPerMultiprocessorCanBeSetForTuning() {
+        Tuning tuning = Tuning.from(Map.of(Tuning.SAMPLE_BLOCKS_ENV, "8", Tuning.SPLIT_MIN_K_ENV, "512"));
+        assertEquals("REASON_CUDA_SPLIT_MIN_K=512 REASON_CUDA_SAMPLE_BLOCKS=8", tuning.changed());
+        Kernels eight = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
+                Kernels.Gpu.HOPPER, tuning);
+        assertEquals(17, eight.sampleSlices(64, VOCAB));
+        assertEquals(75, eight.sampleSlices(1, VOCAB));  // never slices under 2,048 logits (75 at most here)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tuning.from(Map.of(Tuning.SAMPLE_BLOCKS_ENV, "65")));
+        assertEquals("REASON_CUDA_SAMPLE_BLOCKS=65 is not a whole number from 1 to 64: set one (the default is 4) or"
+                + " unset it", e.getMessage());
     }
 
     @Test
@@ -83,14 +122,14 @@ class LaunchShapesTest {
                     String shape = rows + "x" + outs + "x" + ins + ": " + parts + " parts";
                     assertTrue(parts >= 1, shape);
                     int target = Kernels.Gpu.HOPPER.splitTargetBlocks();
-                    if (tiles >= target || ins < 2 * Kernels.SPLIT_MIN_K) {
+                    if (tiles >= target || ins < 2 * Tuning.SPLIT_MIN_K) {
                         assertEquals(1, parts, shape);
                     }
                     if (parts > 1) {
                         int chunks = (ins + Kernels.GEMM_CHUNK - 1) / Kernels.GEMM_CHUNK;
                         int perPart = (chunks + parts - 1) / parts;  // as gemm_bf16 divides K
                         assertTrue((parts - 1) * perPart < chunks, shape + ": an empty part");
-                        assertTrue(perPart * Kernels.GEMM_CHUNK >= Kernels.SPLIT_MIN_K, shape + ": parts too short");
+                        assertTrue(perPart * Kernels.GEMM_CHUNK >= Tuning.SPLIT_MIN_K, shape + ": parts too short");
                         assertTrue(tiles * parts < 2L * target + tiles, shape + ": too many");
                     }
                 }
