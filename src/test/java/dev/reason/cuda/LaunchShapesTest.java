@@ -57,46 +57,44 @@ class LaunchShapesTest {
         Tuning tuning = Tuning.from(Map.of(Tuning.SPLIT_MIN_K_ENV, " 128 "));
         assertEquals(new Tuning(128, 0, Tuning.SAMPLE_BLOCKS_PER_SM), tuning);
         assertEquals("REASON_CUDA_SPLIT_MIN_K=128", tuning.changed());
-        Kernels shortParts = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
-                Kernels.Gpu.HOPPER, tuning);
         // q/k/v and o_proj: 7 parts of 128 instead of 3 of about 299; gate_up and down_proj reach 264 blocks anyway
-        assertEquals("7 7 2 19 1", qwenSplits(shortParts, 64));
-        for (String bad : new String[] {"100", "16", "0", "-64", "131072", "abc", "1e3"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Tuning.from(Map.of(Tuning.SPLIT_MIN_K_ENV, bad)));
-            assertEquals("REASON_CUDA_SPLIT_MIN_K=" + bad + " is not a multiple of 32 from 32 to 65536: set one (the"
-                    + " default is 256) or unset it", e.getMessage());
-        }
+        assertEquals("7 7 2 19 1", qwenSplits(tuned(tuning), 64));
+        assertRefused(Tuning.SPLIT_MIN_K_ENV, "is not a multiple of 32 from 32 to 65536: set one (the default is 256)"
+                + " or unset it", "100", "16", "0", "-64", "131072", "abc", "1e3");
     }
 
     @Test
     void attentionWarpsCanBeFixedForTuning() {
         Tuning tuning = Tuning.from(Map.of(Tuning.ATTENTION_WARPS_ENV, "6"));
         assertEquals("REASON_CUDA_ATTENTION_WARPS=6", tuning.changed());
-        Kernels six = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
-                Kernels.Gpu.HOPPER, tuning);
-        assertEquals(6, six.attentionWarps(4));
-        assertEquals(6, six.attentionWarps(100_000));  // fixed, even where the GPU holds fewer at once
-        for (String bad : new String[] {"0", "17", "-1", "x"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Tuning.from(Map.of(Tuning.ATTENTION_WARPS_ENV, bad)));
-            assertEquals("REASON_CUDA_ATTENTION_WARPS=" + bad + " is not a whole number from 1 to 16: set one (the"
-                    + " default is as many as the GPU holds, up to 16) or unset it", e.getMessage());
-        }
+        assertEquals(6, tuned(tuning).attentionWarps(4));
+        assertEquals(6, tuned(tuning).attentionWarps(100_000));  // fixed, even where the GPU holds fewer at once
+        assertRefused(Tuning.ATTENTION_WARPS_ENV, "is not a whole number from 1 to 16: set one (the default is as many"
+                + " as the GPU holds, up to 16) or unset it", "0", "17", "-1", "x");
     }
 
     @Test
     void samplingBlocksPerMultiprocessorCanBeSetForTuning() {
         Tuning tuning = Tuning.from(Map.of(Tuning.SAMPLE_BLOCKS_ENV, "8", Tuning.SPLIT_MIN_K_ENV, "512"));
         assertEquals("REASON_CUDA_SPLIT_MIN_K=512 REASON_CUDA_SAMPLE_BLOCKS=8", tuning.changed());
-        Kernels eight = new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16,
-                Kernels.Gpu.HOPPER, tuning);
-        assertEquals(17, eight.sampleSlices(64, VOCAB));
-        assertEquals(75, eight.sampleSlices(1, VOCAB));  // never slices under 2,048 logits (75 at most here)
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Tuning.from(Map.of(Tuning.SAMPLE_BLOCKS_ENV, "65")));
-        assertEquals("REASON_CUDA_SAMPLE_BLOCKS=65 is not a whole number from 1 to 64: set one (the default is 4) or"
-                + " unset it", e.getMessage());
+        assertEquals(17, tuned(tuning).sampleSlices(64, VOCAB));
+        assertEquals(75, tuned(tuning).sampleSlices(1, VOCAB));  // never slices under 2,048 logits (75 at most here)
+        assertRefused(Tuning.SAMPLE_BLOCKS_ENV, "is not a whole number from 1 to 64: set one (the default is 4) or"
+                + " unset it", "0", "65");
+    }
+
+    private static Kernels tuned(Tuning tuning) {
+        return new Kernels((kernel, gx, gy, gz, block, args) -> { }, CudaEngine.Precision.BF16, Kernels.Gpu.HOPPER,
+                tuning);
+    }
+
+    /** Each value of the variable is refused with the one-line message "VARIABLE=value " + why. */
+    private static void assertRefused(String variable, String why, String... values) {
+        for (String bad : values) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Tuning.from(Map.of(variable, bad)));
+            assertEquals(variable + "=" + bad + " " + why, e.getMessage());
+        }
     }
 
     @Test
