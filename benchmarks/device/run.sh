@@ -20,7 +20,7 @@
 #   throughput  reason throughput: cuda on the 0.5B shape at 1,16,64,256 chains; cpu,cuda on reason-mini
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
 #   tune        the throughput table's 64-chain row again under other launch settings (cuda/Tuning.java: split-K's
-#               shortest part, attention's warps, sampling's blocks), one changed at a time, then the fastest of
+#               shortest part and blocks, attention's warps, sampling's blocks), one changed at a time, then the fastest of
 #               each together and the defaults again: which the defaults should be
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (it resumes where a
 #               killed run stopped)
@@ -482,11 +482,14 @@ checkpoint hf
 # tune: the throughput table's 64-chain row again under other launch settings (src/main/java/dev/reason/cuda/
 # Tuning.java), each set against transformers' figure of this run: the defaults, then one setting changed at a
 # time, then each setting's fastest value together (when any beat the defaults), then the defaults again (how far
-# two runs of the same settings drift). At 64 chains the q/k/v and o_proj GEMMs (18 and 14 output tiles) split
-# into 3 parts of about 299 of K (split-K's shortest part 256; 128 gives 7 parts, 64 gives 14); attention takes 16
-# warps a block (256 blocks); a draw cuts each row into 9 slices (4 blocks per multiprocessor).
+# two runs of the same settings drift). At 64 chains split-K aims for 2 blocks per multiprocessor (264): the q/k/v
+# and o_proj GEMMs (18 and 14 output tiles) split into 3 parts of about 299 of K (its shortest part 256; 128 gives
+# 7 parts, 64 gives 14), gate_up (152 tiles) into 2 (3 at 4 blocks per multiprocessor, 1 at 1), down_proj (14
+# tiles) into 19 (10 at 1 block per multiprocessor); attention takes 16 warps a block (256 blocks); a draw cuts
+# each row into 9 slices (4 blocks per multiprocessor).
 tune_settings=(default: split-64:REASON_CUDA_SPLIT_MIN_K=64 split-128:REASON_CUDA_SPLIT_MIN_K=128
-  split-512:REASON_CUDA_SPLIT_MIN_K=512 attention-4:REASON_CUDA_ATTENTION_WARPS=4
+  split-512:REASON_CUDA_SPLIT_MIN_K=512 split-blocks-1:REASON_CUDA_SPLIT_BLOCKS=1
+  split-blocks-4:REASON_CUDA_SPLIT_BLOCKS=4 attention-4:REASON_CUDA_ATTENTION_WARPS=4
   attention-8:REASON_CUDA_ATTENTION_WARPS=8 sample-2:REASON_CUDA_SAMPLE_BLOCKS=2
   sample-8:REASON_CUDA_SAMPLE_BLOCKS=8 sample-16:REASON_CUDA_SAMPLE_BLOCKS=16)
 # tune_run NAME [VAR=VALUE ...]: one run, its settings written beside its throughput.csv.
@@ -512,7 +515,7 @@ if wants tune; then
   done
   # each variable's fastest value, where it beat the defaults
   best=()
-  for var in REASON_CUDA_SPLIT_MIN_K REASON_CUDA_ATTENTION_WARPS REASON_CUDA_SAMPLE_BLOCKS; do
+  for var in REASON_CUDA_SPLIT_MIN_K REASON_CUDA_SPLIT_BLOCKS REASON_CUDA_ATTENTION_WARPS REASON_CUDA_SAMPLE_BLOCKS; do
     top="$(tune_tps default)"
     pick=""
     for t in "${tune_settings[@]}"; do

@@ -111,9 +111,9 @@ CUDA_EMULATOR_DEVICES=7.5,9.0 cli_error two-gpus-old 4 \
 CUDA_EMULATOR_DEVICES=7.5,9.0 cli two-gpus-version '^cuda: 2 GPUs: cuda:0 \(CUDA emulator on the CPU, compute capability 7[.]5\) too old for the kernels, cuda:1 \(CUDA emulator on the CPU, compute capability 9[.]0\); --device cuda takes cuda:1; driver for CUDA 13[.]0' \
     --version
 # Launch settings other than the defaults, as the device run's tune step sets them (cuda/Tuning.java): split-K parts
-# of 32 of K, 3 warps an attention block, 64 sampling blocks per multiprocessor. The logits still match ONNX
-# Runtime; a value out of range is a one-line error.
-REASON_CUDA_SPLIT_MIN_K=32 REASON_CUDA_ATTENTION_WARPS=3 REASON_CUDA_SAMPLE_BLOCKS=64 cli tuned-check '^check passed$' \
+# of 32 of K aiming for 5 blocks per multiprocessor, 3 warps an attention block, 64 sampling blocks per
+# multiprocessor. The logits still match ONNX Runtime; a value out of range is a one-line error.
+REASON_CUDA_SPLIT_MIN_K=32 REASON_CUDA_SPLIT_BLOCKS=5 REASON_CUDA_ATTENTION_WARPS=3 REASON_CUDA_SAMPLE_BLOCKS=64 cli tuned-check '^check passed$' \
     check --model src/test/resources/models/tiny-qwen2 --precision bf16 --prompts 2 --steps 4
 REASON_CUDA_ATTENTION_WARPS=17 cli_error tuned-badly 4 \
     '^reason: --device cuda: REASON_CUDA_ATTENTION_WARPS=17 is not a whole number from 1 to 16: set one \(the default is as many as the GPU holds, up to 16\) or unset it$' \

@@ -106,7 +106,8 @@ final class Kernels {
 
     /**
      * What the launch shapes are fitted to: the GPU's multiprocessors and how many threads each holds at once.
-     * Split-K aims for two gemm_bf16 blocks per multiprocessor; attention takes as many warps as the GPU holds.
+     * Split-K aims for {@link Tuning#splitBlocksPerSm} gemm_bf16 blocks per multiprocessor; attention takes as many
+     * warps as the GPU holds.
      */
     record Gpu(int multiprocessors, int threadsPerMultiprocessor) {
         /** An H100 or H200: 132 multiprocessors of 2,048 threads. */
@@ -117,11 +118,6 @@ final class Kernels {
                 throw new IllegalArgumentException("a GPU of " + multiprocessors + " multiprocessors of "
                         + threadsPerMultiprocessor + " threads");
             }
-        }
-
-        /** Split-K aims for this many gemm_bf16 blocks: two per multiprocessor. */
-        int splitTargetBlocks() {
-            return 2 * multiprocessors;
         }
 
         /** Warps the GPU holds at once: what attention blocks may fill. */
@@ -301,12 +297,12 @@ final class Kernels {
 
     /**
      * The number of K parts of gemm_bf16 for a shape: 1 when the output tiles alone give {@link
-     * Gpu#splitTargetBlocks} blocks; otherwise enough parts to reach it, but none shorter than {@link
+     * #splitTargetBlocks} blocks; otherwise enough parts to reach it, but none shorter than {@link
      * Tuning#splitMinK}, then evened out over whole chunks so that no part is empty.
      * native/emulator/test_forward.cpp has a copy, with {@link Gpu#HOPPER}'s target.
      */
     int splitK(int rows, int outs, int ins) {
-        int target = gpu.splitTargetBlocks();
+        int target = splitTargetBlocks();
         long tiles = (long) blocks(rows, GEMM_TILE) * blocks(outs, GEMM_TILE);
         if (tiles >= target) {
             return 1;
@@ -317,6 +313,11 @@ final class Kernels {
         }
         int chunks = blocks(ins, GEMM_CHUNK);
         return blocks(chunks, blocks(chunks, parts));  // the parts that whole chunks of ceil(chunks / parts) fill
+    }
+
+    /** The gemm_bf16 blocks split-K aims for: {@link Tuning#splitBlocksPerSm} per multiprocessor (two by default). */
+    int splitTargetBlocks() {
+        return tuning.splitBlocksPerSm() * gpu.multiprocessors();
     }
 
     /** Qwen3: RMSNorm of every query head (qNorm) and key head (kNorm) of the fp32 qkv rows, in place, before RoPE. */

@@ -55,12 +55,25 @@ class LaunchShapesTest {
     @Test
     void theShortestPartCanBeSetForTuning() {
         Tuning tuning = Tuning.from(Map.of(Tuning.SPLIT_MIN_K_ENV, " 128 "));
-        assertEquals(new Tuning(128, 0, Tuning.SAMPLE_BLOCKS_PER_SM), tuning);
+        assertEquals(new Tuning(128, Tuning.SPLIT_BLOCKS_PER_SM, 0, Tuning.SAMPLE_BLOCKS_PER_SM), tuning);
         assertEquals("REASON_CUDA_SPLIT_MIN_K=128", tuning.changed());
         // q/k/v and o_proj: 7 parts of 128 instead of 3 of about 299; gate_up and down_proj reach 264 blocks anyway
         assertEquals("7 7 2 19 1", qwenSplits(tuned(tuning), 64));
         assertRefused(Tuning.SPLIT_MIN_K_ENV, "is not a multiple of 32 from 32 to 65536: set one (the default is 256)"
                 + " or unset it", "100", "16", "0", "-64", "131072", "abc", "1e3");
+    }
+
+    @Test
+    void splitKsBlocksPerMultiprocessorCanBeSetForTuning() {
+        Tuning tuning = Tuning.from(Map.of(Tuning.SPLIT_BLOCKS_ENV, "4"));
+        assertEquals("REASON_CUDA_SPLIT_BLOCKS=4", tuning.changed());
+        assertEquals(528, tuned(tuning).splitTargetBlocks());
+        // gate_up's 152 tiles take 3 parts (the shortest part still 256 of K): the rest stay as they were
+        assertEquals("3 3 3 19 1", qwenSplits(tuned(tuning), 64));
+        // one block per multiprocessor: gate_up's 152 tiles are enough alone, down_proj takes 10 parts, not 19
+        assertEquals("3 3 1 10 1", qwenSplits(tuned(Tuning.from(Map.of(Tuning.SPLIT_BLOCKS_ENV, "1"))), 64));
+        assertRefused(Tuning.SPLIT_BLOCKS_ENV, "is not a whole number from 1 to 16: set one (the default is 2) or unset"
+                + " it", "0", "17", "two");
     }
 
     @Test
@@ -100,7 +113,7 @@ class LaunchShapesTest {
     @Test
     void aSmallerGpuSplitsLessAndGivesAttentionFewerWarps() {
         Kernels l4 = shapes(L4, CudaEngine.Precision.BF16);
-        assertEquals(116, L4.splitTargetBlocks());
+        assertEquals(116, l4.splitTargetBlocks());
         assertEquals(58 * 48, L4.residentWarps());
         // 116 blocks: gate_up's 152 tiles are enough alone; down_proj's 14 tiles take 9 parts, not 19
         assertEquals("3 3 1 9 1", qwenSplits(l4, 64));
@@ -119,7 +132,7 @@ class LaunchShapesTest {
                     long tiles = (long) ((rows + t - 1) / t) * ((outs + t - 1) / t);
                     String shape = rows + "x" + outs + "x" + ins + ": " + parts + " parts";
                     assertTrue(parts >= 1, shape);
-                    int target = Kernels.Gpu.HOPPER.splitTargetBlocks();
+                    int target = HOPPER.splitTargetBlocks();
                     if (tiles >= target || ins < 2 * Tuning.SPLIT_MIN_K) {
                         assertEquals(1, parts, shape);
                     }
