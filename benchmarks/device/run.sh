@@ -515,7 +515,7 @@ if wants tune; then
   done
   # each variable's fastest value, where it beat the defaults
   best=()
-  for var in REASON_CUDA_SPLIT_MIN_K REASON_CUDA_SPLIT_BLOCKS REASON_CUDA_ATTENTION_WARPS REASON_CUDA_SAMPLE_BLOCKS; do
+  for var in $(for t in "${tune_settings[@]}"; do s="${t#*:}"; [ -z "$s" ] || echo "${s%%=*}"; done | uniq); do
     top="$(tune_tps default)"
     pick=""
     for t in "${tune_settings[@]}"; do

@@ -64,7 +64,6 @@ public final class CudaEngine implements Engine {
     private final Consumer<String> notice;
     private final Kernels.Module module;
     private final Kernels kernels;
-    private final Tuning tuning;
     private final DeviceWeights weights;
     private double bandwidth;
     private boolean graphs = Kernels.GRAPHS;
@@ -82,7 +81,6 @@ public final class CudaEngine implements Engine {
         this.notice = notice;
         this.module = module;
         this.kernels = new Kernels(module, precision, shape, tuning);
-        this.tuning = tuning;
         this.weights = weights;
     }
 
@@ -438,7 +436,7 @@ public final class CudaEngine implements Engine {
     @Override
     public String description() {
         // The ordinal only where the driver lists several GPUs: which one ran is then part of the result.
-        String tuned = tuning.changed();
+        String tuned = kernels.tuning().changed();
         return label() + " (" + gpu.name() + ", " + name(precision) + ", " + size(totalMemory)
                 + (tuned.isEmpty() ? "" : ", " + tuned) + ")";
     }

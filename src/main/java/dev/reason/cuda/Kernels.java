@@ -315,6 +315,11 @@ final class Kernels {
         return blocks(chunks, blocks(chunks, parts));  // the parts that whole chunks of ceil(chunks / parts) fill
     }
 
+    /** The launch settings these shapes follow. */
+    Tuning tuning() {
+        return tuning;
+    }
+
     /** The gemm_bf16 blocks split-K aims for: {@link Tuning#splitBlocksPerSm} per multiprocessor (two by default). */
     int splitTargetBlocks() {
         return tuning.splitBlocksPerSm() * gpu.multiprocessors();
