@@ -21,7 +21,8 @@
 #   hf          benchmarks/device/hf_generate.py: transformers bf16 on the same 0.5B-shape weights (GPU only)
 #   tune        the throughput table's 64-chain row again under other launch settings (cuda/Tuning.java: split-K's
 #               shortest part and blocks, attention's warps, sampling's blocks), one changed at a time, then the fastest of
-#               each together and the defaults again: which the defaults should be
+#               each together (the whole table, and reason check on reason-mini and the 0.5B shape) and the defaults
+#               again: which the defaults should be, with what making them so would give and whether it still passes
 #   bench       reason bench --device cuda --dataset arithmetic --samples 16 --no-greedy (it resumes where a
 #               killed run stopped)
 #   profile     the 0.5B shape at 1,64 chains launching kernel by kernel (REASON_CUDA_GRAPHS=0: what the decode
@@ -492,26 +493,48 @@ tune_settings=(default: split-64:REASON_CUDA_SPLIT_MIN_K=64 split-128:REASON_CUD
   split-blocks-4:REASON_CUDA_SPLIT_BLOCKS=4 attention-4:REASON_CUDA_ATTENTION_WARPS=4
   attention-8:REASON_CUDA_ATTENTION_WARPS=8 sample-2:REASON_CUDA_SAMPLE_BLOCKS=2
   sample-8:REASON_CUDA_SAMPLE_BLOCKS=8 sample-16:REASON_CUDA_SAMPLE_BLOCKS=16)
-# tune_run NAME [VAR=VALUE ...]: one run, its settings written beside its throughput.csv.
+# tune_run NAME CHAINS [VAR=VALUE ...]: one run at CHAINS (a --parallel list), its settings written beside its
+# throughput.csv.
 tune_run() {
-  local name=$1
-  shift
+  local name=$1 chains=$2
+  shift 2
   qwen_cuda "tune:$name" || return 0
   # a warm machine's earlier run of this name stands only if it had the same settings (best may differ)
   [ "$(cat "$R/tune-$name/settings.txt" 2>/dev/null)" = "$*" ] || rm -rf "$R/tune-$name"
   ( [ $# -eq 0 ] || export "$@"
-    throughput "tune:$name" cuda 20 90 "$R/tune-$name" --model "$QWEN" --parallel 64 --prompt-len 128 --gen-len 256 )
+    throughput "tune:$name" cuda 20 90 "$R/tune-$name" --model "$QWEN" --parallel "$chains" --prompt-len 128 \
+      --gen-len 256 )
   [ ! -d "$R/tune-$name" ] || echo "$*" > "$R/tune-$name/settings.txt"
 }
 # tune_tps NAME: decode tok/s at 64 chains of that run, or nothing.
 tune_tps() {
   awk -F, '$1 == "cuda" && $2 == 64 { print $3 }' "$R/tune-$1/throughput.csv" 2>/dev/null
 }
+# tune_check VAR=VALUE ...: reason check as the check steps run it, under those settings, on the shipped model and
+# on the 0.5B shape (the one whose GEMMs the split settings change): the defaults may become them only if these
+# pass too.
+tune_check() {
+  local m p dir prompts
+  [ "$(cat "$R/tune-check-settings.txt" 2>/dev/null)" = "$*" ] || rm -f "$R"/tune-check-*.json
+  echo "$*" > "$R/tune-check-settings.txt"
+  for m in reason-mini qwen2-0.5b; do
+    for p in fp32 bf16; do
+      if [ "$m" = qwen2-0.5b ]; then
+        qwen_cuda "tune-check:$m:$p" || continue
+        dir=$QWEN prompts=(--prompts 5 --steps 8)
+      else
+        dir="$(model_dir "$m")" prompts=(--prompts 50)
+      fi
+      ( export "$@"
+        check_model "tune-check:$m:$p" "$dir" "$R/tune-check-$m-$p.json" 150 --precision "$p" "${prompts[@]}" )
+    done
+  done
+}
 if wants tune; then
   for t in "${tune_settings[@]}"; do
     setting="${t#*:}"
     # shellcheck disable=SC2086  # no setting or one VAR=VALUE
-    tune_run "${t%%:*}" $setting
+    tune_run "${t%%:*}" 64 $setting
   done
   # each variable's fastest value, where it beat the defaults
   best=()
@@ -529,8 +552,9 @@ if wants tune; then
     [ -z "$pick" ] || best+=("$pick")
   done
   if [ ${#best[@]} -gt 0 ]; then
-    tune_run best "${best[@]}"
-    tune_run default-again
+    tune_run best 1,16,64,256 "${best[@]}"  # the whole table, as the defaults would give it
+    tune_run default-again 64
+    tune_check "${best[@]}"
   elif [ -n "$(tune_tps default)" ]; then
     say "tune: no setting beat the defaults"
   fi

@@ -127,12 +127,14 @@ def walk_numbers(node, pattern, found):
     return found
 
 
-def check_cell(st, results, model, precision):
-    key = "check:%s:%s" % (model, precision)
+def check_cell(st, results, model, precision, step="check"):
+    """A reason check's verdict and numbers: of the check steps, or (step tune-check) of the tune step's under the
+    fastest settings."""
+    key = "%s:%s:%s" % (step, model, precision)
     s = st.get(key)
     if s is None or s["status"] == "skipped":
         return why_missing(st, key), None
-    path = os.path.join(results, "check-%s-%s.json" % (model, precision))
+    path = os.path.join(results, "%s-%s-%s.json" % (step, model, precision))
     data = None
     if os.path.isfile(path):
         try:
@@ -389,6 +391,25 @@ def main(argv=None):
             out.append("  all %d runs: %s" % (len(tune), tune[0][2]))  # e.g. skipped: no GPU
         else:
             out.extend("  %s: %s" % (label, cell) for label, _, cell in tune)
+    # best's settings over the whole table and under reason check: what making them the defaults would give
+    if "tune:best" in st:
+        rows = throughput_rows(os.path.join(results, "tune-best", "throughput.csv"), "cuda")
+        table = []
+        for n in CHAINS:
+            tps = num(rows[n]["decode_tps"]) if n in rows else None
+            theirs = transformers_tps(hf.get(n))
+            if tps is not None:
+                table.append("%d: %s%s" % (n, fmt_tps(tps), " (%.2fx)" % (tps / theirs) if theirs else ""))
+            js.setdefault("tune_best", {}).setdefault("throughput", []).append(
+                {"chains": n, "reason_cuda_tps": tps, "vs_transformers": tps / theirs if tps and theirs else None})
+        out.append("  best, every row: " + (" · ".join(table) if table else why_missing(st, "tune:best")))
+        checks = []
+        for m in ("reason-mini", "qwen2-0.5b"):
+            for p in PRECISIONS:
+                cell, info = check_cell(st, results, m, p, step="tune-check")
+                checks.append("%s %s %s" % (m, p, cell))
+                js.setdefault("tune_best", {}).setdefault("check", {})["%s:%s" % (m, p)] = info or cell
+        out.append("  best, reason check: " + "; ".join(checks))
 
     # Where a decode step's time goes: each kernel timed with CUDA events (a run without graphs).
     kern = read_csv(os.path.join(results, "throughput-qwen-profile", "kernels.csv")) or []

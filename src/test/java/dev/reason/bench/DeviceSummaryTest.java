@@ -213,6 +213,36 @@ class DeviceSummaryTest {
         assertTrue(tune.get(0).get("settings").isNull());
     }
 
+    @Test
+    void bestSettingsOverTheWholeTableAndUnderCheck() throws Exception {
+        write("results/tune-best/throughput.csv", String.join("\n",
+                "device,parallel,decode_tps,prefill_tps,backend_share,torch_tps,roofline_tps",
+                "cuda,1,520.0,30000.0,0.9000,,4500.0",
+                "cuda,16,8400.0,60000.0,0.9500,,70000.0",
+                "cuda,64,23980.0,90000.0,0.9700,,263125.0", ""));
+        write("results/tune-best/settings.txt", "REASON_CUDA_SPLIT_MIN_K=64\n");
+        write("results/tune-check-reason-mini-fp32.json", check(50, 50, false, 3.1e-5, 5e-7, 50));
+        write("results/tune-check-reason-mini-bf16.json", check(50, 50, false, 0.17, 2.5e-3, 50));
+        write("results/tune-check-qwen2-0.5b-bf16.json", check(5, 5, false, 0.06, 1.0e-2, 2));
+        write("status.tsv", String.join("\n", "throughput:qwen-cuda\tok\t0\t120\t", "hf:qwen\tok\t0\t200\t",
+                "tune:best\tok\t0\t15\t", "tune-check:reason-mini:fp32\tok\t0\t5\t",
+                "tune-check:reason-mini:bf16\tok\t0\t5\t", "tune-check:qwen2-0.5b:fp32\ttimeout\t124\t150\ttimed out",
+                "tune-check:qwen2-0.5b:bf16\tfail\t8\t14\tcheck FAILED", ""));
+        String text = summarize();
+        // against the same run's transformers (13, 196, 877 tok/s; none at 256 chains)
+        assertTrue(text.contains("\n  best, every row: 1: 520 (40.00x) · 16: 8400 (42.86x) · 64: 23980 (27.34x)\n"),
+                text);
+        assertTrue(text.contains("\n  best, reason check: reason-mini fp32 pass, max abs diff 3.1e-05, rel L2 5.0e-07,"
+                + " greedy 50/50; reason-mini bf16 pass, max abs diff 1.7e-01, rel L2 2.5e-03, greedy 50/50;"
+                + " qwen2-0.5b fp32 timed out; qwen2-0.5b bf16 FAIL (exit 8), max abs diff 6.0e-02, rel L2 1.0e-02,"
+                + " greedy 2/5\n"), text);
+        JsonNode best = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("tune_best");
+        assertEquals(27.343, best.get("throughput").get(2).get("vs_transformers").asDouble(), 1e-3);
+        assertTrue(best.get("throughput").get(3).get("reason_cuda_tps").isNull());
+        assertEquals("ok", best.get("check").get("reason-mini:bf16").get("status").asText());
+        assertEquals(8, best.get("check").get("qwen2-0.5b:bf16").get("rc").asInt());
+    }
+
     private static String check(int prompts, int asked, boolean interrupted, double maxAbs, double relL2, int agreed) {
         return String.format(java.util.Locale.ROOT, """
                 {"model": "models/x", "device": "NVIDIA H200", "precision": "fp32", "prompts": %d, "prompts_asked": %d,
