@@ -482,8 +482,9 @@ checkpoint hf
 # ---------------------------------------------------------------------------------------------------------
 # tune: the throughput table's 64-chain row again under other launch settings (src/main/java/dev/reason/cuda/
 # Tuning.java), each set against transformers' figure of this run: the defaults, then one setting changed at a
-# time, then each setting's fastest value together (when any beat the defaults), then the defaults again (how far
-# two runs of the same settings drift). At 64 chains split-K aims for 2 blocks per multiprocessor (264): the q/k/v
+# time, then each setting's fastest value together (when any beat the defaults; at 1 to 256 chains, the whole
+# table), then the defaults again (how far two runs of the same settings drift), then reason check under the
+# fastest values (tune_check). At 64 chains split-K aims for 2 blocks per multiprocessor (264): the q/k/v
 # and o_proj GEMMs (18 and 14 output tiles) split into 3 parts of about 299 of K (its shortest part 256; 128 gives
 # 7 parts, 64 gives 14), gate_up (152 tiles) into 2 (3 at 4 blocks per multiprocessor, 1 at 1), down_proj (14
 # tiles) into 19 (10 at 1 block per multiprocessor); attention takes 16 warps a block (256 blocks); a draw cuts
