@@ -394,21 +394,22 @@ def main(argv=None):
     # best's settings over the whole table and under reason check: what making them the defaults would give
     if "tune:best" in st:
         rows = throughput_rows(os.path.join(results, "tune-best", "throughput.csv"), "cuda")
+        best = js["tune_best"] = {"throughput": [], "check": {}}
         table = []
         for n in CHAINS:
             tps = num(rows[n]["decode_tps"]) if n in rows else None
             theirs = transformers_tps(hf.get(n))
             if tps is not None:
                 table.append("%d: %s%s" % (n, fmt_tps(tps), " (%.2fx)" % (tps / theirs) if theirs else ""))
-            js.setdefault("tune_best", {}).setdefault("throughput", []).append(
-                {"chains": n, "reason_cuda_tps": tps, "vs_transformers": tps / theirs if tps and theirs else None})
+            best["throughput"].append({"chains": n, "reason_cuda_tps": tps,
+                                       "vs_transformers": tps / theirs if tps and theirs else None})
         out.append("  best, every row: " + (" · ".join(table) if table else why_missing(st, "tune:best")))
         checks = []
         for m in ("reason-mini", "qwen2-0.5b"):
             for p in PRECISIONS:
                 cell, info = check_cell(st, results, m, p, step="tune-check")
                 checks.append("%s %s %s" % (m, p, cell))
-                js.setdefault("tune_best", {}).setdefault("check", {})["%s:%s" % (m, p)] = info or cell
+                best["check"]["%s:%s" % (m, p)] = info or cell
         out.append("  best, reason check: " + "; ".join(checks))
 
     # Where a decode step's time goes: each kernel timed with CUDA events (a run without graphs).
