@@ -14,6 +14,8 @@ import vocab
 
 EVAL_SEED = 1234
 DEV_SEED = 4321         # a second arithmetic set for choosing search settings, so the held-out set stays unseen
+BASIC_SEED = 2468       # the held-out first questions (one-step sums, sums in words, everyday stories)
+BASIC_PER_FAMILY = 100
 ARITH_PER_LEVEL = 100   # 2..6 operations -> 500 problems
 WORD_COUNT = 300
 
@@ -27,6 +29,20 @@ def eval_sets():
         p = tasks.game24_problem(rng, numbers)
         game.append(p)
     return {"arithmetic": arith, "word": word, "game24": game}
+
+
+def all_eval_sets():
+    """The held-out sets a model directory ships in eval/: eval_sets() and basic_set()."""
+    return dict(eval_sets(), basic=basic_set())
+
+
+def basic_set():
+    """What a new user asks first, held out: one-operation sums typed with symbols, sums in words, short stories."""
+    import everyday
+    rng = random.Random(BASIC_SEED)
+    return ([dict(tasks.arithmetic_problem(rng, 1), family="arithmetic1") for _ in range(BASIC_PER_FAMILY)]
+            + [everyday.spoken(rng) for _ in range(BASIC_PER_FAMILY)]
+            + [everyday.story(rng) for _ in range(BASIC_PER_FAMILY)])
 
 
 def dev_arithmetic(per_level):
@@ -62,7 +78,7 @@ def public(problem):
 
 def write_eval_sets(out_dir):
     os.makedirs(out_dir, exist_ok=True)
-    for family, problems in eval_sets().items():
+    for family, problems in all_eval_sets().items():
         with open(os.path.join(out_dir, family + ".jsonl"), "w", encoding="utf-8") as f:
             for p in problems:
                 f.write(json.dumps(public(p), ensure_ascii=False) + "\n")
@@ -73,29 +89,51 @@ def read_eval_set(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-class TrainingStream:
-    """Endless (prompt_ids, target_ids) pairs; loss is taken on target_ids only."""
+class HeldOut:
+    """Recognises a held-out problem by its question text or its canonical expression (a chain's first line)."""
 
-    def __init__(self, seed, max_len):
+    def __init__(self):
+        held = all_eval_sets()
+        self.exprs = {tasks.render(p["tree"]) for p in held["arithmetic"] + held["basic"]}
+        self.questions = {p["question"] for p in held["word"] + held["basic"]}
+
+    def has(self, question, expression=None):
+        return question in self.questions or expression in self.exprs
+
+
+class TrainingStream:
+    """Endless (prompt_ids, target_ids) pairs in a mix of tasks.MIXES; loss is taken on target_ids only."""
+
+    def __init__(self, seed, max_len, mix=tasks.MIX_V0):
         self.rng = random.Random(seed)
-        self.sampler = tasks.Sampler()
+        self.sampler = tasks.Sampler(mix)
         self.max_len = max_len
-        held = eval_sets()
-        self.held_exprs = {tasks.render(p["tree"]) for p in held["arithmetic"]}
-        self.held_questions = {p["question"] for p in held["word"]}
+        self.held_out = HeldOut()
 
     def __iter__(self):
         return self
 
+    def state(self):
+        return self.rng.getstate()
+
+    def restore(self, state):
+        self.rng.setstate(state)
+
     def __next__(self):
         while True:
             question, chain = self.sampler.sample(self.rng)
-            if question in self.held_questions or chain.split("\n", 1)[0] in self.held_exprs:
+            if self.held_out.has(question, chain.split("\n", 1)[0]):
                 continue
-            p = vocab.encode(vocab.prompt(question))
-            t = vocab.encode(chain) + [vocab.EOS]
-            if len(p) + len(t) <= self.max_len:
-                return p, t
+            pair = encode_pair(question, chain, self.max_len)
+            if pair:
+                return pair
+
+
+def encode_pair(question, chain, max_len):
+    """(prompt ids, target ids ending in EOS) as the chat template renders them, or None when over max_len."""
+    p = vocab.encode(vocab.prompt(question))
+    t = vocab.encode(chain) + [vocab.EOS]
+    return (p, t) if len(p) + len(t) <= max_len else None
 
 
 if __name__ == "__main__":

@@ -417,10 +417,30 @@ def chain_for(problem, rng, game24_paths_for=None):
     return solve_lines(problem["tree"], rng)
 
 
+# The training mixes: the first model's, and the one that adds what a new user types first (one-step sums in
+# symbols and in words, short everyday stories) and the questions it must decline.
+MIX_V0 = (("arithmetic", 0.5), ("word", 0.3), ("game24", 0.2))
+MIX_EVERYDAY = (("arithmetic", 0.33), ("arithmetic1", 0.07), ("word", 0.2), ("game24", 0.12), ("spoken", 0.1),
+                ("story", 0.1), ("refusal", 0.08))
+MIXES = {"v0": MIX_V0, "everyday": MIX_EVERYDAY}
+
+
+def problem_of(family, rng):
+    """A problem of one of the families that have a worked chain (not Game of 24)."""
+    import everyday
+    if family == "arithmetic":
+        return arithmetic_problem(rng)
+    if family == "arithmetic1":
+        return arithmetic_problem(rng, 1)
+    if family == "word":
+        return word_problem(rng)
+    return {"spoken": everyday.spoken, "story": everyday.story, "refusal": everyday.out_of_scope}[family](rng)
+
+
 class Sampler:
     """Draws (question, chain) pairs in the training mix."""
 
-    def __init__(self, mix=(("arithmetic", 0.5), ("word", 0.3), ("game24", 0.2))):
+    def __init__(self, mix=MIX_V0):
         self.mix = mix
         self.game24 = Game24Pool()
 
@@ -433,7 +453,10 @@ class Sampler:
         if family == "game24":
             p, lines = self.game24.sample(rng)
             return p["question"], "\n".join(lines)
-        p = arithmetic_problem(rng) if family == "arithmetic" else word_problem(rng)
+        p = problem_of(family, rng)
+        if family == "refusal":
+            import everyday
+            return p["question"], everyday.REFUSAL
         return p["question"], "\n".join(solve_lines(p["tree"], rng))
 
 
