@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
 @Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {BenchCommand.class, ThroughputCommand.class, CheckCommand.class, InfoCommand.class},
+        subcommands = {BenchCommand.class, ThroughputCommand.class, CheckCommand.class, InfoCommand.class, DistillCommand.class},
         description = "Answers a question with a local language model by spending a compute budget on parallel"
                 + " chain-of-thought samples, voting on their answers, and stopping when the vote is decided.",
         footer = ExitCodes.HELP)

@@ -134,6 +134,12 @@ public final class ArithmeticStepVerifier implements Verifier {
         return new Report(checked, wrong);
     }
 
+    /** A question with an expression: a worked chain must restate it on its first line, which is checked. */
+    @Override
+    public boolean appliesTo(String question) {
+        return questionExpression(question).isPresent();
+    }
+
     /** The question's expression: among its runs of expression characters, the well-formed one with most operations. */
     static Optional<ExactExpression.Node> questionExpression(String question) {
         String q = ExactExpression.asciiOperators(question);

@@ -102,6 +102,12 @@ public final class Game24Verifier implements Verifier {
         run.clear();
     }
 
+    /** A puzzle whose numbers it can read: a chain's final expression is always checked. */
+    @Override
+    public boolean appliesTo(String question) {
+        return numbers(question).isPresent();
+    }
+
     @Override
     public Verdict check(String question, String chainText, String answer) {
         Optional<List<Integer>> numbers = numbers(question);

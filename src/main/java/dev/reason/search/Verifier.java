@@ -65,6 +65,15 @@ public interface Verifier {
         return false;
     }
 
+    /**
+     * Whether every chain of this question ought to give the verifier something to check (a Game of 24 puzzle's
+     * numbers, an expression a worked chain restates): then a chain it finds nothing in is not vouched for. By
+     * default not.
+     */
+    default boolean appliesTo(String question) {
+        return false;
+    }
+
     /** A verifier that knows nothing: always {@link Verdict#UNKNOWN}. */
     static Verifier none() {
         return Verifiers.NONE;

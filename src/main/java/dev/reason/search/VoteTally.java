@@ -68,7 +68,7 @@ public final class VoteTally {
     }
 
     /** What answers vote together on: their {@link MathAnswers#key}, or the answer itself when that is empty. */
-    static String group(String answer) {
+    public static String group(String answer) {
         String key = MathAnswers.key(answer);
         return key.isEmpty() ? answer : key;
     }
