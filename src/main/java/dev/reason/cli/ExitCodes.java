@@ -11,6 +11,7 @@ final class ExitCodes {
     static final int NO_ANSWER = 6;
     static final int ABSTAINED = 7;
     static final int CHECK_FAILED = 8;
+    static final int DECLINED = 9;
     static final int INTERRUPTED = 130;
 
     static final String HELP = "%nExit codes:%n"
@@ -23,6 +24,7 @@ final class ExitCodes {
             + "  6    no chain produced an answer within the budget%n"
             + "  7    not sure: confidence below --abstain-below (the best guess is still in --json)%n"
             + "  8    reason check: the CUDA engine disagrees with ONNX Runtime beyond tolerance%n"
+            + "  9    the model cannot answer that: its chains wrote the line it was trained to write for such questions%n"
             + "  130  interrupted (Ctrl-C); the best answer so far is still printed%n";
 
     private ExitCodes() {

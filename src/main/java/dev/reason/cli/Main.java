@@ -73,7 +73,7 @@ public final class Main implements Callable<Integer> {
             description = "Answer every question in FILE (one per line, or JSON Lines with a \"question\" field and an"
                     + " optional \"id\"; - reads standard input, a session from a terminal) with one model load, each"
                     + " with the whole --budget, each read when the one before is answered; --json prints one JSON"
-                    + " object per line, --quiet one answer per line. Exit code: the first of 130, 5, 6, 7 that any"
+                    + " object per line, --quiet one answer per line. Exit code: the first of 130, 5, 6, 9, 7 that any"
                     + " question got, else 0.")
     String questionsFile;
 
@@ -320,12 +320,16 @@ public final class Main implements Callable<Integer> {
                     q.expected(), correct);
             notices.clear();
         } else if (quiet) {
-            out.println(abstain ? "not sure" : result.answer() == null ? "" : result.answer());
+            out.println(abstain ? "not sure" : result.declined() ? ResultPrinter.DECLINED
+                    : result.answer() == null ? "" : result.answer());
         } else {
             printer.text(q.id(), q.text(), result, showChains, abstain, q.expected(), correct);
         }
         if (result.stopReason() == StopReason.INTERRUPTED) {
             return ExitCodes.INTERRUPTED;
+        }
+        if (result.declined()) {
+            return ExitCodes.DECLINED;
         }
         if (abstain) {
             return ExitCodes.ABSTAINED;
@@ -348,10 +352,10 @@ public final class Main implements Callable<Integer> {
         return ExitCodes.BAD_QUESTION;
     }
 
-    /** The exit code of several questions: interrupted, then a bad question, no answer, not sure, answered. */
+    /** The exit code of several questions: interrupted, then a bad question, no answer, declined, not sure, answered. */
     static int worse(int a, int b) {
         List<Integer> order = List.of(ExitCodes.INTERRUPTED, ExitCodes.BAD_QUESTION, ExitCodes.NO_ANSWER,
-                ExitCodes.ABSTAINED, ExitCodes.ANSWERED);
+                ExitCodes.DECLINED, ExitCodes.ABSTAINED, ExitCodes.ANSWERED);
         return order.indexOf(a) <= order.indexOf(b) ? a : b;
     }
 

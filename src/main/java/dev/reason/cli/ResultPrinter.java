@@ -22,6 +22,8 @@ import java.util.Map;
  * (JSON Lines) with the id; a question given alone has a null id.
  */
 final class ResultPrinter {
+    /** What a declined question prints instead of an answer ({@link SearchResult#declined}). */
+    static final String DECLINED = "this model cannot answer that";
     private static final ObjectMapper INDENTED = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper ONE_LINE = new ObjectMapper();
     private final PrintStream out;
@@ -36,16 +38,28 @@ final class ResultPrinter {
     void text(String id, String question, SearchResult r, boolean showChains, boolean abstain, Problem expected,
               Boolean correct) {
         header(id, question);
-        out.println(abstain ? "not sure" : r.answer() == null ? "(no answer)" : r.answer());
+        if (r.declined()) {
+            out.println(DECLINED);
+            out.printf(Locale.ROOT, "the model declined: %d/%d votes for its out-of-scope line (#### %s)%n",
+                    r.leaderVotes(), r.votes(), SearchResult.DECLINE);
+        } else if (r.unchecked() && !abstain) {
+            // a vote of chains that all failed the check is no answer to state as sure, whatever its share
+            out.println("no checked answer: every chain that answered failed the check");
+            out.printf(Locale.ROOT, "best guess: %s (the plain vote of failing chains, %d of %d)%n", r.answer(),
+                    r.leaderVotes(), r.votes());
+        } else {
+            out.println(abstain ? "not sure" : r.answer() == null ? "(no answer)" : r.answer());
+        }
         if (correct != null) {
             out.println((correct ? "right" : "wrong") + " (expected " + expectedText(expected) + ")");
         }
-        if (r.answer() != null) {
+        if (r.answer() != null && !r.declined() && (abstain || !r.unchecked())) {
             out.printf(Locale.ROOT, "%sconfidence: %d/%d votes (%.0f%%), %s confidence %.3f%n",
                     abstain ? "best guess " + r.answer() + ", " : "", r.leaderVotes(), r.votes(),
                     100.0 * r.leaderVotes() / Math.max(1, r.votes()), r.rule(), r.confidence());
         }
-        warnings(r).forEach(w -> out.println("warning: " + w));
+        // the unchecked vote's warning comes first and its lines above already say it
+        warnings(r).stream().skip(r.unchecked() && !abstain ? 1 : 0).forEach(w -> out.println("warning: " + w));
         List<String> others = new ArrayList<>();
         for (VoteTally.Candidate c : r.ranking().subList(Math.min(1, r.ranking().size()), Math.min(4, r.ranking().size()))) {
             others.add(brief(c.answer()) + " (" + c.votes() + "/" + r.votes() + ")");
@@ -86,7 +100,7 @@ final class ResultPrinter {
         if (answered.isEmpty()) {
             return out;
         }
-        if (answered.stream().allMatch(c -> c.verdict().equals("fail"))) {
+        if (r.unchecked()) {
             out.add("every answered chain failed the verifier's check (a miscopied question or a wrong step); this is"
                     + " their plain vote");
         }
@@ -151,7 +165,9 @@ final class ResultPrinter {
         o.put("question", question);
         o.put("system", system);
         o.put("prompt_tokens", promptTokens);
-        o.put("answer", r.answer());
+        o.put("answer", r.declined() ? null : r.answer());
+        o.put("declined", r.declined());
+        o.put("checked", !r.unchecked());
         o.put("abstained", abstain);
         if (correct != null) {
             o.put("expected", expectedText(expected));

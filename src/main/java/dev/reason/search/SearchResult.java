@@ -18,6 +18,26 @@ public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int
                            double seconds, String device, StopReason stopReason, String budget,
                            double backendSeconds) {
 
+    /**
+     * The answer a model trained for {@code reason} writes ({@code #### unanswerable}) for a question outside what it
+     * can do: general knowledge, chit-chat, requests. The shipped model's card documents it.
+     */
+    public static final String DECLINE = "unanswerable";
+
+    /** Whether the vote's winner is the model's line for a question it cannot answer. */
+    public boolean declined() {
+        return answer != null && answer.equalsIgnoreCase(DECLINE);
+    }
+
+    /**
+     * Whether the answer is unchecked: a verifier judged the chains and every chain that answered failed it, so the
+     * answer is the plain vote of chains that each made a wrong step or miscopied the question.
+     */
+    public boolean unchecked() {
+        List<ChainReport> answered = chains.stream().filter(c -> c.answer() != null).toList();
+        return !answered.isEmpty() && answered.stream().allMatch(c -> c.verdict().equals("fail"));
+    }
+
     /** Votes for the leader. */
     public int leaderVotes() {
         return ranking.isEmpty() ? 0 : ranking.get(0).votes();

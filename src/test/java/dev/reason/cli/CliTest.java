@@ -725,7 +725,7 @@ class CliTest {
     void anUnknownDatasetListsTheModelsOwnSets() {
         assertOneLineError(reason("bench", "--model", MODEL.toString(), "--dataset", "nope"), ExitCodes.USAGE,
                 "not a dataset name (gsm8k, svamp, math500, aqua, game24) nor one of the model's own "
-                        + "(arithmetic, game24, word)");
+                        + "(arithmetic, basic, game24, word)");
     }
 
     private static Path copyModel(Path tmp) throws IOException {

@@ -1,0 +1,115 @@
+"""The bootstrap's table: a row per model, from the folders `bootstrap.sh evaluate` wrote.
+
+    /usr/bin/python3 models/recipe/loop_table.py v0=build/bootstrap/v0/eval v1=build/bootstrap/vote-r1/eval [--json OUT]
+
+For each held-out set: greedy, pass@1 and maj@16 of 16 samples (reason bench), then the default search's accuracy and
+tokens per question (reason --questions, a 32-sample budget). Arithmetic is also split by its number of operations,
+the first questions (eval/basic.jsonl) by kind. Last, how many of the hand-written general questions were declined.
+"""
+import argparse
+import json
+import os
+
+EVAL = os.path.join(os.path.dirname(__file__), "..", "reason-mini", "eval")
+DECLINED = "unanswerable"
+
+
+def bench_rows(folder):
+    path = os.path.join(folder, "summary.json")
+    if not os.path.exists(path):
+        return {}
+    names = {("greedy", 1): "greedy", ("majority", 1): "pass@1", ("coverage", 1): "pass@1", ("majority", 16): "maj@16"}
+    rows = {}
+    for r in json.load(open(path))["rows"]:
+        name = names.get((r["method"], r["k"]))
+        if name:  # Game of 24 has no vote: its pass@1 is coverage@1, the same number
+            rows.setdefault((r["group"], name), r["accuracy"])
+    return rows
+
+
+def search_rows(path, problems, key):
+    """Accuracy and tokens per question of the search, overall and per key(problem)."""
+    if not os.path.exists(path):
+        return {}
+    results = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    groups = {}
+    for problem, r in zip(problems, results):
+        for g in ("all", key(problem)):
+            groups.setdefault(g, []).append(r)
+    return {g: (sum(bool(r.get("correct")) for r in rs) / len(rs), sum(r.get("tokens", 0) for r in rs) / len(rs))
+            for g, rs in groups.items()}
+
+
+def read(name):
+    with open(os.path.join(EVAL, name + ".jsonl"), encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+SETS = [("arithmetic", lambda p: "ops=%s" % p["difficulty"]), ("word", lambda p: "ops=%s" % p["difficulty"]),
+        ("game24", lambda p: "all"), ("basic", lambda p: p["family"])]
+
+
+def measure(folder):
+    out = {}
+    for name, key in SETS:
+        bench = bench_rows(os.path.join(folder, "bench-" + name))
+        search = search_rows(os.path.join(folder, "search-%s.jsonl" % name), read(name), key)
+        for group in sorted(set(search) | {g for g, _ in bench}):
+            label = name if group == "all" else "%s %s" % (name, group)
+            b_group = group if group == "all" else group.replace("ops=", "")
+            out[label] = {m: bench.get((b_group, m)) for m in ("greedy", "pass@1", "maj@16")}
+            if group in search:
+                out[label]["search"], out[label]["tokens"] = search[group]
+    general = os.path.join(folder, "search-general.jsonl")
+    if os.path.exists(general):
+        rows = [json.loads(l) for l in open(general, encoding="utf-8") if l.strip()]
+        out["general"] = {"declined": sum(bool(r.get("declined")) or r.get("answer") == DECLINED for r in rows),
+                          "questions": len(rows)}
+    return out
+
+
+def cell(v):
+    return "—" if v is None else "%.3f" % v
+
+
+def tokens(v):
+    return "—" if v is None else "{:,.0f}".format(v)
+
+
+def markdown(models):
+    labels = []
+    for m in models.values():
+        labels += [l for l in m if l != "general" and l not in labels]
+    lines = ["| set | model | greedy | pass@1 | maj@16 | search | search tokens/question |", "|---|---|---:|---:|---:|---:|---:|"]
+    for label in labels:
+        for name, m in models.items():
+            r = m.get(label)
+            if r:
+                lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (label, name, cell(r["greedy"]), cell(r["pass@1"]),
+                             cell(r["maj@16"]), cell(r.get("search")), tokens(r.get("tokens"))))
+    lines += ["", "| model | general questions declined |", "|---|---:|"]
+    for name, m in models.items():
+        if "general" in m:
+            lines.append("| %s | %d of %d |" % (name, m["general"]["declined"], m["general"]["questions"]))
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="+", metavar="NAME=DIR")
+    ap.add_argument("--json", help="also write the numbers as JSON")
+    args = ap.parse_args()
+    models = {}
+    for spec in args.models:
+        name, _, folder = spec.partition("=")
+        if not folder or not os.path.isdir(folder):
+            raise SystemExit("%s: give NAME=DIR with DIR a folder that bootstrap.sh evaluate wrote" % spec)
+        models[name] = measure(folder)
+    print(markdown(models))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(models, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
