@@ -40,7 +40,9 @@ import java.util.concurrent.Callable;
  * Every finished problem is appended to results.jsonl at once, so a killed run resumes where it stopped.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measures accuracy against test-time compute on a dataset: majority-of-k, coverage@k and greedy.")
+        description = {"Measures accuracy against test-time compute on a dataset.",
+                "Majority-of-k, coverage@k and greedy from one pool of chains per problem, and a replay of every"
+                + " strategy and stopping rule on the same pools."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, paramLabel = "NAME|FILE",
             description = "arithmetic, word (the model's held-out sets in its eval/ folder), game24 (test ranks 901-1000), "

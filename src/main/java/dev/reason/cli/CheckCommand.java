@@ -24,10 +24,10 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code reason check}: the CUDA engine against ONNX Runtime on this machine's GPU, with the model at hand. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Checks the CUDA engine against ONNX Runtime (CPU) on the same inputs: prompt logits, cached "
-                + "decoding, cached vs full forward, greedy continuations. Exit 0 when within tolerance "
-                + "(fp32: max abs diff <= 1e-3 and identical greedy tokens up to any near-tie within 2e-3; bf16: "
-                + "relative L2 <= 2e-2), 8 when not.")
+        description = {"Checks the CUDA engine against ONNX Runtime (CPU) on the same inputs.",
+                "It compares prompt logits, cached decoding, cached vs full forward, and greedy continuations. Exit 0"
+                + " when within tolerance (fp32: max abs diff <= 1e-3 and identical greedy tokens up to any near-tie"
+                + " within 2e-3; bf16: relative L2 <= 2e-2), 8 when not."})
 final class CheckCommand implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "N", defaultValue = "50",
             description = "Arithmetic questions to check (default: ${DEFAULT-VALUE}).")

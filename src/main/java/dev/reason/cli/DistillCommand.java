@@ -46,8 +46,9 @@ import java.util.function.Consumer;
  * resumes where it stopped and gives the same file as one that ran through.
  */
 @Command(name = "distill", mixinStandardHelpOptions = true,
-        description = "Writes fine-tuning data: searches every question as reason --questions does and keeps the chains"
-                + " that agree with the vote's winner (or are graded right), pass the verifier and ended on their own.",
+        description = {"Writes fine-tuning data: the chains the search keeps, as chat-format JSON Lines.",
+                "It searches every question as reason --questions does and keeps the chains that agree with the vote's"
+                + " winner (or are graded right), pass the verifier and ended on their own."},
         footer = DistillCommand.EXIT_CODES)
 final class DistillCommand implements Callable<Integer> {
     @Option(names = "--questions", required = true, paramLabel = "FILE",

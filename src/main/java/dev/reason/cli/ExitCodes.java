@@ -1,6 +1,6 @@
 package dev.reason.cli;
 
-/** The process exit codes, documented in the README and in {@code reason --help}. */
+/** The process exit codes, documented in docs/cli.md and in {@code reason --help}. */
 final class ExitCodes {
     static final int ANSWERED = 0;
     static final int INTERNAL_ERROR = 1;
@@ -24,7 +24,8 @@ final class ExitCodes {
             + "  6    no chain produced an answer within the budget%n"
             + "  7    not sure: confidence below --abstain-below (the best guess is still in --json)%n"
             + "  8    reason check: the CUDA engine disagrees with ONNX Runtime beyond tolerance%n"
-            + "  9    the model cannot answer that: its chains wrote the line it was trained to write for such questions%n"
+            + "  9    the model cannot answer that: its chains wrote the line it was trained to write%n"
+            + "       for such questions%n"
             + "  130  interrupted (Ctrl-C); the best answer so far is still printed%n";
 
     private ExitCodes() {

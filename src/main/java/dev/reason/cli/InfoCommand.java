@@ -34,9 +34,9 @@ import picocli.CommandLine.ParentCommand;
  * defaults, and which engine {@code --device auto} picks and why.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Describes a model directory and where it would run, without running it: architecture, "
-                + "parameters, KV cache per token, chat prompt, sampling defaults, and the engine --device auto picks "
-                + "(and why not the GPU).")
+        description = {"Describes a model directory and where it would run, without running it.",
+                "Architecture, parameters, KV cache per token, chat prompt, sampling defaults, and the engine --device"
+                + " auto picks (and why not the GPU)."})
 final class InfoCommand implements Callable<Integer> {
     /** A question the prompt is shown for, marking where the user's text goes. */
     static final String SAMPLE_QUESTION = "QUESTION";

@@ -36,45 +36,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
 @Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {BenchCommand.class, ThroughputCommand.class, CheckCommand.class, InfoCommand.class, DistillCommand.class},
-        description = "Answers a question with a local language model by spending a compute budget on parallel"
-                + " chain-of-thought samples, voting on their answers, and stopping when the vote is decided.",
+        description = {"Answers a question with a local language model: it samples many chains of thought in parallel,"
+                + " votes on their answers, and stops when the vote is decided. Every option: docs/cli.md.", ""},
         footer = ExitCodes.HELP)
 public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "QUESTION",
-            description = "The question (quote it, or pass it as several words); - reads it from standard input.")
+            description = "The question (quote it, or pass several words); - reads it from standard input.")
     List<String> question;
 
     @Option(names = "--budget", paramLabel = "SPEC", converter = BudgetConverter.class,
-            description = "Compute to spend: 30s, 2m, 500ms, 4000tok, 16x (samples), combined with commas "
-                    + "(30s,4000tok); the first limit reached stops the search. Default: ${DEFAULT-VALUE}.",
+            description = "Compute to spend: 30s, 4000tok, 16x (samples), joined by commas; the first limit reached"
+                    + " stops the search (default: ${DEFAULT-VALUE}).",
             defaultValue = "60s,32x")
     Budget budget;
 
     @Option(names = "--stop", paramLabel = "RULE", defaultValue = "ac-beta",
-            description = "When the vote is decided: ac-beta (P(leader beats runner-up) >= 0.95 under a Beta posterior), "
-                    + "ac-dirichlet (the same over all answers, Monte Carlo), esc (the last 5 answers agree), "
-                    + "gain (more chains could add under 3 points of accuracy: share x (1 - P) x chains left), "
-                    + "deepconf (warm-up chains set a confidence bar; chains below it are cut; stop at a 95%% weighted share), "
-                    + "first-verified (the first answer a verifier accepts), decided (the rest of the sample budget "
-                    + "cannot change the leader), none. Parameters after a colon, e.g. ac-beta:threshold=0.99, "
-                    + "esc:window=8, gain:epsilon=0.05, deepconf:warmup=8,window=32. Default: ${DEFAULT-VALUE}.")
+            description = "When the vote is decided: ac-beta, ac-dirichlet, esc, gain, deepconf, first-verified,"
+                    + " decided, none; parameters after a colon, e.g. esc:window=8 (default: ${DEFAULT-VALUE}).")
     String stop;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "verified",
-            description = "How chains vote: majority; weighted (by confidence: weighted:mode=mean-logprob|deepconf-lowest-group|"
-                    + "deepconf-bottom10|deepconf-tail,keep=PERCENT); verified (chains whose arithmetic steps or Game-of-24 "
-                    + "expression fail the checker are dropped; verified:mode=downweight keeps them at weight 0.1; a line "
-                    + "whose step fails is first written again, verified:redraw=N times, by default 16 for arithmetic, "
-                    + "none for Game of 24; verified:backtrack=on|off: once a line's redraws ran out, go back to draw the "
-                    + "line before it again; verified:cut=off keeps failing chains to their end). Default: ${DEFAULT-VALUE}.")
+            description = "How chains vote: verified (chains that fail an exact check of their steps do not vote),"
+                    + " majority, weighted; e.g. verified:redraw=4 (default: ${DEFAULT-VALUE}).")
     String strategy;
 
     @Option(names = "--questions", paramLabel = "FILE",
-            description = "Answer every question in FILE (one per line, or JSON Lines with a \"question\" field and an"
-                    + " optional \"id\"; - reads standard input, a session from a terminal) with one model load, each"
-                    + " with the whole --budget, each read when the one before is answered; --json prints one JSON"
-                    + " object per line, --quiet one answer per line. Exit code: the first of 130, 5, 6, 9, 7 that any"
-                    + " question got, else 0.")
+            description = "Answer every question in FILE, one a line or JSON Lines with \"question\", with one model"
+                    + " load; - reads standard input.")
     String questionsFile;
 
     @Option(names = "--abstain-below", paramLabel = "P",
@@ -82,9 +70,7 @@ public final class Main implements Callable<Integer> {
     Double abstainBelow;
 
     @Option(names = "--keep-loops",
-            description = "Let a chain that keeps repeating itself run on to the token limit (by default a chain whose"
-                    + " last tokens repeat one block of up to 256 tokens four times running, or a short one for 64"
-                    + " tokens, ends there as looping, without an answer).")
+            description = "Let a chain that keeps repeating itself run on to the token limit; by default it ends, unanswered.")
     boolean keepLoops;
 
     @Option(names = "--show-chains", description = "Print every chain's text.")
@@ -142,6 +128,7 @@ public final class Main implements Callable<Integer> {
             Interrupts.install(main.interrupted);
         }
         CommandLine cli = new CommandLine(main);
+        HelpSections.install(cli);
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {

@@ -15,12 +15,11 @@ import java.util.Map;
 /** Options shared by every command that loads a model. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "DIR",
-            description = "Hugging Face ONNX model directory (default: the shipped model, models/reason-mini).")
+            description = "Model directory, Hugging Face ONNX layout (default: REASON_MODEL, else models/reason-mini).")
     Path model;
 
     @Option(names = "--onnx", paramLabel = "NAME",
-            description = "Which ONNX file of the model directory to run: a name in it or in its onnx/ folder, as"
-                    + " onnx-community's exports ship variants (model_quantized.onnx, model_q4.onnx), or a path"
+            description = "Which ONNX file runs: a name in the model directory or its onnx/ folder, or a path"
                     + " (default: model.onnx, else onnx/model.onnx).")
     String onnx;
 
@@ -28,20 +27,16 @@ final class ModelOptions {
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--precision", paramLabel = "bf16|fp32", defaultValue = "bf16",
-            description = "Weights and KV cache on the GPU: bf16 (fast) or fp32 (exact, for checks); the CPU engine "
-                    + "runs the ONNX file as it is (default: ${DEFAULT-VALUE}).")
+            description = "The GPU's weights and KV cache: bf16 (fast) or fp32 (exact) (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--template-arg", paramLabel = "NAME=VALUE",
-            description = "A variable for the model's chat template, as transformers' apply_chat_template(**kwargs)"
-                    + " takes it; VALUE is read as JSON (false, 3, [1, 2], \"text\") or else as text. Repeatable."
-                    + " E.g. Qwen3: --template-arg enable_thinking=false.")
+            description = "A chat-template variable; VALUE is read as JSON, else as text. Repeatable, e.g."
+                    + " enable_thinking=false.")
     Map<String, String> templateArgs = new LinkedHashMap<>();
 
     @Option(names = "--system", paramLabel = "TEXT",
-            description = "A system message before the question, for models whose chat template takes one (e.g."
-                    + " Qwen2.5-Math: \"Please reason step by step, and put your final answer within \\boxed{}.\")."
-                    + " Default: none (the template's own default, if it has one).")
+            description = "A system message before the question, for chat templates that take one (default: none).")
     String system;
 
     private static final ObjectMapper JSON = new ObjectMapper()

@@ -8,12 +8,12 @@ import picocli.CommandLine.Option;
 /** Sampling and decoding options shared by the commands that generate; unset ones come from generation_config.json. */
 final class SamplingOptions {
     @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where to run the model: auto picks the CUDA engine when a GPU answers, else the CPU "
-                    + "with a notice; cuda takes the first GPU the kernels run on, cuda:N the driver's GPU N "
-                    + "(reason --version lists them) (default: ${DEFAULT-VALUE}).")
+            description = "Where the model runs: auto (a GPU when one answers, else the CPU), cpu, cuda, or cuda:N,"
+                    + " the driver's GPU N (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: from generation_config.json).")
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "Sampling temperature; 0 decodes greedily (default: from generation_config.json).")
     Float temperature;
 
     @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass (default: from generation_config.json).")
@@ -26,36 +26,32 @@ final class SamplingOptions {
     Float minP;
 
     @Option(names = "--repetition-penalty", paramLabel = "R",
-            description = "Divide the logits of tokens already in the chain or prompt by R (multiply when negative), as"
-                    + " Hugging Face does; 1 = off (default: from generation_config.json).")
+            description = "Hugging Face's repetition_penalty; 1 = off (default: from generation_config.json).")
     Float repetitionPenalty;
 
     @Option(names = "--presence-penalty", paramLabel = "P",
-            description = "Subtract P from the logit of every token the chain has generated (not the prompt's), as"
-                    + " OpenAI and vLLM do; in [-2, 2], 0 = off (default: 0). Qwen3 suggests up to 1.5 against endless"
-                    + " repetition.")
+            description = "Lower each generated token's logit by P; in [-2, 2] (default: 0).")
     float presencePenalty;
 
     @Option(names = "--frequency-penalty", paramLabel = "F",
-            description = "Subtract F from a generated token's logit once per time the chain generated it; in [-2, 2],"
-                    + " 0 = off (default: 0).")
+            description = "Subtract F per time the chain generated a token; in [-2, 2] (default: 0).")
     float frequencyPenalty;
 
     @Option(names = "--no-repeat-ngram", paramLabel = "N",
-            description = "Never draw a token that would repeat an N-gram already in the chain or its prompt, as Hugging"
-                    + " Face's no_repeat_ngram_size does; 0 = off (default: from generation_config.json).")
+            description = "Never repeat an N-gram of the chain or its prompt; 0 = off (default: from"
+                    + " generation_config.json).")
     Integer noRepeatNgram;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Token limit per chain (default: from generation_config.json).")
+    @Option(names = "--max-tokens", paramLabel = "N",
+            description = "Token limit per chain (default: from generation_config.json).")
     Integer maxTokens;
 
     @Option(names = "--parallel", paramLabel = "N",
-            description = "Chains decoded together (default: 16 on the CPU, 64 on a GPU, whose decode step costs about"
-                    + " the same for either; never more than the sample budget).")
+            description = "Chains decoded together (default: 16 on the CPU, 64 on a GPU).")
     Integer parallel;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "Random seed; the same seed reproduces a run on CPU (default: ${DEFAULT-VALUE}).")
+            description = "Random seed; a seed reproduces a run on the CPU (default: ${DEFAULT-VALUE}).")
     long seed;
 
     SamplingParams sampling(GenerationConfig gen) {
