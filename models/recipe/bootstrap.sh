@@ -4,7 +4,8 @@
 # evaluates it. Every step skips what is already done, so a killed run continues where it stopped.
 #
 #   bash models/recipe/bootstrap.sh [--rounds 2] [--start models/reason-mini] [--work build/bootstrap]
-#        [--questions 600] [--minutes 30] [--filter vote|label] [--synthetic-share 0.5] [--from ROUND]
+#        [--questions 300] [--distill-budget 16x] [--minutes 30] [--filter vote|label] [--synthetic-share 0.5]
+#        [--from ROUND]
 #   bash models/recipe/bootstrap.sh evaluate MODEL_DIR OUT_DIR      (the measurements of one model)
 #   /usr/bin/python3 models/recipe/loop_table.py v0=DIR v1=DIR ...   (the table of several)
 #
@@ -46,13 +47,14 @@ if [ "${1:-}" = evaluate ]; then
     exit 0
 fi
 
-rounds=2 start=models/reason-mini work=build/bootstrap count=600 minutes=30 filter=vote share=0.5 from=1
+rounds=2 start=models/reason-mini work=build/bootstrap count=300 budget=16x minutes=30 filter=vote share=0.5 from=1
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) rounds=$2 ;;
         --start) start=$2 ;;
         --work) work=$2 ;;
         --questions) count=$2 ;;
+        --distill-budget) budget=$2 ;;
         --minutes) minutes=$2 ;;
         --filter) filter=$2 ;;
         --synthetic-share) share=$2 ;;
@@ -76,7 +78,8 @@ for ((round = from; round <= rounds; round++)); do
     resume=()
     [ -e "$dir/distilled.jsonl" ] && resume=(--resume)
     t=$SECONDS
-    $reason distill --model "$model" --questions "$questions" --filter "$filter" --out "$dir/distilled.jsonl" "${resume[@]}"
+    $reason distill --model "$model" --questions "$questions" --filter "$filter" --budget "$budget" \
+        --out "$dir/distilled.jsonl" "${resume[@]}"
     echo "distill: $((SECONDS - t)) s" >>"$dir/times.txt"
     if [ ! -e "$dir/train/done" ]; then
         t=$SECONDS

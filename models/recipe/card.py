@@ -1,17 +1,16 @@
-"""Write the model card (README.md) of an exported directory from its train_log.json and eval_results.json.
+"""Write the model card (README.md) of an exported directory.
 
-    /usr/bin/python3 models/recipe/card.py --model-dir models/reason-mini
+    /usr/bin/python3 models/recipe/card.py --model-dir models/reason-mini --loop build/loop.json --rounds DIR...
+
+The card reads the directory's config.json, generation_config.json and train_log.json. With --loop (what
+loop_table.py --json writes) it shows the bootstrap's table, a row per model, and the targets; each --rounds folder
+(a bootstrap round, in order) adds its distillation and training to the lineage with their wall times.
 """
 import argparse
 import json
 import os
 
-TARGETS = [
-    ("greedy accuracy, 2-operation arithmetic", ">= 0.95"),
-    ("majority-of-16 minus sampled pass@1 (arithmetic)", ">= +0.10"),
-    ("majority-of-16 minus greedy (arithmetic)", ">= +0.04"),
-    ("coverage@32 (arithmetic)", ">= 0.95"),
-]
+import loop_table
 
 
 def load(path):
@@ -19,68 +18,103 @@ def load(path):
         return json.load(f)
 
 
-def target_rows(results):
-    a = results["arithmetic"]
-    two = results.get("arithmetic ops=2", a)
-    values = [two["greedy"], a["majority"]["16"] - a["pass@1"], a["majority"]["16"] - a["greedy"], a["coverage"]["32"]]
-    goals = [0.95, 0.10, 0.04, 0.95]
-    rows = []
-    for (name, goal_text), v, g in zip(TARGETS, values, goals):
-        status = "met" if v >= g - 1e-9 else "missed by %.3f" % (g - v)
-        rows.append("| %s | %s | %.3f | %s |" % (name, goal_text, v, status))
+def lineage(rounds):
+    """A row per step that made the model: the first training, then each round's distillation and fine-tuning."""
+    rows = ["| step | command | wall time | data |", "|---|---|---:|---|",
+            "| v0 | `train.py --minutes 70` (from scratch, mix v0) | 70 min | 15.4M tokens of synthetic chains |"]
+    for n, folder in enumerate(rounds, 1):
+        times = {}
+        if os.path.exists(os.path.join(folder, "times.txt")):
+            for line in open(os.path.join(folder, "times.txt")):
+                step, _, secs = line.partition(":")
+                times[step.strip()] = int(secs.split()[0])
+        progress = os.path.join(folder, "distilled.jsonl.progress")
+        summary = {}
+        if os.path.exists(progress):
+            for line in open(progress):
+                summary = json.loads(line).get("summary", summary)
+        train = load(os.path.join(folder, "train", "train_log.json"))
+        questions = sum(1 for _ in open(os.path.join(folder, "questions.jsonl")))
+        rows.append("| v%d distill | `reason distill` with v%d, %s filter | %.0f min | %d fresh questions: %s chains kept |" % (
+            n, n - 1, "label" if "label" in os.path.basename(folder) else "vote", times.get("distill", 0) / 60, questions, summary.get("chains", "?")))
+        rows.append("| v%d train | `finetune.py --init v%d`, synthetic share %g (mix %s) | %.0f min | %.1fM tokens |" % (
+            n, n - 1, train["synthetic_share"], train["mix"], train["seconds"] / 60, train["tokens"] / 1e6))
     return rows
 
 
-def table(results, ks):
-    head = "| set | n | greedy | pass@1 | " + " | ".join("maj@%s" % k for k in ks) + " | " + \
-           " | ".join("cov@%s" % k for k in ks) + " |"
-    lines = [head, "|---|---:|" + "---:|" * (2 + 2 * len(ks))]
-    for name, s in results.items():
-        maj = ["—"] * len(ks) if s["majority"] is None else ["%.3f" % s["majority"][k] for k in ks]
-        lines.append("| %s | %d | %.3f | %.3f | %s | %s |" % (
-            name, s["problems"], s["greedy"], s["pass@1"], " | ".join(maj), " | ".join("%.3f" % s["coverage"][k] for k in ks)))
-    return lines
+def targets(loop):
+    """The bootstrap's targets, measured: v0 is the first row, the final model the last."""
+    names = list(loop)
+    v0, v1, final = loop[names[0]], loop[names[min(1, len(names) - 1)]], loop[names[-1]]
+
+    def get(m, label, key):
+        return (m.get(label) or {}).get(key)
+
+    basic = [get(final, "basic", "greedy"), get(final, "arithmetic ops=2", "greedy")]
+    rows = [
+        ("greedy of %s >= maj@16 of %s (arithmetic)" % (names[1] if len(names) > 1 else names[0], names[0]),
+         get(v1, "arithmetic", "greedy"), get(v0, "arithmetic", "maj@16")),
+        ("greedy of %s >= 0.442 (arithmetic; moonshot 0.788)" % names[-1], get(final, "arithmetic", "greedy"), 0.442),
+        ("greedy of %s on one- and two-operation first questions >= 0.95" % names[-1], min(b for b in basic if b is not None)
+         if any(b is not None for b in basic) else None, 0.95),
+        ("search of %s beats %s's (arithmetic), at no more tokens" % (names[-1], names[0]),
+         get(final, "arithmetic", "search"), get(v0, "arithmetic", "search")),
+        ("maj@16 above greedy (%s, arithmetic)" % names[-1], get(final, "arithmetic", "maj@16"), get(final, "arithmetic", "greedy")),
+    ]
+    out = ["| target | measured | goal | status |", "|---|---:|---:|---|"]
+    for name, value, goal in rows:
+        status = "—" if value is None or goal is None else "met" if value >= goal else "missed by %.3f" % (goal - value)
+        out.append("| %s | %s | %s | %s |" % (name, loop_table.cell(value), loop_table.cell(goal), status))
+    tok_final, tok_v0 = get(final, "arithmetic", "tokens"), get(v0, "arithmetic", "tokens")
+    if tok_final is not None and tok_v0 is not None:
+        out.append("| search tokens a question, %s against %s (arithmetic) | %s | %s | %s |" % (
+            names[-1], names[0], loop_table.tokens(tok_final), loop_table.tokens(tok_v0),
+            "met" if tok_final <= tok_v0 else "missed"))
+    general = final.get("general")
+    if general:
+        out.append("| general questions declined by %s | %d of %d | 45 of 50 | %s |" % (
+            names[-1], general["declined"], general["questions"], "met" if general["declined"] >= 45 else "missed"))
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", required=True)
-    ap.add_argument("--notes", default="", help="markdown appended under 'What was tried'")
+    ap.add_argument("--loop", help="loop_table.py --json output: the bootstrap's measurements, a key per model")
+    ap.add_argument("--rounds", nargs="*", default=[], help="the bootstrap round folders that made this model, in order")
+    ap.add_argument("--notes", default="", help="markdown for 'What was tried'")
     args = ap.parse_args()
     d = args.model_dir
     cfg = load(os.path.join(d, "config.json"))
     train = load(os.path.join(d, "train_log.json"))
-    ev = load(os.path.join(d, "eval_results.json"))
     gen = load(os.path.join(d, "generation_config.json"))
-    results = ev["results"]
-    ks = list(results["arithmetic"]["coverage"].keys())
     size_mb = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs) / 1e6
     name = os.path.basename(os.path.normpath(d))
     out = [
         "# %s" % name,
         "",
-        "A %.1fM-parameter Llama-family model trained from scratch by this project's recipe "
-        "([`models/recipe`](../recipe/README.md)) to solve arithmetic, everyday word problems and Game of 24 with "
-        "step-by-step chains of thought that end in one line `#### ANSWER`. It is `reason`'s default model and "
-        "the fixture of its engine tests. It knows nothing else." % (train["parameters"] / 1e6),
+        "A %.1fM-parameter Llama-family model made by this project's recipe ([`models/recipe`](../recipe/README.md)). "
+        "It solves arithmetic, everyday word problems and Game of 24 with step-by-step chains that end in one line "
+        "`#### ANSWER`. It knows nothing else: to any other question it writes the one line `#### unanswerable`, "
+        "which `reason` prints as \"this model cannot answer that\" (exit code 9). It is `reason`'s default model "
+        "and the fixture of its engine tests." % (train["parameters"] / 1e6),
         "",
         "## Files",
         "",
         "Hugging Face / Optimum layout, %.1f MB in all:" % size_mb,
         "",
         "- `model.onnx`: decoder with KV cache (opset 17). Inputs `input_ids`, `attention_mask`, `position_ids`, "
-        "`past_key_values.{i}.key|value` `[batch, %d, past, %d]`; outputs `logits`, `present.{i}.key|value`; "
-        "dynamic batch and lengths; an empty past on the first step." % (cfg["num_key_value_heads"], cfg["head_dim"]),
-        "- `model.safetensors`: the same weights under `LlamaForCausalLM` names (transformers can load them with "
-        "`config.json`).",
-        "- `config.json`, `generation_config.json` (recommended sampling: temperature %s, top-p %s), "
-        "`tokenizer.json` (character level, a BPE model with no merges), `tokenizer_config.json` and "
-        "`chat_template.jinja`, `special_tokens_map.json`." % (gen["temperature"], gen["top_p"]),
-        "- `eval/`: the held-out sets (`arithmetic.jsonl` 500 problems, 100 per 2-6 operations; `word.jsonl` 300; "
-        "`game24.jsonl`: ranks 901-1000 of the Tree-of-Thoughts list, never trained on).",
-        "- `reference_logits.json`: PyTorch fp32 logits on one prompt (full forward and cached decoding); the Java "
-        "suite checks ONNX Runtime against them (max abs difference <= 1e-4).",
-        "- `train_log.json`, `eval_results.json`: the training log and the evaluation below; `SHA256SUMS`.",
+        "`past_key_values.{i}.key|value` `[batch, %d, past, %d]`; outputs `logits`, `present.{i}.key|value`." % (
+            cfg["num_key_value_heads"], cfg["head_dim"]),
+        "- `model.safetensors`: the same weights under `LlamaForCausalLM` names.",
+        "- `config.json`, `generation_config.json` (temperature %s, top-p %s), `tokenizer.json` (one token a "
+        "character), `tokenizer_config.json`, `chat_template.jinja`, `special_tokens_map.json`." % (
+            gen["temperature"], gen["top_p"]),
+        "- `eval/`: the held-out sets. `arithmetic.jsonl`: 500 problems, 100 each of 2-6 operations. `word.jsonl`: "
+        "300 word problems. `game24.jsonl`: ranks 901-1000 of the Tree-of-Thoughts list. `basic.jsonl`: 300 first "
+        "questions (100 one-step sums typed with symbols, 100 in words, 100 short stories).",
+        "- `reference_logits.json`: PyTorch fp32 logits that the Java suite checks ONNX Runtime against.",
+        "- `train_log.json`: the last training step's log; `SHA256SUMS`.",
         "",
         "## Architecture",
         "",
@@ -89,67 +123,62 @@ def main():
         "| parameters | %d |" % train["parameters"],
         "| layers | %d |" % cfg["num_hidden_layers"],
         "| hidden size | %d |" % cfg["hidden_size"],
-        "| attention heads / KV heads | %d / %d (grouped-query) |" % (cfg["num_attention_heads"], cfg["num_key_value_heads"]),
+        "| attention heads / KV heads | %d / %d |" % (cfg["num_attention_heads"], cfg["num_key_value_heads"]),
         "| MLP | SwiGLU, %d |" % cfg["intermediate_size"],
         "| positions | rotary, theta %g, context %d |" % (cfg["rope_theta"], cfg["max_position_embeddings"]),
-        "| norm | RMSNorm, eps %g |" % cfg["rms_norm_eps"],
         "| vocabulary | %d (characters, 6 special tokens) |" % cfg["vocab_size"],
-        "| embeddings | tied input/output |",
         "",
         "## Data",
         "",
-        "Generated on the fly by `models/recipe/tasks.py` (fixed seeds), in one worked format: the question's "
-        "computation written as a zero-padded expression (numbers below 1000 get three digits), then one operation "
-        "per line with the rewritten rest of the expression, then `#### ANSWER`. Mix: 50% arithmetic (2-6 "
-        "operations of + - *, operands 1-999, mostly 1-99, parentheses, negative results, typed the way users type: "
-        "`What is 47 + 38 * 2 - 19?`, `Compute 47+38×2−19.`, `12*7-5 = ?`), 30% word problems (48 templates: "
-        "shopping, travel, rates, ages, sharing, cooking, savings, farm, school, sports, inventory, time, comparisons), "
-        "20% Game of 24 (every solvable 4-number set except the 100 test puzzles). Several valid reasoning paths per "
-        "problem: which independent operation comes first, commuted operands, which factor of a multiplication is "
-        "split into tens and ones. Loss on the answer only. Held-out problems are excluded from the training stream.",
+        "Every chain has one worked format. The question's computation comes first as a zero-padded expression. Then "
+        "one operation a line, with the rest of the expression rewritten. Then `#### ANSWER`. Several valid paths "
+        "exist for most problems, so sampled chains differ and voting has something to vote on.",
         "",
-        "## Training",
+        "| family | generator | what |",
+        "|---|---|---|",
+        "| arithmetic | `tasks.py` | 1-6 operations of + - *, operands mostly 1-99, typed as users type them |",
+        "| word problems | `word_problems.py` | 48 templates: shopping, travel, rates, ages, sharing, cooking, ... |",
+        "| Game of 24 | `tasks.py` | every solvable set of four numbers but the 100 test puzzles |",
+        "| sums in words, short stories | `everyday.py` | \"What is 7 plus 5?\", \"Tom has 5 apples and buys ...\" |",
+        "| out of scope | `everyday.py` | general knowledge, chit-chat, requests: answered `#### unanswerable` |",
+        "| distilled | `reason distill` | chains the previous model's own search found and checked |",
         "",
-        "| | |",
-        "|---|---|",
-        "| hardware | %s, torch %s |" % (train["device"], train["torch"]),
-        "| wall time | %.1f min |" % (train["seconds"] / 60),
-        "| optimizer steps | %d (batch %d sequences, AdamW, peak lr %g, cosine over the time budget) |" % (
-            train["steps"], train["batch"], train["peak_lr"]),
-        "| tokens seen | %.1fM |" % (train["tokens"] / 1e6),
-        "| precision | bf16 autocast, fp32 weights |",
+        "The mixes are `tasks.MIXES` (`v0` for the first model, `everyday` after). Held-out problems never enter "
+        "training: `data.HeldOut` drops them from every stream and from the questions of a round.",
         "",
-        "## Evaluation",
+        "## How it was made",
         "",
-        "From `models/recipe/evaluate.py` (PyTorch, fp32): one greedy chain and %d sampled chains per problem "
-        "(temperature %s, top-p %s). pass@1 is the mean accuracy of single samples; maj@k the accuracy of the "
-        "majority answer of k samples (mean over random k-subsets, ties to the higher summed log-probability); "
-        "cov@k the chance that any of k samples is right (unbiased estimator). For Game of 24, a chain is right when "
-        "its expression passes the exact checker (each number once, value 24, rational arithmetic); cov@k is "
-        "success@k and there is no single answer to vote on. Evaluation took %.1f min." % (
-            ev["meta"]["samples"], ev["meta"]["temperature"], ev["meta"]["top_p"], ev["meta"]["seconds"] / 60),
+        "Each bootstrap round asks the current model fresh questions, with no answers, through `reason distill`. It "
+        "keeps the chains whose answer won the vote and passed the arithmetic check. The next model is fine-tuned on "
+        "them, mixed half and half with the synthetic stream.",
         "",
     ]
-    out += table(results, ks)
-    out += ["", "## Targets", "", "| target | goal | measured | status |", "|---|---|---:|---|"]
-    out += target_rows(results)
+    out += lineage(args.rounds)
+    out += ["", "Hardware: %s, torch %s, %s; %d optimizer steps of %d sequences in the last step." % (
+        train["device"], train["torch"], "bf16 autocast" if train.get("bf16") else "fp32", train["steps"], train["batch"])]
+    if args.loop:
+        loop = load(args.loop)
+        out += ["", "## Evaluation", "",
+                "Every model on the same held-out sets, in one table. greedy, pass@1 and maj@16 come from "
+                "`reason bench --samples 16` (plain majority, no checks). search is `reason`'s default search (the "
+                "`verified` strategy, `ac-beta` stopping, a 32-sample budget), with its tokens a question.", ""]
+        out += loop_table.markdown(loop).split("\n")
+        out += ["", "## Targets", ""] + targets(loop)
     if args.notes:
         out += ["", "## What was tried", "", args.notes]
     out += ["", "## Reproduce", "", "From a clean checkout, with Debian's `python3-torch`, `python3-onnx` and "
             "`libopenblas0-pthread`:", "", "```sh",
-            "/usr/bin/python3 models/recipe/train.py --minutes 70 --out build/train",
-            "/usr/bin/python3 models/recipe/export.py --checkpoint build/train/checkpoint.pt --out models/%s" % name,
-            "/usr/bin/python3 models/recipe/evaluate.py --model-dir models/%s --out models/%s/eval_results.json" % (name, name),
-            "/usr/bin/python3 models/recipe/card.py --model-dir models/%s" % name,
+            "/usr/bin/python3 models/recipe/train.py --minutes 70 --out build/v0/train",
+            "/usr/bin/python3 models/recipe/export.py --checkpoint build/v0/train/checkpoint.pt --out build/v0/model",
+            "bash models/recipe/bootstrap.sh --start build/v0/model --rounds %d --questions 300 --minutes 25" % max(1, len(args.rounds)),
             "```", "",
-            "Wall time on the 2-core machine: training %.0f min (its `--minutes` budget), export a few seconds, "
-            "evaluation %.0f min, the card under a second. The time budget decides how many steps run, and CPU "
-            "kernels are not bitwise deterministic across runs, so a rerun gives a model of the same recipe and "
-            "similar scores, not byte-identical files." % (train["seconds"] / 60, ev["meta"]["seconds"] / 60), ""]
+            "The rounds land in `build/bootstrap/vote-rN/model`, each with its evaluation in `eval/`. "
+            "`bootstrap.sh --filter label` runs the label-filtered rounds. A time budget decides how many steps run, "
+            "so a rerun gives a model of the same recipe and similar scores, not the same bytes.", ""]
     with open(os.path.join(d, "README.md"), "w") as f:
         f.write("\n".join(out))
     from export import write_sums
-    write_sums(d)  # the evaluation files came after the export
+    write_sums(d)  # the card and the evaluation came after the export
     print("wrote", os.path.join(d, "README.md"), "and SHA256SUMS")
 
 
