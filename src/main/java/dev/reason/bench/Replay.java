@@ -2,7 +2,6 @@ package dev.reason.bench;
 
 import dev.reason.search.AcBeta;
 import dev.reason.search.AcDirichlet;
-import dev.reason.search.ChainObserver;
 import dev.reason.search.DeepConfOnline;
 import dev.reason.search.Esc;
 import dev.reason.search.ExpectedGain;
@@ -112,8 +111,7 @@ public final class Replay {
             double[] conf = c.confidence() == null ? new double[0] : c.confidence();
             String answer = c.answer();
             long cost = c.tokens();
-            if (method.strategy() instanceof VerifiedVote verified && c.failsAt() != null
-                    && verified.mayCutFailingChains(scored)) {  // the live search would have cut it there
+            if (c.failsAt() != null && method.strategy().mayCutFailingChains(scored)) {  // the live search cuts it there
                 cost = c.failsAt();
                 answer = null;
             }
@@ -129,12 +127,9 @@ public final class Replay {
             scored.add(sc);
             tokens += cost;
             used++;
-            if (rule instanceof ChainObserver observer) {
-                observer.chainFinished(sc);
-            }
-            tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : method.strategy().tally(scored);
-            VoteTally evidence = rule instanceof DeepConfOnline ? tally : method.strategy().evidence(scored);
-            if (rule.check(evidence, pool.size() - used).stop()) {
+            rule.chainFinished(sc);
+            tally = rule.tally(method.strategy(), scored);
+            if (rule.check(rule.evidence(method.strategy(), scored), pool.size() - used).stop()) {
                 break;
             }
         }

@@ -1,5 +1,7 @@
 package dev.reason.search;
 
+import dev.reason.sampling.TokenChoice;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -21,10 +23,10 @@ import java.util.OptionalDouble;
  * finished chains too short to be cut. Stateful: one instance per search; not thread-safe.
  *
  * <p>Use, live: {@link #chainFinished} for every finished chain in finishing order (cut ones included),
- * {@link #shouldCut(DeepConf.Window)} after every token of a running chain, {@link #check} as any stop rule,
- * and {@link #tally()} for the confidence-weighted vote that names the answer.
+ * {@link #watchChain} for every running chain, {@link #check} as any stop rule, and {@link #tally()} for the
+ * confidence-weighted vote that names the answer.
  */
-public final class DeepConfOnline implements StopRule, ChainObserver {
+public final class DeepConfOnline implements StopRule {
 
     public static final int DEFAULT_WARMUP = 16;
     public static final double DEFAULT_KEEP_PERCENT = 90;
@@ -182,6 +184,23 @@ public final class DeepConfOnline implements StopRule, ChainObserver {
     }
 
     /**
+     * Watches a running chain's last window of tokens, from its first token, so that a chain begun during the warm-up
+     * is judged on its last window as its finished score will be; a redrawn line's tokens leave the window with the
+     * line. Cuts as {@link #shouldCut(DeepConf.Window)}.
+     */
+    @Override
+    public TokenWatch watchChain() {
+        DeepConf.Window w = newWindow();
+        return (int tokens, TokenChoice choice) -> {
+            if (w.count() >= tokens) {
+                w.keepFirst(tokens - 1);
+            }
+            w.add(choice.topLogprobs(), choice.logprob());
+            return shouldCut(w);
+        };
+    }
+
+    /**
      * The same check on a chain's token confidences so far (O(n): for tests and offline use; live, keep a
      * {@link DeepConf.Window} per chain).
      */
@@ -232,6 +251,18 @@ public final class DeepConfOnline implements StopRule, ChainObserver {
             t.add(v.answer(), v.sumLogprob(), v.weight());
         }
         return t;
+    }
+
+    /** This rule's own vote, {@link #tally()}, whatever the strategy. */
+    @Override
+    public VoteTally tally(Strategy strategy, List<ScoredChain> chains) {
+        return tally();
+    }
+
+    /** This rule's own vote, {@link #tally()}: it is what {@link #check} reads. */
+    @Override
+    public VoteTally evidence(Strategy strategy, List<ScoredChain> chains) {
+        return tally();
     }
 
     /**

@@ -16,7 +16,7 @@ import java.util.Deque;
  * <p>Confidence: the share of the window's answers equal to the tally's leader (1 when it fires on the
  * leader).
  */
-public final class Esc implements StopRule, ChainObserver {
+public final class Esc implements StopRule {
 
     public static final int DEFAULT_WINDOW = 5;
 

@@ -9,7 +9,7 @@ package dev.reason.search;
  *
  * @param giveUpAfter finished chains without a pass after which to stop; 0 = never (run out the budget)
  */
-public final class FirstVerified implements StopRule, ChainObserver {
+public final class FirstVerified implements StopRule {
     private final int giveUpAfter;
     private boolean passed;
     private int finished;

@@ -38,7 +38,7 @@ public final class Search {
      *                        {@link Verifier#none()} otherwise
      * @param stepsAreAnswers whether every step a chain writes is asserted (a model that does not think in tags
      *                        before it answers): only then may a failing step cut a chain early
-     *                        ({@link VerifiedVote#mayCutFailingChains})
+     *                        ({@link Strategy#mayCutFailingChains})
      */
     public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, Strategy strategy,
                   StopRule rule, Verifier verifier, boolean stepsAreAnswers, Clock clock) {
@@ -123,7 +123,7 @@ public final class Search {
         final BudgetMeter meter = new BudgetMeter(budget, clock);
         final List<ScoredChain> scored = new ArrayList<>();
         final List<SearchResult.ChainReport> chains = new ArrayList<>();
-        final Map<Integer, DeepConf.Window> windows = new HashMap<>();
+        final Map<Integer, StopRule.TokenWatch> watches = new HashMap<>();  // the rule's, of the running chains
         final String question;
         final BooleanSupplier interrupted;
         final Consumer<SearchResult> progress;
@@ -131,8 +131,8 @@ public final class Search {
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
         boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
-        final int redrawsPerLine = stepsAreAnswers && strategy instanceof VerifiedVote v ? v.redrawsPerLine(verifier) : 0;
-        final boolean backtrack = strategy instanceof VerifiedVote v && v.backtracks(verifier);
+        final int redrawsPerLine = stepsAreAnswers ? strategy.redrawsPerLine(verifier) : 0;
+        final boolean backtrack = strategy.backtracks(verifier);
         final Map<Integer, Redraws> redraws = new HashMap<>();  // of chains that failed a line (every one, when backtracking)
         Generator.Stats stats;
         int active;
@@ -192,17 +192,8 @@ public final class Search {
                     return Generator.Next.CUT;  // its vote would be dropped whatever it writes next
                 }
             }
-            if (!(rule instanceof DeepConfOnline deepConf)) {
-                return Generator.Next.GO_ON;
-            }
-            // every token from the chain's first, so that a chain begun during the warm-up is judged on its last
-            // window as its finished score will be; a redrawn line's tokens leave the window with the line
-            DeepConf.Window w = windows.computeIfAbsent(chainIndex, i -> deepConf.newWindow());
-            if (w.count() >= tokens) {
-                w.keepFirst(tokens - 1);
-            }
-            w.add(choice.topLogprobs(), choice.logprob());
-            return deepConf.shouldCut(w) ? Generator.Next.CUT : Generator.Next.GO_ON;
+            return watches.computeIfAbsent(chainIndex, i -> rule.watchChain()).cutAfter(tokens, choice)
+                    ? Generator.Next.CUT : Generator.Next.GO_ON;
         }
 
         private int redrawnLines(Chain chain) {
@@ -213,17 +204,14 @@ public final class Search {
         @Override
         public void onChainFinished(Chain chain) {
             meter.chainFinished();
-            windows.remove(chain.index());
+            watches.remove(chain.index());
             ScoredChain sc = score(chain);
             scored.add(sc);
-            if (rule instanceof ChainObserver observer) {
-                observer.chainFinished(sc);
-            }
-            tally = rule instanceof DeepConfOnline deepConf ? deepConf.tally() : strategy.tally(scored);
-            cutFailingChains = stepsAreAnswers && strategy instanceof VerifiedVote verified
-                    && verified.mayCutFailingChains(scored);
+            rule.chainFinished(sc);
+            tally = rule.tally(strategy, scored);
+            cutFailingChains = stepsAreAnswers && strategy.mayCutFailingChains(scored);
             chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict(), redrawnLines(chain)));
-            decision = rule.check(rule instanceof DeepConfOnline ? tally : strategy.evidence(scored), stillPossible());
+            decision = rule.check(rule.evidence(strategy, scored), stillPossible());
             progress.accept(snapshot(false));
         }
 

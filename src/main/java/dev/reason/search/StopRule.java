@@ -1,5 +1,9 @@
 package dev.reason.search;
 
+import dev.reason.sampling.TokenChoice;
+
+import java.util.List;
+
 /**
  * Decides from the votes so far whether sampling more chains is worth it. Budgets are enforced
  * separately by {@link BudgetMeter}; a stop rule only ever ends a search early.
@@ -15,6 +19,48 @@ public interface StopRule {
      *                            {@link Integer#MAX_VALUE} when unknown
      */
     Decision check(VoteTally tally, int chainsStillPossible);
+
+    /**
+     * Told of every finished chain, answer or not, in finishing order, before {@link #check} for that chain: for a
+     * rule that needs more than the tally, such as the order of answers or the chains' confidences. Does nothing
+     * by default.
+     */
+    default void chainFinished(ScoredChain chain) {
+    }
+
+    /**
+     * A watch on one chain about to be decoded, which may cut it mid-generation; by default {@link TokenWatch#NONE},
+     * for a rule that judges finished chains only.
+     */
+    default TokenWatch watchChain() {
+        return TokenWatch.NONE;
+    }
+
+    /**
+     * The vote that names the answer, over the chains finished so far: by default the strategy's. A rule that keeps
+     * a vote of its own (of the chains it let through) returns that.
+     */
+    default VoteTally tally(Strategy strategy, List<ScoredChain> chains) {
+        return strategy.tally(chains);
+    }
+
+    /** The vote {@link #check} is given: by default the strategy's {@link Strategy#evidence}; a rule's own vote, that. */
+    default VoteTally evidence(Strategy strategy, List<ScoredChain> chains) {
+        return strategy.evidence(chains);
+    }
+
+    /** Judges one running chain token by token ({@link #watchChain}). */
+    interface TokenWatch {
+        /** Never cuts. */
+        TokenWatch NONE = (tokens, choice) -> false;
+
+        /**
+         * After each token the chain keeps, from its first, with how many tokens the chain now has (this one included;
+         * fewer than before once a line was drawn again, whose dropped tokens the watch then forgets): whether to cut
+         * the chain now.
+         */
+        boolean cutAfter(int tokens, TokenChoice choice);
+    }
 
     /**
      * @param stop       whether to stop now

@@ -25,6 +25,27 @@ public interface Strategy {
         return tally(chains);
     }
 
+    /**
+     * How many times the search draws a line whose step fails again before the line counts as failed (0, the default:
+     * never); a strategy that gives failing chains no full vote may spend tokens on mending their lines.
+     */
+    default int redrawsPerLine(Verifier verifier) {
+        return 0;
+    }
+
+    /** Whether a line whose redraws ran out sends the chain back to redraw an earlier line (by default not). */
+    default boolean backtracks(Verifier verifier) {
+        return false;
+    }
+
+    /**
+     * Whether the search may cut a chain at its first failing step, given the chains scored so far: only when the
+     * chain's vote would be dropped whatever it writes next (by default never).
+     */
+    default boolean mayCutFailingChains(List<ScoredChain> scored) {
+        return false;
+    }
+
     /** One vote per chain: plain self-consistency. */
     static Strategy majority() {
         return MajorityVote.INSTANCE;

@@ -94,6 +94,7 @@ public final class VerifiedVote implements Strategy {
      * How many times a line whose step fails is drawn again before it counts as failed (0: never): the number given,
      * else the verifier's own ({@link Verifier#redrawsPerLine}).
      */
+    @Override
     public int redrawsPerLine(Verifier verifier) {
         return redrawsPerLine == VERIFIERS_REDRAWS ? verifier.redrawsPerLine() : redrawsPerLine;
     }
@@ -102,6 +103,7 @@ public final class VerifiedVote implements Strategy {
      * Whether a line whose redraws ran out sends the chain back to redraw an earlier line: as told, else as the verifier
      * finds ({@link Verifier#backtracks}).
      */
+    @Override
     public boolean backtracks(Verifier verifier) {
         return backtrack == Backtrack.VERIFIERS ? verifier.backtracks() : backtrack == Backtrack.ON;
     }
@@ -110,6 +112,7 @@ public final class VerifiedVote implements Strategy {
      * Whether the search may cut a chain at its first failing step, given the chains scored so far: only when
      * dropping (a down-weighted chain's vote still counts), and only once a chain with an answer has not failed.
      */
+    @Override
     public boolean mayCutFailingChains(List<ScoredChain> scored) {
         return cutFailedSteps && drops(scored);
     }
