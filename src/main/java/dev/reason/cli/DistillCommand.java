@@ -14,7 +14,6 @@ import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.Budget;
 import dev.reason.search.Clock;
-import dev.reason.search.FirstVerified;
 import dev.reason.search.Search;
 import dev.reason.search.SearchResult;
 import dev.reason.search.StopRule;
@@ -253,8 +252,7 @@ final class DistillCommand implements Callable<Integer> {
         Generator.Params params = new Generator.Params(s.sampling(), decoding.parallel(s.engine()),
                 decoding.maxTokens(model.generation(), model.config().maxPositions(), prompt.length), decoding.seed,
                 model.eosIds(), 5, true, !keepLoops);
-        boolean checks = strategy.startsWith("verified") || rule instanceof FirstVerified;
-        Verifier verifier = checks ? Verifiers.forQuestion(q.text()) : Verifier.none();
+        Verifier verifier = s.voting().usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Search search = new Search(s.engine(), model.tokenizer()::stream, params, budget, s.voting(), rule, verifier,
                 !model.thinks(), Clock.SYSTEM);
         boolean[] told = {false};

@@ -293,8 +293,7 @@ public final class Main implements Callable<Integer> {
         Questions.Question q = p.question();
         int[] prompt = p.prompt();
         Generator.Params params = p.params().withParallel(decoding.parallel(engine));
-        boolean checks = strategy.startsWith("verified") || rule instanceof dev.reason.search.FirstVerified;
-        Verifier verifier = checks ? Verifiers.forQuestion(q.text()) : Verifier.none();
+        Verifier verifier = voting.usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());
         Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier,
                 !model.thinks(), Clock.SYSTEM);

@@ -33,6 +33,11 @@ public final class FirstVerified implements StopRule {
     }
 
     @Override
+    public boolean usesVerifier() {
+        return true;
+    }
+
+    @Override
     public void chainFinished(ScoredChain chain) {
         finished++;
         passed |= chain.answer() != null && chain.verdict() == Verifier.Verdict.PASS;

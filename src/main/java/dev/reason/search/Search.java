@@ -34,8 +34,8 @@ public final class Search {
     private final Clock clock;
 
     /**
-     * @param verifier        checks chains for the {@code verified} strategy and the {@code first-verified} rule;
-     *                        {@link Verifier#none()} otherwise
+     * @param verifier        checks chains for a strategy or rule that reads their verdicts ({@link
+     *                        Strategy#usesVerifier}, {@link StopRule#usesVerifier}); {@link Verifier#none()} otherwise
      * @param stepsAreAnswers whether every step a chain writes is asserted (a model that does not think in tags
      *                        before it answers): only then may a failing step cut a chain early
      *                        ({@link Strategy#mayCutFailingChains})

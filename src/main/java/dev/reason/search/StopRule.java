@@ -20,6 +20,11 @@ public interface StopRule {
      */
     Decision check(VoteTally tally, int chainsStillPossible);
 
+    /** Whether the rule reads the chains' verdicts, so that the search must check them with a verifier (by default not). */
+    default boolean usesVerifier() {
+        return false;
+    }
+
     /**
      * Told of every finished chain, answer or not, in finishing order, before {@link #check} for that chain: for a
      * rule that needs more than the tally, such as the order of answers or the chains' confidences. Does nothing

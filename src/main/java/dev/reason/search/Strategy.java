@@ -25,6 +25,11 @@ public interface Strategy {
         return tally(chains);
     }
 
+    /** Whether the vote reads the chains' verdicts, so that the search must check them with a verifier (by default not). */
+    default boolean usesVerifier() {
+        return false;
+    }
+
     /**
      * How many times the search draws a line whose step fails again before the line counts as failed (0, the default:
      * never); a strategy that gives failing chains no full vote may spend tokens on mending their lines.

@@ -123,6 +123,11 @@ public final class VerifiedVote implements Strategy {
                 .anyMatch(c -> c.answer() != null && c.verdict() != Verifier.Verdict.FAIL);
     }
 
+    @Override
+    public boolean usesVerifier() {
+        return true;
+    }
+
     public Mode mode() {
         return mode;
     }
