@@ -3,6 +3,7 @@ package dev.reason.distill;
 import dev.reason.bench.Equivalence;
 import dev.reason.bench.Problem;
 import dev.reason.runtime.FinishReason;
+import dev.reason.search.AnswerExtractor;
 import dev.reason.search.SearchResult;
 import dev.reason.search.Verifier;
 import dev.reason.search.VoteTally;
@@ -65,7 +66,7 @@ public record ChainFilter(Filter filter, double minShare, int keep) {
                 return dropped(Drop.WRONG, share, votes, voters);
             }
         }
-        List<SearchResult.ChainReport> finished = only(wanted, ChainFilter::endedOnItsOwn);
+        List<SearchResult.ChainReport> finished = only(wanted, c -> endedOnItsOwn(c) && statesItsAnswer(c));
         if (finished.isEmpty()) {
             return dropped(Drop.UNFINISHED, share, votes, voters);
         }
@@ -87,6 +88,15 @@ public record ChainFilter(Filter filter, double minShare, int keep) {
     private static boolean endedOnItsOwn(SearchResult.ChainReport c) {
         String finish = c.finish().toUpperCase(Locale.ROOT);
         return finish.equals(FinishReason.EOS.name()) || finish.equals(FinishReason.ANSWER_LINE.name());
+    }
+
+    /**
+     * Whether the chain writes its answer out (a {@code ####} line, "the answer is", {@code \\boxed{}}): a chain whose
+     * answer is only the last number in its text has not answered, and teaches nothing worth keeping.
+     */
+    private static boolean statesItsAnswer(SearchResult.ChainReport c) {
+        return AnswerExtractor.extract(c.text()).filter(a -> a.source() != AnswerExtractor.Answer.Source.LAST_NUMBER)
+                .isPresent();
     }
 
     /** What makes two texts copies: the same words with any run of whitespace read as one space. */

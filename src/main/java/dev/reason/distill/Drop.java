@@ -10,7 +10,10 @@ public enum Drop {
     NO_WINNER("no_winner", "no winner above --min-share"),
     /** No chain's answer was graded right. */
     WRONG("wrong", "wrong (label)"),
-    /** The chains with the answer wanted all stopped before their end (token limit, loop, cut, budget). */
+    /**
+     * The chains with the answer wanted all stopped before their end (token limit, loop, cut, budget), or never wrote
+     * their answer out (it was only their last number).
+     */
     UNFINISHED("unfinished", "unfinished"),
     /** The finished chains with the answer wanted all failed the verifier, or gave it nothing to check where it applies. */
     FAILED_CHECK("failed_check", "failed the check");

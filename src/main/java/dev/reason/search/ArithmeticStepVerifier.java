@@ -105,12 +105,15 @@ public final class ArithmeticStepVerifier implements Verifier {
         }
         String[] lines = ExactExpression.asciiOperators(text).split("\n");
         Optional<ExactExpression.Node> first = ExactExpression.parse(lines[0].strip(), true);
+        Optional<ExactExpression.Node> asked = question == null ? Optional.empty() : questionExpression(question);
+        if (first.isEmpty() && asked.isPresent() && malformed(lines[0])) {
+            return new Report(1, 1);  // the question's expression, restated with a stray parenthesis or operator
+        }
         if (first.isEmpty() || ExactExpression.binaryOps(first.get()) == 0) {
             return new Report(0, 0);
         }
         int checked = 0;
         int wrong = 0;
-        Optional<ExactExpression.Node> asked = question == null ? Optional.empty() : questionExpression(question);
         if (asked.isPresent()) {
             checked++;
             wrong += asked.get().equals(first.get()) ? 0 : 1;
@@ -118,12 +121,15 @@ public final class ArithmeticStepVerifier implements Verifier {
         ExactExpression.Node current = first.get();
         for (int i = 1; i < lines.length; i++) {
             int comma = lines[i].indexOf(", ");
-            Optional<ExactExpression.Node> rest = comma < 0 ? Optional.empty()
-                    : ExactExpression.parse(lines[i].substring(comma + 2).strip(), true);
+            String restText = comma < 0 ? "" : lines[i].substring(comma + 2);
+            Optional<ExactExpression.Node> rest = ExactExpression.parse(restText.strip(), true);
             if (rest.isPresent()) {
                 checked++;
                 wrong += sameValue(current, rest.get()) ? 0 : 1;
                 current = rest.get();
+            } else if (malformed(restText)) {  // a rewrite that is no expression cannot keep the value
+                checked++;
+                wrong++;
             }
         }
         Optional<ExactExpression.Node> given = answer == null ? Optional.empty() : ExactExpression.parse(answer, true);
@@ -244,6 +250,16 @@ public final class ArithmeticStepVerifier implements Verifier {
     /** What an equation's sides are made of: expression characters and the point of a decimal. */
     private static boolean isEquationChar(char c) {
         return isExpressionChar(c) || c == '.';
+    }
+
+    /**
+     * Written as an expression (digits, operators, parentheses only, with an operation) that does not parse: a worked
+     * line gone wrong. Prose and equations never count here, so a chat model's sentences are not held to it.
+     */
+    private static boolean malformed(String text) {
+        String t = text.strip();
+        return t.chars().allMatch(c -> isExpressionChar((char) c)) && t.chars().anyMatch(Character::isDigit)
+                && t.chars().anyMatch(c -> "+-*/".indexOf(c) >= 0) && ExactExpression.parse(t, true).isEmpty();
     }
 
     private static boolean isExpressionChar(char c) {

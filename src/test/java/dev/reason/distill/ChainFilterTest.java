@@ -90,7 +90,7 @@ class ChainFilterTest {
 
     @Test
     void aWinnerUnderTheMinimumShareKeepsNothing() {
-        SearchResult r = result(chain(0, "1", "x=1"), chain(1, "2", "x=2"), chain(2, "3", "x=3"), chain(3, "1", "y=1"));
+        SearchResult r = result(chain(0, "1", "x=1\n#### 1"), chain(1, "2", "x=2\n#### 2"), chain(2, "3", "x=3\n#### 3"), chain(3, "1", "y=1\n#### 1"));
         assertEquals(Drop.NO_WINNER, new ChainFilter(Filter.VOTE, 0.6, 4).select(QUESTION, r, null, verifier(true)).dropped());
         assertEquals(List.of(0, 3), indexes(new ChainFilter(Filter.VOTE, 0.5, 4).select(QUESTION, r, null, verifier(true))));
     }
@@ -139,6 +139,16 @@ class ChainFilterTest {
     }
 
     @Test
+    void aChainThatNeverStatesItsAnswerIsNeverKept() {
+        // The answer of a chain without a #### line (or "the answer is", or \\boxed) is only its last number.
+        SearchResult r = result(chain(0, "0", "eos", "0000000"), chain(1, "0", "eos", "000*000\n0000=0"),
+                chain(2, "0", "eos", "000-000\n#### 0"));
+        assertEquals(List.of(2), indexes(VOTE.select("Do elephants dream?", r, null, verifier(false))));
+        SearchResult none = result(chain(0, "0", "eos", "0000000"), chain(1, "0", "eos", "00000"));
+        assertEquals(Drop.UNFINISHED, VOTE.select("Do elephants dream?", none, null, verifier(false)).dropped());
+    }
+
+    @Test
     void noAnswerKeepsNothing() {
         SearchResult r = result(chain(0, null, "cut", "x=1"), chain(1, null, "loop", "x=2"));
         assertEquals(Drop.NO_ANSWER, VOTE.select(QUESTION, r, null, verifier(true)).dropped());
@@ -151,11 +161,11 @@ class ChainFilterTest {
     void theLabelFilterKeepsRightChainsWhateverTheVote() {
         ChainFilter label = new ChainFilter(Filter.LABEL, 0.9, 4);
         Problem expected = new Problem("q", QUESTION, "79", "questions", null, null);
-        SearchResult r = result(chain(0, "80", "a=80"), chain(1, "80", "b=80"), chain(2, "79", "c=79"));
+        SearchResult r = result(chain(0, "80", "a=80\n#### 80"), chain(1, "80", "b=80\n#### 80"), chain(2, "79", "c=79\n#### 79"));
         Selection s = label.select(QUESTION, r, expected, verifier(true));
         assertEquals(List.of(2), indexes(s));
         assertEquals(2.0 / 3, s.share(), 1e-12);  // the vote it came from, whose winner was wrong
-        SearchResult wrong = result(chain(0, "80", "a=80"), chain(1, "81", "b=81"));
+        SearchResult wrong = result(chain(0, "80", "a=80\n#### 80"), chain(1, "81", "b=81\n#### 81"));
         assertEquals(Drop.WRONG, label.select(QUESTION, wrong, expected, verifier(true)).dropped());
         assertThrows(IllegalArgumentException.class, () -> label.select(QUESTION, r, null, verifier(true)));
     }

@@ -150,6 +150,20 @@ class ArithmeticStepVerifierTest {
     }
 
     @Test
+    void aWorkedLineThatIsNoExpressionFails() {
+        // From a round of distillation: every equation right, but a stray parenthesis hid the wrong restatement.
+        assertEquals(Verdict.FAIL, worked("How much is 2-675?",
+                "002-675)\n002-675=-673, -673-673\n-673-673=-1346\n#### -1346", "-1346"));
+        assertEquals(Verdict.FAIL, worked("What is 301 * 7",
+                "301*007\n007*301=2107, 2107)*007\n2107+210=2317\n#### 2317", "2317"));
+        assertEquals(Verdict.FAIL, ArithmeticStepVerifier.INSTANCE.checkSteps("What is 301 * 7",
+                "301*007\n007*301=2107, 2107)*007\n"), "cut at the end of the malformed line");
+        // Prose after a comma, or a sentence first, is not held to it.
+        assertEquals(Verdict.PASS, worked("What is 12 * 7?", "12 * 7 = 84, so the answer is 84.\n#### 84", "84"));
+        assertEquals(Verdict.PASS, worked("What is 12 * 7?", "First, 12 * 7 = 84.\n#### 84", "84"));
+    }
+
+    @Test
     void proseChainsAndWordQuestionsAreLeftToTheEquationChecks() {
         String prose = "She sold 48/2 = <<48/2=24>>24 clips.\n#### 24";
         assertEquals(new Report(0, 0), ArithmeticStepVerifier.workedExpression("How many clips?", prose, "24"));
