@@ -232,7 +232,7 @@ public final class EngineCheck {
     }
 
     private static int[] greedy(Engine engine, int[] prompt, int tokens, int[] eosIds) {
-        Generator.Params params = new Generator.Params(SamplingParams.greedy(), 1, tokens, 0, eosIds, 0, false);
+        Generator.Params params = new Generator.Params(SamplingParams.greedy(), 1, tokens, 0, eosIds, 0).pastAnswers();
         List<Chain> out = new ArrayList<>();
         new Generator(engine, () -> t -> "", params).runChains(prompt, 1, out);
         return out.get(0).tokens();

@@ -84,7 +84,7 @@ public final class PoolGenerator {
 
     private List<Chain> decode(int[] prompt, SamplingParams params, int count, int slots, long chainSeed, int limit) {
         List<Chain> chains = new ArrayList<>();
-        Generator.Params p = new Generator.Params(params, slots, limit, chainSeed, o.eosIds(), 5, true);
+        Generator.Params p = new Generator.Params(params, slots, limit, chainSeed, o.eosIds(), 5);
         new Generator(engine, texts, p).runChains(prompt, count, chains);
         return chains;
     }

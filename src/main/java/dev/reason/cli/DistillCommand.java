@@ -251,10 +251,10 @@ final class DistillCommand implements Callable<Integer> {
         ModelDirectory model = s.model();
         Generator.Params params = new Generator.Params(s.sampling(), decoding.parallel(s.engine()),
                 decoding.maxTokens(model.generation(), model.config().maxPositions(), prompt.length), decoding.seed,
-                model.eosIds(), 5, true, !keepLoops);
+                model.eosIds(), 5).withLoopsCut(!keepLoops);
         Verifier verifier = s.voting().usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Search search = new Search(s.engine(), model.tokenizer()::stream, params, budget, s.voting(), rule, verifier,
-                !model.thinks(), Clock.SYSTEM);
+                model.thinks() ? Search.Steps.TRIED : Search.Steps.ASSERTED, Clock.SYSTEM);
         boolean[] told = {false};
         BooleanSupplier neverStop = () -> {
             if (parent.interrupted() && !told[0]) {

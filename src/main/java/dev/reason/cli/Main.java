@@ -282,7 +282,7 @@ public final class Main implements Callable<Integer> {
         // the slots are settled once the engine is known (answer); a --parallel below 1 is refused here already
         int slots = decoding.parallel != null ? decoding.parallel : 1;
         Generator.Params params = new Generator.Params(decoding.sampling(gen), slots,
-                decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5, true, !keepLoops);
+                decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5).withLoopsCut(!keepLoops);
         return new Prepared(q, prompt, params, null);
     }
 
@@ -296,7 +296,7 @@ public final class Main implements Callable<Integer> {
         Verifier verifier = voting.usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());
         Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier,
-                !model.thinks(), Clock.SYSTEM);
+                model.thinks() ? Search.Steps.TRIED : Search.Steps.ASSERTED, Clock.SYSTEM);
         SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
         boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
         progress.clear();

@@ -194,7 +194,7 @@ final class ThroughputCommand implements Callable<Integer> {
     /** The real decode loop with every chain running to exactly genLen tokens. */
     private Generator.Stats measure(Engine engine, int[] prompt, int p, int tokens) {
         Generator.Params params = new Generator.Params(
-                new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5, false);
+                new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5).pastAnswers();
         return new Generator(engine, () -> i -> "", params).runChains(prompt, p, new ArrayList<>());
     }
 

@@ -50,10 +50,23 @@ public final class Generator {
             }
         }
 
-        /** Chains that may loop to the token limit, as the model writes them (benchmark pools, timing runs). */
+        /**
+         * Chains that end at their answer line and may loop to the token limit, as the model writes them (benchmark
+         * pools).
+         */
         public Params(SamplingParams sampling, int parallel, int maxNewTokens, long seed, int[] eosIds,
-                      int topLogprobs, boolean stopAtAnswer) {
-            this(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, false);
+                      int topLogprobs) {
+            this(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, true, false);
+        }
+
+        /** The same with chains that write on past their answer line, to an end token or the token limit (timing). */
+        public Params pastAnswers() {
+            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, false, cutLoops);
+        }
+
+        /** The same with a chain that keeps repeating one block of tokens ended there ({@code cut}), or let run on. */
+        public Params withLoopsCut(boolean cut) {
+            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cut);
         }
 
         /** The same with another number of slots. */

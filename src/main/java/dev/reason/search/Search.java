@@ -30,18 +30,17 @@ public final class Search {
     private final Strategy strategy;
     private final StopRule rule;
     private final Verifier verifier;
-    private final boolean stepsAreAnswers;
+    private final Steps steps;
     private final Clock clock;
 
     /**
      * @param verifier        checks chains for a strategy or rule that reads their verdicts ({@link
      *                        Strategy#usesVerifier}, {@link StopRule#usesVerifier}); {@link Verifier#none()} otherwise
-     * @param stepsAreAnswers whether every step a chain writes is asserted (a model that does not think in tags
-     *                        before it answers): only then may a failing step cut a chain early
-     *                        ({@link Strategy#mayCutFailingChains})
+     * @param steps           what the lines a chain writes are: only {@link Steps#ASSERTED} ones are redrawn or cut
+     *                        when a step fails
      */
     public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, Strategy strategy,
-                  StopRule rule, Verifier verifier, boolean stepsAreAnswers, Clock clock) {
+                  StopRule rule, Verifier verifier, Steps steps, Clock clock) {
         this.engine = engine;
         this.texts = texts;
         this.params = params;
@@ -49,14 +48,25 @@ public final class Search {
         this.strategy = strategy;
         this.rule = rule;
         this.verifier = verifier;
-        this.stepsAreAnswers = stepsAreAnswers;
+        this.steps = steps;
         this.clock = clock;
     }
 
     /** Plain majority voting, no verifier. */
     public Search(Engine engine, Supplier<TextStream> texts, Generator.Params params, Budget budget, StopRule rule,
                   Clock clock) {
-        this(engine, texts, params, budget, Strategy.majority(), rule, Verifier.none(), true, clock);
+        this(engine, texts, params, budget, Strategy.majority(), rule, Verifier.none(), Steps.ASSERTED, clock);
+    }
+
+    /** What the lines a chain writes are: whether a line whose step fails may be redrawn or end the chain. */
+    public enum Steps {
+        /**
+         * Every line is asserted, as a model that answers without thinking first writes it: a failing line may be
+         * redrawn ({@link Strategy#redrawsPerLine}) or end the chain ({@link Strategy#mayCutFailingChains}).
+         */
+        ASSERTED,
+        /** Lines tried out while the model thinks before it answers: a failing one is left to stand. */
+        TRIED
     }
 
     /**
@@ -131,7 +141,7 @@ public final class Search {
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
         boolean cutFailingChains;  // whether a chain's failing step may end it now: settled as chains finish
-        final int redrawsPerLine = stepsAreAnswers ? strategy.redrawsPerLine(verifier) : 0;
+        final int redrawsPerLine = steps == Steps.ASSERTED ? strategy.redrawsPerLine(verifier) : 0;
         final boolean backtrack = strategy.backtracks(verifier);
         final Map<Integer, Redraws> redraws = new HashMap<>();  // of chains that failed a line (every one, when backtracking)
         Generator.Stats stats;
@@ -209,7 +219,7 @@ public final class Search {
             scored.add(sc);
             rule.chainFinished(sc);
             tally = rule.tally(strategy, scored);
-            cutFailingChains = stepsAreAnswers && strategy.mayCutFailingChains(scored);
+            cutFailingChains = steps == Steps.ASSERTED && strategy.mayCutFailingChains(scored);
             chains.add(SearchResult.ChainReport.of(chain, sc.answer(), sc.verdict(), redrawnLines(chain)));
             decision = rule.check(rule.evidence(strategy, scored), stillPossible());
             progress.accept(snapshot(false));

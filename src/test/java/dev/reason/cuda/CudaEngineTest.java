@@ -290,7 +290,7 @@ class CudaEngineTest {
 
     private static List<Chain> chains(Engine engine, SamplingParams sampling, int parallel, int count, long seed,
                                       String question) {
-        Generator.Params params = new Generator.Params(sampling, parallel, 96, seed, model.eosIds(), 5, true);
+        Generator.Params params = new Generator.Params(sampling, parallel, 96, seed, model.eosIds(), 5);
         List<Chain> done = new ArrayList<>();
         new Generator(engine, model.tokenizer()::stream, params).runChains(model.promptIds(question), count, done);
         return done;

@@ -29,7 +29,7 @@ class GeneratorTest {
     private static List<Chain> run(Engine engine, int parallel, int chains, long seed) {
         var model = ShippedModel.model();
         int[] eos = model.eosIds();
-        var params = new Generator.Params(new SamplingParams(1.0f, 1.0f, 0, 0f), parallel, 48, seed, eos, 3, true);
+        var params = new Generator.Params(new SamplingParams(1.0f, 1.0f, 0, 0f), parallel, 48, seed, eos, 3);
         List<Chain> done = new ArrayList<>();
         new Generator(engine, model.tokenizer()::stream, params)
                 .runChains(model.promptIds("What is 12 * 7 - 5?"), chains, done);
@@ -44,7 +44,7 @@ class GeneratorTest {
     /** Runs to the token limit or an end token (no answer-line stop), the case the reference below follows. */
     private static List<Chain> runToLimit(Engine engine, SamplingParams sampling, int parallel, int chains, int limit) {
         var model = ShippedModel.model();
-        var params = new Generator.Params(sampling, parallel, limit, 21, model.eosIds(), 0, false);
+        var params = new Generator.Params(sampling, parallel, limit, 21, model.eosIds(), 0).pastAnswers();
         List<Chain> done = new ArrayList<>();
         new Generator(engine, model.tokenizer()::stream, params).runChains(model.promptIds(QUESTION), chains, done);
         return done;
@@ -99,7 +99,7 @@ class GeneratorTest {
      */
     private static long runRedrawing(Engine engine, SamplingParams sampling, List<Chain> done) {
         var model = ShippedModel.model();
-        var params = new Generator.Params(sampling, 2, LIMIT_WITH_REDRAWS, 21, model.eosIds(), 0, false);
+        var params = new Generator.Params(sampling, 2, LIMIT_WITH_REDRAWS, 21, model.eosIds(), 0).pastAnswers();
         long[] sampled = {0};
         new Generator(engine, model.tokenizer()::stream, params).run(model.promptIds(QUESTION), new Generator.Listener() {
             final java.util.Map<Integer, Integer> lineEnds = new java.util.HashMap<>();
@@ -240,7 +240,7 @@ class GeneratorTest {
             }
         });
         for (boolean cut : new boolean[] {true, false}) {
-            var params = new Generator.Params(SamplingParams.greedy(), 1, 300, 0, model.eosIds(), 0, true, cut);
+            var params = new Generator.Params(SamplingParams.greedy(), 1, 300, 0, model.eosIds(), 0).withLoopsCut(cut);
             List<Chain> done = new ArrayList<>();
             new Generator(looping, model.tokenizer()::stream, params).runChains(model.promptIds(QUESTION), 1, done);
             Chain c = done.get(0);

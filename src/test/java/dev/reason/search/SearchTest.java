@@ -22,7 +22,7 @@ class SearchTest {
                                        FakeClock clock, java.util.function.BooleanSupplier interrupted) {
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
-                new int[] {ScriptedEngine.EOS}, 3, true);
+                new int[] {ScriptedEngine.EOS}, 3);
         return new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget), rule, clock)
                 .run("q", PROMPT, interrupted, r -> { });
     }
@@ -37,9 +37,10 @@ class SearchTest {
         FakeClock clock = new FakeClock();
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
-                new int[] {ScriptedEngine.EOS}, 3, true);
+                new int[] {ScriptedEngine.EOS}, 3);
         return new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget), strategy, rule,
-                Verifiers.forQuestion(question), true, clock).run(question, PROMPT, () -> false, r -> { });
+                Verifiers.forQuestion(question), Search.Steps.ASSERTED, clock)
+                .run(question, PROMPT, () -> false, r -> { });
     }
 
     /**
@@ -62,13 +63,13 @@ class SearchTest {
             assertTrue(r.chains().stream().filter(c -> c.finish().equals("cut")).allMatch(c -> c.verdict().equals("fail")
                     && c.tokens() == "047+038\n047+038=095\n".length()), "cut at the failing step's line end");
         }
-        // a model that thinks first (stepsAreAnswers false): its steps are tried, not asserted, and are never cut
+        // a model that thinks first (Steps.TRIED): its steps are tried, not asserted, and are never cut
         ScriptedEngine engine = new ScriptedEngine(List.of(right, wrong, wrong), new FakeClock(), Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 1, 200, 7,
-                new int[] {ScriptedEngine.EOS}, 3, true);
+                new int[] {ScriptedEngine.EOS}, 3);
         SearchResult thinking = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("3x"),
-                new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule.none(), Verifiers.forQuestion(q), false,
-                new FakeClock()).run(q, PROMPT, () -> false, x -> { });
+                new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule.none(), Verifiers.forQuestion(q),
+                Search.Steps.TRIED, new FakeClock()).run(q, PROMPT, () -> false, x -> { });
         assertEquals(0, thinking.chains().stream().filter(c -> c.finish().equals("cut")).count());
         // every chain fails: none is cut before a chain passed, and the plain vote of the failing chains answers
         SearchResult allWrong = search(List.of(wrong, wrong, wrong), "3x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 0),
@@ -232,9 +233,10 @@ class SearchTest {
         for (boolean cut : new boolean[] {true, false}) {
             ScriptedEngine engine = new ScriptedEngine(scripts, new FakeClock(), Duration.ofMillis(10));
             Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 2, 200, 7,
-                    new int[] {ScriptedEngine.EOS}, 3, true, cut);
+                    new int[] {ScriptedEngine.EOS}, 3).withLoopsCut(cut);
             SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("5x"),
-                    Strategy.majority(), StopRule.none(), Verifiers.forQuestion("q"), true, new FakeClock())
+                    Strategy.majority(), StopRule.none(), Verifiers.forQuestion("q"), Search.Steps.ASSERTED,
+                    new FakeClock())
                     .run("q", PROMPT, () -> false, x -> { });
             long looped = r.chains().stream().filter(c -> c.finish().equals("loop")).count();
             if (cut) {
@@ -295,7 +297,7 @@ class SearchTest {
         FakeClock clock = new FakeClock();
         ScriptedEngine engine = new ScriptedEngine(List.of("s\n#### 7\n"), clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(SamplingParams.greedy(), 8, 200, 7,
-                new int[] {ScriptedEngine.EOS}, 3, true);
+                new int[] {ScriptedEngine.EOS}, 3);
         SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("32x"), StopRule.none(),
                 clock).run("q", PROMPT, () -> false, x -> { });
         assertEquals(1, r.chainsStarted());
@@ -311,7 +313,7 @@ class SearchTest {
             FakeClock clock = new FakeClock();
             ScriptedEngine engine = new ScriptedEngine(List.of("s\n#### 7\n"), clock, Duration.ofMillis(10));
             Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 8, 200, 7,
-                    new int[] {ScriptedEngine.EOS}, 3, true);
+                    new int[] {ScriptedEngine.EOS}, 3);
             SearchResult r = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse(budget),
                     StopRule.none(), clock).run("q", PROMPT, () -> false, x -> { });
             assertEquals(budget.contains("3x") ? 3 : 8, engine.slots, budget);

@@ -20,7 +20,7 @@ class TimeBudgetTest {
             String q = "What is 47 + 38 * 2 - 19?";
             int[] prompt = model.promptIds(q);
             Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 16, 400, 1,
-                    model.eosIds(), 5, true);
+                    model.eosIds(), 5);
             long t0 = System.nanoTime();
             SearchResult r = new Search(engine, model.tokenizer()::stream, params, Budget.parse("10s"), StopRule.none(),
                     Clock.SYSTEM).run(q, prompt, () -> false, x -> { });
