@@ -20,7 +20,7 @@ public interface StopRule {
      */
     Decision check(VoteTally tally, int chainsStillPossible);
 
-    /** Whether the rule reads the chains' verdicts, so that the search must check them with a verifier (by default not). */
+    /** Whether the rule reads the chains' verdicts, so that the search must check them (by default not). */
     default boolean usesVerifier() {
         return false;
     }
@@ -49,7 +49,7 @@ public interface StopRule {
         return strategy.tally(chains);
     }
 
-    /** The vote {@link #check} is given: by default the strategy's {@link Strategy#evidence}; a rule's own vote, that. */
+    /** The vote {@link #check} is given: by default the strategy's {@link Strategy#evidence}, else the rule's own. */
     default VoteTally evidence(Strategy strategy, List<ScoredChain> chains) {
         return strategy.evidence(chains);
     }

@@ -25,7 +25,7 @@ public interface Strategy {
         return tally(chains);
     }
 
-    /** Whether the vote reads the chains' verdicts, so that the search must check them with a verifier (by default not). */
+    /** Whether the vote reads the chains' verdicts, so that the search must check them (by default not). */
     default boolean usesVerifier() {
         return false;
     }
