@@ -13,12 +13,9 @@ import dev.reason.runtime.Engines;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.Budget;
-import dev.reason.search.Clock;
 import dev.reason.search.Search;
 import dev.reason.search.SearchResult;
-import dev.reason.search.StopRule;
 import dev.reason.search.Strategy;
-import dev.reason.search.Verifier;
 import dev.reason.search.Verifiers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,16 +80,8 @@ final class DistillCommand implements Callable<Integer> {
                     + " data does not depend on the machine's speed (default: ${DEFAULT-VALUE}).")
     Budget budget;
 
-    @Option(names = "--stop", paramLabel = "RULE", defaultValue = "ac-beta",
-            description = "When the vote is decided, as reason --stop takes it (see reason --help) (default: ${DEFAULT-VALUE}).")
-    String stop;
-
-    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "verified",
-            description = "How chains vote, as reason --strategy takes it (see reason --help) (default: ${DEFAULT-VALUE}).")
-    String strategy;
-
-    @Option(names = "--keep-loops", description = "Let a chain that keeps repeating itself run on, as reason --keep-loops.")
-    boolean keepLoops;
+    @Mixin
+    SearchOptions searchOptions;
 
     @Mixin
     ModelOptions modelOptions;
@@ -118,8 +107,7 @@ final class DistillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ChainFilter chains = new ChainFilter(Filter.parse(filter), minShare, keep);
-        StopRules.parse(stop);  // a bad --stop is reported before the model loads; each question gets its own rule
-        Strategy voting = StopRules.strategy(strategy);
+        Strategy voting = searchOptions.voting();
         List<Questions.Question> questions = readQuestions();
         if (chains.filter() == Filter.LABEL && questions.stream().allMatch(q -> q.expected() == null)) {
             throw new IllegalArgumentException("--filter label grades chains against each line's \"answer\" (or a Game"
@@ -133,8 +121,8 @@ final class DistillCommand implements Callable<Integer> {
             Tally tally = new Tally();
             finished.forEach(tally::add);
             TrainingRecords records = new TrainingRecords(
-                    model.path().toAbsolutePath().normalize().getFileName().toString(), strategy, stop,
-                    budget.toString(), decoding.seed, modelOptions.system);
+                    model.path().toAbsolutePath().normalize().getFileName().toString(), searchOptions.strategy,
+                    searchOptions.stop, budget.toString(), decoding.seed, modelOptions.system);
             int code = ExitCodes.ANSWERED;
             if (finished.size() < questions.size()) {
                 model.generation().unappliedNotice().ifPresent(parent.err::println);
@@ -247,14 +235,9 @@ final class DistillCommand implements Callable<Integer> {
      * verifier, seeded by --seed alone. Ctrl-C lets it finish: its records are written, then the run stops.
      */
     private SearchResult search(Session s, Questions.Question q, int[] prompt, Consumer<SearchResult> progress) {
-        StopRule rule = StopRules.parse(stop);  // a rule keeps state: one a question
-        ModelDirectory model = s.model();
-        Generator.Params params = new Generator.Params(s.sampling(), decoding.parallel(s.engine()),
-                decoding.maxTokens(model.generation(), model.config().maxPositions(), prompt.length), decoding.seed,
-                model.eosIds(), 5).withLoopsCut(!keepLoops);
-        Verifier verifier = s.voting().usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(q.text()) : Verifier.none();
-        Search search = new Search(s.engine(), model.tokenizer()::stream, params, budget, s.voting(), rule, verifier,
-                model.thinks() ? Search.Steps.TRIED : Search.Steps.ASSERTED, Clock.SYSTEM);
+        Generator.Params params = searchOptions.params(s.model(), decoding, s.sampling(), decoding.parallel(s.engine()),
+                prompt.length);
+        Search search = searchOptions.search(s.model(), s.engine(), params, budget, s.voting(), q.text());
         boolean[] told = {false};
         BooleanSupplier neverStop = () -> {
             if (parent.interrupted() && !told[0]) {
@@ -280,9 +263,9 @@ final class DistillCommand implements Callable<Integer> {
         s.put("min_share", chains.minShare());
         s.put("keep", chains.keep());
         s.put("budget", budget.toString());
-        s.put("strategy", strategy);
-        s.put("stop", stop);
-        s.put("keep_loops", keepLoops);
+        s.put("strategy", searchOptions.strategy);
+        s.put("stop", searchOptions.stop);
+        s.put("keep_loops", searchOptions.keepLoops);
         s.put("seed", decoding.seed);
         s.put("sampling", sampling.toString());
         s.put("max_tokens", decoding.maxTokens(model.generation(), model.config().maxPositions(), 0));

@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * {@code --help} with its options in headed sections (Budget and search, Sampling, Model and device, Output), one or
  * two lines an option at 100 columns; docs/cli.md has the detail. Only the help's layout changes: the options
- * themselves are declared as before, in {@link Main}, {@link SamplingOptions} and {@link ModelOptions}.
+ * themselves are declared as before, in {@link Main}, {@link SearchOptions}, {@link SamplingOptions} and
+ * {@link ModelOptions}.
  */
 final class HelpSections {
     static final int WIDTH = 100;

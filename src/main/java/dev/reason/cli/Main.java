@@ -9,14 +9,10 @@ import dev.reason.runtime.Engines;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.Budget;
-import dev.reason.search.Clock;
 import dev.reason.search.Search;
 import dev.reason.search.SearchResult;
 import dev.reason.search.StopReason;
-import dev.reason.search.StopRule;
 import dev.reason.search.Strategy;
-import dev.reason.search.Verifier;
-import dev.reason.search.Verifiers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,15 +46,8 @@ public final class Main implements Callable<Integer> {
             defaultValue = "60s,32x")
     Budget budget;
 
-    @Option(names = "--stop", paramLabel = "RULE", defaultValue = "ac-beta",
-            description = "When the vote is decided: ac-beta, ac-dirichlet, esc, gain, deepconf, first-verified,"
-                    + " decided, none; parameters after a colon, e.g. esc:window=8 (default: ${DEFAULT-VALUE}).")
-    String stop;
-
-    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "verified",
-            description = "How chains vote: verified (chains that fail an exact check of their steps do not vote),"
-                    + " majority, weighted; e.g. verified:redraw=4 (default: ${DEFAULT-VALUE}).")
-    String strategy;
+    @Mixin
+    SearchOptions searchOptions;
 
     @Option(names = "--questions", paramLabel = "FILE",
             description = "Answer every question in FILE, one a line or JSON Lines with \"question\", with one model"
@@ -68,10 +57,6 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--abstain-below", paramLabel = "P",
             description = "Answer \"not sure\" (exit code 7) when the stopping rule's confidence is below P (0-1).")
     Double abstainBelow;
-
-    @Option(names = "--keep-loops",
-            description = "Let a chain that keeps repeating itself run on to the token limit; by default it ends, unanswered.")
-    boolean keepLoops;
 
     @Option(names = "--show-chains", description = "Print every chain's text.")
     boolean showChains;
@@ -150,8 +135,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        StopRules.parse(stop);  // a bad --stop is reported before the model loads; each question gets its own rule
-        Strategy voting = StopRules.strategy(strategy);
+        Strategy voting = searchOptions.voting();
         if (abstainBelow != null && (abstainBelow < 0 || abstainBelow > 1)) {
             throw new IllegalArgumentException("--abstain-below must be between 0 and 1, got " + abstainBelow);
         }
@@ -278,25 +262,21 @@ public final class Main implements Callable<Integer> {
             return new Prepared(q, prompt, null, String.format("the question is %d tokens with its prompt, over the"
                     + " model's context of %d: shorten it", prompt.length, context));
         }
-        var gen = model.generation();
         // the slots are settled once the engine is known (answer); a --parallel below 1 is refused here already
         int slots = decoding.parallel != null ? decoding.parallel : 1;
-        Generator.Params params = new Generator.Params(decoding.sampling(gen), slots,
-                decoding.maxTokens(gen, context, prompt.length), decoding.seed, model.eosIds(), 5).withLoopsCut(!keepLoops);
+        Generator.Params params = searchOptions.params(model, decoding, decoding.sampling(model.generation()), slots,
+                prompt.length);
         return new Prepared(q, prompt, params, null);
     }
 
     /** Searches one question and prints its result; returns its exit code. */
     private int answer(ModelDirectory model, Engine engine, ResultPrinter printer, Prepared p, Strategy voting,
                        Scorecard scores) {
-        StopRule rule = StopRules.parse(stop);  // a rule keeps state (esc's last answers, first-verified's pass): one a question
         Questions.Question q = p.question();
         int[] prompt = p.prompt();
         Generator.Params params = p.params().withParallel(decoding.parallel(engine));
-        Verifier verifier = voting.usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(q.text()) : Verifier.none();
         Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());
-        Search search = new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier,
-                model.thinks() ? Search.Steps.TRIED : Search.Steps.ASSERTED, Clock.SYSTEM);
+        Search search = searchOptions.search(model, engine, params, budget, voting, q.text());
         SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
         boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
         progress.clear();
