@@ -64,8 +64,8 @@ final class BenchCommand implements Callable<Integer> {
     int offset;
 
     @Option(names = "--prompt", paramLabel = "TEMPLATE",
-            description = "Prompt text with {question} in it (default: the question alone for the model's own sets; "
-                    + "the question plus an instruction to end with '#### answer' for the public sets).")
+            description = "Prompt text with {question} in it (default: the question alone, as reason and reason"
+                    + " --questions ask it); docs/cli.md gives an instruction for models the public sets' format is new to.")
     String prompt;
 
     @Option(names = "--no-greedy", description = "Skip the extra greedy chain per problem.")
@@ -98,9 +98,6 @@ final class BenchCommand implements Callable<Integer> {
     Main parent;
 
     /** The instruction for public sets, written by this project: the model's answer line is what gets graded. */
-    static final String PUBLIC_PROMPT = "{question}\nSolve it step by step, then give the final answer on its own line as"
-            + " '#### <answer>'.";
-
     @Override
     public Integer call() throws IOException {
         PrintStream stdout = parent.out;
@@ -116,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             Set<String> finished = ResultsFile.finishedIds(results);
             SamplingParams sampling = decoding.sampling(model.generation());
             model.generation().unappliedNotice().ifPresent(parent.err::println);
-            String template = prompt != null ? prompt : ownSet(model) ? "{question}" : PUBLIC_PROMPT;
+            String template = prompt != null ? prompt : "{question}";  // the question as reason itself asks it
             PromptOptions promptOptions = modelOptions.promptOptions();
             try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads, modelOptions.precision, parent.err::println)) {
                 int maxNew = decoding.maxTokens(model.generation(), model.config().maxPositions(), 0);

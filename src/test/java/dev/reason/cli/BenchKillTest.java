@@ -31,20 +31,11 @@ class BenchKillTest {
         assertEquals(ExitCodes.ANSWERED, CliTest.reason(args(whole)).code());
 
         Path killed = tmp.resolve("killed");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args(killed)));
         Path log = tmp.resolve("killed.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Path results = killed.resolve("results.jsonl");
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (lines(results) < 3 && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
-        p.waitFor();
+        ReasonProcess.killWhen(ReasonProcess.start(log, args(killed)), () -> lines(results) >= 3);
         int before = lines(results);
-        assertTrue(before >= 3 && before < 8, "killed mid-way, after " + before + " problems: exit " + p.exitValue() + " " + cmd + " " + Files.readString(log));
+        assertTrue(before >= 3 && before < 8, "killed mid-way, after " + before + " problems: " + Files.readString(log));
 
         assertEquals(ExitCodes.USAGE, CliTest.reason(args(killed)).code(), "an existing run needs --resume");
         assertEquals(ExitCodes.ANSWERED, CliTest.reason(args(killed, "--resume")).code());
