@@ -1,7 +1,7 @@
 package dev.reason.bench;
 
-import dev.reason.search.AnswerExtractor;
-import dev.reason.search.MathAnswers;
+import dev.reason.search.answer.AnswerExtractor;
+import dev.reason.search.answer.MathAnswers;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.reason.bench;
 
-import dev.reason.search.VoteTally;
+import dev.reason.search.vote.VoteTally;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -5,9 +5,9 @@ import dev.reason.runtime.Chain;
 import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
-import dev.reason.search.AnswerExtractor;
-import dev.reason.search.Verifier;
-import dev.reason.search.Verifiers;
+import dev.reason.search.answer.AnswerExtractor;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.verify.Verifiers;
 
 import java.util.ArrayList;
 import java.util.List;

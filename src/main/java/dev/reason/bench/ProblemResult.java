@@ -38,7 +38,7 @@ public record ProblemResult(String id, String dataset, String difficulty, String
      * @param verdict     the task verifier's verdict on the chain (pass, fail, unknown), for replaying verified votes
      * @param confidence  per token, DeepConf's confidence (rounded), kept only when asked for; null otherwise
      * @param failsAt     for a chain whose steps fail, the tokens it had written when its first failing line ended
-     *                    ({@link dev.reason.search.Verifier#checkSteps}: where a live verified search cuts it, for
+     *                    ({@link dev.reason.search.verify.Verifier#checkSteps}: where a live verified search cuts it, for
      *                    replaying that cut); null otherwise, and in runs recorded before it existed
      */
     public record ChainResult(String answer, boolean correct, int tokens, double seconds, double meanLogprob,
@@ -62,7 +62,7 @@ public record ProblemResult(String id, String dataset, String difficulty, String
                                      boolean keepConfidence, Integer failsAt) {
             double[] conf = null;
             if (keepConfidence) {
-                conf = dev.reason.search.DeepConf.tokenConfidences(chain);
+                conf = dev.reason.search.vote.DeepConf.tokenConfidences(chain);
                 for (int i = 0; i < conf.length; i++) {
                     conf[i] = Math.round(conf[i] * 1000) / 1000.0;
                 }

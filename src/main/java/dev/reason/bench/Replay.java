@@ -1,18 +1,18 @@
 package dev.reason.bench;
 
-import dev.reason.search.AcBeta;
-import dev.reason.search.AcDirichlet;
-import dev.reason.search.DeepConfOnline;
-import dev.reason.search.Esc;
-import dev.reason.search.ExpectedGain;
-import dev.reason.search.FirstVerified;
-import dev.reason.search.ScoredChain;
-import dev.reason.search.StopRule;
-import dev.reason.search.Strategy;
-import dev.reason.search.VerifiedVote;
-import dev.reason.search.Verifier;
-import dev.reason.search.VoteTally;
-import dev.reason.search.WeightedVote;
+import dev.reason.search.stop.AcBeta;
+import dev.reason.search.stop.AcDirichlet;
+import dev.reason.search.stop.DeepConfOnline;
+import dev.reason.search.stop.Esc;
+import dev.reason.search.stop.ExpectedGain;
+import dev.reason.search.stop.FirstVerified;
+import dev.reason.search.stop.StopRule;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.vote.ScoredChain;
+import dev.reason.search.vote.Strategy;
+import dev.reason.search.vote.VerifiedVote;
+import dev.reason.search.vote.VoteTally;
+import dev.reason.search.vote.WeightedVote;
 
 import java.util.ArrayList;
 import java.util.List;

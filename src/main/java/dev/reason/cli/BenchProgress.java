@@ -1,7 +1,7 @@
 package dev.reason.cli;
 
 import dev.reason.bench.ProblemResult;
-import dev.reason.search.VoteTally;
+import dev.reason.search.vote.VoteTally;
 
 import java.io.PrintStream;
 import java.util.Locale;

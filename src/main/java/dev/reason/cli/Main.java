@@ -12,7 +12,7 @@ import dev.reason.search.Budget;
 import dev.reason.search.Search;
 import dev.reason.search.SearchResult;
 import dev.reason.search.StopReason;
-import dev.reason.search.Strategy;
+import dev.reason.search.vote.Strategy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

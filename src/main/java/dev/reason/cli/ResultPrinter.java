@@ -7,7 +7,7 @@ import dev.reason.bench.Problem;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.SearchResult;
-import dev.reason.search.VoteTally;
+import dev.reason.search.vote.VoteTally;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -7,10 +7,10 @@ import dev.reason.sampling.SamplingParams;
 import dev.reason.search.Budget;
 import dev.reason.search.Clock;
 import dev.reason.search.Search;
-import dev.reason.search.StopRule;
-import dev.reason.search.Strategy;
-import dev.reason.search.Verifier;
-import dev.reason.search.Verifiers;
+import dev.reason.search.stop.StopRule;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.verify.Verifiers;
+import dev.reason.search.vote.Strategy;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,15 +1,15 @@
 package dev.reason.cli;
 
-import dev.reason.search.AcBeta;
-import dev.reason.search.AcDirichlet;
-import dev.reason.search.DeepConfOnline;
-import dev.reason.search.Esc;
-import dev.reason.search.ExpectedGain;
-import dev.reason.search.FirstVerified;
-import dev.reason.search.StopRule;
-import dev.reason.search.Strategy;
-import dev.reason.search.VerifiedVote;
-import dev.reason.search.WeightedVote;
+import dev.reason.search.stop.AcBeta;
+import dev.reason.search.stop.AcDirichlet;
+import dev.reason.search.stop.DeepConfOnline;
+import dev.reason.search.stop.Esc;
+import dev.reason.search.stop.ExpectedGain;
+import dev.reason.search.stop.FirstVerified;
+import dev.reason.search.stop.StopRule;
+import dev.reason.search.vote.Strategy;
+import dev.reason.search.vote.VerifiedVote;
+import dev.reason.search.vote.WeightedVote;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;

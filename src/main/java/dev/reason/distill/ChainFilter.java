@@ -3,10 +3,10 @@ package dev.reason.distill;
 import dev.reason.bench.Equivalence;
 import dev.reason.bench.Problem;
 import dev.reason.runtime.FinishReason;
-import dev.reason.search.AnswerExtractor;
 import dev.reason.search.SearchResult;
-import dev.reason.search.Verifier;
-import dev.reason.search.VoteTally;
+import dev.reason.search.answer.AnswerExtractor;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.vote.VoteTally;
 
 import java.util.ArrayList;
 import java.util.Comparator;

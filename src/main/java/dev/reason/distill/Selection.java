@@ -1,7 +1,7 @@
 package dev.reason.distill;
 
 import dev.reason.search.SearchResult;
-import dev.reason.search.Verifier;
+import dev.reason.search.verify.Verifier;
 
 import java.util.List;
 

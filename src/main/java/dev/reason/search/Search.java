@@ -6,6 +6,12 @@ import dev.reason.runtime.Engine;
 import dev.reason.runtime.FinishReason;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.TokenChoice;
+import dev.reason.search.answer.AnswerExtractor;
+import dev.reason.search.stop.StopRule;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.vote.ScoredChain;
+import dev.reason.search.vote.Strategy;
+import dev.reason.search.vote.VoteTally;
 
 import java.util.ArrayList;
 import java.util.HashMap;

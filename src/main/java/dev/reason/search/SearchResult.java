@@ -1,6 +1,8 @@
 package dev.reason.search;
 
 import dev.reason.runtime.Chain;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.vote.VoteTally;
 
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package dev.reason.bench;
 
-import dev.reason.search.AcBeta;
-import dev.reason.search.Esc;
-import dev.reason.search.StopRule;
-import dev.reason.search.Strategy;
-import dev.reason.search.VerifiedVote;
+import dev.reason.search.stop.AcBeta;
+import dev.reason.search.stop.Esc;
+import dev.reason.search.stop.StopRule;
+import dev.reason.search.vote.Strategy;
+import dev.reason.search.vote.VerifiedVote;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.reason.cli;
 
 import dev.reason.search.SearchResult;
 import dev.reason.search.StopReason;
-import dev.reason.search.VoteTally;
+import dev.reason.search.vote.VoteTally;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -1,12 +1,12 @@
 package dev.reason.distill;
 
 import dev.reason.bench.Problem;
-import dev.reason.search.Game24Verifier;
 import dev.reason.search.SearchResult;
 import dev.reason.search.StopReason;
-import dev.reason.search.Verifier;
-import dev.reason.search.Verifiers;
-import dev.reason.search.VoteTally;
+import dev.reason.search.verify.Game24Verifier;
+import dev.reason.search.verify.Verifier;
+import dev.reason.search.verify.Verifiers;
+import dev.reason.search.vote.VoteTally;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

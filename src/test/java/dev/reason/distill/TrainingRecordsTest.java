@@ -3,7 +3,7 @@ package dev.reason.distill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.search.SearchResult;
-import dev.reason.search.Verifier;
+import dev.reason.search.verify.Verifier;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,16 @@ package dev.reason.search;
 
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
+import dev.reason.search.stop.AcBeta;
+import dev.reason.search.stop.DeepConfOnline;
+import dev.reason.search.stop.Esc;
+import dev.reason.search.stop.FirstVerified;
+import dev.reason.search.stop.StopRule;
+import dev.reason.search.verify.ArithmeticStepVerifier;
+import dev.reason.search.verify.Verifiers;
+import dev.reason.search.vote.DeepConf;
+import dev.reason.search.vote.Strategy;
+import dev.reason.search.vote.VerifiedVote;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -5,6 +5,7 @@ import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.runtime.OrtEngine;
 import dev.reason.sampling.SamplingParams;
+import dev.reason.search.stop.StopRule;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
