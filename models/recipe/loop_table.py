@@ -3,8 +3,8 @@
     /usr/bin/python3 models/recipe/loop_table.py v0=build/bootstrap/v0/eval v1=build/bootstrap/vote-r1/eval [--json OUT]
 
 For each held-out set: greedy, pass@1 and maj@16 of 16 samples (reason bench), then the default search's accuracy and
-tokens per question (reason --questions, a 32-sample budget). Arithmetic is also split by its number of operations,
-the first questions (eval/basic.jsonl) by kind. Last, how many of the hand-written general questions were declined.
+tokens per question (reason --questions, a 32-sample budget). Arithmetic, word problems and the first questions
+(eval/basic.jsonl) are also split by their number of operations. Last, how many of the hand-written general questions were declined.
 """
 import argparse
 import json
@@ -45,19 +45,22 @@ def read(name):
         return [json.loads(l) for l in f if l.strip()]
 
 
-SETS = [("arithmetic", lambda p: "ops=%s" % p["difficulty"]), ("word", lambda p: "ops=%s" % p["difficulty"]),
-        ("game24", lambda p: "all"), ("basic", lambda p: p["family"])]
+SETS = ["arithmetic", "word", "game24", "basic"]
 
 
 def measure(folder):
     out = {}
-    for name, key in SETS:
+    for name in SETS:
         bench = bench_rows(os.path.join(folder, "bench-" + name))
-        search = search_rows(os.path.join(folder, "search-%s.jsonl" % name), read(name), key)
-        for group in sorted(set(search) | {g for g, _ in bench}):
-            label = name if group == "all" else "%s %s" % (name, group)
-            b_group = group if group == "all" else group.replace("ops=", "")
-            out[label] = {m: bench.get((b_group, m)) for m in ("greedy", "pass@1", "maj@16")}
+        # grouped by the number of operations, as reason bench groups them
+        search = search_rows(os.path.join(folder, "search-%s.jsonl" % name), read(name), lambda p: str(p["difficulty"]))
+        for group in sorted(set(search) | {g for g, _ in bench}, key=lambda g: (g != "all", g)):
+            if name == "game24" and group != "all":
+                continue
+            label = name if group == "all" else "%s ops=%s" % (name, group)
+            out[label] = {m: bench.get((group, m)) for m in ("greedy", "pass@1", "maj@16")}
+            if name == "game24":
+                out[label]["maj@16"] = None  # no single answer to vote on: any expression that makes 24 is right
             if group in search:
                 out[label]["search"], out[label]["tokens"] = search[group]
     general = os.path.join(folder, "search-general.jsonl")
