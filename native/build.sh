@@ -7,7 +7,7 @@
 # the fatbin's own, the bytes the driver gets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=src/main/resources/dev/reason/cuda
+out=src/main/resources/dev/reason/engine/cuda
 mkdir -p "$out"
 fatbin="$(mktemp --suffix=.fatbin)"
 trap 'rm -f "$fatbin"' EXIT

@@ -1,4 +1,4 @@
-// The forward pass of a Llama-family decoder and the sampler, as launched by dev.reason.cuda.Kernels.
+// The forward pass of a Llama-family decoder and the sampler, as launched by dev.reason.engine.cuda.Kernels.
 //
 // Activations are row-major [rows, width]: a row is a prompt position in prefill and a slot in decode. The
 // residual stream and every GEMM output are fp32; weights ([out, in] row-major), the KV cache and the GEMM inputs

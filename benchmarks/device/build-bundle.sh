@@ -138,7 +138,7 @@ rm -rf "$work/jar"
 # use (JUnit with its console launcher; every other dependency is inside reason.jar), re-packed stored like
 # reason.jar. Fixtures stay out: the tests read models/ and src/test/resources/ from the working tree, which
 # travels anyway.
-[ -d "$repo/target/test-classes/dev/reason/cuda" ] || die "target/test-classes has no compiled tests (mvn test-compile)"
+[ -d "$repo/target/test-classes/dev/reason/engine/cuda" ] || die "target/test-classes has no compiled tests (mvn test-compile)"
 mkdir -p "$stage/test/classes" "$stage/test/lib"
 (cd "$repo/target/test-classes" && find . -name '*.class' | LC_ALL=C sort | tar -cf - -T -) | tar -C "$stage/test/classes" -xf -
 rm -rf "$work/testlib"
@@ -282,7 +282,7 @@ cat > "$stage/bin/junit" <<'EOF'
 #!/bin/sh
 # The project's tests from the bundle: JUnit's console launcher ("execute") over test/classes, with reason.jar and
 # test/lib. Run it from the repository root: the tests read models/ and src/test/resources/ from there. E.g.
-#   bin/junit --select-class dev.reason.cuda.CudaEngineTest --details tree --reports-dir DIR
+#   bin/junit --select-class dev.reason.engine.cuda.CudaEngineTest --details tree --reports-dir DIR
 # -Xss64m: the launcher runs the tests on the JVM's main thread, whose default 1 MB stack ONNX Runtime's native
 # calls overflow (SIGSEGV, no message); the CLI runs its work on a 64 MB thread for the same reason.
 set -e
@@ -304,7 +304,7 @@ glibc="$(find "$stage" -name '*.so*' -type f -print0 | xargs -0 objdump -T 2>/de
   echo "jre: $jdk_version, modules $modules"
   echo "needs: Linux x86-64, glibc >= ${glibc#GLIBC_}"
   echo "model: $([ "$with_model" = 1 ] && echo models/reason-mini || echo 'none (pass --model)')"
-  echo "run: bin/reason --help; tests: bin/junit --select-class dev.reason.cuda.CudaEngineTest (from the repository root)"
+  echo "run: bin/reason --help; tests: bin/junit --select-class dev.reason.engine.cuda.CudaEngineTest (from the repository root)"
 } > "$stage/BUNDLE.txt"
 
 # 7. The tarball: names sorted (model.onnx beside model.safetensors, so xz finds the shared weights), owners and
@@ -352,7 +352,7 @@ if [ "$self_test" = 1 ]; then
   [ -s "$t/tp/throughput.png" ] || { cat "$t/tp.txt"; die "self-test: no chart drawn"; }
   # The tests launcher, from the repository root: without a GPU the availability tests pass and the GPU tests skip.
   (cd "$repo" && env -i PATH=/usr/bin:/bin HOME="$t/home" TMPDIR="$t" "${isolate[@]}" "$t/reason-device/bin/junit" \
-    --select-class dev.reason.cuda.CudaAvailabilityTest --select-class dev.reason.cuda.DeviceSamplerTest \
+    --select-class dev.reason.engine.cuda.CudaAvailabilityTest --select-class dev.reason.engine.cuda.DeviceSamplerTest \
     --details summary) > "$t/junit.txt" 2>&1 || { cat "$t/junit.txt"; die "self-test: bin/junit failed"; }
   grep -qE '\[ +[1-9][0-9]* tests successful' "$t/junit.txt" || { cat "$t/junit.txt"; die "self-test: bin/junit ran no test"; }
   grep -E 'tests (successful|skipped|aborted|failed)' "$t/junit.txt" | sed 's/^/    /'

@@ -373,8 +373,8 @@ if wants tests; then
   elif done_before tests "$R/tests/TEST-junit-jupiter.xml"; then say "tests: done earlier"
   elif fits tests 30; then
     rm -rf "$R/tests" "$LOGS/tests.log"
-    run_step tests 30 240 "$LOGS/tests.log" "$B/bin/junit" --select-class dev.reason.cuda.CudaEngineTest \
-      --select-class dev.reason.cuda.DeviceSamplerTest --select-class dev.reason.cuda.CudaAvailabilityTest \
+    run_step tests 30 240 "$LOGS/tests.log" "$B/bin/junit" --select-class dev.reason.engine.cuda.CudaEngineTest \
+      --select-class dev.reason.engine.cuda.DeviceSamplerTest --select-class dev.reason.engine.cuda.CudaAvailabilityTest \
       --details tree --reports-dir "$R/tests"
     grep -E 'tests (successful|skipped|aborted|failed)' "$LOGS/tests.log" | sed 's/^/        /' | tee -a "$OUT/run.log"
     # A GPU test that finds no CUDA aborts on its assumption "no CUDA here" (an aborted test in the launcher's
@@ -480,7 +480,7 @@ fi
 checkpoint hf
 
 # ---------------------------------------------------------------------------------------------------------
-# tune: the throughput table's 64-chain row again under other launch settings (src/main/java/dev/reason/cuda/
+# tune: the throughput table's 64-chain row again under other launch settings (src/main/java/dev/reason/engine/cuda/
 # Tuning.java), each set against transformers' figure of this run: the defaults, then one setting changed at a
 # time, then each setting's fastest value together (when any beat the defaults; at 1 to 256 chains, the whole
 # table), then the defaults again (how far two runs of the same settings drift), then reason check under the

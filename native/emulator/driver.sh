@@ -48,7 +48,7 @@ on_driver() {
 log=$build/tests.log
 status=0
 on_driver -Xss64m org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors \
-    --details tree --select-class dev.reason.cuda.CudaEngineTest --select-class dev.reason.cuda.DeviceSamplerTest \
+    --details tree --select-class dev.reason.engine.cuda.CudaEngineTest --select-class dev.reason.engine.cuda.DeviceSamplerTest \
     >"$log" 2>&1 || status=$?
 cat "$log"
 count() { grep -oE "[0-9]+ tests $1" "$log" | grep -oE '^[0-9]+' || echo 0; }

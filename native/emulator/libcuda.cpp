@@ -1,8 +1,8 @@
 // A CUDA driver on the CPU: libcuda.so.1 with the driver API calls the engine makes through JCuda, running the
 // real kernels of native/ on the emulator (cuda_emulator.h). With this library first on LD_LIBRARY_PATH, JCuda's
-// own JNI library links against it, and the Java GPU engine (dev.reason.cuda) runs unchanged on a machine without
-// a GPU: its host code (weight upload, buffer layout, launch arguments, graph capture and replay, the halving of
-// chains when memory runs out) is then checked end to end against ONNX Runtime by the GPU tests themselves.
+// own JNI library links against it, and the Java GPU engine (dev.reason.engine.cuda) runs unchanged on a machine
+// without a GPU: its host code (weight upload, buffer layout, launch arguments, graph capture and replay, the halving
+// of chains when memory runs out) is then checked end to end against ONNX Runtime by the GPU tests themselves.
 // native/emulator/driver.sh builds it and runs them.
 //
 // What it checks beyond running the code: every pointer a kernel is given and every copy's device range lie in
@@ -182,7 +182,7 @@ Kernel kernel(const char* name, void (*k)(A...)) {
     }};
 }
 
-// Every kernel of native/; dev.reason.cuda.Kernels.NAMES loads them all, so a missing one fails at load.
+// Every kernel of native/; dev.reason.engine.cuda.Kernels.NAMES loads them all, so a missing one fails at load.
 #define KERNEL(name) kernel(#name, name)
 std::vector<Kernel> kernels = {
     KERNEL(embed_f32),      KERNEL(embed_bf16),      KERNEL(rmsnorm_f32),    KERNEL(rmsnorm_bf16),

@@ -1,4 +1,4 @@
-// The forward pass of the shipped model on the kernels, as dev.reason.cuda.CudaBatch runs it (weights stacked as
+// The forward pass of the shipped model on the kernels, as dev.reason.engine.cuda.CudaBatch runs it (weights stacked as
 // DeviceWeights does, launch shapes as Kernels), against PyTorch's fp32 logits in the model's
 // reference_logits.json (models/recipe/export.py): the prefill of the prompt, then decode steps over three slots.
 // Slot 0 decodes throughout; slot 1 is idle for the first steps, then starts; slot 2 decodes, goes idle, and is

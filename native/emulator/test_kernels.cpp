@@ -2,7 +2,7 @@
 // accumulation, RoPE and the KV cache writes, attention over the prompt and slot caches (head dims 8 to 256, GQA,
 // idle and restarted slots), RMSNorm, SwiGLU and the embedding lookup, in both cache and weight precisions; and the
 // repetition penalty and the fused ends of split-K GEMMs, exactly.
-// Launch shapes are those of dev.reason.cuda.Kernels.
+// Launch shapes are those of dev.reason.engine.cuda.Kernels.
 #include "cuda_emulator.h"
 #include "reason_kernels.cu"
 #include "attention_by_head.h"

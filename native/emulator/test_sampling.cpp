@@ -21,8 +21,8 @@ static double counted_exp(double x) {
 #undef exp
 static const double MAX_EXPS_PER_TOKEN = 4.0;
 
-// One draw as dev.reason.cuda.Kernels.sample launches it: the stats, each search that cuts (its four rounds and its
-// tie), then the rows' results; each row cut into `slices`.
+// One draw as dev.reason.engine.cuda.Kernels.sample launches it: the stats, each search that cuts (its four rounds
+// and its tie), then the rows' results; each row cut into `slices`.
 static void sample(const float* logits, int rows, int vocab, long long rowStride, const double* uniforms, int* out,
                    int nTop, int greedy, double invTemperature, double maxDistance, int topK, double topP, int slices) {
     std::vector<RowSample> samples(rows);

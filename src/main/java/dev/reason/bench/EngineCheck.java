@@ -1,8 +1,8 @@
 package dev.reason.bench;
 
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Engine;
 import dev.reason.runtime.Chain;
-import dev.reason.runtime.DecodeBatch;
-import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason.bench.EngineCheck;
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engine;
+import dev.reason.engine.Engines;
+import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.DeviceException;
-import dev.reason.runtime.Engine;
-import dev.reason.runtime.Engines;
 
 import java.io.IOException;
 import java.nio.file.Path;

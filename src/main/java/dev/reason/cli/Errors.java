@@ -1,7 +1,7 @@
 package dev.reason.cli;
 
+import dev.reason.engine.DeviceException;
 import dev.reason.model.ModelException;
-import dev.reason.runtime.DeviceException;
 
 import java.io.PrintStream;
 import java.nio.file.AccessDeniedException;

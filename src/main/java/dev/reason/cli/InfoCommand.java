@@ -4,12 +4,12 @@ import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.Engines;
+import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.GenerationConfig;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
-import dev.reason.runtime.Engines;
 import dev.reason.weights.LlamaWeights;
 import dev.reason.weights.WeightTensor;
 

@@ -1,11 +1,11 @@
 package dev.reason.cli;
 
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engine;
+import dev.reason.engine.Engines;
+import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
-import dev.reason.runtime.DeviceException;
-import dev.reason.runtime.Engine;
-import dev.reason.runtime.Engines;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.Budget;

@@ -1,7 +1,7 @@
 package dev.reason.cli;
 
+import dev.reason.engine.Engine;
 import dev.reason.model.GenerationConfig;
-import dev.reason.runtime.Engine;
 import dev.reason.sampling.SamplingParams;
 import picocli.CommandLine.Option;
 

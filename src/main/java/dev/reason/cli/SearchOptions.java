@@ -1,7 +1,7 @@
 package dev.reason.cli;
 
+import dev.reason.engine.Engine;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.Budget;

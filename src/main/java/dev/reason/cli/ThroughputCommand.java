@@ -2,11 +2,11 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engine;
+import dev.reason.engine.Engines;
+import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.DeviceException;
-import dev.reason.runtime.Engine;
-import dev.reason.runtime.Engines;
 import dev.reason.runtime.Generator;
 
 import java.io.BufferedReader;

@@ -1,4 +1,4 @@
-package dev.reason.runtime;
+package dev.reason.engine;
 
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;

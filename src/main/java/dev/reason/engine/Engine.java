@@ -1,4 +1,4 @@
-package dev.reason.runtime;
+package dev.reason.engine;
 
 /**
  * Runs a decoder on one device. The two implementations are the CPU engine (ONNX Runtime) and the

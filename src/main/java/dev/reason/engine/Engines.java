@@ -1,6 +1,7 @@
-package dev.reason.runtime;
+package dev.reason.engine;
 
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.cpu.OrtEngine;
+import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;

@@ -1,5 +1,7 @@
 package dev.reason.runtime;
 
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Engine;
 import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;

@@ -1,8 +1,8 @@
 package dev.reason.search;
 
+import dev.reason.engine.Engine;
 import dev.reason.model.TextStream;
 import dev.reason.runtime.Chain;
-import dev.reason.runtime.Engine;
 import dev.reason.runtime.FinishReason;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.TokenChoice;

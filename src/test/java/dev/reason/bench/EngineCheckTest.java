@@ -1,8 +1,8 @@
 package dev.reason.bench;
 
-import dev.reason.runtime.Engine;
+import dev.reason.engine.Engine;
 import dev.reason.runtime.ForwardingBatch;
-import dev.reason.runtime.ShippedModel;
+import dev.reason.testing.ShippedModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.reason.cli;
 
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.cuda.CudaEngine;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -2,10 +2,10 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reason.cuda.CudaEngine;
+import dev.reason.engine.Engines;
+import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.Engines;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

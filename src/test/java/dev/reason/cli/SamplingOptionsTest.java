@@ -1,6 +1,6 @@
 package dev.reason.cli;
 
-import dev.reason.runtime.Engine;
+import dev.reason.engine.Engine;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

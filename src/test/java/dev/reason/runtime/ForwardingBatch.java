@@ -1,5 +1,8 @@
 package dev.reason.runtime;
 
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Engine;
+
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 

@@ -1,11 +1,14 @@
 package dev.reason.runtime;
 
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Engine;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
+import dev.reason.testing.ShippedModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,7 +1,7 @@
 package dev.reason.search;
 
-import dev.reason.runtime.DecodeBatch;
-import dev.reason.runtime.Engine;
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Engine;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.reason.search;
 
+import dev.reason.engine.Engine;
+import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
-import dev.reason.runtime.OrtEngine;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.stop.StopRule;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package dev.reason.runtime;
+package dev.reason.testing;
 
+import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.model.ModelDirectory;
 
 import java.nio.file.Path;

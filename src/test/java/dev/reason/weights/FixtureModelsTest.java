@@ -1,8 +1,8 @@
 package dev.reason.weights;
 
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.DecodeBatch;
-import dev.reason.runtime.OrtEngine;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

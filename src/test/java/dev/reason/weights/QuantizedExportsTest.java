@@ -1,10 +1,10 @@
 package dev.reason.weights;
 
 import ai.onnxruntime.platform.Fp16Conversions;
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
-import dev.reason.runtime.DecodeBatch;
-import dev.reason.runtime.OrtEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package dev.reason.runtime;
+package dev.reason.engine.cpu;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;

@@ -1,4 +1,4 @@
-package dev.reason.runtime;
+package dev.reason.engine.cpu;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
@@ -7,6 +7,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engine;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;

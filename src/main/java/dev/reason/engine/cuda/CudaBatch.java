@@ -1,7 +1,7 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
+import dev.reason.engine.DecodeBatch;
 import dev.reason.model.ModelConfig;
-import dev.reason.runtime.DecodeBatch;
 import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;

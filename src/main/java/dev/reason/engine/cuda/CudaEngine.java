@@ -1,11 +1,11 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engine;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.RopeScaling;
-import dev.reason.runtime.DecodeBatch;
-import dev.reason.runtime.DeviceException;
-import dev.reason.runtime.Engine;
 import jcuda.CudaException;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;

@@ -1,6 +1,6 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
-import dev.reason.runtime.DeviceException;
+import dev.reason.engine.DeviceException;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 import jcuda.driver.CUdeviceptr;

@@ -1,4 +1,4 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;

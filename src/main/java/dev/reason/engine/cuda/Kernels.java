@@ -1,6 +1,6 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
-import dev.reason.runtime.DeviceException;
+import dev.reason.engine.DeviceException;
 import dev.reason.sampling.SamplingParams;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -57,8 +57,8 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
  */
 final class Kernels {
     // gzip'd: 3.0 MB of machine code for four architectures shrinks to 0.75 MB in the repository and the jar.
-    static final String FATBIN = "/dev/reason/cuda/reason_kernels.fatbin.gz";
-    static final String FATBIN_CUDA_VERSION = "/dev/reason/cuda/reason_kernels.cuda-version";  // of the toolkit
+    static final String FATBIN = "/dev/reason/engine/cuda/reason_kernels.fatbin.gz";
+    static final String FATBIN_CUDA_VERSION = "/dev/reason/engine/cuda/reason_kernels.cuda-version";  // of the toolkit
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));
     static final boolean PROFILE = "1".equals(System.getenv("REASON_CUDA_PROFILE"));
     static final boolean GRAPHS = !DEBUG && !PROFILE && !"0".equals(System.getenv("REASON_CUDA_GRAPHS"));

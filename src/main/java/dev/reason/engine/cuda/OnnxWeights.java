@@ -1,4 +1,4 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import dev.reason.model.ModelDirectory;
 import dev.reason.weights.LlamaWeights;

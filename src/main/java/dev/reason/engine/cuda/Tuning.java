@@ -1,4 +1,4 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import java.util.ArrayList;
 import java.util.List;

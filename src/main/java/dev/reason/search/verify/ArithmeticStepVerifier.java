@@ -3,7 +3,10 @@ package dev.reason.search.verify;
 import dev.reason.search.answer.FinalPart;
 
 import java.math.BigInteger;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -119,6 +122,10 @@ public final class ArithmeticStepVerifier implements Verifier {
         if (asked.isPresent()) {
             checked++;
             wrong += asked.get().equals(first.get()) ? 0 : 1;
+        } else if (question != null) {
+            // a word question: the expression set up from it may use only numbers the question gives (none: no expression)
+            checked++;
+            wrong += questionNumbers(question).containsAll(operands(first.get())) ? 0 : 1;
         }
         ExactExpression.Node current = first.get();
         for (int i = 1; i < lines.length; i++) {
@@ -140,6 +147,32 @@ public final class ArithmeticStepVerifier implements Verifier {
             wrong += sameValue(current, given.get()) ? 0 : 1;
         }
         return new Report(checked, wrong);
+    }
+
+    private static final Pattern NUMBER = Pattern.compile("\\d+(?:,\\d{3})*(?:\\.\\d+)?");
+
+    /** The numbers a question writes in digits ({@code 1,200} is one number), as exact values. */
+    static Set<ExactExpression.Rational> questionNumbers(String question) {
+        Set<ExactExpression.Rational> out = new HashSet<>();
+        Matcher m = NUMBER.matcher(question);
+        while (m.find()) {
+            ExactExpression.parse(m.group().replace(",", ""), true).ifPresent(n -> out.add(ExactExpression.evaluate(n)));
+        }
+        return out;
+    }
+
+    /** The values of an expression's numbers, a negative one by its magnitude. */
+    private static Set<ExactExpression.Rational> operands(ExactExpression.Node n) {
+        Set<ExactExpression.Rational> out = new HashSet<>();
+        if (n instanceof ExactExpression.Neg neg) {
+            out.addAll(operands(neg.operand()));
+        } else if (n instanceof ExactExpression.Bin bin) {
+            out.addAll(operands(bin.left()));
+            out.addAll(operands(bin.right()));
+        } else {
+            out.add(ExactExpression.evaluate(n));
+        }
+        return out;
     }
 
     /** A question with an expression: a worked chain must restate it on its first line, which is checked. */

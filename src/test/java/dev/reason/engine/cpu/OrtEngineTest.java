@@ -1,11 +1,13 @@
-package dev.reason.runtime;
+package dev.reason.engine.cpu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.reason.engine.DecodeBatch;
 import dev.reason.model.ModelDirectory;
+import dev.reason.testing.ShippedModel;
 
 import java.io.IOException;
 import java.nio.file.Path;

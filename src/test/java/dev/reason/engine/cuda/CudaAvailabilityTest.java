@@ -1,10 +1,10 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engines;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.RopeScaling;
-import dev.reason.runtime.DeviceException;
-import dev.reason.runtime.Engines;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

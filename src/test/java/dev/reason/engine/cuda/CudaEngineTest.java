@@ -1,14 +1,14 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Engine;
+import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.Chain;
-import dev.reason.runtime.DecodeBatch;
-import dev.reason.runtime.Engine;
 import dev.reason.runtime.Generator;
-import dev.reason.runtime.OrtEngine;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;

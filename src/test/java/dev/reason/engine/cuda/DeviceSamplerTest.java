@@ -1,7 +1,7 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
+import dev.reason.engine.DeviceException;
 import dev.reason.model.ModelDirectory;
-import dev.reason.runtime.DeviceException;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;

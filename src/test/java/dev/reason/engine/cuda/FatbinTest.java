@@ -1,4 +1,4 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import org.junit.jupiter.api.Test;
 
@@ -85,8 +85,8 @@ class FatbinTest {
     }
 
     private static byte[] resource(String name) throws IOException {
-        try (InputStream in = FatbinTest.class.getResourceAsStream("/dev/reason/cuda/" + name)) {
-            assertNotNull(in, name + " is missing from src/main/resources/dev/reason/cuda: run native/build.sh");
+        try (InputStream in = FatbinTest.class.getResourceAsStream("/dev/reason/engine/cuda/" + name)) {
+            assertNotNull(in, name + " is missing from src/main/resources/dev/reason/engine/cuda: run native/build.sh");
             return in.readAllBytes();
         }
     }

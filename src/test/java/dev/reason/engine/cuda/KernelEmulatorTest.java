@@ -1,4 +1,4 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import dev.reason.sampling.Sampler;
 import org.junit.jupiter.api.Test;

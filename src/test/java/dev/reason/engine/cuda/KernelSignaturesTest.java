@@ -1,4 +1,4 @@
-package dev.reason.cuda;
+package dev.reason.engine.cuda;
 
 import dev.reason.sampling.SamplingParams;
 import jcuda.driver.CUdeviceptr;

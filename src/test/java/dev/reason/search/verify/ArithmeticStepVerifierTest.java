@@ -164,6 +164,22 @@ class ArithmeticStepVerifierTest {
     }
 
     @Test
+    void aWordQuestionsExpressionUsesOnlyItsNumbers() {
+        // From a round of distillation: the first model read "1 and 9 together" as 11*9-9, every step right.
+        assertEquals(Verdict.FAIL, worked("What is 1 and 9 together?", "011*009-009\n011*009=099, 099-009\n099-009=090\n#### 90", "90"));
+        assertEquals(Verdict.PASS, worked("What is 1 and 9 together?", "001+009\n001+009=010\n#### 10", "10"));
+        assertEquals(Verdict.FAIL, worked("What language do people speak in Greece?", "000*000-000\n000*000=000, 000-000\n"
+                + "000-000=000\n#### 0", "0"), "a question without numbers has no expression to set up");
+        // A number may be used twice, and a question's thousands separator and decimals are read as values.
+        assertEquals(Verdict.PASS, worked("Ann has 40 books. Bo has 5 fewer than Ann. How many do both have?",
+                "040+(040-005)\n040-005=035, 040+035\n040+035=075\n#### 75", "75"));
+        assertEquals(Verdict.PASS, worked("A car costs $1,200 and a bike $300. What do both cost?",
+                "1200+300\n1200+300=1500\n#### 1500", "1500"));
+        assertEquals(Verdict.FAIL, worked("A car costs $1,200 and a bike $300. What do both cost?",
+                "1200+030\n1200+030=1230\n#### 1230", "1230"));
+    }
+
+    @Test
     void proseChainsAndWordQuestionsAreLeftToTheEquationChecks() {
         String prose = "She sold 48/2 = <<48/2=24>>24 clips.\n#### 24";
         assertEquals(new Report(0, 0), ArithmeticStepVerifier.workedExpression("How many clips?", prose, "24"));
