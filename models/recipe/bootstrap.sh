@@ -5,7 +5,7 @@
 #
 #   bash models/recipe/bootstrap.sh [--rounds 2] [--start models/reason-mini] [--work build/bootstrap]
 #        [--questions 300] [--distill-budget 16x] [--minutes 30] [--filter vote|label] [--synthetic-share 0.5]
-#        [--from ROUND]
+#        [--families LIST] [--from ROUND]
 #   bash models/recipe/bootstrap.sh evaluate MODEL_DIR OUT_DIR      (the measurements of one model)
 #   /usr/bin/python3 models/recipe/loop_table.py v0=DIR v1=DIR ...   (the table of several)
 #
@@ -48,6 +48,7 @@ if [ "${1:-}" = evaluate ]; then
 fi
 
 rounds=2 start=models/reason-mini work=build/bootstrap count=300 budget=16x minutes=30 filter=vote share=0.5 from=1
+families=arithmetic,word,game24,arithmetic1,spoken,story,refusal
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) rounds=$2 ;;
@@ -59,6 +60,7 @@ while [ $# -gt 0 ]; do
         --filter) filter=$2 ;;
         --synthetic-share) share=$2 ;;
         --from) from=$2 ;;
+        --families) families=$2 ;;
         *) echo "bootstrap.sh: unknown option $1 (see the comment at the top of the script)" >&2; exit 2 ;;
     esac
     shift 2
@@ -72,7 +74,7 @@ for ((round = from; round <= rounds; round++)); do
     mkdir -p "$dir"
     echo "== round $round: $model -> $dir/model ($(date -u +%H:%M:%S))"
     [ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count "$count" --seed "$round" \
-        --out "$dir/questions.jsonl" --labelled "$dir/labelled.jsonl"
+        --families "$families" --out "$dir/questions.jsonl" --labelled "$dir/labelled.jsonl"
     questions=$dir/questions.jsonl
     [ "$filter" = label ] && questions=$dir/labelled.jsonl
     resume=()

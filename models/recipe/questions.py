@@ -19,9 +19,9 @@ ROUND_MIX = (("arithmetic", 0.45), ("word", 0.2), ("game24", 0.1), ("arithmetic1
              ("story", 0.08), ("refusal", 0.05))
 
 
-def draw(rng, pool, held_out):
-    r, acc = rng.random(), 0.0
-    for family, share in ROUND_MIX:
+def draw(rng, pool, held_out, mix):
+    r, acc = rng.random() * sum(share for _, share in mix), 0.0
+    for family, share in mix:
         acc += share
         if r < acc:
             break
@@ -40,11 +40,18 @@ def main():
     ap.add_argument("--seed", type=int, required=True, help="one per round, so each round asks new questions")
     ap.add_argument("--out", required=True, help="the questions without answers")
     ap.add_argument("--labelled", help="the same questions with their answers")
+    ap.add_argument("--families", default=",".join(f for f, _ in ROUND_MIX),
+                    help="the families to ask, in ROUND_MIX's shares: those the current model was trained on, since a"
+                         " vote of a model that cannot do a family agrees on its errors (default: all)")
     args = ap.parse_args()
+    mix = [(f, share) for f, share in ROUND_MIX if f in args.families.split(",")]
+    unknown = set(args.families.split(",")) - {f for f, _ in ROUND_MIX}
+    if unknown or not mix:
+        raise SystemExit("--families takes some of %s, got %s" % (", ".join(f for f, _ in ROUND_MIX), args.families))
     rng, pool, held_out = random.Random(1000 + args.seed), tasks.Game24Pool(), data.HeldOut()
     seen, rows = set(), []
     while len(rows) < args.count:
-        p = draw(rng, pool, held_out)
+        p = draw(rng, pool, held_out, mix)
         if p is None or p["question"] in seen:
             continue
         seen.add(p["question"])
