@@ -137,13 +137,14 @@ rm -rf "$work/jar"
 # 2b. The tests, for the GPU tests (step tests of run.sh): the compiled test classes and the jars only the tests
 # use (JUnit with its console launcher; every other dependency is inside reason.jar), re-packed stored like
 # reason.jar. Fixtures stay out: the tests read models/ and src/test/resources/ from the working tree, which
-# travels anyway.
+# travels anyway. ArchUnit stays out too: ArchitectureTest needs no GPU, and its jars would cost the call 5 MB.
 [ -d "$repo/target/test-classes/dev/reason/engine/cuda" ] || die "target/test-classes has no compiled tests (mvn test-compile)"
 mkdir -p "$stage/test/classes" "$stage/test/lib"
 (cd "$repo/target/test-classes" && find . -name '*.class' | LC_ALL=C sort | tar -cf - -T -) | tar -C "$stage/test/classes" -xf -
 rm -rf "$work/testlib"
 (cd "$repo" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies -DexcludeScope=runtime \
-  -DexcludeArtifactIds=junit-jupiter -DoutputDirectory="$work/testlib") \
+  -DexcludeArtifactIds=junit-jupiter,archunit-junit5,archunit-junit5-api,archunit-junit5-engine,archunit-junit5-engine-api,archunit \
+  -DoutputDirectory="$work/testlib") \
   || die "mvn dependency:copy-dependencies failed"
 ls "$work/testlib"/junit-platform-console-*.jar >/dev/null 2>&1 || die "no junit-platform-console jar among the test jars"
 for j in "$work/testlib"/*.jar; do

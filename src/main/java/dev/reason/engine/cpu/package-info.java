@@ -1,0 +1,5 @@
+/**
+ * The CPU engine: the model's ONNX graph run by ONNX Runtime, its KV cache in direct buffers that the graph
+ * writes in place. Uses the engine interfaces and the model directory.
+ */
+package dev.reason.engine.cpu;
