@@ -23,17 +23,17 @@ recipe=models/recipe
 evaluate() {
     local model=$1 out=$2 set
     mkdir -p "$out"
-    for set in arithmetic word game24 basic; do
-        if [ ! -s "$out/bench-$set/summary.json" ]; then
-            local resume=()
-            [ -s "$out/bench-$set/results.jsonl" ] && resume=(--resume)
-            $reason bench --model "$model" --dataset "$model/eval/$set.jsonl" --prompt '{question}' --samples 16 \
-                --seed 0 --out "$out/bench-$set" "${resume[@]}" >"$out/bench-$set.log" 2>&1
-        fi
-    done
-    for set in arithmetic word game24 basic general; do
+    # the quick, user-facing sets first, so a run cut short still says the most
+    for set in general basic word game24 arithmetic; do
         local file=$model/eval/$set.jsonl
         [ "$set" = general ] && file=src/test/resources/general-questions.txt
+        if [ "$set" != general ] && [ ! -s "$out/bench-$set/summary.json" ]; then
+            local resume=()
+            [ -s "$out/bench-$set/results.jsonl" ] && resume=(--resume)
+            $reason bench --model "$model" --dataset "$file" --prompt '{question}' --samples 16 --seed 0 \
+                --out "$out/bench-$set" \
+                "${resume[@]}" >"$out/bench-$set.log" 2>&1
+        fi
         if [ "$(wc -l <"$out/search-$set.jsonl" 2>/dev/null || echo 0)" -ne "$(grep -c . "$file")" ]; then
             $reason --model "$model" --questions "$file" --budget 32x --seed 1 --json \
                 >"$out/search-$set.jsonl" 2>"$out/search-$set.log" || true  # a question's own exit code is no failure
