@@ -2,8 +2,8 @@
 # Compiles the CUDA kernels into the fatbin that ships inside the jar, with its sha256 and the hash of the sources
 # it was built from (FatbinTest fails when native/ changed since). Needs nvcc 12.8+; users and CI never run this.
 # Machine code for Ampere, Ada and Hopper; PTX for newer chips, compiled by their driver on first load.
-# Committed gzip'd (-n: no name or time, so the same fatbin gives the same bytes): 3.0 MB become 0.75 MB in the
-# repository, the jar and every device call; Kernels unzips it before cuModuleLoadData. The recorded sha256 is
+# Committed gzip'd (-n: no name or time, so the same fatbin gives the same bytes), about a quarter of its size in
+# the repository, the jar and every device call (native/README.md); Kernels unzips it before cuModuleLoadData. The recorded sha256 is
 # the fatbin's own, the bytes the driver gets.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -16,9 +16,9 @@
 // mass by at most vocab * 2^-(fracBits + 1) (3.7e-9 of it for a 152k vocabulary), so a draw can differ from the
 // host's (double sums) only when u lands that close to a boundary between two tokens.
 //
-// A row is cut into slices of a block each. With one block per row, a 64-chain step kept 64 of an H200's 132
-// multiprocessors busy for the whole draw (the first run's profile: 1.9 ms of a 7.4 ms step) and one chain kept
-// one. The blocks of a row meet in its RowSample in global memory, between launches that the host makes in this
+// A row is cut into slices of a block each: one block per row would keep only 64 of an H200's 132 multiprocessors
+// busy for the whole draw at 64 chains, and one at one chain (what that cost: native/README.md, sampling).
+// The blocks of a row meet in its RowSample in global memory, between launches that the host makes in this
 // order (Kernels.sample): sample_stats (each slice's best keys and exp sum), sample_search for each round and then
 // the tie of each search (top-k, top-p, the draw), and sample_rows, which writes each row's token and
 // log-probabilities. A round's histogram is the sum of its slices', exact in any order, so slicing changes no token;

@@ -57,8 +57,8 @@ public interface DecodeBatch extends AutoCloseable {
     /**
      * Draws the first token of the chains of {@code starting} slots on the device from {@code firstLogits}, the
      * prompt's logits as the host has them (penalized for the prompt, its banned n-grams removed), with the host
-     * sampler's semantics and each chain's {@code uniforms[slot]}: a vocabulary of 152k tokens takes the host
-     * sampler milliseconds per chain, as long as a whole decode step of a 0.5B model on a GPU. Returns one choice
+     * sampler's semantics and each chain's {@code uniforms[slot]}: the host sampler reads the whole vocabulary for
+     * each chain, which at a large vocabulary costs more than the GPU's draw (docs/gpu.md). Returns one choice
      * per slot (null for the others) in a new array; only for batches that {@link #samplesOnDevice}. The batch may
      * keep its copy of {@code firstLogits} between calls: pass the same array, unchanged, every time.
      */

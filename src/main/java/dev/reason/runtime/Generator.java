@@ -372,8 +372,8 @@ public final class Generator {
 
     /**
      * The first tokens of the chains that have none yet, drawn on the device from the prompt's logits when that
-     * saves time: the host sampler reads the whole vocabulary for each chain (about 30 ns a token: 5 ms at 152k),
-     * a device draw costs one round trip (tens of microseconds) for all of them. Null: draw them on the host.
+     * saves time: the host sampler reads the whole vocabulary for each chain, a device draw costs one round trip for
+     * all of them (what each costs: docs/gpu.md). Null: draw them on the host.
      * Each chain spends one draw of its random stream either way (none when greedy), as {@code Sampler} does.
      */
     private TokenChoice[] firstOnDevice(DecodeBatch batch, Running[] running, float[] promptLogits,

@@ -137,7 +137,7 @@ public final class Sampler {
         Arrays.fill(binCount, 0);
 
         // Pass 3: tempered weights (the raw ones already are, at T = 1). Top-k needs no weights yet. A loop
-        // of its own: with Math.exp inside the branchy binning loop, C2 made the pass ~4x slower.
+        // of its own: C2 compiles Math.exp inside the branchy binning loop into a much slower pass.
         if (!useTopK && !rawIsTempered) {
             for (int i = 0; i < vocab; i++) {
                 w[i] = Math.exp(-distance(max, logits[offset + i]));

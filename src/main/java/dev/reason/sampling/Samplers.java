@@ -6,11 +6,11 @@ import java.util.function.ObjIntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * The host draws of many chains at once, spread over the cores. A draw reads the chain's whole row of logits (about
- * 30 ns a token on one core: 4.5 ms at a 152k vocabulary), and while the draws run the engine waits: one chain after
- * another, they took three quarters of a CPU decode step of a Qwen2-0.5B-shaped model at 16 chains. Each worker has
- * its own {@link Sampler} (one is not thread-safe); which worker draws for which chain does not change a draw, since
- * each chain brings its own random stream or uniform number.
+ * The host draws of many chains at once, spread over the cores. A draw reads the chain's whole row of logits, and
+ * while the draws run the engine waits: at a large vocabulary, drawn one chain after another, they would take much of
+ * a CPU decode step (what they cost: docs/development.md, the decode loop). Each worker has its own {@link Sampler}
+ * (one is not thread-safe); which worker draws for which chain does not change a draw, since each chain brings its
+ * own random stream or uniform number.
  */
 public final class Samplers {
     /** Logits read in one round from which the draws are spread: below it, handing out the work costs more. */

@@ -56,7 +56,7 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
  * REASON_CUDA_PROFILE=1}, which times every kernel with CUDA events: {@link #takeProfile}).
  */
 final class Kernels {
-    // gzip'd: 3.0 MB of machine code for four architectures shrinks to 0.75 MB in the repository and the jar.
+    // gzip'd, for a smaller repository, jar and device bundle (the sizes: native/README.md).
     static final String FATBIN = "/dev/reason/engine/cuda/reason_kernels.fatbin.gz";
     static final String FATBIN_CUDA_VERSION = "/dev/reason/engine/cuda/reason_kernels.cuda-version";  // of the toolkit
     static final boolean DEBUG = "1".equals(System.getenv("REASON_CUDA_DEBUG"));

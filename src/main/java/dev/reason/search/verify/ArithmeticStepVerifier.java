@@ -90,10 +90,8 @@ public final class ArithmeticStepVerifier implements Verifier {
     }
 
     /**
-     * 16, chosen on the development set of arithmetic problems at 4 samples (benchmarks/README.md): 3, 8, 16 and 32
-     * redraws a line gave 58.0%, 67.4%, 72.6% and 76.2% right for 856, 1,221, 1,682 and 2,431 tokens a question,
-     * against 42.8% for 1,180 tokens at 8 samples without; past 16, a point costs about as many tokens as sampling
-     * more chains would.
+     * 16, chosen on the development set of arithmetic problems: every count tried pays for its tokens, and past 16 a
+     * point costs about as many tokens as sampling more chains would (the numbers: docs/search.md, Redraws).
      */
     @Override
     public int redrawsPerLine() {

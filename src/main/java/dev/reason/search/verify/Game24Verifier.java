@@ -167,12 +167,11 @@ public final class Game24Verifier implements Verifier {
     }
 
     /**
-     * None: on the 100 held-out puzzles (--stop none, seed 1) redraws cost more than the samples they replace:
-     * 57/100 solved with 16 redraws a line at 8 samples (3,324 tokens a puzzle), 64/100 at 16 samples without
-     * (1,534), 84/100 at 32 (2,762). A path that reaches two numbers that cannot make 24 fails on its last line however
-     * often that line is redrawn (the model writes {@code =024} regardless), and only solving the puzzle would tell.
-     * Going back to redraw the step before ({@code verified:redraw=1,backtrack=on}) mends such paths, but on the
-     * development set it pays only below about 1,500 tokens a puzzle, so neither is on by default.
+     * None: on Game of 24, redraws cost more tokens than the samples they replace (the numbers: docs/search.md,
+     * Redraws). A path that reaches two numbers that cannot make 24 fails on its last line however often that line is
+     * redrawn (the model writes {@code =024} regardless), and only solving the puzzle would tell. Going back to redraw
+     * the step before ({@code verified:redraw=1,backtrack=on}) mends such paths, but pays only on small budgets
+     * (docs/search.md, Backtracking), so neither is on by default.
      */
     @Override
     public int redrawsPerLine() {
