@@ -7,6 +7,7 @@ import dev.reason.bench.Problem;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.search.SearchResult;
+import dev.reason.search.answer.AnswerExtractor;
 import dev.reason.search.vote.VoteTally;
 
 import java.io.PrintStream;
@@ -41,7 +42,7 @@ final class ResultPrinter {
         if (r.declined()) {
             out.println(DECLINED);
             out.printf(Locale.ROOT, "the model declined: %d/%d votes for its out-of-scope line (#### %s)%n",
-                    r.leaderVotes(), r.votes(), SearchResult.DECLINE);
+                    r.leaderVotes(), r.votes(), AnswerExtractor.DECLINE);
         } else if (r.unchecked() && !abstain) {
             // a vote of chains that all failed the check is no answer to state as sure, whatever its share
             out.println("no checked answer: every chain that answered failed the check");

@@ -1,6 +1,7 @@
 package dev.reason.search;
 
 import dev.reason.runtime.Chain;
+import dev.reason.search.answer.AnswerExtractor;
 import dev.reason.search.verify.Verifier;
 import dev.reason.search.vote.VoteTally;
 
@@ -20,15 +21,9 @@ public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int
                            double seconds, String device, StopReason stopReason, String budget,
                            double backendSeconds) {
 
-    /**
-     * The answer a model trained for {@code reason} writes ({@code #### unanswerable}) for a question outside what it
-     * can do: general knowledge, chit-chat, requests. The shipped model's card documents it.
-     */
-    public static final String DECLINE = "unanswerable";
-
-    /** Whether the vote's winner is the model's line for a question it cannot answer. */
+    /** Whether the vote's winner is the model's line for a question it cannot answer ({@link AnswerExtractor#DECLINE}). */
     public boolean declined() {
-        return answer != null && answer.equalsIgnoreCase(DECLINE);
+        return answer != null && answer.equalsIgnoreCase(AnswerExtractor.DECLINE);
     }
 
     /**

@@ -66,6 +66,12 @@ public final class AnswerExtractor {
     private static final Pattern LATEX_SIZING = Pattern.compile("\\\\(?:left|right)(?![a-zA-Z])");
     private static final Pattern SPACES = Pattern.compile("[\\s\\u00A0\\u2009\\u202F]+");
 
+    /**
+     * The answer a model trained for {@code reason} writes ({@code #### unanswerable}) to a question outside what it
+     * can do: general knowledge, chit-chat, requests. The shipped model's card documents it.
+     */
+    public static final String DECLINE = "unanswerable";
+
     private AnswerExtractor() {
     }
 
@@ -102,8 +108,8 @@ public final class AnswerExtractor {
         }
         for (int i = values.size() - 1; i >= 0; i--) {
             String v = clean(values.get(i));
-            // Marker answers are numbers or arithmetic expressions; a digit-free line is a heading.
-            if (v != null && DIGIT.matcher(v).find()) {
+            // Marker answers are numbers or arithmetic expressions, or the declining word; else a heading.
+            if (v != null && (DIGIT.matcher(v).find() || v.equalsIgnoreCase(DECLINE))) {
                 return Optional.of(new Answer(v, Answer.Source.MARKER));
             }
         }

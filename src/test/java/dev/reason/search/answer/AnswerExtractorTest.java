@@ -32,6 +32,8 @@ class AnswerExtractorTest {
             Arguments.of("First try: 10.\n#### 10\nWait, I forgot the tax: 10 + 2 = 12.\n#### 12", "12",
                     Source.MARKER),
             Arguments.of("####   42   \n", "42", Source.MARKER),
+            // the line a model trained for reason writes to decline a question; other words are headings
+            Arguments.of("#### unanswerable", "unanswerable", Source.MARKER),
             Arguments.of("#### Step 1: count\nThere are 5 + 6 = 11 balls.\n#### 11\n#### Done", "11",
                     Source.MARKER),
             // --- Game of 24: expressions ---
