@@ -18,10 +18,12 @@ def load(path):
         return json.load(f)
 
 
-def lineage(rounds):
+def lineage(start, rounds):
     """A row per step that made the model: the first training, then each round's distillation and fine-tuning."""
+    first = load(os.path.join(start, "train_log.json"))
     rows = ["| step | command | wall time | data |", "|---|---|---:|---|",
-            "| v0 | `train.py --minutes 70` (from scratch, mix v0) | 70 min | 15.4M tokens of synthetic chains |"]
+            "| v0 | `train.py --minutes %.0f` (from scratch, mix %s) | %.0f min | %.1fM tokens of synthetic chains |" % (
+                first["seconds"] / 60, first.get("mix", "v0"), first["seconds"] / 60, first["tokens"] / 1e6)]
     for n, folder in enumerate(rounds, 1):
         times = {}
         if os.path.exists(os.path.join(folder, "times.txt")):
@@ -81,6 +83,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--loop", help="loop_table.py --json output: the bootstrap's measurements, a key per model")
+    ap.add_argument("--start", help="the model the rounds started from (its train_log.json is the lineage's first row)")
     ap.add_argument("--rounds", nargs="*", default=[], help="the bootstrap round folders that made this model, in order")
     ap.add_argument("--notes", default="", help="markdown for 'What was tried'")
     args = ap.parse_args()
@@ -153,7 +156,8 @@ def main():
         "them, mixed half and half with the synthetic stream.",
         "",
     ]
-    out += lineage(args.rounds)
+    if args.start:
+        out += lineage(args.start, args.rounds)
     out += ["", "Hardware: %s, torch %s, %s; %d optimizer steps of %d sequences in the last step." % (
         train["device"], train["torch"], "bf16 autocast" if train.get("bf16") else "fp32", train["steps"], train["batch"])]
     if args.loop:
@@ -170,7 +174,8 @@ def main():
             "`libopenblas0-pthread`:", "", "```sh",
             "/usr/bin/python3 models/recipe/train.py --minutes 70 --out build/v0/train",
             "/usr/bin/python3 models/recipe/export.py --checkpoint build/v0/train/checkpoint.pt --out build/v0/model",
-            "bash models/recipe/bootstrap.sh --start build/v0/model --rounds %d --questions 300 --minutes 25" % max(1, len(args.rounds)),
+            "bash models/recipe/bootstrap.sh --start build/v0/model --rounds %d --questions 300 --minutes %.0f" % (
+                max(1, len(args.rounds)), train["seconds"] / 60),
             "```", "",
             "The rounds land in `build/bootstrap/vote-rN/model`, each with its evaluation in `eval/`. "
             "`bootstrap.sh --filter label` runs the label-filtered rounds. A time budget decides how many steps run, "

@@ -32,6 +32,8 @@ def search_rows(path, problems, key):
     if not os.path.exists(path):
         return {}
     results = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    if len(results) < len(problems):
+        return {}  # a run still going, or cut short: no partial numbers beside whole ones
     groups = {}
     for problem, r in zip(problems, results):
         for g in ("all", key(problem)):
