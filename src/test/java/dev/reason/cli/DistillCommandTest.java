@@ -86,15 +86,15 @@ class DistillCommandTest {
                     + "\"seed\":0}", r.get("source").toString());
             ids.add(r.get("id").asText());
         }
-        assertEquals(List.of("1", "2", "c"), ids.stream().distinct().toList());
-        assertEquals("What is 96 - 14 * 3?", JSON.readTree(lines.get(lines.size() - 1)).get("messages").get(0)
+        assertEquals(List.of("1", "2", "c", "4"), ids.stream().distinct().toList());
+        assertEquals("What is 2 + 3?", JSON.readTree(lines.get(lines.size() - 1)).get("messages").get(0)
                 .get("content").asText());
         List<String> progress = Files.readAllLines(shared.resolve("full.jsonl.progress"));
         assertEquals(6, progress.size(), String.join("\n", progress));  // settings, 4 questions, summary
-        assertTrue(progress.get(4).startsWith("{\"id\":\"4\",\"kept\":0,\"dropped\":\"failed_check\""), progress.get(4));
+        assertTrue(progress.get(4).startsWith("{\"id\":\"4\",\"kept\":"), progress.get(4));
         String summary = fullRun.err().lines().filter(l -> l.startsWith("distill: ")).findFirst().orElse("");
-        assertTrue(summary.matches("distill: 4 questions, " + lines.size() + " chains kept from 3 questions; dropped:"
-                + " 1 failed the check; [\\d,]+ tokens \\([\\d,]+ a question\\), [\\d.]+ s"), fullRun.err());
+        assertTrue(summary.matches("distill: 4 questions, " + lines.size() + " chains kept from 4 questions; dropped:"
+                + " none; [\\d,]+ tokens \\([\\d,]+ a question\\), [\\d.]+ s"), fullRun.err());
     }
 
     /** The vote behind each record is the one reason --questions --json reports with the same options. */
