@@ -34,7 +34,7 @@ evaluate() {
                 --out "$out/bench-$set" \
                 "${resume[@]}" >"$out/bench-$set.log" 2>&1
         fi
-        if [ "$(wc -l <"$out/search-$set.jsonl" 2>/dev/null || echo 0)" -ne "$(grep -c . "$file")" ]; then
+        if [ "$( { wc -l <"$out/search-$set.jsonl"; } 2>/dev/null || echo 0)" -ne "$(grep -c . "$file")" ]; then
             $reason --model "$model" --questions "$file" --budget 32x --seed 1 --json \
                 >"$out/search-$set.jsonl" 2>"$out/search-$set.log" || true  # a question's own exit code is no failure
         fi
