@@ -20,13 +20,8 @@ REFUSAL = tasks.ANSWER_MARK + REFUSAL_ANSWER
 # ---------------------------------------------------------------- arithmetic in words
 
 def small_operand(rng):
-    """Numbers people type in a first question: mostly one or two digits."""
-    r = rng.random()
-    if r < 0.45:
-        return rng.randint(1, 9)
-    if r < 0.9:
-        return rng.randint(10, 99)
-    return rng.randint(100, 999)
+    """Numbers people type in a first question: one digit more often than in the arithmetic family."""
+    return tasks.random_operand(rng, 0.45, 0.9)
 
 
 ONE_OP = {

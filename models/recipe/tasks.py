@@ -199,11 +199,12 @@ def solve_lines(tree, rng):
 
 # ---------------------------------------------------------------- family 1: arithmetic
 
-def random_operand(rng):
+def random_operand(rng, one_digit=0.15, up_to_two_digits=0.85):
+    """One digit with probability one_digit, two up to up_to_two_digits, else three."""
     r = rng.random()
-    if r < 0.15:
+    if r < one_digit:
         return rng.randint(1, 9)
-    if r < 0.85:
+    if r < up_to_two_digits:
         return rng.randint(10, 99)
     return rng.randint(100, 999)
 
