@@ -27,17 +27,29 @@ def bench_rows(folder):
     return rows
 
 
-def search_rows(path, problems, key):
-    """Accuracy and tokens per question of the search, overall and per key(problem)."""
+def search_results(folder, name, problems):
+    """The search's records by question id (its line number in the held-out file), or None for a run not finished.
+
+    A search may ask a part of the set (bootstrap.sh evaluate's N): the asked lines are search-NAME.questions.jsonl."""
+    path = os.path.join(folder, "search-%s.jsonl" % name)
     if not os.path.exists(path):
-        return {}
+        return None
+    asked = os.path.join(folder, "search-%s.questions.jsonl" % name)
+    wanted = len(problems) if not os.path.exists(asked) else sum(1 for l in open(asked, encoding="utf-8") if l.strip())
     results = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
-    if len(results) < len(problems):
-        return {}  # a run still going, or cut short: no partial numbers beside whole ones
+    if len(results) < wanted:
+        return None  # a run still going, or cut short: no partial numbers beside whole ones
+    return {str(r.get("id", n)): r for n, r in enumerate(results, 1)}
+
+
+def search_rows(results, problems, key, ids):
+    """Accuracy and tokens per question of the search on the questions `ids`, overall and per key(problem)."""
     groups = {}
-    for problem, r in zip(problems, results):
-        for g in ("all", key(problem)):
-            groups.setdefault(g, []).append(r)
+    for n, problem in enumerate(problems, 1):
+        if str(n) in ids:
+            r = results[str(n)]
+            for g in ("all", key(problem)):
+                groups.setdefault(g, []).append(r)
     return {g: (sum(bool(r.get("correct")) for r in rs) / len(rs), sum(r.get("tokens", 0) for r in rs) / len(rs))
             for g, rs in groups.items()}
 
@@ -50,12 +62,24 @@ def read(name):
 SETS = ["arithmetic", "word", "game24", "basic"]
 
 
-def measure(folder):
+def common_questions(folders):
+    """Per set, the questions every model's finished search asked, so that search rows compare like with like."""
+    common = {}
+    for name in SETS:
+        problems = read(name)
+        asked = [set(r) for r in (search_results(f, name, problems) for f in folders) if r is not None]
+        common[name] = set.intersection(*asked) if asked else set()
+    return common
+
+
+def measure(folder, common):
     out = {}
     for name in SETS:
+        problems = read(name)
         bench = bench_rows(os.path.join(folder, "bench-" + name))
+        results = search_results(folder, name, problems)
         # grouped by the number of operations, as reason bench groups them
-        search = search_rows(os.path.join(folder, "search-%s.jsonl" % name), read(name), lambda p: str(p["difficulty"]))
+        search = {} if results is None else search_rows(results, problems, lambda p: str(p["difficulty"]), common[name])
         for group in sorted(set(search) | {g for g, _ in bench}, key=lambda g: (g != "all", g)):
             if name == "game24" and group != "all":
                 continue
@@ -81,7 +105,7 @@ def tokens(v):
     return "—" if v is None else "{:,.0f}".format(v)
 
 
-def markdown(models):
+def markdown(models, common):
     labels = []
     for m in models.values():
         labels += [l for l in m if l != "general" and l not in labels]
@@ -92,6 +116,11 @@ def markdown(models):
             if r:
                 lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (label, name, cell(r["greedy"]), cell(r["pass@1"]),
                              cell(r["maj@16"]), cell(r.get("search")), tokens(r.get("tokens"))))
+    for name in SETS:
+        total = len(read(name))
+        if common[name] and len(common[name]) < total:
+            lines += ["", "The search rows of %s are on the %d of its %d problems that every model's search asked."
+                      % (name, len(common[name]), total)]
     lines += ["", "| model | general questions declined |", "|---|---:|"]
     for name, m in models.items():
         if "general" in m:
@@ -104,13 +133,15 @@ def main():
     ap.add_argument("models", nargs="+", metavar="NAME=DIR")
     ap.add_argument("--json", help="also write the numbers as JSON")
     args = ap.parse_args()
-    models = {}
+    folders = {}
     for spec in args.models:
         name, _, folder = spec.partition("=")
         if not folder or not os.path.isdir(folder):
             raise SystemExit("%s: give NAME=DIR with DIR a folder that bootstrap.sh evaluate wrote" % spec)
-        models[name] = measure(folder)
-    print(markdown(models))
+        folders[name] = folder
+    common = common_questions(folders.values())
+    models = {name: measure(folder, common) for name, folder in folders.items()}
+    print(markdown(models, common))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(models, f, indent=1)
