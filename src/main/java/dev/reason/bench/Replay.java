@@ -15,6 +15,7 @@ import dev.reason.search.vote.VoteTally;
 import dev.reason.search.vote.WeightedVote;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -120,7 +121,7 @@ public final class Replay {
                 if (cut >= 0) { // the live search would have stopped this chain here, without an answer
                     cost = cut;
                     answer = null;
-                    conf = java.util.Arrays.copyOf(conf, cut);
+                    conf = Arrays.copyOf(conf, cut);
                 }
             }
             ScoredChain sc = new ScoredChain(answer, c.sumLogprob(), c.meanLogprob(), conf, verdict(c.verdict()));

@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -114,8 +115,8 @@ public final class Main implements Callable<Integer> {
         }
         CommandLine cli = new CommandLine(main);
         HelpSections.install(cli);
-        cli.setOut(new java.io.PrintWriter(out, true));
-        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {
             err.println("reason: " + e.getMessage() + questionHint(e) + " (see reason --help)");
             return ExitCodes.USAGE;

@@ -12,6 +12,7 @@ import dev.reason.search.vote.VoteTally;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -117,7 +118,7 @@ final class ResultPrinter {
 
     /** The answer graded against: the reference, or for a Game of 24 puzzle what an expression must do. */
     private static String expectedText(Problem expected) {
-        return expected.numbers() != null ? "an expression of " + java.util.Arrays.toString(expected.numbers())
+        return expected.numbers() != null ? "an expression of " + Arrays.toString(expected.numbers())
                 + " that makes 24" : expected.answer();
     }
 

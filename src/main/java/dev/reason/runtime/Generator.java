@@ -11,6 +11,8 @@ import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -207,7 +209,7 @@ public final class Generator {
                 done.add(chain);
             }
         });
-        done.sort(java.util.Comparator.comparingInt(Chain::index));
+        done.sort(Comparator.comparingInt(Chain::index));
         finished.addAll(done);
         return stats;
     }
@@ -439,7 +441,7 @@ public final class Generator {
                 }
                 keep += textEnds.a[keep] == lineStart ? 1 : 0;
             }
-            int[] kept = java.util.Arrays.copyOf(tokens.a, keep);
+            int[] kept = Arrays.copyOf(tokens.a, keep);
             tokens.n = 0;
             textEnds.n = 0;
             logprobs.n = keep;
@@ -500,7 +502,7 @@ public final class Generator {
 
         void add(int v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, n * 2);
+                a = Arrays.copyOf(a, n * 2);
             }
             a[n++] = v;
         }
@@ -514,7 +516,7 @@ public final class Generator {
         }
 
         int[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 
@@ -524,13 +526,13 @@ public final class Generator {
 
         void add(float v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, n * 2);
+                a = Arrays.copyOf(a, n * 2);
             }
             a[n++] = v;
         }
 
         float[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 }

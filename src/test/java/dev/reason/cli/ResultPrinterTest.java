@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,7 +66,7 @@ class ResultPrinterTest {
 
     /** Chains that all wrote {@code answer}, with the verifier's verdicts. */
     private static SearchResult result(String answer, String... verdicts) {
-        List<SearchResult.ChainReport> chains = new java.util.ArrayList<>();
+        List<SearchResult.ChainReport> chains = new ArrayList<>();
         for (int i = 0; i < verdicts.length; i++) {
             chains.add(new SearchResult.ChainReport(i, answer, 10, -0.1, -1, -0.5, "answer", verdicts[i], 0, 0.1,
                     "#### " + answer));

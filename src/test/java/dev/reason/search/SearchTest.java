@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -29,7 +30,7 @@ class SearchTest {
     private static final int[] PROMPT = {1, 2, 3};
 
     private static SearchResult search(List<String> scripts, String budget, StopRule rule, int parallel,
-                                       FakeClock clock, java.util.function.BooleanSupplier interrupted) {
+                                       FakeClock clock, BooleanSupplier interrupted) {
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3);

@@ -145,7 +145,7 @@ class CudaAvailabilityTest {
         try (ModelDirectory model = ModelDirectory.open(Path.of("src", "test", "resources", "models", "tiny-qwen3"))) {
             assertEquals(16, model.config().headDim(), "head_dim from config.json, not hidden / heads");
             assertTrue(model.config().qkNorm());
-            assertEquals(java.util.Optional.empty(), CudaEngine.cannotRun(model.config()));
+            assertEquals(Optional.empty(), CudaEngine.cannotRun(model.config()));
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reason.search.verify.Verifier.Verdict;
 import dev.reason.search.vote.VerifiedVote.Mode;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +50,7 @@ class VerifiedVoteTest {
     @Test
     void aFailWeightCanStillLoseOrWin() {
         // Eleven failing B at 0.1 = 1.1 beat one unchecked C at 1.
-        List<ScoredChain> l = new java.util.ArrayList<>();
+        List<ScoredChain> l = new ArrayList<>();
         for (int i = 0; i < 11; i++) {
             l.add(chain("B", Verdict.FAIL));
         }
