@@ -58,12 +58,13 @@ public final class Replay {
             m.add(new Method("weighted (DeepConf lowest group, top 90%)",
                     Strategy.weighted(WeightedVote.Mode.DEEPCONF_LOWEST_GROUP, deepConfWindow, 90), StopRule::none));
         }
-        m.add(new Method("verified (drop failing chains)", new VerifiedVote(VerifiedVote.Mode.DROP, false, 0), StopRule::none));
+        VerifiedVote drop = Strategy.verified(VerifiedVote.Mode.DROP);
+        m.add(new Method("verified (drop failing chains)", drop.withFailedStepsCut(false).withRedrawsPerLine(0),
+                StopRule::none));
         if (withFailPoints) {
-            m.add(new Method("verified + cut at the first failing line",
-                    new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule::none));
+            m.add(new Method("verified + cut at the first failing line", drop.withRedrawsPerLine(0), StopRule::none));
         }
-        m.add(new Method("verified + first verified", Strategy.verified(VerifiedVote.Mode.DROP), FirstVerified::new));
+        m.add(new Method("verified + first verified", drop, FirstVerified::new));
         m.add(new Method("majority + ac-beta 0.95", Strategy.majority(), AcBeta::new));
         m.add(new Method("majority + ac-dirichlet 0.95", Strategy.majority(), AcDirichlet::new));
         m.add(new Method("majority + esc w=5", Strategy.majority(), Esc::new));

@@ -1,9 +1,11 @@
 package dev.reason.search.vote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reason.search.verify.Verifier;
 import dev.reason.search.verify.Verifier.Verdict;
 import dev.reason.search.vote.VerifiedVote.Mode;
 import java.util.ArrayList;
@@ -63,7 +65,7 @@ class VerifiedVoteTest {
     void passBoost() {
         List<ScoredChain> l = List.of(chain("A", Verdict.PASS), chain("C", Verdict.UNKNOWN), chain("C", Verdict.UNKNOWN));
         assertEquals("C", new VerifiedVote(Mode.DROP).tally(l).leader().orElseThrow().answer()); // 1 vs 2
-        VoteTally boosted = new VerifiedVote(Mode.DROP, 0.1, 3.0).tally(l);
+        VoteTally boosted = new VerifiedVote(Mode.DROP).withWeights(0.1, 3.0).tally(l);
         assertEquals("A", boosted.leader().orElseThrow().answer()); // 3 vs 2
         assertEquals(3.0, boosted.leader().orElseThrow().weight(), 0);
     }
@@ -88,8 +90,53 @@ class VerifiedVoteTest {
 
     @Test
     void validation() {
-        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP, 0.1, Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP).withWeights(0, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new VerifiedVote(Mode.DROP).withWeights(0.1, Double.POSITIVE_INFINITY));
         assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(null));
+        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP).withRedrawsPerLine(-2));
+        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP).withBacktrack(null));
+    }
+
+    /** Each named setting changes only itself, on a copy: the vote it was made from keeps its own. */
+    @Test
+    void eachSettingChangesItselfOnACopy() {
+        Verifier redrawsTwiceAndBacktracks = new Verifier() {
+            @Override
+            public String name() {
+                return "redraws twice and backtracks";
+            }
+
+            @Override
+            public Verdict check(String question, String chainText, String answer) {
+                return Verdict.UNKNOWN;
+            }
+
+            @Override
+            public int redrawsPerLine() {
+                return 2;
+            }
+
+            @Override
+            public boolean backtracks() {
+                return true;
+            }
+        };
+        List<ScoredChain> passed = List.of(chain("A", Verdict.PASS));
+        VerifiedVote drop = new VerifiedVote(Mode.DROP);
+        assertEquals(2, drop.redrawsPerLine(redrawsTwiceAndBacktracks));
+        assertTrue(drop.backtracks(redrawsTwiceAndBacktracks));
+        assertTrue(drop.mayCutFailingChains(passed));
+
+        VerifiedVote changed = drop.withRedrawsPerLine(5).withBacktrack(VerifiedVote.Backtrack.OFF)
+                .withFailedStepsCut(false);
+        assertEquals(5, changed.redrawsPerLine(redrawsTwiceAndBacktracks));
+        assertFalse(changed.backtracks(redrawsTwiceAndBacktracks));
+        assertFalse(changed.mayCutFailingChains(passed));
+        assertEquals("verified-drop", changed.name());
+
+        assertEquals(2, drop.redrawsPerLine(redrawsTwiceAndBacktracks));
+        assertTrue(drop.backtracks(redrawsTwiceAndBacktracks));
+        assertTrue(drop.mayCutFailingChains(passed));
     }
 }
