@@ -155,8 +155,13 @@ final class ResultPrinter {
                 + " chars]";
     }
 
-    /** {@code system}: the system message given, or null; {@code promptTokens}: the prompt's length as the model read it. */
-    /** @param notices the engine's notices since the previous result (device fallback, fewer chains for memory) */
+    /**
+     * @param system       the system message given, or null
+     * @param promptTokens the prompt's length as the model read it
+     * @param notices      the engine's notices since the previous result (device fallback, fewer chains for memory)
+     * @param expected     the question's expected answer, or null when it has none
+     * @param correct      the grade, or null when there is no expected answer
+     */
     void json(String id, String question, String system, int promptTokens, SearchResult r, Generator.Params params,
               boolean abstain, List<String> notices, Problem expected, Boolean correct) {
         SamplingParams sampling = params.sampling();

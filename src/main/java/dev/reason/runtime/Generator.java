@@ -159,8 +159,9 @@ public final class Generator {
         return 0;
     }
 
-    /** Counters of one run, for throughput reports. */
     /**
+     * Counters of one run, for throughput reports.
+     *
      * @param prefillNanos the backend's time for the prompt's forward pass (without the batch's buffer set-up)
      * @param decodeNanos  wall time after the batch was ready: sampling, bookkeeping and decode steps
      */
