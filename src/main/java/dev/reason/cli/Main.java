@@ -287,8 +287,7 @@ public final class Main implements Callable<Integer> {
                     q.expected(), correct);
             notices.clear();
         } else if (quiet) {
-            out.println(abstain ? "not sure" : result.declined() ? ResultPrinter.DECLINED
-                    : result.answer() == null ? "" : result.answer());
+            out.println(ResultPrinter.quiet(result, abstain));
         } else {
             printer.text(q.id(), q.text(), result, showChains, abstain, q.expected(), correct);
         }

@@ -91,6 +91,17 @@ final class ResultPrinter {
         }
     }
 
+    /** The one line {@code --quiet} prints: the answer, or why there is none to give. */
+    static String quiet(SearchResult r, boolean abstain) {
+        if (abstain) {
+            return "not sure";
+        }
+        if (r.declined()) {
+            return DECLINED;
+        }
+        return r.answer() == null ? "" : r.answer();
+    }
+
     /**
      * What makes the answer weaker than its vote share says: every chain that answered failed the verifier, or none
      * of them ended (the budget ran out first: their answers are the last numbers they wrote), or all of them ran

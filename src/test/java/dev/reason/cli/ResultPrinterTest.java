@@ -57,6 +57,15 @@ class ResultPrinterTest {
         assertFalse(result("12", "pass").declined());
     }
 
+    @Test
+    void theQuietLineIsTheAnswerOrWhyThereIsNone() {
+        assertEquals("8", ResultPrinter.quiet(result("8", "pass"), false));
+        assertEquals("not sure", ResultPrinter.quiet(result("8", "pass"), true));
+        assertEquals(ResultPrinter.DECLINED, ResultPrinter.quiet(result("unanswerable", "unknown"), false));
+        assertEquals("not sure", ResultPrinter.quiet(result("unanswerable", "unknown"), true));
+        assertEquals("", ResultPrinter.quiet(result(null), false));
+    }
+
     private static String text(SearchResult r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new ResultPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).text(null, "q", r, false, false,
