@@ -12,7 +12,7 @@ import dev.reason.bench.Report;
 import dev.reason.bench.ResultsFile;
 import dev.reason.bench.Summary;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.PromptOptions;
 import dev.reason.sampling.SamplingParams;

@@ -2,7 +2,7 @@ package dev.reason.cli;
 
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.bench.Charts;
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.Generator;
