@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reason.search.verify.ArithmeticStepVerifier;
 import dev.reason.search.verify.Verifier;
 import dev.reason.search.verify.Verifier.Verdict;
 import dev.reason.search.vote.VerifiedVote.Mode;
@@ -101,42 +102,23 @@ class VerifiedVoteTest {
     /** Each named setting changes only itself, on a copy: the vote it was made from keeps its own. */
     @Test
     void eachSettingChangesItselfOnACopy() {
-        Verifier redrawsTwiceAndBacktracks = new Verifier() {
-            @Override
-            public String name() {
-                return "redraws twice and backtracks";
-            }
-
-            @Override
-            public Verdict check(String question, String chainText, String answer) {
-                return Verdict.UNKNOWN;
-            }
-
-            @Override
-            public int redrawsPerLine() {
-                return 2;
-            }
-
-            @Override
-            public boolean backtracks() {
-                return true;
-            }
-        };
+        Verifier arithmetic = ArithmeticStepVerifier.INSTANCE;  // redraws failing lines, never backtracks
+        int own = arithmetic.redrawsPerLine();
         List<ScoredChain> passed = List.of(chain("A", Verdict.PASS));
         VerifiedVote drop = new VerifiedVote(Mode.DROP);
-        assertEquals(2, drop.redrawsPerLine(redrawsTwiceAndBacktracks));
-        assertTrue(drop.backtracks(redrawsTwiceAndBacktracks));
+        assertEquals(own, drop.redrawsPerLine(arithmetic));
+        assertFalse(drop.backtracks(arithmetic));
         assertTrue(drop.mayCutFailingChains(passed));
 
-        VerifiedVote changed = drop.withRedrawsPerLine(5).withBacktrack(VerifiedVote.Backtrack.OFF)
+        VerifiedVote changed = drop.withRedrawsPerLine(own + 1).withBacktrack(VerifiedVote.Backtrack.ON)
                 .withFailedStepsCut(false);
-        assertEquals(5, changed.redrawsPerLine(redrawsTwiceAndBacktracks));
-        assertFalse(changed.backtracks(redrawsTwiceAndBacktracks));
+        assertEquals(own + 1, changed.redrawsPerLine(arithmetic));
+        assertTrue(changed.backtracks(arithmetic));
         assertFalse(changed.mayCutFailingChains(passed));
         assertEquals("verified-drop", changed.name());
 
-        assertEquals(2, drop.redrawsPerLine(redrawsTwiceAndBacktracks));
-        assertTrue(drop.backtracks(redrawsTwiceAndBacktracks));
+        assertEquals(own, drop.redrawsPerLine(arithmetic));
+        assertFalse(drop.backtracks(arithmetic));
         assertTrue(drop.mayCutFailingChains(passed));
     }
 }
