@@ -23,22 +23,51 @@ class ArchitectureTest {
     static final ArchRule topLevelPackagesHaveNoCycles =
             slices().matching("dev.reason.(*)..").should().beFreeOfCycles();
 
+    /**
+     * Every package on its own, at any depth: dev.reason.engine, dev.reason.engine.cpu and dev.reason.engine.cuda are
+     * three slices, so a cycle between a package and its own subpackages shows too.
+     */
+    @ArchTest
+    static final ArchRule noPackagesHaveCycles =
+            slices().matching("dev.reason.(**)").should().beFreeOfCycles();
+
     /** vote, stop, verify and answer, and the search's top (Search, the budget) as a slice of its own. */
     @ArchTest
     static final ArchRule searchPackagesHaveNoCycles =
             slices().assignedFrom(new SearchPackages()).should().beFreeOfCycles();
 
     @ArchTest
-    static final ArchRule enginesKnowNothingOfTheSearchOrTheCommandLine =
+    static final ArchRule enginesKnowNothingOfTheirCallers =
             noClasses().that().resideInAPackage("dev.reason.engine..")
-                    .should().dependOnClassesThat().resideInAnyPackage("dev.reason.cli..", "dev.reason.search..");
+                    .should().dependOnClassesThat().resideInAnyPackage("dev.reason.cli..", "dev.reason.search..",
+                            "dev.reason.runtime..", "dev.reason.bench..", "dev.reason.distill..");
+
+    /** The interfaces sit below the engines that implement them and the choice that opens one. */
+    @ArchTest
+    static final ArchRule theEngineInterfacesKnowNoEngine =
+            noClasses().that().resideInAPackage("dev.reason.engine")
+                    .should().dependOnClassesThat().resideInAnyPackage("dev.reason.engine.cpu..",
+                            "dev.reason.engine.cuda..", "dev.reason.engine.choice..");
+
+    /** The CPU and the GPU engine know the interfaces only: not each other, nor the choice above them. */
+    @ArchTest
+    static final ArchRule theCpuEngineKnowsNoOtherEngine =
+            noClasses().that().resideInAPackage("dev.reason.engine.cpu..")
+                    .should().dependOnClassesThat().resideInAnyPackage("dev.reason.engine.cuda..",
+                            "dev.reason.engine.choice..");
+
+    @ArchTest
+    static final ArchRule theCudaEngineKnowsNoOtherEngine =
+            noClasses().that().resideInAPackage("dev.reason.engine.cuda..")
+                    .should().dependOnClassesThat().resideInAnyPackage("dev.reason.engine.cpu..",
+                            "dev.reason.engine.choice..");
 
     /** The decode loop, the search, bench and distill run an engine through its interfaces only. */
     @ArchTest
-    static final ArchRule onlyTheFactoryAndTheCommandLineKnowTheEngines =
+    static final ArchRule onlyTheChoiceAndTheCommandLineKnowTheEngines =
             noClasses().that().resideOutsideOfPackages("dev.reason.engine..", "dev.reason.cli..")
-                    .should().dependOnClassesThat()
-                    .resideInAnyPackage("dev.reason.engine.cpu..", "dev.reason.engine.cuda..");
+                    .should().dependOnClassesThat().resideInAnyPackage("dev.reason.engine.cpu..",
+                            "dev.reason.engine.cuda..", "dev.reason.engine.choice..");
 
     @ArchTest
     static final ArchRule onlyTheCommandLineUsesPicocli =

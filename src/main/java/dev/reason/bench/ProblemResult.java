@@ -2,6 +2,7 @@ package dev.reason.bench;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reason.runtime.Chain;
+import dev.reason.search.vote.DeepConf;
 import java.util.List;
 import java.util.Objects;
 
@@ -62,7 +63,7 @@ public record ProblemResult(String id, String dataset, String difficulty, String
                                      boolean keepConfidence, Integer failsAt) {
             double[] conf = null;
             if (keepConfidence) {
-                conf = dev.reason.search.vote.DeepConf.tokenConfidences(chain);
+                conf = DeepConf.tokenConfidences(chain);
                 for (int i = 0; i < conf.length; i++) {
                     conf[i] = Math.round(conf[i] * 1000) / 1000.0;
                 }

@@ -15,6 +15,7 @@ import dev.reason.search.vote.VoteTally;
 import dev.reason.search.vote.WeightedVote;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -57,12 +58,13 @@ public final class Replay {
             m.add(new Method("weighted (DeepConf lowest group, top 90%)",
                     Strategy.weighted(WeightedVote.Mode.DEEPCONF_LOWEST_GROUP, deepConfWindow, 90), StopRule::none));
         }
-        m.add(new Method("verified (drop failing chains)", new VerifiedVote(VerifiedVote.Mode.DROP, false, 0), StopRule::none));
+        VerifiedVote drop = Strategy.verified(VerifiedVote.Mode.DROP);
+        m.add(new Method("verified (drop failing chains)", drop.withFailedStepsCut(false).withRedrawsPerLine(0),
+                StopRule::none));
         if (withFailPoints) {
-            m.add(new Method("verified + cut at the first failing line",
-                    new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule::none));
+            m.add(new Method("verified + cut at the first failing line", drop.withRedrawsPerLine(0), StopRule::none));
         }
-        m.add(new Method("verified + first verified", Strategy.verified(VerifiedVote.Mode.DROP), FirstVerified::new));
+        m.add(new Method("verified + first verified", drop, FirstVerified::new));
         m.add(new Method("majority + ac-beta 0.95", Strategy.majority(), AcBeta::new));
         m.add(new Method("majority + ac-dirichlet 0.95", Strategy.majority(), AcDirichlet::new));
         m.add(new Method("majority + esc w=5", Strategy.majority(), Esc::new));
@@ -120,7 +122,7 @@ public final class Replay {
                 if (cut >= 0) { // the live search would have stopped this chain here, without an answer
                     cost = cut;
                     answer = null;
-                    conf = java.util.Arrays.copyOf(conf, cut);
+                    conf = Arrays.copyOf(conf, cut);
                 }
             }
             ScoredChain sc = new ScoredChain(answer, c.sumLogprob(), c.meanLogprob(), conf, verdict(c.verdict()));

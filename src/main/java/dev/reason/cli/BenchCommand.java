@@ -12,7 +12,7 @@ import dev.reason.bench.Report;
 import dev.reason.bench.ResultsFile;
 import dev.reason.bench.Summary;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.PromptOptions;
 import dev.reason.sampling.SamplingParams;
@@ -27,10 +27,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -240,7 +244,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void summarize(Path dir, Path results, List<Problem> problems, Map<String, Object> config, PrintStream stdout) {
-        Set<String> wanted = new java.util.HashSet<>();
+        Set<String> wanted = new HashSet<>();
         problems.forEach(p -> wanted.add(p.id()));
         List<ProblemResult> rs = new ArrayList<>();
         for (ProblemResult r : ResultsFile.read(results)) {
@@ -248,7 +252,7 @@ final class BenchCommand implements Callable<Integer> {
                 rs.add(r);
             }
         }
-        boolean byDifficulty = rs.stream().map(ProblemResult::difficulty).filter(java.util.Objects::nonNull).distinct().count() > 1;
+        boolean byDifficulty = rs.stream().map(ProblemResult::difficulty).filter(Objects::nonNull).distinct().count() > 1;
         Summary summary = Summary.compute(rs, samples, byDifficulty);
         summary.write(dir);
         String title = dataset + ", K = " + samples;
@@ -264,9 +268,9 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, double[][]> points = new LinkedHashMap<>();
         for (Replay.Row r : replay) {
             double[][] old = points.getOrDefault(r.curve(), new double[0][]);
-            double[][] more = java.util.Arrays.copyOf(old, old.length + 1);
+            double[][] more = Arrays.copyOf(old, old.length + 1);
             more[old.length] = new double[] {r.tokens(), r.accuracy()};
-            java.util.Arrays.sort(more, java.util.Comparator.comparingDouble(pt -> pt[0]));
+            Arrays.sort(more, Comparator.comparingDouble(pt -> pt[0]));
             points.put(r.curve(), more);
         }
         try {

@@ -8,7 +8,7 @@ import dev.reason.distill.Selection;
 import dev.reason.distill.Tally;
 import dev.reason.distill.TrainingRecords;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;

@@ -4,7 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.GenerationConfig;
 import dev.reason.model.ModelConfig;

@@ -2,7 +2,7 @@ package dev.reason.cli;
 
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -114,8 +115,8 @@ public final class Main implements Callable<Integer> {
         }
         CommandLine cli = new CommandLine(main);
         HelpSections.install(cli);
-        cli.setOut(new java.io.PrintWriter(out, true));
-        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {
             err.println("reason: " + e.getMessage() + questionHint(e) + " (see reason --help)");
             return ExitCodes.USAGE;
@@ -286,8 +287,7 @@ public final class Main implements Callable<Integer> {
                     q.expected(), correct);
             notices.clear();
         } else if (quiet) {
-            out.println(abstain ? "not sure" : result.declined() ? ResultPrinter.DECLINED
-                    : result.answer() == null ? "" : result.answer());
+            out.println(ResultPrinter.quiet(result, abstain));
         } else {
             printer.text(q.id(), q.text(), result, showChains, abstain, q.expected(), correct);
         }

@@ -1,6 +1,7 @@
 package dev.reason.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.PromptOptions;
@@ -40,7 +41,7 @@ final class ModelOptions {
     String system;
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** The chat template's extra variables: each value as JSON when it parses, else the text itself. */
     Map<String, Object> templateVariables() {

@@ -12,6 +12,7 @@ import dev.reason.search.vote.VoteTally;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +91,17 @@ final class ResultPrinter {
         }
     }
 
+    /** The one line {@code --quiet} prints: the answer, or why there is none to give. */
+    static String quiet(SearchResult r, boolean abstain) {
+        if (abstain) {
+            return "not sure";
+        }
+        if (r.declined()) {
+            return DECLINED;
+        }
+        return r.answer() == null ? "" : r.answer();
+    }
+
     /**
      * What makes the answer weaker than its vote share says: every chain that answered failed the verifier, or none
      * of them ended (the budget ran out first: their answers are the last numbers they wrote), or all of them ran
@@ -117,7 +129,7 @@ final class ResultPrinter {
 
     /** The answer graded against: the reference, or for a Game of 24 puzzle what an expression must do. */
     private static String expectedText(Problem expected) {
-        return expected.numbers() != null ? "an expression of " + java.util.Arrays.toString(expected.numbers())
+        return expected.numbers() != null ? "an expression of " + Arrays.toString(expected.numbers())
                 + " that makes 24" : expected.answer();
     }
 
@@ -154,8 +166,13 @@ final class ResultPrinter {
                 + " chars]";
     }
 
-    /** {@code system}: the system message given, or null; {@code promptTokens}: the prompt's length as the model read it. */
-    /** @param notices the engine's notices since the previous result (device fallback, fewer chains for memory) */
+    /**
+     * @param system       the system message given, or null
+     * @param promptTokens the prompt's length as the model read it
+     * @param notices      the engine's notices since the previous result (device fallback, fewer chains for memory)
+     * @param expected     the question's expected answer, or null when it has none
+     * @param correct      the grade, or null when there is no expected answer
+     */
     void json(String id, String question, String system, int promptTokens, SearchResult r, Generator.Params params,
               boolean abstain, List<String> notices, Problem expected, Boolean correct) {
         SamplingParams sampling = params.sampling();

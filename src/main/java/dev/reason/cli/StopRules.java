@@ -85,11 +85,13 @@ final class StopRules {
                             + " ends there, once failing chains no longer vote) or off, got " + cut);
                 }
                 String redraw = p.take("redraw", null);
-                int redraws = redraw == null ? VerifiedVote.VERIFIERS_REDRAWS
-                        : redraw.matches("\\d{1,3}") && Integer.parseInt(redraw) <= 100 ? Integer.parseInt(redraw) : -2;
-                if (redraws < VerifiedVote.VERIFIERS_REDRAWS) {
-                    throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line whose"
-                            + " step fails is written again, a whole number from 0 to 100, got " + redraw);
+                int redraws = VerifiedVote.VERIFIERS_REDRAWS;
+                if (redraw != null) {
+                    if (!redraw.matches("\\d{1,3}") || Integer.parseInt(redraw) > 100) {
+                        throw new IllegalArgumentException("--strategy " + spec + ": redraw is how many times a line"
+                                + " whose step fails is written again, a whole number from 0 to 100, got " + redraw);
+                    }
+                    redraws = Integer.parseInt(redraw);
                 }
                 String backtrack = p.take("backtrack", null);
                 if (backtrack != null && !backtrack.equals("on") && !backtrack.equals("off")) {
@@ -100,10 +102,14 @@ final class StopRules {
                     throw new IllegalArgumentException("--strategy " + spec + ": mode is drop (failing chains do not"
                             + " vote) or downweight (they vote at weight 0.1), got " + verifiedMode);
                 }
-                return new VerifiedVote(verifiedMode.equals("downweight")
-                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP, cut.equals("on"), redraws,
-                        backtrack == null ? VerifiedVote.Backtrack.VERIFIERS
-                                : backtrack.equals("on") ? VerifiedVote.Backtrack.ON : VerifiedVote.Backtrack.OFF);
+                VerifiedVote.Backtrack backtracks = VerifiedVote.Backtrack.VERIFIERS;
+                if (backtrack != null) {
+                    backtracks = backtrack.equals("on") ? VerifiedVote.Backtrack.ON : VerifiedVote.Backtrack.OFF;
+                }
+                VerifiedVote.Mode failing = verifiedMode.equals("downweight")
+                        ? VerifiedVote.Mode.DOWNWEIGHT : VerifiedVote.Mode.DROP;
+                return Strategy.verified(failing).withFailedStepsCut(cut.equals("on")).withRedrawsPerLine(redraws)
+                        .withBacktrack(backtracks);
             default:
                 throw new IllegalArgumentException("unknown --strategy \"" + name + "\": use " + STRATEGY_NAMES);
         }

@@ -2,12 +2,14 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.bench.Charts;
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
-import dev.reason.engine.Engines;
+import dev.reason.engine.choice.Engines;
 import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.Generator;
+import dev.reason.sampling.SamplingParams;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -194,7 +196,7 @@ final class ThroughputCommand implements Callable<Integer> {
     /** The real decode loop with every chain running to exactly genLen tokens. */
     private Generator.Stats measure(Engine engine, int[] prompt, int p, int tokens) {
         Generator.Params params = new Generator.Params(
-                new dev.reason.sampling.SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5).pastAnswers();
+                new SamplingParams(0.8f, 0.95f, 0, 0f), p, tokens, 1, new int[0], 5).pastAnswers();
         return new Generator(engine, () -> i -> "", params).runChains(prompt, p, new ArrayList<>());
     }
 
@@ -271,16 +273,16 @@ final class ThroughputCommand implements Callable<Integer> {
     }
 
     private void chart(List<Row> rows, Path dir) {
-        Map<String, List<double[]>> series = new java.util.LinkedHashMap<>();
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (Row r : rows) {
             series.computeIfAbsent("reason, " + r.device(), k -> new ArrayList<>()).add(new double[] {r.parallel(), r.decodeTps()});
             if (r.torchTps() != null && r.device().equals("cpu")) {
                 series.computeIfAbsent("PyTorch loop (recipe), cpu", k -> new ArrayList<>()).add(new double[] {r.parallel(), r.torchTps()});
             }
         }
-        Map<String, double[][]> arrays = new java.util.LinkedHashMap<>();
+        Map<String, double[][]> arrays = new LinkedHashMap<>();
         series.forEach((k, v) -> arrays.put(k, v.toArray(new double[0][])));
-        dev.reason.bench.Charts.curves(String.format(Locale.ROOT, "Decode throughput (prompt %d, %d new tokens, %d threads)",
+        Charts.curves(String.format(Locale.ROOT, "Decode throughput (prompt %d, %d new tokens, %d threads)",
                 promptLen, genLen, modelOptions.threads), "parallel chains", "decode tokens/s", arrays, true, true, dir, "throughput");
     }
 

@@ -80,10 +80,14 @@ final class TokenBytes {
                 }
             }
         }
-        Kind kind = byteLevel && !spaceMark && !byteFallback ? Kind.BYTE_LEVEL
-                : spaceMark && !byteLevel ? Kind.SENTENCEPIECE
-                : fused && steps.size() == 1 ? Kind.PLAIN
-                : null;
+        Kind kind = null;
+        if (byteLevel && !spaceMark && !byteFallback) {
+            kind = Kind.BYTE_LEVEL;
+        } else if (spaceMark && !byteLevel) {
+            kind = Kind.SENTENCEPIECE;
+        } else if (fused && steps.size() == 1) {
+            kind = Kind.PLAIN;
+        }
         Map<Integer, String> tokens = vocabulary(tokenizer.path("model"));
         if (kind == null || tokens == null) {
             return null;

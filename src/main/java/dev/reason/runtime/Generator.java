@@ -11,6 +11,8 @@ import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -157,8 +159,9 @@ public final class Generator {
         return 0;
     }
 
-    /** Counters of one run, for throughput reports. */
     /**
+     * Counters of one run, for throughput reports.
+     *
      * @param prefillNanos the backend's time for the prompt's forward pass (without the batch's buffer set-up)
      * @param decodeNanos  wall time after the batch was ready: sampling, bookkeeping and decode steps
      */
@@ -207,7 +210,7 @@ public final class Generator {
                 done.add(chain);
             }
         });
-        done.sort(java.util.Comparator.comparingInt(Chain::index));
+        done.sort(Comparator.comparingInt(Chain::index));
         finished.addAll(done);
         return stats;
     }
@@ -439,7 +442,7 @@ public final class Generator {
                 }
                 keep += textEnds.a[keep] == lineStart ? 1 : 0;
             }
-            int[] kept = java.util.Arrays.copyOf(tokens.a, keep);
+            int[] kept = Arrays.copyOf(tokens.a, keep);
             tokens.n = 0;
             textEnds.n = 0;
             logprobs.n = keep;
@@ -500,7 +503,7 @@ public final class Generator {
 
         void add(int v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, n * 2);
+                a = Arrays.copyOf(a, n * 2);
             }
             a[n++] = v;
         }
@@ -514,7 +517,7 @@ public final class Generator {
         }
 
         int[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 
@@ -524,13 +527,13 @@ public final class Generator {
 
         void add(float v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, n * 2);
+                a = Arrays.copyOf(a, n * 2);
             }
             a[n++] = v;
         }
 
         float[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 }

@@ -258,6 +258,14 @@ public final class Search {
             return budget.samples() > 0 ? Math.max(0, budget.samples() - meter.chainsFinished()) : Integer.MAX_VALUE;
         }
 
+        /** Why the search ended: what stopped it, else a greedy run's one chain or no chain left to start. */
+        private StopReason stopReason() {
+            if (stopped != null) {
+                return stopped;
+            }
+            return params.sampling().isGreedy() ? StopReason.GREEDY : StopReason.NO_MORE_CHAINS;
+        }
+
         SearchResult snapshot(boolean last) {
             StopRule.Decision d = decision; // the rule's verdict after the last finished chain
             return new SearchResult(
@@ -273,8 +281,7 @@ public final class Search {
                     meter.tokensUsed(),
                     meter.elapsed().toNanos() / 1e9,
                     engine.description(),
-                    last ? (stopped != null ? stopped
-                            : params.sampling().isGreedy() ? StopReason.GREEDY : StopReason.NO_MORE_CHAINS) : null,
+                    last ? stopReason() : null,
                     budget.toString(),
                     stats == null ? 0 : stats.backendNanos() / 1e9);
         }

@@ -6,6 +6,7 @@ import dev.reason.search.verify.Verifier;
 import dev.reason.search.vote.VoteTally;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What a search found and what it cost; printed by the CLI as text or JSON.
@@ -55,8 +56,8 @@ public record SearchResult(String answer, List<VoteTally.Candidate> ranking, int
                               String text) {
         static ChainReport of(Chain c, String answer, Verifier.Verdict verdict, int redrawn) {
             return new ChainReport(c.index(), answer, c.tokenCount(), c.meanLogprob(), c.sumLogprob(),
-                    c.minLogprob(), c.finish().name().toLowerCase(java.util.Locale.ROOT),
-                    verdict.name().toLowerCase(java.util.Locale.ROOT), redrawn, c.seconds(), c.text());
+                    c.minLogprob(), c.finish().name().toLowerCase(Locale.ROOT),
+                    verdict.name().toLowerCase(Locale.ROOT), redrawn, c.seconds(), c.text());
         }
     }
 }

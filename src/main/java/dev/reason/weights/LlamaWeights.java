@@ -3,7 +3,12 @@ package dev.reason.weights;
 import dev.reason.model.ModelConfig;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The weights of a Llama-family decoder (Llama, Qwen2, Qwen3, Mistral-style grouped-query attention, tied or
@@ -65,12 +70,12 @@ public final class LlamaWeights implements AutoCloseable {
 
     /** Every weight tensor the file stores, once: a tied lm_head, the embedding read again, is not counted twice. */
     public List<WeightTensor> tensors() {
-        List<WeightTensor> all = new java.util.ArrayList<>(List.of(embedding, finalNorm, lmHead));
+        List<WeightTensor> all = new ArrayList<>(List.of(embedding, finalNorm, lmHead));
         for (Layer l : layers) {
-            all.addAll(java.util.Arrays.asList(l.attnNorm(), l.q(), l.k(), l.v(), l.o(), l.qBias(), l.kBias(), l.vBias(),
+            all.addAll(Arrays.asList(l.attnNorm(), l.q(), l.k(), l.v(), l.o(), l.qBias(), l.kBias(), l.vBias(),
                     l.mlpNorm(), l.gate(), l.up(), l.down(), l.qNorm(), l.kNorm()));
         }
-        java.util.Set<StoredTensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<StoredTensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         return all.stream().filter(t -> t != null && seen.add(t.stored())).toList();
     }
 

@@ -3,6 +3,7 @@ package dev.reason.weights;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A cursor over one protobuf message in a buffer (the wire format: tags, varints, fixed 32/64-bit values and
@@ -137,13 +138,13 @@ final class ProtoReader {
 
         void add(long v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, 2 * n);
+                a = Arrays.copyOf(a, 2 * n);
             }
             a[n++] = v;
         }
 
         long[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 }

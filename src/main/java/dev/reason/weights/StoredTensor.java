@@ -36,8 +36,16 @@ final class StoredTensor {
 
     /** The element type as the engines name it: fp32, fp16 or bf16 (the only ones a mapped weight can have). */
     String typeName() {
-        return dataType == FLOAT ? "fp32" : dataType == FLOAT16 ? "fp16" : dataType == BFLOAT16 ? "bf16"
-                : "ONNX type " + dataType;
+        switch (dataType) {
+            case FLOAT:
+                return "fp32";
+            case FLOAT16:
+                return "fp16";
+            case BFLOAT16:
+                return "bf16";
+            default:
+                return "ONNX type " + dataType;
+        }
     }
 
     /** Bytes an element of a mappable type takes (fp32 4, fp16 and bf16 2). */

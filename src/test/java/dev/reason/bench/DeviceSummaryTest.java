@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -244,7 +245,7 @@ class DeviceSummaryTest {
     }
 
     private static String check(int prompts, int asked, boolean interrupted, double maxAbs, double relL2, int agreed) {
-        return String.format(java.util.Locale.ROOT, """
+        return String.format(Locale.ROOT, """
                 {"model": "models/x", "device": "NVIDIA H200", "precision": "fp32", "prompts": %d, "prompts_asked": %d,
                  "interrupted": %b, "steps": 32, "passed": %b,
                  "prompt_max_abs": %s, "prompt_rel_l2": %s, "prompt_worst_row_rel": 0.5,

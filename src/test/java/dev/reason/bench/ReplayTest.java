@@ -63,8 +63,9 @@ class ReplayTest {
      */
     @Test
     void verifiedVotingsEarlyCutChargesFailingChainsUpToTheirFailingLine() {
-        Replay.Method cut = new Replay.Method("c", new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule::none);
-        Replay.Method whole = new Replay.Method("w", new VerifiedVote(VerifiedVote.Mode.DROP, false, 0), StopRule::none);
+        VerifiedVote cutting = Strategy.verified(VerifiedVote.Mode.DROP).withRedrawsPerLine(0);
+        Replay.Method cut = new Replay.Method("c", cutting, StopRule::none);
+        Replay.Method whole = new Replay.Method("w", cutting.withFailedStepsCut(false), StopRule::none);
         List<Replay.Row> rows = Replay.run(pools(), List.of(cut, whole), 8);
         assertEquals(1.0, rows.get(0).accuracy(), 1e-12);
         assertEquals(1.0, rows.get(1).accuracy(), 1e-12);

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -122,7 +123,7 @@ class ResultsFileTest {
     @Test
     void poolIsCopied() {
         ChainResult c = new ChainResult("1", true, 1, 1, 0, 0, 0, null);
-        List<ChainResult> pool = new java.util.ArrayList<>(Arrays.asList(c));
+        List<ChainResult> pool = new ArrayList<>(Arrays.asList(c));
         ProblemResult r = new ProblemResult("x", "d", null, "1", null, pool);
         pool.clear();
         assertEquals(1, r.pool().size());

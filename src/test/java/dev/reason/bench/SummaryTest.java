@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,7 +139,7 @@ class SummaryTest {
         }
         String once = Summary.compute(results, 16, true).toJson();
         List<ProblemResult> shuffled = new ArrayList<>(results);
-        Collections.shuffle(shuffled, new java.util.Random(3));
+        Collections.shuffle(shuffled, new Random(3));
         assertEquals(once, Summary.compute(shuffled, 16, true).toJson());
         assertEquals(Summary.compute(results, 16, true).toCsv(), Summary.compute(shuffled, 16, true).toCsv());
         assertTrue(once.contains("\"group\": \"odd\", \"method\": \"majority\", \"k\": 8, \"problems\": 15"), once);

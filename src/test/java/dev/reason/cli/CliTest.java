@@ -1,19 +1,28 @@
 package dev.reason.cli;
 
+import dev.reason.bench.Equivalence;
 import dev.reason.engine.cuda.CudaEngine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The command line: every bad input gives one line naming the problem, a distinct exit code, no stack trace. */
 class CliTest {
     static final Path MODEL = Path.of("models", "reason-mini");
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     record Run(int code, String out, String err) {
     }
@@ -38,7 +47,7 @@ class CliTest {
     static Run reasonWithInput(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+        int code = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), false);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -81,7 +90,7 @@ class CliTest {
         assertTrue(lines.get(0).startsWith("reason "), lines.get(0));
         String cuda = CudaEngine.unavailable().map(why -> "cuda: not available (" + why).orElse("cuda: ");
         assertTrue(lines.get(1).startsWith(cuda), lines.get(1));
-        if (CudaEngine.unavailable().equals(java.util.Optional.of(CudaEngine.NO_DRIVER))) {
+        if (CudaEngine.unavailable().equals(Optional.of(CudaEngine.NO_DRIVER))) {
             assertTrue(lines.get(1).endsWith("; if the driver is installed elsewhere, set REASON_CUDA_DRIVER to its "
                     + "folder)"), lines.get(1));
         }
@@ -108,12 +117,12 @@ class CliTest {
         Run fromStdin = reasonWithInput("  What is 12 * 7 - 5?\n",
                 Stream.concat(options.stream(), Stream.of("-")).toArray(String[]::new));
         assertEquals(fromArgs.code(), fromStdin.code(), fromStdin.err());
-        var a = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(fromArgs.out());
-        var b = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(fromStdin.out());
+        var a = (ObjectNode) JSON.readTree(fromArgs.out());
+        var b = (ObjectNode) JSON.readTree(fromStdin.out());
         assertEquals("What is 12 * 7 - 5?", b.get("question").asText());
         for (var o : List.of(a, b)) {  // the clock's readings differ, nothing else
             o.remove(List.of("seconds", "tokens_per_second"));
-            o.get("chains").forEach(c -> ((com.fasterxml.jackson.databind.node.ObjectNode) c).remove("seconds"));
+            o.get("chains").forEach(c -> ((ObjectNode) c).remove("seconds"));
         }
         assertEquals(a, b);
         assertOneLineError(reasonWithInput(" \n", "--model", MODEL.toString(), "-"), ExitCodes.BAD_QUESTION,
@@ -128,7 +137,7 @@ class CliTest {
     void aSystemMessageReachesTheTemplateOrIsRefusedInOneLine(@TempDir Path tmp) throws IOException {
         Path chatml = copyModel(tmp);
         Files.copy(Path.of("src", "test", "resources", "chat-templates", "chatml-loop.jinja"),
-                chatml.resolve("chat_template.jinja"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                chatml.resolve("chat_template.jinja"), StandardCopyOption.REPLACE_EXISTING);
         List<String> options = List.of("--model", chatml.toString(), "--budget", "1x", "--max-tokens", "4", "--json");
         Run plain = reason(Stream.concat(options.stream(), Stream.of("What is 2 + 3?")).toArray(String[]::new));
         Run system = reason(Stream.concat(options.stream(), Stream.of("--system", "Answer with a number.",
@@ -168,7 +177,7 @@ class CliTest {
         Path file = tmp.resolve("questions.txt");
         Files.writeString(file, "\uFEFF" + asked.get(0) + "\n\n{\"id\": \"x7\", \"question\": \"" + asked.get(1)
                 + "\"}\n" + asked.get(2) + "\n");
-        List<String> alone = new java.util.ArrayList<>();
+        List<String> alone = new ArrayList<>();
         for (String q : asked) {
             alone.add(reason(Stream.concat(options.stream(), Stream.of("--quiet", q)).toArray(String[]::new)).out().strip());
         }
@@ -182,7 +191,7 @@ class CliTest {
         assertEquals(ExitCodes.ANSWERED, lines.code(), lines.err());
         List<String> jsonLines = lines.out().lines().toList();
         assertEquals(3, jsonLines.size(), lines.out());
-        List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             var o = JSON.readTree(jsonLines.get(i));
             ids.add(o.get("id").asText());
@@ -320,7 +329,7 @@ class CliTest {
     void truncatedOnnxFile(@TempDir Path tmp) throws IOException {
         Path dir = copyModel(tmp);
         byte[] bytes = Files.readAllBytes(dir.resolve("model.onnx"));
-        Files.write(dir.resolve("model.onnx"), java.util.Arrays.copyOf(bytes, bytes.length / 3));
+        Files.write(dir.resolve("model.onnx"), Arrays.copyOf(bytes, bytes.length / 3));
         assertOneLineError(reason("--model", dir.toString(), "What is 1+1?"), ExitCodes.MODEL, "model.onnx");
     }
 
@@ -385,7 +394,7 @@ class CliTest {
     /** An answer read from chains that never ended says so, in the text result and in --json. */
     @Test
     void anAnswerFromChainsThatDidNotEndCarriesAWarning() throws IOException {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = new ObjectMapper();
         String q = "What is 47 + 38 * 2 - 19?";
         var cut = json.readTree(reason("--model", MODEL.toString(), "--budget", "20tok", "--parallel", "4", "--json", q).out());
         assertTrue(cut.get("warnings").toString().contains("no chain finished within the budget"), cut.toString());
@@ -439,7 +448,7 @@ class CliTest {
         Run a = reason(args);
         Run b = reason(args);
         assertTrue(a.code() == ExitCodes.ANSWERED || a.code() == ExitCodes.NO_ANSWER, a.err());
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = new ObjectMapper();
         var ja = json.readTree(a.out());
         var jb = json.readTree(b.out());
         assertEquals(ja.get("answer"), jb.get("answer"));
@@ -457,11 +466,11 @@ class CliTest {
         Path dir = copyModel(tmp);
         Path gen = dir.resolve("generation_config.json");
         Files.writeString(gen, Files.readString(gen).replace("\"min_p\": 0.0,", "\"min_p\": 0.0, \"repetition_penalty\": 1.25,"));
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = new ObjectMapper();
         String[] common = {"--model", dir.toString(), "--budget", "2x", "--parallel", "2", "--json"};
         for (String[] extra : new String[][] {{}, {"--repetition-penalty", "1.5"}}) {
-            String[] args = java.util.stream.Stream.of(common, extra, new String[] {"What is 12 * 7 - 5?"})
-                    .flatMap(java.util.Arrays::stream).toArray(String[]::new);
+            String[] args = Stream.of(common, extra, new String[] {"What is 12 * 7 - 5?"})
+                    .flatMap(Arrays::stream).toArray(String[]::new);
             Run r = reason(args);
             assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
             double penalty = json.readTree(r.out()).get("sampling").get("repetition_penalty").asDouble();
@@ -475,10 +484,10 @@ class CliTest {
         Path gen = dir.resolve("generation_config.json");
         Files.writeString(gen, Files.readString(gen).replace("\"min_p\": 0.0,",
                 "\"min_p\": 0.0, \"no_repeat_ngram_size\": 4, \"typical_p\": 0.9, \"bad_words_ids\": [[7]],"));
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = new ObjectMapper();
         for (String[] extra : new String[][] {{}, {"--no-repeat-ngram", "0"}}) {
             String[] args = Stream.of(new String[] {"--model", dir.toString(), "--budget", "2x", "--parallel", "2",
-                    "--json"}, extra, new String[] {"What is 12 * 7 - 5?"}).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+                    "--json"}, extra, new String[] {"What is 12 * 7 - 5?"}).flatMap(Arrays::stream).toArray(String[]::new);
             Run r = reason(args);
             assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
             var result = json.readTree(r.out());
@@ -497,7 +506,7 @@ class CliTest {
      * (Majority voting: the default verified strategy would also cut chains at failing steps.)
      */
     @Test
-    @org.junit.jupiter.api.Disabled("the shipped model since the first bootstrap round writes no looping chain on this"
+    @Disabled("the shipped model since the first bootstrap round writes no looping chain on this"
             + " question (nor on the others tried); GeneratorTest's forced loop covers the cut and --keep-loops")
     void aLoopingChainEndsEarlyUnlessLoopsAreKept() {
         String[] common = {"--model", MODEL.toString(), "--device", "cpu", "--threads", "1", "--budget", "16x",
@@ -515,9 +524,8 @@ class CliTest {
     @Test
     void presenceAndFrequencyPenaltiesAreRecorded() throws IOException {
         String[] common = {"--model", MODEL.toString(), "--budget", "2x", "--parallel", "2", "--json", "--seed", "3"};
-        Run plain = reason(java.util.stream.Stream.concat(java.util.Arrays.stream(common),
-                java.util.stream.Stream.of("What is 12 * 7 - 5?")).toArray(String[]::new));
-        Run penalized = reason(java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of(
+        Run plain = reason(Stream.concat(Arrays.stream(common), Stream.of("What is 12 * 7 - 5?")).toArray(String[]::new));
+        Run penalized = reason(Stream.concat(Arrays.stream(common), Stream.of(
                 "--presence-penalty", "1.5", "--frequency-penalty", "0.5", "What is 12 * 7 - 5?")).toArray(String[]::new));
         for (Run r : List.of(plain, penalized)) {
             assertTrue(r.code() == ExitCodes.ANSWERED || r.code() == ExitCodes.NO_ANSWER, r.err());
@@ -614,7 +622,7 @@ class CliTest {
         String[] common = {"--model", MODEL.toString(), "--budget", "8x", "--seed", "1", "--questions", file.toString()};
         Run json = reason(Stream.concat(Stream.of(common), Stream.of("--json")).toArray(String[]::new));
         assertEquals(ExitCodes.ANSWERED, json.code(), json.err());
-        List<com.fasterxml.jackson.databind.JsonNode> results = new ArrayList<>();
+        List<JsonNode> results = new ArrayList<>();
         for (String line : json.out().strip().split("\n")) {
             results.add(JSON.readTree(line));
         }
@@ -623,7 +631,7 @@ class CliTest {
         assertEquals("104".equals(results.get(0).get("answer").asText()), results.get(0).get("correct").asBoolean());
         assertEquals("79", results.get(1).get("answer").asText(), "the model's answer, graded against a wrong reference");
         assertFalse(results.get(1).get("correct").asBoolean());
-        assertEquals(dev.reason.bench.Equivalence.game24(new int[] {4, 5, 6, 10}, results.get(2).get("answer").asText()),
+        assertEquals(Equivalence.game24(new int[] {4, 5, 6, 10}, results.get(2).get("answer").asText()),
                 results.get(2).get("correct").asBoolean());
         assertNull(results.get(3).get("correct"), "a question without an answer is not graded");
         long right = results.stream().filter(r -> r.has("correct") && r.get("correct").asBoolean()).count();

@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -102,7 +104,7 @@ class DistillCommandTest {
     void theSearchIsTheOneReasonQuestionsRuns() throws IOException {
         CliTest.Run asked = CliTest.reason("--model", CliTest.MODEL.toString(), "--device", "cpu", "--threads", "1",
                 "--budget", "8x", "--json", "--questions", questions.toString());
-        java.util.Map<String, JsonNode> byId = new java.util.HashMap<>();
+        Map<String, JsonNode> byId = new HashMap<>();
         for (String line : asked.out().lines().toList()) {
             JsonNode n = JSON.readTree(line);
             byId.put(n.get("id").asText(), n);

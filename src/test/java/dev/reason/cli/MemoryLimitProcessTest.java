@@ -1,5 +1,6 @@
 package dev.reason.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -52,7 +53,7 @@ class MemoryLimitProcessTest {
 
         Result json = run("24m", "--json");  // the notice goes with the result, stderr stays quiet
         assertEquals(ExitCodes.ANSWERED, json.code(), json.err());
-        var notices = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).get("notices");
+        var notices = new ObjectMapper().readTree(json.out()).get("notices");
         assertEquals(1, notices.size(), json.out());
         assertTrue(NOTICE.matcher(notices.get(0).asText()).find(), notices.toString());
         assertEquals("", json.err());

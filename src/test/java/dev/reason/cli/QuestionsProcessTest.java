@@ -1,9 +1,14 @@
 package dev.reason.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -53,15 +58,14 @@ class QuestionsProcessTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(120)  // a run that waited for the end of its input would block readLine
+    @Timeout(120)  // a run that waited for the end of its input would block readLine
     void eachQuestionIsAnsweredBeforeTheNextIsRead() throws Exception {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--model", CliTest.MODEL.toString(),
                 "--device", "cpu", "--threads", "1", "--budget", "4x", "--quiet", "--questions", "-")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (var toReason = new java.io.PrintWriter(p.getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
-             var fromReason = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                     java.nio.charset.StandardCharsets.UTF_8))) {
+        try (var toReason = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
+             var fromReason = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             toReason.println("What is 12 * 7 - 5?");
             String first = fromReason.readLine();  // stdin is still open: the answer came before the input ended
             assertTrue(first != null && first.matches("-?\\d+"), "first answer: " + first);

@@ -1,5 +1,6 @@
 package dev.reason.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ final class ReasonProcess {
     }
 
     /** Starts {@code reason ARGS}, its stdout and stderr both into {@code log}. */
-    static Process start(Path log, String... args) throws java.io.IOException {
+    static Process start(Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));

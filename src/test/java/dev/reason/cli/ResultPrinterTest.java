@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,6 +57,15 @@ class ResultPrinterTest {
         assertFalse(result("12", "pass").declined());
     }
 
+    @Test
+    void theQuietLineIsTheAnswerOrWhyThereIsNone() {
+        assertEquals("8", ResultPrinter.quiet(result("8", "pass"), false));
+        assertEquals("not sure", ResultPrinter.quiet(result("8", "pass"), true));
+        assertEquals(ResultPrinter.DECLINED, ResultPrinter.quiet(result("unanswerable", "unknown"), false));
+        assertEquals("not sure", ResultPrinter.quiet(result("unanswerable", "unknown"), true));
+        assertEquals("", ResultPrinter.quiet(result(null), false));
+    }
+
     private static String text(SearchResult r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new ResultPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).text(null, "q", r, false, false,
@@ -65,7 +75,7 @@ class ResultPrinterTest {
 
     /** Chains that all wrote {@code answer}, with the verifier's verdicts. */
     private static SearchResult result(String answer, String... verdicts) {
-        List<SearchResult.ChainReport> chains = new java.util.ArrayList<>();
+        List<SearchResult.ChainReport> chains = new ArrayList<>();
         for (int i = 0; i < verdicts.length; i++) {
             chains.add(new SearchResult.ChainReport(i, answer, 10, -0.1, -1, -0.5, "answer", verdicts[i], 0, 0.1,
                     "#### " + answer));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -61,7 +62,7 @@ class ChatTemplateTest {
         JsonNode file = new ObjectMapper().readTree(DIR.resolve("generated.json").toFile());
         JsonNode vars = file.get("variables");
         String question = vars.get("messages").get(0).get("content").asText();
-        java.util.Map<String, Object> variables = java.util.Map.of("q", vars.get("q").asText(), "n", vars.get("n").asInt());
+        Map<String, Object> variables = Map.of("q", vars.get("q").asText(), "n", vars.get("n").asInt());
         int cases = 0;
         for (JsonNode c : file.get("cases")) {
             String template = c.get("template").asText();
@@ -77,10 +78,10 @@ class ChatTemplateTest {
         String template = Files.readString(DIR.resolve("think-namespace.jinja"), StandardCharsets.UTF_8);
         ChatTemplate t = new ChatTemplate(template, "<s>", "</s>", DAY);
         assertEquals(Files.readString(DIR.resolve("think-namespace.no-thinking.expected"), StandardCharsets.UTF_8),
-                t.prompt(QUESTION, PromptOptions.variables(java.util.Map.of("enable_thinking", false))));
-        assertEquals(t.prompt(QUESTION), t.prompt(QUESTION, PromptOptions.variables(java.util.Map.of("enable_thinking", true))));
+                t.prompt(QUESTION, PromptOptions.variables(Map.of("enable_thinking", false))));
+        assertEquals(t.prompt(QUESTION), t.prompt(QUESTION, PromptOptions.variables(Map.of("enable_thinking", true))));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> t.prompt(QUESTION, PromptOptions.variables(java.util.Map.of("messages", "x"))));
+                () -> t.prompt(QUESTION, PromptOptions.variables(Map.of("messages", "x"))));
         assertEquals("--template-arg messages: reason sets that variable itself; name another one", e.getMessage());
     }
 
@@ -90,7 +91,7 @@ class ChatTemplateTest {
     void aSystemMessageRendersAsJinja2Does(String name) throws Exception {
         String template = Files.readString(DIR.resolve(name + ".jinja"), StandardCharsets.UTF_8);
         String withSystem = new ChatTemplate(template, "<s>", "</s>", DAY).prompt(QUESTION,
-                new PromptOptions(SYSTEM, java.util.Map.of()));
+                new PromptOptions(SYSTEM, Map.of()));
         assertEquals(Files.readString(DIR.resolve(name + ".system.expected"), StandardCharsets.UTF_8), withSystem);
         assertNotEquals(render(name), withSystem);
     }
@@ -102,7 +103,7 @@ class ChatTemplateTest {
     @Test
     void aTemplateThatRefusesASystemMessageSaysSo() throws Exception {
         String shipped = Files.readString(Path.of("models", "reason-mini", "chat_template.jinja"), StandardCharsets.UTF_8);
-        PromptOptions system = new PromptOptions(SYSTEM, java.util.Map.of());
+        PromptOptions system = new PromptOptions(SYSTEM, Map.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ChatTemplate(shipped, "<s>", "</s>", DAY).prompt(QUESTION, system));
         assertEquals("--system: this model's chat template takes no system message (Only user and assistant messages"

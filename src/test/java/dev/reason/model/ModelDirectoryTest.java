@@ -2,9 +2,11 @@ package dev.reason.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +29,7 @@ class ModelDirectoryTest {
             int[] ids = m.promptIds("What is 2+2?");
             assertEquals(1, ids[0]);
             assertEquals(5, ids[ids.length - 1]);
-            assertEquals("What is 2+2?", m.tokenizer().decode(java.util.Arrays.copyOfRange(ids, 2, ids.length - 2), ids.length - 4));
+            assertEquals("What is 2+2?", m.tokenizer().decode(Arrays.copyOfRange(ids, 2, ids.length - 2), ids.length - 4));
             assertTrue(m.generation().temperature() > 0);
         }
     }
@@ -37,7 +39,7 @@ class ModelDirectoryTest {
      * either folder, or a path. A directory without the default lists the ONNX files it has.
      */
     @Test
-    void findsTheOnnxFileInEitherLayoutAndAVariantByName(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void findsTheOnnxFileInEitherLayoutAndAVariantByName(@TempDir Path tmp) throws Exception {
         Path community = Path.of("src/test/resources/models/tiny-llama-community");
         try (ModelDirectory m = ModelDirectory.open(community)) {
             assertEquals(community.resolve("onnx/model.onnx"), m.onnxFile());
@@ -131,7 +133,7 @@ class ModelDirectoryTest {
     }
 
     @Test
-    void aModelThatThinksGetsRoomToThinkWhenGenerationConfigSetsNoLimit(@org.junit.jupiter.api.io.TempDir Path tmp)
+    void aModelThatThinksGetsRoomToThinkWhenGenerationConfigSetsNoLimit(@TempDir Path tmp)
             throws Exception {
         Path dir = tmp.resolve("m");
         Files.createDirectories(dir);
@@ -171,7 +173,7 @@ class ModelDirectoryTest {
         assertEquals(0, g.noRepeatNgramSize(), "n-grams may repeat unless the model says otherwise");
         assertEquals(3, GenerationConfig.fromJson(JSON.readTree("{\"no_repeat_ngram_size\": 3}"),
                 GenerationConfig.DEFAULT.maxNewTokens()).noRepeatNgramSize());
-        assertEquals(java.util.List.of(), g.unapplied());
+        assertEquals(List.of(), g.unapplied());
     }
 
     @Test
@@ -179,9 +181,9 @@ class ModelDirectoryTest {
         GenerationConfig g = GenerationConfig.fromJson(JSON.readTree("{\"typical_p\": 0.9, \"num_beams\": 1,"
                 + " \"bad_words_ids\": [[5]], \"suppress_tokens\": [], \"sequence_bias\": null, \"min_length\": 0,"
                 + " \"temperature\": 0.7, \"no_repeat_ngram_size\": 3, \"num_beams_extra\": 4}"), 512);
-        assertEquals(java.util.List.of("typical_p", "bad_words_ids"), g.unapplied(),
+        assertEquals(List.of("typical_p", "bad_words_ids"), g.unapplied(),
                 "in the file's order; empty lists, nulls and neutral numbers change nothing");
-        assertEquals(java.util.List.of("num_beams"), GenerationConfig.fromJson(JSON.readTree("{\"num_beams\": 4}"), 512)
+        assertEquals(List.of("num_beams"), GenerationConfig.fromJson(JSON.readTree("{\"num_beams\": 4}"), 512)
                 .unapplied());
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -125,7 +126,7 @@ class TextStreamTest {
     }
 
     private static Tokenizer write(Path dir, ObjectNode tokenizer, int size) throws Exception {
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         Path file = dir.resolve("tokenizer.json");
         JSON.writeValue(file.toFile(), tokenizer);
         return new Tokenizer(file, size);

@@ -15,8 +15,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,7 +109,7 @@ class GeneratorTest {
         var params = new Generator.Params(sampling, 2, LIMIT_WITH_REDRAWS, 21, model.eosIds(), 0).pastAnswers();
         long[] sampled = {0};
         new Generator(engine, model.tokenizer()::stream, params).run(model.promptIds(QUESTION), new Generator.Listener() {
-            final java.util.Map<Integer, Integer> lineEnds = new java.util.HashMap<>();
+            final Map<Integer, Integer> lineEnds = new HashMap<>();
             int started;
 
             public boolean mayStartChain() {
@@ -134,7 +138,7 @@ class GeneratorTest {
                 return lines > 0 ? Generator.Next.redraw(lines) : Generator.Next.GO_ON;
             }
         });
-        done.sort(java.util.Comparator.comparingInt(Chain::index));
+        done.sort(Comparator.comparingInt(Chain::index));
         return sampled[0];
     }
 
@@ -148,7 +152,7 @@ class GeneratorTest {
         int sampled = 0;
         int lineEnds = 0;
         while (chain.size() < LIMIT_WITH_REDRAWS) {
-            int[] seq = java.util.stream.IntStream.concat(Arrays.stream(prompt), chain.stream().mapToInt(i -> i)).toArray();
+            int[] seq = IntStream.concat(Arrays.stream(prompt), chain.stream().mapToInt(i -> i)).toArray();
             float[] logits;
             try (DecodeBatch b = ShippedModel.engine().start(seq, 1, 1)) {
                 logits = b.promptLogits();
@@ -203,7 +207,7 @@ class GeneratorTest {
         }
         List<Chain> unbanned = new ArrayList<>();
         runRedrawing(ShippedModel.engine(), penalizing.withNoRepeatNgramSize(0), unbanned);
-        assertTrue(java.util.stream.IntStream.range(0, 4).anyMatch(i -> !Arrays.equals(unbanned.get(i).tokens(),
+        assertTrue(IntStream.range(0, 4).anyMatch(i -> !Arrays.equals(unbanned.get(i).tokens(),
                 referenceWithRedraws(penalizing, i)[0])), "the n-gram ban must act on these chains");
     }
 
@@ -270,7 +274,7 @@ class GeneratorTest {
         List<Chain> other = run(3, 6, 12);
         boolean differs = false;
         for (int i = 0; i < 6; i++) {
-            differs |= !java.util.Arrays.equals(a.get(i).tokens(), other.get(i).tokens());
+            differs |= !Arrays.equals(a.get(i).tokens(), other.get(i).tokens());
         }
         assertEquals(true, differs, "another seed gives other chains at temperature 1");
     }

@@ -4,6 +4,7 @@ import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Engine;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -70,7 +71,7 @@ final class ScriptedEngine implements Engine {
             @Override
             public float[] promptLogits() {
                 float[] l = new float[VOCAB];
-                java.util.Arrays.fill(l, -100f);
+                Arrays.fill(l, -100f);
                 l[scripts.get(0).charAt(0)] = 100f;
                 return l;
             }
@@ -95,7 +96,7 @@ final class ScriptedEngine implements Engine {
             public float[] step(int[] tokens, boolean[] active) {
                 clock.advance(perStep);
                 steps++;
-                java.util.Arrays.fill(logits, -100f);
+                Arrays.fill(logits, -100f);
                 for (int s = 0; s < slots; s++) {
                     if (active[s]) {
                         int next = at[s] < text[s].length() ? text[s].charAt(at[s]) : EOS;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,9 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The search controller over a scripted engine: votes, budgets, stopping rules and anytime answers. */
 class SearchTest {
     private static final int[] PROMPT = {1, 2, 3};
+    /** Verified voting that drops failing chains, with its defaults; each test changes what it checks. */
+    private static final VerifiedVote DROP = Strategy.verified(VerifiedVote.Mode.DROP);
 
     private static SearchResult search(List<String> scripts, String budget, StopRule rule, int parallel,
-                                       FakeClock clock, java.util.function.BooleanSupplier interrupted) {
+                                       FakeClock clock, BooleanSupplier interrupted) {
         ScriptedEngine engine = new ScriptedEngine(scripts, clock, Duration.ofMillis(10));
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), parallel, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3);
@@ -64,8 +67,8 @@ class SearchTest {
         String right = "047+038\n047+038=085\n#### 85\n";
         String wrong = "047+038\n047+038=095\n" + "then some more words to write before the answer\n".repeat(3) + "#### 95\n";
         for (boolean cut : new boolean[] {true, false}) {
-            SearchResult r = search(List.of(right, wrong, wrong, right, wrong), "5x", new VerifiedVote(VerifiedVote.Mode.DROP, cut, 0),
-                    StopRule.none(), q, 1);
+            SearchResult r = search(List.of(right, wrong, wrong, right, wrong), "5x",
+                    DROP.withFailedStepsCut(cut).withRedrawsPerLine(0), StopRule.none(), q, 1);
             assertEquals("85", r.answer());
             assertEquals(2, r.votes());
             long cutChains = r.chains().stream().filter(c -> c.finish().equals("cut")).count();
@@ -78,11 +81,11 @@ class SearchTest {
         Generator.Params params = new Generator.Params(new SamplingParams(0.8f, 0.95f, 0, 0f), 1, 200, 7,
                 new int[] {ScriptedEngine.EOS}, 3);
         SearchResult thinking = new Search(engine, () -> ScriptedEngine::piece, params, Budget.parse("3x"),
-                new VerifiedVote(VerifiedVote.Mode.DROP, true, 0), StopRule.none(), Verifiers.forQuestion(q),
+                DROP.withRedrawsPerLine(0), StopRule.none(), Verifiers.forQuestion(q),
                 Search.Steps.TRIED, new FakeClock()).run(q, PROMPT, () -> false, x -> { });
         assertEquals(0, thinking.chains().stream().filter(c -> c.finish().equals("cut")).count());
         // every chain fails: none is cut before a chain passed, and the plain vote of the failing chains answers
-        SearchResult allWrong = search(List.of(wrong, wrong, wrong), "3x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 0),
+        SearchResult allWrong = search(List.of(wrong, wrong, wrong), "3x", DROP.withRedrawsPerLine(0),
                 StopRule.none(), q, 1);
         assertEquals("95", allWrong.answer());
         assertEquals(0, allWrong.chains().stream().filter(c -> c.finish().equals("cut")).count());
@@ -99,7 +102,7 @@ class SearchTest {
         String wrongAgain = "047+038\n047+038=075\n#### 75\n";
         String right = "047+038\n047+038=085\n#### 85\n";
         SearchResult fixed = search(List.of(wrong + "|" + wrongAgain + "|" + right), "1x",
-                new VerifiedVote(VerifiedVote.Mode.DROP, true, 2), StopRule.none(), q, 1);
+                DROP.withRedrawsPerLine(2), StopRule.none(), q, 1);
         assertEquals("85", fixed.answer());
         SearchResult.ChainReport chain = fixed.chains().get(0);
         assertEquals(2, chain.redrawn());
@@ -110,13 +113,13 @@ class SearchTest {
 
         // one redraw allowed: the second wrong line stands, and with no chain passed yet the chain is not cut
         SearchResult givenUp = search(List.of(wrong + "|" + wrongAgain + "|" + right), "1x",
-                new VerifiedVote(VerifiedVote.Mode.DROP, true, 1), StopRule.none(), q, 1);
+                DROP.withRedrawsPerLine(1), StopRule.none(), q, 1);
         assertEquals("75", givenUp.answer());
         assertEquals(1, givenUp.chains().get(0).redrawn());
         assertEquals("fail", givenUp.chains().get(0).verdict());
 
         // no redraws: the line stands as first written
-        assertEquals("95", search(List.of(wrong + "|" + right), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 0),
+        assertEquals("95", search(List.of(wrong + "|" + right), "1x", DROP.withRedrawsPerLine(0),
                 StopRule.none(), q, 1).answer());
     }
 
@@ -128,7 +131,7 @@ class SearchTest {
     void theVerifierSetsTheRedrawsUnlessTheyAreGiven() {
         String sum = "What is 47 + 38?";
         SearchResult arithmetic = search(List.of("047+038\n047+038=095\n#### 95\n|047+038\n047+038=085\n#### 85\n"),
-                "1x", Strategy.verified(VerifiedVote.Mode.DROP), StopRule.none(), sum, 1);
+                "1x", DROP, StopRule.none(), sum, 1);
         assertEquals("85", arithmetic.answer());
         assertEquals(1, arithmetic.chains().get(0).redrawn());
         assertEquals(16, ArithmeticStepVerifier.INSTANCE.redrawsPerLine());
@@ -136,11 +139,11 @@ class SearchTest {
         String puzzle = "Use 4 5 6 10 to make 24.";
         String wrong = "010/004=001, left 001 005 006\n005-001=004, left 004 006\n006*004=024, left 024\n#### 6*(5-(10/4))\n";
         String right = "010-006=004, left 004 004 005\n004*005=020, left 004 020\n004+020=024, left 024\n#### (10-6)+(4*5)\n";
-        SearchResult plain = search(List.of(wrong + "|" + right), "1x", Strategy.verified(VerifiedVote.Mode.DROP),
+        SearchResult plain = search(List.of(wrong + "|" + right), "1x", DROP,
                 StopRule.none(), puzzle, 1);
         assertEquals(0, plain.chains().get(0).redrawn());
         assertEquals("fail", plain.chains().get(0).verdict());
-        SearchResult redrawn = search(List.of(wrong + "|" + right), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 3),
+        SearchResult redrawn = search(List.of(wrong + "|" + right), "1x", DROP.withRedrawsPerLine(3),
                 StopRule.none(), puzzle, 1);
         assertEquals(1, redrawn.chains().get(0).redrawn());
         assertEquals("pass", redrawn.chains().get(0).verdict());
@@ -164,7 +167,7 @@ class SearchTest {
                 first + good + answer);                                       // that slip redrawn afresh: solved
         String script = String.join("|", variants);
         for (VerifiedVote.Backtrack backtrack : VerifiedVote.Backtrack.values()) {
-            SearchResult r = search(List.of(script), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 1, backtrack),
+            SearchResult r = search(List.of(script), "1x", DROP.withRedrawsPerLine(1).withBacktrack(backtrack),
                     StopRule.none(), puzzle, 1);
             SearchResult.ChainReport chain = r.chains().get(0);
             if (backtrack == VerifiedVote.Backtrack.ON) {
@@ -198,7 +201,7 @@ class SearchTest {
                 first + deadEnd + padding + "008-005=024, left 024\n#### 8-5\n",
                 first + "004*005=020, left 004 020\n004+020=024, left 024\n#### (10-6)+(4*5)\n");
         SearchResult r = search(List.of(String.join("|", variants)), "1x",
-                new VerifiedVote(VerifiedVote.Mode.DROP, true, 2, VerifiedVote.Backtrack.ON), StopRule.none(), puzzle, 1);
+                DROP.withRedrawsPerLine(2).withBacktrack(VerifiedVote.Backtrack.ON), StopRule.none(), puzzle, 1);
         SearchResult.ChainReport chain = r.chains().get(0);
         assertEquals(variants.get(2), chain.text(), "its line redrawn twice, then given up, not gone back past");
         assertEquals(2, chain.redrawn());
@@ -211,7 +214,7 @@ class SearchTest {
         String q = "What is 47 + 38?";
         String miscopied = "047+083\n047+083=130\n#### 130\n";
         String right = "047+038\n047+038=085\n#### 85\n";
-        SearchResult r = search(List.of(miscopied + "|" + right), "1x", new VerifiedVote(VerifiedVote.Mode.DROP, true, 3),
+        SearchResult r = search(List.of(miscopied + "|" + right), "1x", DROP.withRedrawsPerLine(3),
                 StopRule.none(), q, 1);
         assertEquals("85", r.answer());
         assertEquals(1, r.chains().get(0).redrawn());
@@ -267,7 +270,7 @@ class SearchTest {
                 "s 047+038=095\n#### 95\n", "s 038+047=085\n#### 85\n", "s 047+038=095\n#### 95\n");
         String q = "What is 47 + 38?";
         assertEquals("95", search(scripts, "5x", Strategy.majority(), StopRule.none(), q).answer());
-        SearchResult verified = search(scripts, "5x", Strategy.verified(VerifiedVote.Mode.DROP), StopRule.none(), q);
+        SearchResult verified = search(scripts, "5x", DROP, StopRule.none(), q);
         assertEquals("85", verified.answer());
         assertEquals(2, verified.votes());
         assertEquals(3, verified.chains().stream().filter(c -> c.verdict().equals("fail")).count());
@@ -276,7 +279,7 @@ class SearchTest {
     @Test
     void firstVerifiedStopsAtTheFirstCheckedGame24Answer() {
         List<String> scripts = List.of("s\n#### 4*6\n", "s 013-009=004, left 004 004 010\n#### (13-9)*(10-4)\n");
-        SearchResult r = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), new FirstVerified(),
+        SearchResult r = search(scripts, "20x", DROP, new FirstVerified(),
                 "Use 4 9 10 13 to make 24.");
         assertEquals(StopReason.DECIDED, r.stopReason());
         assertEquals("(13-9)*(10-4)", r.answer());
@@ -288,14 +291,14 @@ class SearchTest {
         List<String> scripts = List.of("s\n#### 4*6\n");  // never a checked solution of this puzzle
         for (int giveUp : new int[] {3, 5}) {
             FirstVerified rule = new FirstVerified(giveUp);
-            SearchResult r = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), rule,
+            SearchResult r = search(scripts, "20x", DROP, rule,
                     "Use 4 9 10 13 to make 24.");
             assertEquals(StopReason.DECIDED, r.stopReason(), "given up: " + rule.name());
             assertTrue(r.chains().stream().filter(c -> !c.finish().equals("unfinished")).count() >= giveUp);
             assertTrue(r.chainsStarted() < 20, r.chainsStarted() + " chains");
             assertEquals("first-verified:give-up=" + giveUp, rule.name());
         }
-        SearchResult never = search(scripts, "20x", Strategy.verified(VerifiedVote.Mode.DROP), new FirstVerified(),
+        SearchResult never = search(scripts, "20x", DROP, new FirstVerified(),
                 "Use 4 9 10 13 to make 24.");
         assertEquals(20, never.chainsStarted(), "without a give-up the budget runs out");
         assertThrows(IllegalArgumentException.class, () -> new FirstVerified(-1));

@@ -2,6 +2,8 @@ package dev.reason.weights;
 
 import dev.reason.model.ModelConfig;
 
+import java.util.Arrays;
+
 /**
  * A plain-Java forward pass of a Llama-family decoder over LlamaWeights, in the style of llama2.c: test-only,
  * slow and readable, to prove the mapping right without a GPU. Sums are accumulated in double.
@@ -99,7 +101,7 @@ final class ReferenceForward {
     /** RMSNorm of each head of x (heads of hd values) with the one weight. */
     private void headNorm(float[] x, float[] weight, int hd) {
         for (int h = 0; h < x.length / hd; h++) {
-            float[] head = java.util.Arrays.copyOfRange(x, h * hd, (h + 1) * hd);
+            float[] head = Arrays.copyOfRange(x, h * hd, (h + 1) * hd);
             System.arraycopy(rmsNorm(head, weight), 0, x, h * hd, hd);
         }
     }

@@ -9,6 +9,7 @@ import ai.onnxruntime.platform.Fp16Conversions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.util.Locale;
 
 /**
  * How a graph hands a float tensor to the CPU engine and back: fp32, or fp16 as half-precision exports keep their KV
@@ -39,7 +40,7 @@ enum FloatFormat {
     }
 
     String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** A zeroed direct buffer for {@code elements} values, in the platform's byte order as ONNX Runtime reads it. */

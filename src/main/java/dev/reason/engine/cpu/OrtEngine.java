@@ -17,7 +17,9 @@ import dev.reason.model.ModelException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -110,7 +112,7 @@ public final class OrtEngine implements Engine {
                 FloatFormat f = FloatFormat.of(t.type);
                 if (f == null || shape.length != 4
                         || (shape[1] > 0 && shape[1] != c.numKvHeads()) || (shape[3] > 0 && shape[3] != c.headDim())) {
-                    throw new ModelException(pastName + " in " + file + " is " + t.type + " " + java.util.Arrays.toString(shape)
+                    throw new ModelException(pastName + " in " + file + " is " + t.type + " " + Arrays.toString(shape)
                             + " but config.json says float or float16 [batch, " + c.numKvHeads() + ", past, "
                             + c.headDim() + "]: the files do not belong together");
                 }
@@ -182,7 +184,7 @@ public final class OrtEngine implements Engine {
 
     private static String mebibytes(long bytes) {
         double mib = bytes / 1048576.0;
-        return String.format(java.util.Locale.ROOT, mib < 100 ? "%.1f MiB" : "%.0f MiB", mib);
+        return String.format(Locale.ROOT, mib < 100 ? "%.1f MiB" : "%.0f MiB", mib);
     }
 
     @Override

@@ -369,15 +369,27 @@ public final class CudaEngine implements Engine {
         int d = c.headDim();
         // The kernels compute the Llama block (RMSNorm, RoPE, GQA, SwiGLU; Qwen3's per-head q/k norms); the weights are
         // found through the graph whatever the architecture, so another one (Gemma's scaled norms) would load and be wrong.
-        return !ARCHITECTURES.contains(c.modelType()) ? "model_type " + c.modelType()
-                + " (they run the Llama family: " + String.join(", ", ARCHITECTURES) + ")"
-                : !c.hiddenAct().equals("silu") ? "hidden_act " + c.hiddenAct() + " (their MLP is SwiGLU, silu)"
-                : !RopeScaling.TYPES.contains(c.ropeScaling().type()) ? "rope_type " + c.ropeScaling().type()
-                + " (they scale RoPE as " + String.join(", ", RopeScaling.TYPES) + ")"
-                : d % 2 != 0 ? "an odd head_dim (" + d + ")"
-                : d > Kernels.MAX_HEAD_DIM ? "head_dim " + d + " (over " + Kernels.MAX_HEAD_DIM + ")"
-                : c.numHeads() % c.numKvHeads() != 0 ? c.numHeads() + " heads over " + c.numKvHeads() + " KV heads"
-                : null;
+        if (!ARCHITECTURES.contains(c.modelType())) {
+            return "model_type " + c.modelType() + " (they run the Llama family: " + String.join(", ", ARCHITECTURES)
+                    + ")";
+        }
+        if (!c.hiddenAct().equals("silu")) {
+            return "hidden_act " + c.hiddenAct() + " (their MLP is SwiGLU, silu)";
+        }
+        if (!RopeScaling.TYPES.contains(c.ropeScaling().type())) {
+            return "rope_type " + c.ropeScaling().type() + " (they scale RoPE as " + String.join(", ", RopeScaling.TYPES)
+                    + ")";
+        }
+        if (d % 2 != 0) {
+            return "an odd head_dim (" + d + ")";
+        }
+        if (d > Kernels.MAX_HEAD_DIM) {
+            return "head_dim " + d + " (over " + Kernels.MAX_HEAD_DIM + ")";
+        }
+        if (c.numHeads() % c.numKvHeads() != 0) {
+            return c.numHeads() + " heads over " + c.numKvHeads() + " KV heads";
+        }
+        return null;
     }
 
     /** GPU time of one kernel at one grid ("gemm_bf16 1x152x2") over a stretch of work: launches and milliseconds. */

@@ -354,7 +354,11 @@ final class Kernels {
      * once); fp32, for checks, has one for all.
      */
     String attentionKernel(int headDim) {
-        return "attention" + suffix + (fp32 ? "" : headDim <= 64 ? "_d64" : headDim <= 128 ? "_d128" : "");
+        String name = "attention" + suffix;
+        if (fp32 || headDim > 128) {
+            return name;
+        }
+        return name + (headDim <= 64 ? "_d64" : "_d128");
     }
 
     /**

@@ -198,7 +198,7 @@ public final class DeepConf {
         /** Adds the next token's confidence. */
         public void add(double tokenConfidence) {
             if (count == confidences.length) {
-                confidences = java.util.Arrays.copyOf(confidences, 2 * count);
+                confidences = Arrays.copyOf(confidences, 2 * count);
             }
             confidences[count] = tokenConfidence;
             sum += count < size ? tokenConfidence : tokenConfidence - confidences[count - size];

@@ -71,8 +71,11 @@ public interface Strategy {
         return new WeightedVote(mode, window, keepPercent);
     }
 
-    /** Votes by {@link ScoredChain#verdict()}: failing chains dropped or down-weighted (0.1). */
-    static Strategy verified(VerifiedVote.Mode mode) {
+    /**
+     * Votes by {@link ScoredChain#verdict()}: failing chains dropped or down-weighted (0.1); its {@code with...}
+     * methods change the other settings.
+     */
+    static VerifiedVote verified(VerifiedVote.Mode mode) {
         return new VerifiedVote(mode);
     }
 }

@@ -46,29 +46,9 @@ public final class VerifiedVote implements Strategy {
     private final int redrawsPerLine;
     private final Backtrack backtrack;
 
+    /** Failing chains dropped or down-weighted, with the defaults: cuts on, the verifier's redraws and backtracking. */
     public VerifiedVote(Mode mode) {
-        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT);
-    }
-
-    /**
-     * With early cuts of failing chains on or off ({@code --strategy verified:cut=off}) and the redraws a failing
-     * line gets ({@code verified:redraw=N}; {@link #VERIFIERS_REDRAWS}: the verifier's own number).
-     */
-    public VerifiedVote(Mode mode, boolean cutFailedSteps, int redrawsPerLine) {
-        this(mode, cutFailedSteps, redrawsPerLine, Backtrack.VERIFIERS);
-    }
-
-    /** The same, with backtracking past a line whose redraws ran out as told ({@code verified:backtrack=on|off}). */
-    public VerifiedVote(Mode mode, boolean cutFailedSteps, int redrawsPerLine, Backtrack backtrack) {
-        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, cutFailedSteps, redrawsPerLine, backtrack);
-    }
-
-    /**
-     * @param failWeight a failing chain's weight in {@link Mode#DOWNWEIGHT} (and in DROP's fallback), &gt; 0
-     * @param passWeight a passing chain's weight, &gt; 0
-     */
-    public VerifiedVote(Mode mode, double failWeight, double passWeight) {
-        this(mode, failWeight, passWeight, true, VERIFIERS_REDRAWS, Backtrack.VERIFIERS);
+        this(mode, DEFAULT_FAIL_WEIGHT, DEFAULT_PASS_WEIGHT, true, VERIFIERS_REDRAWS, Backtrack.VERIFIERS);
     }
 
     private VerifiedVote(Mode mode, double failWeight, double passWeight, boolean cutFailedSteps, int redrawsPerLine,
@@ -91,6 +71,37 @@ public final class VerifiedVote implements Strategy {
         this.cutFailedSteps = cutFailedSteps;
         this.redrawsPerLine = redrawsPerLine;
         this.backtrack = backtrack;
+    }
+
+    /**
+     * The same with other weights.
+     *
+     * @param failWeight a failing chain's weight in {@link Mode#DOWNWEIGHT} (and in DROP's fallback), &gt; 0
+     * @param passWeight a passing chain's weight, &gt; 0
+     */
+    public VerifiedVote withWeights(double failWeight, double passWeight) {
+        return new VerifiedVote(mode, failWeight, passWeight, cutFailedSteps, redrawsPerLine, backtrack);
+    }
+
+    /**
+     * The same with a chain cut at its first failing step ({@code cut}, see {@link #mayCutFailingChains}) or let run
+     * to its end ({@code --strategy verified:cut=off}).
+     */
+    public VerifiedVote withFailedStepsCut(boolean cut) {
+        return new VerifiedVote(mode, failWeight, passWeight, cut, redrawsPerLine, backtrack);
+    }
+
+    /**
+     * The same with the redraws a failing line gets ({@code verified:redraw=N}); {@link #VERIFIERS_REDRAWS}: the
+     * verifier's own number.
+     */
+    public VerifiedVote withRedrawsPerLine(int redraws) {
+        return new VerifiedVote(mode, failWeight, passWeight, cutFailedSteps, redraws, backtrack);
+    }
+
+    /** The same with backtracking past a line whose redraws ran out as told ({@code verified:backtrack=on|off}). */
+    public VerifiedVote withBacktrack(Backtrack backtrack) {
+        return new VerifiedVote(mode, failWeight, passWeight, cutFailedSteps, redrawsPerLine, backtrack);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.reason.engine.cuda;
 
 import dev.reason.engine.DeviceException;
-import dev.reason.engine.Engines;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.RopeScaling;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -52,25 +50,6 @@ class CudaAvailabilityTest {
     }
 
     @Test
-    void askingForCudaWithoutADriverSaysWhereToPointIt() {
-        assumeTrue(CudaEngine.unavailable().equals(Optional.of(CudaEngine.NO_DRIVER)), "a driver library is here");
-        try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
-            DeviceException e = assertThrows(DeviceException.class,
-                    () -> Engines.open(model, "cuda", 1, "bf16", notice -> { }));
-            assertEquals("--device cuda: no NVIDIA driver (libcuda.so.1 not found); if the driver is installed "
-                    + "elsewhere, set REASON_CUDA_DRIVER to its folder; use --device cpu (or auto)", e.getMessage());
-            DeviceException numbered = assertThrows(DeviceException.class,
-                    () -> Engines.open(model, "cuda:1", 1, "bf16", notice -> { }));
-            assertTrue(numbered.getMessage().startsWith("--device cuda:1: no NVIDIA driver (libcuda.so.1 not found); "),
-                    "the GPU asked for is named: " + numbered.getMessage());
-            List<String> notices = new ArrayList<>();
-            Engines.open(model, "auto", 1, "bf16", notices::add).close();
-            assertEquals(List.of("device: cpu (auto: no NVIDIA driver (libcuda.so.1 not found))"), notices,
-                    "auto's notice stays short: most machines have no NVIDIA GPU at all");
-        }
-    }
-
-    @Test
     void cudaNamesTheFirstGpuTheKernelsRunOnAndCudaNTheDriversGpuN() {
         List<CudaEngine.CudaDevice> gpus = List.of(new CudaEngine.CudaDevice(0, "Tesla T4", 75),
                 new CudaEngine.CudaDevice(1, "NVIDIA A100", 80), new CudaEngine.CudaDevice(2, "NVIDIA H200", 90));
@@ -107,18 +86,6 @@ class CudaAvailabilityTest {
     }
 
     @Test
-    void deviceNamesAreCudaOrCudaNAndNothingElse() {
-        assertEquals(OptionalInt.empty(), Engines.cudaOrdinal("cuda"));
-        assertEquals(OptionalInt.of(0), Engines.cudaOrdinal("cuda:0"));
-        assertEquals(OptionalInt.of(12), Engines.cudaOrdinal("cuda:12"));
-        for (String bad : List.of("gpu", "cuda:", "cuda:-1", "cuda:1x", "cuda0", "CUDA", "cuda:99999")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Engines.cudaOrdinal(bad));
-            assertEquals("unknown --device \"" + bad + "\": use auto, cpu, cuda or cuda:N (the driver's GPU N, as"
-                    + " reason --version lists them)", e.getMessage());
-        }
-    }
-
-    @Test
     void onlyTheLlamaFamilyRunsOnTheKernels() {
         try (ModelDirectory model = ModelDirectory.open(Path.of("models", "reason-mini"))) {
             ModelConfig c = model.config();
@@ -145,7 +112,7 @@ class CudaAvailabilityTest {
         try (ModelDirectory model = ModelDirectory.open(Path.of("src", "test", "resources", "models", "tiny-qwen3"))) {
             assertEquals(16, model.config().headDim(), "head_dim from config.json, not hidden / heads");
             assertTrue(model.config().qkNorm());
-            assertEquals(java.util.Optional.empty(), CudaEngine.cannotRun(model.config()));
+            assertEquals(Optional.empty(), CudaEngine.cannotRun(model.config()));
         }
     }
 

@@ -45,6 +45,19 @@ class LaunchShapesTest {
         assertEquals("3 3 1 5 1", qwenSplits(HOPPER, 256));
     }
 
+    /** bf16 has kernels for heads up to 64 and 128 and one for larger; fp32 one for all. */
+    @Test
+    void attentionKernelForEachHeadSize() {
+        assertEquals("attention_bf16_d64", HOPPER.attentionKernel(32));
+        assertEquals("attention_bf16_d64", HOPPER.attentionKernel(64));
+        assertEquals("attention_bf16_d128", HOPPER.attentionKernel(96));
+        assertEquals("attention_bf16_d128", HOPPER.attentionKernel(128));
+        assertEquals("attention_bf16", HOPPER.attentionKernel(256));
+        Kernels fp32 = shapes(Kernels.Gpu.HOPPER, CudaEngine.Precision.FP32);
+        assertEquals("attention_f32", fp32.attentionKernel(64));
+        assertEquals("attention_f32", fp32.attentionKernel(256));
+    }
+
     @Test
     void theDefaultsHoldWhereNothingIsSet() {
         assertEquals(Tuning.DEFAULT, Tuning.from(Map.of()));

@@ -11,6 +11,8 @@ import dev.reason.search.vote.ScoredChain;
 import dev.reason.search.vote.VoteTally;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 class DeepConfOnlineTest {
 
     private static ScoredChain chain(String answer, double... confidence) {
@@ -67,7 +69,7 @@ class DeepConfOnlineTest {
             w.add(live[i]);
             cut[i] = d.shouldCut(w);
         }
-        assertEquals("[false, false, false, true, false]", java.util.Arrays.toString(cut));
+        assertEquals("[false, false, false, true, false]", Arrays.toString(cut));
         assertEquals(4, d.cutPoint(live));
         assertEquals(-1, d.cutPoint(new double[] {5, 5, 5}));
         assertEquals(-1, new DeepConfOnline(4, 50, 0.9, 2).cutPoint(live)); // no threshold yet

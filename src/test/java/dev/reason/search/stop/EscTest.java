@@ -10,6 +10,8 @@ import dev.reason.search.vote.ScoredChain;
 import dev.reason.search.vote.VoteTally;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 class EscTest {
 
     /** Feeds answers to both the rule and a tally, as the search does; returns the decision after each. */
@@ -30,7 +32,7 @@ class EscTest {
     void slidingWindowStopsAtTheFirstFiveAgreeingInARow() {
         boolean[] s = run(new Esc(), "A", "B", "A", "A", "A", "A", "A", "B");
         // windows: 1-5 ABAAA, 2-6 BAAAA, 3-7 AAAAA -> stops after the 7th answer
-        assertEquals("[false, false, false, false, false, false, true, false]", java.util.Arrays.toString(s));
+        assertEquals("[false, false, false, false, false, false, true, false]", Arrays.toString(s));
     }
 
     @Test
@@ -39,14 +41,14 @@ class EscTest {
         boolean[] s = run(esc, "A", "B", "A", "A", "A", "A", "A", "A", "A", "A");
         // blocks 1-5 ABAAA (no), 6-10 AAAAA (yes, at the 10th); answers 3-7 agree but are not a block
         assertEquals("[false, false, false, false, false, false, false, false, false, true]",
-                java.util.Arrays.toString(s));
+                Arrays.toString(s));
         assertEquals(10, esc.observed());
     }
 
     @Test
     void aChainWithoutAnAnswerBreaksTheRun() {
         boolean[] s = run(new Esc(3), "7", "7", null, "7", "7", "7");
-        assertEquals("[false, false, false, false, false, true]", java.util.Arrays.toString(s));
+        assertEquals("[false, false, false, false, false, true]", Arrays.toString(s));
         assertFalse(run(new Esc(2), null, null)[1]);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -115,7 +116,7 @@ class DeepConfTest {
             win.add(c);
         }
         win.keepFirst(250);
-        double[] kept = java.util.Arrays.copyOf(written, 270);
+        double[] kept = Arrays.copyOf(written, 270);
         for (int i = 250; i < 270; i++) {
             kept[i] = 100 + i;  // the line written again
             win.add(kept[i]);

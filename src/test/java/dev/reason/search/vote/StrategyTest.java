@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reason.search.vote.VoteTally.Candidate;
 import dev.reason.search.vote.WeightedVote.Mode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -136,7 +137,7 @@ class StrategyTest {
     void orderOfChainsDoesNotMatter() {
         List<ScoredChain> l = twoConfidentThreeNot();
         List<ScoredChain> r = new ArrayList<>(l);
-        java.util.Collections.reverse(r);
+        Collections.reverse(r);
         for (Strategy s : List.of(Strategy.majority(), Strategy.weighted(Mode.MEAN_LOGPROB),
                 Strategy.weighted(Mode.DEEPCONF_BOTTOM10, 2, 50))) {
             assertEquals(s.tally(l).ranking(), s.tally(r).ranking(), s.name());

@@ -1,11 +1,15 @@
 package dev.reason.search.vote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reason.search.verify.ArithmeticStepVerifier;
+import dev.reason.search.verify.Verifier;
 import dev.reason.search.verify.Verifier.Verdict;
 import dev.reason.search.vote.VerifiedVote.Mode;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +53,7 @@ class VerifiedVoteTest {
     @Test
     void aFailWeightCanStillLoseOrWin() {
         // Eleven failing B at 0.1 = 1.1 beat one unchecked C at 1.
-        List<ScoredChain> l = new java.util.ArrayList<>();
+        List<ScoredChain> l = new ArrayList<>();
         for (int i = 0; i < 11; i++) {
             l.add(chain("B", Verdict.FAIL));
         }
@@ -62,7 +66,7 @@ class VerifiedVoteTest {
     void passBoost() {
         List<ScoredChain> l = List.of(chain("A", Verdict.PASS), chain("C", Verdict.UNKNOWN), chain("C", Verdict.UNKNOWN));
         assertEquals("C", new VerifiedVote(Mode.DROP).tally(l).leader().orElseThrow().answer()); // 1 vs 2
-        VoteTally boosted = new VerifiedVote(Mode.DROP, 0.1, 3.0).tally(l);
+        VoteTally boosted = new VerifiedVote(Mode.DROP).withWeights(0.1, 3.0).tally(l);
         assertEquals("A", boosted.leader().orElseThrow().answer()); // 3 vs 2
         assertEquals(3.0, boosted.leader().orElseThrow().weight(), 0);
     }
@@ -87,8 +91,34 @@ class VerifiedVoteTest {
 
     @Test
     void validation() {
-        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP, 0.1, Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP).withWeights(0, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new VerifiedVote(Mode.DROP).withWeights(0.1, Double.POSITIVE_INFINITY));
         assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(null));
+        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP).withRedrawsPerLine(-2));
+        assertThrows(IllegalArgumentException.class, () -> new VerifiedVote(Mode.DROP).withBacktrack(null));
+    }
+
+    /** Each named setting changes only itself, on a copy: the vote it was made from keeps its own. */
+    @Test
+    void eachSettingChangesItselfOnACopy() {
+        Verifier arithmetic = ArithmeticStepVerifier.INSTANCE;  // redraws failing lines, never backtracks
+        int own = arithmetic.redrawsPerLine();
+        List<ScoredChain> passed = List.of(chain("A", Verdict.PASS));
+        VerifiedVote drop = new VerifiedVote(Mode.DROP);
+        assertEquals(own, drop.redrawsPerLine(arithmetic));
+        assertFalse(drop.backtracks(arithmetic));
+        assertTrue(drop.mayCutFailingChains(passed));
+
+        VerifiedVote changed = drop.withRedrawsPerLine(own + 1).withBacktrack(VerifiedVote.Backtrack.ON)
+                .withFailedStepsCut(false);
+        assertEquals(own + 1, changed.redrawsPerLine(arithmetic));
+        assertTrue(changed.backtracks(arithmetic));
+        assertFalse(changed.mayCutFailingChains(passed));
+        assertEquals("verified-drop", changed.name());
+
+        assertEquals(own, drop.redrawsPerLine(arithmetic));
+        assertFalse(drop.backtracks(arithmetic));
+        assertTrue(drop.mayCutFailingChains(passed));
     }
 }

@@ -1,5 +1,7 @@
-package dev.reason.engine;
+package dev.reason.engine.choice;
 
+import dev.reason.engine.DeviceException;
+import dev.reason.engine.Engine;
 import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelConfig;
