@@ -4,19 +4,48 @@ import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 
 /**
- * The decode rows of one search. Each slot holds one chain at a time; when a chain ends, the slot
- * takes a new chain at once ({@link #startChain}), which is what keeps the batch full.
+ * The decode rows of one run. Each slot holds one chain at a time; when a chain ends, the slot takes a new chain at
+ * once ({@link #startChain}), which is what keeps the batch full. A batch opens with one prompt prefilled
+ * ({@link #prompt()}); a batch of an engine that {@link Engine#mixesPrompts mixes prompts} prefills more, and each
+ * chain starts from the prompt of its own question.
  */
 public interface DecodeBatch extends AutoCloseable {
     int slots();
 
     int vocabSize();
 
-    /** Next-token logits after the prompt: the distribution of every chain's first token (a copy, the caller's). */
-    float[] promptLogits();
+    /** The prompt the batch was opened with. */
+    Prefill prompt();
 
-    /** Slot {@code slot} begins a new chain: its cache rows become the prompt's. */
-    void startChain(int slot);
+    /** Runs another prompt once and keeps its cache for chains to start from; only where {@link Engine#mixesPrompts}. */
+    default Prefill prefill(int[] prompt) {
+        throw new UnsupportedOperationException("this batch decodes one prompt: open a batch per prompt");
+    }
+
+    /**
+     * KV-cache bytes the batch would hold with live prompts of {@code promptTokens} tokens in all, the longest of them
+     * {@code longestPrompt}: what a scheduler weighs against its memory budget before it prefills one more.
+     */
+    default long kvBytes(long promptTokens, int longestPrompt) {
+        return 0;
+    }
+
+    /** Slot {@code slot} begins a new chain from {@code prompt}: its cache rows become the prompt's. */
+    void startChain(int slot, Prefill prompt);
+
+    /** A chain of the batch's first prompt. */
+    default void startChain(int slot) {
+        startChain(slot, prompt());
+    }
+
+    /** Next-token logits after the batch's first prompt (a copy, the caller's). */
+    default float[] promptLogits() {
+        return prompt().logits();
+    }
+
+    /** Slot {@code slot}'s chain has ended and nothing takes its place yet: its rows are freed. */
+    default void endChain(int slot) {
+    }
 
     /**
      * Slot {@code slot}'s chain goes back to the first {@code keep} tokens fed to it since its {@link #startChain}

@@ -2,10 +2,12 @@ package dev.reason.runtime;
 
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
+import dev.reason.sampling.Sampler;
 import dev.reason.sampling.Samplers;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
@@ -13,8 +15,10 @@ import dev.reason.sampling.TokenChoice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -179,12 +183,62 @@ public final class Generator {
     }
 
     /**
+     * One question's part of a run: its prompt, its settings (sampling, seed, end tokens, token limit) and the listener
+     * that drives it, made when the job is admitted, so that a budget's clock starts when the question does.
+     */
+    public static final class Job {
+        private final int[] prompt;
+        private final Params params;
+        private final Supplier<? extends Listener> listener;
+        private Stats stats;
+
+        public Job(int[] prompt, Params params, Supplier<? extends Listener> listener) {
+            if (prompt.length == 0) {
+                throw new IllegalArgumentException("a job needs a prompt of at least one token");
+            }
+            this.prompt = prompt;
+            this.params = params;
+            this.listener = listener;
+        }
+
+        /** The job's counters once the run has ended it; null before. */
+        public Stats stats() {
+            return stats;
+        }
+    }
+
+    /**
+     * How many jobs decode together, and the KV-cache bytes their prompts and the batch may hold: a job waits for
+     * room rather than running out of memory (the first always runs).
+     */
+    public record Admission(int concurrent, long kvMemory) {
+        /** One job at a time. */
+        public static final Admission ONE = new Admission(1, Long.MAX_VALUE);
+
+        public Admission {
+            if (concurrent < 1) {
+                throw new IllegalArgumentException("--concurrent must be at least 1, got " + concurrent);
+            }
+            if (kvMemory < 1) {
+                throw new IllegalArgumentException("--kv-memory must be positive, got " + kvMemory);
+            }
+        }
+    }
+
+    /**
      * Runs exactly {@code count} chains, each to its own end, and adds them to {@code finished} in index order:
      * a fixed pool, for benchmarks and tests.
      */
     public Stats runChains(int[] prompt, int count, List<Chain> finished) {
-        List<Chain> done = new ArrayList<>();
-        Stats stats = run(prompt, new Listener() {
+        Job job = pool(prompt, params, count, finished::addAll);
+        run(List.of(job).iterator(), Admission.ONE);
+        return job.stats();
+    }
+
+    /** A job of exactly {@code count} chains, handed to {@code done} in index order when the last one ends. */
+    public static Job pool(int[] prompt, Params params, int count, Consumer<List<Chain>> done) {
+        return new Job(prompt, params, () -> new Listener() {
+            private final List<Chain> chains = new ArrayList<>();
             private int started;
 
             @Override
@@ -207,81 +261,96 @@ public final class Generator {
 
             @Override
             public void onChainFinished(Chain chain) {
-                done.add(chain);
+                chains.add(chain);
+                if (chains.size() == count) {
+                    chains.sort(Comparator.comparingInt(Chain::index));
+                    done.accept(chains);
+                }
             }
         });
-        done.sort(Comparator.comparingInt(Chain::index));
-        finished.addAll(done);
-        return stats;
     }
 
-    /** Runs until the listener stops it or no chain is left; returns the run's counters. */
+    /** Runs one job until its listener stops it or no chain is left; returns its counters. */
     public Stats run(int[] prompt, Listener listener) {
-        long t0 = System.nanoTime();
-        try (DecodeBatch batch = engine.start(prompt, params.parallel(), params.maxNewTokens())) {
-            int slots = batch.slots();           // may be fewer than asked: a GPU short of memory gives fewer rows
-            long prefill = System.nanoTime() - t0;
-            long prefillBackend = batch.backendNanos();
-            float[] promptLogits = batch.promptLogits();
+        Job job = new Job(prompt, params, () -> listener);
+        run(List.of(job).iterator(), Admission.ONE);
+        return job.stats();
+    }
+
+    /**
+     * Runs the jobs, taken in order, up to {@code admission.concurrent()} of them decoding together in one batch of
+     * {@code parallel} slots when the engine's batch takes several prompts (else one after another). A free slot goes
+     * to the live job with the fewest chains running that wants one, so none starves; a job that stops frees its
+     * slots at once, and the next job in line takes its place.
+     */
+    public void run(Iterator<Job> jobs, Admission admission) {
+        Job next = jobs.hasNext() ? jobs.next() : null;
+        while (next != null) {
+            next = runBatch(next, jobs, admission);
+        }
+    }
+
+    /** One batch's run, opened with {@code first}'s prompt; returns the job it could not take, if any. */
+    private Job runBatch(Job first, Iterator<Job> jobs, Admission admission) {
+        try (DecodeBatch batch = engine.start(first.prompt, params.parallel(), params.maxNewTokens())) {
+            int slots = batch.slots();           // may be fewer than asked: a device short of memory gives fewer rows
             int vocab = batch.vocabSize();
-            SamplingParams sampling = params.sampling();
-            // Every chain's first token is drawn from the prompt's logits, penalized once for the prompt's tokens.
-            Penalties promptPenalties = null;
-            if (sampling.penalizes()) {
-                promptPenalties = new Penalties(sampling, prompt);
-                promptPenalties.apply(promptLogits, 0, vocab);
-            }
-            int ngram = sampling.noRepeatNgramSize();
-            if (ngram > 0) {
-                RepeatedNgrams.ban(promptLogits, 0, vocab, RepeatedNgrams.banned(ngram, prompt, new int[0], 0));
-            }
-            Samplers samplers = new Samplers(sampling, params.topLogprobs(), engine.cpuThreads());
+            boolean onDevice = batch.samplesOnDevice();
+            List<Live> live = new ArrayList<>();
+            live.add(new Live(first, batch.prompt(), vocab, onDevice, batch.backendNanos(), batch.backendNanos()));
+            boolean mixes = batch.maxPrompts() > 1;  // else the batch serves its first job alone
+            Job waiting = null;
             Running[] running = new Running[slots];
             TokenChoice[] chosen = new TokenChoice[slots];
             int[] hostDraws = new int[slots];
             int[] tokens = new int[slots];
             boolean[] active = new boolean[slots];
             float[] stepLogits = null;
-            boolean onDevice = batch.samplesOnDevice();
             double[] uniforms = onDevice ? new double[slots] : null;
             TokenChoice[] drawn = null;             // the device's draws of the last step, per slot
-            int nextChain = 0;
-            long generated = 0;
-            int steps = 0;
             while (true) {
-                for (int s = 0; s < slots; s++) {
-                    if (running[s] == null && listener.mayStartChain()) {
-                        batch.startChain(s);
-                        running[s] = new Running(nextChain, ChainSeeds.forChain(params.seed(), nextChain),
-                                onDevice ? null : promptPenalties);
-                        nextChain++;
+                while (mixes && live.size() < Math.min(admission.concurrent(), batch.maxPrompts())) {
+                    if (waiting == null && jobs.hasNext()) {
+                        waiting = jobs.next();
+                    }
+                    if (waiting == null || !live.isEmpty() && !fits(batch, live, waiting, admission)) {
+                        break;
+                    }
+                    long b0 = batch.backendNanos();
+                    Prefill p = batch.prefill(waiting.prompt);
+                    live.add(new Live(waiting, p, vocab, false, batch.backendNanos() - b0, batch.backendNanos()));
+                    waiting = null;
+                }
+                if (live.isEmpty()) {
+                    return waiting != null ? waiting : jobs.hasNext() ? jobs.next() : null;
+                }
+                startChains(batch, live, running);
+                for (Iterator<Live> it = live.iterator(); it.hasNext(); ) {
+                    Live j = it.next();
+                    if (j.listener.stopNow(j.running) || j.running == 0 && j.declined) {
+                        end(j, batch, running);
+                        it.remove();
                     }
                 }
-                int count = 0;
-                for (Running r : running) {
-                    count += r == null ? 0 : 1;
+                if (live.isEmpty()) {
+                    continue;  // admit the next jobs, or end
                 }
-                if (listener.stopNow(count) || count == 0) {
-                    List<Chain> unfinished = new ArrayList<>();
-                    for (Running r : running) {
-                        if (r != null) {
-                            unfinished.add(r.toChain(FinishReason.UNFINISHED));
-                        }
-                    }
-                    listener.onUnfinished(unfinished);
-                    break;
+                TokenChoice[] first = onDevice ? firstOnDevice(batch, running, live.get(0)) : null;
+                nextTokens(running, first, drawn, stepLogits, chosen, hostDraws, batch.vocabSize(), engine.cpuThreads());
+                for (Live j : live) {
+                    j.drawnThisRound = 0;
                 }
-                TokenChoice[] first = onDevice ? firstOnDevice(batch, running, promptLogits, sampling) : null;
-                nextTokens(running, first, drawn, promptLogits, stepLogits, prompt, samplers, chosen, hostDraws);
                 for (int s = 0; s < slots; s++) {
                     Running r = running[s];
                     active[s] = false;
                     if (r == null) {
                         continue;
                     }
+                    Live j = r.job;
+                    j.drawnThisRound++;
                     TokenChoice choice = chosen[s];
                     FinishReason end = r.append(choice);
-                    Next next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
+                    Next next = end == null ? j.listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
                     while (next.linesToRedraw() > 0) {
                         int keep = r.dropLastLines(next.linesToRedraw());
                         // the last token kept is fed again: its logits give the redrawn line's first token
@@ -290,57 +359,123 @@ public final class Generator {
                             next = Next.GO_ON;
                         } else {
                             // the first line goes: the chain starts over from the prompt's logits, at once
-                            choice = samplers.one().sample(promptLogits, 0, vocab, r.random);
-                            count++;
+                            choice = j.samplers.one().sample(j.promptLogits, 0, vocab, r.random);
+                            j.drawnThisRound++;
                             end = r.append(choice);
-                            next = end == null ? listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
+                            next = end == null ? j.listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
                         }
                     }
                     if (next.cut()) {
                         end = FinishReason.CUT;
                     }
                     if (end != null) {
-                        listener.onChainFinished(r.toChain(end));
+                        j.listener.onChainFinished(r.toChain(end));
+                        batch.endChain(s);
                         running[s] = null;
+                        j.running--;
                     } else {
                         tokens[s] = r.lastToken();
                         active[s] = true;
                     }
                 }
-                generated += count;
-                listener.onTokens(count);
                 boolean any = false;
+                for (Live j : live) {
+                    j.generated += j.drawnThisRound;
+                    j.listener.onTokens(j.drawnThisRound);
+                    j.steps += j.running > 0 ? 1 : 0;
+                }
                 for (boolean a : active) {
                     any |= a;
                 }
                 if (any && onDevice) {
                     // Each chain gives the draw it would have given the host sampler (none when greedy).
+                    SamplingParams sampling = live.get(0).params.sampling();
                     for (int s = 0; s < slots; s++) {
                         uniforms[s] = active[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
                     }
-                    drawn = batch.stepAndSample(tokens, active, uniforms, sampling, params.topLogprobs());
-                    steps++;
+                    drawn = batch.stepAndSample(tokens, active, uniforms, sampling, live.get(0).params.topLogprobs());
                 } else if (any) {
                     stepLogits = batch.step(tokens, active);
-                    steps++;
                 }
             }
-            long backend = batch.backendNanos() - prefillBackend;
-            return new Stats(generated, nextChain, steps, prefillBackend, System.nanoTime() - t0 - prefill, backend);
         }
+    }
+
+    /** Whether one more prompt keeps the batch's KV cache within the admission's memory. */
+    private static boolean fits(DecodeBatch batch, List<Live> live, Job job, Admission admission) {
+        long tokens = job.prompt.length;
+        int longest = job.prompt.length;
+        for (Live j : live) {
+            tokens += j.prompt.length();
+            longest = Math.max(longest, j.prompt.length());
+        }
+        return batch.kvBytes(tokens, longest) <= admission.kvMemory();
+    }
+
+    /**
+     * Gives each free slot a new chain of the live job with the fewest chains running (the first admitted among
+     * equals) that wants one; a job that declines ({@link Listener#mayStartChain}) is not asked again this round.
+     */
+    private void startChains(DecodeBatch batch, List<Live> live, Running[] running) {
+        for (Live j : live) {
+            j.declined = false;
+        }
+        for (int s = 0; s < running.length; s++) {
+            if (running[s] != null) {
+                continue;
+            }
+            Live j = fairest(live);
+            while (j != null && !j.listener.mayStartChain()) {
+                j.declined = true;
+                j = fairest(live);
+            }
+            if (j == null) {
+                return;  // no job wants another chain
+            }
+            batch.startChain(s, j.prompt);
+            running[s] = new Running(j, j.nextChain, ChainSeeds.forChain(j.params.seed(), j.nextChain));
+            j.nextChain++;
+            j.running++;
+        }
+    }
+
+    /** The live job with the fewest chains running that has not declined this round; null if none. */
+    static Live fairest(List<Live> live) {
+        Live best = null;
+        for (Live j : live) {
+            if (!j.declined && (best == null || j.running < best.running)) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** Ends a job: its running chains go to its listener unfinished, its slots and prompt are freed. */
+    private void end(Live j, DecodeBatch batch, Running[] running) {
+        List<Chain> unfinished = new ArrayList<>();
+        for (int s = 0; s < running.length; s++) {
+            if (running[s] != null && running[s].job == j) {
+                unfinished.add(running[s].toChain(FinishReason.UNFINISHED));
+                batch.endChain(s);
+                running[s] = null;
+            }
+        }
+        j.listener.onUnfinished(unfinished);
+        j.prompt.release();
+        long backend = batch.backendNanos() - j.backendAtStart;
+        j.job.stats = new Stats(j.generated, j.nextChain, j.steps, j.prefillBackend, System.nanoTime() - j.started,
+                backend);
     }
 
     /**
      * Each running chain's token of this round, into {@code chosen}: the device's draw where the batch made it (a new
      * chain's from {@code first}, the others' from {@code drawn}), else the host's, the chains spread over the cores
-     * ({@link Samplers}): a new chain draws from the prompt's logits, the others from their row of the step's, after
-     * the penalties and the ban on repeated n-grams. Each chain touches only its own row and random stream, so the
-     * draws are the same in any order. {@code hostDraws}: scratch, a slot per chain.
+     * ({@link Samplers#spread}): a new chain draws from its prompt's logits, the others from their row of the step's,
+     * after the penalties and the ban on repeated n-grams. Each chain touches only its own row and random stream, so
+     * the draws are the same in any order. {@code hostDraws}: scratch, a slot per chain.
      */
-    private void nextTokens(Running[] running, TokenChoice[] first, TokenChoice[] drawn, float[] promptLogits,
-                            float[] stepLogits, int[] prompt, Samplers samplers, TokenChoice[] chosen,
-                            int[] hostDraws) {
-        int vocab = promptLogits.length;
+    private static void nextTokens(Running[] running, TokenChoice[] first, TokenChoice[] drawn, float[] stepLogits,
+                                   TokenChoice[] chosen, int[] hostDraws, int vocab, int workers) {
         int n = 0;
         for (int s = 0; s < running.length; s++) {
             Running r = running[s];
@@ -354,20 +489,21 @@ public final class Generator {
                 hostDraws[n++] = s;
             }
         }
-        int ngram = params.sampling().noRepeatNgramSize();
-        samplers.forEach(n, vocab, (sampler, j) -> {
-            int s = hostDraws[j];
+        Samplers.spread(workers, n, vocab, (w, i) -> {
+            int s = hostDraws[i];
             Running r = running[s];
+            Sampler sampler = r.job.samplers.of(w);
             if (r.tokens.isEmpty()) {
-                chosen[s] = sampler.sample(promptLogits, 0, vocab, r.random);
+                chosen[s] = sampler.sample(r.job.promptLogits, 0, vocab, r.random);
                 return;
             }
             if (r.penalties != null) {
                 r.penalties.apply(stepLogits, s * vocab, vocab);
             }
+            int ngram = r.job.params.sampling().noRepeatNgramSize();
             if (ngram > 0) {
                 RepeatedNgrams.ban(stepLogits, s * vocab, vocab,
-                        RepeatedNgrams.banned(ngram, prompt, r.tokens.a, r.tokens.n));
+                        RepeatedNgrams.banned(ngram, r.job.job.prompt, r.tokens.a, r.tokens.n));
             }
             chosen[s] = sampler.sample(stepLogits, s * vocab, vocab, r.random);
         });
@@ -376,29 +512,79 @@ public final class Generator {
     /**
      * The first tokens of the chains that have none yet, drawn on the device from the prompt's logits when that
      * saves time: the host sampler reads the whole vocabulary for each chain, a device draw costs one round trip for
-     * all of them (what each costs: docs/gpu.md). Null: draw them on the host.
+     * all of them (what each costs: docs/gpu.md). Null: draw them on the host. A batch that draws on the device
+     * serves one job.
      * Each chain spends one draw of its random stream either way (none when greedy), as {@code Sampler} does.
      */
-    private TokenChoice[] firstOnDevice(DecodeBatch batch, Running[] running, float[] promptLogits,
-                                        SamplingParams sampling) {
+    private static TokenChoice[] firstOnDevice(DecodeBatch batch, Running[] running, Live job) {
         int count = 0;
         for (Running r : running) {
             count += r != null && r.tokens.isEmpty() ? 1 : 0;
         }
-        if ((long) count * promptLogits.length < FIRST_DRAWS_ON_DEVICE) {
+        if ((long) count * job.promptLogits.length < FIRST_DRAWS_ON_DEVICE) {
             return null;  // also every step on which no chain starts: nothing allocated
         }
+        SamplingParams sampling = job.params.sampling();
         boolean[] starting = new boolean[running.length];
         double[] uniforms = new double[running.length];
         for (int s = 0; s < running.length; s++) {
             starting[s] = running[s] != null && running[s].tokens.isEmpty();
             uniforms[s] = starting[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
         }
-        return batch.sampleFirst(promptLogits, starting, uniforms, sampling, params.topLogprobs());
+        return batch.sampleFirst(job.promptLogits, starting, uniforms, sampling, job.params.topLogprobs());
+    }
+
+    /** A job being decoded: its prompt in the batch, its prompt's logits as its chains draw from them, its counters. */
+    private final class Live {
+        final Job job;
+        final Params params;
+        final Listener listener;
+        final Prefill prompt;
+        final float[] promptLogits;
+        final Penalties promptPenalties;  // null: none, or applied on the device
+        final Samplers samplers;
+        final long started = System.nanoTime();
+        final long prefillBackend;
+        final long backendAtStart;
+        int nextChain;
+        int running;
+        boolean declined;
+        long generated;
+        int steps;
+        int drawnThisRound;
+
+        /**
+         * @param prefillBackend the backend's time for the prompt
+         * @param backendAtStart the batch's backend time when the job's decoding starts
+         */
+        Live(Job job, Prefill prompt, int vocab, boolean onDevice, long prefillBackend, long backendAtStart) {
+            this.job = job;
+            this.params = job.params;
+            this.prompt = prompt;
+            this.prefillBackend = prefillBackend;
+            this.backendAtStart = backendAtStart;
+            // Every chain's first token is drawn from the prompt's logits, penalized once for the prompt's tokens.
+            SamplingParams sampling = params.sampling();
+            promptLogits = prompt.logits();
+            Penalties penalties = null;
+            if (sampling.penalizes()) {
+                penalties = new Penalties(sampling, job.prompt);
+                penalties.apply(promptLogits, 0, vocab);
+            }
+            promptPenalties = onDevice ? null : penalties;
+            int ngram = sampling.noRepeatNgramSize();
+            if (ngram > 0) {
+                RepeatedNgrams.ban(promptLogits, 0, vocab, RepeatedNgrams.banned(ngram, job.prompt, new int[0], 0));
+            }
+            samplers = new Samplers(sampling, params.topLogprobs(), engine.cpuThreads());
+            this.listener = job.listener.get();
+        }
     }
 
     /** A chain being decoded. */
     private final class Running {
+        final Live job;
+        final Params params;
         final int index;
         final SplittableRandom random;
         final Penalties promptPenalties;  // null: none, or applied on the device
@@ -411,12 +597,15 @@ public final class Generator {
         Penalties penalties;  // the history this chain's logits are penalized for
         TextStream stream = texts.get();
         AnswerLine answerLine = new AnswerLine(text);
-        RepetitionLoop loop = params.cutLoops() ? new RepetitionLoop() : null;
+        RepetitionLoop loop;
 
-        Running(int index, SplittableRandom random, Penalties promptPenalties) {
+        Running(Live job, int index, SplittableRandom random) {
+            this.job = job;
+            this.params = job.params;
+            this.loop = params.cutLoops() ? new RepetitionLoop() : null;
             this.index = index;
             this.random = random;
-            this.promptPenalties = promptPenalties;
+            this.promptPenalties = job.promptPenalties;
             this.penalties = promptPenalties == null ? null : promptPenalties.copy();
         }
 

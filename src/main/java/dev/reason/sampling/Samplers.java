@@ -35,6 +35,16 @@ public final class Samplers {
         return samplers[0];
     }
 
+    /** The sampler of worker {@code worker} of {@link #spread}. */
+    public Sampler of(int worker) {
+        return samplers[worker];
+    }
+
+    /** How many workers may draw at once. */
+    public int workers() {
+        return samplers.length;
+    }
+
     /**
      * Calls {@code draw.accept(sampler, i)} once for each i in [0, n), over a {@code vocab}-token vocabulary: on the
      * calling thread alone when the round reads fewer than {@link #PARALLEL_FROM} logits, else on up to one worker
@@ -42,17 +52,31 @@ public final class Samplers {
      * exception of a call is rethrown here.
      */
     public void forEach(int n, int vocab, ObjIntConsumer<Sampler> draw) {
-        int workers = Math.min(samplers.length, n);
-        if (workers <= 1 || (long) n * vocab < PARALLEL_FROM) {
+        spread(samplers.length, n, vocab, (w, i) -> draw.accept(samplers[w], i));
+    }
+
+    /** One draw of a round: {@code i}, made on worker {@code worker}, which no other draw uses meanwhile. */
+    @FunctionalInterface
+    public interface Draw {
+        void accept(int worker, int i);
+    }
+
+    /**
+     * Calls {@code draw} once for each i in [0, n) as {@link #forEach} does, over up to {@code workers} workers: for
+     * draws of chains with different sampling settings, each taking its own {@link #of worker's} sampler.
+     */
+    public static void spread(int workers, int n, int vocab, Draw draw) {
+        int used = Math.min(workers, n);
+        if (used <= 1 || (long) n * vocab < PARALLEL_FROM) {
             for (int i = 0; i < n; i++) {
-                draw.accept(samplers[0], i);
+                draw.accept(0, i);
             }
             return;
         }
         AtomicInteger next = new AtomicInteger();  // calls cost about the same, but a worker may start late
-        IntStream.range(0, workers).parallel().forEach(w -> {
+        IntStream.range(0, used).parallel().forEach(w -> {
             for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                draw.accept(samplers[w], i);
+                draw.accept(w, i);
             }
         });
     }

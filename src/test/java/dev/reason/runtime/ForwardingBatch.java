@@ -2,6 +2,7 @@ package dev.reason.runtime;
 
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
@@ -30,6 +31,10 @@ public class ForwardingBatch implements DecodeBatch {
                 return inner.description();
             }
 
+            public boolean mixesPrompts() {
+                return inner.mixesPrompts();
+            }
+
             public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
                 return wrap.apply(prompt, inner.start(prompt, slots, maxNewTokens));
             }
@@ -47,12 +52,24 @@ public class ForwardingBatch implements DecodeBatch {
         return inner.vocabSize();
     }
 
-    public float[] promptLogits() {
-        return inner.promptLogits();
+    public Prefill prompt() {
+        return inner.prompt();
     }
 
-    public void startChain(int slot) {
-        inner.startChain(slot);
+    public Prefill prefill(int[] prompt) {
+        return inner.prefill(prompt);
+    }
+
+    public long kvBytes(long promptTokens, int longestPrompt) {
+        return inner.kvBytes(promptTokens, longestPrompt);
+    }
+
+    public void startChain(int slot, Prefill prompt) {
+        inner.startChain(slot, prompt);
+    }
+
+    public void endChain(int slot) {
+        inner.endChain(slot);
     }
 
     public void rewind(int slot, int keep) {

@@ -2,6 +2,7 @@ package dev.reason.runtime;
 
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
@@ -383,8 +384,26 @@ class GeneratorTest {
         }
 
         @Override
-        public float[] promptLogits() {
-            return padded(inner.promptLogits(), 1);
+        public Prefill prompt() {
+            Prefill p = inner.prompt();
+            return new Prefill() {
+                public int length() {
+                    return p.length();
+                }
+
+                public float[] logits() {
+                    return padded(p.logits(), 1);
+                }
+
+                public void release() {
+                    p.release();
+                }
+            };
+        }
+
+        @Override
+        public void startChain(int slot, Prefill prompt) {
+            super.startChain(slot, inner.prompt());  // the padded view stands for the inner batch's one prompt
         }
 
         @Override
@@ -461,9 +480,9 @@ class GeneratorTest {
         }
 
         @Override
-        public void startChain(int slot) {
+        public void startChain(int slot, Prefill prompt) {
             fed.get(slot).clear();
-            super.startChain(slot);
+            super.startChain(slot, prompt);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.reason.search;
 
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -68,16 +69,32 @@ final class ScriptedEngine implements Engine {
                 return VOCAB;
             }
 
+            final Prefill handle = new Prefill() {
+                @Override
+                public int length() {
+                    return prompt.length;
+                }
+
+                @Override
+                public float[] logits() {
+                    float[] l = new float[VOCAB];
+                    Arrays.fill(l, -100f);
+                    l[scripts.get(0).charAt(0)] = 100f;
+                    return l;
+                }
+
+                @Override
+                public void release() {
+                }
+            };
+
             @Override
-            public float[] promptLogits() {
-                float[] l = new float[VOCAB];
-                Arrays.fill(l, -100f);
-                l[scripts.get(0).charAt(0)] = 100f;
-                return l;
+            public Prefill prompt() {
+                return handle;
             }
 
             @Override
-            public void startChain(int slot) {
+            public void startChain(int slot, Prefill from) {
                 variants[slot] = scripts.get(started % scripts.size()).split("\\|");
                 variant[slot] = 0;
                 text[slot] = variants[slot][0];

@@ -10,6 +10,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.ModelException;
@@ -152,6 +153,11 @@ public final class OrtEngine implements Engine {
      * so through the notice, as the CUDA engine does with the GPU's.
      */
     @Override
+    public boolean mixesPrompts() {
+        return true;
+    }
+
+    @Override
     public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
         for (int n = slots; ; n = Math.max(1, n / 2)) {
             try {
@@ -215,13 +221,13 @@ public final class OrtEngine implements Engine {
     /**
      * Cache layout: per layer, key and value as [slots, kvHeads, length, headDim] in direct buffers of the graph's
      * own KV format (raw bytes, fp32 or fp16), used in place as ONNX Runtime inputs and written in place as its
-     * pinned outputs (ping-pong between two buffers), so a decode step allocates nothing large. Column c of a slot
-     * holds a token of its chain when c is inside the prompt or at/after the slot's own start column; other
-     * columns are masked.
+     * pinned outputs (ping-pong between two buffers), so a decode step allocates nothing large. Each slot's row
+     * holds its chain's prompt from column 0 and its own tokens from its start column on; the columns between are
+     * masked. So slots decode chains of different prompts, of different lengths, together.
      */
     private final class Batch implements DecodeBatch {
         private final int slots;
-        private final int promptLen;
+        private final int maxNew;
         private final int slack;
         private int capacity;
         private final int kvHeads = config.numKvHeads();
@@ -231,11 +237,12 @@ public final class OrtEngine implements Engine {
         /** Bytes of one cache column of one head. */
         private final int row = config.headDim() * kvFormat.bytes;
         private final int vocab;
-        private final ByteBuffer[] promptKv; // [layer*2 + kv] -> [kvHeads, promptLen, headDim]
-        private final float[] promptLogits;
+        private final OrtPrefill first;
         private ByteBuffer[] cache; // [layer*2 + kv]
         private ByteBuffer[] spare;
         private int length;          // cache columns in use
+        private final OrtPrefill[] prompt;  // per slot: its chain's prompt, null when free
+        private final int[] promptLen;     // per slot: its prompt's columns, 0 when free
         private final int[] start;   // per slot: first column of its own tokens
         private final int[] position;
         private final LongBuffer ids;
@@ -256,10 +263,10 @@ public final class OrtEngine implements Engine {
 
         Batch(int[] prompt, int slots, int maxNewTokens) throws OrtException {
             this.slots = slots;
-            this.promptLen = prompt.length;
+            this.maxNew = maxNewTokens;
             this.vocab = config.vocabSize();
             this.slack = slack(maxNewTokens);
-            this.capacity = columns(promptLen, maxNewTokens);
+            this.capacity = columns(prompt.length, maxNewTokens);
             for (int l = 0; l < layers; l++) {
                 pastNames[2 * l] = "past_key_values." + l + ".key";
                 pastNames[2 * l + 1] = "past_key_values." + l + ".value";
@@ -269,6 +276,8 @@ public final class OrtEngine implements Engine {
             // the large buffers first, and native tensors last: running out of memory on the way leaks nothing
             cache = allocateCache();
             spare = allocateCache();
+            this.prompt = new OrtPrefill[slots];
+            promptLen = new int[slots];
             start = new int[slots];
             position = new int[slots];
             ids = longs(slots);
@@ -276,9 +285,8 @@ public final class OrtEngine implements Engine {
             mask = longs((long) slots * (capacity + 1));
             logitsBuffer = logitsFormat.allocate((long) slots * vocab);
             logits = new float[slots * vocab];
-            promptKv = new ByteBuffer[2 * layers];
-            promptLogits = prefill(prompt);
-            length = promptLen;
+            first = run(prompt);
+            length = prompt.length;
             idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
             positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
             logitsTensor = logitsFormat.tensor(env, logitsBuffer, new long[] {slots, 1, vocab});
@@ -304,6 +312,17 @@ public final class OrtEngine implements Engine {
             return promptLen + maxNewTokens + slack(maxNewTokens);
         }
 
+        /** The cache's bytes per token: keys and values of every layer. */
+        private long tokenBytes() {
+            return 2L * layers * kvHeads * row;
+        }
+
+        @Override
+        public long kvBytes(long promptTokens, int longestPrompt) {
+            long columns = Math.max(capacity, columns(longestPrompt, maxNew));
+            return tokenBytes() * (promptTokens + 2 * slots * columns);  // the prompts, then the cache and its spare
+        }
+
         private ByteBuffer[] allocateCache() {
             ByteBuffer[] b = new ByteBuffer[2 * layers];
             for (int i = 0; i < b.length; i++) {
@@ -318,7 +337,7 @@ public final class OrtEngine implements Engine {
          * the ones before, so that the logits of its positions ([chunk, vocab]: 150 MiB for 256 tokens of a
          * 152k-token vocabulary) and its attention scores never take the whole prompt's memory at once.
          */
-        private float[] prefill(int[] prompt) throws OrtException {
+        private OrtPrefill run(int[] prompt) throws OrtException {
             int p = prompt.length;
             long perBuffer = (long) kvHeads * p * config.headDim();
             ByteBuffer[] past = new ByteBuffer[2 * layers];  // ping-pong: each run's presents become the next one's past
@@ -366,10 +385,26 @@ public final class OrtEngine implements Engine {
                 past = present;
                 present = t;
             }
-            System.arraycopy(past, 0, promptKv, 0, promptKv.length);  // the last run's presents: the whole prompt
             float[] last = new float[vocab];
             logitsFormat.read(chunkLogits, (n - 1) * vocab, vocab, last);
-            return last;
+            return new OrtPrefill(past, p, last);  // the last run's presents: the whole prompt
+        }
+
+        @Override
+        public Prefill prompt() {
+            return first;
+        }
+
+        @Override
+        public Prefill prefill(int[] tokens) {
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException("a prompt needs at least one token");
+            }
+            try {
+                return run(tokens);
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed on a prompt: " + e.getMessage(), e);
+            }
         }
 
         @Override
@@ -383,19 +418,37 @@ public final class OrtEngine implements Engine {
         }
 
         @Override
-        public float[] promptLogits() {
-            return promptLogits.clone();
+        public void startChain(int slot, Prefill p) {
+            if (!(p instanceof OrtPrefill o) || o.kv == null) {
+                throw new IllegalArgumentException("a chain starts from a live prompt of this batch");
+            }
+            endChain(slot);
+            if (o.length > length) {
+                relayout(o.length);  // the prompt's columns must exist in every row
+            }
+            for (int i = 0; i < 2 * layers; i++) {
+                for (int h = 0; h < kvHeads; h++) {
+                    cache[i].put((slot * kvHeads + h) * length * row, o.kv[i], h * o.length * row, o.length * row);
+                }
+            }
+            o.chains++;
+            prompt[slot] = o;
+            promptLen[slot] = o.length;
+            start[slot] = length;
+            position[slot] = o.length;
         }
 
         @Override
-        public void startChain(int slot) {
-            for (int i = 0; i < 2 * layers; i++) {
-                for (int h = 0; h < kvHeads; h++) {
-                    cache[i].put((slot * kvHeads + h) * length * row, promptKv[i], h * promptLen * row, promptLen * row);
-                }
+        public void endChain(int slot) {
+            OrtPrefill o = prompt[slot];
+            if (o != null) {
+                o.chains--;
+                o.freeIfDone();
             }
+            prompt[slot] = null;
+            promptLen[slot] = 0;
             start[slot] = length;
-            position[slot] = promptLen;
+            position[slot] = 0;
         }
 
         /** Moves the slot's kept columns to end at the current length, where its next token's column goes. */
@@ -418,13 +471,13 @@ public final class OrtEngine implements Engine {
                 }
             }
             start[slot] = to;
-            position[slot] = promptLen + keep;
+            position[slot] = promptLen[slot] + keep;
         }
 
         @Override
         public float[] step(int[] tokens, boolean[] active) {
             if (length + 1 > capacity) {
-                compact();
+                relayout(0);
             }
             int total = length + 1;
             for (int s = 0; s < slots; s++) {
@@ -432,7 +485,7 @@ public final class OrtEngine implements Engine {
                 positions.put(s, position[s]);
                 int maskRow = s * total;
                 for (int c = 0; c < total; c++) {
-                    mask.put(maskRow + c, c < promptLen || c >= start[s] ? 1L : 0L);
+                    mask.put(maskRow + c, c < promptLen[s] || c >= start[s] ? 1L : 0L);
                 }
             }
             if (past == null) {
@@ -474,17 +527,17 @@ public final class OrtEngine implements Engine {
 
         /**
          * Squeezes out the columns no slot needs (those of finished chains) so the cache never outgrows its
-         * buffers: each slot keeps the prompt and its own tokens, right-aligned so new tokens still append.
-         * Chains longer than the batch was sized for get larger buffers instead.
+         * buffers: each slot keeps its prompt and its own tokens, right-aligned so new tokens still append. The rows
+         * become at least {@code minLength} columns long (a longer prompt's chain is about to start). Chains longer
+         * than the batch was sized for get larger buffers instead.
          */
-        private void compact() {
+        private void relayout(int minLength) {
             closeAll(past);
             past = null;
-            int own = 0;
+            int newLength = minLength;
             for (int s = 0; s < slots; s++) {
-                own = Math.max(own, length - start[s]);
+                newLength = Math.max(newLength, promptLen[s] + length - start[s]);
             }
-            int newLength = promptLen + own;
             boolean grow = newLength + 1 > capacity;
             if (grow) {
                 capacity = newLength + 1 + slack;
@@ -498,7 +551,7 @@ public final class OrtEngine implements Engine {
                     for (int h = 0; h < kvHeads; h++) {
                         int from = (s * kvHeads + h) * length * row;
                         int to = (s * kvHeads + h) * newLength * row;
-                        dst[i].put(to, src, from, promptLen * row);
+                        dst[i].put(to, src, from, promptLen[s] * row);
                         dst[i].put(to + (newLength - mine) * row, src, from + start[s] * row, mine * row);
                     }
                 }
@@ -514,6 +567,43 @@ public final class OrtEngine implements Engine {
         @Override
         public long backendNanos() {
             return backendNanos;
+        }
+
+        /** A prompt's cache, as a prefill of this batch wrote it, and the chains of it running. */
+        private final class OrtPrefill implements Prefill {
+            private ByteBuffer[] kv;  // [layer*2 + kv] -> [kvHeads, length, headDim]; null once freed
+            private final int length;
+            private final float[] logits;
+            private int chains;
+            private boolean released;
+
+            OrtPrefill(ByteBuffer[] kv, int length, float[] logits) {
+                this.kv = kv.clone();
+                this.length = length;
+                this.logits = logits;
+            }
+
+            @Override
+            public int length() {
+                return length;
+            }
+
+            @Override
+            public float[] logits() {
+                return logits.clone();
+            }
+
+            @Override
+            public void release() {
+                released = true;
+                freeIfDone();
+            }
+
+            void freeIfDone() {
+                if (released && chains == 0) {
+                    kv = null;
+                }
+            }
         }
 
         /** Tensors of shape [slots, kvHeads, columns, headDim] over the first elements of each buffer. */

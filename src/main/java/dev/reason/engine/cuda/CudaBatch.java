@@ -1,6 +1,7 @@
 package dev.reason.engine.cuda;
 
 import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Prefill;
 import dev.reason.model.ModelConfig;
 import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.SamplingParams;
@@ -74,6 +75,22 @@ final class CudaBatch implements DecodeBatch {
     private final int[][] fed;           // per slot, the tokens fed since its chain started (grown as they come)
     private boolean historyCurrent;      // whether history holds them: penalized steps keep it so, the others do not
     private final float[] promptLogits;
+    private final Prefill handle = new Prefill() {
+        @Override
+        public int length() {
+            return promptLen;
+        }
+
+        @Override
+        public float[] logits() {
+            return promptLogits.clone();
+        }
+
+        @Override
+        public void release() {
+            // the prompt's cache lives as long as the batch: it is the only one
+        }
+    };
     private float[] stepLogits;
     private long backendNanos;
     private boolean closed;
@@ -421,13 +438,17 @@ final class CudaBatch implements DecodeBatch {
         return vocab;
     }
 
+    /** The batch's one prompt, on the device until the batch closes. */
     @Override
-    public float[] promptLogits() {
-        return promptLogits.clone();
+    public Prefill prompt() {
+        return handle;
     }
 
     @Override
-    public void startChain(int slot) {
+    public void startChain(int slot, Prefill from) {
+        if (from != handle) {
+            throw new IllegalArgumentException("a CUDA batch decodes chains of its own prompt only");
+        }
         length[slot] = 0;
         if (historyCurrent) {
             engine.bind();

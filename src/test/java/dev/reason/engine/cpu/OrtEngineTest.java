@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.reason.engine.DecodeBatch;
+import dev.reason.engine.Prefill;
 import dev.reason.model.ModelDirectory;
 import dev.reason.testing.ShippedModel;
 
@@ -234,6 +235,88 @@ class OrtEngineTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.rewind(0, held + 1));
             assertTrue(e.getMessage().contains("cannot keep " + (held + 1)), e.getMessage());
             assertEquals(2 * vocab, b.step(new int[] {1, 1}, new boolean[] {true, true}).length);
+        }
+    }
+
+    /**
+     * Chains of three prompts of different lengths share one batch: they start and end at different steps, a longer
+     * prompt's first chain arrives mid-run (every row grows to hold it), and the cache compacts. Each chain's logits
+     * are those it gets alone, within the tolerance of batched rows (masked columns shift the sums' lanes).
+     */
+    @Test
+    void chainsOfPromptsOfDifferentLengthsDecodeTogetherAsAlone() {
+        int[] seq = testSequence();
+        int[] a = Arrays.copyOf(ids, prefill);
+        int[] bPrompt = {ids[0], 9, 17};
+        int[] c = new int[prefill + 30];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = i < prefill ? ids[i] : 6 + (i * 11) % 90;
+        }
+        int[][] prompts = {a, bPrompt, c};
+        float[][][] fresh = new float[3][][];
+        for (int p = 0; p < 3; p++) {
+            fresh[p] = freshLogits(engine, prompts[p], seq);
+        }
+        float worst = 0;
+        try (DecodeBatch b = engine.start(a, 3, 12)) {
+            assertTrue(engine.mixesPrompts());
+            Prefill[] handles = {b.prompt(), b.prefill(bPrompt), null};
+            assertEquals(bPrompt.length, handles[1].length());
+            assertArrayEquals(promptLogitsAlone(bPrompt), handles[1].logits(), 1e-4f);
+            int[] of = {0, 1, -1};  // the prompt of each slot's chain; -1: none
+            int[] pos = new int[3];
+            b.startChain(0, handles[0]);
+            b.startChain(1, handles[1]);
+            for (int step = 0; step < 110; step++) {
+                if (step == 20) {
+                    handles[2] = b.prefill(c);
+                    b.startChain(2, handles[2]);
+                    of[2] = 2;
+                    pos[2] = 0;
+                }
+                if (step == 50) {
+                    b.endChain(2);
+                    of[2] = -1;
+                    handles[2].release();
+                }
+                if (step == 60 || step == 90) {
+                    b.startChain(2, handles[1]);
+                    of[2] = 1;
+                    pos[2] = 0;
+                }
+                for (int s = 0; s < 2; s++) {
+                    if (step > 0 && step % (9 + 2 * s) == 0) {
+                        b.startChain(s, handles[of[s]]);
+                        pos[s] = 0;
+                    }
+                }
+                int[] tok = new int[3];
+                boolean[] active = new boolean[3];
+                for (int s = 0; s < 3; s++) {
+                    active[s] = of[s] >= 0;
+                    tok[s] = active[s] ? seq[pos[s]] : 0;
+                }
+                float[] out = b.step(tok, active);
+                for (int s = 0; s < 3; s++) {
+                    if (active[s]) {
+                        float d = maxAbsDiff(out, s * fresh[0][0].length, fresh[of[s]][pos[s]]);
+                        worst = Math.max(worst, d);
+                        assertTrue(d <= 1e-4, "step " + step + ", slot " + s + " (prompt " + of[s] + ", position "
+                                + pos[s] + "): " + d);
+                        pos[s]++;
+                    }
+                }
+            }
+            Prefill released = handles[2];
+            assertThrows(IllegalArgumentException.class, () -> b.startChain(2, released),
+                    "a released prompt whose chains ended is freed");
+        }
+        System.out.println("chains of three prompts in one batch against alone: largest logit difference " + worst);
+    }
+
+    private static float[] promptLogitsAlone(int[] prompt) {
+        try (DecodeBatch b = engine.start(prompt, 1, 8)) {
+            return b.promptLogits();
         }
     }
 
