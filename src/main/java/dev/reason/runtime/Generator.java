@@ -77,6 +77,11 @@ public final class Generator {
             return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cut);
         }
 
+        /** The same with another seed: each question of a shared run draws from its own. */
+        public Params withSeed(long newSeed) {
+            return new Params(sampling, parallel, maxNewTokens, newSeed, eosIds, topLogprobs, stopAtAnswer, cutLoops);
+        }
+
         /** The same with another number of slots. */
         public Params withParallel(int slots) {
             return new Params(sampling, slots, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops);
@@ -107,6 +112,10 @@ public final class Generator {
 
         /** Chains still running when the search stopped; they may still hold a usable answer. */
         default void onUnfinished(List<Chain> chains) {
+        }
+
+        /** Last, the job's counters: the run has ended it. */
+        default void onEnd(Stats stats) {
         }
     }
 
@@ -205,6 +214,11 @@ public final class Generator {
         public Stats stats() {
             return stats;
         }
+
+        /** Its settings. */
+        public Params params() {
+            return params;
+        }
     }
 
     /**
@@ -270,13 +284,6 @@ public final class Generator {
         });
     }
 
-    /** Runs one job until its listener stops it or no chain is left; returns its counters. */
-    public Stats run(int[] prompt, Listener listener) {
-        Job job = new Job(prompt, params, () -> listener);
-        run(List.of(job).iterator(), Admission.ONE);
-        return job.stats();
-    }
-
     /**
      * Runs the jobs, taken in order, up to {@code admission.concurrent()} of them decoding together in one batch of
      * {@code parallel} slots when the engine's batch takes several prompts (else one after another). A free slot goes
@@ -292,13 +299,14 @@ public final class Generator {
 
     /** One batch's run, opened with {@code first}'s prompt; returns the job it could not take, if any. */
     private Job runBatch(Job first, Iterator<Job> jobs, Admission admission) {
-        try (DecodeBatch batch = engine.start(first.prompt, params.parallel(), params.maxNewTokens())) {
+        boolean mixes = engine.mixesPrompts();  // else the batch serves its first job alone, sized for it
+        int asked = mixes ? params.parallel() : Math.min(params.parallel(), first.params.parallel());
+        try (DecodeBatch batch = engine.start(first.prompt, asked, params.maxNewTokens())) {
             int slots = batch.slots();           // may be fewer than asked: a device short of memory gives fewer rows
             int vocab = batch.vocabSize();
             boolean onDevice = batch.samplesOnDevice();
             List<Live> live = new ArrayList<>();
             live.add(new Live(first, batch.prompt(), vocab, onDevice, batch.backendNanos(), batch.backendNanos()));
-            boolean mixes = batch.maxPrompts() > 1;  // else the batch serves its first job alone
             Job waiting = null;
             Running[] running = new Running[slots];
             TokenChoice[] chosen = new TokenChoice[slots];
@@ -309,7 +317,7 @@ public final class Generator {
             double[] uniforms = onDevice ? new double[slots] : null;
             TokenChoice[] drawn = null;             // the device's draws of the last step, per slot
             while (true) {
-                while (mixes && live.size() < Math.min(admission.concurrent(), batch.maxPrompts())) {
+                while (mixes && live.size() < admission.concurrent()) {
                     if (waiting == null && jobs.hasNext()) {
                         waiting = jobs.next();
                     }
@@ -335,8 +343,8 @@ public final class Generator {
                 if (live.isEmpty()) {
                     continue;  // admit the next jobs, or end
                 }
-                TokenChoice[] first = onDevice ? firstOnDevice(batch, running, live.get(0)) : null;
-                nextTokens(running, first, drawn, stepLogits, chosen, hostDraws, batch.vocabSize(), engine.cpuThreads());
+                TokenChoice[] firstDraws = onDevice ? firstOnDevice(batch, running, live.get(0)) : null;
+                nextTokens(running, firstDraws, drawn, stepLogits, chosen, hostDraws, vocab, engine.cpuThreads());
                 for (Live j : live) {
                     j.drawnThisRound = 0;
                 }
@@ -465,6 +473,7 @@ public final class Generator {
         long backend = batch.backendNanos() - j.backendAtStart;
         j.job.stats = new Stats(j.generated, j.nextChain, j.steps, j.prefillBackend, System.nanoTime() - j.started,
                 backend);
+        j.listener.onEnd(j.job.stats);
     }
 
     /**

@@ -81,9 +81,21 @@ public final class Search {
      * @param progress    receives a snapshot after every finished chain and every few steps
      */
     public SearchResult run(String question, int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
-        Run run = new Run(question, interrupted, progress);
-        run.stats = new Generator(engine, texts, params.withParallel(slots())).run(prompt, run);
-        return run.snapshot(true);
+        SearchResult[] result = new SearchResult[1];
+        Generator.Job job = job(question, prompt, interrupted, progress, r -> result[0] = r);
+        new Generator(engine, texts, params.withParallel(slots())).run(List.of(job).iterator(),
+                Generator.Admission.ONE);
+        return result[0];
+    }
+
+    /**
+     * This question's search as a job of a run that several questions share ({@link Generator#run(java.util.Iterator,
+     * Generator.Admission)}): its budget's clock starts when the run admits it, and {@code done} receives its result
+     * when the run ends it.
+     */
+    public Generator.Job job(String question, int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress,
+                             Consumer<SearchResult> done) {
+        return new Generator.Job(prompt, params, () -> new Run(question, interrupted, progress, done));
     }
 
     /**
@@ -143,6 +155,7 @@ public final class Search {
         final String question;
         final BooleanSupplier interrupted;
         final Consumer<SearchResult> progress;
+        final Consumer<SearchResult> done;
         VoteTally tally = new VoteTally();
         StopReason stopped;
         StopRule.Decision decision = new StopRule.Decision(false, 0);
@@ -154,10 +167,18 @@ public final class Search {
         int active;
         int rounds;
 
-        Run(String question, BooleanSupplier interrupted, Consumer<SearchResult> progress) {
+        Run(String question, BooleanSupplier interrupted, Consumer<SearchResult> progress,
+            Consumer<SearchResult> done) {
             this.question = question;
             this.interrupted = interrupted;
             this.progress = progress;
+            this.done = done;
+        }
+
+        @Override
+        public void onEnd(Generator.Stats counters) {
+            stats = counters;
+            done.accept(snapshot(true));
         }
 
         @Override

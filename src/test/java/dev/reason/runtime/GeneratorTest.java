@@ -49,6 +49,43 @@ class GeneratorTest {
     /** Room for five line ends (two of them redrawn lines) in the chains that redraw. */
     private static final int LIMIT_WITH_REDRAWS = 64;
 
+    /**
+     * Three questions' chains in one batch against each question alone: a chain's random stream is its question's, so
+     * it draws the same tokens whatever shares the batch; its log-probabilities agree within the tolerance of
+     * batched rows.
+     */
+    @Test
+    void aQuestionsChainsAreTheSameAloneAndSharingTheBatch() {
+        var model = ShippedModel.model();
+        String[] questions = {QUESTION, "What is 2 + 3?", "Tom has 5 apples and buys 3 bags of 4 apples each. How many"
+                + " apples does he have now?"};
+        var params = new Generator.Params(PLAIN, 8, 48, 5, model.eosIds(), 3);
+        List<List<Chain>> alone = new ArrayList<>();
+        List<List<Chain>> shared = new ArrayList<>();
+        List<Generator.Job> jobs = new ArrayList<>();
+        for (int q = 0; q < questions.length; q++) {
+            int[] prompt = model.promptIds(questions[q]);
+            List<Chain> chains = new ArrayList<>();
+            new Generator(ShippedModel.engine(), model.tokenizer()::stream, params.withSeed(q))
+                    .runChains(prompt, 6, chains);
+            alone.add(chains);
+            List<Chain> together = new ArrayList<>();
+            shared.add(together);
+            jobs.add(Generator.pool(prompt, params.withSeed(q), 6, together::addAll));
+        }
+        new Generator(ShippedModel.engine(), model.tokenizer()::stream, params).run(jobs.iterator(),
+                new Generator.Admission(3, Long.MAX_VALUE));
+        for (int q = 0; q < questions.length; q++) {
+            assertEquals(6, shared.get(q).size(), "question " + q);
+            for (int i = 0; i < 6; i++) {
+                Chain a = alone.get(q).get(i);
+                Chain b = shared.get(q).get(i);
+                assertEquals(a.text(), b.text(), "question " + q + " chain " + i);
+                assertArrayEquals(a.logprobs(), b.logprobs(), 1e-4f, "question " + q + " chain " + i);
+            }
+        }
+    }
+
     /** Runs to the token limit or an end token (no answer-line stop), the case the reference below follows. */
     private static List<Chain> runToLimit(Engine engine, SamplingParams sampling, int parallel, int chains, int limit) {
         var model = ShippedModel.model();
@@ -109,7 +146,7 @@ class GeneratorTest {
         var model = ShippedModel.model();
         var params = new Generator.Params(sampling, 2, LIMIT_WITH_REDRAWS, 21, model.eosIds(), 0).pastAnswers();
         long[] sampled = {0};
-        new Generator(engine, model.tokenizer()::stream, params).run(model.promptIds(QUESTION), new Generator.Listener() {
+        Generator.Listener listener = new Generator.Listener() {
             final Map<Integer, Integer> lineEnds = new HashMap<>();
             int started;
 
@@ -138,7 +175,10 @@ class GeneratorTest {
                 int lines = linesDroppedAt(lineEnds.merge(chainIndex, 1, Integer::sum));
                 return lines > 0 ? Generator.Next.redraw(lines) : Generator.Next.GO_ON;
             }
-        });
+        };
+        new Generator(engine, model.tokenizer()::stream, params).run(
+                List.of(new Generator.Job(model.promptIds(QUESTION), params, () -> listener)).iterator(),
+                Generator.Admission.ONE);
         done.sort(Comparator.comparingInt(Chain::index));
         return sampled[0];
     }
