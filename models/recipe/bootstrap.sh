@@ -11,7 +11,8 @@
 #
 # Round N lives in WORK/FILTER-rN/: questions.jsonl (no answers), labelled.jsonl, distilled.jsonl, train/, model/,
 # eval/. --filter label distils with the questions' answers (STaR, rejection sampling) instead of the vote.
-# Environment: REASON (the command, default ./reason), PYTHON (default /usr/bin/python3, where Debian's torch is).
+# Environment: REASON (the command, default ./reason), PYTHON (default /usr/bin/python3, where Debian's torch is),
+# EVAL_SETS (the sets evaluate measures, default: general basic word game24 arithmetic).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reason=${REASON:-./reason}
@@ -25,7 +26,7 @@ evaluate() {
     local model=$1 out=$2 every=${3:-1} set
     mkdir -p "$out"
     # the quick, user-facing sets first, so a run cut short still says the most
-    for set in general basic word game24 arithmetic; do
+    for set in ${EVAL_SETS:-general basic word game24 arithmetic}; do
         local file=$model/eval/$set.jsonl
         [ "$set" = general ] && file=src/test/resources/general-questions.txt
         if [ "$set" != general ] && [ ! -s "$out/bench-$set/summary.json" ]; then
