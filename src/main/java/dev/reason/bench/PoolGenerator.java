@@ -12,6 +12,7 @@ import dev.reason.search.verify.Verifiers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -40,20 +41,52 @@ public final class PoolGenerator {
         this.o = options;
     }
 
-    /** The pool and greedy chain of one problem; {@code maxNewTokens} caps the per-chain limit for this prompt. */
+    /**
+     * The pool and greedy chain of one problem, each in a batch of its own size; {@code maxNewTokens} caps the
+     * per-chain limit for this prompt.
+     */
     public ProblemResult run(Problem problem, int[] prompt, int maxNewTokens) {
+        ProblemResult[] result = new ProblemResult[1];
+        for (Generator.Job job : jobs(problem, prompt, maxNewTokens, r -> result[0] = r)) {
+            new Generator(engine, texts, job.params()).run(List.of(job).iterator(), Generator.Admission.ONE);
+        }
+        return result[0];
+    }
+
+    /**
+     * The problem's pool and (unless left out) its greedy chain as jobs of a run that several problems may share;
+     * {@code done} receives the graded result when both have ended. Each job's settings size a batch of its own.
+     */
+    public List<Generator.Job> jobs(Problem problem, int[] prompt, int maxNewTokens, Consumer<ProblemResult> done) {
         long problemSeed = o.seed() * 1_000_003L + problem.id().hashCode();
         int limit = Math.min(o.maxNewTokens(), maxNewTokens);
         Verifier verifier = Verifiers.forQuestion(problem.question());
-        List<ProblemResult.ChainResult> graded = new ArrayList<>();
-        for (Chain c : decode(prompt, o.sampling(), o.samples(), Math.min(o.parallel(), o.samples()), problemSeed, limit)) {
-            graded.add(grade(problem, c, verifier));
-        }
-        ProblemResult.ChainResult greedyChain = null;
+        List<Chain> pool = new ArrayList<>();
+        Chain[] greedy = new Chain[1];
+        Runnable finish = () -> {
+            if (pool.size() == o.samples() && (greedy[0] != null || !o.greedy())) {
+                List<ProblemResult.ChainResult> graded = new ArrayList<>();
+                for (Chain c : pool) {
+                    graded.add(grade(problem, c, verifier));
+                }
+                ProblemResult.ChainResult greedyChain = o.greedy() ? grade(problem, greedy[0], verifier) : null;
+                done.accept(new ProblemResult(problem.id(), problem.dataset(), problem.difficulty(), problem.answer(),
+                        greedyChain, graded));
+            }
+        };
+        List<Generator.Job> jobs = new ArrayList<>();
+        jobs.add(Generator.pool(prompt, params(o.sampling(), Math.min(o.parallel(), o.samples()), problemSeed, limit),
+                o.samples(), chains -> {
+                    pool.addAll(chains);
+                    finish.run();
+                }));
         if (o.greedy()) {
-            greedyChain = grade(problem, decode(prompt, SamplingParams.greedy(), 1, 1, problemSeed, limit).get(0), verifier);
+            jobs.add(Generator.pool(prompt, params(SamplingParams.greedy(), 1, problemSeed, limit), 1, chains -> {
+                greedy[0] = chains.get(0);
+                finish.run();
+            }));
         }
-        return new ProblemResult(problem.id(), problem.dataset(), problem.difficulty(), problem.answer(), greedyChain, graded);
+        return jobs;
     }
 
     private ProblemResult.ChainResult grade(Problem problem, Chain c, Verifier verifier) {
@@ -82,10 +115,7 @@ public final class PoolGenerator {
         return null;
     }
 
-    private List<Chain> decode(int[] prompt, SamplingParams params, int count, int slots, long chainSeed, int limit) {
-        List<Chain> chains = new ArrayList<>();
-        Generator.Params p = new Generator.Params(params, slots, limit, chainSeed, o.eosIds(), 5);
-        new Generator(engine, texts, p).runChains(prompt, count, chains);
-        return chains;
+    private Generator.Params params(SamplingParams sampling, int slots, long chainSeed, int limit) {
+        return new Generator.Params(sampling, slots, limit, chainSeed, o.eosIds(), 5);
     }
 }

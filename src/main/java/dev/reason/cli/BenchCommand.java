@@ -15,6 +15,7 @@ import dev.reason.engine.Engine;
 import dev.reason.engine.choice.Engines;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.PromptOptions;
+import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,17 +27,24 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * {@code reason bench}: for each problem, a pool of K sampled chains (generated once, decoded in parallel) and one
@@ -98,6 +106,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions decoding;
 
+    @Mixin
+    BatchOptions batch;
+
     @ParentCommand
     Main parent;
 
@@ -125,29 +136,107 @@ final class BenchCommand implements Callable<Integer> {
                         sampling, samples, decoding.parallel(engine), maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
                         saveConfidence, !model.thinks()));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
-                for (Problem p : problems) {
-                    if (finished.contains(p.id())) {
-                        continue;
-                    }
+                int concurrent = batch.concurrent(decoding, engine, samples);
+                Function<Problem, int[]> prompts = p -> {
                     int[] ids = model.promptIds(template.replace("{question}", p.question()), promptOptions);
-                    int room = model.config().maxPositions() - ids.length;
-                    if (room < 1) {
+                    if (ids.length >= model.config().maxPositions()) {
                         parent.err.println("reason: problem " + p.id() + " is longer than the model's context: skipped");
-                        continue;
+                        return null;
                     }
-                    ProblemResult r = pools.run(p, ids, room);
-                    ResultsFile.append(results, r);
-                    progress.done(r);
-                    if (parent.interrupted()) {
-                        parent.err.println("reason: interrupted; " + results + " keeps every finished problem: rerun with --resume");
-                        return ExitCodes.INTERRUPTED;
+                    return ids;
+                };
+                List<Problem> left = problems.stream().filter(p -> !finished.contains(p.id())).toList();
+                if (concurrent == 1) {
+                    for (Problem p : left) {
+                        int[] ids = prompts.apply(p);
+                        if (ids != null) {
+                            ProblemResult r = pools.run(p, ids, model.config().maxPositions() - ids.length);
+                            ResultsFile.append(results, r);
+                            progress.done(r);
+                        }
+                        if (parent.interrupted()) {
+                            break;
+                        }
                     }
+                } else {
+                    Generator.Params shared = new Generator.Params(sampling, BatchOptions.slots(decoding, engine,
+                            concurrent), maxNew, decoding.seed, model.eosIds(), 5);
+                    new Generator(engine, model.tokenizer()::stream, shared).run(
+                            new InOrder(left, prompts, model.config().maxPositions(), pools, results, progress,
+                                    parent::interrupted),
+                            batch.admission(concurrent * (noGreedy ? 1 : 2)));
+                }
+                if (parent.interrupted()) {
+                    parent.err.println("reason: interrupted; " + results + " keeps every finished problem: rerun with --resume");
+                    return ExitCodes.INTERRUPTED;
                 }
                 progress.finish();
             }
             summarize(dir, results, problems, config, stdout);
         }
         return ExitCodes.ANSWERED;
+    }
+
+    /**
+     * The jobs of the problems left, in order, made as the run admits them (none once interrupted); each problem's
+     * result is written when it and every problem before it have ended, so results.jsonl keeps the order of a run of
+     * one problem at a time, and --resume finds what it expects.
+     */
+    private static final class InOrder implements Iterator<Generator.Job> {
+        private final List<Problem> problems;
+        private final Function<Problem, int[]> prompts;
+        private final PoolGenerator pools;
+        private final Path results;
+        private final BenchProgress progress;
+        private final BooleanSupplier interrupted;
+        private final int context;
+        private final Deque<Generator.Job> pending = new ArrayDeque<>();
+        private final Map<Integer, ProblemResult> ended = new HashMap<>();
+        private int next;
+        private int queued;
+        private int written;
+
+        InOrder(List<Problem> problems, Function<Problem, int[]> prompts, int context, PoolGenerator pools, Path results,
+                BenchProgress progress, BooleanSupplier interrupted) {
+            this.context = context;
+            this.problems = problems;
+            this.prompts = prompts;
+            this.pools = pools;
+            this.results = results;
+            this.progress = progress;
+            this.interrupted = interrupted;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (pending.isEmpty() && next < problems.size() && !interrupted.getAsBoolean()) {
+                Problem p = problems.get(next++);
+                int[] ids = prompts.apply(p);
+                if (ids != null) {
+                    int place = queued++;
+                    pending.addAll(pools.jobs(p, ids, context - ids.length, r -> {
+                        ended.put(place, r);
+                        flush();
+                    }));
+                }
+            }
+            return !pending.isEmpty();
+        }
+
+        @Override
+        public Generator.Job next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return pending.poll();
+        }
+
+        private void flush() {
+            for (ProblemResult r; (r = ended.remove(written)) != null; written++) {
+                ResultsFile.append(results, r);
+                progress.done(r);
+            }
+        }
     }
 
     private boolean ownSet(ModelDirectory model) {

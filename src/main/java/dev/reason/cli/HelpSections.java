@@ -35,7 +35,8 @@ final class HelpSections {
     /** reason's options by section, in the order its help lists them. */
     static final Map<String, List<String>> MAIN = sections(
             NONE, List.of("--questions"),
-            BUDGET, List.of("--budget", "--stop", "--strategy", "--parallel", "--abstain-below", "--keep-loops"),
+            BUDGET, List.of("--budget", "--stop", "--strategy", "--parallel", "--concurrent", "--kv-memory",
+                    "--abstain-below", "--keep-loops"),
             SAMPLING, List.of("--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty",
                     "--presence-penalty", "--frequency-penalty", "--no-repeat-ngram", "--max-tokens", "--seed"),
             MODEL, List.of("--model", "--onnx", "--system", "--template-arg", "--device", "--precision", "--threads"),
@@ -45,7 +46,7 @@ final class HelpSections {
     static final Map<String, List<String>> SHARED = sections(
             SAMPLING, List.of("--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty",
                     "--presence-penalty", "--frequency-penalty", "--no-repeat-ngram", "--max-tokens", "--parallel",
-                    "--seed"),
+                    "--concurrent", "--kv-memory", "--seed"),
             MODEL, List.of("--model", "--onnx", "--system", "--template-arg", "--device", "--precision", "--threads"),
             OUTPUT, List.of("--help", "--version"));
 

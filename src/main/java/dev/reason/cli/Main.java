@@ -23,10 +23,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -73,6 +80,9 @@ public final class Main implements Callable<Integer> {
 
     @Mixin
     SamplingOptions decoding;
+
+    @Mixin
+    BatchOptions batch;
 
     private final InputStream in;
     final PrintStream out;
@@ -190,6 +200,8 @@ public final class Main implements Callable<Integer> {
         if (question != null && !question.isEmpty()) {
             throw new IllegalArgumentException("--questions and a QUESTION argument: give one or the other");
         }
+        int concurrent = batch.concurrentOr(1);
+        Generator.Admission admission = batch.admission(concurrent);  // a bad size is reported before the model loads
         try (Questions questions = Questions.open(questionsFile, in); ModelDirectory model = modelOptions.open()) {
             decoding.sampling(model.generation());  // a bad option is reported before the engine starts
             ResultPrinter printer = new ResultPrinter(out, true);
@@ -199,6 +211,27 @@ public final class Main implements Callable<Integer> {
             try (Engine engine = openEngine(model)) {
                 if (questionsFile.equals("-") && System.console() != null) {
                     err.println("reason: one question per line; Ctrl-D ends");
+                }
+                if (concurrent > 1) {
+                    Together run = new Together(model, engine, printer, voting, scores, questions);
+                    try {
+                        new Generator(engine, model.tokenizer()::stream, run.batchParams(concurrent)).run(run,
+                                admission);
+                    } catch (UncheckedIOException e) {
+                        throw e.getCause();  // a line that is not UTF-8 is reported below, as without --concurrent
+                    }
+                    code = run.code;
+                    asked = run.asked;
+                    if (interrupted.get()) {
+                        err.printf("reason: interrupted; %d questions asked, the rest not%n", asked);
+                        printScores(scores);
+                        return ExitCodes.INTERRUPTED;
+                    }
+                    printScores(scores);
+                    if (asked == 0) {
+                        throw new IllegalArgumentException(questions.source() + " holds no question: write one per line");
+                    }
+                    return code;
                 }
                 Questions.Question q;
                 while ((q = questions.next()) != null) {
@@ -274,13 +307,98 @@ public final class Main implements Callable<Integer> {
     private int answer(ModelDirectory model, Engine engine, ResultPrinter printer, Prepared p, Strategy voting,
                        Scorecard scores) {
         Questions.Question q = p.question();
-        int[] prompt = p.prompt();
         Generator.Params params = p.params().withParallel(decoding.parallel(engine));
         Progress progress = new Progress(err, !quiet && !json && System.console() != null, q.id());
         Search search = searchOptions.search(model, engine, params, budget, voting, q.text());
-        SearchResult result = search.run(q.text(), prompt, interrupted::get, progress::show);
-        boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
+        SearchResult result = search.run(q.text(), p.prompt(), interrupted::get, progress::show);
         progress.clear();
+        return report(printer, p, params, result, scores);
+    }
+
+    /**
+     * --questions with --concurrent: the questions' searches as jobs of one run, read as the run admits them; each
+     * result is printed once it and every question before it have ended, so the output keeps the input's order.
+     */
+    private final class Together implements Iterator<Generator.Job> {
+        private final ModelDirectory model;
+        private final Engine engine;
+        private final ResultPrinter printer;
+        private final Strategy voting;
+        private final Scorecard scores;
+        private final Questions questions;
+        private final Deque<Generator.Job> pending = new ArrayDeque<>();
+        private final Map<Integer, Runnable> ended = new HashMap<>();  // by place: prints the result
+        private boolean exhausted;
+        private int printed;
+        int asked;
+        int code = ExitCodes.ANSWERED;
+
+        Together(ModelDirectory model, Engine engine, ResultPrinter printer, Strategy voting, Scorecard scores,
+                 Questions questions) {
+            this.model = model;
+            this.engine = engine;
+            this.printer = printer;
+            this.voting = voting;
+            this.scores = scores;
+            this.questions = questions;
+        }
+
+        /** The shared batch: the run's settings with the batch's slots. */
+        Generator.Params batchParams(int concurrent) {
+            int slots = BatchOptions.slots(decoding, engine, concurrent);
+            return searchOptions.params(model, decoding, decoding.sampling(model.generation()), slots,
+                    0).withParallel(slots);
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (pending.isEmpty() && !exhausted && !interrupted.get()) {
+                Questions.Question q;
+                try {
+                    q = questions.next();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (q == null) {
+                    exhausted = true;
+                    break;
+                }
+                int place = asked++;
+                Prepared p = prepare(model, q);
+                if (p.problem() != null) {
+                    done(place, () -> code = worse(code, skip(printer, p)));
+                    continue;
+                }
+                Generator.Params params = p.params().withParallel(decoding.parallel(engine));
+                Search search = searchOptions.search(model, engine, params, budget, voting, q.text());
+                pending.add(search.job(q.text(), p.prompt(), interrupted::get, r -> { },
+                        r -> done(place, () -> code = worse(code, report(printer, p, params, r, scores)))));
+            }
+            return !pending.isEmpty();
+        }
+
+        @Override
+        public Generator.Job next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return pending.poll();
+        }
+
+        private void done(int place, Runnable print) {
+            ended.put(place, print);
+            for (Runnable r; (r = ended.remove(printed)) != null; printed++) {
+                r.run();
+            }
+        }
+    }
+
+    /** Prints a question's result; returns its exit code. */
+    private int report(ResultPrinter printer, Prepared p, Generator.Params params, SearchResult result,
+                       Scorecard scores) {
+        Questions.Question q = p.question();
+        int[] prompt = p.prompt();
+        boolean abstain = abstainBelow != null && result.answer() != null && result.confidence() < abstainBelow;
         Boolean correct = scores.grade(q, result, abstain);
         if (json) {
             printer.json(q.id(), q.text(), modelOptions.system, prompt.length, result, params, abstain, List.copyOf(notices),

@@ -16,6 +16,7 @@ final class Scorecard {
     private int right;
     private long tokens;
     private double seconds;
+    private final long started = System.nanoTime();
 
     /** Whether the answer given (none when it abstained) is right; null when the question has no expected answer. */
     Boolean grade(Questions.Question q, SearchResult r, boolean abstained) {
@@ -36,6 +37,7 @@ final class Scorecard {
             return null;
         }
         return String.format(Locale.ROOT, "%d of %d graded answers right (%.1f%%), %,d tokens a question, %.2f s a"
-                + " question", right, graded, 100.0 * right / graded, tokens / graded, seconds / graded);
+                + " question, %.1f s in all", right, graded, 100.0 * right / graded, tokens / graded, seconds / graded,
+                (System.nanoTime() - started) / 1e9);
     }
 }

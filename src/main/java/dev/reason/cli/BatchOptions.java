@@ -1,0 +1,82 @@
+package dev.reason.cli;
+
+import dev.reason.engine.Engine;
+import dev.reason.runtime.Generator;
+import picocli.CommandLine.Option;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** --concurrent and --kv-memory: how many questions share the decode batch, and the KV cache they may hold. */
+final class BatchOptions {
+    /** The default batch of a run that mixes questions, per question's default: enough rows to keep the cores busy. */
+    static final int SHARED_BATCH_FACTOR = 4;
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(?:i?b)?");
+
+    @Option(names = "--concurrent", paramLabel = "N",
+            description = "Questions decoded together in one batch, each with its own search (default: 1 for"
+                    + " --questions; for bench, enough to fill the batch).")
+    Integer concurrent;
+
+    @Option(names = "--kv-memory", paramLabel = "SIZE",
+            description = "KV cache the questions decoded together may hold, e.g. 512m or 2g; a question waits for"
+                    + " room (default: half the JVM's memory limit).")
+    String kvMemory;
+
+    /** The batch's slots: --parallel, else the engine's default, four times over when questions share the batch. */
+    static int slots(SamplingOptions decoding, Engine engine, int concurrent) {
+        int one = decoding.parallel(engine);
+        return decoding.parallel != null || concurrent == 1 || !engine.mixesPrompts() ? one : one * SHARED_BATCH_FACTOR;
+    }
+
+    /**
+     * Questions decoded together: --concurrent, else for a batch that mixes prompts one more than fill its slots with
+     * {@code chains} chains each (so a question's last chains leave no slot idle), else 1.
+     */
+    int concurrent(SamplingOptions decoding, Engine engine, int chains) {
+        if (concurrent != null || !engine.mixesPrompts()) {
+            return concurrentOr(1);
+        }
+        int slots = slots(decoding, engine, 2);
+        return (slots + chains - 1) / chains + 1;
+    }
+
+    /** --concurrent, else {@code byDefault}. */
+    int concurrentOr(int byDefault) {
+        int n = concurrent != null ? concurrent : byDefault;
+        if (n < 1) {
+            throw new IllegalArgumentException("--concurrent must be at least 1, got " + n);
+        }
+        return n;
+    }
+
+    /** The admission of a run: {@code jobs} decoded together and --kv-memory. */
+    Generator.Admission admission(int jobs) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("--concurrent must be at least 1, got " + jobs);
+        }
+        return new Generator.Admission(jobs, kvMemory != null ? bytes(kvMemory) : Runtime.getRuntime().maxMemory() / 2);
+    }
+
+    /** 512m, 2g, 1.5GiB, 1000000 (bytes): binary multiples. */
+    static long bytes(String size) {
+        Matcher m = SIZE.matcher(size.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--kv-memory takes a size such as 512m or 2g, not " + size);
+        }
+        int shift = switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        long bytes = (long) (Double.parseDouble(m.group(1)) * (1L << shift));
+        if (bytes < 1) {
+            throw new IllegalArgumentException("--kv-memory must be more than 0, got " + size);
+        }
+        return bytes;
+    }
+}
