@@ -128,12 +128,7 @@ public final class ChatTemplate {
      */
     public String prompt(String question, PromptOptions options) {
         Map<String, Object> variables = options.variables();
-        for (String name : RESERVED) {
-            if (variables.containsKey(name)) {
-                throw new IllegalArgumentException("--template-arg " + name + ": reason sets that variable itself;"
-                        + " name another one");
-            }
-        }
+        refuseReserved(variables);
         List<Map<String, String>> messages = options.system() == null
                 ? List.of(Map.of("role", "user", "content", question))
                 : List.of(Map.of("role", "system", "content", options.system()), Map.of("role", "user", "content", question));
@@ -146,6 +141,35 @@ public final class ChatTemplate {
                     + r.failure() + "); leave --system out");
         }
         throw new ModelException("the chat template failed: " + r.failure());
+    }
+
+    /** One message of a conversation: its role ({@code system}, {@code user}, {@code assistant}) and its text. */
+    public record Message(String role, String content) {
+    }
+
+    /**
+     * The prompt for a whole conversation, ending where the assistant's next answer begins (an API's chat
+     * request). A message the template refuses (its raise_exception, such as a system message or a second turn) is an
+     * IllegalArgumentException with the template's own words: the request's fault, not the model's.
+     */
+    public String prompt(List<Message> conversation, Map<String, Object> variables) {
+        refuseReserved(variables);
+        List<Map<String, String>> messages = conversation.stream()
+                .map(m -> Map.of("role", m.role(), "content", m.content())).toList();
+        Rendered r = render(messages, variables);
+        if (r.failure() != null) {
+            throw new IllegalArgumentException("the model's chat template refuses these messages: " + r.failure());
+        }
+        return r.output();
+    }
+
+    private static void refuseReserved(Map<String, Object> variables) {
+        for (String name : RESERVED) {
+            if (variables.containsKey(name)) {
+                throw new IllegalArgumentException("--template-arg " + name + ": reason sets that variable itself;"
+                        + " name another one");
+            }
+        }
     }
 
     /** A rendered prompt, or why the template failed (its raise_exception message, or jinjava's). */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -182,6 +183,11 @@ public final class ModelDirectory implements AutoCloseable {
     /** The prompt's ids, with a system message and extra template variables (see {@link ChatTemplate#prompt(String, PromptOptions)}). */
     public int[] promptIds(String question, PromptOptions options) {
         return tokenizer.encode(chatTemplate.prompt(question, options));
+    }
+
+    /** The prompt's ids for a conversation (see {@link ChatTemplate#prompt(List, Map)}). */
+    public int[] promptIds(List<ChatTemplate.Message> conversation, Map<String, Object> variables) {
+        return tokenizer.encode(chatTemplate.prompt(conversation, variables));
     }
 
     public String prompt(String question) {

@@ -6,6 +6,8 @@ public enum FinishReason {
     EOS,
     /** The chain wrote its final-answer line ({@code #### ...}). */
     ANSWER_LINE,
+    /** The chain wrote one of its stop texts ({@link Generator.Params#stops}). */
+    STOP,
     /** The per-chain token limit. */
     MAX_TOKENS,
     /** The chain kept repeating one block of tokens ({@link RepetitionLoop}); ended early to save the budget. */

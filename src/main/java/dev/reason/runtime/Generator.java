@@ -46,16 +46,24 @@ public final class Generator {
      * @param topLogprobs  how many of each step's largest log-probabilities to keep per token
      * @param stopAtAnswer end a chain when its final-answer line is complete (off only for timing runs)
      * @param cutLoops     end a chain that keeps repeating one block of tokens ({@link RepetitionLoop})
+     * @param stops        texts that end a chain once it writes one (an API request's {@code stop}); usually none
      */
     public record Params(SamplingParams sampling, int parallel, int maxNewTokens, long seed, int[] eosIds,
-                         int topLogprobs, boolean stopAtAnswer, boolean cutLoops) {
+                         int topLogprobs, boolean stopAtAnswer, boolean cutLoops, List<String> stops) {
         public Params {
+            stops = List.copyOf(stops);
             if (parallel < 1) {
                 throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
             }
             if (maxNewTokens < 1) {
                 throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxNewTokens);
             }
+        }
+
+        /** Without stop texts. */
+        public Params(SamplingParams sampling, int parallel, int maxNewTokens, long seed, int[] eosIds,
+                      int topLogprobs, boolean stopAtAnswer, boolean cutLoops) {
+            this(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops, List.of());
         }
 
         /**
@@ -69,22 +77,34 @@ public final class Generator {
 
         /** The same with chains that write on past their answer line, to an end token or the token limit (timing). */
         public Params pastAnswers() {
-            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, false, cutLoops);
+            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, false, cutLoops, stops);
         }
 
         /** The same with a chain that keeps repeating one block of tokens ended there ({@code cut}), or let run on. */
         public Params withLoopsCut(boolean cut) {
-            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cut);
+            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cut, stops);
         }
 
         /** The same with another seed: each question of a shared run draws from its own. */
         public Params withSeed(long newSeed) {
-            return new Params(sampling, parallel, maxNewTokens, newSeed, eosIds, topLogprobs, stopAtAnswer, cutLoops);
+            return new Params(sampling, parallel, maxNewTokens, newSeed, eosIds, topLogprobs, stopAtAnswer, cutLoops,
+                    stops);
         }
 
         /** The same with another number of slots. */
         public Params withParallel(int slots) {
-            return new Params(sampling, slots, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops);
+            return new Params(sampling, slots, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops, stops);
+        }
+
+        /** The same with another per-chain token limit. */
+        public Params withMaxNewTokens(int limit) {
+            return new Params(sampling, parallel, limit, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops, stops);
+        }
+
+        /** The same with chains that end once they write one of {@code texts}. */
+        public Params withStops(List<String> texts) {
+            return new Params(sampling, parallel, maxNewTokens, seed, eosIds, topLogprobs, stopAtAnswer, cutLoops,
+                    texts);
         }
     }
 
@@ -676,16 +696,30 @@ public final class Generator {
                     return FinishReason.EOS;
                 }
             }
+            int before = text.length();
             write(c.token());
             logprobs.add(c.logprob());
             top.add(c.topLogprobs());
             if (params.stopAtAnswer() && answerLine.completed()) {
                 return FinishReason.ANSWER_LINE;
             }
+            if (wroteStop(before)) {
+                return FinishReason.STOP;
+            }
             if (loop != null && loop.add(tokens.a, tokens.n)) {
                 return FinishReason.LOOP;
             }
             return tokens.size() >= params.maxNewTokens() ? FinishReason.MAX_TOKENS : null;
+        }
+
+        /** Whether the text written since {@code before} completes one of the stop texts. */
+        private boolean wroteStop(int before) {
+            for (String stop : params.stops()) {
+                if (text.indexOf(stop, Math.max(0, before - stop.length() + 1)) >= 0) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         Chain toChain(FinishReason finish) {
