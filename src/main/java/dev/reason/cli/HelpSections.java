@@ -50,6 +50,19 @@ final class HelpSections {
             MODEL, List.of("--model", "--onnx", "--system", "--template-arg", "--device", "--precision", "--threads"),
             OUTPUT, List.of("--help", "--version"));
 
+    /** reason serve's options by section: its own first, then the shared ones as reason lists them. */
+    static final Map<String, List<String>> SERVE = sections(
+            "Server", List.of("--host", "--port", "--api-key", "--queue", "--grace"),
+            BUDGET, List.of("--budget", "--stop", "--strategy", "--parallel", "--concurrent", "--kv-memory",
+                    "--keep-loops"),
+            SAMPLING, List.of("--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty",
+                    "--presence-penalty", "--frequency-penalty", "--no-repeat-ngram", "--max-tokens", "--seed"),
+            MODEL, List.of("--model", "--onnx", "--system", "--template-arg", "--device", "--precision", "--threads"),
+            OUTPUT, List.of("--help", "--version"));
+
+    /** Subcommands whose every option, their own too, has a section of its own table. */
+    private static final Map<String, Map<String, List<String>>> OWN_TABLES = Map.of("serve", SERVE);
+
     private HelpSections() {
     }
 
@@ -63,7 +76,7 @@ final class HelpSections {
         return out;
     }
 
-    /** Lays out the help of {@code cli} and of its subcommands in sections. */
+    /** Lays out the help of {@code cli} and of its subcommands in sections (serve's by a table of its own). */
     static void install(CommandLine cli) {
         cli.setUsageHelpWidth(WIDTH);
         cli.setUsageHelpLongOptionsMaxWidth(LONG_OPTIONS_WIDTH);
@@ -80,11 +93,20 @@ final class HelpSections {
 
     /** The options of a command by section heading, in the order the help lists them; empty sections left out. */
     static Map<String, List<OptionSpec>> group(CommandSpec spec, boolean main) {
+        Map<String, List<String>> own = main ? MAIN : OWN_TABLES.get(spec.name());
+        return group(spec, own != null ? own : SHARED, own != null);
+    }
+
+    /**
+     * The same by {@code table}; {@code placesAll}: every option named there goes to its section, else only the
+     * shared ones do, and the command's own come first under {@link #OWN}.
+     */
+    private static Map<String, List<OptionSpec>> group(CommandSpec spec, Map<String, List<String>> table,
+                                                       boolean placesAll) {
         Set<String> shared = new LinkedHashSet<>();
-        if (!main) {
+        if (!placesAll) {
             spec.mixins().values().forEach(m -> m.options().forEach(o -> shared.add(o.longestName())));
         }
-        Map<String, List<String>> table = main ? MAIN : SHARED;
         Map<String, List<OptionSpec>> out = new LinkedHashMap<>();
         out.put(NONE, new ArrayList<>());
         out.put(OWN, new ArrayList<>());
@@ -93,7 +115,7 @@ final class HelpSections {
         for (Map.Entry<String, List<String>> section : table.entrySet()) {
             for (String name : section.getValue()) {
                 options.stream()
-                        .filter(o -> o.longestName().equals(name) && (main || shared.contains(name)))
+                        .filter(o -> o.longestName().equals(name) && (placesAll || shared.contains(name)))
                         .findFirst()
                         .ifPresent(o -> out.get(section.getKey()).add(o));
             }

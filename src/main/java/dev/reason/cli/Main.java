@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code reason [options] QUESTION}: answer a question by sampling many chains of thought and voting. */
 @Command(name = "reason", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {BenchCommand.class, ThroughputCommand.class, CheckCommand.class, InfoCommand.class, DistillCommand.class},
+        subcommands = {BenchCommand.class, ThroughputCommand.class, CheckCommand.class, InfoCommand.class, DistillCommand.class,
+                ServeCommand.class},
         description = {"Answers a question with a local language model: it samples many chains of thought in parallel,"
                 + " votes on their answers, and stops when the vote is decided. Every option: docs/cli.md.", ""},
         footer = ExitCodes.HELP)
@@ -88,12 +89,18 @@ public final class Main implements Callable<Integer> {
     final PrintStream out;
     final PrintStream err;
     private final AtomicBoolean interrupted = new AtomicBoolean();
+    private boolean handlesSignals;  // Ctrl-C's handler is installed (not in tests): serve adds SIGTERM's
     private final List<String> notices = new ArrayList<>();  // --json: the engine's, for the next result
 
     Main(InputStream in, PrintStream out, PrintStream err) {
         this.in = in;
         this.out = out;
         this.err = err;
+    }
+
+    /** Whether the process handles its signals (not in tests): a server then stops on SIGTERM too. */
+    boolean handlesSignals() {
+        return handlesSignals;
     }
 
     /** Whether Ctrl-C was pressed: subcommands poll it between units of work. */
@@ -122,6 +129,7 @@ public final class Main implements Callable<Integer> {
         Main main = new Main(in, out, err);
         if (handleSignals) {
             Interrupts.install(main.interrupted);
+            main.handlesSignals = true;
         }
         CommandLine cli = new CommandLine(main);
         HelpSections.install(cli);
@@ -215,7 +223,8 @@ public final class Main implements Callable<Integer> {
                 if (concurrent > 1) {
                     Together run = new Together(model, engine, printer, voting, scores, questions);
                     try {
-                        new Generator(engine, model.tokenizer()::stream, run.batchParams(concurrent)).run(run,
+                        new Generator(engine, model.tokenizer()::stream,
+                                searchOptions.batchParams(model, decoding, engine, concurrent)).run(run,
                                 admission);
                     } catch (UncheckedIOException e) {
                         throw e.getCause();  // a line that is not UTF-8 is reported below, as without --concurrent
@@ -341,13 +350,6 @@ public final class Main implements Callable<Integer> {
             this.voting = voting;
             this.scores = scores;
             this.questions = questions;
-        }
-
-        /** The shared batch: the run's settings with the batch's slots. */
-        Generator.Params batchParams(int concurrent) {
-            int slots = BatchOptions.slots(decoding, engine, concurrent);
-            return searchOptions.params(model, decoding, decoding.sampling(model.generation()), slots,
-                    0).withParallel(slots);
         }
 
         @Override

@@ -52,13 +52,24 @@ final class SearchOptions {
                 .withLoopsCut(!keepLoops);
     }
 
+    /** The batch that {@code concurrent} questions share: the run's settings with the batch's slots. */
+    Generator.Params batchParams(ModelDirectory model, SamplingOptions decoding, Engine engine, int concurrent) {
+        int slots = BatchOptions.slots(decoding, engine, concurrent);
+        return params(model, decoding, decoding.sampling(model.generation()), slots, 0).withParallel(slots);
+    }
+
     /**
      * One question's search, with a stopping rule of its own (a rule keeps state, such as esc's last answers or
      * first-verified's pass) and the question's verifier where the strategy or the rule reads verdicts.
      */
     Search search(ModelDirectory model, Engine engine, Generator.Params params, Budget budget, Strategy voting,
                   String question) {
-        StopRule rule = StopRules.parse(stop);
+        return search(model, engine, params, budget, voting, StopRules.parse(stop), question);
+    }
+
+    /** The same with another stopping rule (a server request's {@code stop_rule}). */
+    Search search(ModelDirectory model, Engine engine, Generator.Params params, Budget budget, Strategy voting,
+                  StopRule rule, String question) {
         Verifier verifier = voting.usesVerifier() || rule.usesVerifier() ? Verifiers.forQuestion(question)
                 : Verifier.none();
         return new Search(engine, model.tokenizer()::stream, params, budget, voting, rule, verifier,

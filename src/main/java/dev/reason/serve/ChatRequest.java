@@ -1,0 +1,227 @@
+package dev.reason.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason.model.ChatTemplate;
+import dev.reason.search.Budget;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A {@code POST /v1/chat/completions} body, read and checked: each field of the wrong type or out of range is a 400
+ * that names it. Fields of OpenAI's that change nothing here (user, metadata, store) are ignored; those that would
+ * change the reply in a way this server cannot honour (tools, logprobs, n above 1) are refused.
+ *
+ * @param question     the last user message: what the verifiers check the chains against
+ * @param showChains   {@code "reason": {"chains": true}}: the reply lists every chain
+ * @param includeUsage {@code stream_options.include_usage}: a stream ends with a usage chunk
+ */
+record ChatRequest(String model, List<ChatTemplate.Message> messages, String question, boolean stream,
+                   boolean includeUsage, boolean showChains, Searches.Knobs knobs) {
+
+    /** reasoning_effort's budgets: samples, with a time cap each, as docs/cli.md lists them. */
+    static final Map<String, String> EFFORT = Map.of("low", "10s,8x", "medium", "30s,32x", "high", "60s,64x");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final int MOST_STOPS = 4;
+
+    static ChatRequest parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest(null, "the body is not valid JSON: "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest(null, "the body could not be read: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiError.badRequest(null, "the body must be a JSON object with \"model\" and \"messages\"");
+        }
+        refuseUnsupported(root);
+        List<ChatTemplate.Message> messages = messages(root.get("messages"));
+        ChatTemplate.Message last = messages.get(messages.size() - 1);
+        if (!last.role().equals("user")) {
+            throw ApiError.badRequest("messages", "the last message must be the user's: the server answers it");
+        }
+        JsonNode options = root.path("stream_options");
+        JsonNode reason = root.path("reason");
+        return new ChatRequest(text(root, "model"), messages, last.content(), bool(root, "stream"),
+                options.isObject() && bool(options, "include_usage"), reason.isObject() && bool(reason, "chains"),
+                knobs(root));
+    }
+
+    private static void refuseUnsupported(JsonNode root) {
+        Integer n = integer(root, "n", 1, 128);
+        if (n != null && n > 1) {
+            throw ApiError.badRequest("n", "n above 1 is not supported: each request returns the answer its search"
+                    + " voted for; send n requests for n searches");
+        }
+        for (String field : List.of("tools", "functions")) {
+            JsonNode f = root.get(field);
+            if (f != null && !f.isNull() && !(f.isArray() && f.isEmpty())) {
+                throw ApiError.badRequest(field, field + " is not supported: the model answers in text only");
+            }
+        }
+        if (root.path("logprobs").asBoolean(false)) {
+            throw ApiError.badRequest("logprobs", "logprobs is not supported: the reply comes from many chains;"
+                    + " \"reason\": {\"chains\": true} lists each chain's mean log-probability");
+        }
+        JsonNode format = root.path("response_format").path("type");
+        if (!format.isMissingNode() && !format.asText().equals("text")) {
+            throw ApiError.badRequest("response_format", "response_format " + format.asText()
+                    + " is not supported: only text");
+        }
+    }
+
+    private static List<ChatTemplate.Message> messages(JsonNode node) {
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            throw ApiError.badRequest("messages", "messages must be a non-empty array of {\"role\", \"content\"}");
+        }
+        List<ChatTemplate.Message> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode m = node.get(i);
+            String param = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw ApiError.badRequest(param, param + " must be an object with \"role\" and \"content\"");
+            }
+            String role = m.path("role").asText("");
+            role = role.equals("developer") ? "system" : role;  // OpenAI's newer name for the system message
+            if (!List.of("system", "user", "assistant").contains(role)) {
+                throw ApiError.badRequest(param + ".role", "role " + m.path("role") + " is not supported: use"
+                        + " system, user or assistant");
+            }
+            out.add(new ChatTemplate.Message(role, content(m.get("content"), param + ".content")));
+        }
+        return out;
+    }
+
+    /** A message's text: a string, or an array of {"type": "text", "text"} parts joined. */
+    private static String content(JsonNode node, String param) {
+        if (node != null && node.isTextual()) {
+            return node.asText();
+        }
+        if (node != null && node.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : node) {
+                if (!part.path("type").asText().equals("text") || !part.path("text").isTextual()) {
+                    throw ApiError.badRequest(param, "only text parts are supported: {\"type\": \"text\", \"text\": ...}");
+                }
+                text.append(part.get("text").asText());
+            }
+            return text.toString();
+        }
+        throw ApiError.badRequest(param, param + " must be a string or an array of text parts");
+    }
+
+    private static Searches.Knobs knobs(JsonNode root) {
+        Integer maxTokens = integer(root, "max_completion_tokens", 1, Integer.MAX_VALUE);
+        if (maxTokens == null) {
+            maxTokens = integer(root, "max_tokens", 1, Integer.MAX_VALUE);
+        }
+        JsonNode seed = root.get("seed");
+        if (seed != null && !seed.isNull() && !seed.canConvertToLong()) {
+            throw ApiError.badRequest("seed", "seed must be an integer");
+        }
+        return new Searches.Knobs(number(root, "temperature", 0, 2), number(root, "top_p", 0, 1),
+                number(root, "presence_penalty", -2, 2), number(root, "frequency_penalty", -2, 2),
+                seed == null || seed.isNull() ? null : seed.asLong(), maxTokens, stops(root.get("stop")),
+                budget(root), text(root, "strategy"), text(root, "stop_rule"));
+    }
+
+    /** {@code budget} ("30s,16x"), else {@code reasoning_effort}'s; null: the server's --budget. */
+    private static Budget budget(JsonNode root) {
+        String spec = text(root, "budget");
+        String effort = text(root, "reasoning_effort");
+        if (spec != null && effort != null) {
+            throw ApiError.badRequest("budget", "give budget or reasoning_effort, not both");
+        }
+        if (effort != null) {
+            String mapped = EFFORT.get(effort.toLowerCase(Locale.ROOT));
+            if (mapped == null) {
+                throw ApiError.badRequest("reasoning_effort", "reasoning_effort is low, medium or high, not " + effort);
+            }
+            return Budget.parse(mapped);
+        }
+        if (spec == null) {
+            return null;
+        }
+        try {
+            return Budget.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("budget", e.getMessage());
+        }
+    }
+
+    private static List<String> stops(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (node.isTextual()) {
+            out.add(node.asText());
+        } else if (node.isArray() && node.size() <= MOST_STOPS) {
+            node.forEach(s -> out.add(s.isTextual() ? s.asText() : ""));
+        } else {
+            throw ApiError.badRequest("stop", "stop must be a string or an array of up to " + MOST_STOPS + " strings");
+        }
+        if (out.contains("")) {
+            throw ApiError.badRequest("stop", "each stop must be a non-empty string");
+        }
+        return out;
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw ApiError.badRequest(field, field + " must be a string");
+        }
+        return n.asText();
+    }
+
+    private static boolean bool(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return false;
+        }
+        if (!n.isBoolean()) {
+            throw ApiError.badRequest(field, field + " must be true or false");
+        }
+        return n.asBoolean();
+    }
+
+    private static Float number(JsonNode root, String field, double min, double max) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isNumber() || n.asDouble() < min || n.asDouble() > max) {
+            throw ApiError.badRequest(field, field + " must be a number from " + fmt(min) + " to " + fmt(max));
+        }
+        return (float) n.asDouble();
+    }
+
+    private static Integer integer(JsonNode root, String field, int min, int max) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < min || n.asInt() > max) {
+            throw ApiError.badRequest(field, field + " must be an integer of at least " + min);
+        }
+        return n.asInt();
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}

@@ -1,0 +1,177 @@
+package dev.reason.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason.search.SearchResult;
+import dev.reason.search.answer.MathAnswers;
+import dev.reason.search.vote.VoteTally;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The JSON of the replies: a {@code chat.completion}, the {@code chat.completion.chunk}s of a stream, and the
+ * {@code reason} extension object both carry (the answer, the vote, the confidence, why the search stopped, and on
+ * request every chain).
+ */
+final class Replies {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String id;
+    private final long created = System.currentTimeMillis() / 1000;
+    private final String model;
+
+    Replies(String id, String model) {
+        this.id = id;
+        this.model = model;
+    }
+
+    /**
+     * The chain whose text is the reply: one that reached the winning answer, a checked one first, then the likeliest;
+     * with no answer, the likeliest chain that finished; empty when no chain wrote anything.
+     */
+    static Optional<SearchResult.ChainReport> answerChain(SearchResult r) {
+        Comparator<SearchResult.ChainReport> best = Comparator
+                .comparing((SearchResult.ChainReport c) -> c.verdict().equals("pass")).reversed()
+                .thenComparing(Comparator.comparingDouble(SearchResult.ChainReport::meanLogprob).reversed());
+        String key = r.answer() == null ? null : MathAnswers.key(r.answer());
+        Optional<SearchResult.ChainReport> winner = r.chains().stream()
+                .filter(c -> key != null && c.answer() != null && MathAnswers.key(c.answer()).equals(key))
+                .min(best);
+        return winner.isPresent() ? winner : r.chains().stream().filter(c -> !c.text().isEmpty()).min(best);
+    }
+
+    /** The reply's text: the answer chain's, cut before the first stop text it wrote. */
+    static String content(Optional<SearchResult.ChainReport> chain, List<String> stops) {
+        String text = chain.map(SearchResult.ChainReport::text).orElse("");
+        for (String stop : stops) {
+            int at = text.indexOf(stop);
+            text = at >= 0 ? text.substring(0, at) : text;
+        }
+        return text.strip();
+    }
+
+    /** OpenAI's finish_reason: "length" when the answer chain ran into its token limit, else "stop". */
+    static String finishReason(Optional<SearchResult.ChainReport> chain) {
+        return chain.map(c -> c.finish().equals("max_tokens") ? "length" : "stop").orElse("stop");
+    }
+
+    ObjectNode completion(ChatRequest request, SearchResult r, int promptTokens) {
+        Optional<SearchResult.ChainReport> chain = answerChain(r);
+        ObjectNode o = head("chat.completion");
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        message.put("content", content(chain, request.knobs().stops()));
+        message.putNull("refusal");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(chain));
+        o.set("usage", usage(r, chain, promptTokens));
+        o.set("reason", extension(r, request.showChains()));
+        return o;
+    }
+
+    /** One chunk of a stream with one choice: its delta and, last, its finish_reason. */
+    ObjectNode chunk(ObjectNode delta, String finishReason) {
+        ObjectNode o = head("chat.completion.chunk");
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        return o;
+    }
+
+    /** The stream's last chunk when the request asked for usage: no choices, the usage. */
+    ObjectNode usageChunk(SearchResult r, int promptTokens) {
+        ObjectNode o = head("chat.completion.chunk");
+        o.putArray("choices");
+        o.set("usage", usage(r, answerChain(r), promptTokens));
+        return o;
+    }
+
+    static ObjectNode delta(String field, String text) {
+        ObjectNode d = JSON.createObjectNode();
+        d.put(field, text);
+        return d;
+    }
+
+    /**
+     * What one finished chain adds to a stream's reasoning: its answer and verdict, and the vote so far, as in
+     * {@code chain 3: 5 (pass); vote: 5 ×3, 4 ×1}.
+     */
+    static String chainLine(SearchResult.ChainReport c, SearchResult snapshot) {
+        StringBuilder s = new StringBuilder("chain ").append(c.index() + 1).append(": ");
+        s.append(c.answer() != null ? c.answer() : "no answer").append(" (");
+        s.append(c.verdict().equals("unknown") ? c.finish() : c.verdict()).append(", ").append(c.tokens())
+                .append(" tokens); vote: ");
+        List<VoteTally.Candidate> ranking = snapshot.ranking();
+        if (ranking.isEmpty()) {
+            s.append("none yet");
+        }
+        for (int i = 0; i < ranking.size(); i++) {
+            s.append(i == 0 ? "" : ", ").append(ranking.get(i).answer()).append(" ×").append(ranking.get(i).votes());
+        }
+        return s.append('\n').toString();
+    }
+
+    /** The usage: every chain's tokens are completion tokens; all but the answer chain's count as reasoning. */
+    private static ObjectNode usage(SearchResult r, Optional<SearchResult.ChainReport> chain, int promptTokens) {
+        long completion = r.tokens();
+        long reasoning = Math.max(0, completion - chain.map(SearchResult.ChainReport::tokens).orElse(0));
+        ObjectNode u = JSON.createObjectNode();
+        u.put("prompt_tokens", promptTokens);
+        u.put("completion_tokens", completion);
+        u.put("total_tokens", promptTokens + completion);
+        u.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
+        return u;
+    }
+
+    /** The {@code reason} object: what the search found, and how. */
+    static ObjectNode extension(SearchResult r, boolean withChains) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("answer", r.answer());
+        o.put("declined", r.declined());
+        o.put("checked", !r.unchecked());
+        o.put("confidence", r.confidence());
+        o.put("voted_chains", r.votes());
+        ArrayNode votes = o.putArray("votes");
+        for (VoteTally.Candidate c : r.ranking()) {
+            votes.addObject().put("answer", c.answer()).put("votes", c.votes()).put("weight", c.weight());
+        }
+        o.put("stop_reason", r.stopReason() == null ? null : r.stopReason().name().toLowerCase(Locale.ROOT));
+        o.put("stop_description", r.stopReason() == null ? null : r.stopReason().description());
+        o.put("strategy", r.strategy());
+        o.put("stop_rule", r.rule());
+        o.put("budget", r.budget());
+        o.put("chains_started", r.chainsStarted());
+        o.put("tokens", r.tokens());
+        o.put("seconds", r.seconds());
+        if (withChains) {
+            ArrayNode chains = o.putArray("chains");
+            for (SearchResult.ChainReport c : r.chains()) {
+                chains.addObject().put("index", c.index()).put("answer", c.answer()).put("tokens", c.tokens())
+                        .put("mean_logprob", c.meanLogprob()).put("finish", c.finish()).put("verdict", c.verdict())
+                        .put("redrawn_lines", c.redrawn()).put("seconds", c.seconds()).put("text", c.text());
+            }
+        }
+        return o;
+    }
+
+    private ObjectNode head(String object) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id);
+        o.put("object", object);
+        o.put("created", created);
+        o.put("model", model);
+        return o;
+    }
+}
