@@ -21,7 +21,6 @@ final class DecodeLoop implements AutoCloseable {
     private final Generator.Admission admission;
     private final BlockingQueue<Ticket> queue;
     private final Set<Ticket> running = ConcurrentHashMap.newKeySet();  // admitted to the batch, not yet ended
-    private final Set<Ticket> open = ConcurrentHashMap.newKeySet();     // queued or running
     private final Thread thread;
 
     DecodeLoop(Generator generator, Generator.Admission admission, int queue) {
@@ -35,16 +34,8 @@ final class DecodeLoop implements AutoCloseable {
 
     /** Queues a search; false when the queue is full. */
     boolean offer(Ticket t) {
-        open.add(t);
-        t.result.whenComplete((r, e) -> {
-            running.remove(t);
-            open.remove(t);
-        });
-        if (!queue.offer(t)) {
-            open.remove(t);
-            return false;
-        }
-        return true;
+        t.result.whenComplete((r, e) -> running.remove(t));
+        return queue.offer(t);
     }
 
     /** Searches waiting for a place in the batch. */
@@ -55,11 +46,6 @@ final class DecodeLoop implements AutoCloseable {
     /** Searches decoding now. */
     int running() {
         return running.size();
-    }
-
-    /** Searches queued or decoding: the requests a shutdown waits for. */
-    int open() {
-        return open.size();
     }
 
     private void loop() {

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP server: OpenAI's {@code /v1/chat/completions} and {@code /v1/models}, with {@code /health} and
@@ -45,6 +46,7 @@ public final class Server implements AutoCloseable {
     private volatile DecodeLoop loop;
     private volatile boolean draining;
     private volatile boolean abandoned;
+    private final AtomicInteger answering = new AtomicInteger();  // chat requests not yet answered
 
     private Server(ServeSettings settings) {
         this.settings = settings;
@@ -96,12 +98,12 @@ public final class Server implements AutoCloseable {
     public void shutdown() throws InterruptedException {
         draining = true;
         long end = System.nanoTime() + settings.grace().toNanos();
-        while (loop != null && loop.open() > 0 && System.nanoTime() < end) {
+        while (answering.get() > 0 && System.nanoTime() < end) {
             Thread.sleep(50);
         }
         abandoned = true;
         long last = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);  // the stopped searches' replies to go out
-        while (loop != null && loop.open() > 0 && System.nanoTime() < last) {
+        while (answering.get() > 0 && System.nanoTime() < last) {
             Thread.sleep(50);
         }
         close();
@@ -160,10 +162,19 @@ public final class Server implements AutoCloseable {
     }
 
     private void chat(Context ctx) throws IOException, InterruptedException {
-        Backend b = loaded();
+        answering.incrementAndGet();
+        try {
+            answer(ctx);
+        } finally {
+            answering.decrementAndGet();
+        }
+    }
+
+    private void answer(Context ctx) throws IOException, InterruptedException {
         if (ctx.req().getContentLengthLong() > settings.maxBody()) {
             throw ApiError.tooLarge(settings.maxBody());
         }
+        Backend b = loaded();
         ChatRequest request = ChatRequest.parse(ctx.bodyAsBytes());
         if (request.model() != null && !request.model().equals(b.modelId())) {
             throw ApiError.notFound("model", "model_not_found", "model " + request.model() + " is not served here;"
