@@ -126,10 +126,14 @@ record ChatRequest(String model, List<ChatTemplate.Message> messages, String que
             maxTokens = integer(root, "max_tokens", 1, Integer.MAX_VALUE);
         }
         JsonNode seed = root.get("seed");
-        if (seed != null && !seed.isNull() && !seed.canConvertToLong()) {
+        if (seed != null && !seed.isNull() && !(seed.isIntegralNumber() && seed.canConvertToLong())) {
             throw ApiError.badRequest("seed", "seed must be an integer");
         }
-        return new Searches.Knobs(number(root, "temperature", 0, 2), number(root, "top_p", 0, 1),
+        Float topP = number(root, "top_p", 0, 1);
+        if (topP != null && topP == 0) {
+            throw ApiError.badRequest("top_p", "top_p must be above 0: it keeps the likeliest tokens up to that mass");
+        }
+        return new Searches.Knobs(number(root, "temperature", 0, 2), topP,
                 number(root, "presence_penalty", -2, 2), number(root, "frequency_penalty", -2, 2),
                 seed == null || seed.isNull() ? null : seed.asLong(), maxTokens, stops(root.get("stop")),
                 budget(root), text(root, "strategy"), text(root, "stop_rule"));
