@@ -18,7 +18,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 @AnalyzeClasses(packages = "dev.reason", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
-    /** bench, cli, distill, engine, model, runtime, sampling, search, weights: each with its subpackages. */
+    /** bench, cli, distill, engine, model, runtime, sampling, search, serve, weights: each with its subpackages. */
     @ArchTest
     static final ArchRule topLevelPackagesHaveNoCycles =
             slices().matching("dev.reason.(*)..").should().beFreeOfCycles();
@@ -40,7 +40,7 @@ class ArchitectureTest {
     static final ArchRule enginesKnowNothingOfTheirCallers =
             noClasses().that().resideInAPackage("dev.reason.engine..")
                     .should().dependOnClassesThat().resideInAnyPackage("dev.reason.cli..", "dev.reason.search..",
-                            "dev.reason.runtime..", "dev.reason.bench..", "dev.reason.distill..");
+                            "dev.reason.runtime..", "dev.reason.bench..", "dev.reason.distill..", "dev.reason.serve..");
 
     /** The interfaces sit below the engines that implement them and the choice that opens one. */
     @ArchTest
@@ -62,7 +62,7 @@ class ArchitectureTest {
                     .should().dependOnClassesThat().resideInAnyPackage("dev.reason.engine.cpu..",
                             "dev.reason.engine.choice..");
 
-    /** The decode loop, the search, bench and distill run an engine through its interfaces only. */
+    /** The decode loop, the search, bench, distill and serve run an engine through its interfaces only. */
     @ArchTest
     static final ArchRule onlyTheChoiceAndTheCommandLineKnowTheEngines =
             noClasses().that().resideOutsideOfPackages("dev.reason.engine..", "dev.reason.cli..")

@@ -63,6 +63,26 @@ class HelpSectionsTest {
                 && bench.indexOf("Sampling:") < bench.indexOf("--temperature="), bench);
     }
 
+    /** reason serve lists its own options under "Server", then the shared ones in reason's sections, each once. */
+    @Test
+    void serveListsItsServerOptionsThenReasonsSections() {
+        CliTest.Run r = CliTest.reason("serve", "--help");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertNarrow("reason serve --help", lines);
+        List<String> headings = lines.stream().filter(l -> l.matches("[A-Z][a-z ]+:")).toList();
+        assertEquals(List.of("Server:", "Budget and search:", "Sampling:", "Model and device:", "Output:",
+                "Exit codes:"), headings, r.out());
+        CommandLine serve = new CommandLine(new Main(System.in, System.out, System.err)).getSubcommands().get("serve");
+        List<String> listed = new ArrayList<>();
+        HelpSections.group(serve.getCommandSpec(), false).values()
+                .forEach(options -> options.forEach(o -> listed.add(o.longestName())));
+        Set<String> declared = new TreeSet<>();
+        serve.getCommandSpec().options().forEach(o -> declared.add(o.longestName()));
+        assertEquals(declared, new TreeSet<>(listed));
+        assertEquals(declared.size(), listed.size(), "listed twice: " + listed);
+    }
+
     private static void assertNarrow(String what, List<String> lines) {
         for (String line : lines) {
             assertTrue(line.length() <= HelpSections.WIDTH, what + ": a line of " + line.length() + " columns: " + line);

@@ -1,0 +1,338 @@
+package dev.reason.cli;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.ReasoningEffort;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code reason serve} as a process on a free port with the shipped model, driven by OpenAI's official Java client:
+ * a chat completion, a stream, the extension fields, the errors as the client's exceptions, the key, a client that
+ * goes away, /health and /metrics, and SIGTERM.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ServeTest {
+    private static final String KEY = "sk-serve-test";
+    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @TempDir
+    static Path tmp;
+    private static Process server;
+    private static Path log;
+    private static String base;
+    private static OpenAIClient client;
+
+    /** One search at a time, one request queued: so a third is refused. */
+    @BeforeAll
+    static void startServer() throws Exception {
+        log = tmp.resolve("serve.log");
+        server = start(log, "--queue", "1", "--concurrent", "1");
+        base = "http://127.0.0.1:" + port(server, log);
+        awaitHealth(base, 200);
+        client = client(KEY);
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.destroyForcibly();
+            server.waitFor();
+        }
+    }
+
+    private static Process start(Path log, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("serve", "--port", "0", "--model", CliTest.MODEL.toString(),
+                "--device", "cpu", "--threads", "1", "--parallel", "4", "--budget", "4x", "--api-key", KEY));
+        all.addAll(List.of(args));
+        return ReasonProcess.start(log, all.toArray(String[]::new));
+    }
+
+    private static OpenAIClient client(String key) {
+        return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(key).maxRetries(0)
+                .timeout(Duration.ofSeconds(60)).build();
+    }
+
+    @Test
+    void answersTwoPlusThreeWithTheVoteInItsExtension() {
+        ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("reason-mini").addUserMessage("What is 2 + 3?")
+                .putAdditionalBodyProperty("budget", JsonValue.from("4x"))
+                .putAdditionalBodyProperty("reason", JsonValue.from(Map.of("chains", true)))
+                .build());
+        String content = c.choices().get(0).message().content().orElseThrow();
+        assertTrue(content.endsWith("#### 5"), content);
+        assertEquals(ChatCompletion.Choice.FinishReason.STOP, c.choices().get(0).finishReason());
+        Map<?, ?> reason = c._additionalProperties().get("reason").convert(Map.class);
+        assertEquals("5", reason.get("answer"), reason.toString());
+        assertEquals("4x", reason.get("budget"));
+        List<?> votes = (List<?>) reason.get("votes");
+        assertEquals("5", ((Map<?, ?>) votes.get(0)).get("answer"), votes.toString());
+        List<?> chains = (List<?>) reason.get("chains");
+        assertTrue(chains.size() >= 1 && chains.size() <= 4, chains.toString());
+        long chainTokens = chains.stream().mapToLong(ch -> ((Number) ((Map<?, ?>) ch).get("tokens")).longValue()).sum();
+        var usage = c.usage().orElseThrow();
+        // every chain's tokens, with the end token that each drew but its text leaves out
+        assertTrue(usage.completionTokens() >= chainTokens && usage.completionTokens() <= chainTokens + chains.size(),
+                usage.completionTokens() + " completion tokens, chains of " + chainTokens);
+        long answerTokens = usage.completionTokens() - usage.completionTokensDetails().orElseThrow()
+                .reasoningTokens().orElseThrow();
+        assertTrue(answerTokens > 0 && answerTokens < usage.completionTokens(), usage.toString());
+        assertTrue(usage.promptTokens() > 0, usage.toString());
+    }
+
+    @Test
+    void streamsEachChainThenTheAnswerThenTheUsage() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                .model("reason-mini").addUserMessage("What is 2 + 3?")
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .reasoningEffort(ReasoningEffort.LOW)
+                .putAdditionalBodyProperty("stop_rule", JsonValue.from("none"))
+                .build();
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            chunks = stream.stream().toList();
+        }
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder content = new StringBuilder();
+        for (ChatCompletionChunk chunk : chunks) {
+            for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                JsonValue r = choice.delta()._additionalProperties().get("reasoning_content");
+                if (r != null) {
+                    reasoning.append(r.convert(String.class));
+                }
+                choice.delta().content().ifPresent(content::append);
+            }
+        }
+        // low effort is 8 samples and the rule "none" waits for all of them
+        assertEquals(8, reasoning.toString().lines().filter(l -> l.startsWith("chain ")).count(), reasoning.toString());
+        assertTrue(reasoning.toString().contains("vote: 5 ×"), reasoning.toString());
+        assertTrue(content.toString().endsWith("#### 5"), content.toString());
+        ChatCompletionChunk last = chunks.get(chunks.size() - 1);
+        assertTrue(last.choices().isEmpty(), "the usage chunk has no choices");
+        assertTrue(last.usage().orElseThrow().completionTokens() > 0);
+        ChatCompletionChunk finish = chunks.get(chunks.size() - 2);
+        assertEquals(ChatCompletionChunk.Choice.FinishReason.STOP, finish.choices().get(0).finishReason().orElseThrow());
+        Map<?, ?> reason = finish._additionalProperties().get("reason").convert(Map.class);
+        assertEquals("5", reason.get("answer"));
+        assertEquals("none", reason.get("stop_rule"));
+        assertEquals("10s,8x", reason.get("budget"));
+    }
+
+    @Test
+    void aStopTextCutsTheReply() {
+        ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("reason-mini").addUserMessage("What is 2 + 3?").stop("####").temperature(0.0).build());
+        String content = c.choices().get(0).message().content().orElseThrow();
+        assertFalse(content.contains("####"), content);
+        assertEquals("greedy", c._additionalProperties().get("reason").convert(Map.class).get("stop_reason"));
+    }
+
+    @Test
+    void badFieldsAreBadRequestsThatNameTheField() {
+        BadRequestException budget = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
+                        .putAdditionalBodyProperty("budget", JsonValue.from("lots")).build()));
+        assertEquals("budget", budget.param().orElseThrow());
+        BadRequestException n = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
+                        .n(2).build()));
+        assertEquals("n", n.param().orElseThrow());
+        BadRequestException strategy = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
+                        .putAdditionalBodyProperty("strategy", JsonValue.from("telepathy")).build()));
+        assertEquals("strategy", strategy.param().orElseThrow());
+        BadRequestException system = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("reason-mini").addSystemMessage("Be brief.")
+                        .addUserMessage("What is 2 + 3?").build()));
+        assertTrue(system.getMessage().contains("Only user and assistant messages are supported"), system.getMessage());
+        BadRequestException tooLong = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("reason-mini")
+                        .addUserMessage("What is 2 + 3? ".repeat(200)).build()));
+        assertEquals("context_length_exceeded", tooLong.code().orElseThrow());
+    }
+
+    @Test
+    void anUnknownModelIsNotFoundAndAWrongKeyUnauthorized() {
+        NotFoundException model = assertThrows(NotFoundException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("What is 2 + 3?").build()));
+        assertEquals("model_not_found", model.code().orElseThrow());
+        assertThrows(UnauthorizedException.class, () -> client("sk-wrong").models().list());
+        assertEquals("reason-mini", client.models().list().data().get(0).id());
+    }
+
+    @Test
+    void aThirdRequestIsRefusedWhileOneRunsAndOneWaitsAndClientsThatLeaveFreeTheirPlaces() throws Exception {
+        String longSearch = "{\"messages\": [{\"role\": \"user\", \"content\": \"What is 12*7-5?\"}],"
+                + " \"budget\": \"60s\", \"stop_rule\": \"none\"}";
+        try (Socket running = post(longSearch)) {
+            awaitHealth(body -> body.contains("\"running\":1"));
+            try (Socket queued = post(longSearch)) {
+                awaitHealth(body -> body.contains("\"queued\":1"));
+                RateLimitException full = assertThrows(RateLimitException.class, () -> client.chat().completions()
+                        .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
+                                .build()));
+                assertEquals(List.of("1"), full.headers().values("Retry-After"));
+            }
+        }
+        // both clients closed their sockets: their searches stop within a second or so, and the batch is free
+        awaitHealth(body -> body.contains("\"queued\":0,\"running\":0"));
+        String metrics = get("/metrics").body();
+        assertTrue(metrics.contains("reason_http_requests_seconds_count{route=\"/v1/chat/completions\",status=\"429\"} 1"),
+                metrics);
+    }
+
+    @Test
+    void healthAndMetricsNeedNoKey() throws Exception {
+        HttpResponse<String> health = get("/health");
+        assertEquals(200, health.statusCode());
+        assertTrue(health.body().contains("\"status\":\"ok\""), health.body());
+        HttpResponse<String> metrics = get("/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        for (String name : List.of("reason_queue_length", "reason_searches_running", "reason_tokens_completion_total",
+                "reason_model_loaded 1.0", "reason_search_seconds_count")) {
+            assertTrue(metrics.body().contains(name), name + " missing:\n" + metrics.body());
+        }
+        HttpResponse<String> missing = get("/v2/nothing");
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().startsWith("{\"error\":{\"message\":\"no such endpoint"), missing.body());
+    }
+
+    @Test
+    void sigtermLetsTheRequestInFlightFinishThenExitsZero(@TempDir Path dir) throws Exception {
+        Path otherLog = dir.resolve("serve.log");
+        Process p = start(otherLog, "--grace", "60");
+        try {
+            String other = "http://127.0.0.1:" + port(p, otherLog);
+            awaitHealth(other, 200);
+            HttpRequest request = HttpRequest.newBuilder(URI.create(other + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\":"
+                            + " \"What is 2 + 3?\"}], \"budget\": \"3s\", \"stop_rule\": \"none\"}")).build();
+            CompletableFuture<HttpResponse<String>> reply = HTTP.sendAsync(request,
+                    HttpResponse.BodyHandlers.ofString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!healthOf(other).contains("\"running\":1") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();
+            HttpResponse<String> r = reply.get(60, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"answer\":\"5\""), r.body());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM did not end the server");
+            assertEquals(0, p.exitValue(), Files.readString(otherLog));
+            assertTrue(Files.readString(otherLog).contains("reason serve: stopping"), Files.readString(otherLog));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Sends a chat request by hand and leaves the socket open: closing it is the client going away. */
+    private static Socket post(String json) throws IOException {
+        Socket s = new Socket("127.0.0.1", Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)));
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return s;
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String healthOf(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static void awaitHealth(Predicate<String> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String body = healthOf(base);
+        while (!wanted.test(body) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            body = healthOf(base);
+        }
+        assertTrue(wanted.test(body), "health never matched: " + body);
+    }
+
+    /** Waits until /health answers {@code status}: 200 once the model is loaded. */
+    private static void awaitHealth(String url, int status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == status) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("/health never answered " + status);
+    }
+
+    /** The port from the server's first line. */
+    private static int port(Process p, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            Matcher m = LISTENING.matcher(Files.exists(log) ? Files.readString(log) : "");
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the server never said where it listens:\n" + Files.readString(log));
+    }
+}

@@ -1,0 +1,88 @@
+package dev.reason.serve;
+
+import dev.reason.model.ChatTemplate;
+import dev.reason.search.Budget;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Reading a chat request: the fields taken, the knobs they set, and a 400 that names each field it refuses. */
+class ChatRequestTest {
+    @Test
+    void readsAConversationAndItsKnobs() {
+        ChatRequest r = parse("{\"model\": \"m\", \"messages\": [{\"role\": \"developer\", \"content\": \"Be brief.\"},"
+                + " {\"role\": \"user\", \"content\": \"What is 1 + 1?\"}, {\"role\": \"assistant\", \"content\": \"2\"},"
+                + " {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"And 2 + 3?\"}]}],"
+                + " \"temperature\": 0.5, \"top_p\": 0.9, \"seed\": 7, \"max_tokens\": 50, \"stop\": [\"\\n\\n\"],"
+                + " \"budget\": \"5s,8x\", \"strategy\": \"majority\", \"stop_rule\": \"esc\", \"stream\": true,"
+                + " \"stream_options\": {\"include_usage\": true}, \"reason\": {\"chains\": true}, \"user\": \"u\"}");
+        assertEquals(List.of(new ChatTemplate.Message("system", "Be brief."),
+                new ChatTemplate.Message("user", "What is 1 + 1?"), new ChatTemplate.Message("assistant", "2"),
+                new ChatTemplate.Message("user", "And 2 + 3?")), r.messages());
+        assertEquals("And 2 + 3?", r.question());
+        assertTrue(r.stream() && r.includeUsage() && r.showChains());
+        Searches.Knobs k = r.knobs();
+        assertEquals(0.5f, k.temperature());
+        assertEquals(0.9f, k.topP());
+        assertEquals(7L, k.seed());
+        assertEquals(50, k.maxTokens());
+        assertEquals(List.of("\n\n"), k.stops());
+        assertEquals(Budget.parse("5s,8x"), k.budget());
+        assertEquals("majority", k.strategy());
+        assertEquals("esc", k.stopRule());
+    }
+
+    @Test
+    void reasoningEffortPicksADocumentedBudgetAndNothingLeavesTheServers() {
+        assertEquals(Budget.parse("60s,64x"), parse(user("\"reasoning_effort\": \"high\"")).knobs().budget());
+        assertEquals(Budget.parse("10s,8x"), parse(user("\"reasoning_effort\": \"low\"")).knobs().budget());
+        Searches.Knobs none = parse(user("\"n\": 1")).knobs();
+        assertNull(none.budget());
+        assertNull(none.temperature());
+        assertEquals(List.of(), none.stops());
+    }
+
+    @Test
+    void eachRefusalNamesItsField() {
+        assertRefused(null, "not json");
+        assertRefused(null, "[1, 2]");
+        assertRefused("messages", "{\"messages\": []}");
+        assertRefused("messages", user("\"x\": 1").replace("\"user\"", "\"assistant\""));
+        assertRefused("messages[0].role", user("\"x\": 1").replace("\"user\"", "\"tool\""));
+        assertRefused("messages[0].content", "{\"messages\": [{\"role\": \"user\", \"content\": 5}]}");
+        assertRefused("temperature", user("\"temperature\": 3"));
+        assertRefused("top_p", user("\"top_p\": \"high\""));
+        assertRefused("seed", user("\"seed\": 1.5"));
+        assertRefused("max_tokens", user("\"max_tokens\": 0"));
+        assertRefused("n", user("\"n\": 2"));
+        assertRefused("stop", user("\"stop\": [\"a\", \"b\", \"c\", \"d\", \"e\"]"));
+        assertRefused("stop", user("\"stop\": [\"\"]"));
+        assertRefused("budget", user("\"budget\": \"soon\""));
+        assertRefused("budget", user("\"budget\": \"4x\", \"reasoning_effort\": \"low\""));
+        assertRefused("reasoning_effort", user("\"reasoning_effort\": \"max\""));
+        assertRefused("tools", user("\"tools\": [{\"type\": \"function\"}]"));
+        assertRefused("logprobs", user("\"logprobs\": true"));
+        assertRefused("response_format", user("\"response_format\": {\"type\": \"json_object\"}"));
+        assertRefused("stream", user("\"stream\": \"yes\""));
+    }
+
+    private static String user(String more) {
+        return "{\"messages\": [{\"role\": \"user\", \"content\": \"What is 2 + 3?\"}], " + more + "}";
+    }
+
+    private static ChatRequest parse(String json) {
+        return ChatRequest.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void assertRefused(String param, String json) {
+        ApiError e = assertThrows(ApiError.class, () -> parse(json), json);
+        assertEquals(400, e.status, json);
+        assertEquals(param, e.param, json + ": " + e.getMessage());
+    }
+}
