@@ -17,7 +17,7 @@ final class BatchOptions {
 
     @Option(names = "--concurrent", paramLabel = "N",
             description = "Questions decoded together in one batch, each with its own search (default: 1 for"
-                    + " --questions; for bench, enough to fill the batch).")
+                    + " --questions, 4 for serve; for bench, enough to fill the batch).")
     Integer concurrent;
 
     @Option(names = "--kv-memory", paramLabel = "SIZE",
