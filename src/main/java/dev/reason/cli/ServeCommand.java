@@ -23,6 +23,7 @@ import picocli.CommandLine.ParentCommand;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * {@code reason serve}: the OpenAI-compatible server. It listens first (503 while the model loads), opens the engine
@@ -179,7 +180,7 @@ final class ServeCommand implements Callable<Integer> {
                     : searchOptions.search(model, engine, params, b, strategy, rule, question);
         }
 
-        private static <T> T parsed(String param, java.util.function.Supplier<T> parse) {
+        private static <T> T parsed(String param, Supplier<T> parse) {
             try {
                 return parse.get();
             } catch (IllegalArgumentException e) {

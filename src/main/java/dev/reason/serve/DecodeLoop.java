@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class DecodeLoop implements AutoCloseable {
     /** Native code (ONNX Runtime) may need more stack than a thread's default, as the command line's worker gets. */
     private static final long STACK = 64L << 20;
+    private static final long CLOSE_WAIT_MS = 5000;
 
     private final Generator generator;
     private final Generator.Admission admission;
@@ -89,8 +90,14 @@ final class DecodeLoop implements AutoCloseable {
         }
     }
 
+    /** Stops the thread, waiting a little for a run in progress: the engine is closed after this. */
     @Override
     public void close() {
         thread.interrupt();
+        try {
+            thread.join(CLOSE_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

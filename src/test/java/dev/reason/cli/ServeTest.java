@@ -94,8 +94,7 @@ class ServeTest {
 
     @Test
     void answersTwoPlusThreeWithTheVoteInItsExtension() {
-        ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("reason-mini").addUserMessage("What is 2 + 3?")
+        ChatCompletion c = client.chat().completions().create(ask()
                 .putAdditionalBodyProperty("budget", JsonValue.from("4x"))
                 .putAdditionalBodyProperty("reason", JsonValue.from(Map.of("chains", true)))
                 .build());
@@ -122,8 +121,7 @@ class ServeTest {
 
     @Test
     void streamsEachChainThenTheAnswerThenTheUsage() {
-        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
-                .model("reason-mini").addUserMessage("What is 2 + 3?")
+        ChatCompletionCreateParams params = ask()
                 .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
                 .reasoningEffort(ReasoningEffort.LOW)
                 .putAdditionalBodyProperty("stop_rule", JsonValue.from("none"))
@@ -160,8 +158,7 @@ class ServeTest {
 
     @Test
     void aStopTextCutsTheReply() {
-        ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("reason-mini").addUserMessage("What is 2 + 3?").stop("####").temperature(0.0).build());
+        ChatCompletion c = client.chat().completions().create(ask().stop("####").temperature(0.0).build());
         String content = c.choices().get(0).message().content().orElseThrow();
         assertFalse(content.contains("####"), content);
         assertEquals("greedy", c._additionalProperties().get("reason").convert(Map.class).get("stop_reason"));
@@ -169,32 +166,42 @@ class ServeTest {
 
     @Test
     void badFieldsAreBadRequestsThatNameTheField() {
-        BadRequestException budget = assertThrows(BadRequestException.class, () -> client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
-                        .putAdditionalBodyProperty("budget", JsonValue.from("lots")).build()));
-        assertEquals("budget", budget.param().orElseThrow());
-        BadRequestException n = assertThrows(BadRequestException.class, () -> client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
-                        .n(2).build()));
-        assertEquals("n", n.param().orElseThrow());
-        BadRequestException strategy = assertThrows(BadRequestException.class, () -> client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
-                        .putAdditionalBodyProperty("strategy", JsonValue.from("telepathy")).build()));
-        assertEquals("strategy", strategy.param().orElseThrow());
-        BadRequestException system = assertThrows(BadRequestException.class, () -> client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("reason-mini").addSystemMessage("Be brief.")
-                        .addUserMessage("What is 2 + 3?").build()));
+        assertEquals("budget", refused(ask().putAdditionalBodyProperty("budget", JsonValue.from("lots"))).param()
+                .orElseThrow());
+        assertEquals("n", refused(ask().n(2)).param().orElseThrow());
+        assertEquals("strategy", refused(ask().putAdditionalBodyProperty("strategy", JsonValue.from("telepathy")))
+                .param().orElseThrow());
+        BadRequestException system = refused(ChatCompletionCreateParams.builder().model("reason-mini")
+                .addSystemMessage("Be brief.").addUserMessage("What is 2 + 3?"));
         assertTrue(system.getMessage().contains("Only user and assistant messages are supported"), system.getMessage());
-        BadRequestException tooLong = assertThrows(BadRequestException.class, () -> client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("reason-mini")
-                        .addUserMessage("What is 2 + 3? ".repeat(200)).build()));
+        BadRequestException tooLong = refused(ChatCompletionCreateParams.builder().model("reason-mini")
+                .addUserMessage("What is 2 + 3? ".repeat(200)));
         assertEquals("context_length_exceeded", tooLong.code().orElseThrow());
+    }
+
+    @Test
+    void aConversationOfSeveralTurnsIsOnePrompt() {
+        ChatCompletion one = client.chat().completions().create(ask().build());
+        ChatCompletion three = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("reason-mini").addUserMessage("What is 1 + 1?").addAssistantMessage("1+1=2\n#### 2")
+                .addUserMessage("What is 2 + 3?").build());
+        assertTrue(three.usage().orElseThrow().promptTokens() > one.usage().orElseThrow().promptTokens() + 10,
+                three.usage() + " against " + one.usage());
+        assertTrue(three.choices().get(0).message().content().isPresent());
+    }
+
+    private static ChatCompletionCreateParams.Builder ask() {
+        return ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?");
+    }
+
+    private static BadRequestException refused(ChatCompletionCreateParams.Builder params) {
+        return assertThrows(BadRequestException.class, () -> client.chat().completions().create(params.build()));
     }
 
     @Test
     void anUnknownModelIsNotFoundAndAWrongKeyUnauthorized() {
         NotFoundException model = assertThrows(NotFoundException.class, () -> client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("What is 2 + 3?").build()));
+                .create(ask().model("gpt-4o").build()));
         assertEquals("model_not_found", model.code().orElseThrow());
         assertThrows(UnauthorizedException.class, () -> client("sk-wrong").models().list());
         assertEquals("reason-mini", client.models().list().data().get(0).id());
@@ -208,9 +215,8 @@ class ServeTest {
             awaitHealth(body -> body.contains("\"running\":1"));
             try (Socket queued = post(longSearch)) {
                 awaitHealth(body -> body.contains("\"queued\":1"));
-                RateLimitException full = assertThrows(RateLimitException.class, () -> client.chat().completions()
-                        .create(ChatCompletionCreateParams.builder().model("reason-mini").addUserMessage("What is 2 + 3?")
-                                .build()));
+                RateLimitException full = assertThrows(RateLimitException.class,
+                        () -> client.chat().completions().create(ask().build()));
                 assertEquals(List.of("1"), full.headers().values("Retry-After"));
             }
         }
