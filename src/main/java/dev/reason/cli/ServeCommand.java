@@ -183,8 +183,8 @@ final class ServeCommand implements Callable<Integer> {
         private static <T> T parsed(String param, Supplier<T> parse) {
             try {
                 return parse.get();
-            } catch (IllegalArgumentException e) {
-                throw new Refused(param, e.getMessage());
+            } catch (IllegalArgumentException e) {  // the parsers name the options; a request names its fields
+                throw new Refused(param, e.getMessage().replace("--stop", "stop_rule").replace("--strategy", "strategy"));
             }
         }
     }

@@ -27,7 +27,7 @@ final class DecodeLoop implements AutoCloseable {
     DecodeLoop(Generator generator, Generator.Admission admission, int queue) {
         this.generator = generator;
         this.admission = admission;
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, queue));
+        this.queue = new ArrayBlockingQueue<>(queue);
         this.thread = new Thread(null, this::loop, "reason-decode", STACK);
         thread.setDaemon(true);
         thread.start();

@@ -31,7 +31,7 @@ final class Replies {
 
     /**
      * The chain whose text is the reply: one that reached the winning answer, a checked one first, then the likeliest;
-     * with no answer, the likeliest chain that finished; empty when no chain wrote anything.
+     * with no answer, the likeliest chain that wrote anything; empty when none did.
      */
     static Optional<SearchResult.ChainReport> answerChain(SearchResult r) {
         Comparator<SearchResult.ChainReport> best = Comparator

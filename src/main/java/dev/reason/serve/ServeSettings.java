@@ -18,8 +18,8 @@ public record ServeSettings(String host, int port, String apiKey, int queue, lon
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
         }
-        if (queue < 0) {
-            throw new IllegalArgumentException("--queue must be 0 or more, got " + queue);
+        if (queue < 1) {
+            throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         }
         if (apiKey != null && apiKey.isBlank()) {
             throw new IllegalArgumentException("--api-key is empty: give a key, or leave the option out");
