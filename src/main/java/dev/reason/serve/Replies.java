@@ -142,28 +142,48 @@ final class Replies {
         o.put("declined", r.declined());
         o.put("checked", !r.unchecked());
         o.put("confidence", r.confidence());
-        o.put("voted_chains", r.votes());
-        ArrayNode votes = o.putArray("votes");
-        for (VoteTally.Candidate c : r.ranking()) {
-            votes.addObject().put("answer", c.answer()).put("votes", c.votes()).put("weight", c.weight());
-        }
+        votes(o, r);
         o.put("stop_reason", r.stopReason() == null ? null : r.stopReason().name().toLowerCase(Locale.ROOT));
         o.put("stop_description", r.stopReason() == null ? null : r.stopReason().description());
         o.put("strategy", r.strategy());
         o.put("stop_rule", r.rule());
         o.put("budget", r.budget());
+        cost(o, r);
+        if (withChains) {
+            ArrayNode chains = o.putArray("chains");
+            r.chains().forEach(c -> chain(chains.addObject(), c).put("text", c.text()));
+        }
+        return o;
+    }
+
+    /** A stream's {@code reason} object while the search runs: the chains finished since {@code from}, the vote. */
+    static ObjectNode progress(SearchResult snapshot, int from) {
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode chains = o.putArray("chains");
+        snapshot.chains().subList(from, snapshot.chains().size()).forEach(c -> chain(chains.addObject(), c));
+        votes(o, snapshot);
+        cost(o, snapshot);
+        return o;
+    }
+
+    private static void votes(ObjectNode o, SearchResult r) {
+        o.put("voted_chains", r.votes());
+        ArrayNode votes = o.putArray("votes");
+        for (VoteTally.Candidate c : r.ranking()) {
+            votes.addObject().put("answer", c.answer()).put("votes", c.votes()).put("weight", c.weight());
+        }
+    }
+
+    private static void cost(ObjectNode o, SearchResult r) {
         o.put("chains_started", r.chainsStarted());
         o.put("tokens", r.tokens());
         o.put("seconds", r.seconds());
-        if (withChains) {
-            ArrayNode chains = o.putArray("chains");
-            for (SearchResult.ChainReport c : r.chains()) {
-                chains.addObject().put("index", c.index()).put("answer", c.answer()).put("tokens", c.tokens())
-                        .put("mean_logprob", c.meanLogprob()).put("finish", c.finish()).put("verdict", c.verdict())
-                        .put("redrawn_lines", c.redrawn()).put("seconds", c.seconds()).put("text", c.text());
-            }
-        }
-        return o;
+    }
+
+    private static ObjectNode chain(ObjectNode o, SearchResult.ChainReport c) {
+        return o.put("index", c.index()).put("answer", c.answer()).put("tokens", c.tokens())
+                .put("mean_logprob", c.meanLogprob()).put("finish", c.finish()).put("verdict", c.verdict())
+                .put("redrawn_lines", c.redrawn()).put("seconds", c.seconds());
     }
 
     private ObjectNode head(String object) {

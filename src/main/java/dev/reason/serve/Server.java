@@ -16,6 +16,8 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -29,8 +31,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP server: OpenAI's {@code /v1/chat/completions} and {@code /v1/models}, with {@code /health} and
- * {@code /metrics}. It listens at once and answers 503 until {@link #ready} hands it the loaded model; {@link
+ * The HTTP server: OpenAI's {@code /v1/chat/completions} and {@code /v1/models}, with {@code /health},
+ * {@code /metrics} and the live page at {@code /}. It listens at once and answers 503 until {@link #ready} hands it the loaded model; {@link
  * #shutdown} stops taking requests and lets those in flight finish within the grace period.
  */
 public final class Server implements AutoCloseable {
@@ -38,6 +40,9 @@ public final class Server implements AutoCloseable {
     private static final long PROBE_MS = 250;
     /** How often an idle stream writes a comment. */
     private static final long KEEP_ALIVE_MS = 5000;
+
+    /** The live page: a question box, the chains as they finish, the vote and the answer (one file, no network). */
+    private static final String LIVE_PAGE = resource("live.html");
 
     private final ServeSettings settings;
     private final Javalin app;
@@ -61,6 +66,7 @@ public final class Server implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms));
             config.routes.before("/v1/*", this::authorize);
+            config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(LIVE_PAGE));
             config.routes.get("/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
             config.routes.get("/v1/models", this::models);
@@ -268,10 +274,13 @@ public final class Server implements AutoCloseable {
                 }
                 lastWrite = System.nanoTime();
                 StringBuilder lines = new StringBuilder();
-                for (; shown < s.chains().size(); shown++) {
-                    lines.append(Replies.chainLine(s.chains().get(shown), s));
+                for (int i = shown; i < s.chains().size(); i++) {
+                    lines.append(Replies.chainLine(s.chains().get(i), s));
                 }
-                event(out, replies.chunk(Replies.delta("reasoning_content", lines.toString()), null));
+                ObjectNode chunk = replies.chunk(Replies.delta("reasoning_content", lines.toString()), null);
+                chunk.set("reason", Replies.progress(s, shown));
+                event(out, chunk);
+                shown = s.chains().size();
             }
             SearchResult r;
             try {
@@ -338,6 +347,17 @@ public final class Server implements AutoCloseable {
         e.headers.forEach(ctx::header);
         ctx.status(e.status);
         json(ctx, o);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Server.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The route a request matched, for the metrics: a path pattern, never a client's own path. */

@@ -145,6 +145,8 @@ class ServeTest {
         assertEquals(8, reasoning.toString().lines().filter(l -> l.startsWith("chain ")).count(), reasoning.toString());
         assertTrue(reasoning.toString().contains("vote: 5 ×"), reasoning.toString());
         assertTrue(content.toString().endsWith("#### 5"), content.toString());
+        Map<?, ?> progress = chunks.get(1)._additionalProperties().get("reason").convert(Map.class);
+        assertEquals(1, ((List<?>) progress.get("chains")).size(), "each progress chunk carries its new chain: " + progress);
         ChatCompletionChunk last = chunks.get(chunks.size() - 1);
         assertTrue(last.choices().isEmpty(), "the usage chunk has no choices");
         assertTrue(last.usage().orElseThrow().completionTokens() > 0);

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server before its model is loaded: it listens, answers 503 where a model is needed, and checks the key first. */
@@ -66,6 +67,15 @@ class ServerTest {
                 .header("Authorization", "Bearer sk-key"));
         assertEquals(404, missing.statusCode());
         assertTrue(missing.body().contains("\"code\":\"unknown_url\""), missing.body());
+    }
+
+    @Test
+    void theLivePageIsOneFileThatAsksTheStreamingEndpoint() throws Exception {
+        HttpResponse<String> page = send(HttpRequest.newBuilder(uri("/")));
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("fetch(\"/v1/chat/completions\""), page.body());
+        assertFalse(page.body().matches("(?s).*(src|href)=\"(https?:)?//.*"), "the page loads nothing from the network");
     }
 
     private URI uri(String path) {
