@@ -73,8 +73,11 @@ public final class Server implements AutoCloseable {
             config.routes.post("/v1/chat/completions", this::chat);
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e, ctx)));
-            config.routes.exception(Exception.class, (e, ctx) -> error(ctx, ApiError.internal(
-                    "internal error (" + e.getClass().getSimpleName() + "); the server's log has no more")));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                logFailure(ctx.method() + " " + ctx.path(), e);
+                error(ctx, ApiError.internal("internal error (" + e.getClass().getSimpleName()
+                        + "); the server's stderr says more"));
+            });
         });
     }
 
@@ -238,6 +241,7 @@ public final class Server implements AutoCloseable {
                     ticket.cancel();
                 }
             } catch (ExecutionException e) {
+                logFailure("a search", e.getCause());
                 throw ApiError.internal("the search failed: " + e.getCause().getMessage());
             }
         }
@@ -286,6 +290,7 @@ public final class Server implements AutoCloseable {
             try {
                 r = ticket.result.get();
             } catch (ExecutionException e) {
+                logFailure("a streamed search", e.getCause());
                 ObjectNode error = Replies.JSON.createObjectNode();
                 error.putObject("error").put("message", "the search failed: " + e.getCause().getMessage())
                         .put("type", "server_error").putNull("param").put("code", "internal_error");
@@ -329,6 +334,14 @@ public final class Server implements AutoCloseable {
             return !endPoint.isOpen() || endPoint.fill(BufferUtil.allocate(1)) < 0;
         } catch (IOException | IllegalStateException e) {
             return true;  // the socket failed: nobody is left to answer
+        }
+    }
+
+    /** An internal error: one line on stderr, and with REASON_DEBUG=1 its stack trace, as the command line does. */
+    private static void logFailure(String what, Throwable e) {
+        System.err.println("reason serve: internal error in " + what + ": " + e);
+        if ("1".equals(System.getenv("REASON_DEBUG"))) {
+            e.printStackTrace();
         }
     }
 
