@@ -38,6 +38,7 @@ public final class Generator {
     private final Engine engine;
     private final Supplier<TextStream> texts;
     private final Params params;
+    private volatile int busySlots;  // written by the decoding thread each round, read by others (a server's metrics)
 
     /**
      * @param parallel     chains decoded together (the batch's slots)
@@ -202,6 +203,11 @@ public final class Generator {
                         long backendNanos) {
     }
 
+    /** The batch's slots that held a chain in the latest round; 0 when no batch is open. Any thread may ask. */
+    public int busySlots() {
+        return busySlots;
+    }
+
     /**
      * @param texts a new text stream per chain (to see a chain's answer line while it is being written)
      */
@@ -360,6 +366,7 @@ public final class Generator {
                         it.remove();
                     }
                 }
+                busySlots = busy(running);
                 if (live.isEmpty()) {
                     continue;  // admit the next jobs, or end
                 }
@@ -426,7 +433,17 @@ public final class Generator {
                     stepLogits = batch.step(tokens, active);
                 }
             }
+        } finally {
+            busySlots = 0;
         }
+    }
+
+    private static int busy(Running[] running) {
+        int n = 0;
+        for (Running r : running) {
+            n += r != null ? 1 : 0;
+        }
+        return n;
     }
 
     /** Whether one more prompt keeps the batch's KV cache within the admission's memory. */

@@ -49,6 +49,11 @@ final class DecodeLoop implements AutoCloseable {
         return running.size();
     }
 
+    /** The batch's slots decoding a chain now. */
+    int busySlots() {
+        return generator.busySlots();
+    }
+
     private void loop() {
         while (!Thread.currentThread().isInterrupted()) {
             Ticket first;

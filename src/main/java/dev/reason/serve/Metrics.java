@@ -4,13 +4,17 @@ import dev.reason.search.SearchResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
 import java.util.function.Supplier;
 
-/** What {@code GET /metrics} shows, in Prometheus's text format: requests, the queue, the batch, tokens and times. */
+/**
+ * What {@code GET /metrics} shows, in Prometheus's text format: requests, the queue, the batch, tokens, times and
+ * the JVM's memory.
+ */
 final class Metrics {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -20,17 +24,9 @@ final class Metrics {
     private final Counter chains;
     private final Timer searches;
 
-    /**
-     * @param queued  searches waiting for a place in the batch
-     * @param running searches decoding in the batch now
-     * @param loaded  1 once the model is loaded, else 0
-     */
-    Metrics(Supplier<Number> queued, Supplier<Number> running, Supplier<Number> loaded) {
-        Gauge.builder("reason.queue.length", queued).description("searches waiting for a place in the batch")
-                .register(registry);
-        Gauge.builder("reason.searches.running", running).description("searches decoding in the shared batch")
-                .register(registry);
-        Gauge.builder("reason.model.loaded", loaded).description("1 once the model is loaded").register(registry);
+    /** The counters, and the JVM's memory by area and pool (a server's heap over many requests shows a leak). */
+    Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
         promptTokens = Counter.builder("reason.tokens.prompt").description("prompt tokens prefilled")
                 .register(registry);
         completionTokens = Counter.builder("reason.tokens.completion")
@@ -38,6 +34,11 @@ final class Metrics {
         chains = Counter.builder("reason.chains").description("chains started").register(registry);
         searches = Timer.builder("reason.search").description("a search's time, from admission to its answer")
                 .register(registry);
+    }
+
+    /** A value read at each scrape, such as the queue's length. */
+    void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
     }
 
     /** One HTTP request answered: by route and status. */

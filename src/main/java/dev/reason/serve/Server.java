@@ -55,8 +55,16 @@ public final class Server implements AutoCloseable {
 
     private Server(ServeSettings settings) {
         this.settings = settings;
-        this.metrics = new Metrics(() -> loop == null ? 0 : loop.queued(), () -> loop == null ? 0 : loop.running(),
-                () -> backend == null ? 0 : 1);
+        this.metrics = new Metrics();
+        metrics.gauge("reason.queue.length", "searches waiting for a place in the batch",
+                () -> loop == null ? 0 : loop.queued());
+        metrics.gauge("reason.searches.running", "searches decoding in the shared batch",
+                () -> loop == null ? 0 : loop.running());
+        metrics.gauge("reason.batch.slots", "the shared batch's slots: chains it decodes together",
+                () -> backend == null ? 0 : backend.batch().parallel());
+        metrics.gauge("reason.batch.slots.busy", "the batch's slots decoding a chain now",
+                () -> loop == null ? 0 : loop.busySlots());
+        metrics.gauge("reason.model.loaded", "1 once the model is loaded", () -> backend == null ? 0 : 1);
         this.app = Javalin.create(config -> {
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();

@@ -238,7 +238,8 @@ class ServeTest {
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         for (String name : List.of("reason_queue_length", "reason_searches_running", "reason_tokens_completion_total",
-                "reason_model_loaded 1.0", "reason_search_seconds_count")) {
+                "reason_model_loaded 1.0", "reason_search_seconds_count", "reason_batch_slots 4.0",
+                "reason_batch_slots_busy", "jvm_memory_used_bytes{area=\"heap\"")) {
             assertTrue(metrics.body().contains(name), name + " missing:\n" + metrics.body());
         }
         HttpResponse<String> missing = get("/v2/nothing");
