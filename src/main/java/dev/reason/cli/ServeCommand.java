@@ -68,6 +68,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     Budget budget;
 
+    @Option(names = "--max-budget", paramLabel = "SPEC", converter = Main.BudgetConverter.class,
+            defaultValue = "60s,64x", description = "The most a request may spend: each of its limits at most this"
+                    + " one's, and this one's other limits added (default: ${DEFAULT-VALUE}).")
+    Budget maxBudget;
+
     @Mixin
     SearchOptions searchOptions;
 
@@ -113,8 +118,9 @@ final class ServeCommand implements Callable<Integer> {
                     Generator.Params shared = searchOptions.batchParams(model, decoding, engine, concurrent);
                     server.ready(new Backend(model, engine, shared, admission,
                             new RequestSearches(model, engine, voting), modelOptions.promptOptions()));
-                    parent.err.printf("reason serve: ready: %s on %s, %d searches together, budget %s%n",
-                            model.path().getFileName(), engine.description(), concurrent, budget);
+                    parent.err.printf("reason serve: ready: %s on %s, %d searches together, budget %s (at most"
+                            + " %s)%n", model.path().getFileName(), engine.description(), concurrent,
+                            budget.within(maxBudget), maxBudget);
                     while (!terminated.get() && !parent.interrupted()) {
                         Thread.sleep(100);
                     }
@@ -175,7 +181,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             Strategy strategy = k.strategy() == null ? voting : parsed("strategy", () -> StopRules.strategy(k.strategy()));
             StopRule rule = k.stopRule() == null ? null : parsed("stop_rule", () -> StopRules.parse(k.stopRule()));
-            Budget b = k.budget() != null ? k.budget() : budget;
+            Budget b = (k.budget() != null ? k.budget() : budget).within(maxBudget);
             return rule == null ? searchOptions.search(model, engine, params, b, strategy, question)
                     : searchOptions.search(model, engine, params, b, strategy, rule, question);
         }

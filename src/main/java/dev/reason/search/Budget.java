@@ -112,6 +112,20 @@ public record Budget(Duration time, long tokens, int samples) {
         return new Budget(time, tokens, samples);
     }
 
+    /**
+     * This budget held within {@code cap} (an operator's limit on every request): each limit the smaller of the two,
+     * and a limit only the cap sets is added.
+     */
+    public Budget within(Budget cap) {
+        Duration t = time == null || cap.time != null && cap.time.compareTo(time) < 0 ? cap.time : time;
+        return new Budget(t, smaller(tokens, cap.tokens), (int) smaller(samples, cap.samples));
+    }
+
+    /** The smaller of two limits where 0 means none. */
+    private static long smaller(long a, long b) {
+        return a == 0 || b != 0 && b < a ? b : a;
+    }
+
     /** The canonical spec, e.g. {@code 1m,4000tok,16x}; {@code parse(b.toString())} equals {@code b}. */
     @Override
     public String toString() {

@@ -82,7 +82,8 @@ class ServeTest {
 
     private static Process start(Path log, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("serve", "--port", "0", "--model", CliTest.MODEL.toString(),
-                "--device", "cpu", "--threads", "1", "--parallel", "4", "--budget", "4x", "--api-key", KEY));
+                "--device", "cpu", "--threads", "1", "--parallel", "4", "--budget", "4x", "--max-budget", "30s,8x",
+                "--api-key", KEY));
         all.addAll(List.of(args));
         return ReasonProcess.start(log, all.toArray(String[]::new));
     }
@@ -103,7 +104,7 @@ class ServeTest {
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, c.choices().get(0).finishReason());
         Map<?, ?> reason = c._additionalProperties().get("reason").convert(Map.class);
         assertEquals("5", reason.get("answer"), reason.toString());
-        assertEquals("4x", reason.get("budget"));
+        assertEquals("30s,4x", reason.get("budget"), "the time limit of --max-budget is added");
         List<?> votes = (List<?>) reason.get("votes");
         assertEquals("5", ((Map<?, ?>) votes.get(0)).get("answer"), votes.toString());
         List<?> chains = (List<?>) reason.get("chains");

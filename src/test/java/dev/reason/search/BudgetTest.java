@@ -73,6 +73,20 @@ class BudgetTest {
         assertEquals(32, Budget.DEFAULT.samples());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "4x              | 1m,64x      | 1m,4x",
+        "500x            | 1m,64x      | 1m,64x",
+        "2h              | 1m,64x      | 1m,64x",
+        "10s,8x          | 1m,64x      | 10s,8x",
+        "4000tok         | 1m,64x      | 1m,4000tok,64x",
+        "30s,9000tok,16x | 1m,5000tok  | 30s,5000tok,16x",
+        "16x             | 2000tok     | 2000tok,16x",
+    })
+    void withinACapEachLimitIsTheSmallerAndTheCapsOthersAreAdded(String asked, String cap, String held) {
+        assertEquals(held, Budget.parse(asked).within(Budget.parse(cap)).toString());
+    }
+
     private static String error(String spec) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Budget.parse(spec));
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
