@@ -11,21 +11,25 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
- * The JSON of the replies: a {@code chat.completion}, the {@code chat.completion.chunk}s of a stream, and the
- * {@code reason} extension object both carry (the answer, the vote, the confidence, why the search stopped, and on
- * request every chain).
+ * The JSON of the replies: a {@code chat.completion} and the {@code chat.completion.chunk}s of its stream, or a
+ * {@code text_completion} and its chunks for a raw prompt, and the {@code reason} extension object both carry (the
+ * answer, the vote, the confidence, why the search stopped, and on request every chain).
  */
 final class Replies {
     static final ObjectMapper JSON = new ObjectMapper();
 
+    private final boolean chat;
     private final String id;
     private final long created = System.currentTimeMillis() / 1000;
     private final String model;
 
-    Replies(String id, String model) {
-        this.id = id;
+    /** @param chat a chat completion's replies, else a raw prompt's */
+    Replies(boolean chat, String model) {
+        this.chat = chat;
+        this.id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         this.model = model;
     }
 
@@ -55,19 +59,25 @@ final class Replies {
     }
 
     /** OpenAI's finish_reason: "length" when the answer chain ran into its token limit, else "stop". */
-    static String finishReason(Optional<SearchResult.ChainReport> chain) {
+    private static String finishReason(Optional<SearchResult.ChainReport> chain) {
         return chain.map(c -> c.finish().equals("max_tokens") ? "length" : "stop").orElse("stop");
     }
 
-    ObjectNode completion(ChatRequest request, SearchResult r, int promptTokens) {
+    /** The whole reply: the answer chain's text, the usage and the {@code reason} object. */
+    ObjectNode completion(CompletionRequest request, SearchResult r, int promptTokens) {
         Optional<SearchResult.ChainReport> chain = answerChain(r);
-        ObjectNode o = head("chat.completion");
+        String text = content(chain, request.knobs().stops());
+        ObjectNode o = head(chat ? "chat.completion" : "text_completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        message.put("content", content(chain, request.knobs().stops()));
-        message.putNull("refusal");
+        if (chat) {
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", text);
+            message.putNull("refusal");
+        } else {
+            choice.put("text", text);
+        }
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason(chain));
         o.set("usage", usage(r, chain, promptTokens));
@@ -75,12 +85,64 @@ final class Replies {
         return o;
     }
 
-    /** One chunk of a stream with one choice: its delta and, last, its finish_reason. */
-    ObjectNode chunk(ObjectNode delta, String finishReason) {
-        ObjectNode o = head("chat.completion.chunk");
+    /** A stream's first chunk: a chat's names the assistant's role; a raw prompt's stream has none. */
+    Optional<ObjectNode> opening() {
+        if (!chat) {
+            return Optional.empty();
+        }
+        ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
+        return Optional.of(chunk(delta, null));
+    }
+
+    /**
+     * The chunk for chains that finished since {@code shown}: in a chat their lines as {@code
+     * delta.reasoning_content}; with the {@code reason} object of {@link #progress} either way.
+     */
+    ObjectNode progressChunk(SearchResult snapshot, int shown) {
+        StringBuilder lines = new StringBuilder();
+        for (int i = shown; i < snapshot.chains().size(); i++) {
+            lines.append(chainLine(snapshot.chains().get(i), snapshot));
+        }
+        ObjectNode o = chat ? chunk(JSON.createObjectNode().put("reasoning_content", lines.toString()), null)
+                : chunk(JSON.createObjectNode().put("text", ""), null);
+        o.set("reason", progress(snapshot, shown));
+        return o;
+    }
+
+    /** The chunk with the reply's text. */
+    ObjectNode contentChunk(String text) {
+        return chunk(JSON.createObjectNode().put(chat ? "content" : "text", text), null);
+    }
+
+    /** The last chunk of the choice: its finish_reason and the {@code reason} object. */
+    ObjectNode finishChunk(SearchResult r, Optional<SearchResult.ChainReport> chain, boolean withChains) {
+        ObjectNode o = chunk(chat ? JSON.createObjectNode() : JSON.createObjectNode().put("text", ""),
+                finishReason(chain));
+        o.set("reason", extension(r, withChains));
+        return o;
+    }
+
+    /** The stream's last chunk when the request asked for usage: no choices, the usage. */
+    ObjectNode usageChunk(SearchResult r, int promptTokens) {
+        ObjectNode o = head(chunkObject());
+        o.putArray("choices");
+        o.set("usage", usage(r, answerChain(r), promptTokens));
+        return o;
+    }
+
+    /**
+     * One chunk with one choice: a chat's carries {@code delta}, a raw prompt's the fields of {@code content} (its
+     * text) directly; and last, the finish_reason.
+     */
+    private ObjectNode chunk(ObjectNode content, String finishReason) {
+        ObjectNode o = head(chunkObject());
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.set("delta", delta);
+        if (chat) {
+            choice.set("delta", content);
+        } else {
+            choice.setAll(content);
+        }
         choice.putNull("logprobs");
         if (finishReason == null) {
             choice.putNull("finish_reason");
@@ -90,25 +152,15 @@ final class Replies {
         return o;
     }
 
-    /** The stream's last chunk when the request asked for usage: no choices, the usage. */
-    ObjectNode usageChunk(SearchResult r, int promptTokens) {
-        ObjectNode o = head("chat.completion.chunk");
-        o.putArray("choices");
-        o.set("usage", usage(r, answerChain(r), promptTokens));
-        return o;
-    }
-
-    static ObjectNode delta(String field, String text) {
-        ObjectNode d = JSON.createObjectNode();
-        d.put(field, text);
-        return d;
+    private String chunkObject() {
+        return chat ? "chat.completion.chunk" : "text_completion";
     }
 
     /**
      * What one finished chain adds to a stream's reasoning: its answer and verdict, and the vote so far, as in
      * {@code chain 3: 5 (pass); vote: 5 ×3, 4 ×1}.
      */
-    static String chainLine(SearchResult.ChainReport c, SearchResult snapshot) {
+    private static String chainLine(SearchResult.ChainReport c, SearchResult snapshot) {
         StringBuilder s = new StringBuilder("chain ").append(c.index() + 1).append(": ");
         s.append(c.answer() != null ? c.answer() : "no answer").append(" (");
         s.append(c.verdict().equals("unknown") ? c.finish() : c.verdict()).append(", ").append(c.tokens())
@@ -136,7 +188,7 @@ final class Replies {
     }
 
     /** The {@code reason} object: what the search found, and how. */
-    static ObjectNode extension(SearchResult r, boolean withChains) {
+    private static ObjectNode extension(SearchResult r, boolean withChains) {
         ObjectNode o = JSON.createObjectNode();
         o.put("answer", r.answer());
         o.put("declined", r.declined());
@@ -157,7 +209,7 @@ final class Replies {
     }
 
     /** A stream's {@code reason} object while the search runs: the chains finished since {@code from}, the vote. */
-    static ObjectNode progress(SearchResult snapshot, int from) {
+    private static ObjectNode progress(SearchResult snapshot, int from) {
         ObjectNode o = JSON.createObjectNode();
         ArrayNode chains = o.putArray("chains");
         snapshot.chains().subList(from, snapshot.chains().size()).forEach(c -> chain(chains.addObject(), c));

@@ -24,16 +24,16 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP server: OpenAI's {@code /v1/chat/completions} and {@code /v1/models}, with {@code /health},
- * {@code /metrics} and the live page at {@code /}. It listens at once and answers 503 until {@link #ready} hands it the loaded model; {@link
- * #shutdown} stops taking requests and lets those in flight finish within the grace period.
+ * The HTTP server: OpenAI's {@code /v1/chat/completions}, {@code /v1/completions} and {@code /v1/models}, with
+ * {@code /health}, {@code /metrics} and the live page at {@code /}. It listens at once and answers 503 until {@link
+ * #ready} hands it the loaded model; {@link #shutdown} stops taking requests and lets those in flight finish within
+ * the grace period.
  */
 public final class Server implements AutoCloseable {
     /** How often a waiting request looks whether its client went away. */
@@ -78,7 +78,8 @@ public final class Server implements AutoCloseable {
             config.routes.get("/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
             config.routes.get("/v1/models", this::models);
-            config.routes.post("/v1/chat/completions", this::chat);
+            config.routes.post("/v1/chat/completions", ctx -> answer(ctx, true));
+            config.routes.post("/v1/completions", ctx -> answer(ctx, false));
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e, ctx)));
             config.routes.exception(Exception.class, (e, ctx) -> {
@@ -178,21 +179,23 @@ public final class Server implements AutoCloseable {
         return b;
     }
 
-    private void chat(Context ctx) throws IOException, InterruptedException {
+    /** A chat completion ({@code chat}), or a completion of a raw prompt. */
+    private void answer(Context ctx, boolean chat) throws IOException, InterruptedException {
         answering.incrementAndGet();
         try {
-            answer(ctx);
+            search(ctx, chat);
         } finally {
             answering.decrementAndGet();
         }
     }
 
-    private void answer(Context ctx) throws IOException, InterruptedException {
+    private void search(Context ctx, boolean chat) throws IOException, InterruptedException {
         if (ctx.req().getContentLengthLong() > settings.maxBody()) {
             throw ApiError.tooLarge(settings.maxBody());
         }
         Backend b = loaded();
-        ChatRequest request = ChatRequest.parse(ctx.bodyAsBytes());
+        CompletionRequest request = chat ? CompletionRequest.chat(ctx.bodyAsBytes())
+                : CompletionRequest.text(ctx.bodyAsBytes());
         if (request.model() != null && !request.model().equals(b.modelId())) {
             throw ApiError.notFound("model", "model_not_found", "model " + request.model() + " is not served here;"
                     + " this server serves " + b.modelId());
@@ -208,7 +211,7 @@ public final class Server implements AutoCloseable {
         if (!loop.offer(ticket)) {
             throw ApiError.queueFull(settings.queue(), 1);
         }
-        Replies replies = new Replies("chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), b.modelId());
+        Replies replies = new Replies(chat, b.modelId());
         if (request.stream()) {
             stream(ctx, ticket, request, replies, prompt.length);
         } else {
@@ -218,23 +221,36 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** The conversation's prompt; the server's --system goes first when the request sends no system message. */
-    private static int[] prompt(Backend b, ChatRequest request) {
+    /**
+     * The prompt's tokens: a raw prompt as written, or the conversation through the chat template, where the
+     * server's --system goes first when the request sends no system message.
+     */
+    private static int[] prompt(Backend b, CompletionRequest request) {
+        if (!request.chat()) {
+            return withinContext(b, b.model().tokenizer().encode(request.prompt()), "prompt", "the prompt is");
+        }
         List<ChatTemplate.Message> messages = new ArrayList<>(request.messages());
         String system = b.prompt().system();
         if (system != null && messages.stream().noneMatch(m -> m.role().equals("system"))) {
             messages.add(0, new ChatTemplate.Message("system", system));
         }
-        int[] prompt;
         try {
-            prompt = b.model().promptIds(messages, b.prompt().variables());
+            return withinContext(b, b.model().promptIds(messages, b.prompt().variables()), "messages",
+                    "the messages with the chat template are");
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("messages", e.getMessage());
         }
+    }
+
+    /** The prompt, refused when it leaves no room in the model's context for a token of reply. */
+    private static int[] withinContext(Backend b, int[] prompt, String param, String what) {
         int context = b.model().config().maxPositions();
+        if (prompt.length == 0) {
+            throw ApiError.badRequest(param, param + " makes no tokens: give some text");
+        }
         if (prompt.length + 1 > context) {
-            throw ApiError.badRequest("messages", "context_length_exceeded", String.format("the messages are %d tokens"
-                    + " with the chat template, over the model's context of %d: shorten them", prompt.length, context));
+            throw ApiError.badRequest(param, "context_length_exceeded", String.format("%s %d tokens, over the"
+                    + " model's context of %d: send fewer", what, prompt.length, context));
         }
         return prompt;
     }
@@ -260,16 +276,17 @@ public final class Server implements AutoCloseable {
      * as content, a last chunk with the finish reason and the {@code reason} object, the usage when asked, and
      * {@code [DONE]}. A write that fails means the client went away: its search is stopped.
      */
-    private void stream(Context ctx, Ticket ticket, ChatRequest request, Replies replies, int promptTokens)
+    private void stream(Context ctx, Ticket ticket, CompletionRequest request, Replies replies, int promptTokens)
             throws IOException, InterruptedException {
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         OutputStream out = ctx.res().getOutputStream();
         try {
-            ObjectNode first = Replies.delta("role", "assistant");
-            first.put("content", "");
-            event(out, replies.chunk(first, null));
+            Optional<ObjectNode> opening = replies.opening();
+            if (opening.isPresent()) {
+                event(out, opening.get());
+            }
             int shown = 0;
             long lastWrite = System.nanoTime();
             while (!ticket.result.isDone() || !ticket.snapshots.isEmpty()) {
@@ -285,13 +302,7 @@ public final class Server implements AutoCloseable {
                     continue;
                 }
                 lastWrite = System.nanoTime();
-                StringBuilder lines = new StringBuilder();
-                for (int i = shown; i < s.chains().size(); i++) {
-                    lines.append(Replies.chainLine(s.chains().get(i), s));
-                }
-                ObjectNode chunk = replies.chunk(Replies.delta("reasoning_content", lines.toString()), null);
-                chunk.set("reason", Replies.progress(s, shown));
-                event(out, chunk);
+                event(out, replies.progressChunk(s, shown));
                 shown = s.chains().size();
             }
             SearchResult r;
@@ -308,10 +319,8 @@ public final class Server implements AutoCloseable {
             }
             metrics.search(r, promptTokens);
             Optional<SearchResult.ChainReport> chain = Replies.answerChain(r);
-            event(out, replies.chunk(Replies.delta("content", Replies.content(chain, request.knobs().stops())), null));
-            ObjectNode last = replies.chunk(Replies.JSON.createObjectNode(), Replies.finishReason(chain));
-            last.set("reason", Replies.extension(r, request.showChains()));
-            event(out, last);
+            event(out, replies.contentChunk(Replies.content(chain, request.knobs().stops())));
+            event(out, replies.finishChunk(r, chain, request.showChains()));
             if (request.includeUsage()) {
                 event(out, replies.usageChunk(r, promptTokens));
             }
@@ -392,7 +401,8 @@ public final class Server implements AutoCloseable {
         return switch (e.getStatus()) {
             case 413 -> ApiError.tooLarge(settings.maxBody());
             case 404, 405 -> ApiError.notFound(null, "unknown_url", "no such endpoint: " + ctx.method() + " "
-                    + ctx.path() + "; this server has POST /v1/chat/completions, GET /v1/models, /health and /metrics");
+                    + ctx.path() + "; this server has POST /v1/chat/completions and /v1/completions, GET /v1/models,"
+                    + " /health and /metrics");
             case 400 -> ApiError.badRequest(null, e.getMessage());
             default -> ApiError.internal(e.getMessage());
         };

@@ -13,6 +13,9 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionChoice;
+import com.openai.models.completions.CompletionCreateParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +57,8 @@ class ServeTest {
     private static final String KEY = "sk-serve-test";
     private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** "What is 2 + 3?" as the shipped model's chat template writes it. */
+    private static final String RAW_PROMPT = "<s><|user|>What is 2 + 3?\n<|assistant|>";
 
     @TempDir
     static Path tmp;
@@ -157,6 +162,30 @@ class ServeTest {
         assertEquals("5", reason.get("answer"));
         assertEquals("none", reason.get("stop_rule"));
         assertEquals("10s,8x", reason.get("budget"));
+    }
+
+    @Test
+    void aRawPromptIsCompletedAsWrittenWithinTheServersMostBudget() {
+        Completion c = client.completions().create(CompletionCreateParams.builder().model("reason-mini")
+                .prompt(RAW_PROMPT).putAdditionalBodyProperty("budget", JsonValue.from("500x")).build());
+        assertEquals("text_completion", c._object_().convert(String.class));
+        assertTrue(c.choices().get(0).text().endsWith("#### 5"), c.choices().get(0).text());
+        assertEquals(CompletionChoice.FinishReason.STOP, c.choices().get(0).finishReason());
+        Map<?, ?> reason = c._additionalProperties().get("reason").convert(Map.class);
+        assertEquals("5", reason.get("answer"));
+        assertEquals("30s,8x", reason.get("budget"), "the request's 500 samples held to --max-budget");
+
+        StringBuilder text = new StringBuilder();
+        List<Completion> chunks;
+        try (StreamResponse<Completion> stream = client.completions().createStreaming(CompletionCreateParams.builder()
+                .model("reason-mini").prompt(RAW_PROMPT).streamOptions(ChatCompletionStreamOptions.builder()
+                        .includeUsage(true).build()).build())) {
+            chunks = stream.stream().toList();
+        }
+        chunks.forEach(chunk -> chunk.choices().forEach(choice -> text.append(choice.text())));
+        assertTrue(text.toString().endsWith("#### 5"), text.toString());
+        assertTrue(chunks.get(0)._additionalProperties().containsKey("reason"), "the first chunk is a finished chain");
+        assertTrue(chunks.get(chunks.size() - 1).usage().orElseThrow().completionTokens() > 0);
     }
 
     @Test

@@ -7,22 +7,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.model.ChatTemplate;
 import dev.reason.search.Budget;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * A {@code POST /v1/chat/completions} body, read and checked: each field of the wrong type or out of range is a 400
- * that names it. Fields of OpenAI's that change nothing here (user, metadata, store) are ignored; those that would
- * change the reply in a way this server cannot honour (tools, logprobs, n above 1) are refused.
+ * A {@code POST /v1/chat/completions} or {@code POST /v1/completions} body, read and checked: each field of the wrong
+ * type or out of range is a 400 that names it. Fields of OpenAI's that change nothing here (user, metadata, store)
+ * are ignored; those that would change the reply in a way this server cannot honour (tools, logprobs, n above 1,
+ * echo, suffix) are refused.
  *
- * @param question     the last user message: what the verifiers check the chains against
+ * @param messages     a chat's conversation; empty for a raw prompt
+ * @param prompt       a raw prompt, sent as written without the chat template; null for a chat
+ * @param question     the last user message, or the raw prompt: what the verifiers check the chains against
  * @param showChains   {@code "reason": {"chains": true}}: the reply lists every chain
  * @param includeUsage {@code stream_options.include_usage}: a stream ends with a usage chunk
  */
-record ChatRequest(String model, List<ChatTemplate.Message> messages, String question, boolean stream,
-                   boolean includeUsage, boolean showChains, Searches.Knobs knobs) {
+record CompletionRequest(String model, List<ChatTemplate.Message> messages, String prompt, String question,
+                         boolean stream, boolean includeUsage, boolean showChains, Searches.Knobs knobs) {
 
     /** reasoning_effort's budgets: samples, with a time cap each, as docs/cli.md lists them. */
     static final Map<String, String> EFFORT = Map.of("low", "10s,8x", "medium", "30s,32x", "high", "60s,64x");
@@ -31,28 +35,68 @@ record ChatRequest(String model, List<ChatTemplate.Message> messages, String que
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final int MOST_STOPS = 4;
 
-    static ChatRequest parse(byte[] body) {
+    /** Whether it is a chat (messages through the chat template) rather than a raw prompt. */
+    boolean chat() {
+        return prompt == null;
+    }
+
+    /** A chat completion's body: {@code messages}, whose last is the user's. */
+    static CompletionRequest chat(byte[] body) {
+        JsonNode root = root(body, "\"messages\"");
+        List<ChatTemplate.Message> messages = messages(root.get("messages"));
+        ChatTemplate.Message last = messages.get(messages.size() - 1);
+        if (!last.role().equals("user")) {
+            throw ApiError.badRequest("messages", "the last message must be the user's: the server answers it");
+        }
+        return read(root, messages, null, last.content());
+    }
+
+    /** A completion's body: one raw {@code prompt}, a string or an array of one string. */
+    static CompletionRequest text(byte[] body) {
+        JsonNode root = root(body, "\"prompt\"");
+        if (bool(root, "echo")) {
+            throw ApiError.badRequest("echo", "echo is not supported: the reply is the text after the prompt");
+        }
+        if (text(root, "suffix") != null) {
+            throw ApiError.badRequest("suffix", "suffix is not supported: the model writes after the prompt only");
+        }
+        Integer bestOf = integer(root, "best_of", 1, 128);
+        if (bestOf != null && bestOf > 1) {
+            throw ApiError.badRequest("best_of", "best_of above 1 is not supported: the search's budget decides"
+                    + " how many chains it samples");
+        }
+        JsonNode p = root.get("prompt");
+        if (p != null && p.isArray() && p.size() == 1) {
+            p = p.get(0);
+        }
+        if (p == null || !p.isTextual() || p.asText().isEmpty()) {
+            throw ApiError.badRequest("prompt", "prompt must be one non-empty string: send one request per prompt");
+        }
+        return read(root, List.of(), p.asText(), p.asText());
+    }
+
+    private static JsonNode root(byte[] body, String wanted) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw ApiError.badRequest(null, "the body is not valid JSON: "
                     + e.getOriginalMessage().lines().findFirst().orElse(""));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw ApiError.badRequest(null, "the body could not be read: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
-            throw ApiError.badRequest(null, "the body must be a JSON object with \"model\" and \"messages\"");
+            throw ApiError.badRequest(null, "the body must be a JSON object with \"model\" and " + wanted);
         }
         refuseUnsupported(root);
-        List<ChatTemplate.Message> messages = messages(root.get("messages"));
-        ChatTemplate.Message last = messages.get(messages.size() - 1);
-        if (!last.role().equals("user")) {
-            throw ApiError.badRequest("messages", "the last message must be the user's: the server answers it");
-        }
+        return root;
+    }
+
+    private static CompletionRequest read(JsonNode root, List<ChatTemplate.Message> messages, String prompt,
+                                          String question) {
         JsonNode options = root.path("stream_options");
         JsonNode reason = root.path("reason");
-        return new ChatRequest(text(root, "model"), messages, last.content(), bool(root, "stream"),
+        return new CompletionRequest(text(root, "model"), messages, prompt, question, bool(root, "stream"),
                 options.isObject() && bool(options, "include_usage"), reason.isObject() && bool(reason, "chains"),
                 knobs(root));
     }

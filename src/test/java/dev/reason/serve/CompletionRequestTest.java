@@ -3,20 +3,25 @@ package dev.reason.serve;
 import dev.reason.model.ChatTemplate;
 import dev.reason.search.Budget;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Reading a chat request: the fields taken, the knobs they set, and a 400 that names each field it refuses. */
-class ChatRequestTest {
+/**
+ * Reading a chat or a raw prompt's request: the fields taken, the knobs they set, and a 400 that names each field
+ * it refuses.
+ */
+class CompletionRequestTest {
     @Test
     void readsAConversationAndItsKnobs() {
-        ChatRequest r = parse("{\"model\": \"m\", \"messages\": [{\"role\": \"developer\", \"content\": \"Be brief.\"},"
+        CompletionRequest r = parse("{\"model\": \"m\", \"messages\": [{\"role\": \"developer\", \"content\": \"Be brief.\"},"
                 + " {\"role\": \"user\", \"content\": \"What is 1 + 1?\"}, {\"role\": \"assistant\", \"content\": \"2\"},"
                 + " {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"And 2 + 3?\"}]}],"
                 + " \"temperature\": 0.5, \"top_p\": 0.9, \"seed\": 7, \"max_tokens\": 50, \"stop\": [\"\\n\\n\"],"
@@ -26,6 +31,7 @@ class ChatRequestTest {
                 new ChatTemplate.Message("user", "What is 1 + 1?"), new ChatTemplate.Message("assistant", "2"),
                 new ChatTemplate.Message("user", "And 2 + 3?")), r.messages());
         assertEquals("And 2 + 3?", r.question());
+        assertTrue(r.chat());
         assertTrue(r.stream() && r.includeUsage() && r.showChains());
         Searches.Knobs k = r.knobs();
         assertEquals(0.5f, k.temperature());
@@ -72,17 +78,52 @@ class ChatRequestTest {
         assertRefused("stream", user("\"stream\": \"yes\""));
     }
 
+    @Test
+    void aRawPromptIsOneStringWithTheSameKnobs() {
+        CompletionRequest r = CompletionRequest.text(("{\"prompt\": [\"<|user|>What is 2 + 3?\\n<|assistant|>\"], \"seed\": 3,"
+                + " \"budget\": \"4x\", \"max_tokens\": 40, \"echo\": false, \"best_of\": 1}").getBytes(StandardCharsets.UTF_8));
+        assertFalse(r.chat());
+        assertEquals("<|user|>What is 2 + 3?\n<|assistant|>", r.prompt());
+        assertEquals(r.prompt(), r.question());
+        assertEquals(List.of(), r.messages());
+        assertEquals(3L, r.knobs().seed());
+        assertEquals(Budget.parse("4x"), r.knobs().budget());
+        assertEquals(40, r.knobs().maxTokens());
+    }
+
+    @Test
+    void aRawPromptsRefusalsNameTheirFields() {
+        for (String prompt : List.of("\"\"", "[\"a\", \"b\"]", "[1, 2, 3]", "5")) {
+            assertRefused("prompt", text("{\"prompt\": " + prompt + "}"), prompt);
+        }
+        assertRefused("prompt", text("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), "messages");
+        assertRefused("echo", text("{\"prompt\": \"a\", \"echo\": true}"), "echo");
+        assertRefused("suffix", text("{\"prompt\": \"a\", \"suffix\": \"b\"}"), "suffix");
+        assertRefused("best_of", text("{\"prompt\": \"a\", \"best_of\": 3}"), "best_of");
+        assertRefused("logprobs", text("{\"prompt\": \"a\", \"logprobs\": 5}"), "logprobs");
+        assertRefused("temperature", text("{\"prompt\": \"a\", \"temperature\": -1}"), "temperature");
+    }
+
     private static String user(String more) {
         return "{\"messages\": [{\"role\": \"user\", \"content\": \"What is 2 + 3?\"}], " + more + "}";
     }
 
-    private static ChatRequest parse(String json) {
-        return ChatRequest.parse(json.getBytes(StandardCharsets.UTF_8));
+    private static CompletionRequest parse(String json) {
+        return CompletionRequest.chat(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Reads {@code json} as a raw prompt's request, when called. */
+    private static Executable text(String json) {
+        return () -> CompletionRequest.text(json.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void assertRefused(String param, String json) {
-        ApiError e = assertThrows(ApiError.class, () -> parse(json), json);
-        assertEquals(400, e.status, json);
-        assertEquals(param, e.param, json + ": " + e.getMessage());
+        assertRefused(param, () -> parse(json), json);
+    }
+
+    private static void assertRefused(String param, Executable read, String what) {
+        ApiError e = assertThrows(ApiError.class, read, what);
+        assertEquals(400, e.status, what);
+        assertEquals(param, e.param, what + ": " + e.getMessage());
     }
 }
