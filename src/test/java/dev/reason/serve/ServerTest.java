@@ -1,5 +1,14 @@
 package dev.reason.serve;
 
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.InternalServerException;
+import com.openai.errors.UnexpectedStatusCodeException;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.reason.model.PromptOptions;
+import dev.reason.runtime.Generator;
+import dev.reason.sampling.SamplingParams;
+import dev.reason.testing.ShippedModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,9 +22,13 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The server before its model is loaded: it listens, answers 503 where a model is needed, and checks the key first. */
+/**
+ * The server before its model is loaded: it listens, answers 503 where a model is needed, and checks the key first;
+ * and the statuses as OpenAI's client sees them.
+ */
 class ServerTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private Server server;
@@ -76,6 +89,35 @@ class ServerTest {
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
         assertTrue(page.body().contains("fetch(\"/v1/chat/completions\""), page.body());
         assertFalse(page.body().matches("(?s).*(src|href)=\"(https?:)?//.*"), "the page loads nothing from the network");
+    }
+
+    /** What OpenAI's client throws for 503 (loading), 413 (too large) and 500 (a bug), each with its status. */
+    @Test
+    void theOpenAiClientThrowsItsExceptionForEachServerStatus() {
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(uri("/v1").toString()).apiKey("sk-key")
+                .maxRetries(0).build();
+        ChatCompletionCreateParams ask = ChatCompletionCreateParams.builder().model("reason-mini")
+                .addUserMessage("What is 2 + 3?").build();
+        InternalServerException loading = assertThrows(InternalServerException.class, () -> client.models().list());
+        assertEquals(503, loading.statusCode());
+        assertEquals("model_loading", loading.code().orElseThrow());
+        UnexpectedStatusCodeException big = assertThrows(UnexpectedStatusCodeException.class, () -> client.chat()
+                .completions().create(ChatCompletionCreateParams.builder().model("reason-mini")
+                        .addUserMessage("x".repeat(2000)).build()));
+        assertEquals(413, big.statusCode());
+
+        Generator.Params batch = new Generator.Params(SamplingParams.greedy(), 1, 16, 0,
+                ShippedModel.model().eosIds(), 0);
+        server.ready(new Backend(ShippedModel.model(), ShippedModel.engine(), batch, Generator.Admission.ONE,
+                (knobs, question, promptLength) -> {
+                    throw new IllegalStateException("a bug in making the search");
+                }, PromptOptions.NONE));
+        InternalServerException bug = assertThrows(InternalServerException.class,
+                () -> client.chat().completions().create(ask));
+        assertEquals(500, bug.statusCode());
+        assertEquals("internal_error", bug.code().orElseThrow());
+        assertFalse(bug.getMessage().contains("\tat ") || bug.getMessage().contains("a bug in"),
+                "neither a stack trace nor the exception's own words: " + bug.getMessage());
     }
 
     private URI uri(String path) {
