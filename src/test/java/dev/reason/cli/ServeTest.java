@@ -23,13 +23,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -55,46 +49,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ServeTest {
     private static final String KEY = "sk-serve-test";
-    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** "What is 2 + 3?" as the shipped model's chat template writes it. */
     private static final String RAW_PROMPT = "<s><|user|>What is 2 + 3?\n<|assistant|>";
 
     @TempDir
     static Path tmp;
-    private static Process server;
-    private static Path log;
-    private static String base;
+    private static ServeProcess server;
     private static OpenAIClient client;
 
     /** One search at a time, one request queued: so a third is refused. */
     @BeforeAll
     static void startServer() throws Exception {
-        log = tmp.resolve("serve.log");
-        server = start(log, "--queue", "1", "--concurrent", "1");
-        base = "http://127.0.0.1:" + port(server, log);
-        awaitHealth(base, 200);
+        server = start(tmp.resolve("serve.log"), "--queue", "1", "--concurrent", "1");
         client = client(KEY);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
         if (server != null) {
-            server.destroyForcibly();
-            server.waitFor();
+            server.close();
         }
     }
 
-    private static Process start(Path log, String... args) throws IOException {
-        List<String> all = new ArrayList<>(List.of("serve", "--port", "0", "--model", CliTest.MODEL.toString(),
-                "--device", "cpu", "--threads", "1", "--parallel", "4", "--budget", "4x", "--max-budget", "30s,8x",
-                "--api-key", KEY));
+    private static ServeProcess start(Path log, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--threads", "1", "--parallel", "4", "--budget", "4x",
+                "--max-budget", "30s,8x", "--api-key", KEY));
         all.addAll(List.of(args));
-        return ReasonProcess.start(log, all.toArray(String[]::new));
+        return ServeProcess.start(log, all.toArray(String[]::new));
     }
 
     private static OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(key).maxRetries(0)
+        return OpenAIOkHttpClient.builder().baseUrl(server.base + "/v1").apiKey(key).maxRetries(0)
                 .timeout(Duration.ofSeconds(60)).build();
     }
 
@@ -244,27 +229,27 @@ class ServeTest {
         String longSearch = "{\"messages\": [{\"role\": \"user\", \"content\": \"What is 12*7-5?\"}],"
                 + " \"budget\": \"60s\", \"stop_rule\": \"none\"}";
         try (Socket running = post(longSearch)) {
-            awaitHealth(body -> body.contains("\"running\":1"));
+            server.awaitHealth(body -> body.contains("\"running\":1"));
             try (Socket queued = post(longSearch)) {
-                awaitHealth(body -> body.contains("\"queued\":1"));
+                server.awaitHealth(body -> body.contains("\"queued\":1"));
                 RateLimitException full = assertThrows(RateLimitException.class,
                         () -> client.chat().completions().create(ask().build()));
                 assertEquals(List.of("1"), full.headers().values("Retry-After"));
             }
         }
         // both clients closed their sockets: their searches stop within a second or so, and the batch is free
-        awaitHealth(body -> body.contains("\"queued\":0,\"running\":0"));
-        String metrics = get("/metrics").body();
+        server.awaitHealth(body -> body.contains("\"queued\":0,\"running\":0"));
+        String metrics = server.get("/metrics").body();
         assertTrue(metrics.contains("reason_http_requests_seconds_count{route=\"/v1/chat/completions\",status=\"429\"} 1"),
                 metrics);
     }
 
     @Test
     void healthAndMetricsNeedNoKey() throws Exception {
-        HttpResponse<String> health = get("/health");
+        HttpResponse<String> health = server.get("/health");
         assertEquals(200, health.statusCode());
         assertTrue(health.body().contains("\"status\":\"ok\""), health.body());
-        HttpResponse<String> metrics = get("/metrics");
+        HttpResponse<String> metrics = server.get("/metrics");
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         for (String name : List.of("reason_queue_length", "reason_searches_running", "reason_tokens_completion_total",
@@ -272,106 +257,33 @@ class ServeTest {
                 "reason_batch_slots_busy", "jvm_memory_used_bytes{area=\"heap\"")) {
             assertTrue(metrics.body().contains(name), name + " missing:\n" + metrics.body());
         }
-        HttpResponse<String> missing = get("/v2/nothing");
+        HttpResponse<String> missing = server.get("/v2/nothing");
         assertEquals(404, missing.statusCode());
         assertTrue(missing.body().startsWith("{\"error\":{\"message\":\"no such endpoint"), missing.body());
     }
 
     @Test
     void sigtermLetsTheRequestInFlightFinishThenExitsZero(@TempDir Path dir) throws Exception {
-        Path otherLog = dir.resolve("serve.log");
-        Process p = start(otherLog, "--grace", "60");
-        try {
-            String other = "http://127.0.0.1:" + port(p, otherLog);
-            awaitHealth(other, 200);
-            HttpRequest request = HttpRequest.newBuilder(URI.create(other + "/v1/chat/completions"))
+        try (ServeProcess other = start(dir.resolve("serve.log"), "--grace", "60")) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(other.base + "/v1/chat/completions"))
                     .header("Authorization", "Bearer " + KEY)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\":"
                             + " \"What is 2 + 3?\"}], \"budget\": \"3s\", \"stop_rule\": \"none\"}")).build();
-            CompletableFuture<HttpResponse<String>> reply = HTTP.sendAsync(request,
+            CompletableFuture<HttpResponse<String>> reply = ServeProcess.HTTP.sendAsync(request,
                     HttpResponse.BodyHandlers.ofString());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!healthOf(other).contains("\"running\":1") && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            other.awaitHealth(body -> body.contains("\"running\":1"));
+            Process p = other.process;
             new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();
             HttpResponse<String> r = reply.get(60, TimeUnit.SECONDS);
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("\"answer\":\"5\""), r.body());
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM did not end the server");
-            assertEquals(0, p.exitValue(), Files.readString(otherLog));
-            assertTrue(Files.readString(otherLog).contains("reason serve: stopping"), Files.readString(otherLog));
-        } finally {
-            p.destroyForcibly();
+            assertEquals(0, p.exitValue(), Files.readString(other.log));
+            assertTrue(Files.readString(other.log).contains("reason serve: stopping"), Files.readString(other.log));
         }
     }
 
-    /** Sends a chat request by hand and leaves the socket open: closing it is the client going away. */
     private static Socket post(String json) throws IOException {
-        Socket s = new Socket("127.0.0.1", Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)));
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        OutputStream out = s.getOutputStream();
-        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
-        return s;
-    }
-
-    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String healthOf(String url) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    private static void awaitHealth(Predicate<String> wanted) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        String body = healthOf(base);
-        while (!wanted.test(body) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            body = healthOf(base);
-        }
-        assertTrue(wanted.test(body), "health never matched: " + body);
-    }
-
-    /** Waits until /health answers {@code status}: 200 once the model is loaded. */
-    private static void awaitHealth(String url, int status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            try {
-                if (HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == status) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("/health never answered " + status);
-    }
-
-    /** The port from the server's first line. */
-    private static int port(Process p, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && p.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.exists(log) ? Files.readString(log) : "");
-            if (m.find()) {
-                return Integer.parseInt(m.group(1));
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the server never said where it listens:\n" + Files.readString(log));
+        return server.post("/v1/chat/completions", KEY, json);
     }
 }
