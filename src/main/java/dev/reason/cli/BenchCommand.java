@@ -136,7 +136,8 @@ final class BenchCommand implements Callable<Integer> {
                         sampling, samples, decoding.parallel(engine), maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
                         saveConfidence, !model.thinks()));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
-                int concurrent = batch.concurrent(decoding, engine, samples);
+                int width = Math.min(decoding.parallel(engine), samples);  // a problem's pool runs this many at once
+                int concurrent = batch.concurrent(decoding, engine, width);
                 Function<Problem, int[]> prompts = p -> {
                     int[] ids = model.promptIds(template.replace("{question}", p.question()), promptOptions);
                     if (ids.length >= model.config().maxPositions()) {
@@ -159,8 +160,9 @@ final class BenchCommand implements Callable<Integer> {
                         }
                     }
                 } else {
-                    Generator.Params shared = new Generator.Params(sampling, BatchOptions.slots(decoding, engine,
-                            concurrent), maxNew, decoding.seed, model.eosIds(), 5);
+                    int slots = BatchOptions.slots(engine, concurrent, width + (noGreedy ? 0 : 1));
+                    Generator.Params shared = new Generator.Params(sampling, slots, maxNew, decoding.seed,
+                            model.eosIds(), 5);
                     new Generator(engine, model.tokenizer()::stream, shared).run(
                             new InOrder(left, prompts, model.config().maxPositions(), pools, results, progress,
                                     parent::interrupted),

@@ -343,11 +343,11 @@ public final class Main implements Callable<Integer> {
             this.questions = questions;
         }
 
-        /** The shared batch: the run's settings with the batch's slots. */
+        /** The shared batch: the run's settings, with a question's width of slots for each question decoded together. */
         Generator.Params batchParams(int concurrent) {
-            int slots = BatchOptions.slots(decoding, engine, concurrent);
-            return searchOptions.params(model, decoding, decoding.sampling(model.generation()), slots,
-                    0).withParallel(slots);
+            Generator.Params one = searchOptions.params(model, decoding, decoding.sampling(model.generation()),
+                    decoding.parallel(engine), 0);
+            return one.withParallel(BatchOptions.slots(engine, concurrent, Search.width(one, budget)));
         }
 
         @Override
