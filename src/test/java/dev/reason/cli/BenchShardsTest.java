@@ -2,6 +2,7 @@ package dev.reason.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,27 +119,41 @@ class BenchShardsTest {
 
     @Test
     void aMergeRefusesShardsOfOtherRunsOverlapsAndGaps() throws IOException {
-        Path reseeded = copy(SHARDS.get(1), "reseeded");
-        ObjectNode run = (ObjectNode) JSON.readTree(reseeded.resolve("run.json").toFile());
-        run.put("seed", 7);
-        Files.writeString(reseeded.resolve("run.json"), run.toString());
-        assertRefused(merge(tmp.resolve("m1"), SHARDS.get(0), reseeded, SHARDS.get(2)), ExitCodes.SHARDS_OF_OTHER_RUNS,
-                reseeded + " is a shard of another run than " + SHARDS.get(0) + " (seed 0, now 7)");
+        record Change(String name, Object was, Object now) {
+        }
+        String model = CliTest.MODEL.toAbsolutePath().normalize().toString();
+        for (Change c : List.of(new Change("seed", 0, 7), new Change("dataset", "arithmetic", "word"),
+                new Change("model", model, "/elsewhere/reason-mini"), new Change("samples", 4, 8))) {
+            Path other = copy(SHARDS.get(1), "other-" + c.name());
+            ObjectNode run = (ObjectNode) JSON.readTree(other.resolve("run.json").toFile());
+            run.set(c.name(), JSON.valueToTree(c.now()));
+            Files.writeString(other.resolve("run.json"), run.toString());
+            assertRefused(merge(tmp.resolve("m1"), SHARDS.get(0), other, SHARDS.get(2)), ExitCodes.SHARDS_OF_OTHER_RUNS,
+                    other + " is a shard of another run than " + SHARDS.get(0) + " (" + c.name() + " " + c.was()
+                            + ", now " + c.now() + ")");
+        }
         Path ofFour = copy(SHARDS.get(1), "of-four");
-        run = (ObjectNode) JSON.readTree(ofFour.resolve("run.json").toFile());
+        ObjectNode run = (ObjectNode) JSON.readTree(ofFour.resolve("run.json").toFile());
         ((ObjectNode) run.get("shard")).put("count", 4);
         Files.writeString(ofFour.resolve("run.json"), run.toString());
         assertRefused(merge(tmp.resolve("m2"), SHARDS.get(0), ofFour), ExitCodes.SHARDS_OF_OTHER_RUNS,
                 "is shard 1/4 but " + SHARDS.get(0) + " is one of 3");
         assertRefused(merge(tmp.resolve("m3"), SHARDS.get(0), SHARDS.get(1), SHARDS.get(1), SHARDS.get(2)),
                 ExitCodes.SHARDS_OVERLAP, "are both shard 1/3: give each shard once");
+        Path stray = copy(SHARDS.get(2), "stray");
+        run = (ObjectNode) JSON.readTree(stray.resolve("run.json").toFile());
+        String first = ids(SHARDS.get(0)).get(0);
+        ((ArrayNode) run.get("shard").get("ids")).set(0, first);
+        Files.writeString(stray.resolve("run.json"), run.toString());
+        assertRefused(merge(tmp.resolve("m6"), SHARDS.get(0), SHARDS.get(1), stray), ExitCodes.SHARDS_OVERLAP,
+                "problem " + first + " is in " + SHARDS.get(0) + " and in " + stray + ": give each shard once");
         assertRefused(merge(tmp.resolve("m4"), SHARDS.get(0)), ExitCodes.SHARDS_MISSING,
                 "shards 1/3, 2/3 of " + SHARDS.get(0) + "'s run are missing");
         assertRefused(merge(tmp.resolve("m5"), whole, SHARDS.get(0)), ExitCodes.USAGE,
                 whole + " holds a run without --shard");
         assertRefused(merge(whole, SHARDS.get(0), SHARDS.get(1), SHARDS.get(2)), ExitCodes.USAGE,
                 "results.jsonl exists: choose another OUT");
-        for (String m : List.of("m1", "m2", "m3", "m4", "m5")) {
+        for (String m : List.of("m1", "m2", "m3", "m4", "m5", "m6")) {
             assertFalse(Files.exists(tmp.resolve(m)), m + ": a refused merge writes nothing");
         }
     }
