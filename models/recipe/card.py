@@ -165,12 +165,12 @@ def main():
     out += ["", "Hardware: %s, torch %s, %s; %d optimizer steps of %d sequences in the last step." % (
         train["device"], train["torch"], "bf16 autocast" if train.get("bf16") else "fp32", train["steps"], train["batch"])]
     if args.loop:
-        loop = load(args.loop)
+        loop, asked = loop_table.load(args.loop)
         out += ["", "## Evaluation", "",
                 "Every model on the same held-out sets, in one table. greedy, pass@1 and maj@16 come from "
                 "`reason bench --samples 16` (plain majority, no checks). search is `reason`'s default search (the "
                 "`verified` strategy, `ac-beta` stopping, a 32-sample budget), with its tokens a question.", ""]
-        out += loop_table.markdown(loop).split("\n")
+        out += loop_table.markdown(loop, asked).split("\n")
         out += ["", "## Targets", ""] + targets(loop, args.final)
     if args.notes:
         out += ["", "## What was tried", "", args.notes]
