@@ -12,11 +12,13 @@ reads: general.* and <arch>.* metadata, tensors token_embd, blk.N.attn_q ... out
   tokenizer      the recipe's character vocabulary (a BPE model without merges, every token one character), written as
                  llama.cpp's SentencePiece-style 'llama' vocabulary with no space prefix: each character is a token
                  and a space is spelled U+2581, so llama.cpp splits text exactly as tokenizer.json does. Special tokens
-                 are control tokens; ids past the vocabulary up to vocab_size are unused placeholders.
+                 are control tokens; ids past the vocabulary up to vocab_size are unused placeholders. There is no
+                 byte fallback: llama.cpp stops on a character outside the vocabulary, which tokenizer.json reads as
+                 <unk>.
   --type         f32: every tensor fp32. f16 and q8_0: the matrices in half precision, or in ggml's Q8_0 (blocks of
                  32 values: an fp16 scale and 32 int8s); norms and biases stay fp32, and so does a q8_0 matrix whose
                  rows are not whole blocks.
-Exit codes: 2 bad arguments, 3 a file missing or unreadable, 4 a model this exporter does not handle.
+Needs only numpy. Exit codes: 2 bad arguments, 3 a file missing or unreadable, 4 a model this exporter does not handle.
 """
 import argparse
 import json
@@ -147,13 +149,13 @@ def tensors(model_dir, cfg, arch):
     if not os.path.isfile(path):
         raise missing("%s is missing: the exporter reads the weights from it" % path)
     try:
-        state = safetensors_io.load(path)
+        state = safetensors_io.load_arrays(path)
     except (OSError, ValueError) as e:
         raise missing("cannot read %s: %s" % (path, e))
     heads, kv_heads = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     out = []
     for hf_name in sorted(state, key=tensor_order):
-        array = state.pop(hf_name).numpy()
+        array = state.pop(hf_name)
         if arch == "llama" and (".q_proj." in hf_name or ".k_proj." in hf_name):
             array = adjacent_rotary_pairs(array, heads if ".q_proj." in hf_name else kv_heads)
         out.append((gguf_name(hf_name), array))
