@@ -57,11 +57,16 @@ public final class Scripts {
         return out;
     }
 
-    /** Runs benchmarks/llamacpp/{@code script} with node; skips the test where node or the installed peer is missing. */
-    public static Result peer(String script, String... args) throws IOException, InterruptedException {
+    /** Skips the calling test where node or the installed peer (npm ci in benchmarks/llamacpp) is missing. */
+    public static void assumePeer() {
         assumeTrue(Programs.find("node").isPresent(), "node is not on PATH: the llama.cpp peer needs node 20");
         assumeTrue(Files.isDirectory(PEER.resolve("node_modules/node-llama-cpp")),
                 "node-llama-cpp is not installed: run npm ci in " + PEER + " (docs/llamacpp.md)");
+    }
+
+    /** Runs benchmarks/llamacpp/{@code script} with node; skips the test where node or the installed peer is missing. */
+    public static Result peer(String script, String... args) throws IOException, InterruptedException {
+        assumePeer();
         List<String> command = new ArrayList<>(List.of("node", PEER.resolve(script).toString()));
         command.addAll(List.of(args));
         return run(command);
