@@ -163,12 +163,18 @@ print("| model | weights (reason / llama.cpp) | chains | prompt + new tokens | r
       "| reason / llama.cpp | ms a step (reason / llama.cpp) |")
 print("|---|---|---:|---:|---:|---:|---:|---:|")
 labels = {"fp32": "fp32 / F32", "int8": "int8 / Q8_0"}
+
+
+def number(x):  # three significant figures or more: 0.72, 8.8, 624, 11216
+    return "%.0f" % x if x >= 100 else "%.3g" % x
+
+
 for key in dict.fromkeys(k[1:] for k in tps):
     model, weights, chains, prompt, new = key
     ours, theirs = tps.get(("reason",) + key), tps.get(("llama.cpp",) + key)
     if ours is None or theirs is None:
         continue
-    print("| %s | %s | %d | %d + %d | %.0f | %.0f | %.2fx | %.1f / %.1f |" % (model, labels[weights], chains, prompt, new,
-          ours, theirs, ours / theirs, 1000 * chains / ours, 1000 * chains / theirs))
+    print("| %s | %s | %d | %d + %d | %s | %s | %.2fx | %s / %s |" % (model, labels[weights], chains, prompt, new,
+          number(ours), number(theirs), ours / theirs, number(1000 * chains / ours), number(1000 * chains / theirs)))
 PY
 cat "$out/table.md"
