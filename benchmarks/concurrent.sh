@@ -2,13 +2,14 @@
 # Many questions in one batch: `reason bench` with --concurrent 1 (one problem at a time, as before) against the
 # default (problems decoded together), side by side in one run, on the shipped model (200 held-out arithmetic
 # problems, 16 samples) and on a random-weight Qwen2-0.5B-shape model (20 problems, 8 samples, 32 tokens a chain).
-# Prints tokens/s and problems/minute of each, their ratio, and whether the two runs wrote the same summary.json.
+# Prints tokens/s and problems/minute of each, their ratio, and whether the two runs wrote the same summary.json;
+# then `reason --questions` on 50 problems with --concurrent 1 and 8: the wall time of each, and whether they agree.
 #
 #   bash benchmarks/concurrent.sh [OUT]     (default OUT: benchmarks/results/concurrent; about 25 minutes on two
 #                                            cores, a fifth of it to make the random model once)
 #
 # Environment: REASON (the command, default ./reason), PYTHON (python3 with torch, for the random model),
-# ONLY=shipped|qwen2 (one of the two models).
+# ONLY=shipped|qwen2|questions (one part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-benchmarks/results/concurrent}
@@ -41,6 +42,18 @@ if [ "${ONLY:-qwen2}" = qwen2 ]; then
     cell qwen2-default "$qwen" "$out/twenty.jsonl" --samples 8 --max-tokens 32
 fi
 
+# --questions: 50 held-out problems (every 10th), one at a time and 8 together; a 32-sample budget and no clock, so
+# what a question gets depends on its seed alone
+if [ "${ONLY:-questions}" = questions ]; then
+    awk 'NR % 10 == 1' models/reason-mini/eval/arithmetic.jsonl >"$out/fifty.jsonl"
+    for c in 1 8; do
+        date +%s.%N >"$out/questions-c$c.time"
+        $reason --model models/reason-mini --questions "$out/fifty.jsonl" --budget 32x --seed 0 --json \
+            --concurrent $c >"$out/questions-c$c.jsonl" 2>"$out/questions-c$c.log" || true
+        date +%s.%N >>"$out/questions-c$c.time"
+    done
+fi
+
 $python - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
@@ -70,4 +83,20 @@ for model in ("shipped", "qwen2"):
 print("| model | --concurrent | problems | tokens | seconds | tokens/s | problems/min |")
 print("|---|---|---:|---:|---:|---:|---:|")
 print("\n".join(rows))
+
+runs = {}
+for c in (1, 8):
+    f = os.path.join(out, "questions-c%d.jsonl" % c)
+    if os.path.exists(f):
+        start, end = (float(x) for x in open(f[:-len("jsonl")] + "time").read().split())
+        runs[c] = (end - start, [json.loads(line) for line in open(f) if line.strip()])
+if len(runs) == 2:
+    key = lambda r: (r.get("id"), r.get("answer"), r.get("tokens"))
+    (s1, a), (s8, b) = runs[1], runs[8]
+    same = sum(1 for x, y in zip(a, b) if key(x) == key(y))
+    print()
+    print("| reason --questions | questions | same answer and tokens as --concurrent 1 | seconds | speed-up |")
+    print("|---|---:|---:|---:|---:|")
+    print("| --concurrent 1 | %d | | %.0f | |" % (len(a), s1))
+    print("| --concurrent 8 | %d | %d of %d | %.0f | %.2fx |" % (len(b), same, len(a), s8, s1 / s8))
 PY

@@ -4,7 +4,7 @@
 # evaluates it. Every step skips what is already done, so a killed run continues where it stopped.
 #
 #   bash models/recipe/bootstrap.sh [--rounds 2] [--start models/reason-mini] [--work build/bootstrap]
-#        [--questions 300] [--distill-budget 16x] [--minutes 30] [--filter vote|label] [--synthetic-share 0.5]
+#        [--questions 300] [--distill-budget 16x] [--minutes 30 | --steps N] [--filter vote|label] [--synthetic-share 0.5]
 #        [--families LIST] [--from ROUND] [--search-every N]
 #   bash models/recipe/bootstrap.sh evaluate MODEL_DIR OUT_DIR [N]  (the measurements of one model)
 #   /usr/bin/python3 models/recipe/loop_table.py v0=DIR v1=DIR ...   (the table of several)
@@ -55,7 +55,7 @@ if [ "${1:-}" = evaluate ]; then
     exit 0
 fi
 
-rounds=2 start=models/reason-mini work=build/bootstrap count=300 budget=16x minutes=30 filter=vote share=0.5 from=1 every=1
+rounds=2 start=models/reason-mini work=build/bootstrap count=300 budget=16x minutes= steps=0 filter=vote share=0.5 from=1 every=1
 families=arithmetic,word,game24,arithmetic1,spoken,story,refusal
 while [ $# -gt 0 ]; do
     case $1 in
@@ -65,6 +65,7 @@ while [ $# -gt 0 ]; do
         --questions) count=$2 ;;
         --distill-budget) budget=$2 ;;
         --minutes) minutes=$2 ;;
+        --steps) steps=$2 ;;
         --filter) filter=$2 ;;
         --synthetic-share) share=$2 ;;
         --from) from=$2 ;;
@@ -74,6 +75,7 @@ while [ $# -gt 0 ]; do
     esac
     shift 2
 done
+[ -n "$minutes" ] || { [ "$steps" -gt 0 ] && minutes=0 || minutes=30; }  # --steps alone: no wall-clock ceiling
 case $filter in vote|label) ;; *) echo "bootstrap.sh: --filter is vote or label, not $filter" >&2; exit 2 ;; esac
 
 model=$start
@@ -95,7 +97,7 @@ for ((round = from; round <= rounds; round++)); do
     if [ ! -e "$dir/train/done" ]; then
         t=$SECONDS
         $python $recipe/finetune.py --init "$model" --distilled "$dir/distilled.jsonl" --synthetic-share "$share" \
-            --minutes "$minutes" --out "$dir/train" --resume
+            --minutes "$minutes" --steps "$steps" --out "$dir/train" --resume
         touch "$dir/train/done"
         echo "finetune: $((SECONDS - t)) s" >>"$dir/times.txt"
     fi

@@ -44,10 +44,13 @@ def lineage(start, rounds):
     return rows
 
 
-def targets(loop):
-    """The bootstrap's targets, measured: v0 is the first row, the final model the last."""
+def targets(loop, final_name=None):
+    """The bootstrap's targets, measured: v0 is the first row, v1 the second, the final model `final_name` (the last)."""
     names = list(loop)
-    v0, v1, final = loop[names[0]], loop[names[min(1, len(names) - 1)]], loop[names[-1]]
+    if final_name is not None and final_name not in loop:
+        raise SystemExit("--final %s: the loop has no such model (it has %s)" % (final_name, ", ".join(names)))
+    final_name = final_name or names[-1]
+    v0, v1, final = loop[names[0]], loop[names[min(1, len(names) - 1)]], loop[final_name]
 
     def get(m, label, key):
         return (m.get(label) or {}).get(key)
@@ -56,12 +59,12 @@ def targets(loop):
     rows = [
         ("greedy of %s >= maj@16 of %s (arithmetic)" % (names[1] if len(names) > 1 else names[0], names[0]),
          get(v1, "arithmetic", "greedy"), get(v0, "arithmetic", "maj@16")),
-        ("greedy of %s >= 0.442 (arithmetic; moonshot 0.788)" % names[-1], get(final, "arithmetic", "greedy"), 0.442),
-        ("greedy of %s on one- and two-operation first questions >= 0.95" % names[-1], min(b for b in basic if b is not None)
+        ("greedy of %s >= 0.442 (arithmetic; moonshot 0.788)" % final_name, get(final, "arithmetic", "greedy"), 0.442),
+        ("greedy of %s on one- and two-operation first questions >= 0.95" % final_name, min(b for b in basic if b is not None)
          if any(b is not None for b in basic) else None, 0.95),
-        ("search of %s beats %s's (arithmetic), at no more tokens" % (names[-1], names[0]),
+        ("search of %s beats %s's (arithmetic), at no more tokens" % (final_name, names[0]),
          get(final, "arithmetic", "search"), get(v0, "arithmetic", "search")),
-        ("maj@16 above greedy (%s, arithmetic)" % names[-1], get(final, "arithmetic", "maj@16"), get(final, "arithmetic", "greedy")),
+        ("maj@16 above greedy (%s, arithmetic)" % final_name, get(final, "arithmetic", "maj@16"), get(final, "arithmetic", "greedy")),
     ]
     out = ["| target | measured | goal | status |", "|---|---:|---:|---|"]
     for name, value, goal in rows:
@@ -70,12 +73,12 @@ def targets(loop):
     tok_final, tok_v0 = get(final, "arithmetic", "tokens"), get(v0, "arithmetic", "tokens")
     if tok_final is not None and tok_v0 is not None:
         out.append("| search tokens a question, %s against %s (arithmetic) | %s | %s | %s |" % (
-            names[-1], names[0], loop_table.tokens(tok_final), loop_table.tokens(tok_v0),
+            final_name, names[0], loop_table.tokens(tok_final), loop_table.tokens(tok_v0),
             "met" if tok_final <= tok_v0 else "missed"))
     general = final.get("general")
     if general:
         out.append("| general questions declined by %s | %d of %d | 45 of 50 | %s |" % (
-            names[-1], general["declined"], general["questions"], "met" if general["declined"] >= 45 else "missed"))
+            final_name, general["declined"], general["questions"], "met" if general["declined"] >= 45 else "missed"))
     return out
 
 
@@ -86,6 +89,7 @@ def main():
     ap.add_argument("--start", help="the model the rounds started from (its train_log.json is the lineage's first row)")
     ap.add_argument("--rounds", nargs="*", default=[], help="the bootstrap round folders that made this model, in order")
     ap.add_argument("--notes", default="", help="markdown for 'What was tried'")
+    ap.add_argument("--final", help="the loop's model this card is of, measured against the targets (default: the last)")
     args = ap.parse_args()
     d = args.model_dir
     cfg = load(os.path.join(d, "config.json"))
@@ -161,13 +165,13 @@ def main():
     out += ["", "Hardware: %s, torch %s, %s; %d optimizer steps of %d sequences in the last step." % (
         train["device"], train["torch"], "bf16 autocast" if train.get("bf16") else "fp32", train["steps"], train["batch"])]
     if args.loop:
-        loop = load(args.loop)
+        loop, asked = loop_table.load(args.loop)
         out += ["", "## Evaluation", "",
                 "Every model on the same held-out sets, in one table. greedy, pass@1 and maj@16 come from "
                 "`reason bench --samples 16` (plain majority, no checks). search is `reason`'s default search (the "
                 "`verified` strategy, `ac-beta` stopping, a 32-sample budget), with its tokens a question.", ""]
-        out += loop_table.markdown(loop).split("\n")
-        out += ["", "## Targets", ""] + targets(loop)
+        out += loop_table.markdown(loop, asked).split("\n")
+        out += ["", "## Targets", ""] + targets(loop, args.final)
     if args.notes:
         out += ["", "## What was tried", "", args.notes]
     out += ["", "## Reproduce", "", "From a clean checkout, with Debian's `python3-torch`, `python3-onnx` and "

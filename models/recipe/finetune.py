@@ -78,7 +78,9 @@ def main():
     ap.add_argument("--distilled", action="append", default=[], help="a distilled JSONL file (repeatable)")
     ap.add_argument("--synthetic-share", type=float, default=0.5, help="share of examples from the synthetic stream")
     ap.add_argument("--mix", default="everyday", choices=sorted(tasks.MIXES), help="the synthetic stream's task mix")
-    ap.add_argument("--minutes", type=float, required=True, help="wall-clock training budget")
+    ap.add_argument("--minutes", type=float, default=0, help="wall-clock training budget (with --steps: a ceiling)")
+    ap.add_argument("--steps", type=int, default=0,
+                    help="optimizer steps to train, the schedule over them: the same model on a busy or a quiet CPU")
     ap.add_argument("--out", required=True, help="folder for checkpoint.pt and train_log.json")
     ap.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
     ap.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
@@ -90,6 +92,8 @@ def main():
     args = ap.parse_args()
     if not 0 <= args.synthetic_share <= 1:
         raise SystemExit("--synthetic-share must be between 0 and 1, got %g" % args.synthetic_share)
+    if args.minutes <= 0 and args.steps <= 0:
+        raise SystemExit("give a budget: --minutes M (wall clock) or --steps N (optimizer steps)")
     if not args.distilled and args.synthetic_share < 1:
         raise SystemExit("no --distilled file: pass one, or --synthetic-share 1 to train on the synthetic stream alone")
 
@@ -108,7 +112,7 @@ def main():
     info = {"init": args.init or "scratch", "distilled": args.distilled, "distilled_chains": len(distilled),
             "synthetic_share": args.synthetic_share, "mix": args.mix, "seed": args.seed}
     train.fit(model, examples, args.out, args.minutes, device, args.batch or (10 if device == "cpu" else 256),
-              args.lr, warmup=args.warmup, info=info, resume=args.resume)
+              args.lr, warmup=args.warmup, info=info, resume=args.resume, steps=args.steps)
 
 
 if __name__ == "__main__":

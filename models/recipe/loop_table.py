@@ -105,7 +105,8 @@ def tokens(v):
     return "—" if v is None else "{:,.0f}".format(v)
 
 
-def markdown(models, common):
+def markdown(models, asked):
+    """The table of `models` (name: measure()); `asked`: per set, how many questions every model's search asked."""
     labels = []
     for m in models.values():
         labels += [l for l in m if l != "general" and l not in labels]
@@ -118,9 +119,9 @@ def markdown(models, common):
                              cell(r["maj@16"]), cell(r.get("search")), tokens(r.get("tokens"))))
     for name in SETS:
         total = len(read(name))
-        if common[name] and len(common[name]) < total:
+        if asked.get(name) and asked[name] < total:
             lines += ["", "The search rows of %s are on the %d of its %d problems that every model's search asked."
-                      % (name, len(common[name]), total)]
+                      % (name, asked[name], total)]
     lines += ["", "| model | general questions declined |", "|---|---:|"]
     for name, m in models.items():
         if "general" in m:
@@ -141,10 +142,18 @@ def main():
         folders[name] = folder
     common = common_questions(folders.values())
     models = {name: measure(folder, common) for name, folder in folders.items()}
-    print(markdown(models, common))
+    asked = {name: len(common[name]) for name in SETS}
+    print(markdown(models, asked))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(models, f, indent=1)
+            json.dump({"models": models, "search_asked": asked}, f, indent=1)
+
+
+def load(path):
+    """What main wrote with --json: (models, asked), the arguments of markdown()."""
+    with open(path) as f:
+        loop = json.load(f)
+    return loop["models"], loop["search_asked"]
 
 
 if __name__ == "__main__":

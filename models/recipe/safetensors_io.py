@@ -1,10 +1,10 @@
 """The safetensors format (8-byte little-endian header size, JSON header, raw little-endian data),
-written by hand because the `safetensors` wheel is not installable here. fp32 only: all the recipe needs."""
+written by hand because the `safetensors` wheel is not installable here. fp32 only: all the recipe needs.
+torch is imported only where torch tensors are made or read, so numpy-only readers (gguf_export.py) run without it."""
 import json
 import struct
 
 import numpy as np
-import torch
 
 
 def save(tensors, path):
@@ -26,6 +26,12 @@ def save(tensors, path):
 
 
 def load(path):
+    import torch
+    return {name: torch.from_numpy(arr) for name, arr in load_arrays(path).items()}
+
+
+def load_arrays(path):
+    """The tensors as numpy arrays, by name."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -37,5 +43,5 @@ def load(path):
         if meta["dtype"] != "F32":
             raise ValueError("only F32 tensors are supported, %s is %s" % (name, meta["dtype"]))
         start, end = meta["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(raw[start:end], dtype="<f4").reshape(meta["shape"]).copy())
+        out[name] = np.frombuffer(raw[start:end], dtype="<f4").reshape(meta["shape"]).copy()
     return out

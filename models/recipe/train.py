@@ -66,8 +66,11 @@ def make_optimizer(model, peak_lr):
                              lr=peak_lr, betas=(0.9, 0.98))
 
 
-def fit(model, examples, out, minutes, device, batch, peak_lr, warmup=200, info=None, resume=False):
+def fit(model, examples, out, minutes, device, batch, peak_lr, warmup=200, info=None, resume=False, steps=0):
     """Trains on (prompt, target) pairs for a wall-clock budget, with a cosine over it; checkpoints every 5 minutes.
+
+    With `steps`, the budget and the cosine are that many optimizer steps instead, `minutes` a ceiling (0: none): the
+    same model whatever else shares the CPU.
 
     The checkpoint holds the optimizer, the clock and the random states too, so `resume` continues a killed run
     where its last checkpoint left it (at most 5 minutes lost). `examples` must be resumable the same way: it is
@@ -86,16 +89,16 @@ def fit(model, examples, out, minutes, device, batch, peak_lr, warmup=200, info=
         examples.restore(ck["examples"])
         random.setstate(ck["random"])
         torch.set_rng_state(ck["torch_random"])
-        print("resumed at %.1f of %.1f min, step %d" % (spent / 60, minutes, step), flush=True)
+        print("resumed at %.1f min, step %d" % (spent / 60, step), flush=True)
     print("device %s, %d parameters, batch %d, peak lr %g" % (device, model.num_parameters(), batch, peak_lr), flush=True)
-    budget = minutes * 60
+    budget = minutes * 60 if minutes else math.inf
     start = time.time() - spent
     last_log = last_save = time.time()
 
     def save():
         meta = {"device": device if device == "cpu" else torch.cuda.get_device_name(0), "torch": torch.__version__,
                 "seconds": time.time() - start, "steps": step, "tokens": tokens, "batch": batch,
-                "peak_lr": peak_lr, "bf16": fast_bf16, "parameters": model.num_parameters(), **(info or {}), "log": log}
+                "peak_lr": peak_lr, "step_budget": steps, "bf16": fast_bf16, "parameters": model.num_parameters(), **(info or {}), "log": log}
         torch.save({"config": model.config.__dict__, "state_dict": model.state_dict(), "optimizer": opt.state_dict(),
                     "seconds": meta["seconds"], "tokens": tokens, "steps": step, "log": log,
                     "examples": examples.state(), "random": random.getstate(), "torch_random": torch.get_rng_state()},
@@ -108,9 +111,9 @@ def fit(model, examples, out, minutes, device, batch, peak_lr, warmup=200, info=
     model.train()
     for ids, mask, labels, n_tok in batches(examples, batch, device):
         elapsed = time.time() - start
-        if elapsed >= budget:
+        if elapsed >= budget or steps and step >= steps:
             break
-        frac = elapsed / budget
+        frac = step / steps if steps else elapsed / budget
         lr = peak_lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /** --concurrent and --kv-memory: how many questions share the decode batch, and the KV cache they may hold. */
 final class BatchOptions {
-    /** The default batch of a run that mixes questions, per question's default: enough rows to keep the cores busy. */
+    /** A run that mixes questions fills this many times the engine's default batch: enough rows to keep the cores busy. */
     static final int SHARED_BATCH_FACTOR = 4;
 
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(?:i?b)?");
@@ -25,22 +25,24 @@ final class BatchOptions {
                     + " room (default: half the JVM's memory limit).")
     String kvMemory;
 
-    /** The batch's slots: --parallel, else the engine's default, four times over when questions share the batch. */
-    static int slots(SamplingOptions decoding, Engine engine, int concurrent) {
-        int one = decoding.parallel(engine);
-        return decoding.parallel != null || concurrent == 1 || !engine.mixesPrompts() ? one : one * SHARED_BATCH_FACTOR;
+    /**
+     * The batch's slots: each of the {@code concurrent} questions gets its own {@code width} (the chains it runs at once
+     * alone), so sharing the batch never narrows a question; a batch that takes one prompt is one question's.
+     */
+    static int slots(Engine engine, int concurrent, int width) {
+        return concurrent == 1 || !engine.mixesPrompts() ? width : concurrent * width;
     }
 
     /**
-     * Questions decoded together: --concurrent, else for a batch that mixes prompts one more than fill its slots with
-     * {@code chains} chains each (so a question's last chains leave no slot idle), else 1.
+     * Questions decoded together: --concurrent, else for a batch that mixes prompts enough questions of {@code width}
+     * chains to fill {@value #SHARED_BATCH_FACTOR} times the engine's default batch, and one more (so a question's last
+     * chains leave no slot idle), else 1.
      */
-    int concurrent(SamplingOptions decoding, Engine engine, int chains) {
+    int concurrent(SamplingOptions decoding, Engine engine, int width) {
         if (concurrent != null || !engine.mixesPrompts()) {
             return concurrentOr(1);
         }
-        int slots = slots(decoding, engine, 2);
-        return (slots + chains - 1) / chains + 1;
+        return (SHARED_BATCH_FACTOR * decoding.parallel(engine) + width - 1) / width + 1;
     }
 
     /** --concurrent, else {@code byDefault}. */

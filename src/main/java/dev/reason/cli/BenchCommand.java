@@ -1,7 +1,5 @@
 package dev.reason.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.reason.bench.Charts;
 import dev.reason.bench.Datasets;
 import dev.reason.bench.PoolGenerator;
@@ -10,6 +8,8 @@ import dev.reason.bench.ProblemResult;
 import dev.reason.bench.Replay;
 import dev.reason.bench.Report;
 import dev.reason.bench.ResultsFile;
+import dev.reason.bench.RunSettings;
+import dev.reason.bench.ShardMerge;
 import dev.reason.bench.Summary;
 import dev.reason.engine.Engine;
 import dev.reason.engine.choice.Engines;
@@ -17,6 +17,7 @@ import dev.reason.model.ModelDirectory;
 import dev.reason.model.PromptOptions;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
+import dev.reason.shard.Shard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,13 +52,14 @@ import java.util.function.Function;
  * greedy chain; from the pools, accuracy against compute: majority-of-k and coverage for k = 1, 2, 4, ..., K.
  * Every finished problem is appended to results.jsonl at once, so a killed run resumes where it stopped.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchMergeCommand.class,
         description = {"Measures accuracy against test-time compute on a dataset.",
                 "Majority-of-k, coverage@k and greedy from one pool of chains per problem, and a replay of every"
-                + " strategy and stopping rule on the same pools."})
+                + " strategy and stopping rule on the same pools. reason bench merge joins the folders of shards."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--dataset", required = true, paramLabel = "NAME|FILE",
-            description = "arithmetic, word (the model's held-out sets in its eval/ folder), game24 (test ranks 901-1000), "
+    /** Required, but checked in {@link #call}: picocli would also ask it of reason bench merge. */
+    @Option(names = "--dataset", paramLabel = "NAME|FILE",
+            description = "Required: arithmetic, word (the model's held-out sets in its eval/ folder), game24 (test ranks 901-1000), "
                     + "gsm8k, svamp, math500, aqua (from the shared datasets folder), or a file: JSONL {question, answer}, "
                     + "a 24.csv, a SVAMP-style JSON array.")
     String dataset;
@@ -89,16 +91,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--save-confidence", description = "Keep every chain's per-token confidences (to replay DeepConf).")
     boolean saveConfidence;
 
-    @Option(names = "--deepconf-window", defaultValue = "32", paramLabel = "N",
-            description = "Token window of DeepConf's group confidence in the replay (default: ${DEFAULT-VALUE}; the paper's"
-                    + " 2048 suits long reasoning traces).")
-    int deepConfWindow;
+    @Mixin
+    ReplayOptions replay;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: bench-<dataset>).")
     Path out;
 
     @Option(names = "--resume", description = "Continue the run in --out, skipping finished problems.")
     boolean resume;
+
+    @Mixin
+    ShardOptions shardOptions;
 
     @Mixin
     ModelOptions modelOptions;
@@ -116,14 +119,22 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream stdout = parent.out;
+        if (dataset == null) {
+            throw new IllegalArgumentException("Missing required option: '--dataset=NAME|FILE' (see reason bench --help)");
+        }
         if (samples < 1) {
             throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
         }
+        Shard shard = shardOptions.resolve(parent.err);
         Path dir = out != null ? out : Paths.get("bench-" + dataset.replaceAll("[^A-Za-z0-9]+", "_"));
         Path results = dir.resolve("results.jsonl");
         try (ModelDirectory model = modelOptions.open()) {
-            List<Problem> problems = select(load(model));
-            Map<String, Object> config = runConfig(model, problems.size());
+            List<Problem> all = select(load(model));
+            List<Problem> problems = shard.select(all);  // before the run: a shard never depends on the others
+            Map<String, Object> config = runConfig(model, all.size());
+            if (!shard.whole()) {
+                config.put(ShardMerge.KEY, ShardMerge.entry(shard, problems));
+            }
             checkResume(dir, results, config);
             Set<String> finished = ResultsFile.finishedIds(results);
             SamplingParams sampling = decoding.sampling(model.generation());
@@ -136,7 +147,8 @@ final class BenchCommand implements Callable<Integer> {
                         sampling, samples, decoding.parallel(engine), maxNew, model.eosIds(), decoding.seed, !noGreedy, saveText,
                         saveConfidence, !model.thinks()));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
-                int concurrent = batch.concurrent(decoding, engine, samples);
+                int width = Math.min(decoding.parallel(engine), samples);  // a problem's pool runs this many at once
+                int concurrent = batch.concurrent(decoding, engine, width);
                 Function<Problem, int[]> prompts = p -> {
                     int[] ids = model.promptIds(template.replace("{question}", p.question()), promptOptions);
                     if (ids.length >= model.config().maxPositions()) {
@@ -159,8 +171,9 @@ final class BenchCommand implements Callable<Integer> {
                         }
                     }
                 } else {
-                    Generator.Params shared = new Generator.Params(sampling, BatchOptions.slots(decoding, engine,
-                            concurrent), maxNew, decoding.seed, model.eosIds(), 5);
+                    int slots = BatchOptions.slots(engine, concurrent, width + (noGreedy ? 0 : 1));
+                    Generator.Params shared = new Generator.Params(sampling, slots, maxNew, decoding.seed,
+                            model.eosIds(), 5);
                     new Generator(engine, model.tokenizer()::stream, shared).run(
                             new InOrder(left, prompts, model.config().maxPositions(), pools, results, progress,
                                     parent::interrupted),
@@ -172,7 +185,10 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 progress.finish();
             }
-            summarize(dir, results, problems, config, stdout);
+            Set<String> wanted = new HashSet<>();
+            problems.forEach(p -> wanted.add(p.id()));
+            List<ProblemResult> rs = ResultsFile.read(results).stream().filter(r -> wanted.contains(r.id())).toList();
+            summarize(dir, rs, config, replay.deepConfWindow, stdout);
         }
         return ExitCodes.ANSWERED;
     }
@@ -317,30 +333,34 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void checkResume(Path dir, Path results, Map<String, Object> config) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        Path run = dir.resolve("run.json");
+        Path run = dir.resolve(RunSettings.FILE);
         if (Files.exists(results) && !resume) {
             throw new IllegalArgumentException(results + " exists: pass --resume to continue that run, or choose another --out");
         }
-        if (resume && Files.exists(run)) {
-            Map<?, ?> before = json.readValue(run.toFile(), Map.class);
-            if (!before.equals(json.readValue(json.writeValueAsString(config), Map.class))) {
-                throw new IllegalArgumentException("--resume: " + run + " was made with other settings; use the same options or another --out");
-            }
+        Map<String, Object> before = resume ? RunSettings.read(dir) : Map.of();
+        Shard had = ShardMerge.of(before);
+        Shard now = ShardMerge.of(config);
+        if (!before.isEmpty() && !had.equals(now)) {
+            throw new IllegalArgumentException("--resume: " + dir + " holds " + (had.whole() ? "a run without --shard"
+                    : "shard " + had) + ", not " + (now.whole() ? "the whole run" : "shard " + now) + ": pass"
+                    + (had.whole() ? " no --shard" : " --shard " + had) + ", or choose another --out");
         }
-        Files.createDirectories(dir);
-        json.writeValue(run.toFile(), config);
+        if (!before.isEmpty() && !before.equals(RunSettings.asRead(config))) {
+            throw new IllegalArgumentException("--resume: " + run + " was made with other settings; use the same options or another --out");
+        }
+        RunSettings.write(dir, config);
     }
 
-    private void summarize(Path dir, Path results, List<Problem> problems, Map<String, Object> config, PrintStream stdout) {
-        Set<String> wanted = new HashSet<>();
-        problems.forEach(p -> wanted.add(p.id()));
-        List<ProblemResult> rs = new ArrayList<>();
-        for (ProblemResult r : ResultsFile.read(results)) {
-            if (wanted.contains(r.id())) {
-                rs.add(r);
-            }
-        }
+    /**
+     * Writes the summary, report, charts and replay of a run's results to {@code dir}, and prints its tables: for a
+     * finished run, and for the shards that bench merge joins.
+     *
+     * @param config the run's run.json: its dataset and samples title the report
+     */
+    static void summarize(Path dir, List<ProblemResult> rs, Map<String, Object> config, int deepConfWindow,
+                          PrintStream stdout) {
+        String dataset = String.valueOf(config.get("dataset"));
+        int samples = ((Number) config.get("samples")).intValue();
         boolean byDifficulty = rs.stream().map(ProblemResult::difficulty).filter(Objects::nonNull).distinct().count() > 1;
         Summary summary = Summary.compute(rs, samples, byDifficulty);
         summary.write(dir);

@@ -17,6 +17,7 @@ import dev.reason.search.Search;
 import dev.reason.search.SearchResult;
 import dev.reason.search.verify.Verifiers;
 import dev.reason.search.vote.Strategy;
+import dev.reason.shard.Shard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -75,6 +76,9 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Go on with the run in --out: skip its finished questions.")
     boolean resume;
 
+    @Mixin
+    ShardOptions shardOptions;
+
     @Option(names = "--budget", paramLabel = "SPEC", converter = Main.BudgetConverter.class, defaultValue = "32x",
             description = "Compute a question may spend, as reason --budget takes it; by default samples alone, so the"
                     + " data does not depend on the machine's speed (default: ${DEFAULT-VALUE}).")
@@ -108,14 +112,19 @@ final class DistillCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ChainFilter chains = new ChainFilter(Filter.parse(filter), minShare, keep);
         Strategy voting = searchOptions.voting();
-        List<Questions.Question> questions = readQuestions();
+        Shard shard = shardOptions.resolve(parent.err);
+        List<Questions.Question> questions = shard.select(readQuestions());
         if (chains.filter() == Filter.LABEL && questions.stream().allMatch(q -> q.expected() == null)) {
             throw new IllegalArgumentException("--filter label grades chains against each line's \"answer\" (or a Game"
                     + " of 24 line's \"numbers\"), and " + questionsFile + " has none: add them, or use --filter vote");
         }
         try (ModelDirectory model = modelOptions.open()) {
             SamplingParams sampling = decoding.sampling(model.generation());  // a bad option before the engine starts
-            RunFiles files = RunFiles.open(out, settings(model, sampling, chains), resume);
+            Map<String, Object> settings = settings(model, sampling, chains);
+            if (!shard.whole()) {  // only then: runs recorded before shards resume as they were
+                settings.put("shard", shard.toString());
+            }
+            RunFiles files = RunFiles.open(out, settings, resume);
             List<RunFiles.Entry> finished = files.finished();
             checkSameQuestions(questions, finished);
             Tally tally = new Tally();

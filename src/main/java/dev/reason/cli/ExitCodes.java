@@ -12,6 +12,10 @@ final class ExitCodes {
     static final int ABSTAINED = 7;
     static final int CHECK_FAILED = 8;
     static final int DECLINED = 9;
+    /** reason bench merge: the shards given are of different runs, overlap, or leave some out. */
+    static final int SHARDS_OF_OTHER_RUNS = 10;
+    static final int SHARDS_OVERLAP = 11;
+    static final int SHARDS_MISSING = 12;
     static final int INTERRUPTED = 130;
 
     static final String HELP = "%nExit codes:%n"

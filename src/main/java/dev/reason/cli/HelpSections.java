@@ -82,7 +82,10 @@ final class HelpSections {
         cli.setUsageHelpLongOptionsMaxWidth(LONG_OPTIONS_WIDTH);
         layOut(cli, true);
         cli.getCommandSpec().usageMessage().commandListHeading("%nCommands:%n");
-        cli.getSubcommands().values().forEach(sub -> layOut(sub, false));
+        cli.getSubcommands().values().forEach(sub -> {
+            layOut(sub, false);
+            sub.getCommandSpec().usageMessage().commandListHeading("%nCommands:%n");  // bench's merge
+        });
     }
 
     private static void layOut(CommandLine cli, boolean main) {

@@ -224,7 +224,7 @@ public final class Main implements Callable<Integer> {
                     Together run = new Together(model, engine, printer, voting, scores, questions);
                     try {
                         new Generator(engine, model.tokenizer()::stream,
-                                searchOptions.batchParams(model, decoding, engine, concurrent)).run(run,
+                                searchOptions.batchParams(model, decoding, engine, concurrent, budget)).run(run,
                                 admission);
                     } catch (UncheckedIOException e) {
                         throw e.getCause();  // a line that is not UTF-8 is reported below, as without --concurrent

@@ -52,10 +52,15 @@ final class SearchOptions {
                 .withLoopsCut(!keepLoops);
     }
 
-    /** The batch that {@code concurrent} questions share: the run's settings with the batch's slots. */
-    Generator.Params batchParams(ModelDirectory model, SamplingOptions decoding, Engine engine, int concurrent) {
-        int slots = BatchOptions.slots(decoding, engine, concurrent);
-        return params(model, decoding, decoding.sampling(model.generation()), slots, 0).withParallel(slots);
+    /**
+     * The batch that {@code concurrent} searches share: the run's settings, with the width of slots each search of
+     * {@code budget} runs alone ({@link Search#width}) for each of them.
+     */
+    Generator.Params batchParams(ModelDirectory model, SamplingOptions decoding, Engine engine, int concurrent,
+                                 Budget budget) {
+        Generator.Params one = params(model, decoding, decoding.sampling(model.generation()),
+                decoding.parallel(engine), 0);
+        return one.withParallel(BatchOptions.slots(engine, concurrent, Search.width(one, budget)));
     }
 
     /**

@@ -115,7 +115,8 @@ final class ServeCommand implements Callable<Integer> {
                 model.generation().unappliedNotice().ifPresent(parent.err::println);
                 try (Engine engine = Engines.open(model, decoding.device, modelOptions.threads,
                         modelOptions.precision, parent.err::println)) {
-                    Generator.Params shared = searchOptions.batchParams(model, decoding, engine, concurrent);
+                    Generator.Params shared = searchOptions.batchParams(model, decoding, engine, concurrent,
+                            maxBudget);
                     server.ready(new Backend(model, engine, shared, admission,
                             new RequestSearches(model, engine, voting), modelOptions.promptOptions()));
                     parent.err.printf("reason serve: ready: %s on %s, %d searches together, budget %s (at most"

@@ -337,6 +337,7 @@ public final class Generator {
             Running[] running = new Running[slots];
             TokenChoice[] chosen = new TokenChoice[slots];
             int[] hostDraws = new int[slots];
+            int[] order = new int[slots];
             int[] tokens = new int[slots];
             boolean[] active = new boolean[slots];
             float[] stepLogits = null;
@@ -375,7 +376,8 @@ public final class Generator {
                 for (Live j : live) {
                     j.drawnThisRound = 0;
                 }
-                for (int s = 0; s < slots; s++) {
+                inChainOrder(running, order);
+                for (int s : order) {
                     Running r = running[s];
                     active[s] = false;
                     if (r == null) {
@@ -484,11 +486,32 @@ public final class Generator {
         }
     }
 
-    /** The live job with the fewest chains running that has not declined this round; null if none. */
+    /**
+     * The slots in the order of their chains' indices, free slots last: a job hears of its chains in the same order
+     * wherever the batch put them, so what it decides does not depend on what else shares the batch.
+     */
+    private static void inChainOrder(Running[] running, int[] order) {
+        for (int s = 0; s < order.length; s++) {
+            int i = s;
+            for (; i > 0 && chainIndex(running[order[i - 1]]) > chainIndex(running[s]); i--) {
+                order[i] = order[i - 1];  // insertion sort: a batch has a few hundred slots at most
+            }
+            order[i] = s;
+        }
+    }
+
+    private static int chainIndex(Running r) {
+        return r == null ? Integer.MAX_VALUE : r.index;
+    }
+
+    /**
+     * The live job with the fewest chains running that has not declined this round and runs fewer than its own width
+     * ({@link Params#parallel}, as many as it would run alone); null if none.
+     */
     static Live fairest(List<Live> live) {
         Live best = null;
         for (Live j : live) {
-            if (!j.declined && (best == null || j.running < best.running)) {
+            if (!j.declined && j.running < j.params.parallel() && (best == null || j.running < best.running)) {
                 best = j;
             }
         }

@@ -95,14 +95,20 @@ public final class Search {
      */
     public Generator.Job job(String question, int[] prompt, BooleanSupplier interrupted, Consumer<SearchResult> progress,
                              Consumer<SearchResult> done) {
-        return new Generator.Job(prompt, params, () -> new Run(question, interrupted, progress, done));
+        return new Generator.Job(prompt, params.withParallel(slots()), () -> new Run(question, interrupted, progress,
+                done));
+    }
+
+    /** The batch's slots: this search's {@link #width}. */
+    private int slots() {
+        return width(params, budget);
     }
 
     /**
-     * The batch's slots: --parallel, but no more than chains can ever run (the sample budget; one when greedy),
-     * since an idle slot still costs its row of every decode step.
+     * The chains a search runs at once: --parallel, but no more than chains can ever run (the sample budget; one when
+     * greedy), since an idle slot still costs its row of every decode step.
      */
-    private int slots() {
+    public static int width(Generator.Params params, Budget budget) {
         int most = params.sampling().isGreedy() ? 1 : budget.samples() > 0 ? budget.samples() : Integer.MAX_VALUE;
         return Math.min(params.parallel(), most);
     }

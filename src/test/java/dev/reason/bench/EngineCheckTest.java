@@ -1,6 +1,7 @@
 package dev.reason.bench;
 
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 import dev.reason.runtime.ForwardingBatch;
 import dev.reason.testing.ShippedModel;
 import org.junit.jupiter.api.Test;
@@ -73,21 +74,45 @@ class EngineCheckTest {
     private static Engine tiedAfter(Engine inner, int length, float delta) {
         return ForwardingBatch.engine(inner, (prompt, batch) -> prompt.length != length ? batch
                 : new ForwardingBatch(batch) {
+                    private final Prefill tied = tied(batch.prompt(), delta);
+
                     @Override
-                    public float[] promptLogits() {
-                        float[] l = inner.promptLogits().clone();
-                        int top = 0;
-                        for (int i = 1; i < l.length; i++) {
-                            top = l[i] > l[top] ? i : top;
-                        }
-                        int second = top == 0 ? 1 : 0;
-                        for (int i = 0; i < l.length; i++) {
-                            second = i != top && l[i] > l[second] ? i : second;
-                        }
-                        l[second] = l[top] + delta;
-                        return l;
+                    public Prefill prompt() {
+                        return tied;
+                    }
+
+                    @Override
+                    public void startChain(int slot, Prefill from) {
+                        inner.startChain(slot, from == tied ? inner.prompt() : from);
                     }
                 });
+    }
+
+    /** The same prompt, its runner-up logit set to the top logit + {@code delta}. */
+    private static Prefill tied(Prefill prompt, float delta) {
+        return new Prefill() {
+            public int length() {
+                return prompt.length();
+            }
+
+            public float[] logits() {
+                float[] l = prompt.logits();
+                int top = 0;
+                for (int i = 1; i < l.length; i++) {
+                    top = l[i] > l[top] ? i : top;
+                }
+                int second = top == 0 ? 1 : 0;
+                for (int i = 0; i < l.length; i++) {
+                    second = i != top && l[i] > l[second] ? i : second;
+                }
+                l[second] = l[top] + delta;
+                return l;
+            }
+
+            public void release() {
+                prompt.release();
+            }
+        };
     }
 
     @Test

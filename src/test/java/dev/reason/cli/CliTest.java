@@ -69,8 +69,8 @@ class CliTest {
         ByteArrayOutputStream warnings = new ByteArrayOutputStream();
         try {
             System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
-            for (String[] args : new String[][] {{"--help"}, {"bench", "--help"}, {"throughput", "--help"},
-                    {"check", "--help"}, {"info", "--help"}, {"serve", "--help"}}) {
+            for (String[] args : new String[][] {{"--help"}, {"bench", "--help"}, {"bench", "merge", "--help"},
+                    {"throughput", "--help"}, {"check", "--help"}, {"info", "--help"}, {"serve", "--help"}}) {
                 Run r = reason(args);
                 assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
                 assertTrue(r.out().startsWith("Usage: reason"), r.out());

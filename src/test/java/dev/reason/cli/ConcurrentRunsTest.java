@@ -95,7 +95,7 @@ class ConcurrentRunsTest {
     void questionsDecodedTogetherGetTheSameAnswersInTheInputsOrder(@TempDir Path tmp) throws IOException {
         Path set = problems(tmp);
         List<String> common = List.of("--model", CliTest.MODEL.toString(), "--questions", set.toString(),
-                "--budget", "8x", "--seed", "2", "--threads", "1", "--json");
+                "--budget", "32x", "--seed", "2", "--threads", "1", "--json");
         CliTest.Run a = reason(concat(common, "--concurrent", "1"));
         CliTest.Run b = reason(concat(common, "--concurrent", "5"));
         assertEquals(a.code(), b.code(), a.err() + b.err());

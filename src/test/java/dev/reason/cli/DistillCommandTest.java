@@ -141,6 +141,24 @@ class DistillCommandTest {
         assertTrue(r.err().contains("distill: 4 questions, "), r.err());
     }
 
+    /** Each question's search is seeded by --seed alone, so a shard keeps the records the whole run kept of it. */
+    @Test
+    void aShardKeepsTheWholeRunsRecordsOfItsQuestions() throws IOException {
+        Path out = tmp.resolve("shard.jsonl");
+        CliTest.Run r = distill(questions, out, "--shard", "1/2");
+        assertEquals(ExitCodes.ANSWERED, r.code(), r.err());
+        assertTrue(r.err().contains("distill: 2 questions, "), r.err());
+        List<String> mine = new ArrayList<>();
+        for (String line : Files.readAllLines(full)) {
+            if (List.of("2", "4").contains(JSON.readTree(line).get("id").asText())) {
+                mine.add(line);
+            }
+        }
+        assertEquals(mine, Files.readAllLines(out), "questions 2 and 4: positions 1 and 3");
+        assertTrue(Files.readString(tmp.resolve("shard.jsonl.progress")).contains("\"shard\":\"1/2\""));
+        assertOneLine(distill(questions, out, "--resume"), ExitCodes.USAGE, "other settings (shard \"1/2\", now unset)");
+    }
+
     @Test
     void theLabelFilterSkipsAndNamesLinesItCannotUse() throws IOException {
         Path file = tmp.resolve("labelled.jsonl");

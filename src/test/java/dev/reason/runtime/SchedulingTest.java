@@ -187,6 +187,23 @@ class SchedulingTest {
     }
 
     @Test
+    void aJobRunsNoMoreChainsAtOnceThanItsOwnWidthThoughSlotsAreFree() {
+        Trace trace = new Trace();
+        Map<Integer, List<Chain>> done = new HashMap<>();
+        // 8 slots, two jobs that each run 3 chains at once alone: sharing the batch neither widens nor narrows them
+        List<Generator.Job> jobs = List.of(job(1, 3, 9, 4, done), job(2, 3, 9, 6, done));
+        new Generator(engine(trace), () -> t -> "", params(8, 16)).run(jobs.iterator(),
+                new Generator.Admission(2, Long.MAX_VALUE));
+        assertEquals(9, done.get(1).size());
+        assertEquals(9, done.get(2).size());
+        for (int[] step : trace.steps) {
+            assertTrue(count(step, 1) <= 3 && count(step, 2) <= 3, Arrays.toString(step));
+        }
+        assertEquals(3, count(trace.steps.get(0), 1), "each job runs its full width from the first step");
+        assertEquals(3, count(trace.steps.get(0), 2));
+    }
+
+    @Test
     void aJobThatArrivesLaterGetsTheNextFreeSlotsUntilItHasItsShare() {
         Trace trace = new Trace();
         Map<Integer, List<Chain>> done = new HashMap<>();

@@ -476,8 +476,9 @@ public final class OrtEngine implements Engine {
 
         @Override
         public float[] step(int[] tokens, boolean[] active) {
-            if (length + 1 > capacity) {
-                relayout(0);
+            int needed = needed();
+            if (length + 1 > capacity || length - needed > needed / 4 + 16) {
+                relayout(0);  // full, or a quarter of each step's columns belong to no live chain
             }
             int total = length + 1;
             for (int s = 0; s < slots; s++) {
@@ -527,17 +528,14 @@ public final class OrtEngine implements Engine {
 
         /**
          * Squeezes out the columns no slot needs (those of finished chains) so the cache never outgrows its
-         * buffers: each slot keeps its prompt and its own tokens, right-aligned so new tokens still append. The rows
+         * buffers and a step reads few dead columns: each slot keeps its prompt and its own tokens, right-aligned so new tokens still append. The rows
          * become at least {@code minLength} columns long (a longer prompt's chain is about to start). Chains longer
          * than the batch was sized for get larger buffers instead.
          */
         private void relayout(int minLength) {
             closeAll(past);
             past = null;
-            int newLength = minLength;
-            for (int s = 0; s < slots; s++) {
-                newLength = Math.max(newLength, promptLen[s] + length - start[s]);
-            }
+            int newLength = Math.max(minLength, needed());
             boolean grow = newLength + 1 > capacity;
             if (grow) {
                 capacity = newLength + 1 + slack;
@@ -547,7 +545,7 @@ public final class OrtEngine implements Engine {
             for (int i = 0; i < 2 * layers; i++) {
                 ByteBuffer src = cache[i];
                 for (int s = 0; s < slots; s++) {
-                    int mine = length - start[s];
+                    int mine = own(s);
                     for (int h = 0; h < kvHeads; h++) {
                         int from = (s * kvHeads + h) * length * row;
                         int to = (s * kvHeads + h) * newLength * row;
@@ -559,9 +557,23 @@ public final class OrtEngine implements Engine {
             spare = grow ? allocateCache() : cache;
             cache = dst;
             for (int s = 0; s < slots; s++) {
-                start[s] = newLength - (length - start[s]);
+                start[s] = newLength - own(s);
             }
             length = newLength;
+        }
+
+        /** The columns a compact cache needs: the longest prompt plus own tokens of a live chain. */
+        private int needed() {
+            int n = 0;
+            for (int s = 0; s < slots; s++) {
+                n = Math.max(n, promptLen[s] + own(s));
+            }
+            return n;
+        }
+
+        /** Slot {@code s}'s own tokens in the cache: none when it is free. */
+        private int own(int s) {
+            return prompt[s] == null ? 0 : length - start[s];
         }
 
         @Override
