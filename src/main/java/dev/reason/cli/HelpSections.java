@@ -35,7 +35,7 @@ final class HelpSections {
     /** reason's options by section, in the order its help lists them. */
     static final Map<String, List<String>> MAIN = sections(
             NONE, List.of("--questions"),
-            BUDGET, List.of("--budget", "--max-budget", "--stop", "--strategy", "--parallel", "--concurrent", "--kv-memory",
+            BUDGET, List.of("--budget", "--stop", "--strategy", "--parallel", "--concurrent", "--kv-memory",
                     "--abstain-below", "--keep-loops"),
             SAMPLING, List.of("--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty",
                     "--presence-penalty", "--frequency-penalty", "--no-repeat-ngram", "--max-tokens", "--seed"),
@@ -53,8 +53,8 @@ final class HelpSections {
     /** reason serve's options by section: its own first, then the shared ones as reason lists them. */
     static final Map<String, List<String>> SERVE = sections(
             "Server", List.of("--host", "--port", "--api-key", "--queue", "--grace"),
-            BUDGET, List.of("--budget", "--stop", "--strategy", "--parallel", "--concurrent", "--kv-memory",
-                    "--keep-loops"),
+            BUDGET, List.of("--budget", "--max-budget", "--stop", "--strategy", "--parallel", "--concurrent",
+                    "--kv-memory", "--keep-loops"),
             SAMPLING, List.of("--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty",
                     "--presence-penalty", "--frequency-penalty", "--no-repeat-ngram", "--max-tokens", "--seed"),
             MODEL, List.of("--model", "--onnx", "--system", "--template-arg", "--device", "--precision", "--threads"),
