@@ -18,8 +18,10 @@ import dev.reason.model.ModelException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -207,7 +209,12 @@ public final class OrtEngine implements Engine {
     }
 
     private static LongBuffer longs(long n) {
-        return ByteBuffer.allocateDirect(Math.toIntExact(n * 8)).order(ByteOrder.nativeOrder()).asLongBuffer();
+        return longBytes(n).asLongBuffer();
+    }
+
+    /** A direct buffer for {@code n} longs, for those whose memory is freed by hand ({@link DirectBuffers}). */
+    private static ByteBuffer longBytes(long n) {
+        return ByteBuffer.allocateDirect(Math.toIntExact(n * 8)).order(ByteOrder.nativeOrder());
     }
 
     /** Prompt tokens per prefill run: a longer prompt runs in chunks (Batch.prefill). */
@@ -247,6 +254,7 @@ public final class OrtEngine implements Engine {
         private final int[] position;
         private final LongBuffer ids;
         private final LongBuffer positions;
+        private ByteBuffer maskBytes;  // the mask's memory: freed when a larger mask replaces it, and at close
         private LongBuffer mask;
         private final ByteBuffer logitsBuffer;
         private final float[] logits;
@@ -260,6 +268,8 @@ public final class OrtEngine implements Engine {
         private final Map<String, OnnxTensor> outputs = new HashMap<>();
         /** Tensors over the cache buffers at the current length; rebuilt only after a compaction. */
         private OnnxTensor[] past;
+        /** The prompts prefilled here whose caches are not freed yet: the batch frees them when it closes. */
+        private final List<OrtPrefill> prefills = new ArrayList<>();
 
         Batch(int[] prompt, int slots, int maxNewTokens) throws OrtException {
             this.slots = slots;
@@ -282,7 +292,8 @@ public final class OrtEngine implements Engine {
             position = new int[slots];
             ids = longs(slots);
             positions = longs(slots);
-            mask = longs((long) slots * (capacity + 1));
+            maskBytes = longBytes((long) slots * (capacity + 1));
+            mask = maskBytes.asLongBuffer();
             logitsBuffer = logitsFormat.allocate((long) slots * vocab);
             logits = new float[slots * vocab];
             first = run(prompt);
@@ -387,7 +398,11 @@ public final class OrtEngine implements Engine {
             }
             float[] last = new float[vocab];
             logitsFormat.read(chunkLogits, (n - 1) * vocab, vocab, last);
-            return new OrtPrefill(past, p, last);  // the last run's presents: the whole prompt
+            DirectBuffers.free(present);  // the other half of the ping-pong
+            DirectBuffers.free(chunkLogits);
+            OrtPrefill kept = new OrtPrefill(past, p, last);  // the last run's presents: the whole prompt
+            prefills.add(kept);
+            return kept;
         }
 
         @Override
@@ -539,8 +554,12 @@ public final class OrtEngine implements Engine {
             boolean grow = newLength + 1 > capacity;
             if (grow) {
                 capacity = newLength + 1 + slack;
-                mask = longs((long) slots * (capacity + 1));
+                DirectBuffers.free(maskBytes);
+                maskBytes = longBytes((long) slots * (capacity + 1));
+                mask = maskBytes.asLongBuffer();
             }
+            ByteBuffer[] oldCache = cache;
+            ByteBuffer[] oldSpare = spare;
             ByteBuffer[] dst = grow ? allocateCache() : spare;
             for (int i = 0; i < 2 * layers; i++) {
                 ByteBuffer src = cache[i];
@@ -556,6 +575,10 @@ public final class OrtEngine implements Engine {
             }
             spare = grow ? allocateCache() : cache;
             cache = dst;
+            if (grow) {
+                DirectBuffers.free(oldCache);
+                DirectBuffers.free(oldSpare);
+            }
             for (int s = 0; s < slots; s++) {
                 start[s] = newLength - own(s);
             }
@@ -613,7 +636,16 @@ public final class OrtEngine implements Engine {
 
             void freeIfDone() {
                 if (released && chains == 0) {
+                    free();
+                }
+            }
+
+            /** Its cache goes back to the system; chains already copied it into the batch's rows. */
+            void free() {
+                if (kv != null) {
+                    DirectBuffers.free(kv);
                     kv = null;
+                    prefills.remove(this);
                 }
             }
         }
@@ -643,12 +675,18 @@ public final class OrtEngine implements Engine {
             }
         }
 
+        /** Closes the tensors, then frees the cache, its spare and the prompts' caches at once. */
         @Override
         public void close() {
             closeAll(past);
+            past = null;
             idsTensor.close();
             positionsTensor.close();
             logitsTensor.close();
+            DirectBuffers.free(cache);
+            DirectBuffers.free(spare);
+            DirectBuffers.free(logitsBuffer, maskBytes);
+            List.copyOf(prefills).forEach(OrtPrefill::free);
         }
     }
 }

@@ -11,6 +11,8 @@ import dev.reason.model.ModelDirectory;
 import dev.reason.testing.ShippedModel;
 
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -338,6 +340,35 @@ class OrtEngineTest {
             }
         }
         return fresh;
+    }
+
+    /**
+     * Closing a batch gives its caches back at once, the prompts' too, without waiting for a collection: a server
+     * opens batch after batch, and its heap may go long without one.
+     */
+    @Test
+    void aClosedBatchFreesItsCachesAtOnce() throws InterruptedException {
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
+        System.gc();  // dead buffers of earlier tests go first, so that only this batch's count below
+        Thread.sleep(200);
+        long before = direct.getMemoryUsed();
+        long cache;
+        long held;
+        try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 16, 256)) {
+            Prefill other = b.prefill(Arrays.copyOf(ids, 5));
+            b.startChain(0);
+            b.startChain(1, other);
+            other.release();
+            for (int step = 0; step < 4; step++) {
+                b.step(new int[16], new boolean[16]);
+            }
+            cache = b.kvBytes(0, prefill);
+            held = direct.getMemoryUsed() - before;
+        }
+        long left = direct.getMemoryUsed() - before;
+        assertTrue(held >= cache, "the batch holds its cache and spare: " + held + " bytes of " + cache);
+        assertTrue(left < cache / 20, left + " bytes of the batch's " + held + " still held after it closed");
     }
 
     /** Slot 0 restarts every 10 steps and is compared with a fresh chain; slot 1 restarts every period steps. */
