@@ -16,16 +16,17 @@ import java.util.Map;
 /**
  * A {@code POST /v1/chat/completions} or {@code POST /v1/completions} body, read and checked: each field of the wrong
  * type or out of range is a 400 that names it. Fields of OpenAI's that change nothing here (user, metadata, store)
- * are ignored; those that would change the reply in a way this server cannot honour (tools, logprobs, n above 1,
- * echo, suffix) are refused.
+ * are ignored; those that would change the reply in a way this server cannot honour (tools, logprobs, echo, suffix)
+ * are refused.
  *
  * @param messages     a chat's conversation; empty for a raw prompt
  * @param prompt       a raw prompt, sent as written without the chat template; null for a chat
  * @param question     the last user message, or the raw prompt: what the verifiers check the chains against
+ * @param n            choices in the reply: the search's best chains
  * @param showChains   {@code "reason": {"chains": true}}: the reply lists every chain
  * @param includeUsage {@code stream_options.include_usage}: a stream ends with a usage chunk
  */
-record CompletionRequest(String model, List<ChatTemplate.Message> messages, String prompt, String question,
+record CompletionRequest(String model, List<ChatTemplate.Message> messages, String prompt, String question, int n,
                          boolean stream, boolean includeUsage, boolean showChains, Searches.Knobs knobs) {
 
     /** reasoning_effort's budgets: samples, with a time cap each, as docs/cli.md lists them. */
@@ -34,6 +35,7 @@ record CompletionRequest(String model, List<ChatTemplate.Message> messages, Stri
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final int MOST_STOPS = 4;
+    private static final int MOST_CHOICES = 128;
 
     /** Whether it is a chat (messages through the chat template) rather than a raw prompt. */
     boolean chat() {
@@ -60,7 +62,7 @@ record CompletionRequest(String model, List<ChatTemplate.Message> messages, Stri
         if (text(root, "suffix") != null) {
             throw ApiError.badRequest("suffix", "suffix is not supported: the model writes after the prompt only");
         }
-        Integer bestOf = integer(root, "best_of", 1, 128);
+        Integer bestOf = integer(root, "best_of", 1, MOST_CHOICES);
         if (bestOf != null && bestOf > 1) {
             throw ApiError.badRequest("best_of", "best_of above 1 is not supported: the search's budget decides"
                     + " how many chains it samples");
@@ -96,17 +98,14 @@ record CompletionRequest(String model, List<ChatTemplate.Message> messages, Stri
                                           String question) {
         JsonNode options = root.path("stream_options");
         JsonNode reason = root.path("reason");
-        return new CompletionRequest(text(root, "model"), messages, prompt, question, bool(root, "stream"),
+        Integer n = integer(root, "n", 1, MOST_CHOICES);
+        return new CompletionRequest(text(root, "model"), messages, prompt, question, n == null ? 1 : n,
+                bool(root, "stream"),
                 options.isObject() && bool(options, "include_usage"), reason.isObject() && bool(reason, "chains"),
                 knobs(root));
     }
 
     private static void refuseUnsupported(JsonNode root) {
-        Integer n = integer(root, "n", 1, 128);
-        if (n != null && n > 1) {
-            throw ApiError.badRequest("n", "n above 1 is not supported: each request returns the answer its search"
-                    + " voted for; send n requests for n searches");
-        }
         for (String field : List.of("tools", "functions")) {
             JsonNode f = root.get(field);
             if (f != null && !f.isNull() && !(f.isArray() && f.isEmpty())) {
@@ -264,7 +263,8 @@ record CompletionRequest(String model, List<ChatTemplate.Message> messages, Stri
             return null;
         }
         if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < min || n.asInt() > max) {
-            throw ApiError.badRequest(field, field + " must be an integer of at least " + min);
+            String range = max == Integer.MAX_VALUE ? "of at least " + min : "from " + min + " to " + max;
+            throw ApiError.badRequest(field, field + " must be an integer " + range);
         }
         return n.asInt();
     }

@@ -7,6 +7,7 @@ import dev.reason.search.SearchResult;
 import dev.reason.search.answer.MathAnswers;
 import dev.reason.search.vote.VoteTally;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -34,22 +35,32 @@ final class Replies {
     }
 
     /**
-     * The chain whose text is the reply: one that reached the winning answer, a checked one first, then the likeliest;
-     * with no answer, the likeliest chain that wrote anything; empty when none did.
+     * The chains whose texts are the reply's {@code n} choices, best first: those that reached the winning answer,
+     * then the rest that wrote anything; among those, checked chains first, then the likeliest. Fewer when the search
+     * made fewer; none when no chain wrote anything.
      */
-    static Optional<SearchResult.ChainReport> answerChain(SearchResult r) {
-        Comparator<SearchResult.ChainReport> best = Comparator
-                .comparing((SearchResult.ChainReport c) -> c.verdict().equals("pass")).reversed()
-                .thenComparing(Comparator.comparingDouble(SearchResult.ChainReport::meanLogprob).reversed());
+    static List<SearchResult.ChainReport> answerChains(SearchResult r, int n) {
         String key = r.answer() == null ? null : MathAnswers.key(r.answer());
-        Optional<SearchResult.ChainReport> winner = r.chains().stream()
-                .filter(c -> key != null && c.answer() != null && MathAnswers.key(c.answer()).equals(key))
-                .min(best);
-        return winner.isPresent() ? winner : r.chains().stream().filter(c -> !c.text().isEmpty()).min(best);
+        Comparator<SearchResult.ChainReport> best = Comparator
+                .comparing((SearchResult.ChainReport c) -> !(key != null && c.answer() != null
+                        && MathAnswers.key(c.answer()).equals(key)))
+                .thenComparing(c -> !c.verdict().equals("pass"))
+                .thenComparing(Comparator.comparingDouble(SearchResult.ChainReport::meanLogprob).reversed());
+        return r.chains().stream().filter(c -> !c.text().isEmpty()).sorted(best).limit(n).toList();
     }
 
-    /** The reply's text: the answer chain's, cut before the first stop text it wrote. */
-    static String content(Optional<SearchResult.ChainReport> chain, List<String> stops) {
+    /** The reply's choices: a chain each, at least one (empty when no chain wrote anything). */
+    private static List<Optional<SearchResult.ChainReport>> choices(CompletionRequest request, SearchResult r) {
+        List<Optional<SearchResult.ChainReport>> out = new ArrayList<>();
+        answerChains(r, request.n()).forEach(c -> out.add(Optional.of(c)));
+        if (out.isEmpty()) {
+            out.add(Optional.empty());
+        }
+        return out;
+    }
+
+    /** A choice's text: its chain's, cut before the first stop text it wrote. */
+    private static String content(Optional<SearchResult.ChainReport> chain, List<String> stops) {
         String text = chain.map(SearchResult.ChainReport::text).orElse("");
         for (String stop : stops) {
             int at = text.indexOf(stop);
@@ -58,40 +69,43 @@ final class Replies {
         return text.strip();
     }
 
-    /** OpenAI's finish_reason: "length" when the answer chain ran into its token limit, else "stop". */
+    /** OpenAI's finish_reason: "length" when the choice's chain ran into its token limit, else "stop". */
     private static String finishReason(Optional<SearchResult.ChainReport> chain) {
         return chain.map(c -> c.finish().equals("max_tokens") ? "length" : "stop").orElse("stop");
     }
 
-    /** The whole reply: the answer chain's text, the usage and the {@code reason} object. */
+    /** The whole reply: a choice per answer chain, the usage and the {@code reason} object. */
     ObjectNode completion(CompletionRequest request, SearchResult r, int promptTokens) {
-        Optional<SearchResult.ChainReport> chain = answerChain(r);
-        String text = content(chain, request.knobs().stops());
+        List<Optional<SearchResult.ChainReport>> chains = choices(request, r);
         ObjectNode o = head(chat ? "chat.completion" : "text_completion");
-        ObjectNode choice = o.putArray("choices").addObject();
-        choice.put("index", 0);
-        if (chat) {
-            ObjectNode message = choice.putObject("message");
-            message.put("role", "assistant");
-            message.put("content", text);
-            message.putNull("refusal");
-        } else {
-            choice.put("text", text);
+        ArrayNode choices = o.putArray("choices");
+        for (int i = 0; i < chains.size(); i++) {
+            String text = content(chains.get(i), request.knobs().stops());
+            ObjectNode choice = choices.addObject();
+            choice.put("index", i);
+            if (chat) {
+                ObjectNode message = choice.putObject("message");
+                message.put("role", "assistant");
+                message.put("content", text);
+                message.putNull("refusal");
+            } else {
+                choice.put("text", text);
+            }
+            choice.putNull("logprobs");
+            choice.put("finish_reason", finishReason(chains.get(i)));
         }
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(chain));
-        o.set("usage", usage(r, chain, promptTokens));
+        o.set("usage", usage(r, chains, promptTokens));
         o.set("reason", extension(r, request.showChains()));
         return o;
     }
 
-    /** A stream's first chunk: a chat's names the assistant's role; a raw prompt's stream has none. */
-    Optional<ObjectNode> opening() {
-        if (!chat) {
-            return Optional.empty();
+    /** A stream's first chunks: in a chat one a choice, naming the assistant's role; a raw prompt's has none. */
+    List<ObjectNode> opening(int n) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; chat && i < n; i++) {
+            out.add(chunk(i, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
         }
-        ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
-        return Optional.of(chunk(delta, null));
+        return out;
     }
 
     /**
@@ -103,41 +117,45 @@ final class Replies {
         for (int i = shown; i < snapshot.chains().size(); i++) {
             lines.append(chainLine(snapshot.chains().get(i), snapshot));
         }
-        ObjectNode o = chat ? chunk(JSON.createObjectNode().put("reasoning_content", lines.toString()), null)
-                : chunk(JSON.createObjectNode().put("text", ""), null);
+        ObjectNode o = chat ? chunk(0, JSON.createObjectNode().put("reasoning_content", lines.toString()), null)
+                : chunk(0, JSON.createObjectNode().put("text", ""), null);
         o.set("reason", progress(snapshot, shown));
         return o;
     }
 
-    /** The chunk with the reply's text. */
-    ObjectNode contentChunk(String text) {
-        return chunk(JSON.createObjectNode().put(chat ? "content" : "text", text), null);
-    }
-
-    /** The last chunk of the choice: its finish_reason and the {@code reason} object. */
-    ObjectNode finishChunk(SearchResult r, Optional<SearchResult.ChainReport> chain, boolean withChains) {
-        ObjectNode o = chunk(chat ? JSON.createObjectNode() : JSON.createObjectNode().put("text", ""),
-                finishReason(chain));
-        o.set("reason", extension(r, withChains));
-        return o;
-    }
-
-    /** The stream's last chunk when the request asked for usage: no choices, the usage. */
-    ObjectNode usageChunk(SearchResult r, int promptTokens) {
-        ObjectNode o = head(chunkObject());
-        o.putArray("choices");
-        o.set("usage", usage(r, answerChain(r), promptTokens));
-        return o;
+    /**
+     * A stream's last chunks once the search ended: each choice's text, then each choice's finish_reason, the last of
+     * them with the {@code reason} object, then the usage when the request asked for it.
+     */
+    List<ObjectNode> closing(CompletionRequest request, SearchResult r, int promptTokens) {
+        List<Optional<SearchResult.ChainReport>> chains = choices(request, r);
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; i < chains.size(); i++) {
+            String text = content(chains.get(i), request.knobs().stops());
+            out.add(chunk(i, JSON.createObjectNode().put(chat ? "content" : "text", text), null));
+        }
+        for (int i = 0; i < chains.size(); i++) {
+            out.add(chunk(i, chat ? JSON.createObjectNode() : JSON.createObjectNode().put("text", ""),
+                    finishReason(chains.get(i))));
+        }
+        out.get(out.size() - 1).set("reason", extension(r, request.showChains()));
+        if (request.includeUsage()) {
+            ObjectNode usage = head(chunkObject());
+            usage.putArray("choices");
+            usage.set("usage", usage(r, chains, promptTokens));
+            out.add(usage);
+        }
+        return out;
     }
 
     /**
-     * One chunk with one choice: a chat's carries {@code delta}, a raw prompt's the fields of {@code content} (its
-     * text) directly; and last, the finish_reason.
+     * One chunk with choice {@code index}: a chat's carries {@code delta}, a raw prompt's the fields of {@code
+     * content} (its text) directly; and last, the finish_reason.
      */
-    private ObjectNode chunk(ObjectNode content, String finishReason) {
+    private ObjectNode chunk(int index, ObjectNode content, String finishReason) {
         ObjectNode o = head(chunkObject());
         ObjectNode choice = o.putArray("choices").addObject();
-        choice.put("index", 0);
+        choice.put("index", index);
         if (chat) {
             choice.set("delta", content);
         } else {
@@ -175,10 +193,12 @@ final class Replies {
         return s.append('\n').toString();
     }
 
-    /** The usage: every chain's tokens are completion tokens; all but the answer chain's count as reasoning. */
-    private static ObjectNode usage(SearchResult r, Optional<SearchResult.ChainReport> chain, int promptTokens) {
+    /** The usage: every chain's tokens are completion tokens; all but the choices' chains' count as reasoning. */
+    private static ObjectNode usage(SearchResult r, List<Optional<SearchResult.ChainReport>> choices,
+                                    int promptTokens) {
         long completion = r.tokens();
-        long reasoning = Math.max(0, completion - chain.map(SearchResult.ChainReport::tokens).orElse(0));
+        long answers = choices.stream().mapToLong(c -> c.map(SearchResult.ChainReport::tokens).orElse(0)).sum();
+        long reasoning = Math.max(0, completion - answers);
         ObjectNode u = JSON.createObjectNode();
         u.put("prompt_tokens", promptTokens);
         u.put("completion_tokens", completion);

@@ -283,9 +283,8 @@ public final class Server implements AutoCloseable {
         ctx.header("Cache-Control", "no-cache");
         OutputStream out = ctx.res().getOutputStream();
         try {
-            Optional<ObjectNode> opening = replies.opening();
-            if (opening.isPresent()) {
-                event(out, opening.get());
+            for (ObjectNode chunk : replies.opening(request.n())) {
+                event(out, chunk);
             }
             int shown = 0;
             long lastWrite = System.nanoTime();
@@ -318,11 +317,8 @@ public final class Server implements AutoCloseable {
                 return;
             }
             metrics.search(r, promptTokens);
-            Optional<SearchResult.ChainReport> chain = Replies.answerChain(r);
-            event(out, replies.contentChunk(Replies.content(chain, request.knobs().stops())));
-            event(out, replies.finishChunk(r, chain, request.showChains()));
-            if (request.includeUsage()) {
-                event(out, replies.usageChunk(r, promptTokens));
+            for (ObjectNode chunk : replies.closing(request, r, promptTokens)) {
+                event(out, chunk);
             }
             write(out, "data: [DONE]\n\n");
         } catch (IOException e) {

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -173,6 +174,31 @@ class ServeTest {
         assertTrue(chunks.get(chunks.size() - 1).usage().orElseThrow().completionTokens() > 0);
     }
 
+    /** n choices are the best chains of one search, as a reply and as a stream; the search is counted once. */
+    @Test
+    void nChoicesAreTheBestChainsOfOneSearch() {
+        ChatCompletion c = client.chat().completions().create(ask().n(3)
+                .putAdditionalBodyProperty("budget", JsonValue.from("4x"))
+                .putAdditionalBodyProperty("stop_rule", JsonValue.from("none")).build());
+        assertEquals(List.of(0L, 1L, 2L), c.choices().stream().map(ChatCompletion.Choice::index).toList());
+        assertTrue(c.choices().get(0).message().content().orElseThrow().endsWith("#### 5"), c.choices().toString());
+        long chains = ((Number) c._additionalProperties().get("reason").convert(Map.class).get("chains_started"))
+                .longValue();
+        assertEquals(4, chains, "one search of 4 samples");
+
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(ask().n(2)
+                .putAdditionalBodyProperty("budget", JsonValue.from("4x")).build())) {
+            chunks = stream.stream().toList();
+        }
+        Map<Long, StringBuilder> texts = new TreeMap<>();
+        chunks.forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().content()
+                .ifPresent(t -> texts.computeIfAbsent(choice.index(), i -> new StringBuilder()).append(t))));
+        assertEquals(List.of(0L, 1L), List.copyOf(texts.keySet()), chunks.toString());
+        assertTrue(texts.get(0L).toString().endsWith("#### 5"), texts.toString());
+        assertTrue(texts.get(1L).length() > 0, texts.toString());
+    }
+
     @Test
     void aStopTextCutsTheReply() {
         ChatCompletion c = client.chat().completions().create(ask().stop("####").temperature(0.0).build());
@@ -185,7 +211,7 @@ class ServeTest {
     void badFieldsAreBadRequestsThatNameTheField() {
         assertEquals("budget", refused(ask().putAdditionalBodyProperty("budget", JsonValue.from("lots"))).param()
                 .orElseThrow());
-        assertEquals("n", refused(ask().n(2)).param().orElseThrow());
+        assertEquals("n", refused(ask().n(0)).param().orElseThrow());
         assertEquals("strategy", refused(ask().putAdditionalBodyProperty("strategy", JsonValue.from("telepathy")))
                 .param().orElseThrow());
         BadRequestException system = refused(ChatCompletionCreateParams.builder().model("reason-mini")

@@ -33,6 +33,8 @@ class CompletionRequestTest {
         assertEquals("And 2 + 3?", r.question());
         assertTrue(r.chat());
         assertTrue(r.stream() && r.includeUsage() && r.showChains());
+        assertEquals(1, r.n());
+        assertEquals(3, parse(user("\"n\": 3")).n());
         Searches.Knobs k = r.knobs();
         assertEquals(0.5f, k.temperature());
         assertEquals(0.9f, k.topP());
@@ -66,7 +68,8 @@ class CompletionRequestTest {
         assertRefused("top_p", user("\"top_p\": \"high\""));
         assertRefused("seed", user("\"seed\": 1.5"));
         assertRefused("max_tokens", user("\"max_tokens\": 0"));
-        assertRefused("n", user("\"n\": 2"));
+        assertRefused("n", user("\"n\": 0"));
+        assertRefused("n", user("\"n\": 500"));
         assertRefused("stop", user("\"stop\": [\"a\", \"b\", \"c\", \"d\", \"e\"]"));
         assertRefused("stop", user("\"stop\": [\"\"]"));
         assertRefused("budget", user("\"budget\": \"soon\""));
