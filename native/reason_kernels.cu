@@ -4,8 +4,11 @@
 // residual stream and every GEMM output are fp32; weights ([out, in] row-major), the KV cache and the GEMM inputs
 // (normed rows, attention output, SwiGLU output) are fp32 or bf16 (the _f32 / _bf16 kernels): a bf16 GEMM reads
 // its input as bf16 anyway, and every block of it reads the input rows again.
-// Cache layout: the prompt's keys and values once per layer, [kvHeads, promptLen, headDim], shared by all slots;
-// each slot's own tokens in [slots, kvHeads, maxNew, headDim]. lengths[slot] = the slot's own tokens before this
+// Cache layout: the prompts' keys and values once per layer in a pool [kvHeads, promptCap, headDim], each prompt a
+// range of its positions, shared by the slots that decode its chains; each slot's own tokens in
+// [slots, kvHeads, maxNew, headDim]. prompts: in decode, a pair per slot, the (start, length) in the pool of the
+// prompt the slot's chain continues; in prefill, one pair for all rows, the prompt's start in the pool and the
+// position of the first row (a long prompt is prefilled in chunks of rows, each attending to the ones before). lengths[slot] = the slot's own tokens before this
 // step, or -1 for a slot with no chain (its rows are skipped or left as garbage, never written to the cache).
 // Every pointer argument is a valid allocation: the host passes zeros instead of a missing bias.
 
@@ -300,18 +303,19 @@ extern "C" __global__ void head_rmsnorm(float* qkv, const float* qNorm, const fl
 
 // Rotates the query and key heads of each row in place (Hugging Face rotate-half: pairs i and i + headDim/2, angle
 // position * invFreq[i]) and appends the row's key and value to the cache. qkv rows: [heads | kvHeads | kvHeads] x
-// headDim. Prefill (decode = 0): row r is prompt position r, cached in the prompt cache. Decode: row = slot at
-// position promptLen + lengths[slot], cached in the slot's own cache. Grid: rows; any block size.
+// headDim. Prefill (decode = 0): row r is position prompts[1] + r of the prompt at prompts[0] of the pool.
+// Decode: row = slot at position (its prompt's length) + lengths[slot], cached in the slot's own cache. Grid: rows; any block size.
 template <typename KV>
 __device__ void rope_store_rows(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
-                                KV* promptK, KV* promptV, int promptLen, KV* slotK, KV* slotV, int maxNew,
+                                KV* promptK, KV* promptV, int promptCap, const int* prompts, KV* slotK, KV* slotV, int maxNew,
                                 const int* lengths, int decode) {
     int r = blockIdx.x;
     int length = decode ? lengths[r] : 0;
     if (length < 0) {
         return;
     }
-    int position = decode ? promptLen + length : r;
+    const int* prompt = prompts + (decode ? 2 * r : 0);  // (start, length) in the pool
+    int position = prompt[1] + (decode ? length : r);
     float* row = qkv + (size_t) r * (heads + 2 * kvHeads) * headDim;
     int half = headDim / 2;
     for (int e = threadIdx.x; e < (heads + kvHeads) * half; e += blockDim.x) {
@@ -327,23 +331,23 @@ __device__ void rope_store_rows(float* qkv, const float* invFreq, int heads, int
     for (int e = threadIdx.x; e < kvHeads * headDim; e += blockDim.x) {
         int g = e / headDim, d = e % headDim;
         size_t at = decode ? (((size_t) r * kvHeads + g) * maxNew + length) * headDim + d
-                           : ((size_t) g * promptLen + r) * headDim + d;
+                           : ((size_t) g * promptCap + prompt[0] + position) * headDim + d;
         store(&(decode ? slotK : promptK)[at], row[(heads + g) * headDim + d]);
         store(&(decode ? slotV : promptV)[at], row[(heads + kvHeads + g) * headDim + d]);
     }
 }
 
 extern "C" __global__ void rope_store_f32(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
-                                          float* promptK, float* promptV, int promptLen, float* slotK, float* slotV,
+                                          float* promptK, float* promptV, int promptCap, const int* prompts, float* slotK, float* slotV,
                                           int maxNew, const int* lengths, int decode) {
-    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew,
                     lengths, decode);
 }
 
 extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int heads, int kvHeads, int headDim,
-                                           bf16* promptK, bf16* promptV, int promptLen, bf16* slotK, bf16* slotV,
+                                           bf16* promptK, bf16* promptV, int promptCap, const int* prompts, bf16* slotK, bf16* slotV,
                                            int maxNew, const int* lengths, int decode) {
-    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew,
                     lengths, decode);
 }
 
@@ -351,7 +355,7 @@ extern "C" __global__ void rope_store_bf16(float* qkv, const float* invFreq, int
 // then rope_store_bf16 of the row, bit for bit, in one launch. Grid: rows; block: ROW_THREADS.
 extern "C" __global__ void __launch_bounds__(ROW_THREADS)
 reduce_rope_store_bf16(const float* partial, const float* bias, float* qkv, int rows, const float* invFreq, int heads,
-                       int kvHeads, int headDim, bf16* promptK, bf16* promptV, int promptLen, bf16* slotK,
+                       int kvHeads, int headDim, bf16* promptK, bf16* promptV, int promptCap, const int* prompts, bf16* slotK,
                        bf16* slotV, int maxNew, const int* lengths, int decode, int parts) {
     int width = (heads + 2 * kvHeads) * headDim;
     size_t n = (size_t) rows * width;
@@ -360,7 +364,7 @@ reduce_rope_store_bf16(const float* partial, const float* bias, float* qkv, int 
         row[i] = parts_sum(partial, n, (size_t) blockIdx.x * width + i, parts) + bias[i];
     }
     __syncthreads();  // the rotation pairs elements other threads wrote
-    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
+    rope_store_rows(qkv, invFreq, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew,
                     lengths, decode);
 }
 
@@ -436,7 +440,7 @@ __device__ __forceinline__ T warp_max(T v) {
 // the caches are 16-byte aligned, else element by element.
 template <typename KV, int D>
 __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int headDim,
-                       const KV* promptK, const KV* promptV, int promptLen, const KV* slotK, const KV* slotV,
+                       const KV* promptK, const KV* promptV, int promptCap, const int* prompts, const KV* slotK, const KV* slotV,
                        int maxNew, const int* lengths, int decode, float scale) {
     constexpr int G = ATTENTION_GROUP, P = D / 64;  // P: pairs of a value row's elements per lane
     // Loads in flight per lane: KC chunks of 8 of a key, U keys' values (more spill at the _d64 kernel's 64 registers)
@@ -457,10 +461,11 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
         }
         return;
     }
-    int fromPrompt = decode ? promptLen : r + 1;
+    const int* prompt = prompts + (decode ? 2 * r : 0);  // (start, length) in the pool
+    int fromPrompt = decode ? prompt[1] : prompt[1] + r + 1;
     int keys = fromPrompt + (decode ? length + 1 : 0);
-    const KV* pk = promptK + (size_t) g * promptLen * headDim;
-    const KV* pv = promptV + (size_t) g * promptLen * headDim;
+    const KV* pk = promptK + ((size_t) g * promptCap + prompt[0]) * headDim;
+    const KV* pv = promptV + ((size_t) g * promptCap + prompt[0]) * headDim;
     size_t own = decode ? ((size_t) r * kvHeads + g) * maxNew * headDim : 0;
     const KV* sk = slotK + own;
     const KV* sv = slotV + own;
@@ -625,33 +630,33 @@ __device__ void attend(const float* qkv, KV* out, int heads, int kvHeads, int he
 // registers and less shared memory (fp32 is for checks, not speed).
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_f32(const float* qkv, float* out, int heads, int kvHeads, int headDim, const float* promptK,
-              const float* promptV, int promptLen, const float* slotK, const float* slotV, int maxNew,
+              const float* promptV, int promptCap, const int* prompts, const float* slotK, const float* slotV, int maxNew,
               const int* lengths, int decode, float scale) {
-    attend<float, MAX_HEAD_DIM>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+    attend<float, MAX_HEAD_DIM>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV,
                                 maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_bf16(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
-               const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
+               const bf16* promptV, int promptCap, const int* prompts, const bf16* slotK, const bf16* slotV, int maxNew,
                const int* lengths, int decode, float scale) {
-    attend<bf16, MAX_HEAD_DIM>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+    attend<bf16, MAX_HEAD_DIM>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV,
                                maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS)
 attention_bf16_d128(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
-                    const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
+                    const bf16* promptV, int promptCap, const int* prompts, const bf16* slotK, const bf16* slotV, int maxNew,
                     const int* lengths, int decode, float scale) {
-    attend<bf16, 128>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+    attend<bf16, 128>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV,
                       maxNew, lengths, decode, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(32 * ATTENTION_MAX_WARPS, 2)
 attention_bf16_d64(const float* qkv, bf16* out, int heads, int kvHeads, int headDim, const bf16* promptK,
-                   const bf16* promptV, int promptLen, const bf16* slotK, const bf16* slotV, int maxNew,
+                   const bf16* promptV, int promptCap, const int* prompts, const bf16* slotK, const bf16* slotV, int maxNew,
                    const int* lengths, int decode, float scale) {
-    attend<bf16, 64>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV,
+    attend<bf16, 64>(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV,
                      maxNew, lengths, decode, scale);
 }
 

@@ -612,15 +612,17 @@ sample_rows(const float* logits, int vocab, long long rowStride, const double* u
 // token fed to the slot at this step, tokens[row], is counted here. Every logit with a history is divided by the
 // repetition penalty when positive and multiplied by it when negative; a generated token's then loses frequency
 // times its count, then presence. Each operation rounds as Java's float arithmetic does: the _rn intrinsics keep
-// nvcc from fusing a multiply and a subtraction. Inactive slots (lengths[row] < 0) are left alone, their history
+// nvcc from fusing a multiply and a subtraction. Each row has its own penalties, [rows, 3] (repetition, presence,
+// frequency): (1, 0, 0) leaves the logits as they are. Inactive slots (lengths[row] < 0) are left alone, their history
 // too. Grid: (ceil(vocab / 256), rows) x 256.
 extern "C" __global__ void penalize_rows(float* logits, int* history, const int* tokens, const int* lengths, int vocab,
-                                         float repetition, float presence, float frequency) {
+                                         const float* penalties) {
     int row = blockIdx.y;
     int v = blockIdx.x * blockDim.x + threadIdx.x;
     if (v >= vocab || lengths[row] < 0) {
         return;
     }
+    float repetition = penalties[3 * row], presence = penalties[3 * row + 1], frequency = penalties[3 * row + 2];
     size_t at = (size_t) row * vocab + v;
     int h = history[at];
     if (v == tokens[row]) {

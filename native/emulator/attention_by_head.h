@@ -6,14 +6,14 @@
 
 template <typename KV>
 void attention_by_head(const float* qkv, KV* out, int heads, int kvHeads, int headDim, const KV* promptK,
-                       const KV* promptV, int promptLen, const KV* slotK, const KV* slotV, int maxNew,
-                       const int* lengths, int decode, float scale) {
+                       const KV* promptV, int promptCap, const int* prompts, const KV* slotK, const KV* slotV,
+                       int maxNew, const int* lengths, int decode, float scale) {
     if constexpr (std::is_same_v<KV, float>) {  // one kernel for every head size in fp32
-        attention_f32(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths,
-                      decode, scale);
+        attention_f32(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew,
+                      lengths, decode, scale);
     } else {
         auto kernel = headDim <= 64 ? attention_bf16_d64 : headDim <= 128 ? attention_bf16_d128 : attention_bf16;
-        kernel(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode,
-               scale);
+        kernel(qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew, lengths,
+               decode, scale);
     }
 }

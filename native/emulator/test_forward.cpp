@@ -363,35 +363,35 @@ static void gemm_swiglu(const T* x, const T* w, const float* bias, float* gateUp
 }
 
 static void rope_store(float* qkv, const float* invFreq, int rows, int heads, int kvHeads, int headDim, float* pk,
-                       float* pv, int promptLen, float* sk, float* sv, int maxNew, const int* lengths, int decode) {
+                       float* pv, int promptLen, const int* prompts, float* sk, float* sv, int maxNew, const int* lengths, int decode) {
     launch({(unsigned) rows, 1, 1}, 128, [=] {
-        rope_store_f32(qkv, invFreq, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode);
+        rope_store_f32(qkv, invFreq, heads, kvHeads, headDim, pk, pv, promptLen, prompts, sk, sv, maxNew, lengths, decode);
     });
 }
 
 static void rope_store(float* qkv, const float* invFreq, int rows, int heads, int kvHeads, int headDim, bf16* pk,
-                       bf16* pv, int promptLen, bf16* sk, bf16* sv, int maxNew, const int* lengths, int decode) {
+                       bf16* pv, int promptLen, const int* prompts, bf16* sk, bf16* sv, int maxNew, const int* lengths, int decode) {
     launch({(unsigned) rows, 1, 1}, 128, [=] {
-        rope_store_bf16(qkv, invFreq, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode);
+        rope_store_bf16(qkv, invFreq, heads, kvHeads, headDim, pk, pv, promptLen, prompts, sk, sv, maxNew, lengths, decode);
     });
 }
 
 // Kernels.gemmRopeStore: qkv = x * w^T + bias, then RoPE and the cache writes.
 template <typename T>
 static void gemm_rope_store(const T* x, const T* w, const float* bias, float* qkv, int rows, int ins,
-                            const float* invFreq, int heads, int kvHeads, int headDim, T* pk, T* pv, int promptLen,
+                            const float* invFreq, int heads, int kvHeads, int headDim, T* pk, T* pv, int promptLen, const int* prompts,
                             T* sk, T* sv, int maxNew, const int* lengths, int decode, float* workspace) {
     int parts = product(x, w, bias, qkv, rows, (heads + 2 * kvHeads) * headDim, ins, 0, workspace);
     if constexpr (std::is_same_v<T, bf16>) {
         if (parts > 1) {
             launch({(unsigned) rows, 1, 1}, ROW_THREADS, [=] {
                 reduce_rope_store_bf16(workspace, bias, qkv, rows, invFreq, heads, kvHeads, headDim, pk, pv,
-                                       promptLen, sk, sv, maxNew, lengths, decode, parts);
+                                       promptLen, prompts, sk, sv, maxNew, lengths, decode, parts);
             });
             return;
         }
     }
-    rope_store(qkv, invFreq, rows, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode);
+    rope_store(qkv, invFreq, rows, heads, kvHeads, headDim, pk, pv, promptLen, prompts, sk, sv, maxNew, lengths, decode);
 }
 
 // Kernels.attention's launch shape, copied (keep the two in step): blocks of up to ATTENTION_GROUP query heads
@@ -412,12 +412,12 @@ static unsigned attention_threads(dim3 grid) {
 
 template <typename KV>
 static void attention(const float* qkv, KV* out, int rows, int heads, int kvHeads, int headDim, const KV* pk,
-                      const KV* pv, int promptLen, const KV* sk, const KV* sv, int maxNew, const int* lengths,
+                      const KV* pv, int promptLen, const int* prompts, const KV* sk, const KV* sv, int maxNew, const int* lengths,
                       int decode) {
     float scale = (float) (1.0 / std::sqrt((double) headDim));
     dim3 grid = attention_grid(rows, heads, kvHeads);
     launch(grid, attention_threads(grid), [=] {
-        attention_by_head(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, sk, sv, maxNew, lengths, decode,
+        attention_by_head(qkv, out, heads, kvHeads, headDim, pk, pv, promptLen, prompts, sk, sv, maxNew, lengths, decode,
                           scale);
     });
 }
@@ -486,6 +486,7 @@ public:
     // The last prompt position's logits.
     std::vector<float> prefill(const std::vector<int>& prompt) {
         std::copy(prompt.begin(), prompt.end(), tokens.begin());
+        prompts = {0, 0};  // the prompt at the pool's start, from its first position
         forward(promptLen, false);
         return std::vector<float>(logits.begin(), logits.begin() + c.vocab);
     }
@@ -494,6 +495,10 @@ public:
     const std::vector<float>& step(const std::vector<int>& slotTokens, const std::vector<int>& slotLengths) {
         std::copy(slotTokens.begin(), slotTokens.end(), tokens.begin());
         lengths = slotLengths;
+        prompts.clear();
+        for (int s = 0; s < slots; s++) {  // every slot's chain continues the one prompt
+            prompts.insert(prompts.end(), {0, promptLen});
+        }
         forward(slots, true);
         return logits;
     }
@@ -527,17 +532,17 @@ private:
             Layer& l = layers[i];
             if (l.qNorm.empty()) {
                 gemm_rope_store(xn.data(), l.qkv.data(), l.qkvBias.data(), qkv.data(), rows, c.hidden, invFreq.data(),
-                                c.heads, c.kvHeads, c.headDim, l.promptK.data(), l.promptV.data(), promptLen,
+                                c.heads, c.kvHeads, c.headDim, l.promptK.data(), l.promptV.data(), promptLen, prompts.data(),
                                 l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode, ws);
             } else {
                 gemm(xn.data(), l.qkv.data(), l.qkvBias.data(), qkv.data(), rows, qkvDim, c.hidden, 0, ws);
                 head_norm(qkv.data(), l.qNorm.data(), l.kNorm.data(), rows, c.heads, c.kvHeads, c.headDim, eps);
                 rope_store(qkv.data(), invFreq.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),
-                           l.promptV.data(), promptLen, l.slotK.data(), l.slotV.data(), maxNew, lengths.data(),
+                           l.promptV.data(), promptLen, prompts.data(), l.slotK.data(), l.slotV.data(), maxNew, lengths.data(),
                            decode);
             }
             attention(qkv.data(), attn.data(), rows, c.heads, c.kvHeads, c.headDim, l.promptK.data(),
-                      l.promptV.data(), promptLen, l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode);
+                      l.promptV.data(), promptLen, prompts.data(), l.slotK.data(), l.slotV.data(), maxNew, lengths.data(), decode);
             gemm_add_norm(attn.data(), l.o.data(), zeros.data(), x.data(), l.mlpNorm.data(), xn.data(), rows,
                           c.hidden, q, eps, ws);
             gemm_swiglu(xn.data(), l.gateUp.data(), zeros.data(), gateUp.data(), act.data(), rows, c.inter, c.hidden,
@@ -560,7 +565,7 @@ private:
     std::vector<float> zeros, invFreq, finalNorm;
     std::vector<W> embedding, lmHead;
     std::vector<Layer> layers;
-    std::vector<int> tokens, lengths;
+    std::vector<int> tokens, lengths, prompts;  // prompts: (start, length) in the pool, as rope_store reads them
     std::vector<float> x, qkv, gateUp, logits, workspace;
     std::vector<W> xn, attn, act;  // the GEMM inputs, in the weights' type as in CudaBatch
 };

@@ -135,9 +135,10 @@ static void attend_reference(const float* q, const std::vector<const float*>& ke
     }
 }
 
-// rope_store_* then attention_*: a prefill of promptLen rows, then decode steps over three slots: slot 0 runs
-// throughout, slot 1 stays idle (length -1: no cache writes, zero output), slot 2 pauses at step 1 and starts a
-// new chain at step 2 (length 0 again). RoPE and the cache writes are checked against rotate(); attention against
+// rope_store_* then attention_*: a prefill of promptLen rows into a range of a larger pool, then decode steps over
+// three slots: slot 0 runs throughout, slot 1 stays idle (length -1: no cache writes, zero output), slot 2 reads a
+// shorter prompt (the prefill's first promptLen - 1 positions), pauses at step 1 and starts a new chain at step 2
+// (length 0 again). The pool's positions outside the prompt keep their sentinel. RoPE and the cache writes are checked against rotate(); attention against
 // attend_reference() over the kernel's own cache, so that the two checks stay separate.
 template <typename KV>
 static void test_rope_attention(int headDim, int heads, int kvHeads, int promptLen, int warps) {
@@ -149,16 +150,19 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
         invFreq[i] = (float) (1.0 / std::pow(10000.0, 2.0 * i / headDim));
     }
     const float SENTINEL = 1024.0f;  // exact in bf16 too
-    std::vector<KV> promptK((size_t) kvHeads * promptLen * headDim), promptV(promptK.size());
+    const int start = 3, cap = promptLen + 5;  // the prompt's range in the pool
+    std::vector<KV> promptK((size_t) kvHeads * cap * headDim), promptV(promptK.size());
     std::vector<KV> slotK((size_t) slots * kvHeads * maxNew * headDim), slotV(slotK.size());
-    for (auto* cache : {&slotK, &slotV}) {
+    for (auto* cache : {&promptK, &promptV, &slotK, &slotV}) {
         for (KV& e : *cache) {
             set(e, SENTINEL);
         }
     }
     std::vector<int> lengths(slots, -1);
-    auto pk = [&](int g, int j) { return &promptK[((size_t) g * promptLen + j) * headDim]; };
-    auto pv = [&](int g, int j) { return &promptV[((size_t) g * promptLen + j) * headDim]; };
+    auto pk = [&](int g, int j) { return &promptK[((size_t) g * cap + start + j) * headDim]; };
+    auto pv = [&](int g, int j) { return &promptV[((size_t) g * cap + start + j) * headDim]; };
+    std::vector<int> prompts;  // prefill: the prompt's start and the first row's position; decode: a pair a slot
+    const int shorter = std::max(1, promptLen - 1);  // slot 2's prompt
     auto sk = [&](int s, int g, int j) { return &slotK[(((size_t) s * kvHeads + g) * maxNew + j) * headDim]; };
     auto sv = [&](int s, int g, int j) { return &slotV[(((size_t) s * kvHeads + g) * maxNew + j) * headDim]; };
     auto floats = [&](const KV* p) {  // the cache as the reference reads it
@@ -173,23 +177,33 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
             + ", " + std::to_string(warps) + " warps";
     std::vector<double> rotated(headDim), expected(headDim);
 
-    // Prefill: row r is position r.
+    // Prefill: row r is position r, in two chunks (the second's rows attend to the first's cached positions).
     auto qkv = random_vector((size_t) promptLen * qkvDim);
     const auto input = qkv;
     std::vector<KV> out((size_t) promptLen * heads * headDim);
-    launch({(unsigned) promptLen, 1, 1}, 128, [&] {
-        if constexpr (std::is_same_v<KV, float>) {
-            rope_store_f32(qkv.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
-                           promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
-        } else {
-            rope_store_bf16(qkv.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
-                            promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
+    const int half = promptLen / 2;
+    for (auto [first, rows] : {std::pair{0, half}, {half, promptLen - half}}) {
+        if (rows == 0) {
+            continue;
         }
-    });
-    launch({(unsigned) promptLen, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
-        attention_by_head(qkv.data(), out.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
-                          promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 0, scale);
-    });
+        prompts = {start, first};
+        float* chunk = qkv.data() + (size_t) first * qkvDim;
+        KV* chunkOut = out.data() + (size_t) first * heads * headDim;
+        launch({(unsigned) rows, 1, 1}, 128, [&] {
+            if constexpr (std::is_same_v<KV, float>) {
+                rope_store_f32(chunk, invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(), cap,
+                               prompts.data(), slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
+            } else {
+                rope_store_bf16(chunk, invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(), cap,
+                                prompts.data(), slotK.data(), slotV.data(), maxNew, lengths.data(), 0);
+            }
+        });
+        launch({(unsigned) rows, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
+            attention_by_head(chunk, chunkOut, heads, kvHeads, headDim,
+                              promptK.data(), promptV.data(), cap, prompts.data(), slotK.data(), slotV.data(), maxNew,
+                              lengths.data(), 0, scale);
+        });
+    }
     double ropeError = 0.0, cacheError = 0.0, attentionError = 0.0;
     for (int r = 0; r < promptLen; r++) {
         const float* in = &input[(size_t) r * qkvDim];
@@ -231,8 +245,10 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
     check("prefill cache writes " + shape, cacheError, fp32 ? 2e-5 : 5e-3);
     check("prefill attention " + shape, attentionError, fp32 ? 1e-4 : 5e-3);
 
-    // Decode: row s is slot s at position promptLen + lengths[s].
+    // Decode: row s is slot s at position (its prompt's length) + lengths[s].
     ropeError = cacheError = attentionError = 0.0;
+    prompts = {start, promptLen, start, promptLen, start, shorter};
+    const int promptOf[slots] = {promptLen, promptLen, shorter};
     double idleOutput = 0.0;
     int length[slots] = {0, 0, 0};
     for (int step = 0; step < steps; step++) {
@@ -252,15 +268,16 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
         launch({slots, 1, 1}, 128, [&] {
             if constexpr (std::is_same_v<KV, float>) {
                 rope_store_f32(rows.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
-                               promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1);
+                               cap, prompts.data(), slotK.data(), slotV.data(), maxNew, lengths.data(), 1);
             } else {
                 rope_store_bf16(rows.data(), invFreq.data(), heads, kvHeads, headDim, promptK.data(),
-                                promptV.data(), promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1);
+                                promptV.data(), cap, prompts.data(), slotK.data(), slotV.data(), maxNew,
+                                lengths.data(), 1);
             }
         });
         launch({slots, (unsigned) kvHeads, blocks(group, ATTENTION_GROUP)}, 32u * warps, [&] {
             attention_by_head(rows.data(), rowsOut.data(), heads, kvHeads, headDim, promptK.data(), promptV.data(),
-                              promptLen, slotK.data(), slotV.data(), maxNew, lengths.data(), 1, scale);
+                              cap, prompts.data(), slotK.data(), slotV.data(), maxNew, lengths.data(), 1, scale);
         });
         for (int s = 0; s < slots; s++) {
             if (!active[s]) {
@@ -270,7 +287,7 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
                 }
                 continue;
             }
-            int position = promptLen + length[s];
+            int position = promptOf[s] + length[s];
             const float* in = &rowsIn[(size_t) s * qkvDim];
             for (int h = 0; h < heads + kvHeads; h++) {
                 rotate(in + h * headDim, position, invFreq, headDim, rotated.data());
@@ -290,7 +307,7 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
             for (int h = 0; h < heads; h++) {  // the whole prompt, then the slot's own keys including this one
                 int g = h / group;
                 std::vector<std::vector<float>> k, v;
-                for (int j = 0; j < promptLen; j++) {
+                for (int j = 0; j < promptOf[s]; j++) {
                     k.push_back(floats(pk(g, j)));
                     v.push_back(floats(pv(g, j)));
                 }
@@ -312,7 +329,15 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
             length[s]++;
         }
     }
-    double idleCache = 0.0;  // slot 1 never ran: its cache must still hold the sentinel
+    double idleCache = 0.0;  // slot 1 never ran: its cache must still hold the sentinel, as the pool outside the prompt
+    for (int g = 0; g < kvHeads; g++) {
+        for (int j = 0; j < cap; j++) {
+            for (int d = 0; d < headDim && (j < start || j >= start + promptLen); d++) {
+                idleCache = std::max(idleCache, std::fabs((double) as_float(promptK[((size_t) g * cap + j) * headDim + d]) - SENTINEL));
+                idleCache = std::max(idleCache, std::fabs((double) as_float(promptV[((size_t) g * cap + j) * headDim + d]) - SENTINEL));
+            }
+        }
+    }
     for (int g = 0; g < kvHeads; g++) {
         for (int j = 0; j < maxNew; j++) {
             for (int d = 0; d < headDim; d++) {
@@ -324,7 +349,7 @@ static void test_rope_attention(int headDim, int heads, int kvHeads, int promptL
     check("decode rope " + shape, ropeError, 2e-5);
     check("decode cache writes " + shape, cacheError, fp32 ? 2e-5 : 5e-3);
     check("decode attention " + shape, attentionError, fp32 ? 1e-4 : 5e-3);
-    check("idle slot: zero output, cache untouched", std::max(idleOutput, idleCache), 0.0);
+    check("idle slot: zero output, cache untouched; pool outside the prompt untouched", std::max(idleOutput, idleCache), 0.0);
 }
 
 template <typename Y>
@@ -437,7 +462,8 @@ static void test_embed() {
 // penalize_rows: the fed token is counted in each active row's history, every logit with a history is penalized with
 // the host's float formula (bit for bit: each operation rounded once, as Java does), an inactive row keeps its logits
 // and history. A vocabulary not a multiple of the block; logits of both signs, zeros and -infinity; histories of
-// prompt tokens, generated ones and both; a fed token already counted.
+// prompt tokens, generated ones and both; a fed token already counted. Each row has its own penalties: row 1 none
+// (1, 0, 0), which must leave its logits bit for bit while its history still counts the fed token.
 static void test_penalize(float repetition, float presence, float frequency) {
     const int rows = 4, vocab = 1000;
     std::vector<float> logits = random_vector((size_t) rows * vocab);
@@ -451,6 +477,11 @@ static void test_penalize(float repetition, float presence, float frequency) {
     std::vector<int> tokens = {999, 5, 17, 0};
     std::vector<int> lengths = {0, 3, -1, 7};  // row 2 is an inactive slot
     history[3 * vocab + 0] = 5;                // row 3's fed token is in the prompt and was generated twice
+    std::vector<float> penalties;  // [rows, 3]: repetition, presence, frequency
+    for (int r = 0; r < rows; r++) {
+        penalties.insert(penalties.end(), r == 1 ? std::initializer_list<float>{1.0f, 0.0f, 0.0f}
+                                                 : std::initializer_list<float>{repetition, presence, frequency});
+    }
     std::vector<float> expectedLogits = logits;
     std::vector<int> expectedHistory = history;
     for (int r = 0; r < rows; r++) {
@@ -461,7 +492,7 @@ static void test_penalize(float repetition, float presence, float frequency) {
         for (int v = 0; v < vocab; v++) {
             float& x = expectedLogits[(size_t) r * vocab + v];
             int h = expectedHistory[(size_t) r * vocab + v];
-            if (h != 0) {
+            if (h != 0 && r != 1) {
                 x = x < 0.0f ? x * repetition : x / repetition;
                 if (h / 2 > 0) {
                     x = x - frequency * (float) (h / 2);
@@ -471,8 +502,7 @@ static void test_penalize(float repetition, float presence, float frequency) {
         }
     }
     launch({blocks(vocab, 256), rows, 1}, 256, [&] {
-        penalize_rows(logits.data(), history.data(), tokens.data(), lengths.data(), vocab, repetition, presence,
-                      frequency);
+        penalize_rows(logits.data(), history.data(), tokens.data(), lengths.data(), vocab, penalties.data());
     });
     double differing = 0;
     for (size_t i = 0; i < logits.size(); i++) {
@@ -533,6 +563,8 @@ static void test_reduce_rope_store(int decode) {
     }
     auto partial = random_vector((size_t) parts * rows * width), bias = random_vector(width);
     std::vector<int> lengths = decode ? std::vector<int>{2, -1, 0} : std::vector<int>(rows, 0);
+    // decode: each slot its own prompt in the pool; prefill: positions 1.. of the pool
+    std::vector<int> prompts = decode ? std::vector<int>{0, 2, 0, 0, 2, 3} : std::vector<int>{1, 0};
     struct Run {
         std::vector<float> qkv;
         std::vector<bf16> pk, pv, sk, sv;
@@ -546,14 +578,15 @@ static void test_reduce_rope_store(int decode) {
     Run fused = fresh(), plain = fresh();
     launch({(unsigned) rows, 1, 1}, ROW_THREADS, [&] {
         reduce_rope_store_bf16(partial.data(), bias.data(), fused.qkv.data(), rows, invFreq.data(), heads, kvHeads,
-                               headDim, fused.pk.data(), fused.pv.data(), promptLen, fused.sk.data(), fused.sv.data(),
+                               headDim, fused.pk.data(), fused.pv.data(), promptLen, prompts.data(), fused.sk.data(),
+                               fused.sv.data(),
                                maxNew, lengths.data(), decode, parts);
     });
     launch({blocks(rows * width, 256), 1, 1}, 256,
            [&] { gemm_reduce(partial.data(), bias.data(), plain.qkv.data(), rows, width, parts, 0); });
     launch({(unsigned) rows, 1, 1}, 128, [&] {
         rope_store_bf16(plain.qkv.data(), invFreq.data(), heads, kvHeads, headDim, plain.pk.data(), plain.pv.data(),
-                        promptLen, plain.sk.data(), plain.sv.data(), maxNew, lengths.data(), decode);
+                        promptLen, prompts.data(), plain.sk.data(), plain.sv.data(), maxNew, lengths.data(), decode);
     });
     double differing = 0;
     for (size_t i = 0; i < fused.qkv.size(); i++) {

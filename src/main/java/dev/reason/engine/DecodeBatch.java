@@ -3,11 +3,13 @@ package dev.reason.engine;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 
+import java.util.Arrays;
+
 /**
  * The decode rows of one run. Each slot holds one chain at a time; when a chain ends, the slot takes a new chain at
  * once ({@link #startChain}), which is what keeps the batch full. A batch opens with one prompt prefilled
- * ({@link #prompt()}); a batch of an engine that {@link Engine#mixesPrompts mixes prompts} prefills more, and each
- * chain starts from the prompt of its own question.
+ * ({@link #prompt()}) and prefills more as questions join it: each chain starts from the prompt of its own question,
+ * so chains of different questions decode together.
  */
 public interface DecodeBatch extends AutoCloseable {
     int slots();
@@ -17,18 +19,14 @@ public interface DecodeBatch extends AutoCloseable {
     /** The prompt the batch was opened with. */
     Prefill prompt();
 
-    /** Runs another prompt once and keeps its cache for chains to start from; only where {@link Engine#mixesPrompts}. */
-    default Prefill prefill(int[] prompt) {
-        throw new UnsupportedOperationException("this batch decodes one prompt: open a batch per prompt");
-    }
+    /** Runs another prompt once and keeps its cache for chains to start from. */
+    Prefill prefill(int[] prompt);
 
     /**
      * KV-cache bytes the batch would hold with live prompts of {@code promptTokens} tokens in all, the longest of them
      * {@code longestPrompt}: what a scheduler weighs against its memory budget before it prefills one more.
      */
-    default long kvBytes(long promptTokens, int longestPrompt) {
-        return 0;
-    }
+    long kvBytes(long promptTokens, int longestPrompt);
 
     /** Slot {@code slot} begins a new chain from {@code prompt}: its cache rows become the prompt's. */
     void startChain(int slot, Prefill prompt);
@@ -63,7 +61,8 @@ public interface DecodeBatch extends AutoCloseable {
 
     /**
      * Whether {@link #stepAndSample} works: a GPU batch draws tokens where the logits are, so only token ids and
-     * log-probabilities cross to the host. The CPU batch returns logits and the host {@code Sampler} draws.
+     * log-probabilities cross to the host. The CPU batch returns logits, and the decode loop draws on the host from
+     * them through the same two calls.
      */
     default boolean samplesOnDevice() {
         return false;
@@ -71,16 +70,27 @@ public interface DecodeBatch extends AutoCloseable {
 
     /**
      * {@link #step} followed by drawing every active slot's next token on the device, with the host sampler's
-     * semantics ({@code Sampler}): {@code uniforms[slot]} is the chain's next draw from its own random stream, so
-     * a seed means the same thing on both devices. The penalties and the n-gram ban in {@code params} are the batch's
-     * to apply: each slot's tokens are the prompt's and those fed to it since its {@link #startChain}, the ones it
-     * knows.
-     * Returns one choice per slot (null for inactive slots), each with {@code topLogprobs} top log-probabilities
-     * (of the penalized logits, before temperature and filters); the array is reused by the next call.
+     * semantics ({@code Sampler}) and the slot's own settings {@code params[slot]}: {@code uniforms[slot]} is the
+     * chain's next draw from its own random stream, so a seed means the same thing on both devices. The penalties and
+     * the n-gram ban in {@code params} are the batch's to apply: each slot's tokens are its prompt's and those fed to
+     * it since its {@link #startChain}, the ones it knows.
+     * Returns one choice per slot (null for inactive slots), each with {@code topLogprobs[slot]} top
+     * log-probabilities (of the penalized logits, before temperature and filters); the array is reused by the next
+     * call.
      */
+    default TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams[] params,
+                                        int[] topLogprobs) {
+        throw new UnsupportedOperationException("this batch samples on the host: call step()");
+    }
+
+    /** {@link #stepAndSample(int[], boolean[], double[], SamplingParams[], int[])} with one setting for every slot. */
     default TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
                                         int topLogprobs) {
-        throw new UnsupportedOperationException("this batch samples on the host: call step()");
+        SamplingParams[] each = new SamplingParams[slots()];
+        int[] top = new int[slots()];
+        Arrays.fill(each, params);
+        Arrays.fill(top, topLogprobs);
+        return stepAndSample(tokens, active, uniforms, each, top);
     }
 
     /**

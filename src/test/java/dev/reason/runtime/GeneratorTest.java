@@ -542,15 +542,16 @@ class GeneratorTest {
         }
 
         @Override
-        public TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams params,
-                                           int topLogprobs) {
+        public TokenChoice[] stepAndSample(int[] tokens, boolean[] active, double[] uniforms, SamplingParams[] each,
+                                           int[] topLogprobs) {
             float[] logits = padded(inner.step(tokens, active), slots());
-            Sampler sampler = new Sampler(params, topLogprobs);
             TokenChoice[] out = new TokenChoice[slots()];
             for (int s = 0; s < out.length; s++) {
                 if (!active[s]) {
                     continue;
                 }
+                SamplingParams params = each[s];
+                Sampler sampler = new Sampler(params, topLogprobs[s]);
                 fed.get(s).add(tokens[s]);
                 if (params.penalizes()) {
                     Penalties history = new Penalties(params, prompt);

@@ -35,6 +35,13 @@ final class DeviceMemory implements AutoCloseable {
         return p;
     }
 
+    /** Frees one buffer of this set now (a batch's grown prompt pool leaves the old one). */
+    void free(CUdeviceptr p) {
+        if (device.remove(p)) {
+            cuMemFree(p);
+        }
+    }
+
     CUdeviceptr upload(float[] data) {
         CUdeviceptr p = alloc(4L * data.length);
         cuMemcpyHtoD(p, Pointer.to(data), 4L * data.length);

@@ -1,7 +1,6 @@
 package dev.reason.engine.cuda;
 
 import dev.reason.engine.DeviceException;
-import dev.reason.sampling.SamplingParams;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -258,16 +257,16 @@ final class Kernels {
      */
     void gemmRopeStore(CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr qkv, int rows, int ins,
                        CUdeviceptr invFreq, int heads, int kvHeads, int headDim, CUdeviceptr promptK,
-                       CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV, int maxNew,
-                       CUdeviceptr lengths, boolean decode, CUdeviceptr workspace) {
+                       CUdeviceptr promptV, int promptCap, CUdeviceptr prompts, CUdeviceptr slotK, CUdeviceptr slotV,
+                       int maxNew, CUdeviceptr lengths, boolean decode, CUdeviceptr workspace) {
         int parts = product(x, w, bias, qkv, rows, (heads + 2 * kvHeads) * headDim, ins, false, workspace);
         if (parts > 1) {
             launcher.launch("reduce_rope_store_bf16", rows, 1, 1, ROW_THREADS, workspace, bias, qkv, rows, invFreq, heads,
-                    kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0,
+                    kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew, lengths, decode ? 1 : 0,
                     parts);
         } else {
-            ropeStore(qkv, invFreq, rows, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew,
-                    lengths, decode);
+            ropeStore(qkv, invFreq, rows, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV,
+                    maxNew, lengths, decode);
         }
     }
 
@@ -331,21 +330,26 @@ final class Kernels {
         launcher.launch("head_rmsnorm", rows, heads + kvHeads, 1, 64, qkv, qNorm, kNorm, heads, kvHeads, headDim, eps);
     }
 
-    /** Rotary embedding of the query and key heads of each row, and the row's key and value into the cache. */
+    /**
+     * Rotary embedding of the query and key heads of each row, and the row's key and value into the cache: the prompt
+     * pool ({@code promptCap} positions a KV head) in prefill, the slot's own cache in decode. {@code prompts} holds
+     * the (start, length) of the prompt each row reads: one pair per slot in decode, one for all rows in prefill.
+     */
     void ropeStore(CUdeviceptr qkv, CUdeviceptr invFreq, int rows, int heads, int kvHeads, int headDim,
-                   CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
-                   int maxNew, CUdeviceptr lengths, boolean decode) {
+                   CUdeviceptr promptK, CUdeviceptr promptV, int promptCap, CUdeviceptr prompts, CUdeviceptr slotK,
+                   CUdeviceptr slotV, int maxNew, CUdeviceptr lengths, boolean decode) {
         launcher.launch("rope_store" + suffix, rows, 1, 1, 128, qkv, invFreq, heads, kvHeads, headDim,
-                promptK, promptV, promptLen, slotK, slotV, maxNew, lengths, decode ? 1 : 0);
+                promptK, promptV, promptCap, prompts, slotK, slotV, maxNew, lengths, decode ? 1 : 0);
     }
 
+    /** Each row's attention over its prompt's range of the pool, then (in decode) the slot's own keys. */
     void attention(CUdeviceptr qkv, CUdeviceptr out, int rows, int heads, int kvHeads, int headDim,
-                   CUdeviceptr promptK, CUdeviceptr promptV, int promptLen, CUdeviceptr slotK, CUdeviceptr slotV,
-                   int maxNew, CUdeviceptr lengths, boolean decode) {
+                   CUdeviceptr promptK, CUdeviceptr promptV, int promptCap, CUdeviceptr prompts, CUdeviceptr slotK,
+                   CUdeviceptr slotV, int maxNew, CUdeviceptr lengths, boolean decode) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int chunks = blocks(heads / kvHeads, ATTENTION_GROUP);  // blocks per KV head
         launcher.launch(attentionKernel(headDim), rows, kvHeads, chunks, 32 * attentionWarps(rows * kvHeads * chunks),
-                qkv, out, heads, kvHeads, headDim, promptK, promptV, promptLen, slotK, slotV, maxNew, lengths,
+                qkv, out, heads, kvHeads, headDim, promptK, promptV, promptCap, prompts, slotK, slotV, maxNew, lengths,
                 decode ? 1 : 0, scale);
     }
 
@@ -386,12 +390,13 @@ final class Kernels {
     /**
      * The penalties on logits [rows, vocab]: {@code history} [rows, vocab] ints hold each slot's tokens so far (1 in
      * the prompt, plus 2 per time generated), and the token each active slot was fed at this step ({@code tokens})
-     * is counted in; inactive slots (length -1) are skipped.
+     * is counted in; inactive slots (length -1) are skipped. {@code penalties} [rows, 3] floats: each row's
+     * repetition, presence and frequency penalties ((1, 0, 0): none).
      */
     void penalize(CUdeviceptr logits, CUdeviceptr history, CUdeviceptr tokens, CUdeviceptr lengths, int rows, int vocab,
-                  SamplingParams params) {
+                  CUdeviceptr penalties) {
         launcher.launch("penalize_rows", blocks(vocab, 256), rows, 1, 256, logits, history, tokens, lengths, vocab,
-                params.repetitionPenalty(), params.presencePenalty(), params.frequencyPenalty());
+                penalties);
     }
 
     /** Sets logits[row, bans[row, j]] to -infinity for each of the {@code width} ids of each row (-1: none). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Engine;
+import dev.reason.engine.Prefill;
 import dev.reason.engine.cpu.OrtEngine;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
@@ -232,6 +233,123 @@ class CudaEngineTest {
         }
     }
 
+    /**
+     * Chains of prompts of different lengths decode together, each with the logits it gets alone (ONNX Runtime's full
+     * forward over its prompt and tokens): a second prompt longer than the batch's activation rows (prefilled in
+     * chunks) and a third that finds no room (the pool grows, its decode graph recorded again); a released prompt
+     * leaves the pool with its last chain, and a later one takes its room.
+     */
+    @Test
+    void promptsOfDifferentLengthsDecodeTogetherAsEachAlone() {
+        float[][] full = new float[ids.length + 1][];
+        for (int n = prefill - 4; n <= ids.length; n++) {
+            full[n] = cpuLogits(n);
+        }
+        for (CudaEngine engine : new CudaEngine[] {fp32, bf16}) {
+            try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill - 3), 3, 48)) {
+                Prefill a = b.prompt();
+                Prefill longer = b.prefill(Arrays.copyOf(ids, prefill + 1));  // 2x the rows of the first: two chunks
+                assertClose(engine, a.logits(), 0, full[prefill - 3], "first prompt");
+                assertClose(engine, longer.logits(), 0, full[prefill + 1], "prompt prefilled in chunks");
+                Prefill[] from = {a, longer, a};
+                int[] fed = new int[3];
+                for (int s = 0; s < 3; s++) {
+                    b.startChain(s, from[s]);
+                }
+                for (int step = 0; step < 12; step++) {
+                    if (step == 3) {  // slot 2 goes over to the longer prompt; the first keeps slot 0's chain
+                        b.endChain(2);
+                        b.startChain(2, longer);
+                        from[2] = longer;
+                        fed[2] = 0;
+                        a.release();
+                    }
+                    if (step == 5) {  // a third prompt: no room left, the pool grows
+                        Prefill third = b.prefill(Arrays.copyOf(ids, prefill + 2));
+                        assertClose(engine, third.logits(), 0, full[prefill + 2], "prompt in a grown pool");
+                        b.startChain(0, third);  // the first prompt's last chain ends: it leaves the pool
+                        from[0] = third;
+                        fed[0] = 0;
+                    }
+                    if (step == 7) {  // the first prompt's room is free again
+                        Prefill fourth = b.prefill(Arrays.copyOf(ids, prefill - 4));
+                        assertClose(engine, fourth.logits(), 0, full[prefill - 4], "prompt in a freed range");
+                        fourth.release();
+                    }
+                    int[] tokens = new int[3];
+                    boolean[] active = new boolean[3];
+                    for (int s = 0; s < 3; s++) {
+                        int at = from[s].length() + fed[s];
+                        active[s] = at < ids.length;
+                        tokens[s] = active[s] ? ids[at] : 0;
+                    }
+                    float[] out = b.step(tokens, active);
+                    for (int s = 0; s < 3; s++) {
+                        if (active[s]) {
+                            int at = from[s].length() + fed[s];
+                            assertClose(engine, out, s * vocab, full[at + 1], "step " + step + " slot " + s
+                                    + " (prompt " + from[s].length() + ") position " + at);
+                            fed[s]++;
+                        }
+                    }
+                }
+                Prefill released = a;
+                assertThrows(IllegalArgumentException.class, () -> b.startChain(1, released),
+                        "a prompt released with no chain left is gone");
+            }
+        }
+    }
+
+    /**
+     * One step draws each slot's token with its own settings: penalties and an n-gram ban on one slot, greedy on
+     * another, two slots sharing a temperature and top-p, each as the host sampler draws it from ONNX Runtime's logits.
+     */
+    @Test
+    void eachSlotDrawsWithItsOwnSettings() {
+        int slots = 4;
+        int[] prompt = Arrays.copyOf(ids, prefill);
+        SamplingParams warm = new SamplingParams(0.7f, 0.9f, 0, 0f);
+        SamplingParams[] params = {PENALIZING.withNoRepeatNgramSize(2), SamplingParams.greedy(), warm, warm};
+        int[] top = {3, 0, 2, 2};
+        boolean[] active = {true, true, true, true};
+        double[] u = {0.0, 0.0, 0.3, 0.8};
+        List<List<Integer>> fed = new ArrayList<>();
+        try (DecodeBatch g = fp32.start(prompt, slots, 16); DecodeBatch c = cpu.start(prompt, slots, 16)) {
+            for (int s = 0; s < slots; s++) {
+                g.startChain(s);
+                c.startChain(s);
+                fed.add(new ArrayList<>());
+            }
+            for (int step = 0; step < 4; step++) {
+                int[] tokens = new int[slots];
+                for (int s = 0; s < slots; s++) {
+                    tokens[s] = ids[prefill + (step + s) % (ids.length - prefill)];
+                    fed.get(s).add(tokens[s]);
+                }
+                float[] expected = c.step(tokens, active);
+                TokenChoice[] got = g.stepAndSample(tokens, active, u, params, top);
+                for (int s = 0; s < slots; s++) {
+                    SamplingParams p = params[s];
+                    if (p.penalizes()) {
+                        Penalties history = new Penalties(p, prompt);
+                        fed.get(s).forEach(history::add);
+                        history.apply(expected, s * vocab, vocab);
+                    }
+                    int[] chain = fed.get(s).stream().mapToInt(i -> i).toArray();
+                    if (p.bansRepeatedNgrams()) {
+                        RepeatedNgrams.ban(expected, s * vocab, vocab, RepeatedNgrams.banned(2, prompt, chain,
+                                chain.length));
+                    }
+                    TokenChoice want = new Sampler(p, top[s]).sample(expected, s * vocab, vocab, u[s]);
+                    String where = "step " + step + " slot " + s + " " + p;
+                    assertEquals(want.token(), got[s].token(), where);
+                    assertEquals(want.logprob(), got[s].logprob(), 1e-3, where);
+                    assertArrayEquals(want.topLogprobs(), got[s].topLogprobs(), 1e-3f, where);
+                }
+            }
+        }
+    }
+
     /** A slot that goes back to some of its tokens continues as a fresh chain of those, while the other runs on. */
     @Test
     void aRewoundSlotContinuesAsAFreshChainOfTheTokensItKept() {
@@ -446,7 +564,7 @@ class CudaEngineTest {
                     }
                     float[] first = round % 2 == 0 ? prompt : adjusted;
                     TokenChoice[] device = b.sampleLastLogits(active, u, p, 5);
-                    TokenChoice[] firstDevice = b.sampleFirst(first, active, u, p, 5);  // must leave device[] as it is
+                    TokenChoice[] firstDevice = b.sampleFirstOnDevice(first, active, u, p, 5);  // must leave device[]
                     for (int s = 0; s < slots; s++) {
                         if (!active[s]) {
                             assertNull(device[s]);

@@ -1,6 +1,5 @@
 package dev.reason.engine.cuda;
 
-import dev.reason.sampling.SamplingParams;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
 
@@ -73,15 +72,15 @@ class KernelSignaturesTest {
         for (int ins : new int[] {8, 1024}) {       // the fused ends of a split product (reduce_*) and the plain ones
             k.gemmAddNorm(p, p, p, p, p, p, 3, 40, ins, 1e-5f, p);
             k.gemmSwiglu(p, p, p, p, p, 3, 20, ins, p);
-            k.gemmRopeStore(p, p, p, p, 3, ins, p, 4, 2, 8, p, p, 5, p, p, 7, p, true, p);
+            k.gemmRopeStore(p, p, p, p, 3, ins, p, 4, 2, 8, p, p, 5, p, p, p, 7, p, true, p);
         }
         k.headNorm(p, p, p, 3, 4, 2, 8, 1e-6f);
-        k.ropeStore(p, p, 3, 4, 2, 8, p, p, 5, p, p, 7, p, true);
+        k.ropeStore(p, p, 3, 4, 2, 8, p, p, 5, p, p, p, 7, p, true);
         for (int headDim : new int[] {8, 128, 256}) {  // the kernels by head size
-            k.attention(p, p, 3, 4, 2, headDim, p, p, 5, p, p, 7, p, false);
+            k.attention(p, p, 3, 4, 2, headDim, p, p, 5, p, p, p, 7, p, false);
         }
         k.swiglu(p, p, 3, 300);
-        k.penalize(p, p, p, p, 3, 10, new SamplingParams(1f, 1f, 0, 0f, 1.2f, 0.5f, 0.3f));
+        k.penalize(p, p, p, p, 3, 10, p);
         k.ban(p, p, 3, 5, 10);
         k.sample(p, 3, 10, 10, p, p, p, 5, false, 1.0, 2.0, 4, 0.9);
         k.sample(p, 3, 10, 10, p, p, p, 5, true, 0.0, 2.0, 0, 1.0);
