@@ -27,19 +27,19 @@ final class BatchOptions {
 
     /**
      * The batch's slots: each of the {@code concurrent} questions gets its own {@code width} (the chains it runs at once
-     * alone), so sharing the batch never narrows a question; a batch that takes one prompt is one question's.
+     * alone), so sharing the batch never narrows a question.
      */
-    static int slots(Engine engine, int concurrent, int width) {
-        return concurrent == 1 || !engine.mixesPrompts() ? width : concurrent * width;
+    static int slots(int concurrent, int width) {
+        return concurrent * width;
     }
 
     /**
-     * Questions decoded together: --concurrent, else for a batch that mixes prompts enough questions of {@code width}
-     * chains to fill {@value #SHARED_BATCH_FACTOR} times the engine's default batch, and one more (so a question's last
-     * chains leave no slot idle), else 1.
+     * Questions decoded together: --concurrent, else enough questions of {@code width} chains to fill
+     * {@value #SHARED_BATCH_FACTOR} times the engine's default batch, and one more (so a question's last chains leave
+     * no slot idle).
      */
     int concurrent(SamplingOptions decoding, Engine engine, int width) {
-        if (concurrent != null || !engine.mixesPrompts()) {
+        if (concurrent != null) {
             return concurrentOr(1);
         }
         return (SHARED_BATCH_FACTOR * decoding.parallel(engine) + width - 1) / width + 1;

@@ -148,7 +148,9 @@ final class BenchCommand implements Callable<Integer> {
                         saveConfidence, !model.thinks()));
                 BenchProgress progress = new BenchProgress(parent.err, problems.size(), finished.size(), System.console() != null);
                 int width = Math.min(decoding.parallel(engine), samples);  // a problem's pool runs this many at once
-                int concurrent = batch.concurrent(decoding, engine, width);
+                List<Problem> left = problems.stream().filter(p -> !finished.contains(p.id())).toList();
+                // no more rows than the problems left can use: a GPU batch computes every row it has
+                int concurrent = Math.min(batch.concurrent(decoding, engine, width), Math.max(1, left.size()));
                 Function<Problem, int[]> prompts = p -> {
                     int[] ids = model.promptIds(template.replace("{question}", p.question()), promptOptions);
                     if (ids.length >= model.config().maxPositions()) {
@@ -157,7 +159,6 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     return ids;
                 };
-                List<Problem> left = problems.stream().filter(p -> !finished.contains(p.id())).toList();
                 if (concurrent == 1) {
                     for (Problem p : left) {
                         int[] ids = prompts.apply(p);
@@ -171,7 +172,7 @@ final class BenchCommand implements Callable<Integer> {
                         }
                     }
                 } else {
-                    int slots = BatchOptions.slots(engine, concurrent, width + (noGreedy ? 0 : 1));
+                    int slots = BatchOptions.slots(concurrent, width + (noGreedy ? 0 : 1));
                     Generator.Params shared = new Generator.Params(sampling, slots, maxNew, decoding.seed,
                             model.eosIds(), 5);
                     new Generator(engine, model.tokenizer()::stream, shared).run(

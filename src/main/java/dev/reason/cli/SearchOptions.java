@@ -60,7 +60,7 @@ final class SearchOptions {
                                  Budget budget) {
         Generator.Params one = params(model, decoding, decoding.sampling(model.generation()),
                 decoding.parallel(engine), 0);
-        return one.withParallel(BatchOptions.slots(engine, concurrent, Search.width(one, budget)));
+        return one.withParallel(BatchOptions.slots(concurrent, Search.width(one, budget)));
     }
 
     /**

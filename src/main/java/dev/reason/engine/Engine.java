@@ -20,14 +20,6 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
-     * Whether a batch decodes chains of several prompts together ({@link DecodeBatch#prefill}); else each batch serves
-     * one prompt's chains.
-     */
-    default boolean mixesPrompts() {
-        return false;
-    }
-
-    /**
      * Prefills the prompt once and returns a batch of {@code slots} decode rows whose chains all
      * start from that prompt's KV cache (copied, never recomputed).
      */

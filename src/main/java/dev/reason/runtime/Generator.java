@@ -7,8 +7,6 @@ import dev.reason.model.TextStream;
 import dev.reason.sampling.ChainSeeds;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
-import dev.reason.sampling.Sampler;
-import dev.reason.sampling.Samplers;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
 
@@ -22,19 +20,15 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The decode loop: many chains of one prompt decoded together, with continuous refill.
+ * The decode loop: many chains, of one question or several, decoded together, with continuous refill.
  *
- * <p>Each round samples one token for every active chain (a new chain samples from the prompt's logits),
- * retires chains that ended, then runs one batched decode step. A slot freed by a finished chain takes a new
- * chain in the next round, as long as the listener allows more. Chain {@code i} always draws from the random
- * stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run. The penalties (repetition, presence,
- * frequency) and the ban on repeated n-grams are applied to the logits before the sampler sees them: here for logits
- * on the host, by the batch for logits it samples on the device.
+ * <p>Each round takes one token for every active chain (a new chain's drawn from its prompt's logits), retires
+ * chains that ended, then runs one batched decode step that returns each chain's next token. A slot freed by a
+ * finished chain takes a new chain in the next round, as long as a question wants more. Chain {@code i} of a question
+ * always draws from the random stream {@code ChainSeeds.forChain(seed, i)}, so a seed reproduces a run. The batch
+ * draws, each chain with its own settings: the GPU's on the device, the CPU's on the host ({@link HostSampledBatch}).
  */
 public final class Generator {
-    /** Chains starting together times the vocabulary from which their first draws go to the device (see firstOnDevice). */
-    private static final long FIRST_DRAWS_ON_DEVICE = 65_536;
-
     private final Engine engine;
     private final Supplier<TextStream> texts;
     private final Params params;
@@ -312,39 +306,36 @@ public final class Generator {
 
     /**
      * Runs the jobs, taken in order, up to {@code admission.concurrent()} of them decoding together in one batch of
-     * {@code parallel} slots when the engine's batch takes several prompts (else one after another). A free slot goes
+     * {@code parallel} slots. A free slot goes
      * to the live job with the fewest chains running that wants one, so none starves; a job that stops frees its
      * slots at once, and the next job in line takes its place.
      */
     public void run(Iterator<Job> jobs, Admission admission) {
-        Job next = jobs.hasNext() ? jobs.next() : null;
-        while (next != null) {
-            next = runBatch(next, jobs, admission);
+        if (jobs.hasNext()) {
+            runBatch(jobs.next(), jobs, admission);
         }
     }
 
-    /** One batch's run, opened with {@code first}'s prompt; returns the job it could not take, if any. */
-    private Job runBatch(Job first, Iterator<Job> jobs, Admission admission) {
-        boolean mixes = engine.mixesPrompts();  // else the batch serves its first job alone, sized for it
-        int asked = mixes ? params.parallel() : Math.min(params.parallel(), first.params.parallel());
-        try (DecodeBatch batch = engine.start(first.prompt, asked, params.maxNewTokens())) {
+    /** The batch's run, opened with {@code first}'s prompt; the other jobs join it as room allows. */
+    private void runBatch(Job first, Iterator<Job> jobs, Admission admission) {
+        DecodeBatch opened = engine.start(first.prompt, params.parallel(), params.maxNewTokens());
+        try (DecodeBatch batch = HostSampledBatch.over(opened, first.prompt, engine.cpuThreads())) {
             int slots = batch.slots();           // may be fewer than asked: a device short of memory gives fewer rows
             int vocab = batch.vocabSize();
-            boolean onDevice = batch.samplesOnDevice();
             List<Live> live = new ArrayList<>();
-            live.add(new Live(first, batch.prompt(), vocab, onDevice, batch.backendNanos(), batch.backendNanos()));
+            live.add(new Live(first, batch.prompt(), vocab, batch.backendNanos(), batch.backendNanos()));
             Job waiting = null;
             Running[] running = new Running[slots];
             TokenChoice[] chosen = new TokenChoice[slots];
-            int[] hostDraws = new int[slots];
             int[] order = new int[slots];
             int[] tokens = new int[slots];
             boolean[] active = new boolean[slots];
-            float[] stepLogits = null;
-            double[] uniforms = onDevice ? new double[slots] : null;
-            TokenChoice[] drawn = null;             // the device's draws of the last step, per slot
+            double[] uniforms = new double[slots];
+            SamplingParams[] sampling = new SamplingParams[slots];  // each slot's job's
+            int[] topLogprobs = new int[slots];
+            TokenChoice[] drawn = null;             // the batch's draws of the last step, per slot
             while (true) {
-                while (mixes && live.size() < admission.concurrent()) {
+                while (live.size() < admission.concurrent()) {
                     if (waiting == null && jobs.hasNext()) {
                         waiting = jobs.next();
                     }
@@ -353,11 +344,11 @@ public final class Generator {
                     }
                     long b0 = batch.backendNanos();
                     Prefill p = batch.prefill(waiting.prompt);
-                    live.add(new Live(waiting, p, vocab, false, batch.backendNanos() - b0, batch.backendNanos()));
+                    live.add(new Live(waiting, p, vocab, batch.backendNanos() - b0, batch.backendNanos()));
                     waiting = null;
                 }
                 if (live.isEmpty()) {
-                    return waiting != null ? waiting : jobs.hasNext() ? jobs.next() : null;
+                    return;  // an empty batch admits the next job whatever its size: none is left
                 }
                 startChains(batch, live, running);
                 for (Iterator<Live> it = live.iterator(); it.hasNext(); ) {
@@ -371,8 +362,10 @@ public final class Generator {
                 if (live.isEmpty()) {
                     continue;  // admit the next jobs, or end
                 }
-                TokenChoice[] firstDraws = onDevice ? firstOnDevice(batch, running, live.get(0)) : null;
-                nextTokens(running, firstDraws, drawn, stepLogits, chosen, hostDraws, vocab, engine.cpuThreads());
+                TokenChoice[] firstDraws = firstDraws(batch, running, live);
+                for (int s = 0; s < slots; s++) {
+                    chosen[s] = running[s] == null ? null : running[s].tokens.isEmpty() ? firstDraws[s] : drawn[s];
+                }
                 for (Live j : live) {
                     j.drawnThisRound = 0;
                 }
@@ -396,7 +389,7 @@ public final class Generator {
                             next = Next.GO_ON;
                         } else {
                             // the first line goes: the chain starts over from the prompt's logits, at once
-                            choice = j.samplers.one().sample(j.promptLogits, 0, vocab, r.random);
+                            choice = firstDraw(batch, j, s, r);
                             j.drawnThisRound++;
                             end = r.append(choice);
                             next = end == null ? j.listener.afterToken(r.index, r.tokens.n, choice, r.text) : Next.GO_ON;
@@ -424,15 +417,14 @@ public final class Generator {
                 for (boolean a : active) {
                     any |= a;
                 }
-                if (any && onDevice) {
-                    // Each chain gives the draw it would have given the host sampler (none when greedy).
-                    SamplingParams sampling = live.get(0).params.sampling();
+                if (any) {
+                    // Each chain spends one draw of its random stream (none when greedy), on either device.
                     for (int s = 0; s < slots; s++) {
-                        uniforms[s] = active[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
+                        sampling[s] = active[s] ? running[s].params.sampling() : null;
+                        topLogprobs[s] = active[s] ? running[s].params.topLogprobs() : 0;
+                        uniforms[s] = active[s] && !sampling[s].isGreedy() ? running[s].random.nextDouble() : 0;
                     }
-                    drawn = batch.stepAndSample(tokens, active, uniforms, sampling, live.get(0).params.topLogprobs());
-                } else if (any) {
-                    stepLogits = batch.step(tokens, active);
+                    drawn = batch.stepAndSample(tokens, active, uniforms, sampling, topLogprobs);
                 }
             }
         } finally {
@@ -537,70 +529,44 @@ public final class Generator {
     }
 
     /**
-     * Each running chain's token of this round, into {@code chosen}: the device's draw where the batch made it (a new
-     * chain's from {@code first}, the others' from {@code drawn}), else the host's, the chains spread over the cores
-     * ({@link Samplers#spread}): a new chain draws from its prompt's logits, the others from their row of the step's,
-     * after the penalties and the ban on repeated n-grams. Each chain touches only its own row and random stream, so
-     * the draws are the same in any order. {@code hostDraws}: scratch, a slot per chain.
+     * The first tokens of the chains that have none yet, drawn by the batch from their job's prompt logits (penalized
+     * for the prompt, its repeated n-grams banned), a call per job with chains starting. Each chain spends one draw of
+     * its random stream (none when greedy).
      */
-    private static void nextTokens(Running[] running, TokenChoice[] first, TokenChoice[] drawn, float[] stepLogits,
-                                   TokenChoice[] chosen, int[] hostDraws, int vocab, int workers) {
-        int n = 0;
-        for (int s = 0; s < running.length; s++) {
-            Running r = running[s];
-            chosen[s] = null;
-            if (r == null) {
-                continue;
-            }
-            if (r.tokens.isEmpty() ? first != null : drawn != null) {
-                chosen[s] = r.tokens.isEmpty() ? first[s] : drawn[s];
-            } else {
-                hostDraws[n++] = s;
-            }
-        }
-        Samplers.spread(workers, n, vocab, (w, i) -> {
-            int s = hostDraws[i];
-            Running r = running[s];
-            Sampler sampler = r.job.samplers.of(w);
-            if (r.tokens.isEmpty()) {
-                chosen[s] = sampler.sample(r.job.promptLogits, 0, vocab, r.random);
-                return;
-            }
-            if (r.penalties != null) {
-                r.penalties.apply(stepLogits, s * vocab, vocab);
-            }
-            int ngram = r.job.params.sampling().noRepeatNgramSize();
-            if (ngram > 0) {
-                RepeatedNgrams.ban(stepLogits, s * vocab, vocab,
-                        RepeatedNgrams.banned(ngram, r.job.job.prompt, r.tokens.a, r.tokens.n));
-            }
-            chosen[s] = sampler.sample(stepLogits, s * vocab, vocab, r.random);
-        });
-    }
-
-    /**
-     * The first tokens of the chains that have none yet, drawn on the device from the prompt's logits when that
-     * saves time: the host sampler reads the whole vocabulary for each chain, a device draw costs one round trip for
-     * all of them (what each costs: docs/gpu.md). Null: draw them on the host. A batch that draws on the device
-     * serves one job.
-     * Each chain spends one draw of its random stream either way (none when greedy), as {@code Sampler} does.
-     */
-    private static TokenChoice[] firstOnDevice(DecodeBatch batch, Running[] running, Live job) {
-        int count = 0;
-        for (Running r : running) {
-            count += r != null && r.tokens.isEmpty() ? 1 : 0;
-        }
-        if ((long) count * job.promptLogits.length < FIRST_DRAWS_ON_DEVICE) {
-            return null;  // also every step on which no chain starts: nothing allocated
-        }
-        SamplingParams sampling = job.params.sampling();
+    private static TokenChoice[] firstDraws(DecodeBatch batch, Running[] running, List<Live> live) {
+        TokenChoice[] first = new TokenChoice[running.length];
         boolean[] starting = new boolean[running.length];
         double[] uniforms = new double[running.length];
-        for (int s = 0; s < running.length; s++) {
-            starting[s] = running[s] != null && running[s].tokens.isEmpty();
-            uniforms[s] = starting[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
+        for (Live job : live) {
+            SamplingParams sampling = job.params.sampling();
+            boolean any = false;
+            for (int s = 0; s < running.length; s++) {
+                starting[s] = running[s] != null && running[s].job == job && running[s].tokens.isEmpty();
+                uniforms[s] = starting[s] && !sampling.isGreedy() ? running[s].random.nextDouble() : 0;
+                any |= starting[s];
+            }
+            if (!any) {
+                continue;
+            }
+            TokenChoice[] got = batch.sampleFirst(job.promptLogits, starting, uniforms, sampling,
+                    job.params.topLogprobs());
+            for (int s = 0; s < running.length; s++) {
+                if (starting[s]) {
+                    first[s] = got[s];
+                }
+            }
         }
-        return batch.sampleFirst(job.promptLogits, starting, uniforms, sampling, job.params.topLogprobs());
+        return first;
+    }
+
+    /** Chain {@code r} in slot {@code slot} draws its first token again (its first line was dropped). */
+    private static TokenChoice firstDraw(DecodeBatch batch, Live job, int slot, Running r) {
+        SamplingParams sampling = job.params.sampling();
+        boolean[] starting = new boolean[batch.slots()];
+        double[] uniforms = new double[starting.length];
+        starting[slot] = true;
+        uniforms[slot] = sampling.isGreedy() ? 0 : r.random.nextDouble();
+        return batch.sampleFirst(job.promptLogits, starting, uniforms, sampling, job.params.topLogprobs())[slot];
     }
 
     /** A job being decoded: its prompt in the batch, its prompt's logits as its chains draw from them, its counters. */
@@ -610,8 +576,6 @@ public final class Generator {
         final Listener listener;
         final Prefill prompt;
         final float[] promptLogits;
-        final Penalties promptPenalties;  // null: none, or applied on the device
-        final Samplers samplers;
         final long started = System.nanoTime();
         final long prefillBackend;
         final long backendAtStart;
@@ -626,7 +590,7 @@ public final class Generator {
          * @param prefillBackend the backend's time for the prompt
          * @param backendAtStart the batch's backend time when the job's decoding starts
          */
-        Live(Job job, Prefill prompt, int vocab, boolean onDevice, long prefillBackend, long backendAtStart) {
+        Live(Job job, Prefill prompt, int vocab, long prefillBackend, long backendAtStart) {
             this.job = job;
             this.params = job.params;
             this.prompt = prompt;
@@ -635,17 +599,13 @@ public final class Generator {
             // Every chain's first token is drawn from the prompt's logits, penalized once for the prompt's tokens.
             SamplingParams sampling = params.sampling();
             promptLogits = prompt.logits();
-            Penalties penalties = null;
             if (sampling.penalizes()) {
-                penalties = new Penalties(sampling, job.prompt);
-                penalties.apply(promptLogits, 0, vocab);
+                new Penalties(sampling, job.prompt).apply(promptLogits, 0, vocab);
             }
-            promptPenalties = onDevice ? null : penalties;
             int ngram = sampling.noRepeatNgramSize();
             if (ngram > 0) {
                 RepeatedNgrams.ban(promptLogits, 0, vocab, RepeatedNgrams.banned(ngram, job.prompt, new int[0], 0));
             }
-            samplers = new Samplers(sampling, params.topLogprobs(), engine.cpuThreads());
             this.listener = job.listener.get();
         }
     }
@@ -656,14 +616,12 @@ public final class Generator {
         final Params params;
         final int index;
         final SplittableRandom random;
-        final Penalties promptPenalties;  // null: none, or applied on the device
         final long started = System.nanoTime();
         final IntList tokens = new IntList();
         final IntList textEnds = new IntList();  // the text's length after each token
         final FloatList logprobs = new FloatList();
         final List<float[]> top = new ArrayList<>();
         final StringBuilder text = new StringBuilder();
-        Penalties penalties;  // the history this chain's logits are penalized for
         TextStream stream = texts.get();
         AnswerLine answerLine = new AnswerLine(text);
         RepetitionLoop loop;
@@ -674,8 +632,6 @@ public final class Generator {
             this.loop = params.cutLoops() ? new RepetitionLoop() : null;
             this.index = index;
             this.random = random;
-            this.promptPenalties = job.promptPenalties;
-            this.penalties = promptPenalties == null ? null : promptPenalties.copy();
         }
 
         int lastToken() {
@@ -685,7 +641,7 @@ public final class Generator {
         /**
          * Drops the tokens of the text's last {@code lines} lines ({@link Next#redraw}) and returns how many tokens are
          * kept: those up to the one that completes the line before them (a token that also starts the first line dropped
-         * goes too). The text, its stream and the watchers of answer lines, loops and penalties are rebuilt from the
+         * goes too). The text, its stream and the watchers of answer lines and loops are rebuilt from the
          * tokens kept, as if the chain had written only those.
          */
         int dropLastLines(int lines) {
@@ -709,7 +665,6 @@ public final class Generator {
             stream = texts.get();
             answerLine = new AnswerLine(text);
             loop = params.cutLoops() ? new RepetitionLoop() : null;
-            penalties = promptPenalties == null ? null : promptPenalties.copy();
             for (int t : kept) {
                 write(t);
                 if (loop != null) {
@@ -722,9 +677,6 @@ public final class Generator {
 
         private void write(int token) {
             tokens.add(token);
-            if (penalties != null) {
-                penalties.add(token);
-            }
             text.append(stream.next(token));
             textEnds.add(text.length());
         }

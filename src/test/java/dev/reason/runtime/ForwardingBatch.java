@@ -31,10 +31,6 @@ public class ForwardingBatch implements DecodeBatch {
                 return inner.description();
             }
 
-            public boolean mixesPrompts() {
-                return inner.mixesPrompts();
-            }
-
             public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
                 return wrap.apply(prompt, inner.start(prompt, slots, maxNewTokens));
             }

@@ -43,10 +43,6 @@ class SchedulingTest {
                 return "fake (prompts mixed)";
             }
 
-            public boolean mixesPrompts() {
-                return true;
-            }
-
             public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
                 return new Batch(prompt, slots, trace);
             }

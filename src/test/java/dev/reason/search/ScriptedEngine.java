@@ -94,6 +94,16 @@ final class ScriptedEngine implements Engine {
             }
 
             @Override
+            public Prefill prefill(int[] other) {
+                throw new UnsupportedOperationException("a scripted engine runs one search: its chains share one prompt");
+            }
+
+            @Override
+            public long kvBytes(long promptTokens, int longestPrompt) {
+                return 0;
+            }
+
+            @Override
             public void startChain(int slot, Prefill from) {
                 variants[slot] = scripts.get(started % scripts.size()).split("\\|");
                 variant[slot] = 0;

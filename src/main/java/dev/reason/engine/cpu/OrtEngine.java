@@ -155,11 +155,6 @@ public final class OrtEngine implements Engine {
      * so through the notice, as the CUDA engine does with the GPU's.
      */
     @Override
-    public boolean mixesPrompts() {
-        return true;
-    }
-
-    @Override
     public DecodeBatch start(int[] prompt, int slots, int maxNewTokens) {
         for (int n = slots; ; n = Math.max(1, n / 2)) {
             try {

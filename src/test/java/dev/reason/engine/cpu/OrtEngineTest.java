@@ -261,7 +261,6 @@ class OrtEngineTest {
         }
         float worst = 0;
         try (DecodeBatch b = engine.start(a, 3, 12)) {
-            assertTrue(engine.mixesPrompts());
             Prefill[] handles = {b.prompt(), b.prefill(bPrompt), null};
             assertEquals(bPrompt.length, handles[1].length());
             assertArrayEquals(promptLogitsAlone(bPrompt), handles[1].logits(), 1e-4f);
