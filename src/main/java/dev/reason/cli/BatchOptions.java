@@ -22,7 +22,8 @@ final class BatchOptions {
 
     @Option(names = "--kv-memory", paramLabel = "SIZE",
             description = "KV cache the questions decoded together may hold, e.g. 512m or 2g; a question waits for"
-                    + " room (default: half the JVM's memory limit).")
+                    + " room (default: on a GPU, nine tenths of its memory free after loading the model; on the CPU,"
+                    + " half the JVM's memory limit).")
     String kvMemory;
 
     /**
@@ -59,7 +60,7 @@ final class BatchOptions {
         if (jobs < 1) {
             throw new IllegalArgumentException("--concurrent must be at least 1, got " + jobs);
         }
-        return new Generator.Admission(jobs, kvMemory != null ? bytes(kvMemory) : Runtime.getRuntime().maxMemory() / 2);
+        return new Generator.Admission(jobs, kvMemory != null ? bytes(kvMemory) : Generator.Admission.ENGINE_DEFAULT);
     }
 
     /** 512m, 2g, 1.5GiB, 1000000 (bytes): binary multiples. */

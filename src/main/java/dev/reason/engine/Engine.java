@@ -25,6 +25,14 @@ public interface Engine extends AutoCloseable {
      */
     DecodeBatch start(int[] prompt, int slots, int maxNewTokens);
 
+    /**
+     * KV-cache bytes the questions decoded together may hold when the user sets no limit: half the JVM's memory limit
+     * on the CPU (the cache is direct buffers, which the JVM limits as it does its heap); the GPU's free memory.
+     */
+    default long kvMemory() {
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
+
     @Override
     void close();
 }

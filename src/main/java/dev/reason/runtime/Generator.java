@@ -243,9 +243,12 @@ public final class Generator {
 
     /**
      * How many jobs decode together, and the KV-cache bytes their prompts and the batch may hold: a job waits for
-     * room rather than running out of memory (the first always runs).
+     * room rather than running out of memory (the first always runs). {@link #ENGINE_DEFAULT}: the engine's own
+     * figure ({@link Engine#kvMemory}).
      */
     public record Admission(int concurrent, long kvMemory) {
+        /** kvMemory: as much as the engine's device offers. */
+        public static final long ENGINE_DEFAULT = 0;
         /** One job at a time. */
         public static final Admission ONE = new Admission(1, Long.MAX_VALUE);
 
@@ -253,7 +256,7 @@ public final class Generator {
             if (concurrent < 1) {
                 throw new IllegalArgumentException("--concurrent must be at least 1, got " + concurrent);
             }
-            if (kvMemory < 1) {
+            if (kvMemory < 0) {
                 throw new IllegalArgumentException("--kv-memory must be positive, got " + kvMemory);
             }
         }
@@ -441,14 +444,15 @@ public final class Generator {
     }
 
     /** Whether one more prompt keeps the batch's KV cache within the admission's memory. */
-    private static boolean fits(DecodeBatch batch, List<Live> live, Job job, Admission admission) {
+    private boolean fits(DecodeBatch batch, List<Live> live, Job job, Admission admission) {
         long tokens = job.prompt.length;
         int longest = job.prompt.length;
         for (Live j : live) {
             tokens += j.prompt.length();
             longest = Math.max(longest, j.prompt.length());
         }
-        return batch.kvBytes(tokens, longest) <= admission.kvMemory();
+        long budget = admission.kvMemory() == Admission.ENGINE_DEFAULT ? engine.kvMemory() : admission.kvMemory();
+        return batch.kvBytes(tokens, longest) <= budget;
     }
 
     /**

@@ -34,7 +34,16 @@ class SchedulingTest {
 
     /** An engine whose batches mix any number of prompts; each prompt's KV "costs" 1,000 bytes a token. */
     private static Engine engine(Trace trace) {
+        return engine(trace, Long.MAX_VALUE);
+    }
+
+    /** The same, whose device offers {@code kvMemory} bytes of cache when the run sets no limit. */
+    private static Engine engine(Trace trace, long kvMemory) {
         return new Engine() {
+            public long kvMemory() {
+                return kvMemory;
+            }
+
             public String device() {
                 return "fake";
             }
@@ -291,6 +300,14 @@ class SchedulingTest {
         new Generator(engine(unbounded), () -> t -> "", params(8, 16)).run(again.iterator(), new Generator.Admission(6,
                 Long.MAX_VALUE));
         assertEquals(6, unbounded.mostLivePrompts, "without the budget all six are held");
+        Trace device = new Trace();
+        List<Generator.Job> third = new ArrayList<>();
+        for (int q = 1; q <= 6; q++) {
+            third.add(job(q, 8, 4, 3 + q, new HashMap<>()));
+        }
+        new Generator(engine(device, 3_500), () -> t -> "", params(8, 16)).run(third.iterator(),
+                new Generator.Admission(6, Generator.Admission.ENGINE_DEFAULT));
+        assertEquals(3, device.mostLivePrompts, "with no limit set, the engine's memory bounds them");
     }
 
     @Test

@@ -330,9 +330,10 @@ final class CudaBatch implements DecodeBatch {
         }
     }
 
+    /** The slots' caches, and a pool up to twice the prompts' tokens with, while it grows, the old one beside it. */
     @Override
     public long kvBytes(long promptTokens, int longestPrompt) {
-        return engine.kvBytesPerToken() * (promptTokens + (long) slots * maxNew);
+        return engine.kvBytesPerToken() * (3 * promptTokens + (long) slots * maxNew);
     }
 
     /** The split-K workspace the GEMMs of {@link #forward} need over {@code rows} rows (the largest of them). */

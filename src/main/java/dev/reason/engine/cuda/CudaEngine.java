@@ -65,6 +65,7 @@ public final class CudaEngine implements Engine {
     private final Kernels.Module module;
     private final Kernels kernels;
     private final DeviceWeights weights;
+    private final long freeAfterLoad;  // device memory free once the weights are on it
     private double bandwidth;
     private boolean graphs = Kernels.GRAPHS;
     private boolean closed;
@@ -82,6 +83,16 @@ public final class CudaEngine implements Engine {
         this.module = module;
         this.kernels = new Kernels(module, precision, shape, tuning);
         this.weights = weights;
+        long[] free = new long[1];
+        long[] total = new long[1];
+        cuMemGetInfo(free, total);
+        this.freeAfterLoad = free[0];
+    }
+
+    /** Nine tenths of the GPU memory free after the weights loaded: the rest for activations and the sampler. */
+    @Override
+    public long kvMemory() {
+        return freeAfterLoad / 10 * 9;
     }
 
     /**
