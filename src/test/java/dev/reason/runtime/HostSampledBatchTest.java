@@ -2,11 +2,11 @@ package dev.reason.runtime;
 
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Prefill;
-import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
+import dev.reason.testing.HostDraw;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -140,19 +140,10 @@ class HostSampledBatchTest {
                 }
                 SamplingParams p = params[s];
                 int[] chain = fed.get(s).stream().mapToInt(i -> i).toArray();
-                if (p.penalizes()) {
-                    Penalties history = new Penalties(p, prompts[s]);
-                    for (int t : chain) {
-                        history.add(t);
-                    }
-                    history.apply(expected, s * VOCAB, VOCAB);
-                }
                 if (p.bansRepeatedNgrams()) {
-                    int[] bans = RepeatedNgrams.banned(2, prompts[s], chain, chain.length);
-                    RepeatedNgrams.ban(expected, s * VOCAB, VOCAB, bans);
-                    banned += bans.length;
+                    banned += RepeatedNgrams.banned(2, prompts[s], chain, chain.length).length;
                 }
-                TokenChoice want = new Sampler(p, top[s]).sample(expected, s * VOCAB, VOCAB, u[s]);
+                TokenChoice want = HostDraw.of(expected, s, VOCAB, p, prompts[s], chain, top[s], u[s]);
                 String where = "step " + step + " slot " + s;
                 assertEquals(want.token(), got[s].token(), where);
                 assertEquals(want.logprob(), got[s].logprob(), where);

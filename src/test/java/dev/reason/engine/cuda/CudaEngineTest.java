@@ -10,11 +10,11 @@ import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.Chain;
 import dev.reason.runtime.Generator;
-import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
 import dev.reason.sampling.Sampler;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
+import dev.reason.testing.HostDraw;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -300,56 +300,6 @@ class CudaEngineTest {
         }
     }
 
-    /**
-     * One step draws each slot's token with its own settings: penalties and an n-gram ban on one slot, greedy on
-     * another, two slots sharing a temperature and top-p, each as the host sampler draws it from ONNX Runtime's logits.
-     */
-    @Test
-    void eachSlotDrawsWithItsOwnSettings() {
-        int slots = 4;
-        int[] prompt = Arrays.copyOf(ids, prefill);
-        SamplingParams warm = new SamplingParams(0.7f, 0.9f, 0, 0f);
-        SamplingParams[] params = {PENALIZING.withNoRepeatNgramSize(2), SamplingParams.greedy(), warm, warm};
-        int[] top = {3, 0, 2, 2};
-        boolean[] active = {true, true, true, true};
-        double[] u = {0.0, 0.0, 0.3, 0.8};
-        List<List<Integer>> fed = new ArrayList<>();
-        try (DecodeBatch g = fp32.start(prompt, slots, 16); DecodeBatch c = cpu.start(prompt, slots, 16)) {
-            for (int s = 0; s < slots; s++) {
-                g.startChain(s);
-                c.startChain(s);
-                fed.add(new ArrayList<>());
-            }
-            for (int step = 0; step < 4; step++) {
-                int[] tokens = new int[slots];
-                for (int s = 0; s < slots; s++) {
-                    tokens[s] = ids[prefill + (step + s) % (ids.length - prefill)];
-                    fed.get(s).add(tokens[s]);
-                }
-                float[] expected = c.step(tokens, active);
-                TokenChoice[] got = g.stepAndSample(tokens, active, u, params, top);
-                for (int s = 0; s < slots; s++) {
-                    SamplingParams p = params[s];
-                    if (p.penalizes()) {
-                        Penalties history = new Penalties(p, prompt);
-                        fed.get(s).forEach(history::add);
-                        history.apply(expected, s * vocab, vocab);
-                    }
-                    int[] chain = fed.get(s).stream().mapToInt(i -> i).toArray();
-                    if (p.bansRepeatedNgrams()) {
-                        RepeatedNgrams.ban(expected, s * vocab, vocab, RepeatedNgrams.banned(2, prompt, chain,
-                                chain.length));
-                    }
-                    TokenChoice want = new Sampler(p, top[s]).sample(expected, s * vocab, vocab, u[s]);
-                    String where = "step " + step + " slot " + s + " " + p;
-                    assertEquals(want.token(), got[s].token(), where);
-                    assertEquals(want.logprob(), got[s].logprob(), 1e-3, where);
-                    assertArrayEquals(want.topLogprobs(), got[s].topLogprobs(), 1e-3f, where);
-                }
-            }
-        }
-    }
-
     /** A slot that goes back to some of its tokens continues as a fresh chain of those, while the other runs on. */
     @Test
     void aRewoundSlotContinuesAsAFreshChainOfTheTokensItKept() {
@@ -454,14 +404,20 @@ class CudaEngineTest {
     private static final SamplingParams PENALIZING =
             SamplingParams.greedy().withRepetitionPenalty(1.5f).withPresenceAndFrequencyPenalties(0.5f, 0.3f);
 
+    /**
+     * Each slot draws with its own settings (penalties and an n-gram ban; a temperature and top-p; greedy), and the
+     * device's penalty histories follow steps without penalties, new chains and rewinds: slot by slot the host
+     * sampler's draws from ONNX Runtime's logits.
+     */
     @Test
-    void penaltyHistoriesAndBansFollowStepsWithoutPenaltiesNewChainsAndRewinds() {
-        int slots = 3;
+    void eachSlotDrawsWithItsOwnSettingsAndPenaltyHistoriesFollowNewChainsAndRewinds() {
+        int slots = 4;
         int[] prompt = Arrays.copyOf(ids, prefill);
-        SamplingParams p = PENALIZING.withNoRepeatNgramSize(2);
+        SamplingParams warm = new SamplingParams(0.7f, 0.9f, 0, 0f);
+        SamplingParams[] params = {PENALIZING.withNoRepeatNgramSize(2), PENALIZING, warm, SamplingParams.greedy()};
+        int[] top = {3, 3, 2, 0};
         int banned = 0;
-        boolean[] active = {true, false, true};
-        double[] u = new double[slots];
+        boolean[] active = {true, false, true, true};
         List<List<Integer>> fed = new ArrayList<>();
         try (DecodeBatch g = fp32.start(prompt, slots, 16); DecodeBatch c = cpu.start(prompt, slots, 16)) {
             for (int s = 0; s < slots; s++) {
@@ -481,8 +437,10 @@ class CudaEngineTest {
                     fed.get(0).subList(2, fed.get(0).size()).clear();
                 }
                 int[] tokens = new int[slots];
+                double[] u = new double[slots];
                 for (int s = 0; s < slots; s++) {
                     tokens[s] = ids[prefill + (step + s) % (ids.length - prefill)];
+                    u[s] = params[s].isGreedy() ? 0 : (0.3 + 0.17 * step) % 1.0;
                     if (active[s]) {
                         fed.get(s).add(tokens[s]);
                     }
@@ -492,21 +450,19 @@ class CudaEngineTest {
                     g.step(tokens, active);
                     continue;
                 }
-                TokenChoice[] got = g.stepAndSample(tokens, active, u, p, 3);
+                TokenChoice[] got = g.stepAndSample(tokens, active, u, params, top);
                 for (int s = 0; s < slots; s++) {
                     if (!active[s]) {
                         assertNull(got[s]);
                         continue;
                     }
-                    Penalties history = new Penalties(p, prompt);
-                    fed.get(s).forEach(history::add);
-                    history.apply(expected, s * vocab, vocab);
+                    SamplingParams p = params[s];
                     int[] chain = fed.get(s).stream().mapToInt(i -> i).toArray();
-                    int[] bans = RepeatedNgrams.banned(2, prompt, chain, chain.length);
-                    RepeatedNgrams.ban(expected, s * vocab, vocab, bans);
-                    banned += bans.length;
-                    TokenChoice want = new Sampler(p, 3).sample(expected, s * vocab, vocab, 0.0);
-                    String where = "step " + step + " slot " + s;
+                    if (p.bansRepeatedNgrams()) {
+                        banned += RepeatedNgrams.banned(2, prompt, chain, chain.length).length;
+                    }
+                    TokenChoice want = HostDraw.of(expected, s, vocab, p, prompt, chain, top[s], u[s]);
+                    String where = "step " + step + " slot " + s + " " + p;
                     assertEquals(want.token(), got[s].token(), where);
                     assertEquals(want.logprob(), got[s].logprob(), 1e-3, where);
                     assertArrayEquals(want.topLogprobs(), got[s].topLogprobs(), 1e-3f, where);
