@@ -261,8 +261,9 @@ public final class OrtEngine implements Engine {
         private final String[] presentNames = new String[2 * layers];
         private final Map<String, OnnxTensor> inputs = new HashMap<>();
         private final Map<String, OnnxTensor> outputs = new HashMap<>();
-        /** Tensors over the cache buffers at the current length; rebuilt only after a compaction. */
+        /** Tensors over the cache buffers at the current length; rebuilt after a compaction or a change of rows. */
         private OnnxTensor[] past;
+        private int pastRows;
         /** The prompts prefilled here whose caches are not freed yet: the batch frees them when it closes. */
         private final List<OrtPrefill> prefills = new ArrayList<>();
 
@@ -491,7 +492,11 @@ public final class OrtEngine implements Engine {
                 relayout(0);  // full, or a quarter of each step's columns belong to no live chain
             }
             int total = length + 1;
+            // Only the rows up to the last active one run: slots past it hold no chain (a new chain takes the lowest
+            // free slot), and the cache is row-major, so the first rows are a prefix of every buffer.
+            int rows = 0;
             for (int s = 0; s < slots; s++) {
+                rows = active[s] ? s + 1 : rows;
                 ids.put(s, active[s] ? tokens[s] : 0);
                 positions.put(s, position[s]);
                 int maskRow = s * total;
@@ -499,14 +504,32 @@ public final class OrtEngine implements Engine {
                     mask.put(maskRow + c, c < promptLen[s] || c >= start[s] ? 1L : 0L);
                 }
             }
-            if (past == null) {
-                past = wrap(cache, length);
+            if (rows == 0) {
+                return logits;  // nothing to run: every row's logits are meaningless
             }
-            OnnxTensor[] present = wrap(spare, total);
+            if (past == null || pastRows != rows) {
+                closeAll(past);
+                past = wrap(cache, length, rows);
+                pastRows = rows;
+            }
+            OnnxTensor[] present = wrap(spare, total, rows);
             OnnxTensor maskTensor = null;
+            OnnxTensor[] fewer = null;  // ids, positions and logits over the first rows, when not all run
             try {
-                maskTensor = OnnxTensor.createTensor(env, head(mask, (long) slots * total), new long[] {slots, total});
+                maskTensor = OnnxTensor.createTensor(env, head(mask, (long) rows * total), new long[] {rows, total});
                 inputs.put("attention_mask", maskTensor);
+                if (rows < slots) {
+                    fewer = new OnnxTensor[] {
+                        OnnxTensor.createTensor(env, head(ids, rows), new long[] {rows, 1}),
+                        OnnxTensor.createTensor(env, head(positions, rows), new long[] {rows, 1}),
+                        logitsFormat.tensor(env, logitsBuffer, new long[] {rows, 1, vocab}),
+                    };
+                }
+                inputs.put("input_ids", fewer != null ? fewer[0] : idsTensor);
+                if (io.positionIds()) {
+                    inputs.put("position_ids", fewer != null ? fewer[1] : positionsTensor);
+                }
+                outputs.put("logits", fewer != null ? fewer[2] : logitsTensor);
                 for (int i = 0; i < 2 * layers; i++) {
                     inputs.put(pastNames[i], past[i]);
                     outputs.put(presentNames[i], present[i]);
@@ -521,6 +544,7 @@ public final class OrtEngine implements Engine {
                 if (maskTensor != null) {
                     maskTensor.close();
                 }
+                closeAll(fewer);
             }
             // this step's present tensors wrap the buffers that become the cache: they are the next step's past
             closeAll(past);
@@ -532,7 +556,7 @@ public final class OrtEngine implements Engine {
             for (int s = 0; s < slots; s++) {
                 position[s]++;
             }
-            logitsFormat.read(logitsBuffer, 0, logits.length, logits);
+            logitsFormat.read(logitsBuffer, 0, rows * vocab, logits);
             return logits;
         }
 
@@ -645,9 +669,9 @@ public final class OrtEngine implements Engine {
             }
         }
 
-        /** Tensors of shape [slots, kvHeads, columns, headDim] over the first elements of each buffer. */
-        private OnnxTensor[] wrap(ByteBuffer[] buffers, int columns) {
-            long[] shape = {slots, kvHeads, columns, config.headDim()};
+        /** Tensors of shape [rows, kvHeads, columns, headDim] over the first elements of each buffer. */
+        private OnnxTensor[] wrap(ByteBuffer[] buffers, int columns, int rows) {
+            long[] shape = {rows, kvHeads, columns, config.headDim()};
             OnnxTensor[] t = new OnnxTensor[buffers.length];
             try {
                 for (int i = 0; i < buffers.length; i++) {
