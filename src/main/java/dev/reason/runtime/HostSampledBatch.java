@@ -4,7 +4,6 @@ import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Prefill;
 import dev.reason.sampling.Penalties;
 import dev.reason.sampling.RepeatedNgrams;
-import dev.reason.sampling.Sampler;
 import dev.reason.sampling.Samplers;
 import dev.reason.sampling.SamplingParams;
 import dev.reason.sampling.TokenChoice;
