@@ -535,9 +535,16 @@ public final class Generator {
     /**
      * The first tokens of the chains that have none yet, drawn by the batch from their job's prompt logits (penalized
      * for the prompt, its repeated n-grams banned), a call per job with chains starting. Each chain spends one draw of
-     * its random stream (none when greedy).
+     * its random stream (none when greedy). Null when no chain starts: most rounds, with nothing allocated.
      */
     private static TokenChoice[] firstDraws(DecodeBatch batch, Running[] running, List<Live> live) {
+        boolean anyStarting = false;
+        for (Running r : running) {
+            anyStarting |= r != null && r.tokens.isEmpty();
+        }
+        if (!anyStarting) {
+            return null;
+        }
         TokenChoice[] first = new TokenChoice[running.length];
         boolean[] starting = new boolean[running.length];
         double[] uniforms = new double[running.length];

@@ -93,6 +93,8 @@ final class CudaBatch implements DecodeBatch {
     private boolean historyCurrent;      // whether history holds them: penalized steps keep it so, the others do not
     private final Handle first;
     private final TokenChoice[] drawn;   // a step's draws, gathered from the sampler's runs (one per sampling setting)
+    private final boolean[] done;        // scratch of stepAndSample: slots drawn already, and those of one setting
+    private final boolean[] group;
     private float[] stepLogits;
     private long backendNanos;
     private boolean closed;
@@ -204,6 +206,8 @@ final class CudaBatch implements DecodeBatch {
         slotPrompt = new Handle[slots];
         fed = new int[slots][];
         drawn = new TokenChoice[slots];
+        done = new boolean[slots];
+        group = new boolean[slots];
 
         long t0 = System.nanoTime();
         first = new Handle(prompt, 0);
@@ -585,8 +589,8 @@ final class CudaBatch implements DecodeBatch {
                 banRepeatedNgrams(params, active);
             }
             // one run of the sampler for each setting among the active slots: most batches have one
-            boolean[] done = new boolean[slots];
-            boolean[] group = new boolean[slots];
+            Arrays.fill(done, false);
+            Arrays.fill(group, false);
             Arrays.fill(drawn, null);
             for (int s = 0; s < slots; s++) {
                 if (!active[s] || done[s]) {
