@@ -38,7 +38,6 @@ class ServeBrowserTest {
         try (ServeProcess server = ServeProcess.start(tmp.resolve("serve.log"), "--threads", "1", "--parallel", "4",
                 "--api-key", KEY);
              HeadlessChromium page = HeadlessChromium.open(chromium.get(), server.base + "/")) {
-            page.await("document.readyState === 'complete'", 60);
             page.evaluate("document.getElementById('key').focus()");
             page.type(KEY);
             page.evaluate("document.getElementById('budget').focus()");

@@ -148,6 +148,8 @@ class GeneratorTest {
         long[] sampled = {0};
         Generator.Listener listener = new Generator.Listener() {
             final Map<Integer, Integer> lineEnds = new HashMap<>();
+            final Map<Integer, List<Integer>> kept = new HashMap<>();  // each chain's tokens, as the test expects them
+            final Map<Integer, Integer> dropping = new HashMap<>();   // lines a chain was told to drop
             int started;
 
             public boolean mayStartChain() {
@@ -168,11 +170,14 @@ class GeneratorTest {
 
             @Override
             public Generator.Next afterToken(int chainIndex, int tokens, TokenChoice choice, CharSequence text) {
-                assertEquals(text.length(), tokens, "one character a token: the tokens kept and this one");
-                if (text.charAt(text.length() - 1) != '\n') {
-                    return Generator.Next.GO_ON;
-                }
-                int lines = linesDroppedAt(lineEnds.merge(chainIndex, 1, Integer::sum));
+                List<Integer> ids = kept.computeIfAbsent(chainIndex, i -> new ArrayList<>());
+                dropLines(ids, dropping.getOrDefault(chainIndex, 0));
+                ids.add(choice.token());
+                assertEquals(ids.size(), tokens, "the tokens kept and this one");
+                assertEquals(model.tokenizer().decode(ids.stream().mapToInt(i -> i).toArray(), ids.size()), text.toString());
+                int lines = text.isEmpty() || text.charAt(text.length() - 1) != '\n'
+                        ? 0 : linesDroppedAt(lineEnds.merge(chainIndex, 1, Integer::sum));
+                dropping.put(chainIndex, lines);
                 return lines > 0 ? Generator.Next.redraw(lines) : Generator.Next.GO_ON;
             }
         };
@@ -211,15 +216,22 @@ class GeneratorTest {
             chain.add(token);
             int lines = chain.size() < LIMIT_WITH_REDRAWS && model.tokenizer().decode(new int[] {token}, 1).equals("\n")
                     ? linesDroppedAt(++lineEnds) : 0;
-            int lineStart = chain.size();  // each line dropped: back to after the line end before it
-            for (int i = 0; i < lines && lineStart > 0; i++) {
-                lineStart = chain.subList(0, lineStart - 1).lastIndexOf(token) + 1;
-            }
-            if (lines > 0) {
-                chain.subList(lineStart, chain.size()).clear();
-            }
+            dropLines(chain, lines);
         }
         return new int[][] {chain.stream().mapToInt(i -> i).toArray(), {sampled, lineEnds}};
+    }
+
+    /** Drops a chain's last {@code lines} lines, which end in its last token: back to after the line end before each. */
+    private static void dropLines(List<Integer> chain, int lines) {
+        if (lines == 0) {
+            return;
+        }
+        int lineEnd = chain.get(chain.size() - 1);
+        int lineStart = chain.size();
+        for (int i = 0; i < lines && lineStart > 0; i++) {
+            lineStart = chain.subList(0, lineStart - 1).lastIndexOf(lineEnd) + 1;
+        }
+        chain.subList(lineStart, chain.size()).clear();
     }
 
     /** With every penalty and the n-gram ban (of 6-grams: shorter ones push this model to pieces of several characters). */
@@ -254,7 +266,7 @@ class GeneratorTest {
 
     /** The repetition penalty alone, the presence and frequency penalties alone, then the n-gram ban alone. */
     @ParameterizedTest
-    @CsvSource({"2, 0, 0, 0", "1, 1.5, 0.5, 0", "1, 0, 0, 3"})
+    @CsvSource({"2, 0, 0, 0", "1, 2, 1, 0", "1, 0, 0, 3"})
     void thePenaltiesFollowEachChainsWholeSequence(float repetition, float presence, float frequency, int ngram) {
         SamplingParams penalizing = new SamplingParams(1f, 1f, 0, 0f, repetition, presence, frequency, ngram);
         // 2 slots, 4 chains: two of them in refilled slots, whose history must start again from the prompt's.

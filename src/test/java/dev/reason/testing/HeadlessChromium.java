@@ -46,7 +46,10 @@ public final class HeadlessChromium implements AutoCloseable {
                 .buildAsync(URI.create(pageSocket), new Replies()).join();
     }
 
-    /** Starts {@code chromium} (a fresh profile, no sandbox, as root in a container needs) on {@code url}. */
+    /**
+     * Starts {@code chromium} (a fresh profile, no sandbox, as root in a container needs) on {@code url}, and returns
+     * once that page has loaded: the page target is about:blank, already complete, until the navigation commits.
+     */
     public static HeadlessChromium open(Path chromium, String url) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("reason-chromium");
         Path log = profile.resolve("stderr.log");
@@ -55,8 +58,11 @@ public final class HeadlessChromium implements AutoCloseable {
                 "--remote-debugging-port=0", url)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile()).start();
         try {
-            return new HeadlessChromium(p, profile, pageSocket(p, log));
-        } catch (IOException | RuntimeException | AssertionError e) {
+            HeadlessChromium page = new HeadlessChromium(p, profile, pageSocket(p, log));
+            page.await("location.href === " + JSON.writeValueAsString(url) + " && document.readyState === 'complete'",
+                    START_SECONDS);
+            return page;
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
             p.destroyForcibly();
             throw e;
         }
