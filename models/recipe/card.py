@@ -1,6 +1,6 @@
 """Write the model card (README.md) of an exported directory.
 
-    /usr/bin/python3 models/recipe/card.py --model-dir models/reason-mini --loop build/loop.json --rounds DIR...
+    /usr/bin/python3 models/recipe/card.py --model-dir models/reason-mini --loop build/loop.json --start V0 --rounds v1=DIR ...
 
 The card reads the directory's config.json, generation_config.json and train_log.json. With --loop (what
 loop_table.py --json writes) it shows the bootstrap's table, a row per model, and the targets; each --rounds folder
@@ -19,28 +19,48 @@ def load(path):
 
 
 def lineage(start, rounds):
-    """A row per step that made the model: the first training, then each round's distillation and fine-tuning."""
+    """A row per step that made the model: the first training, then each round's distillation and fine-tuning.
+
+    `rounds` are NAME=FOLDER in order: a folder with questions.jsonl adds its distillation, one with train/ its
+    fine-tuning. NAME=FOLDER:distill adds only the distillation (a round whose chains, not model, came down).
+    """
     first = load(os.path.join(start, "train_log.json"))
     rows = ["| step | command | wall time | data |", "|---|---|---:|---|",
             "| v0 | `train.py --minutes %.0f` (from scratch, mix %s) | %.0f min | %.1fM tokens of synthetic chains |" % (
                 first["seconds"] / 60, first.get("mix", "v0"), first["seconds"] / 60, first["tokens"] / 1e6)]
-    for n, folder in enumerate(rounds, 1):
+    names = {os.path.realpath(start): "v0"}
+    kept = {}
+    for entry in rounds:
+        name, _, folder = entry.partition("=")
+        folder, _, only = folder.partition(":")
+        if not folder:
+            raise SystemExit("--rounds %s: write NAME=FOLDER (e.g. v1=build/bootstrap/vote-r1)" % entry)
+        names[os.path.realpath(os.path.join(folder, "model"))] = name
         times = {}
         if os.path.exists(os.path.join(folder, "times.txt")):
             for line in open(os.path.join(folder, "times.txt")):
                 step, _, secs = line.partition(":")
                 times[step.strip()] = int(secs.split()[0])
-        progress = os.path.join(folder, "distilled.jsonl.progress")
-        summary = {}
-        if os.path.exists(progress):
-            for line in open(progress):
-                summary = json.loads(line).get("summary", summary)
         train = load(os.path.join(folder, "train", "train_log.json"))
-        questions = sum(1 for _ in open(os.path.join(folder, "questions.jsonl")))
-        rows.append("| v%d distill | `reason distill` with v%d, %s filter | %.0f min | %d fresh questions: %s chains kept |" % (
-            n, n - 1, "label" if "label" in os.path.basename(folder) else "vote", times.get("distill", 0) / 60, questions, summary.get("chains_kept", "?")))
-        rows.append("| v%d train | `finetune.py --init v%d`, synthetic share %g (mix %s) | %.0f min | %.1fM tokens |" % (
-            n, n - 1, train["synthetic_share"], train["mix"], train["seconds"] / 60, train["tokens"] / 1e6))
+        parent = names.get(os.path.realpath(train["init"]), os.path.basename(os.path.dirname(train["init"])))
+        if os.path.exists(os.path.join(folder, "questions.jsonl")):
+            summary = {}
+            progress = os.path.join(folder, "distilled.jsonl.progress")
+            if os.path.exists(progress):
+                for line in open(progress):
+                    summary = json.loads(line).get("summary", summary)
+            kept[os.path.realpath(os.path.join(folder, "distilled.jsonl"))] = name
+            questions = sum(1 for _ in open(os.path.join(folder, "questions.jsonl")))
+            rows.append("| %s distill | `reason distill` with %s, %s filter | %.0f min | %d fresh questions: %s chains kept |" % (
+                name, parent, "label" if "label" in os.path.basename(folder) else "vote", times.get("distill", 0) / 60,
+                questions, summary.get("chains_kept", "?")))
+        if only == "distill":
+            continue
+        chains = ", ".join(kept.get(os.path.realpath(p), os.path.basename(os.path.dirname(p))) for p in train["distilled"])
+        rows.append("| %s train | `finetune.py --init %s`, %d steps at peak lr %g, synthetic share %g (mix %s) | %.0f min | "
+                    "%.1fM tokens; chains kept by the %s distill |" % (
+                        name, parent, train["steps"], train["peak_lr"], train["synthetic_share"], train["mix"],
+                        times.get("finetune", train["seconds"]) / 60, train["tokens"] / 1e6, chains))
     return rows
 
 
@@ -60,7 +80,7 @@ def targets(loop, final_name=None):
         ("greedy of %s >= maj@16 of %s (arithmetic)" % (names[1] if len(names) > 1 else names[0], names[0]),
          get(v1, "arithmetic", "greedy"), get(v0, "arithmetic", "maj@16")),
         ("greedy of %s >= 0.442 (arithmetic; moonshot 0.788)" % final_name, get(final, "arithmetic", "greedy"), 0.442),
-        ("greedy of %s on one- and two-operation first questions >= 0.95" % final_name, min(b for b in basic if b is not None)
+        ("greedy of %s on one- and two-operation problems >= 0.95 (basic, arithmetic ops=2)" % final_name, min(b for b in basic if b is not None)
          if any(b is not None for b in basic) else None, 0.95),
         ("search of %s beats %s's (arithmetic), at no more tokens" % (final_name, names[0]),
          get(final, "arithmetic", "search"), get(v0, "arithmetic", "search")),
@@ -87,7 +107,9 @@ def main():
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--loop", help="loop_table.py --json output: the bootstrap's measurements, a key per model")
     ap.add_argument("--start", help="the model the rounds started from (its train_log.json is the lineage's first row)")
-    ap.add_argument("--rounds", nargs="*", default=[], help="the bootstrap round folders that made this model, in order")
+    ap.add_argument("--rounds", nargs="*", default=[],
+                    help="NAME=FOLDER of each bootstrap round that made this model, in order (NAME=FOLDER:distill "
+                         "for a round whose chains alone came down)")
     ap.add_argument("--notes", default="", help="markdown for 'What was tried'")
     ap.add_argument("--final", help="the loop's model this card is of, measured against the targets (default: the last)")
     args = ap.parse_args()
@@ -157,7 +179,7 @@ def main():
         "",
         "Each bootstrap round asks the current model fresh questions, with no answers, through `reason distill`. It "
         "keeps the chains whose answer won the vote and passed the arithmetic check. The next model is fine-tuned on "
-        "them, mixed half and half with the synthetic stream.",
+        "them, mixed with the synthetic stream. A round may also ask nothing new and train on chains already kept.",
         "",
     ]
     if args.start:
@@ -175,15 +197,19 @@ def main():
     if args.notes:
         out += ["", "## What was tried", "", args.notes]
     out += ["", "## Reproduce", "", "From a clean checkout, with Debian's `python3-torch`, `python3-onnx` and "
-            "`libopenblas0-pthread`:", "", "```sh",
-            "/usr/bin/python3 models/recipe/train.py --minutes 70 --out build/v0/train",
-            "/usr/bin/python3 models/recipe/export.py --checkpoint build/v0/train/checkpoint.pt --out build/v0/model",
-            "bash models/recipe/bootstrap.sh --start build/v0/model --rounds %d --questions 300 --minutes %.0f" % (
-                max(1, len(args.rounds)), train["seconds"] / 60),
-            "```", "",
-            "The rounds land in `build/bootstrap/vote-rN/model`, each with its evaluation in `eval/`. "
-            "`bootstrap.sh --filter label` runs the label-filtered rounds. A time budget decides how many steps run, "
-            "so a rerun gives a model of the same recipe and similar scores, not the same bytes.", ""]
+            "`libopenblas0-pthread`:", "", "```sh"]
+    if args.rounds:
+        out += ["bash models/recipe/reason-mini.sh build/reason-mini     # every step above, then the evaluations",
+                "```", "",
+                "Each step skips what is done, so a killed run continues. The rounds land in `build/reason-mini/` (%s), "
+                "each with its model and its evaluation in `eval/`. The fine-tuning steps are fixed; v0 trains on a "
+                "70-minute clock, so a rerun gives a model of the same recipe and similar scores, not the same bytes." % ", ".join(
+                    "`%s`" % os.path.basename(r.split("=", 1)[1].split(":")[0]) for r in args.rounds), ""]
+    else:
+        out += ["/usr/bin/python3 models/recipe/train.py --minutes %.0f --out build/v0/train" % (train["seconds"] / 60),
+                "/usr/bin/python3 models/recipe/export.py --checkpoint build/v0/train/checkpoint.pt --out build/v0/model",
+                "```", "", "A time budget decides how many steps run, so a rerun gives a model of the same recipe "
+                "and similar scores, not the same bytes.", ""]
     with open(os.path.join(d, "README.md"), "w") as f:
         f.write("\n".join(out))
     from export import write_sums

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The shipped model's whole lineage, from nothing: v0 from scratch, two label-free bootstrap rounds (v1, v2), the
+# mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix) and the everyday round (v4: v3 briefly
+# on the same chains beside the everyday mix). Every step skips what is already done, so a killed run continues.
+#
+#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/mix-r4/model)
+#
+# Hours on two cores: the card of models/reason-mini lists each step's wall time. Steps are fixed where the
+# shipped run fixed them; v0 trains for 70 minutes of wall clock, so a rerun gives the same recipe, not the same bytes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=${1:-build/reason-mini}
+python=${PYTHON:-/usr/bin/python3}
+recipe=models/recipe
+
+if [ ! -s "$work/v0/model/SHA256SUMS" ]; then
+    $python $recipe/train.py --minutes 70 --out "$work/v0/train" --resume
+    $python $recipe/export.py --checkpoint "$work/v0/train/checkpoint.pt" --out "$work/v0/model"
+fi
+bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --rounds 1 --questions 300 --steps 1606
+bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --from 2 --rounds 2 --questions 360 \
+    --steps 1190 --search-every 5
+
+# A round without new questions: the kept chains of rounds 1 and 2 trained into the model of round 1.
+mixround() {
+    local name=$1 init=$2 mix=$3 steps=$4 lr=$5 warmup=$6
+    local dir=$work/$name
+    if [ ! -e "$dir/train/done" ]; then
+        $python $recipe/finetune.py --init "$init" --mix "$mix" --synthetic-share 0.6 --steps "$steps" --lr "$lr" \
+            --warmup "$warmup" --distilled "$work/vote-r1/distilled.jsonl" \
+            --distilled "$work/vote-r2/distilled.jsonl" --out "$dir/train" --resume
+        touch "$dir/train/done"
+    fi
+    [ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"
+    EVAL_SETS="general basic arithmetic word game24" bash $recipe/bootstrap.sh evaluate "$dir/model" "$dir/eval" 5
+}
+mixround mix-r3 "$work/vote-r1/model" v0 2800 1e-3 100
+mixround mix-r4 "$work/mix-r3/model" everyday 900 5e-4 50
+echo "done: $work/mix-r4/model"
