@@ -50,8 +50,16 @@ class _Graph:
         return name
 
 
-def build(model):
-    """An onnx.ModelProto of model (a recipe LlamaForCausalLM), computing what model.forward computes."""
+def build(model, cache="concat"):
+    """An onnx.ModelProto of model (a recipe LlamaForCausalLM), computing what model.forward computes.
+
+    cache="concat" writes Optimum's interface: present.{i} is the past with this run's keys and values appended,
+    a copy of the whole cache every step. cache="append" outputs only this run's keys and values, as
+    new_key_values.{i}.key/.value [b, kv, s, hd]: attention reads the past and the new part apart and never
+    copies the past, so the caller keeps the cache and writes each new column in place.
+    """
+    if cache not in ("concat", "append"):
+        raise ValueError("cache is concat or append, not %r" % cache)
     c = model.config
     if c.qk_norm:
         raise ValueError("onnx_graph.py writes Llama and Qwen2 graphs; Qwen3's q/k norms need torch's exporter")
@@ -61,7 +69,10 @@ def build(model):
     g = _Graph()
     layers = range(c.num_hidden_layers)
     past = [("past_key_values.%d.key" % i, "past_key_values.%d.value" % i) for i in layers]
-    present = [("present.%d.key" % i, "present.%d.value" % i) for i in layers]
+    if cache == "concat":
+        present = [("present.%d.key" % i, "present.%d.value" % i) for i in layers]
+    else:
+        present = [("new_key_values.%d.key" % i, "new_key_values.%d.value" % i) for i in layers]
 
     i64 = lambda name, values: g.const(name, np.array(values, dtype=np.int64))
     axis_last, axis1, axes01 = i64("axes_last", [-1]), i64("axes_1", [1]), i64("axes_01", [0, 1])
@@ -82,6 +93,9 @@ def build(model):
                 g.const("bias_masked", np.array(-1e9, dtype=np.float32)))
     if groups > 1:  # query heads that share a KV head are stacked along the sequence axis, as in model.py
         bias = g.op("Tile", bias, i64("bias_repeats", [1, 1, groups, 1]))
+
+    split_sizes = g.op("Concat", g.op("Unsqueeze", past_len, i64("axes_0s", [0])),
+                       g.op("Unsqueeze", seq, i64("axes_0s", [0])), axis=0)  # the past's columns, then the new ones
 
     # Rotary angles from the explicit positions, shared by every layer: cos and sin [b, 1, s, hd].
     inv_freq = 1.0 / (c.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
@@ -113,11 +127,20 @@ def build(model):
         q = rotate(heads(linear(h, p + "self_attn.q_proj", c.attention_bias), nh))
         k = rotate(heads(linear(h, p + "self_attn.k_proj", c.attention_bias), kvh))
         v = heads(linear(h, p + "self_attn.v_proj", c.attention_bias), kvh)
-        k = g.op("Concat", past[i][0], k, axis=2, name=present[i][0])
-        v = g.op("Concat", past[i][1], v, axis=2, name=present[i][1])
         q = g.op("Reshape", q, i64("shape_groups", [0, kvh, -1, hd]))  # [b, kv, groups * s, hd]
-        scores = g.op("Add", g.op("Div", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])), scale), bias)
-        out = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
+        if cache == "concat":
+            k = g.op("Concat", past[i][0], k, axis=2, name=present[i][0])
+            v = g.op("Concat", past[i][1], v, axis=2, name=present[i][1])
+            scores = g.op("Add", g.op("Div", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])), scale), bias)
+            out = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
+        else:  # the past's scores and the new ones, one softmax over both, each part's values apart
+            k = g.op("Identity", k, name=present[i][0])
+            v = g.op("Identity", v, name=present[i][1])
+            raw = g.op("Concat", g.op("MatMul", q, g.op("Transpose", past[i][0], perm=[0, 1, 3, 2])),
+                       g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])), axis=-1)
+            probs = g.op("Softmax", g.op("Add", g.op("Div", raw, scale), bias), axis=-1)
+            old_part, new_part = g.op("Split", probs, split_sizes, outputs=2, axis=-1)
+            out = g.op("Add", g.op("MatMul", old_part, past[i][1]), g.op("MatMul", new_part, v))
         out = g.op("Reshape", g.op("Transpose", g.op("Reshape", out, i64("shape_query_heads", [0, nh, -1, hd])),
                                    perm=[0, 2, 1, 3]), i64("shape_merge", [0, 0, nh * hd]))
         x = g.op("Add", x, linear(out, p + "self_attn.o_proj"))
@@ -139,8 +162,8 @@ def build(model):
               helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"])]
     inputs += [helper.make_tensor_value_info(n, f32, kv_shape) for pair in past for n in pair]
     outputs = [helper.make_tensor_value_info("logits", f32, ["batch_size", "sequence_length", c.vocab_size])]
-    outputs += [helper.make_tensor_value_info(n, f32, ["batch_size", kvh, "total_sequence_length", hd])
-                for pair in present for n in pair]
+    new_len = "total_sequence_length" if cache == "concat" else "sequence_length"
+    outputs += [helper.make_tensor_value_info(n, f32, ["batch_size", kvh, new_len, hd]) for pair in present for n in pair]
     graph = helper.make_graph(g.nodes, "decoder", inputs, outputs, g.inits)
     # IR 8 goes with opset 17; a newer onnx package would otherwise stamp its own, newer than some runtimes read.
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
@@ -189,9 +212,11 @@ def main():
     ap.add_argument("--model-dir", required=True, help="config.json and model.safetensors")
     ap.add_argument("--out", required=True, help="the .onnx file to write")
     ap.add_argument("--external-data", action="store_true", help="weights in model.onnx_data even when small")
+    ap.add_argument("--cache", default="concat", choices=["concat", "append"],
+                    help="concat: Optimum's present outputs (the default); append: only the new keys and values")
     args = ap.parse_args()
     model = load_model_dir(args.model_dir)
-    save(build(model), args.out, args.external_data)
+    save(build(model, args.cache), args.out, args.external_data)
     print("wrote %s (%s parameters)" % (args.out, format(model.num_parameters(), ",")))
 
 

@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * The graphs models/recipe/onnx_graph.py writes node by node, the recipe's way to an ONNX decoder when torch's
  * deprecated TorchScript exporter is missing (the GPU machine makes its throughput model with a newer torch):
  * built from two fixtures' weights (src/test/resources/models/built/, see the README there), each maps onto the
- * same tensors as the fixture's exported graph, and ONNX Runtime runs it to the fixture's PyTorch logits.
+ * same tensors as the fixture's exported graph, and ONNX Runtime runs it to the fixture's PyTorch logits. The
+ * append graphs ({@code --cache append}: only the new keys and values out) run to the same logits (the GPU engine, which reads weights from such graphs, needs only the present graphs).
  */
 class BuiltGraphTest {
     private static final Path MODELS = Path.of("src/test/resources/models");
@@ -25,11 +26,11 @@ class BuiltGraphTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen2", "tiny-llama"})
+    @ValueSource(strings = {"tiny-qwen2", "tiny-llama", "tiny-qwen2-append", "tiny-llama-append"})
     void onnxRuntimeRunsItToThePyTorchLogits(String name, @TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve(name);
         Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(MODELS.resolve(name))) {  // the fixture, with the built graph instead
+        try (Stream<Path> files = Files.list(MODELS.resolve(name.replace("-append", "")))) {  // the fixture, with the built graph instead
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (!f.getFileName().toString().startsWith("model.onnx")) {
                     Files.copy(f, dir.resolve(f.getFileName()));

@@ -26,7 +26,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** The CPU engine: the model's own {@code model.onnx} run by ONNX Runtime, with the KV cache fed back. */
+/**
+ * The CPU engine: the model's own {@code model.onnx} run by ONNX Runtime, with the KV cache fed back. Optimum's
+ * graphs return the whole cache each step ({@code present.*}); the recipe's append graphs return only the new
+ * columns ({@code new_key_values.*}), which the batch writes into its cache in place.
+ */
 public final class OrtEngine implements Engine {
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -35,8 +39,11 @@ public final class OrtEngine implements Engine {
     private final Io io;
     private final Consumer<String> notice;
 
-    /** What the graph's interface holds beyond the Optimum layout's fixed part. */
-    private record Io(boolean positionIds, FloatFormat kv, FloatFormat logits) {
+    /**
+     * What the graph's interface holds beyond the Optimum layout's fixed part; {@code appends}: it outputs only the
+     * new keys and values (new_key_values.*), not the past with them (present.*).
+     */
+    private record Io(boolean positionIds, FloatFormat kv, FloatFormat logits, boolean appends) {
     }
 
     private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, Io io,
@@ -96,12 +103,14 @@ public final class OrtEngine implements Engine {
                     + ": the CPU engine reads fp32 or fp16 logits: re-export the model");
         }
         FloatFormat kvFormat = null;
+        boolean appends = out.containsKey("new_key_values.0.key");
+        String outPrefix = appends ? "new_key_values." : "present.";
         for (int i = 0; i < c.numLayers(); i++) {
             for (String kv : new String[] {"key", "value"}) {
                 String pastName = "past_key_values." + i + "." + kv;
                 NodeInfo past = in.get(pastName);
-                if (past == null || !out.containsKey("present." + i + "." + kv)) {
-                    throw new ModelException(file + " has no " + pastName + " / present." + i + "." + kv
+                if (past == null || !out.containsKey(outPrefix + i + "." + kv)) {
+                    throw new ModelException(file + " has no " + pastName + " / " + outPrefix + i + "." + kv
                             + " for layer " + i + " of the " + c.numLayers() + " in config.json: export it with"
                             + " past key values (Optimum's text-generation-with-past task)");
                 }
@@ -130,7 +139,7 @@ public final class OrtEngine implements Engine {
             throw new ModelException(file + " has " + in.size() + " inputs, config.json implies "
                     + (3 + 2 * c.numLayers()) + ": the files do not belong together");
         }
-        return new Io(in.containsKey("position_ids"), kvFormat, logits);
+        return new Io(in.containsKey("position_ids"), kvFormat, logits, appends);
     }
 
     @Override
@@ -146,7 +155,7 @@ public final class OrtEngine implements Engine {
     @Override
     public String description() {
         return "cpu (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", " + io.kv().label() + ", "
-                + threads + " threads)";
+                + (io.appends() ? "cache in place, " : "") + threads + " threads)";
     }
 
     /**
@@ -226,8 +235,15 @@ public final class OrtEngine implements Engine {
      * pinned outputs (ping-pong between two buffers), so a decode step allocates nothing large. Each slot's row
      * holds its chain's prompt from column 0 and its own tokens from its start column on; the columns between are
      * masked. So slots decode chains of different prompts, of different lengths, together.
+     *
+     * <p>With an append graph the rows keep a fixed stride, {@code width} columns, of which the first {@code length}
+     * are in use: ONNX Runtime reads the cache in place and returns only the step's new column, which goes into
+     * column {@code length}. Only a compaction copies the cache, once every {@link #APPEND_SLACK} steps at most.
      */
     private final class Batch implements DecodeBatch {
+        /** Free columns an append graph's rows get past the longest chain: masked, but read by every step. */
+        static final int APPEND_SLACK = 32;
+        private final boolean appends = io.appends();
         private final int slots;
         private final int maxNew;
         private final int slack;
@@ -243,6 +259,9 @@ public final class OrtEngine implements Engine {
         private ByteBuffer[] cache; // [layer*2 + kv]
         private ByteBuffer[] spare;
         private int length;          // cache columns in use
+        private int width;           // an append graph's row stride (columns); a present graph's is length
+        private final ByteBuffer[] fresh;  // an append graph's new columns of a step: [slots, kvHeads, 1, headDim]
+        private OnnxTensor[] freshTensors;
         private final OrtPrefill[] prompt;  // per slot: its chain's prompt, null when free
         private final int[] promptLen;     // per slot: its prompt's columns, 0 when free
         private final int[] start;   // per slot: first column of its own tokens
@@ -276,12 +295,17 @@ public final class OrtEngine implements Engine {
             for (int l = 0; l < layers; l++) {
                 pastNames[2 * l] = "past_key_values." + l + ".key";
                 pastNames[2 * l + 1] = "past_key_values." + l + ".value";
-                presentNames[2 * l] = "present." + l + ".key";
-                presentNames[2 * l + 1] = "present." + l + ".value";
+                String out = appends ? "new_key_values." : "present.";
+                presentNames[2 * l] = out + l + ".key";
+                presentNames[2 * l + 1] = out + l + ".value";
             }
             // the large buffers first, and native tensors last: running out of memory on the way leaks nothing
             cache = allocateCache();
             spare = allocateCache();
+            fresh = new ByteBuffer[appends ? 2 * layers : 0];
+            for (int i = 0; i < fresh.length; i++) {
+                fresh[i] = kvFormat.allocate((long) slots * kvHeads * config.headDim());
+            }
             this.prompt = new OrtPrefill[slots];
             promptLen = new int[slots];
             start = new int[slots];
@@ -294,6 +318,7 @@ public final class OrtEngine implements Engine {
             logits = new float[slots * vocab];
             first = run(prompt);
             length = prompt.length;
+            width = Math.min(capacity, length + APPEND_SLACK);
             idsTensor = OnnxTensor.createTensor(env, ids, new long[] {slots, 1});
             positionsTensor = OnnxTensor.createTensor(env, positions, new long[] {slots, 1});
             logitsTensor = logitsFormat.tensor(env, logitsBuffer, new long[] {slots, 1, vocab});
@@ -354,6 +379,10 @@ public final class OrtEngine implements Engine {
                 present[i] = kvFormat.allocate(perBuffer);
             }
             ByteBuffer chunkLogits = logitsFormat.allocate((long) Math.min(p, PREFILL_CHUNK) * vocab);
+            ByteBuffer[] chunkKv = new ByteBuffer[appends ? 2 * layers : 0];  // an append graph's new columns
+            for (int i = 0; i < chunkKv.length; i++) {
+                chunkKv[i] = kvFormat.allocate((long) kvHeads * Math.min(p, PREFILL_CHUNK) * config.headDim());
+            }
             LongBuffer ids = longs(PREFILL_CHUNK);
             LongBuffer positions = longs(PREFILL_CHUNK);
             LongBuffer ones = longs(p);
@@ -377,8 +406,9 @@ public final class OrtEngine implements Engine {
                     }
                     for (int i = 0; i < 2 * layers; i++) {
                         in.put(pastNames[i], kvFormat.tensor(env, past[i], new long[] {1, kvHeads, done, config.headDim()}));
-                        out.put(presentNames[i], kvFormat.tensor(env, present[i],
-                                new long[] {1, kvHeads, done + n, config.headDim()}));
+                        out.put(presentNames[i], appends
+                                ? kvFormat.tensor(env, chunkKv[i], new long[] {1, kvHeads, n, config.headDim()})
+                                : kvFormat.tensor(env, present[i], new long[] {1, kvHeads, done + n, config.headDim()}));
                     }
                     out.put("logits", logitsFormat.tensor(env, chunkLogits, new long[] {1, n, vocab}));
                     long t0 = System.nanoTime();
@@ -388,6 +418,12 @@ public final class OrtEngine implements Engine {
                     in.values().forEach(OnnxTensor::close);
                     out.values().forEach(OnnxTensor::close);
                 }
+                for (int i = 0; i < chunkKv.length; i++) {  // the past, then the new columns, head by head
+                    for (int h = 0; h < kvHeads; h++) {
+                        present[i].put(h * (done + n) * row, past[i], h * done * row, done * row);
+                        present[i].put((h * (done + n) + done) * row, chunkKv[i], h * n * row, n * row);
+                    }
+                }
                 ByteBuffer[] t = past;
                 past = present;
                 present = t;
@@ -395,6 +431,7 @@ public final class OrtEngine implements Engine {
             float[] last = new float[vocab];
             logitsFormat.read(chunkLogits, (n - 1) * vocab, vocab, last);
             DirectBuffers.free(present);  // the other half of the ping-pong
+            DirectBuffers.free(chunkKv);
             DirectBuffers.free(chunkLogits);
             OrtPrefill kept = new OrtPrefill(past, p, last);  // the last run's presents: the whole prompt
             prefills.add(kept);
@@ -439,7 +476,7 @@ public final class OrtEngine implements Engine {
             }
             for (int i = 0; i < 2 * layers; i++) {
                 for (int h = 0; h < kvHeads; h++) {
-                    cache[i].put((slot * kvHeads + h) * length * row, o.kv[i], h * o.length * row, o.length * row);
+                    cache[i].put((slot * kvHeads + h) * stride() * row, o.kv[i], h * o.length * row, o.length * row);
                 }
             }
             o.chains++;
@@ -475,7 +512,7 @@ public final class OrtEngine implements Engine {
                 byte[] kept = new byte[keep * row];  // the ranges overlap: copied through a buffer of their own
                 for (int i = 0; i < 2 * layers; i++) {
                     for (int h = 0; h < kvHeads; h++) {
-                        int base = (slot * kvHeads + h) * length * row;
+                        int base = (slot * kvHeads + h) * stride() * row;
                         cache[i].get(base + start[slot] * row, kept);
                         cache[i].put(base + to * row, kept);
                     }
@@ -488,10 +525,11 @@ public final class OrtEngine implements Engine {
         @Override
         public float[] step(int[] tokens, boolean[] active) {
             int needed = needed();
-            if (length + 1 > capacity || length - needed > needed / 4 + 16) {
+            if (length + 1 > (appends ? width : capacity) || length - needed > needed / 4 + 16) {
                 relayout(0);  // full, or a quarter of each step's columns belong to no live chain
             }
-            int total = length + 1;
+            int stride = stride();
+            int total = stride + 1;  // the past's columns, then this step's
             // Only the rows up to the last active one run: slots past it hold no chain (a new chain takes the lowest
             // free slot), and the cache is row-major, so the first rows are a prefix of every buffer.
             int rows = 0;
@@ -501,7 +539,7 @@ public final class OrtEngine implements Engine {
                 positions.put(s, position[s]);
                 int maskRow = s * total;
                 for (int c = 0; c < total; c++) {
-                    mask.put(maskRow + c, c < promptLen[s] || c >= start[s] ? 1L : 0L);
+                    mask.put(maskRow + c, c < promptLen[s] || c >= start[s] && c < length || c == stride ? 1L : 0L);
                 }
             }
             if (rows == 0) {
@@ -509,10 +547,12 @@ public final class OrtEngine implements Engine {
             }
             if (past == null || pastRows != rows) {
                 closeAll(past);
-                past = wrap(cache, length, rows);
+                past = wrap(cache, stride, rows);
+                closeAll(freshTensors);
+                freshTensors = appends ? wrap(fresh, 1, rows) : null;
                 pastRows = rows;
             }
-            OnnxTensor[] present = wrap(spare, total, rows);
+            OnnxTensor[] present = appends ? null : wrap(spare, total, rows);
             OnnxTensor maskTensor = null;
             OnnxTensor[] fewer = null;  // ids, positions and logits over the first rows, when not all run
             try {
@@ -532,7 +572,7 @@ public final class OrtEngine implements Engine {
                 outputs.put("logits", fewer != null ? fewer[2] : logitsTensor);
                 for (int i = 0; i < 2 * layers; i++) {
                     inputs.put(pastNames[i], past[i]);
-                    outputs.put(presentNames[i], present[i]);
+                    outputs.put(presentNames[i], appends ? freshTensors[i] : present[i]);
                 }
                 long t0 = System.nanoTime();
                 session.run(inputs, outputs).close();
@@ -546,13 +586,20 @@ public final class OrtEngine implements Engine {
                 }
                 closeAll(fewer);
             }
-            // this step's present tensors wrap the buffers that become the cache: they are the next step's past
-            closeAll(past);
-            past = present;
-            ByteBuffer[] t = cache;
-            cache = spare;
-            spare = t;
-            length = total;
+            if (appends) {  // each row's new column goes in at column length; the past tensors stay as they are
+                for (int i = 0; i < 2 * layers; i++) {
+                    for (int r = 0; r < rows * kvHeads; r++) {
+                        cache[i].put((r * stride + length) * row, fresh[i], r * row, row);
+                    }
+                }
+            } else {  // this step's present tensors wrap the buffers that become the cache: the next step's past
+                closeAll(past);
+                past = present;
+                ByteBuffer[] t = cache;
+                cache = spare;
+                spare = t;
+            }
+            length++;
             for (int s = 0; s < slots; s++) {
                 position[s]++;
             }
@@ -570,9 +617,10 @@ public final class OrtEngine implements Engine {
             closeAll(past);
             past = null;
             int newLength = Math.max(minLength, needed());
-            boolean grow = newLength + 1 > capacity;
+            int newStride = appends ? newLength + APPEND_SLACK : newLength;
+            boolean grow = Math.max(newStride, newLength + 1) > capacity;
             if (grow) {
-                capacity = newLength + 1 + slack;
+                capacity = Math.max(newStride, newLength + 1) + slack;
                 DirectBuffers.free(maskBytes);
                 maskBytes = longBytes((long) slots * (capacity + 1));
                 mask = maskBytes.asLongBuffer();
@@ -585,8 +633,8 @@ public final class OrtEngine implements Engine {
                 for (int s = 0; s < slots; s++) {
                     int mine = own(s);
                     for (int h = 0; h < kvHeads; h++) {
-                        int from = (s * kvHeads + h) * length * row;
-                        int to = (s * kvHeads + h) * newLength * row;
+                        int from = (s * kvHeads + h) * stride() * row;
+                        int to = (s * kvHeads + h) * newStride * row;
                         dst[i].put(to, src, from, promptLen[s] * row);
                         dst[i].put(to + (newLength - mine) * row, src, from + start[s] * row, mine * row);
                     }
@@ -602,6 +650,12 @@ public final class OrtEngine implements Engine {
                 start[s] = newLength - own(s);
             }
             length = newLength;
+            width = newStride;
+        }
+
+        /** Columns from one row's start to the next one's: the append graph's fixed width, else the length. */
+        private int stride() {
+            return appends ? width : length;
         }
 
         /** The columns a compact cache needs: the longest prompt plus own tokens of a live chain. */
@@ -699,6 +753,8 @@ public final class OrtEngine implements Engine {
         public void close() {
             closeAll(past);
             past = null;
+            closeAll(freshTensors);
+            DirectBuffers.free(fresh);
             idsTensor.close();
             positionsTensor.close();
             logitsTensor.close();

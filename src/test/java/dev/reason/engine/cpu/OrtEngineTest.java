@@ -2,8 +2,12 @@ package dev.reason.engine.cpu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.Prefill;
@@ -11,10 +15,12 @@ import dev.reason.model.ModelDirectory;
 import dev.reason.testing.ShippedModel;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,13 +30,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The CPU engine against PyTorch (reference logits written by the recipe's export) and against itself:
  * KV-cache decoding vs full forwards, batched rows vs single chains, refilled and compacted slots vs fresh ones.
+ * The batch's own tests run on both kinds of graph: the shipped model's, which returns the whole cache each step,
+ * and an append graph (models/recipe/onnx_graph.py --cache append), whose new columns the batch writes in place.
  */
 class OrtEngineTest {
+    private static ModelDirectory appendModel;
+    private static OrtEngine appending;
     private static int[] ids;
     private static int prefill;
     private static float[][] torchFull;
     private static float[][] torchSteps;
-    private static OrtEngine engine;
+    private static OrtEngine shipped;
 
     @BeforeAll
     static void load() throws IOException {
@@ -39,7 +49,37 @@ class OrtEngineTest {
         prefill = ref.get("prefill").asInt();
         torchFull = matrix(ref.get("full_logits"));
         torchSteps = matrix(ref.get("step_logits"));
-        engine = ShippedModel.engine();
+        shipped = ShippedModel.engine();
+        // tiny-llama's files with its append graph (src/test/resources/models/built/) in place of model.onnx
+        Path fixture = Path.of("src/test/resources/models/tiny-llama");
+        Path dir = Files.createTempDirectory("reason-append");
+        try (Stream<Path> files = Files.list(fixture)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (!f.getFileName().toString().startsWith("model.onnx")) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+        }
+        Files.copy(fixture.resolveSibling("built").resolve("tiny-llama-append.onnx"), dir.resolve("model.onnx"));
+        appendModel = ModelDirectory.open(dir);
+        appending = OrtEngine.load(appendModel, 1, line -> { });
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        appending.close();
+        appendModel.close();
+        try (Stream<Path> files = Files.list(appendModel.path())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(appendModel.path());
+    }
+
+    static Stream<Named<OrtEngine>> engines() {
+        return Stream.of(Named.of("present graph (the shipped model)", shipped),
+                Named.of("append graph (tiny-llama)", appending));
     }
 
     private static int[] ints(JsonNode n) {
@@ -72,7 +112,7 @@ class OrtEngineTest {
 
     /** Last-position logits of a full forward over ids[0, n). */
     private static float[] fullForward(int[] seq, int n) {
-        try (DecodeBatch b = engine.start(Arrays.copyOf(seq, n), 1, 8)) {
+        try (DecodeBatch b = shipped.start(Arrays.copyOf(seq, n), 1, 8)) {
             return b.promptLogits();
         }
     }
@@ -94,7 +134,7 @@ class OrtEngineTest {
 
     @Test
     void cachedDecodingMatchesPyTorchAndFullForward() {
-        try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 1, 64)) {
+        try (DecodeBatch b = shipped.start(Arrays.copyOf(ids, prefill), 1, 64)) {
             b.startChain(0);
             assertTrue(maxAbsDiff(b.promptLogits(), 0, torchFull[prefill - 1]) <= 1e-4);
             for (int i = prefill; i < ids.length; i++) {
@@ -113,8 +153,9 @@ class OrtEngineTest {
      * A prompt longer than {@link OrtEngine#PREFILL_CHUNK} is prefilled in chunks: its last logits and the decoding
      * after it equal those of the first chunk's prefill followed by the rest of the prompt fed token by token.
      */
-    @Test
-    void aLongPromptPrefilledInChunksEqualsOneFedTokenByToken() {
+    @ParameterizedTest(autoCloseArguments = false)  // the engines outlive each test
+    @MethodSource("engines")
+    void aLongPromptPrefilledInChunksEqualsOneFedTokenByToken(OrtEngine engine) {
         int[] prompt = new int[OrtEngine.PREFILL_CHUNK + 44];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = i < prefill ? ids[i] : 6 + (i * 17) % 90;
@@ -138,9 +179,9 @@ class OrtEngineTest {
         }
     }
 
-    @Test
-    void batchedRowsEqualSingleChains() {
-        int vocab = ShippedModel.model().config().vocabSize();
+    @ParameterizedTest(autoCloseArguments = false)  // the engines outlive each test
+    @MethodSource("engines")
+    void batchedRowsEqualSingleChains(OrtEngine engine) {
         int[] prompt = Arrays.copyOf(ids, prefill);
         int slots = 4;
         int steps = 12;
@@ -152,7 +193,9 @@ class OrtEngineTest {
             }
         }
         float[][][] batched = new float[slots][steps][];
+        int vocab;
         try (DecodeBatch b = engine.start(prompt, slots, 64)) {
+            vocab = b.vocabSize();
             for (int s = 0; s < slots; s++) {
                 b.startChain(s);
             }
@@ -180,14 +223,16 @@ class OrtEngineTest {
         }
     }
 
-    @Test
-    void refilledAndCompactedSlotsEqualFreshChains() {
+    @ParameterizedTest(autoCloseArguments = false)  // the engines outlive each test
+    @MethodSource("engines")
+    void refilledAndCompactedSlotsEqualFreshChains(OrtEngine engine) {
         // capacity = prompt + 10 + 64 columns; chains of at most 10 tokens: 150 steps compact the cache twice
         checkRefills(engine, 10, 7);
     }
 
-    @Test
-    void chainsLongerThanTheBatchWasSizedForGrowTheCache() {
+    @ParameterizedTest(autoCloseArguments = false)  // the engines outlive each test
+    @MethodSource("engines")
+    void chainsLongerThanTheBatchWasSizedForGrowTheCache(OrtEngine engine) {
         // slot 1 keeps one chain for all 150 steps, far past the 8 tokens the batch was sized for
         checkRefills(engine, 8, Integer.MAX_VALUE);
     }
@@ -210,8 +255,9 @@ class OrtEngineTest {
      * A slot that goes back to some of its tokens (as when the search draws a failing line again) continues as a
      * fresh chain of the tokens it kept, through compactions of the cache, while the other slot runs on.
      */
-    @Test
-    void aRewoundSlotContinuesAsAFreshChainOfTheTokensItKept() {
+    @ParameterizedTest(autoCloseArguments = false)  // the engines outlive each test
+    @MethodSource("engines")
+    void aRewoundSlotContinuesAsAFreshChainOfTheTokensItKept(OrtEngine engine) {
         int[] prompt = Arrays.copyOf(ids, prefill);
         int[] seq = testSequence();
         float[][] fresh = freshLogits(engine, prompt, seq);
@@ -245,8 +291,9 @@ class OrtEngineTest {
      * prompt's first chain arrives mid-run (every row grows to hold it), and the cache compacts. Each chain's logits
      * are those it gets alone, within the tolerance of batched rows (masked columns shift the sums' lanes).
      */
-    @Test
-    void chainsOfPromptsOfDifferentLengthsDecodeTogetherAsAlone() {
+    @ParameterizedTest(autoCloseArguments = false)  // the engines outlive each test
+    @MethodSource("engines")
+    void chainsOfPromptsOfDifferentLengthsDecodeTogetherAsAlone(OrtEngine engine) {
         int[] seq = testSequence();
         int[] a = Arrays.copyOf(ids, prefill);
         int[] bPrompt = {ids[0], 9, 17};
@@ -263,7 +310,7 @@ class OrtEngineTest {
         try (DecodeBatch b = engine.start(a, 3, 12)) {
             Prefill[] handles = {b.prompt(), b.prefill(bPrompt), null};
             assertEquals(bPrompt.length, handles[1].length());
-            assertArrayEquals(promptLogitsAlone(bPrompt), handles[1].logits(), 1e-4f);
+            assertArrayEquals(promptLogitsAlone(engine, bPrompt), handles[1].logits(), 1e-4f);
             int[] of = {0, 1, -1};  // the prompt of each slot's chain; -1: none
             int[] pos = new int[3];
             b.startChain(0, handles[0]);
@@ -315,7 +362,7 @@ class OrtEngineTest {
         System.out.println("chains of three prompts in one batch against alone: largest logit difference " + worst);
     }
 
-    private static float[] promptLogitsAlone(int[] prompt) {
+    private static float[] promptLogitsAlone(OrtEngine engine, int[] prompt) {
         try (DecodeBatch b = engine.start(prompt, 1, 8)) {
             return b.promptLogits();
         }
@@ -354,7 +401,7 @@ class OrtEngineTest {
         long before = direct.getMemoryUsed();
         long cache;
         long held;
-        try (DecodeBatch b = engine.start(Arrays.copyOf(ids, prefill), 16, 256)) {
+        try (DecodeBatch b = shipped.start(Arrays.copyOf(ids, prefill), 16, 256)) {
             Prefill other = b.prefill(Arrays.copyOf(ids, 5));
             b.startChain(0);
             b.startChain(1, other);
