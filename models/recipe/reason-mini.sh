@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The shipped model's whole lineage, from nothing: v0 from scratch, two label-free bootstrap rounds (v1, v2), the
-# mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix) and the everyday round (v4: v3 briefly
-# on the same chains beside the everyday mix). Every step skips what is already done, so a killed run continues.
+# mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix), the everyday round (v4: v3 briefly on
+# the same chains beside the everyday mix) and round 5 (v5: v4's search on fresh questions, all three rounds'
+# chains). Every step skips what is already done, so a killed run continues.
 #
-#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/mix-r4/model)
+#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r5/model)
 #
 # Hours on two cores: the card of models/reason-mini lists each step's wall time. Steps are fixed where the
 # shipped run fixed them; v0 trains for 70 minutes of wall clock, so a rerun gives the same recipe, not the same bytes.
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:-build/reason-mini}
 python=${PYTHON:-/usr/bin/python3}
+reason=${REASON:-./reason}
 recipe=models/recipe
 
 if [ ! -s "$work/v0/model/SHA256SUMS" ]; then
@@ -36,4 +38,26 @@ mixround() {
 }
 mixround mix-r3 "$work/vote-r1/model" v0 2800 1e-3 100
 mixround mix-r4 "$work/mix-r3/model" everyday 900 5e-4 50
-echo "done: $work/mix-r4/model"
+
+# Round 5: v4 distils 400 fresh questions (seed 5); v5 is v4 trained on the chains of rounds 1, 2 and 5.
+dir=$work/vote-r5
+mkdir -p "$dir"
+[ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count 400 --seed 5 \
+    --families arithmetic,word,game24,arithmetic1,spoken,story,refusal --out "$dir/questions.jsonl" \
+    --labelled "$dir/labelled.jsonl"
+if [ ! -e "$dir/distill.done" ]; then
+    resume=()
+    [ -e "$dir/distilled.jsonl" ] && resume=(--resume)
+    $reason distill --model "$work/mix-r4/model" --questions "$dir/questions.jsonl" --filter vote --budget 16x \
+        --out "$dir/distilled.jsonl" "${resume[@]}"
+    touch "$dir/distill.done"
+fi
+if [ ! -e "$dir/train/done" ]; then
+    $python $recipe/finetune.py --init "$work/mix-r4/model" --mix everyday --synthetic-share 0.6 --steps 1500 \
+        --lr 5e-4 --warmup 50 --distilled "$work/vote-r1/distilled.jsonl" --distilled "$work/vote-r2/distilled.jsonl" \
+        --distilled "$dir/distilled.jsonl" --out "$dir/train" --resume
+    touch "$dir/train/done"
+fi
+[ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"
+EVAL_SETS="general basic arithmetic word game24" bash $recipe/bootstrap.sh evaluate "$dir/model" "$dir/eval" 5
+echo "done: $dir/model"
