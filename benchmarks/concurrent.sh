@@ -9,7 +9,7 @@
 #                                            cores, a fifth of it to make the random model once)
 #
 # Environment: REASON (the command, default ./reason), PYTHON (python3 with torch, for the random model),
-# ONLY=shipped|qwen2|questions (one part).
+# ONLY=shipped|qwen2|questions (one part), ONNX (another graph of the shipped model's weights, as --onnx takes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-benchmarks/results/concurrent}
@@ -33,9 +33,11 @@ cell() {
     date +%s.%N >>"$out/$name.time"
 }
 
+onnx=()
+[ -n "${ONNX:-}" ] && onnx=(--onnx "$ONNX")
 if [ "${ONLY:-shipped}" = shipped ]; then
-    cell shipped-c1 models/reason-mini arithmetic --limit 200 --samples 16 --concurrent 1
-    cell shipped-default models/reason-mini arithmetic --limit 200 --samples 16
+    cell shipped-c1 models/reason-mini arithmetic --limit 200 --samples 16 --concurrent 1 "${onnx[@]}"
+    cell shipped-default models/reason-mini arithmetic --limit 200 --samples 16 "${onnx[@]}"
 fi
 if [ "${ONLY:-qwen2}" = qwen2 ]; then
     cell qwen2-c1 "$qwen" "$out/twenty.jsonl" --samples 8 --max-tokens 32 --concurrent 1
