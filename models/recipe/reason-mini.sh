@@ -39,25 +39,32 @@ mixround() {
 mixround mix-r3 "$work/vote-r1/model" v0 2800 1e-3 100
 mixround mix-r4 "$work/mix-r3/model" everyday 900 5e-4 50
 
+# A round of fresh questions from a model that is not a bootstrap.sh round's: NAME INIT SEED STEPS, then the
+# earlier rounds whose kept chains it trains on beside its own.
+freshround() {
+    local name=$1 init=$2 seed=$3 steps=$4
+    shift 4
+    local dir=$work/$name chains=() r
+    for r in "$@"; do chains+=(--distilled "$work/$r/distilled.jsonl"); done
+    mkdir -p "$dir"
+    [ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count 400 --seed "$seed" \
+        --families arithmetic,word,game24,arithmetic1,spoken,story,refusal --out "$dir/questions.jsonl" \
+        --labelled "$dir/labelled.jsonl"
+    if [ ! -e "$dir/distill.done" ]; then
+        local resume=()
+        [ -e "$dir/distilled.jsonl" ] && resume=(--resume)
+        $reason distill --model "$init" --questions "$dir/questions.jsonl" --filter vote --budget 16x \
+            --out "$dir/distilled.jsonl" "${resume[@]}"
+        touch "$dir/distill.done"
+    fi
+    if [ ! -e "$dir/train/done" ]; then
+        $python $recipe/finetune.py --init "$init" --mix everyday --synthetic-share 0.6 --steps "$steps" --lr 5e-4 \
+            --warmup 50 "${chains[@]}" --distilled "$dir/distilled.jsonl" --out "$dir/train" --resume
+        touch "$dir/train/done"
+    fi
+    [ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"
+    EVAL_SETS="general basic arithmetic word game24" bash $recipe/bootstrap.sh evaluate "$dir/model" "$dir/eval" 5
+}
 # Round 5: v4 distils 400 fresh questions (seed 5); v5 is v4 trained on the chains of rounds 1, 2 and 5.
-dir=$work/vote-r5
-mkdir -p "$dir"
-[ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count 400 --seed 5 \
-    --families arithmetic,word,game24,arithmetic1,spoken,story,refusal --out "$dir/questions.jsonl" \
-    --labelled "$dir/labelled.jsonl"
-if [ ! -e "$dir/distill.done" ]; then
-    resume=()
-    [ -e "$dir/distilled.jsonl" ] && resume=(--resume)
-    $reason distill --model "$work/mix-r4/model" --questions "$dir/questions.jsonl" --filter vote --budget 16x \
-        --out "$dir/distilled.jsonl" "${resume[@]}"
-    touch "$dir/distill.done"
-fi
-if [ ! -e "$dir/train/done" ]; then
-    $python $recipe/finetune.py --init "$work/mix-r4/model" --mix everyday --synthetic-share 0.6 --steps 1500 \
-        --lr 5e-4 --warmup 50 --distilled "$work/vote-r1/distilled.jsonl" --distilled "$work/vote-r2/distilled.jsonl" \
-        --distilled "$dir/distilled.jsonl" --out "$dir/train" --resume
-    touch "$dir/train/done"
-fi
-[ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"
-EVAL_SETS="general basic arithmetic word game24" bash $recipe/bootstrap.sh evaluate "$dir/model" "$dir/eval" 5
-echo "done: $dir/model"
+freshround vote-r5 "$work/mix-r4/model" 5 1500 vote-r1 vote-r2
+echo "done: $work/vote-r5/model"
