@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The shipped model's whole lineage, from nothing: v0 from scratch, two label-free bootstrap rounds (v1, v2), the
 # mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix), the everyday round (v4: v3 briefly on
-# the same chains beside the everyday mix) and round 5 (v5: v4's search on fresh questions, all three rounds'
-# chains). Every step skips what is already done, so a killed run continues.
+# the same chains beside the everyday mix) and rounds 5 and 6 (v5, v6: the last model's search on fresh
+# questions, every round's chains). Every step skips what is already done, so a killed run continues.
 #
-#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r5/model)
+#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r6/model)
 #
 # Hours on two cores: the card of models/reason-mini lists each step's wall time. Steps are fixed where the
 # shipped run fixed them; v0 trains for 70 minutes of wall clock, so a rerun gives the same recipe, not the same bytes.
@@ -67,4 +67,6 @@ freshround() {
 }
 # Round 5: v4 distils 400 fresh questions (seed 5); v5 is v4 trained on the chains of rounds 1, 2 and 5.
 freshround vote-r5 "$work/mix-r4/model" 5 1500 vote-r1 vote-r2
-echo "done: $work/vote-r5/model"
+# Round 6: v5 distils 400 more (seed 6); v6 is v5 trained on the chains of rounds 1, 2, 5 and 6.
+freshround vote-r6 "$work/vote-r5/model" 6 1200 vote-r1 vote-r2 vote-r5
+echo "done: $work/vote-r6/model"
