@@ -36,6 +36,9 @@ SHAPES = {
     # name: sizes, tied embeddings, default architecture
     "tiny": (dict(vocab_size=160, hidden_size=32, intermediate_size=80, num_hidden_layers=3,
                   num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512), False, "llama"),
+    # tiny with heads of 16, the least that ONNX Runtime's GroupQueryAttention (onnx_graph.py --cache gqa) takes
+    "tiny-h16": (dict(vocab_size=160, hidden_size=32, intermediate_size=80, num_hidden_layers=3,
+                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512), False, "llama"),
     "llama-small": (dict(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
                          num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=2048), True, "llama"),
     "qwen2-0.5b": (dict(vocab_size=151936, hidden_size=896, intermediate_size=4864, num_hidden_layers=24,

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
  * deprecated TorchScript exporter is missing (the GPU machine makes its throughput model with a newer torch):
  * built from two fixtures' weights (src/test/resources/models/built/, see the README there), each maps onto the
  * same tensors as the fixture's exported graph, and ONNX Runtime runs it to the fixture's PyTorch logits. The
- * append graphs ({@code --cache append}: only the new keys and values out) run to the same logits (the GPU engine, which reads weights from such graphs, needs only the present graphs).
+ * append graphs ({@code --cache append}: only the new keys and values out) and the GroupQueryAttention graphs
+ * ({@code --cache gqa}) run to the same logits (the GPU engine reads weights from the present graphs only).
  */
 class BuiltGraphTest {
     private static final Path MODELS = Path.of("src/test/resources/models");
@@ -26,11 +27,12 @@ class BuiltGraphTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen2", "tiny-llama", "tiny-qwen2-append", "tiny-llama-append"})
+    @ValueSource(strings = {"tiny-qwen2", "tiny-llama", "tiny-qwen2-append", "tiny-llama-append", "tiny-llama-h16-gqa"})
     void onnxRuntimeRunsItToThePyTorchLogits(String name, @TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve(name);
         Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(MODELS.resolve(name.replace("-append", "")))) {  // the fixture, with the built graph instead
+        // the fixture, with the built graph instead
+        try (Stream<Path> files = Files.list(MODELS.resolve(name.replaceAll("-(append|gqa)$", "")))) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (!f.getFileName().toString().startsWith("model.onnx")) {
                     Files.copy(f, dir.resolve(f.getFileName()));

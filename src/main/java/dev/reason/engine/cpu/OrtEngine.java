@@ -17,6 +17,7 @@ import dev.reason.model.ModelException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
 /**
  * The CPU engine: the model's own {@code model.onnx} run by ONNX Runtime, with the KV cache fed back. Optimum's
  * graphs return the whole cache each step ({@code present.*}); the recipe's append graphs return only the new
- * columns ({@code new_key_values.*}), which the batch writes into its cache in place.
+ * columns ({@code new_key_values.*}), which the batch writes into its cache in place; its GroupQueryAttention graphs
+ * write each row's new column into the cache themselves ({@code seqlens_k} in, past and present one buffer).
  */
 public final class OrtEngine implements Engine {
     private final OrtEnvironment env;
@@ -39,11 +41,21 @@ public final class OrtEngine implements Engine {
     private final Io io;
     private final Consumer<String> notice;
 
-    /**
-     * What the graph's interface holds beyond the Optimum layout's fixed part; {@code appends}: it outputs only the
-     * new keys and values (new_key_values.*), not the past with them (present.*).
-     */
-    private record Io(boolean positionIds, FloatFormat kv, FloatFormat logits, boolean appends) {
+    /** What the graph's interface holds beyond the Optimum layout's fixed part. */
+    private record Io(boolean positionIds, FloatFormat kv, FloatFormat logits, Cache cache) {
+    }
+
+    /** How a graph hands the KV cache back. */
+    private enum Cache {
+        /** present.*: the past with the new columns, so ONNX Runtime copies the whole cache every step. */
+        PRESENT,
+        /** new_key_values.*: only the new columns, which the batch writes into its cache in place. */
+        APPEND,
+        /**
+         * present.* bound to the past's own buffer, rows of their own lengths (seqlens_k): GroupQueryAttention writes
+         * each row's new column in place and reads only that row's columns.
+         */
+        SHARED
     }
 
     private OrtEngine(OrtEnvironment env, OrtSession session, ModelConfig config, int threads, Io io,
@@ -68,6 +80,10 @@ public final class OrtEngine implements Engine {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            String profile = System.getenv("REASON_ORT_PROFILE");
+            if (profile != null && !profile.isBlank()) {  // where each node's time goes, for benchmarks/ort-profile.py
+                options.enableProfiling(profile);
+            }
             session = env.createSession(model.onnxFile().toString(), options);
         } catch (OrtException e) {
             throw new ModelException(model.onnxFile() + " cannot be loaded by ONNX Runtime ("
@@ -87,7 +103,10 @@ public final class OrtEngine implements Engine {
     private static Io checkIo(OrtSession session, ModelConfig c, String file) throws OrtException {
         Map<String, NodeInfo> in = session.getInputInfo();
         Map<String, NodeInfo> out = session.getOutputInfo();
-        for (String name : new String[] {"input_ids", "attention_mask"}) {
+        boolean shared = in.containsKey("seqlens_k");
+        String[] fixed = shared ? new String[] {"input_ids", "seqlens_k", "total_sequence_length"}
+                : new String[] {"input_ids", "attention_mask"};
+        for (String name : fixed) {
             if (!in.containsKey(name)) {
                 throw new ModelException(file + " has no input \"" + name + "\": export it with the Optimum"
                         + " decoder layout (input_ids, attention_mask, past_key_values.*)");
@@ -103,8 +122,8 @@ public final class OrtEngine implements Engine {
                     + ": the CPU engine reads fp32 or fp16 logits: re-export the model");
         }
         FloatFormat kvFormat = null;
-        boolean appends = out.containsKey("new_key_values.0.key");
-        String outPrefix = appends ? "new_key_values." : "present.";
+        Cache cache = shared ? Cache.SHARED : out.containsKey("new_key_values.0.key") ? Cache.APPEND : Cache.PRESENT;
+        String outPrefix = cache == Cache.APPEND ? "new_key_values." : "present.";
         for (int i = 0; i < c.numLayers(); i++) {
             for (String kv : new String[] {"key", "value"}) {
                 String pastName = "past_key_values." + i + "." + kv;
@@ -135,11 +154,11 @@ public final class OrtEngine implements Engine {
                 kvFormat = f;
             }
         }
-        if (in.size() != 2 + 2 * c.numLayers() + (in.containsKey("position_ids") ? 1 : 0)) {
+        if (in.size() != fixed.length + 2 * c.numLayers() + (in.containsKey("position_ids") ? 1 : 0)) {
             throw new ModelException(file + " has " + in.size() + " inputs, config.json implies "
-                    + (3 + 2 * c.numLayers()) + ": the files do not belong together");
+                    + (fixed.length + 1 + 2 * c.numLayers()) + ": the files do not belong together");
         }
-        return new Io(in.containsKey("position_ids"), kvFormat, logits, appends);
+        return new Io(in.containsKey("position_ids"), kvFormat, logits, cache);
     }
 
     @Override
@@ -155,7 +174,7 @@ public final class OrtEngine implements Engine {
     @Override
     public String description() {
         return "cpu (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", " + io.kv().label() + ", "
-                + (io.appends() ? "cache in place, " : "") + threads + " threads)";
+                + (io.cache() != Cache.PRESENT ? "cache in place, " : "") + threads + " threads)";
     }
 
     /**
@@ -188,10 +207,10 @@ public final class OrtEngine implements Engine {
         }
     }
 
-    /** Bytes of one decode row's KV cache: keys and values of every layer, twice (ping-pong), at full length. */
+    /** Bytes of one decode row's KV cache: keys and values of every layer at full length, twice but in place. */
     private long cacheBytes(int promptLen, int maxNewTokens) {
         long columns = Batch.columns(promptLen, maxNewTokens);
-        return 2L * 2 * config.numLayers() * config.numKvHeads() * columns * config.headDim() * io.kv().bytes;
+        return (io.cache() == Cache.SHARED ? 1L : 2L) * 2 * config.numLayers() * config.numKvHeads() * columns * config.headDim() * io.kv().bytes;
     }
 
     private static String mebibytes(long bytes) {
@@ -201,6 +220,13 @@ public final class OrtEngine implements Engine {
 
     @Override
     public void close() {
+        if (System.getenv("REASON_ORT_PROFILE") != null) {
+            try {
+                System.err.println("cpu: ONNX Runtime's profile is in " + session.endProfiling());
+            } catch (OrtException e) {
+                System.err.println("cpu: ONNX Runtime wrote no profile: " + e.getMessage());
+            }
+        }
         closeQuietly(session);
     }
 
@@ -229,6 +255,14 @@ public final class OrtEngine implements Engine {
         return b.duplicate().position(0).limit(Math.toIntExact(n)).slice();
     }
 
+    private static IntBuffer head(IntBuffer b, long n) {
+        return b.duplicate().position(0).limit(Math.toIntExact(n)).slice();
+    }
+
+    private static IntBuffer ints(int n) {
+        return ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
+    }
+
     /**
      * Cache layout: per layer, key and value as [slots, kvHeads, length, headDim] in direct buffers of the graph's
      * own KV format (raw bytes, fp32 or fp16), used in place as ONNX Runtime inputs and written in place as its
@@ -239,11 +273,17 @@ public final class OrtEngine implements Engine {
      * <p>With an append graph the rows keep a fixed stride, {@code width} columns, of which the first {@code length}
      * are in use: ONNX Runtime reads the cache in place and returns only the step's new column, which goes into
      * column {@code length}. Only a compaction copies the cache, once every {@link #APPEND_SLACK} steps at most.
+     *
+     * <p>With a GroupQueryAttention graph the rows have a fixed stride, {@code capacity}, and lengths of their own: a
+     * slot's prompt and then its own tokens fill its first {@code position} columns, with no gap, and the graph
+     * writes each step's column after them, in the buffer it also reads as the past. Nothing is ever compacted, a
+     * rewind only shortens the row, and a step reads each row's own columns, not the longest row's.
      */
     private final class Batch implements DecodeBatch {
         /** Free columns an append graph's rows get past the longest chain: masked, but read by every step. */
         static final int APPEND_SLACK = 32;
-        private final boolean appends = io.appends();
+        private final boolean appends = io.cache() == Cache.APPEND;
+        private final boolean shared = io.cache() == Cache.SHARED;
         private final int slots;
         private final int maxNew;
         private final int slack;
@@ -262,6 +302,8 @@ public final class OrtEngine implements Engine {
         private int width;           // an append graph's row stride (columns); a present graph's is length
         private final ByteBuffer[] fresh;  // an append graph's new columns of a step: [slots, kvHeads, 1, headDim]
         private OnnxTensor[] freshTensors;
+        private OnnxTensor[] inPlace;      // a shared cache's present tensors: the past's buffers again
+        private final IntBuffer seqlens;   // a shared cache's row lengths before a step's column
         private final OrtPrefill[] prompt;  // per slot: its chain's prompt, null when free
         private final int[] promptLen;     // per slot: its prompt's columns, 0 when free
         private final int[] start;   // per slot: first column of its own tokens
@@ -301,7 +343,7 @@ public final class OrtEngine implements Engine {
             }
             // the large buffers first, and native tensors last: running out of memory on the way leaks nothing
             cache = allocateCache();
-            spare = allocateCache();
+            spare = shared ? new ByteBuffer[0] : allocateCache();
             fresh = new ByteBuffer[appends ? 2 * layers : 0];
             for (int i = 0; i < fresh.length; i++) {
                 fresh[i] = kvFormat.allocate((long) slots * kvHeads * config.headDim());
@@ -312,6 +354,7 @@ public final class OrtEngine implements Engine {
             position = new int[slots];
             ids = longs(slots);
             positions = longs(slots);
+            seqlens = ints(slots);
             maskBytes = longBytes((long) slots * (capacity + 1));
             mask = maskBytes.asLongBuffer();
             logitsBuffer = logitsFormat.allocate((long) slots * vocab);
@@ -352,7 +395,8 @@ public final class OrtEngine implements Engine {
         @Override
         public long kvBytes(long promptTokens, int longestPrompt) {
             long columns = Math.max(capacity, columns(longestPrompt, maxNew));
-            return tokenBytes() * (promptTokens + 2 * slots * columns);  // the prompts, then the cache and its spare
+            // the prompts, then the cache and its spare (a shared cache has none)
+            return tokenBytes() * (promptTokens + (shared ? 1 : 2) * slots * columns);
         }
 
         private ByteBuffer[] allocateCache() {
@@ -400,7 +444,14 @@ public final class OrtEngine implements Engine {
                 Map<String, OnnxTensor> out = new HashMap<>();
                 try {
                     in.put("input_ids", OnnxTensor.createTensor(env, head(ids, n), new long[] {1, n}));
-                    in.put("attention_mask", OnnxTensor.createTensor(env, head(ones, done + n), new long[] {1, done + n}));
+                    if (shared) {  // the prompt's tokens so far, minus one, and the whole
+                        in.put("seqlens_k", OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {done + n - 1}),
+                                new long[] {1}));
+                        in.put("total_sequence_length", OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {done + n}),
+                                new long[0]));
+                    } else {
+                        in.put("attention_mask", OnnxTensor.createTensor(env, head(ones, done + n), new long[] {1, done + n}));
+                    }
                     if (io.positionIds()) {
                         in.put("position_ids", OnnxTensor.createTensor(env, head(positions, n), new long[] {1, n}));
                     }
@@ -471,7 +522,9 @@ public final class OrtEngine implements Engine {
                 throw new IllegalArgumentException("a chain starts from a live prompt of this batch");
             }
             endChain(slot);
-            if (o.length > length) {
+            if (shared && o.length + 1 > capacity) {
+                grow(o.length + 1);
+            } else if (!shared && o.length > length) {
                 relayout(o.length);  // the prompt's columns must exist in every row
             }
             for (int i = 0; i < 2 * layers; i++) {
@@ -482,7 +535,7 @@ public final class OrtEngine implements Engine {
             o.chains++;
             prompt[slot] = o;
             promptLen[slot] = o.length;
-            start[slot] = length;
+            start[slot] = shared ? o.length : length;
             position[slot] = o.length;
         }
 
@@ -502,10 +555,14 @@ public final class OrtEngine implements Engine {
         /** Moves the slot's kept columns to end at the current length, where its next token's column goes. */
         @Override
         public void rewind(int slot, int keep) {
-            int own = length - start[slot];
+            int own = shared ? position[slot] - promptLen[slot] : length - start[slot];
             if (keep < 0 || keep > own) {
                 throw new IllegalArgumentException("slot " + slot + " holds " + own + " tokens of its own, cannot keep "
                         + keep);
+            }
+            if (shared) {  // the columns past the kept ones are overwritten by the next steps
+                position[slot] = promptLen[slot] + keep;
+                return;
             }
             int to = length - keep;
             if (keep > 0 && to != start[slot]) {
@@ -524,22 +581,25 @@ public final class OrtEngine implements Engine {
 
         @Override
         public float[] step(int[] tokens, boolean[] active) {
-            int needed = needed();
-            if (length + 1 > (appends ? width : capacity) || length - needed > needed / 4 + 16) {
-                relayout(0);  // full, or a quarter of each step's columns belong to no live chain
-            }
+            makeRoom(active);
             int stride = stride();
-            int total = stride + 1;  // the past's columns, then this step's
+            int total = stride + 1;  // a mask's columns: the past's, then this step's
             // Only the rows up to the last active one run: slots past it hold no chain (a new chain takes the lowest
             // free slot), and the cache is row-major, so the first rows are a prefix of every buffer.
             int rows = 0;
+            int longest = 1;
             for (int s = 0; s < slots; s++) {
                 rows = active[s] ? s + 1 : rows;
                 ids.put(s, active[s] ? tokens[s] : 0);
                 positions.put(s, position[s]);
-                int maskRow = s * total;
-                for (int c = 0; c < total; c++) {
-                    mask.put(maskRow + c, c < promptLen[s] || c >= start[s] && c < length || c == stride ? 1L : 0L);
+                if (shared) {  // a row holds position[s] columns; this step's goes after them
+                    seqlens.put(s, active[s] ? position[s] : 0);
+                    longest = Math.max(longest, active[s] ? position[s] + 1 : 1);
+                } else {
+                    int maskRow = s * total;
+                    for (int c = 0; c < total; c++) {
+                        mask.put(maskRow + c, c < promptLen[s] || c >= start[s] && c < length || c == stride ? 1L : 0L);
+                    }
                 }
             }
             if (rows == 0) {
@@ -550,41 +610,49 @@ public final class OrtEngine implements Engine {
                 past = wrap(cache, stride, rows);
                 closeAll(freshTensors);
                 freshTensors = appends ? wrap(fresh, 1, rows) : null;
+                closeAll(inPlace);
+                inPlace = shared ? wrap(cache, stride, rows) : null;
                 pastRows = rows;
             }
-            OnnxTensor[] present = appends ? null : wrap(spare, total, rows);
-            OnnxTensor maskTensor = null;
-            OnnxTensor[] fewer = null;  // ids, positions and logits over the first rows, when not all run
+            OnnxTensor[] present = shared ? inPlace : appends ? freshTensors : wrap(spare, total, rows);
+            List<OnnxTensor> perStep = new ArrayList<>();  // the tensors of this step alone, closed after it
             try {
-                maskTensor = OnnxTensor.createTensor(env, head(mask, (long) rows * total), new long[] {rows, total});
-                inputs.put("attention_mask", maskTensor);
-                if (rows < slots) {
-                    fewer = new OnnxTensor[] {
-                        OnnxTensor.createTensor(env, head(ids, rows), new long[] {rows, 1}),
-                        OnnxTensor.createTensor(env, head(positions, rows), new long[] {rows, 1}),
-                        logitsFormat.tensor(env, logitsBuffer, new long[] {rows, 1, vocab}),
-                    };
+                if (shared) {
+                    perStep.add(OnnxTensor.createTensor(env, head(seqlens, rows), new long[] {rows}));
+                    inputs.put("seqlens_k", perStep.get(0));
+                    perStep.add(OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {longest}), new long[0]));
+                    inputs.put("total_sequence_length", perStep.get(1));
+                } else {
+                    perStep.add(OnnxTensor.createTensor(env, head(mask, (long) rows * total), new long[] {rows, total}));
+                    inputs.put("attention_mask", perStep.get(0));
                 }
-                inputs.put("input_ids", fewer != null ? fewer[0] : idsTensor);
+                OnnxTensor stepIds = idsTensor;
+                OnnxTensor stepPositions = positionsTensor;
+                OnnxTensor stepLogits = logitsTensor;
+                if (rows < slots) {  // ids, positions and logits over the first rows
+                    perStep.add(stepIds = OnnxTensor.createTensor(env, head(ids, rows), new long[] {rows, 1}));
+                    perStep.add(stepPositions = OnnxTensor.createTensor(env, head(positions, rows), new long[] {rows, 1}));
+                    perStep.add(stepLogits = logitsFormat.tensor(env, logitsBuffer, new long[] {rows, 1, vocab}));
+                }
+                inputs.put("input_ids", stepIds);
                 if (io.positionIds()) {
-                    inputs.put("position_ids", fewer != null ? fewer[1] : positionsTensor);
+                    inputs.put("position_ids", stepPositions);
                 }
-                outputs.put("logits", fewer != null ? fewer[2] : logitsTensor);
+                outputs.put("logits", stepLogits);
                 for (int i = 0; i < 2 * layers; i++) {
                     inputs.put(pastNames[i], past[i]);
-                    outputs.put(presentNames[i], appends ? freshTensors[i] : present[i]);
+                    outputs.put(presentNames[i], present[i]);
                 }
                 long t0 = System.nanoTime();
                 session.run(inputs, outputs).close();
                 backendNanos += System.nanoTime() - t0;
             } catch (OrtException e) {
-                closeAll(present);
+                if (io.cache() == Cache.PRESENT) {
+                    closeAll(present);
+                }
                 throw new IllegalStateException("ONNX Runtime failed in a decode step: " + e.getMessage(), e);
             } finally {
-                if (maskTensor != null) {
-                    maskTensor.close();
-                }
-                closeAll(fewer);
+                perStep.forEach(OnnxTensor::close);
             }
             if (appends) {  // each row's new column goes in at column length; the past tensors stay as they are
                 for (int i = 0; i < 2 * layers; i++) {
@@ -592,7 +660,7 @@ public final class OrtEngine implements Engine {
                         cache[i].put((r * stride + length) * row, fresh[i], r * row, row);
                     }
                 }
-            } else {  // this step's present tensors wrap the buffers that become the cache: the next step's past
+            } else if (!shared) {  // this step's present tensors wrap the buffers that become the cache: the next step's past
                 closeAll(past);
                 past = present;
                 ByteBuffer[] t = cache;
@@ -605,6 +673,49 @@ public final class OrtEngine implements Engine {
             }
             logitsFormat.read(logitsBuffer, 0, rows * vocab, logits);
             return logits;
+        }
+
+        /**
+         * Makes room for this step's column: a shared cache grows when an active row is full; the others compact when
+         * full, or when a quarter of each step's columns belong to no live chain.
+         */
+        private void makeRoom(boolean[] active) {
+            if (shared) {
+                int longest = 0;
+                for (int s = 0; s < slots; s++) {
+                    longest = active[s] ? Math.max(longest, position[s] + 1) : longest;
+                }
+                if (longest > capacity) {
+                    grow(longest);
+                }
+                return;
+            }
+            int needed = needed();
+            if (length + 1 > (appends ? width : capacity) || length - needed > needed / 4 + 16) {
+                relayout(0);
+            }
+        }
+
+        /** A shared cache with rows of at least {@code columns} columns: larger buffers, each live row copied over. */
+        private void grow(int columns) {
+            closeAll(past);
+            past = null;
+            closeAll(inPlace);
+            inPlace = null;
+            int old = capacity;
+            capacity = columns + slack;
+            ByteBuffer[] bigger = allocateCache();
+            for (int i = 0; i < 2 * layers; i++) {
+                for (int s = 0; s < slots; s++) {
+                    int used = prompt[s] == null ? 0 : position[s];
+                    for (int h = 0; h < kvHeads; h++) {
+                        int r = s * kvHeads + h;
+                        bigger[i].put(r * capacity * row, cache[i], r * old * row, used * row);
+                    }
+                }
+            }
+            DirectBuffers.free(cache);
+            cache = bigger;
         }
 
         /**
@@ -653,9 +764,9 @@ public final class OrtEngine implements Engine {
             width = newStride;
         }
 
-        /** Columns from one row's start to the next one's: the append graph's fixed width, else the length. */
+        /** Columns from one row's start to the next one's: a shared cache's capacity, an append graph's width, else the length. */
         private int stride() {
-            return appends ? width : length;
+            return shared ? capacity : appends ? width : length;
         }
 
         /** The columns a compact cache needs: the longest prompt plus own tokens of a live chain. */
@@ -754,6 +865,7 @@ public final class OrtEngine implements Engine {
             closeAll(past);
             past = null;
             closeAll(freshTensors);
+            closeAll(inPlace);
             DirectBuffers.free(fresh);
             idsTensor.close();
             positionsTensor.close();

@@ -30,12 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The CPU engine against PyTorch (reference logits written by the recipe's export) and against itself:
  * KV-cache decoding vs full forwards, batched rows vs single chains, refilled and compacted slots vs fresh ones.
- * The batch's own tests run on both kinds of graph: the shipped model's, which returns the whole cache each step,
- * and an append graph (models/recipe/onnx_graph.py --cache append), whose new columns the batch writes in place.
+ * The batch's own tests run on the three kinds of graph: the shipped model's, which returns the whole cache each
+ * step; an append graph (models/recipe/onnx_graph.py --cache append), whose new columns the batch writes in place;
+ * and a GroupQueryAttention graph (--cache gqa), which writes each row's new column into the cache itself.
  */
 class OrtEngineTest {
     private static ModelDirectory appendModel;
     private static OrtEngine appending;
+    private static ModelDirectory gqaModel;
+    private static OrtEngine gqa;
     private static int[] ids;
     private static int prefill;
     private static float[][] torchFull;
@@ -50,9 +53,16 @@ class OrtEngineTest {
         torchFull = matrix(ref.get("full_logits"));
         torchSteps = matrix(ref.get("step_logits"));
         shipped = ShippedModel.engine();
-        // tiny-llama's files with its append graph (src/test/resources/models/built/) in place of model.onnx
-        Path fixture = Path.of("src/test/resources/models/tiny-llama");
-        Path dir = Files.createTempDirectory("reason-append");
+        appendModel = fixtureWith("tiny-llama", "tiny-llama-append.onnx");
+        appending = OrtEngine.load(appendModel, 1, line -> { });
+        gqaModel = fixtureWith("tiny-llama-h16", "tiny-llama-h16-gqa.onnx");
+        gqa = OrtEngine.load(gqaModel, 1, line -> { });
+    }
+
+    /** A fixture's files with one of its built graphs (src/test/resources/models/built/) in place of model.onnx. */
+    private static ModelDirectory fixtureWith(String name, String graph) throws IOException {
+        Path fixture = Path.of("src/test/resources/models").resolve(name);
+        Path dir = Files.createTempDirectory("reason-built");
         try (Stream<Path> files = Files.list(fixture)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (!f.getFileName().toString().startsWith("model.onnx")) {
@@ -60,26 +70,29 @@ class OrtEngineTest {
                 }
             }
         }
-        Files.copy(fixture.resolveSibling("built").resolve("tiny-llama-append.onnx"), dir.resolve("model.onnx"));
-        appendModel = ModelDirectory.open(dir);
-        appending = OrtEngine.load(appendModel, 1, line -> { });
+        Files.copy(fixture.resolveSibling("built").resolve(graph), dir.resolve("model.onnx"));
+        return ModelDirectory.open(dir);
     }
 
     @AfterAll
     static void close() throws IOException {
         appending.close();
-        appendModel.close();
-        try (Stream<Path> files = Files.list(appendModel.path())) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.delete(f);
+        gqa.close();
+        for (ModelDirectory m : new ModelDirectory[] {appendModel, gqaModel}) {
+            m.close();
+            try (Stream<Path> files = Files.list(m.path())) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
             }
+            Files.delete(m.path());
         }
-        Files.delete(appendModel.path());
     }
 
     static Stream<Named<OrtEngine>> engines() {
         return Stream.of(Named.of("present graph (the shipped model)", shipped),
-                Named.of("append graph (tiny-llama)", appending));
+                Named.of("append graph (tiny-llama)", appending),
+                Named.of("GroupQueryAttention graph (tiny-llama-h16)", gqa));
     }
 
     private static int[] ints(JsonNode n) {
