@@ -25,8 +25,9 @@ import java.util.function.Predicate;
  * <li>The MatMuls whose second input is a weight, in graph (topological) order, are grouped by the activation
  *     they read; each layer gives groups of 3 (q, k, v), 1 (o), 2 (gate, up), 1 (down), and lm_head ends.</li>
  * <li>In the group of 3, v is the one whose output reaches no Softmax before the next weight MatMul; q and k
- *     meet in the attention-score MatMul, q as its left operand, k as its right. In the group of 2, gate is the
- *     one whose output goes through a Sigmoid (SiLU).</li>
+ *     meet in the attention-score MatMul, q as its left operand, k as its right. Where the three feed ONNX
+ *     Runtime's fused GroupQueryAttention instead, the inputs they fill tell them apart (query, key, value).
+ *     In the group of 2, gate is the one whose output goes through a Sigmoid (SiLU).</li>
  * <li>A bias is a 1-D weight added right after a q/k/v MatMul; an RMSNorm weight is the 1-D weight of the Mul
  *     that produces a group's activation (attention norm, MLP norm, final norm before lm_head).</li>
  * </ol>
@@ -175,6 +176,10 @@ final class LlamaMapper {
 
     /** q, k, v of one layer's group of three, told apart by where their outputs go (see the class comment). */
     private Node[] attentionRoles(List<Node> group, int layer) {
+        Node[] fused = fusedRoles(group);
+        if (fused != null) {
+            return fused;
+        }
         Node v = null;
         Node q = null;
         Node k = null;
@@ -206,6 +211,28 @@ final class LlamaMapper {
             throw fail("layer " + layer + ": cannot tell q, k and v apart (no Softmax between them and o_proj)");
         }
         return new Node[] {q, k, v};
+    }
+
+    /**
+     * q, k, v by the inputs they fill of one GroupQueryAttention node (ONNX Runtime's fused attention: query, key,
+     * value first), or null when the group does not feed one.
+     */
+    private Node[] fusedRoles(List<Node> group) {
+        Node[] roles = new Node[3];
+        Node attention = null;
+        for (Node n : group) {
+            Map<Node, Integer> entered = reach(n.outputs().get(0), m -> m.opType().equals("GroupQueryAttention")).stops();
+            if (entered.size() != 1 || (attention != null && !entered.containsKey(attention))) {
+                return null;
+            }
+            attention = entered.keySet().iterator().next();
+            int slot = Integer.numberOfTrailingZeros(entered.get(attention));
+            if (slot > 2 || Integer.bitCount(entered.get(attention)) != 1 || roles[slot] != null) {
+                return null;
+            }
+            roles[slot] = n;
+        }
+        return roles[0] != null && roles[1] != null && roles[2] != null ? roles : null;
     }
 
     private Node[] gateAndUp(List<Node> group, int layer) {
