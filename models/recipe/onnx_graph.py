@@ -252,7 +252,11 @@ def main():
                          "gqa: ONNX Runtime's GroupQueryAttention on one buffer for past and present")
     args = ap.parse_args()
     model = load_model_dir(args.model_dir)
-    save(build(model, args.cache), args.out, args.external_data)
+    try:
+        graph = build(model, args.cache)
+    except ValueError as e:  # a model this form of graph cannot hold: one line, not a traceback
+        raise SystemExit("onnx_graph.py: %s" % e)
+    save(graph, args.out, args.external_data)
     print("wrote %s (%s parameters)" % (args.out, format(model.num_parameters(), ",")))
 
 
