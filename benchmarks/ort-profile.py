@@ -16,8 +16,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", help="the JSON file ONNX Runtime wrote")
     args = ap.parse_args()
-    with open(args.profile) as f:
-        events = json.load(f)
+    try:
+        with open(args.profile) as f:
+            events = json.load(f)
+    except (OSError, ValueError) as e:  # missing, unreadable or not ONNX Runtime's JSON: one line
+        raise SystemExit("ort-profile.py: cannot read %s as ONNX Runtime's profile (%s)" % (args.profile, e))
+    if not isinstance(events, list):
+        raise SystemExit("ort-profile.py: %s is JSON but not ONNX Runtime's profile (a list of events)" % args.profile)
     by_op = collections.Counter()
     nodes = collections.Counter()
     runs = 0
