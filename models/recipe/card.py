@@ -21,46 +21,61 @@ def load(path):
 def lineage(start, rounds):
     """A row per step that made the model: the first training, then each round's distillation and fine-tuning.
 
-    `rounds` are NAME=FOLDER in order: a folder with questions.jsonl adds its distillation, one with train/ its
-    fine-tuning. NAME=FOLDER:distill adds only the distillation (a round whose chains, not model, came down).
+    `rounds` are NAME=FOLDER in order: a folder with questions.jsonl adds its distillation, one with a train log
+    (train/train_log.json, or train_log.json as benchmarks/results/bootstrap records it) its fine-tuning.
+    NAME=FOLDER:distill adds only the distillation (a round whose chains, not model, came down). A round's parent
+    and chains are named by the folder they came from, so records moved elsewhere still name them; a start from
+    outside the rounds (such as models/reason-mini) is the last model trained before it.
     """
-    first = load(os.path.join(start, "train_log.json"))
+    def train_log(folder):
+        for path in (os.path.join(folder, "train", "train_log.json"), os.path.join(folder, "train_log.json")):
+            if os.path.exists(path):
+                return load(path)
+        raise SystemExit("%s: no train/train_log.json or train_log.json (a round folder, or its record)" % folder)
+
+    def round_of(path):  # .../ROUND/model or .../ROUND/distilled.jsonl -> ROUND
+        return os.path.basename(os.path.dirname(os.path.normpath(path)))
+
+    first = train_log(start)
     rows = ["| step | command | wall time | data |", "|---|---|---:|---|",
             "| v0 | `train.py --minutes %.0f` (from scratch, mix %s) | %.0f min | %.1fM tokens of synthetic chains |" % (
                 first["seconds"] / 60, first.get("mix", "v0"), first["seconds"] / 60, first["tokens"] / 1e6)]
-    names = {os.path.realpath(start): "v0"}
-    kept = {}
+    names, kept, last = {}, {}, "v0"
     for entry in rounds:
         name, _, folder = entry.partition("=")
         folder, _, only = folder.partition(":")
         if not folder:
             raise SystemExit("--rounds %s: write NAME=FOLDER (e.g. v1=build/bootstrap/vote-r1)" % entry)
-        names[os.path.realpath(os.path.join(folder, "model"))] = name
+        folder_name = os.path.basename(os.path.normpath(folder))
+        names[folder_name] = name
         times = {}
         if os.path.exists(os.path.join(folder, "times.txt")):
             for line in open(os.path.join(folder, "times.txt")):
                 step, _, secs = line.partition(":")
                 times[step.strip()] = int(secs.split()[0])
-        train = load(os.path.join(folder, "train", "train_log.json"))
-        parent = names.get(os.path.realpath(train["init"]), os.path.basename(os.path.dirname(train["init"])))
+        train = train_log(folder)  # a round distils with the model it then fine-tunes
+        # the round its log's start came from; else (a start outside the rounds) the last model before it
+        parent = names.get(round_of(train["init"]), last)
         if os.path.exists(os.path.join(folder, "questions.jsonl")):
             summary = {}
             progress = os.path.join(folder, "distilled.jsonl.progress")
             if os.path.exists(progress):
                 for line in open(progress):
                     summary = json.loads(line).get("summary", summary)
-            kept[os.path.realpath(os.path.join(folder, "distilled.jsonl"))] = name
+            kept[folder_name] = name
             questions = sum(1 for _ in open(os.path.join(folder, "questions.jsonl")))
             rows.append("| %s distill | `reason distill` with %s, %s filter | %.0f min | %d fresh questions: %s chains kept |" % (
-                name, parent, "label" if "label" in os.path.basename(folder) else "vote", times.get("distill", 0) / 60,
-                questions, summary.get("chains_kept", "?")))
+                name, parent, "label" if "label" in folder_name else "vote",
+                times.get("distill", 0) / 60, questions, summary.get("chains_kept", "?")))
         if only == "distill":
             continue
-        chains = ", ".join(kept.get(os.path.realpath(p), os.path.basename(os.path.dirname(p))) for p in train["distilled"])
+        last = name
+        chains = ", ".join(kept.get(round_of(p), round_of(p)) for p in train["distilled"])
         rows.append("| %s train | `finetune.py --init %s`, %d steps at peak lr %g, synthetic share %g (mix %s) | %.0f min | "
                     "%.1fM tokens; chains kept by the %s distill |" % (
-                        name, parent, train["steps"], train["peak_lr"], train["synthetic_share"], train["mix"],
-                        times.get("finetune", train["seconds"]) / 60, train["tokens"] / 1e6, chains))
+                        name, parent, train["steps"], train["peak_lr"],
+                        train["synthetic_share"], train["mix"], times.get("finetune", train["seconds"]) / 60,
+                        train["tokens"] / 1e6, chains))
     return rows
 
 
@@ -203,7 +218,9 @@ def main():
                 "```", "",
                 "Each step skips what is done, so a killed run continues. The rounds land in `build/reason-mini/` (%s), "
                 "each with its model and its evaluation in `eval/`. The fine-tuning steps are fixed; v0 trains on a "
-                "70-minute clock, so a rerun gives a model of the same recipe and similar scores, not the same bytes." % ", ".join(
+                "70-minute clock, so a rerun gives a model of the same recipe and similar scores, not the same bytes. Training "
+                "runs under bf16 autocast where the CPU has bf16 instructions, else in fp32, several times slower; each "
+                "round's train_log.json says which." % ", ".join(
                     "`%s`" % os.path.basename(r.split("=", 1)[1].split(":")[0]) for r in args.rounds), ""]
     else:
         out += ["/usr/bin/python3 models/recipe/train.py --minutes %.0f --out build/v0/train" % (train["seconds"] / 60),

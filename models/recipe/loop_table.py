@@ -1,10 +1,13 @@
 """The bootstrap's table: a row per model, from the folders `bootstrap.sh evaluate` wrote.
 
     /usr/bin/python3 models/recipe/loop_table.py v0=build/bootstrap/v0/eval v1=build/bootstrap/vote-r1/eval [--json OUT]
+    /usr/bin/python3 models/recipe/loop_table.py --previous loop.json v9=build/bootstrap/mix-r9/eval [--json OUT]
 
 For each held-out set: greedy, pass@1 and maj@16 of 16 samples (reason bench), then the default search's accuracy and
 tokens per question (reason --questions, a 32-sample budget). Arithmetic, word problems and the first questions
 (eval/basic.jsonl) are also split by their number of operations. Last, how many of the hand-written general questions were declined.
+With --previous, the rows of a table written before (--json) come first, and the new models' search rows count only
+the questions that table's search asked, so one table compares every model on the same questions.
 """
 import argparse
 import json
@@ -62,12 +65,15 @@ def read(name):
 SETS = ["arithmetic", "word", "game24", "basic"]
 
 
-def common_questions(folders):
-    """Per set, the questions every model's finished search asked, so that search rows compare like with like."""
+def common_questions(folders, before=None):
+    """Per set, the questions every model's finished search asked (and `before`'s, when given), so that search rows
+    compare like with like."""
     common = {}
     for name in SETS:
         problems = read(name)
         asked = [set(r) for r in (search_results(f, name, problems) for f in folders) if r is not None]
+        if before is not None:
+            asked.append(set(before.get(name, [])))
         common[name] = set.intersection(*asked) if asked else set()
     return common
 
@@ -133,6 +139,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", metavar="NAME=DIR")
     ap.add_argument("--json", help="also write the numbers as JSON")
+    ap.add_argument("--previous", help="a table written before with --json: its models first, on its questions")
     args = ap.parse_args()
     folders = {}
     for spec in args.models:
@@ -140,13 +147,22 @@ def main():
         if not folder or not os.path.isdir(folder):
             raise SystemExit("%s: give NAME=DIR with DIR a folder that bootstrap.sh evaluate wrote" % spec)
         folders[name] = folder
-    common = common_questions(folders.values())
-    models = {name: measure(folder, common) for name, folder in folders.items()}
+    models, before = {}, None
+    if args.previous:
+        try:
+            with open(args.previous) as f:
+                loop = json.load(f)
+            models, before = loop["models"], loop["search_ids"]
+        except (OSError, ValueError, KeyError) as e:
+            raise SystemExit("%s: not a table that loop_table.py --json wrote (%s)" % (args.previous, e))
+    common = common_questions(folders.values(), before)
+    models.update({name: measure(folder, common) for name, folder in folders.items()})
     asked = {name: len(common[name]) for name in SETS}
     print(markdown(models, asked))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"models": models, "search_asked": asked}, f, indent=1)
+            json.dump({"models": models, "search_asked": asked,
+                       "search_ids": {name: sorted(common[name], key=int) for name in SETS}}, f, indent=1)
 
 
 def load(path):

@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--families", default=",".join(f for f, _ in ROUND_MIX),
                     help="the families to ask, in ROUND_MIX's shares: those the current model was trained on, since a"
                          " vote of a model that cannot do a family agrees on its errors (default: all)")
+    ap.add_argument("--min-difficulty", type=int, default=0,
+                    help="ask only questions of at least this many operations (a round aimed at hard problems)")
     args = ap.parse_args()
     mix = [(f, share) for f, share in ROUND_MIX if f in args.families.split(",")]
     unknown = set(args.families.split(",")) - {f for f, _ in ROUND_MIX}
@@ -55,7 +57,10 @@ def main():
         if p is None or p["question"] in seen:
             continue
         seen.add(p["question"])
-        row = {"id": "r%d-%d" % (args.seed, len(rows) + 1), "question": p["question"], "family": p["family"],
+        # an id counts every question drawn, asked or not, so a filtered round's ids are its unfiltered ones
+        if args.min_difficulty and not (isinstance(p["difficulty"], int) and p["difficulty"] >= args.min_difficulty):
+            continue
+        row = {"id": "r%d-%d" % (args.seed, len(seen)), "question": p["question"], "family": p["family"],
                "difficulty": p["difficulty"]}
         labelled = dict(row, answer=p["answer"]) if p["family"] != "game24" else dict(row, numbers=p["numbers"])
         rows.append((row, labelled))

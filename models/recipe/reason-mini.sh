@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The shipped model's whole lineage, from nothing: v0 from scratch, two label-free bootstrap rounds (v1, v2), the
-# mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix), the everyday round (v4: v3 briefly on
-# the same chains beside the everyday mix) and rounds 5 and 6 (v5, v6: the last model's search on fresh
-# questions, every round's chains). Every step skips what is already done, so a killed run continues.
+# The shipped model's whole lineage, from nothing: v0 from scratch; two label-free bootstrap rounds (v1, v2); the
+# mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix); the everyday round (v4: v3 briefly on the
+# same chains beside the everyday mix); rounds 5 and 6 (v5, v6: the last model's search on fresh questions, every
+# round's chains); two more rounds of v6's search, whose chains alone are kept; round 9 (v9: v6 trained long on
+# every label-free round's chains); and round 10 (v10: v9's search on fresh questions, every round's chains).
+# Every step skips what is already done, so a killed run continues.
 #
-#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r6/model)
+#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r10/model)
 #
 # Hours on two cores: the card of models/reason-mini lists each step's wall time. Steps are fixed where the
 # shipped run fixed them; v0 trains for 70 minutes of wall clock, so a rerun gives the same recipe, not the same bytes.
@@ -23,21 +25,40 @@ bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --rounds 1 --q
 bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --from 2 --rounds 2 --questions 360 \
     --steps 1190 --search-every 5
 
-# A round without new questions: the kept chains of rounds 1 and 2 trained into the model of round 1.
+# A round without new questions: NAME INIT MIX STEPS LR WARMUP SHARE, then the rounds whose kept chains it trains on.
 mixround() {
-    local name=$1 init=$2 mix=$3 steps=$4 lr=$5 warmup=$6
-    local dir=$work/$name
+    local name=$1 init=$2 mix=$3 steps=$4 lr=$5 warmup=$6 share=$7
+    shift 7
+    local dir=$work/$name chains=() r
+    for r in "$@"; do chains+=(--distilled "$work/$r/distilled.jsonl"); done
     if [ ! -e "$dir/train/done" ]; then
-        $python $recipe/finetune.py --init "$init" --mix "$mix" --synthetic-share 0.6 --steps "$steps" --lr "$lr" \
-            --warmup "$warmup" --distilled "$work/vote-r1/distilled.jsonl" \
-            --distilled "$work/vote-r2/distilled.jsonl" --out "$dir/train" --resume
+        $python $recipe/finetune.py --init "$init" --mix "$mix" --synthetic-share "$share" --steps "$steps" --lr "$lr" \
+            --warmup "$warmup" "${chains[@]}" --out "$dir/train" --resume
         touch "$dir/train/done"
     fi
     [ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"
     EVAL_SETS="general basic arithmetic word game24" bash $recipe/bootstrap.sh evaluate "$dir/model" "$dir/eval" 5
 }
-mixround mix-r3 "$work/vote-r1/model" v0 2800 1e-3 100
-mixround mix-r4 "$work/mix-r3/model" everyday 900 5e-4 50
+# v3: the kept chains of rounds 1 and 2 trained into the model of round 1; v4: the same, briefly, beside the everyday mix.
+mixround mix-r3 "$work/vote-r1/model" v0 2800 1e-3 100 0.6 vote-r1 vote-r2
+mixround mix-r4 "$work/mix-r3/model" everyday 900 5e-4 50 0.6 vote-r1 vote-r2
+
+# The questions of a round and the chains the model's search keeps of them: NAME INIT SEED, then questions.py's options.
+distillround() {
+    local name=$1 init=$2 seed=$3
+    shift 3
+    local dir=$work/$name
+    mkdir -p "$dir"
+    [ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count 400 --seed "$seed" "$@" \
+        --out "$dir/questions.jsonl" --labelled "$dir/labelled.jsonl"
+    if [ ! -e "$dir/distill.done" ]; then
+        local resume=()
+        [ -e "$dir/distilled.jsonl" ] && resume=(--resume)
+        $reason distill --model "$init" --questions "$dir/questions.jsonl" --filter vote --budget 16x \
+            --out "$dir/distilled.jsonl" "${resume[@]}"
+        touch "$dir/distill.done"
+    fi
+}
 
 # A round of fresh questions from a model that is not a bootstrap.sh round's: NAME INIT SEED STEPS, then the
 # earlier rounds whose kept chains it trains on beside its own.
@@ -46,17 +67,7 @@ freshround() {
     shift 4
     local dir=$work/$name chains=() r
     for r in "$@"; do chains+=(--distilled "$work/$r/distilled.jsonl"); done
-    mkdir -p "$dir"
-    [ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count 400 --seed "$seed" \
-        --families arithmetic,word,game24,arithmetic1,spoken,story,refusal --out "$dir/questions.jsonl" \
-        --labelled "$dir/labelled.jsonl"
-    if [ ! -e "$dir/distill.done" ]; then
-        local resume=()
-        [ -e "$dir/distilled.jsonl" ] && resume=(--resume)
-        $reason distill --model "$init" --questions "$dir/questions.jsonl" --filter vote --budget 16x \
-            --out "$dir/distilled.jsonl" "${resume[@]}"
-        touch "$dir/distill.done"
-    fi
+    distillround "$name" "$init" "$seed" --families arithmetic,word,game24,arithmetic1,spoken,story,refusal
     if [ ! -e "$dir/train/done" ]; then
         $python $recipe/finetune.py --init "$init" --mix everyday --synthetic-share 0.6 --steps "$steps" --lr 5e-4 \
             --warmup 50 "${chains[@]}" --distilled "$dir/distilled.jsonl" --out "$dir/train" --resume
@@ -69,4 +80,11 @@ freshround() {
 freshround vote-r5 "$work/mix-r4/model" 5 1500 vote-r1 vote-r2
 # Round 6: v5 distils 400 more (seed 6); v6 is v5 trained on the chains of rounds 1, 2, 5 and 6.
 freshround vote-r6 "$work/vote-r5/model" 6 1200 vote-r1 vote-r2 vote-r5
-echo "done: $work/vote-r6/model"
+# v6's search on 400 more fresh questions (seed 7), and on 400 arithmetic questions of 3 to 6 operations (seed 8).
+distillround vote-r7 "$work/vote-r6/model" 7 --families arithmetic,word,game24,arithmetic1,spoken,story,refusal
+distillround hard-r8 "$work/vote-r6/model" 8 --families arithmetic --min-difficulty 3
+# Round 9: v6 trained 20,000 steps on every label-free round's kept chains (bf16 autocast where the CPU has bf16).
+mixround mix-r9 "$work/vote-r6/model" everyday 20000 1e-3 200 0.7 vote-r1 vote-r2 vote-r5 vote-r6 vote-r7 hard-r8
+# Round 10: v9 distils 400 fresh questions (seed 10); v10 is v9 trained 10,000 steps on every round's chains.
+freshround vote-r10 "$work/mix-r9/model" 10 10000 vote-r1 vote-r2 vote-r5 vote-r6 vote-r7 hard-r8
+echo "done: $work/vote-r10/model"
