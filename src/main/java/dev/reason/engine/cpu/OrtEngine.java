@@ -355,7 +355,7 @@ public final class OrtEngine implements Engine {
             ids = longs(slots);
             positions = longs(slots);
             seqlens = ints(slots);
-            maskBytes = longBytes((long) slots * (capacity + 1));
+            maskBytes = longBytes(shared ? 0 : (long) slots * (capacity + 1));  // a shared cache has seqlens_k instead
             mask = maskBytes.asLongBuffer();
             logitsBuffer = logitsFormat.allocate((long) slots * vocab);
             logits = new float[slots * vocab];
@@ -581,20 +581,23 @@ public final class OrtEngine implements Engine {
 
         @Override
         public float[] step(int[] tokens, boolean[] active) {
-            makeRoom(active);
+            int longest = shared ? longestRow(active) : 0;  // a shared cache's total_sequence_length
+            if (shared && longest > capacity) {
+                grow(longest);
+            } else if (!shared) {
+                compactIfDue();
+            }
             int stride = stride();
             int total = stride + 1;  // a mask's columns: the past's, then this step's
             // Only the rows up to the last active one run: slots past it hold no chain (a new chain takes the lowest
             // free slot), and the cache is row-major, so the first rows are a prefix of every buffer.
             int rows = 0;
-            int longest = 1;
             for (int s = 0; s < slots; s++) {
                 rows = active[s] ? s + 1 : rows;
                 ids.put(s, active[s] ? tokens[s] : 0);
                 positions.put(s, position[s]);
                 if (shared) {  // a row holds position[s] columns; this step's goes after them
                     seqlens.put(s, active[s] ? position[s] : 0);
-                    longest = Math.max(longest, active[s] ? position[s] + 1 : 1);
                 } else {
                     int maskRow = s * total;
                     for (int c = 0; c < total; c++) {
@@ -675,21 +678,17 @@ public final class OrtEngine implements Engine {
             return logits;
         }
 
-        /**
-         * Makes room for this step's column: a shared cache grows when an active row is full; the others compact when
-         * full, or when a quarter of each step's columns belong to no live chain.
-         */
-        private void makeRoom(boolean[] active) {
-            if (shared) {
-                int longest = 0;
-                for (int s = 0; s < slots; s++) {
-                    longest = active[s] ? Math.max(longest, position[s] + 1) : longest;
-                }
-                if (longest > capacity) {
-                    grow(longest);
-                }
-                return;
+        /** The columns of the longest active row once this step's column is in: at least 1. */
+        private int longestRow(boolean[] active) {
+            int longest = 1;
+            for (int s = 0; s < slots; s++) {
+                longest = active[s] ? Math.max(longest, position[s] + 1) : longest;
             }
+            return longest;
+        }
+
+        /** Makes room for this step's column in a cache of one length: compacts when full, or when a quarter of each step's columns belong to no live chain. */
+        private void compactIfDue() {
             int needed = needed();
             if (length + 1 > (appends ? width : capacity) || length - needed > needed / 4 + 16) {
                 relayout(0);
