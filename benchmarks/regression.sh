@@ -3,7 +3,7 @@
 # undo a regression). Builds BASE's jar in a temporary worktree, then runs `reason throughput` with each jar in turn,
 # ROUNDS times, and keeps each one's best warm tokens/s per chain count. Prints one markdown table, also OUT/table.md.
 #
-#   bash benchmarks/regression.sh [BASE] [OUT]   (default 988ad32, build/regression; about 10 minutes, quiet CPU)
+#   bash benchmarks/regression.sh [BASE] [OUT]   (default 988ad32, build/regression; a few minutes on a quiet CPU)
 #
 # Environment: MODEL (default models/reason-mini), CHAINS (default "16 64"), ROUNDS (default 3), THREADS (2).
 set -euo pipefail

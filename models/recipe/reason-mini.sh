@@ -25,7 +25,8 @@ bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --rounds 1 --q
 bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --from 2 --rounds 2 --questions 360 \
     --steps 1190 --search-every 5
 
-# A round without new questions: NAME INIT MIX STEPS LR WARMUP SHARE, then the rounds whose kept chains it trains on.
+# A round's training, export and evaluation: NAME INIT MIX STEPS LR WARMUP SHARE, then the rounds whose kept chains
+# it trains on. Alone, it is a round without new questions.
 mixround() {
     local name=$1 init=$2 mix=$3 steps=$4 lr=$5 warmup=$6 share=$7
     shift 7
@@ -65,16 +66,8 @@ distillround() {
 freshround() {
     local name=$1 init=$2 seed=$3 steps=$4
     shift 4
-    local dir=$work/$name chains=() r
-    for r in "$@"; do chains+=(--distilled "$work/$r/distilled.jsonl"); done
     distillround "$name" "$init" "$seed" --families arithmetic,word,game24,arithmetic1,spoken,story,refusal
-    if [ ! -e "$dir/train/done" ]; then
-        $python $recipe/finetune.py --init "$init" --mix everyday --synthetic-share 0.6 --steps "$steps" --lr 5e-4 \
-            --warmup 50 "${chains[@]}" --distilled "$dir/distilled.jsonl" --out "$dir/train" --resume
-        touch "$dir/train/done"
-    fi
-    [ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"
-    EVAL_SETS="general basic arithmetic word game24" bash $recipe/bootstrap.sh evaluate "$dir/model" "$dir/eval" 5
+    mixround "$name" "$init" everyday "$steps" 5e-4 50 0.6 "$@" "$name"
 }
 # Round 5: v4 distils 400 fresh questions (seed 5); v5 is v4 trained on the chains of rounds 1, 2 and 5.
 freshround vote-r5 "$work/mix-r4/model" 5 1500 vote-r1 vote-r2

@@ -581,10 +581,13 @@ public final class OrtEngine implements Engine {
 
         @Override
         public float[] step(int[] tokens, boolean[] active) {
-            int longest = shared ? longestRow(active) : 0;  // a shared cache's total_sequence_length
-            if (shared && longest > capacity) {
-                grow(longest);
-            } else if (!shared) {
+            int longest = 0;  // a shared cache's total_sequence_length
+            if (shared) {
+                longest = longestRow(active);
+                if (longest > capacity) {
+                    grow(longest);
+                }
+            } else {
                 compactIfDue();
             }
             int stride = stride();
@@ -687,7 +690,10 @@ public final class OrtEngine implements Engine {
             return longest;
         }
 
-        /** Makes room for this step's column in a cache of one length: compacts when full, or when a quarter of each step's columns belong to no live chain. */
+        /**
+         * Makes room for this step's column in a cache of one length: compacts when full, or when a quarter of each
+         * step's columns belong to no live chain.
+         */
         private void compactIfDue() {
             int needed = needed();
             if (length + 1 > (appends ? width : capacity) || length - needed > needed / 4 + 16) {
