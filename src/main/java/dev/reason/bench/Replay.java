@@ -117,13 +117,11 @@ public final class Replay {
                 cost = c.failsAt();
                 answer = null;
             }
-            if (rule instanceof DeepConfOnline deepConf && deepConf.warmedUp() && c.confidence() != null) {
-                int cut = deepConf.cutPoint(conf);
-                if (cut >= 0) { // the live search would have stopped this chain here, without an answer
-                    cost = cut;
-                    answer = null;
-                    conf = Arrays.copyOf(conf, cut);
-                }
+            int cut = c.confidence() == null ? -1 : rule.cutPoint(conf);
+            if (cut >= 0) { // the live search would have stopped this chain here, without an answer
+                cost = cut;
+                answer = null;
+                conf = Arrays.copyOf(conf, cut);
             }
             ScoredChain sc = new ScoredChain(answer, c.sumLogprob(), c.meanLogprob(), conf, verdict(c.verdict()));
             scored.add(sc);

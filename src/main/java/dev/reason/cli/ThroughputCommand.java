@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason.bench.Charts;
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
+import dev.reason.engine.KernelTime;
 import dev.reason.engine.choice.Engines;
-import dev.reason.engine.cuda.CudaEngine;
 import dev.reason.model.ModelDirectory;
 import dev.reason.runtime.Generator;
 import dev.reason.sampling.SamplingParams;
@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -111,7 +112,7 @@ final class ThroughputCommand implements Callable<Integer> {
                 }
                 try (engine) {
                     measure(engine, prompt, 1, 8); // warm-up: first runs pay for allocation and code loading
-                    kernelTimes(engine);           // drops the warm-up's
+                    engine.takeKernelProfile();    // drops the warm-up's
                     for (int p : parallel) {
                         if (parent.interrupted()) {
                             interrupted = true;
@@ -120,8 +121,8 @@ final class ThroughputCommand implements Callable<Integer> {
                         Generator.Stats s = measure(engine, prompt, p, genLen);
                         rows.add(new Row(device, p, s.tokens() / (s.decodeNanos() / 1e9),
                                 prompt.length / (s.prefillNanos() / 1e9), (double) s.backendNanos() / s.decodeNanos(),
-                                torch.get(p), engine instanceof CudaEngine cuda ? roofline(cuda, p) : null));
-                        for (CudaEngine.KernelTime t : kernelTimes(engine)) {
+                                torch.get(p), roofline(engine, p)));
+                        for (KernelTime t : engine.takeKernelProfile()) {
                             kernels.add(new KernelRow(p, s.steps(), s.decodeNanos() / 1e6, t));
                         }
                         writeCsvs(rows, kernels);  // each measurement is kept, even if the run is killed later
@@ -160,12 +161,7 @@ final class ThroughputCommand implements Callable<Integer> {
     }
 
     /** GPU time of one kernel over a measured run of {@code parallel} chains (REASON_CUDA_PROFILE=1). */
-    record KernelRow(int parallel, int steps, double decodeMs, CudaEngine.KernelTime time) {
-    }
-
-    /** The CUDA engine's kernel times since the last call when profiling; empty otherwise (and on the CPU). */
-    private static List<CudaEngine.KernelTime> kernelTimes(Engine engine) {
-        return engine instanceof CudaEngine cuda ? cuda.takeKernelProfile() : List.of();
+    record KernelRow(int parallel, int steps, double decodeMs, KernelTime time) {
     }
 
     /** Per number of chains: each kernel's GPU time per decode step (prefill included) and its share of the step. */
@@ -200,10 +196,10 @@ final class ThroughputCommand implements Callable<Integer> {
         return new Generator(engine, () -> i -> "", params).runChains(prompt, p, new ArrayList<>());
     }
 
-    private double roofline(CudaEngine cuda, int chains) {
-        double meanContext = promptLen + genLen / 2.0;
-        double bytesPerStep = cuda.weightBytes() + chains * meanContext * cuda.kvBytesPerToken();
-        return chains / (bytesPerStep / (cuda.copyBandwidthGBps() * 1e9));
+    /** The engine's bandwidth bound at the run's mean context, or null where it has none (the CPU). */
+    private Double roofline(Engine engine, int chains) {
+        OptionalDouble bound = engine.roofline(chains, promptLen + genLen / 2.0);
+        return bound.isPresent() ? bound.getAsDouble() : null;
     }
 
     /** The CPU's tokens/s at the same number of chains, when it was measured too. */

@@ -1,5 +1,8 @@
 package dev.reason.engine;
 
+import java.util.List;
+import java.util.OptionalDouble;
+
 /**
  * Runs a decoder on one device. The two implementations are the CPU engine (ONNX Runtime) and the
  * CUDA engine (the project's own kernels); everything above this interface is device-agnostic.
@@ -31,6 +34,23 @@ public interface Engine extends AutoCloseable {
      */
     default long kvMemory() {
         return Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /**
+     * Device time per kernel since the last call, where the engine times its kernels (the CUDA engine with
+     * {@code REASON_CUDA_PROFILE=1}), longest first; empty elsewhere.
+     */
+    default List<KernelTime> takeKernelProfile() {
+        return List.of();
+    }
+
+    /**
+     * The memory-bandwidth bound on decode tokens/s for {@code chains} chains at a mean context of {@code meanContext}
+     * tokens: each step reads the weights once and every chain's KV cache at the device's copy bandwidth. Empty where
+     * the engine does not measure its bandwidth (the CPU engine).
+     */
+    default OptionalDouble roofline(int chains, double meanContext) {
+        return OptionalDouble.empty();
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.reason.cli;
 
-import dev.reason.engine.cuda.CudaEngine;
+import dev.reason.engine.KernelTime;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -23,9 +23,9 @@ class ThroughputKernelsTest {
     void eachChainCountGetsATableOfTimePerStepAndShare() {
         // 256 steps taking 512 ms: gemm_bf16 200 ms of it, attention 50 ms; then 64 chains
         String out = printed(List.of(
-                new ThroughputCommand.KernelRow(16, 256, 512, new CudaEngine.KernelTime("gemm_bf16", 2560, 200)),
-                new ThroughputCommand.KernelRow(16, 256, 512, new CudaEngine.KernelTime("attention_bf16", 6144, 50)),
-                new ThroughputCommand.KernelRow(64, 100, 400, new CudaEngine.KernelTime("gemm_bf16", 1000, 100))));
+                new ThroughputCommand.KernelRow(16, 256, 512, new KernelTime("gemm_bf16", 2560, 200)),
+                new ThroughputCommand.KernelRow(16, 256, 512, new KernelTime("attention_bf16", 6144, 50)),
+                new ThroughputCommand.KernelRow(64, 100, 400, new KernelTime("gemm_bf16", 1000, 100))));
         assertTrue(out.contains("cuda kernels at 16 chains"), out);
         assertTrue(out.contains("| gemm_bf16 | 2560 | 781.3 | 39.1% |"), out);       // 200 ms / 256 steps
         assertTrue(out.contains("| attention_bf16 | 6144 | 195.3 | 9.8% |"), out);

@@ -3,6 +3,7 @@ package dev.reason.engine.cuda;
 import dev.reason.engine.DecodeBatch;
 import dev.reason.engine.DeviceException;
 import dev.reason.engine.Engine;
+import dev.reason.engine.KernelTime;
 import dev.reason.model.ModelConfig;
 import dev.reason.model.ModelDirectory;
 import dev.reason.model.RopeScaling;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -403,14 +405,11 @@ public final class CudaEngine implements Engine {
         return null;
     }
 
-    /** GPU time of one kernel at one grid ("gemm_bf16 1x152x2") over a stretch of work: launches and milliseconds. */
-    public record KernelTime(String kernel, long launches, double milliseconds) {
-    }
-
     /**
      * GPU time per kernel since the last call, longest first, when {@code REASON_CUDA_PROFILE=1} (which times each
      * launch with CUDA events and so runs without CUDA graphs); empty otherwise.
      */
+    @Override
     public List<KernelTime> takeKernelProfile() {
         bind();
         return kernels.takeProfile();
@@ -539,6 +538,12 @@ public final class CudaEngine implements Engine {
             }
         }
         return bandwidth;
+    }
+
+    @Override
+    public OptionalDouble roofline(int chains, double meanContext) {
+        double bytesPerStep = weightBytes() + chains * meanContext * kvBytesPerToken();
+        return OptionalDouble.of(chains / (bytesPerStep / (copyBandwidthGBps() * 1e9)));
     }
 
     /** Bytes of weights one decode step reads. */

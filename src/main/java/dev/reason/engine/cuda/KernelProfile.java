@@ -1,5 +1,6 @@
 package dev.reason.engine.cuda;
 
+import dev.reason.engine.KernelTime;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 
@@ -27,7 +28,7 @@ final class KernelProfile {
     }
 
     private final List<Pending> pending = new ArrayList<>();
-    private final Map<String, CudaEngine.KernelTime> totals = new HashMap<>();
+    private final Map<String, KernelTime> totals = new HashMap<>();
 
     /** An event recorded before a launch. */
     CUevent before() {
@@ -43,10 +44,10 @@ final class KernelProfile {
     }
 
     /** The totals since the last call, longest first, and a fresh start. */
-    List<CudaEngine.KernelTime> take() {
+    List<KernelTime> take() {
         read();
-        List<CudaEngine.KernelTime> out = new ArrayList<>(totals.values());
-        out.sort(Comparator.comparingDouble(CudaEngine.KernelTime::milliseconds).reversed());
+        List<KernelTime> out = new ArrayList<>(totals.values());
+        out.sort(Comparator.comparingDouble(KernelTime::milliseconds).reversed());
         totals.clear();
         return out;
     }
@@ -63,8 +64,8 @@ final class KernelProfile {
         for (Pending p : pending) {
             cuEventSynchronize(p.end());
             cuEventElapsedTime(ms, p.start(), p.end());
-            totals.merge(p.kernel(), new CudaEngine.KernelTime(p.kernel(), 1, ms[0]), (a, b) ->
-                    new CudaEngine.KernelTime(a.kernel(), a.launches() + 1, a.milliseconds() + b.milliseconds()));
+            totals.merge(p.kernel(), new KernelTime(p.kernel(), 1, ms[0]), (a, b) ->
+                    new KernelTime(a.kernel(), a.launches() + 1, a.milliseconds() + b.milliseconds()));
             cuEventDestroy(p.start());
             cuEventDestroy(p.end());
         }

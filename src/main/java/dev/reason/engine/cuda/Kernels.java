@@ -1,5 +1,6 @@
 package dev.reason.engine.cuda;
 
+import dev.reason.engine.KernelTime;
 import dev.reason.engine.DeviceException;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -98,7 +99,7 @@ final class Kernels {
         }
 
         /** GPU time per kernel since the last call, when profiling; else empty. */
-        default List<CudaEngine.KernelTime> takeProfile() {
+        default List<KernelTime> takeProfile() {
             return List.of();
         }
     }
@@ -160,7 +161,7 @@ final class Kernels {
     }
 
     /** GPU time per kernel since the last call, longest first, with {@code REASON_CUDA_PROFILE=1}; else empty. */
-    List<CudaEngine.KernelTime> takeProfile() {
+    List<KernelTime> takeProfile() {
         return launcher.takeProfile();
     }
 
@@ -600,7 +601,7 @@ final class Kernels {
         }
 
         @Override
-        public List<CudaEngine.KernelTime> takeProfile() {
+        public List<KernelTime> takeProfile() {
             return profile == null ? List.of() : profile.take();
         }
 

@@ -218,10 +218,10 @@ public final class DeepConfOnline implements StopRule {
     }
 
     /**
-     * For an offline replay: how many tokens the chain would have had when cut (the first t at which
-     * {@link #shouldCut} fires on its first t tokens), or -1 when it would have run to its end. Uses the
-     * current threshold; -1 before the warm-up is over.
+     * The first t at which {@link #shouldCut} fires on the chain's first t tokens, or -1 when it would have run to its
+     * end. Uses the current threshold; -1 before the warm-up is over.
      */
+    @Override
     public int cutPoint(double[] tokenConfidence) {
         if (!warmedUp()) {
             return -1;

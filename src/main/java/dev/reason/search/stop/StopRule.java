@@ -45,6 +45,14 @@ public interface StopRule {
     }
 
     /**
+     * For an offline replay of a finished chain: how many tokens it would have had when {@link #watchChain}'s watch
+     * cut it, given its token confidences, or -1 when it would have run to its end (by default, never cut).
+     */
+    default int cutPoint(double[] tokenConfidence) {
+        return -1;
+    }
+
+    /**
      * The vote that names the answer, over the chains finished so far: by default the strategy's. A rule that keeps
      * a vote of its own (of the chains it let through) returns that.
      */
