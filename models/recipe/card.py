@@ -71,11 +71,12 @@ def lineage(start, rounds):
             continue
         last = name
         chains = ", ".join(kept.get(round_of(p), round_of(p)) for p in train["distilled"])
-        rows.append("| %s train | `finetune.py --init %s`, %d steps at peak lr %g, synthetic share %g (mix %s) | %.0f min | "
-                    "%.1fM tokens; chains kept by the %s distill |" % (
-                        name, parent, train["steps"], train["peak_lr"],
-                        train["synthetic_share"], train["mix"], times.get("finetune", train["seconds"]) / 60,
-                        train["tokens"] / 1e6, chains))
+        fmt = ", %s chains" % train["chain_format"] if train.get("chain_format", "fixed") != "fixed" else ""
+        rows.append("| %s train | `finetune.py --init %s`, %d steps at peak lr %g, synthetic share %g (mix %s%s) | %.0f min | "
+                    "%.1fM tokens; %s |" % (
+                        name, parent, train["steps"], train["peak_lr"], train["synthetic_share"], train["mix"], fmt,
+                        times.get("finetune", train["seconds"]) / 60, train["tokens"] / 1e6,
+                        "chains kept by the %s distill" % chains if chains else "the synthetic stream alone"))
     return rows
 
 
@@ -176,7 +177,10 @@ def main():
         "",
         "Every chain has one worked format. The question's computation comes first as a zero-padded expression. Then "
         "one operation a line, with the rest of the expression rewritten. Then `#### ANSWER`. Several valid paths "
-        "exist for most problems, so sampled chains differ and voting has something to vote on.",
+        "exist for most problems, so sampled chains differ and voting has something to vote on.%s" % (
+            " This model writes the `aligned` format: a line's operands share one width, and a product of a factor of "
+            "100 or more by one digit is split into hundreds and rest (`tasks.FORMATS`)."
+            if train.get("chain_format") == "aligned" else ""),
         "",
         "| family | generator | what |",
         "|---|---|---|",

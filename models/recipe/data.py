@@ -104,9 +104,9 @@ class HeldOut:
 class TrainingStream:
     """Endless (prompt_ids, target_ids) pairs in a mix of tasks.MIXES; loss is taken on target_ids only."""
 
-    def __init__(self, seed, max_len, mix=tasks.MIX_V0):
+    def __init__(self, seed, max_len, mix=tasks.MIX_V0, fmt=tasks.FORMATS["fixed"]):
         self.rng = random.Random(seed)
-        self.sampler = tasks.Sampler(mix)
+        self.sampler = tasks.Sampler(mix, fmt)
         self.max_len = max_len
         self.held_out = HeldOut()
 

@@ -78,6 +78,8 @@ def main():
     ap.add_argument("--distilled", action="append", default=[], help="a distilled JSONL file (repeatable)")
     ap.add_argument("--synthetic-share", type=float, default=0.5, help="share of examples from the synthetic stream")
     ap.add_argument("--mix", default="everyday", choices=sorted(tasks.MIXES), help="the synthetic stream's task mix")
+    ap.add_argument("--chain-format", default="fixed", choices=sorted(tasks.FORMATS),
+                    help="how the synthetic chains write operation lines (tasks.FORMATS): fixed up to v10, aligned after")
     ap.add_argument("--minutes", type=float, default=0, help="wall-clock training budget (with --steps: a ceiling)")
     ap.add_argument("--steps", type=int, default=0,
                     help="optimizer steps to train, the schedule over them: the same model on a busy or a quiet CPU")
@@ -107,10 +109,10 @@ def main():
     distilled, skipped = read_distilled(args.distilled, args.max_len)
     print("%d distilled chains (%d over %d tokens skipped), synthetic share %g" % (len(distilled), skipped, args.max_len,
                                                                                 args.synthetic_share), flush=True)
-    examples = Mixed(data.TrainingStream(args.seed, args.max_len, tasks.MIXES[args.mix]), distilled,
-                     args.synthetic_share, args.seed)
+    examples = Mixed(data.TrainingStream(args.seed, args.max_len, tasks.MIXES[args.mix], tasks.FORMATS[args.chain_format]),
+                     distilled, args.synthetic_share, args.seed)
     info = {"init": args.init or "scratch", "distilled": args.distilled, "distilled_chains": len(distilled),
-            "synthetic_share": args.synthetic_share, "mix": args.mix, "seed": args.seed}
+            "synthetic_share": args.synthetic_share, "mix": args.mix, "chain_format": args.chain_format, "seed": args.seed}
     train.fit(model, examples, args.out, args.minutes, device, args.batch or (10 if device == "cpu" else 256),
               args.lr, warmup=args.warmup, info=info, resume=args.resume, steps=args.steps)
 

@@ -26,15 +26,16 @@ bash $recipe/bootstrap.sh --start "$work/v0/model" --work "$work" --from 2 --rou
     --steps 1190 --search-every 5
 
 # A round's training, export and evaluation: NAME INIT MIX STEPS LR WARMUP SHARE, then the rounds whose kept chains
-# it trains on. Alone, it is a round without new questions.
+# it trains on. Alone, it is a round without new questions. FORMAT and SEED (default fixed and 1) set finetune.py's
+# --chain-format and --seed.
 mixround() {
-    local name=$1 init=$2 mix=$3 steps=$4 lr=$5 warmup=$6 share=$7
+    local name=$1 init=$2 mix=$3 steps=$4 lr=$5 warmup=$6 share=$7 format=${FORMAT:-fixed} seed=${SEED:-1}
     shift 7
     local dir=$work/$name chains=() r
     for r in "$@"; do chains+=(--distilled "$work/$r/distilled.jsonl"); done
     if [ ! -e "$dir/train/done" ]; then
         $python $recipe/finetune.py --init "$init" --mix "$mix" --synthetic-share "$share" --steps "$steps" --lr "$lr" \
-            --warmup "$warmup" "${chains[@]}" --out "$dir/train" --resume
+            --warmup "$warmup" --chain-format "$format" --seed "$seed" "${chains[@]}" --out "$dir/train" --resume
         touch "$dir/train/done"
     fi
     [ -s "$dir/model/SHA256SUMS" ] || $python $recipe/export.py --checkpoint "$dir/train/checkpoint.pt" --out "$dir/model"

@@ -152,7 +152,47 @@ def get(node, path):
     return node
 
 
-def multiplication_lines(a, b, rng):
+class ChainFormat:
+    """How a chain writes its operation lines (named formats in FORMATS, chosen per training run).
+
+    aligned: both operands and the result of a line are padded to the widest operand (at least 3 digits), so the
+    digits of `0248+3720` line up as they do for numbers below 1000.
+    split_wide: a factor of 100 or more times a one-digit multiplier (or a multiple of 10, 100, ...) is split into its
+    hundreds and the rest, so the model only multiplies two-digit numbers by one digit."""
+
+    def __init__(self, aligned, split_wide):
+        self.aligned, self.split_wide = aligned, split_wide
+
+    def line(self, a, op, b, v):
+        if not self.aligned:
+            return "%s%s%s=%s" % (num(a), op, num(b), num(v))
+        width = max(3, len(str(abs(a))), len(str(abs(b))))
+        pad = lambda x: ("-" if x < 0 else "") + "%0*d" % (width, abs(x))
+        return "%s%s%s=%s" % (pad(a), op, pad(b), pad(v))
+
+
+# fixed: every number at least 3 digits, one line per product by a digit (the models up to v10);
+# aligned: operands lined up, wide products split (from v11 on).
+FORMATS = {"fixed": ChainFormat(aligned=False, split_wide=False), "aligned": ChainFormat(aligned=True, split_wide=True)}
+
+
+def one_significant_digit(n):
+    return n != 0 and len(str(abs(n)).rstrip("0")) == 1
+
+
+def wide_product_lines(x, p, rng, fmt):
+    """x*p with |x| >= 100 and p one digit times a power of ten: (x's hundreds)*p and (the rest)*p, then their sum.
+    Returns no lines when there is nothing to split (x a multiple of 100, or p is 1)."""
+    if not fmt.split_wide or x < 100 or x % 100 == 0 or not one_significant_digit(p) or p == 1:
+        return []
+    high, low = x - x % 100, x % 100
+    parts = [high, low] if rng.random() < 0.5 else [low, high]
+    lines = [fmt.line(q, "*", p, q * p) for q in parts]
+    lines.append(fmt.line(parts[0] * p, "+", parts[1] * p, x * p))
+    return lines
+
+
+def multiplication_lines(a, b, rng, fmt):
     """a*b for two multi-digit factors, split into tens/ones of one factor (random choice of which,
     and of the order of partial products): the model only ever multiplies by one digit."""
     lines = []
@@ -169,15 +209,16 @@ def multiplication_lines(a, b, rng):
     products = []
     for p in parts:
         products.append(x * p)
-        lines.append("%s*%s=%s" % (num(x), num(p), num(x * p)))
+        lines.extend(wide_product_lines(x, p, rng, fmt))
+        lines.append(fmt.line(x, "*", p, x * p))
     total = products[0]
     for p in products[1:]:
-        lines.append("%s+%s=%s" % (num(total), num(p), num(total + p)))
+        lines.append(fmt.line(total, "+", p, total + p))
         total += p
     return lines, x, y
 
 
-def solve_lines(tree, rng):
+def solve_lines(tree, rng, fmt=FORMATS["fixed"]):
     """Worked lines for a tree: one operation per line plus the rewritten rest."""
     lines = [render(tree)]
     while isinstance(tree, tuple):
@@ -186,12 +227,15 @@ def solve_lines(tree, rng):
         v = apply(op, a, b)
         v = int(v)
         if op == "*" and abs(a) >= 10 and abs(b) >= 10 and rng.random() < 0.85:
-            sub, a, b = multiplication_lines(a, b, rng)
+            sub, a, b = multiplication_lines(a, b, rng, fmt)
             lines.extend(sub)
-        elif op in "+*" and a >= 0 and rng.random() < 0.5:
-            a, b = b, a  # commuted operands: same step, another surface
+        else:
+            if op in "+*" and a >= 0 and rng.random() < 0.5:
+                a, b = b, a  # commuted operands: same step, another surface
+            if op == "*" and fmt.split_wide and rng.random() < 0.85:
+                lines.extend(wide_product_lines(a, b, rng, fmt) or wide_product_lines(b, a, rng, fmt))
         tree = replace(tree, path, v)
-        step = "%s%s%s=%s" % (num(a), op, num(b), num(v))
+        step = fmt.line(a, op, b, v)
         lines.append(step if isinstance(tree, int) else step + ", " + render(tree))
     lines.append(ANSWER_MARK + str(tree))
     return lines
@@ -412,12 +456,6 @@ def check_game24(numbers, expression):
 
 # ---------------------------------------------------------------- a training example
 
-def chain_for(problem, rng, game24_paths_for=None):
-    if problem["family"] == "game24":
-        return game24_lines(problem["numbers"], rng, game24_paths_for)
-    return solve_lines(problem["tree"], rng)
-
-
 # The training mixes: the first model's, and the one that adds what a new user types first (one-step sums in
 # symbols and in words, short everyday stories) and the questions it must decline.
 MIX_V0 = (("arithmetic", 0.5), ("word", 0.3), ("game24", 0.2))
@@ -441,8 +479,8 @@ def problem_of(family, rng):
 class Sampler:
     """Draws (question, chain) pairs in the training mix."""
 
-    def __init__(self, mix=MIX_V0):
-        self.mix = mix
+    def __init__(self, mix=MIX_V0, fmt=FORMATS["fixed"]):
+        self.mix, self.fmt = mix, fmt
         self.game24 = Game24Pool()
 
     def sample(self, rng):
@@ -458,7 +496,7 @@ class Sampler:
         if family == "refusal":
             import everyday
             return p["question"], everyday.REFUSAL
-        return p["question"], "\n".join(solve_lines(p["tree"], rng))
+        return p["question"], "\n".join(solve_lines(p["tree"], rng, self.fmt))
 
 
 if __name__ == "__main__":
