@@ -80,21 +80,24 @@ def lineage(start, rounds):
     return rows
 
 
-def targets(loop, final_name=None):
-    """The bootstrap's targets, measured: v0 is the first row, v1 the second, the final model `final_name` (the last)."""
+def targets(loop, final_name=None, first_rounds=()):
+    """The bootstrap's targets, measured: v0 is the first row, the final model `final_name` (default the last). The
+    first round's target is shown for each of `first_rounds` (default the second row, v1)."""
     names = list(loop)
-    if final_name is not None and final_name not in loop:
-        raise SystemExit("--final %s: the loop has no such model (it has %s)" % (final_name, ", ".join(names)))
+    for name in [final_name] + list(first_rounds):
+        if name is not None and name not in loop:
+            raise SystemExit("%s: the loop has no such model (it has %s)" % (name, ", ".join(names)))
     final_name = final_name or names[-1]
-    v0, v1, final = loop[names[0]], loop[names[min(1, len(names) - 1)]], loop[final_name]
+    first_rounds = list(first_rounds) or [names[min(1, len(names) - 1)]]
+    v0, final = loop[names[0]], loop[final_name]
 
     def get(m, label, key):
         return (m.get(label) or {}).get(key)
 
     basic = [get(final, "basic", "greedy"), get(final, "arithmetic ops=2", "greedy")]
-    rows = [
-        ("greedy of %s >= maj@16 of %s (arithmetic)" % (names[1] if len(names) > 1 else names[0], names[0]),
-         get(v1, "arithmetic", "greedy"), get(v0, "arithmetic", "maj@16")),
+    rows = [("greedy of %s >= maj@16 of %s (arithmetic)" % (first, names[0]), get(loop[first], "arithmetic", "greedy"),
+             get(v0, "arithmetic", "maj@16")) for first in first_rounds]
+    rows += [
         ("greedy of %s >= 0.442 (arithmetic; moonshot 0.788)" % final_name, get(final, "arithmetic", "greedy"), 0.442),
         ("greedy of %s on one- and two-operation problems >= 0.95 (basic, arithmetic ops=2)" % final_name, min(b for b in basic if b is not None)
          if any(b is not None for b in basic) else None, 0.95),
@@ -128,6 +131,9 @@ def main():
                          "for a round whose chains alone came down)")
     ap.add_argument("--notes", default="", help="markdown for 'What was tried'")
     ap.add_argument("--final", help="the loop's model this card is of, measured against the targets (default: the last)")
+    ap.add_argument("--first-round", action="append", default=[],
+                    help="a model of the loop made by one round from v0, measured against v0's maj@16 (repeatable; "
+                         "default: the loop's second model)")
     args = ap.parse_args()
     d = args.model_dir
     cfg = load(os.path.join(d, "config.json"))
@@ -212,7 +218,7 @@ def main():
                 "`reason bench --samples 16` (plain majority, no checks). search is `reason`'s default search (the "
                 "`verified` strategy, `ac-beta` stopping, a 32-sample budget), with its tokens a question.", ""]
         out += loop_table.markdown(loop, asked).split("\n")
-        out += ["", "## Targets", ""] + targets(loop, args.final)
+        out += ["", "## Targets", ""] + targets(loop, args.final, args.first_round)
     if args.notes:
         out += ["", "## What was tried", "", args.notes]
     out += ["", "## Reproduce", "", "From a clean checkout, with Debian's `python3-torch`, `python3-onnx` and "

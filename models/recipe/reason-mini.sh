@@ -3,10 +3,12 @@
 # mix round (v3: v1 on both rounds' kept chains beside v0's synthetic mix); the everyday round (v4: v3 briefly on the
 # same chains beside the everyday mix); rounds 5 and 6 (v5, v6: the last model's search on fresh questions, every
 # round's chains); two more rounds of v6's search, whose chains alone are kept; round 9 (v9: v6 trained long on
-# every label-free round's chains); and round 10 (v10: v9's search on fresh questions, every round's chains).
+# every label-free round's chains); round 10 (v10: v9's search on fresh questions, every round's chains); round 11
+# (v11: v10 on the synthetic stream in the aligned chain format); and round 12 (v12: v11's search on 1,200 fresh
+# questions, its chains beside the aligned stream).
 # Every step skips what is already done, so a killed run continues.
 #
-#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r10/model)
+#   bash models/recipe/reason-mini.sh [WORK]     (default build/reason-mini; the model lands in WORK/vote-r12/model)
 #
 # Hours on two cores: the card of models/reason-mini lists each step's wall time. Steps are fixed where the
 # shipped run fixed them; v0 trains for 70 minutes of wall clock, so a rerun gives the same recipe, not the same bytes.
@@ -81,4 +83,10 @@ distillround hard-r8 "$work/vote-r6/model" 8 --families arithmetic --min-difficu
 mixround mix-r9 "$work/vote-r6/model" everyday 20000 1e-3 200 0.7 vote-r1 vote-r2 vote-r5 vote-r6 vote-r7 hard-r8
 # Round 10: v9 distils 400 fresh questions (seed 10); v10 is v9 trained 10,000 steps on every round's chains.
 freshround vote-r10 "$work/mix-r9/model" 10 10000 vote-r1 vote-r2 vote-r5 vote-r6 vote-r7 hard-r8
-echo "done: $work/vote-r10/model"
+# Round 11: v10 trained 15,000 steps on the synthetic stream alone, in the aligned chain format (the earlier rounds'
+# chains are in the fixed one).
+FORMAT=aligned SEED=11 mixround align-r11 "$work/vote-r10/model" everyday 15000 7e-4 200 1
+# Round 12: v11 distils 1,200 fresh questions (seed 12); v12 is v11 trained 15,000 steps on them beside the aligned stream.
+distillround vote-r12 "$work/align-r11/model" 12 --families arithmetic,word,game24,arithmetic1,spoken,story,refusal --count 1200
+FORMAT=aligned SEED=12 mixround vote-r12 "$work/align-r11/model" everyday 15000 5e-4 100 0.85 vote-r12
+echo "done: $work/vote-r12/model"
