@@ -3,7 +3,8 @@
 Every family is reduced to the same worked format so the model learns one skill:
   1. write the computation as a zero-padded expression (numbers below 1000 get 3 digits: fixed width
      is what lets a tiny model line digits up),
-  2. evaluate one operation per line, `a op b = c`, followed by the rewritten remaining expression,
+  2. evaluate one operation per line, `a op b = c`, followed by the rewritten remaining expression (how a line
+     pads its operands, and whether it splits a wide product, is the run's ChainFormat: FORMATS),
   3. end with the final-answer line `#### N`.
 Several valid paths exist for most problems (which independent operation first, commuted operands,
 which operand of a multiplication to split): we sample among them so that voting has something to vote on.
@@ -454,7 +455,7 @@ def check_game24(numbers, expression):
         return False
 
 
-# ---------------------------------------------------------------- a training example
+# ---------------------------------------------------------------- the training mixes
 
 # The training mixes: the first model's, and the one that adds what a new user types first (one-step sums in
 # symbols and in words, short everyday stories) and the questions it must decline.
