@@ -179,9 +179,12 @@ public final class ArithmeticStepVerifier implements Verifier {
         return questionExpression(question).isPresent();
     }
 
-    /** The question's expression: among its runs of expression characters, the well-formed one with most operations. */
+    /**
+     * The question's expression: among its runs of expression characters, the well-formed one with most operations.
+     * Thousands separators are dropped first, so that 1,200 is one number and a chain that reads it as 1 fails.
+     */
     static Optional<ExactExpression.Node> questionExpression(String question) {
-        String q = ExactExpression.asciiOperators(question);
+        String q = ExactExpression.asciiOperators(withoutThousands(question));
         Optional<ExactExpression.Node> best = Optional.empty();
         int i = 0;
         while (i < q.length()) {
@@ -277,6 +280,11 @@ public final class ArithmeticStepVerifier implements Verifier {
         s = LATEX_TIMES.matcher(s).replaceAll(" * ");
         s = LATEX_DIV.matcher(s).replaceAll(" / ");
         s = LATEX_PARENS.matcher(s).replaceAll("");
+        return withoutThousands(s);
+    }
+
+    /** 1,200 and LaTeX's 1\,200 as 1200; a list such as 3,4,6 stays as it is. */
+    private static String withoutThousands(String s) {
         return THOUSANDS.matcher(s).replaceAll(m -> m.group().replace("\\,", "").replace(",", ""));
     }
 

@@ -158,6 +158,11 @@ class ArithmeticStepVerifierTest {
                 "301*007\n007*301=2107, 2107)*007\n2107+210=2317\n#### 2317", "2317"));
         assertEquals(Verdict.FAIL, ArithmeticStepVerifier.INSTANCE.checkSteps("What is 301 * 7",
                 "301*007\n007*301=2107, 2107)*007\n"), "cut at the end of the malformed line");
+        // A number with a thousands separator is one number: the shipped model once read 1,200 as 1.
+        assertEquals(Verdict.FAIL, worked("What is 345 * 7 - 1,200?",
+                "345*007-001\n007*345=2415, 2415-001\n2415-0001=2414\n#### 2414", "2414"));
+        assertEquals(Verdict.PASS, worked("What is 345 * 7 - 1,200?",
+                "345*007-1200\n007*345=2415, 2415-1200\n2415-1200=1215\n#### 1215", "1215"));
         // Prose after a comma, or a sentence first, is not held to it.
         assertEquals(Verdict.PASS, worked("What is 12 * 7?", "12 * 7 = 84, so the answer is 84.\n#### 84", "84"));
         assertEquals(Verdict.PASS, worked("What is 12 * 7?", "First, 12 * 7 = 84.\n#### 84", "84"));
