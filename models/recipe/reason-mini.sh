@@ -48,12 +48,13 @@ mixround mix-r3 "$work/vote-r1/model" v0 2800 1e-3 100 0.6 vote-r1 vote-r2
 mixround mix-r4 "$work/mix-r3/model" everyday 900 5e-4 50 0.6 vote-r1 vote-r2
 
 # The questions of a round and the chains the model's search keeps of them: NAME INIT SEED, then questions.py's options.
+# COUNT (default 400) is how many questions it asks.
 distillround() {
     local name=$1 init=$2 seed=$3
     shift 3
     local dir=$work/$name
     mkdir -p "$dir"
-    [ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count 400 --seed "$seed" "$@" \
+    [ -s "$dir/questions.jsonl" ] || $python $recipe/questions.py --count "${COUNT:-400}" --seed "$seed" "$@" \
         --out "$dir/questions.jsonl" --labelled "$dir/labelled.jsonl"
     if [ ! -e "$dir/distill.done" ]; then
         local resume=()
@@ -87,6 +88,6 @@ freshround vote-r10 "$work/mix-r9/model" 10 10000 vote-r1 vote-r2 vote-r5 vote-r
 # chains are in the fixed one).
 FORMAT=aligned SEED=11 mixround align-r11 "$work/vote-r10/model" everyday 15000 7e-4 200 1
 # Round 12: v11 distils 1,200 fresh questions (seed 12); v12 is v11 trained 15,000 steps on them beside the aligned stream.
-distillround vote-r12 "$work/align-r11/model" 12 --families arithmetic,word,game24,arithmetic1,spoken,story,refusal --count 1200
+COUNT=1200 distillround vote-r12 "$work/align-r11/model" 12 --families arithmetic,word,game24,arithmetic1,spoken,story,refusal
 FORMAT=aligned SEED=12 mixround vote-r12 "$work/align-r11/model" everyday 15000 5e-4 100 0.85 vote-r12
 echo "done: $work/vote-r12/model"

@@ -117,7 +117,7 @@ public final class Replay {
                 cost = c.failsAt();
                 answer = null;
             }
-            int cut = c.confidence() == null ? -1 : rule.cutPoint(conf);
+            int cut = rule.cutPoint(conf);  // a chain without confidences has none to cut on
             if (cut >= 0) { // the live search would have stopped this chain here, without an answer
                 cost = cut;
                 answer = null;
